@@ -1,0 +1,5 @@
+"""Allow ``python -m cxdesk``."""
+
+from cxdesk.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""cxdesk.domain package."""

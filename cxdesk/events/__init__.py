@@ -1,0 +1,105 @@
+"""The catalogue of event kinds: what may be written to the log, by whom, with what payload.
+
+Each feature declares its kinds in its own module in this package with the
+``event_kind`` decorator on a pydantic payload model. ``load_all`` imports every
+module here, so the catalogue is complete wherever it is needed (the desk store,
+the central API's checks, rebuilds) without one file that every feature edits.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import ValidationError as PydanticValidationError
+
+from cxdesk.errors import ValidationError
+
+ALL_ROLES = frozenset({"advisor", "hub", "welfare", "supervisor", "admin"})
+FRONTLINE = frozenset({"advisor", "hub", "supervisor"})
+SUPERVISORS = frozenset({"supervisor", "admin"})
+DESK_ACTOR = "desk"
+"""Actor of events the desk itself records, such as a failed sign-in (nobody is signed in)."""
+
+
+class Payload(BaseModel):
+    """Base for event payloads: unknown fields are refused, values are plain JSON."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class EventKind:
+    name: str
+    payload: type[Payload]
+    roles: frozenset[str]
+    desk_authored: bool = False
+    personal_fields: tuple[str, ...] = ()
+
+
+KINDS: dict[str, EventKind] = {}
+
+P = TypeVar("P", bound=type[Payload])
+
+
+def event_kind(
+    name: str,
+    *,
+    roles: frozenset[str] = ALL_ROLES,
+    desk_authored: bool = False,
+    personal_fields: tuple[str, ...] = (),
+) -> Callable[[P], P]:
+    """Register a payload model as the schema of event kind ``name``.
+
+    ``roles`` may author it (checked on the desk and again on the server);
+    ``desk_authored`` kinds are recorded by the desk with actor ``desk``;
+    ``personal_fields`` are blanked by a retention erasure.
+    """
+
+    def register(model: P) -> P:
+        if name in KINDS and KINDS[name].payload is not model:
+            raise RuntimeError(f"event kind {name} declared twice")
+        KINDS[name] = EventKind(name, model, frozenset(roles), desk_authored, personal_fields)
+        return model
+
+    return register
+
+
+def load_all() -> dict[str, EventKind]:
+    """Import every kind module in this package and return the catalogue."""
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+    return KINDS
+
+
+def get_kind(name: str) -> EventKind:
+    load_all()
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ValidationError(f"Unknown event kind {name!r}", field="kind") from None
+
+
+def validate_payload(kind: str, payload: dict[str, Any] | BaseModel) -> dict[str, Any]:
+    """The payload checked against its kind's model, as plain JSON-ready data."""
+    model = get_kind(kind).payload
+    if isinstance(payload, BaseModel):
+        payload = payload.model_dump(mode="json")
+    try:
+        return model.model_validate(payload).model_dump(mode="json")
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "payload"
+        raise ValidationError(f"{kind}: {where}: {first['msg']}", field=where) from None
+
+
+def may_author(kind: str, role: str | None, actor: str) -> bool:
+    """Whether someone in ``role`` (or the desk itself) may write an event of ``kind``."""
+    spec = get_kind(kind)
+    if actor == DESK_ACTOR:
+        return spec.desk_authored
+    return role is not None and role in spec.roles

@@ -1,0 +1,77 @@
+"""Event kinds for locations, the staff roster and sign-in audit.
+
+The roster travels down the feed with passcode hashes (never passcodes), so a
+desk can sign people in while offline, and a person removed from the roster can
+no longer sign in once the desk has synced.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from cxdesk.events import SUPERVISORS, Payload, event_kind
+
+ROLE_PATTERN = r"^(advisor|hub|welfare|supervisor|admin)$"
+ID_PATTERN = r"^[A-Z0-9][A-Z0-9-]{1,39}$"
+ADMIN = frozenset({"admin"})
+
+
+@event_kind("LocationDefined", roles=ADMIN)
+class LocationDefined(Payload):
+    location_id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1, max_length=120)
+    kind: str = Field(pattern=r"^(csc|hub|back-office)$")
+    address: str = Field(default="", max_length=300)
+    postcode: str = Field(default="", max_length=10)
+    hours: str = Field(default="", max_length=300)
+
+
+@event_kind("StaffEnrolled", roles=ADMIN)
+class StaffEnrolled(Payload):
+    staff_id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1, max_length=120)
+    role: str = Field(pattern=ROLE_PATTERN)
+    locations: list[str] = Field(min_length=1, max_length=50)
+    passcode_hash: str = Field(min_length=20, max_length=300)
+
+
+@event_kind("StaffUpdated", roles=ADMIN)
+class StaffUpdated(Payload):
+    staff_id: str = Field(pattern=ID_PATTERN)
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    role: str | None = Field(default=None, pattern=ROLE_PATTERN)
+    locations: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    passcode_hash: str | None = Field(default=None, min_length=20, max_length=300)
+
+
+@event_kind("StaffRemoved", roles=ADMIN)
+class StaffRemoved(Payload):
+    staff_id: str = Field(pattern=ID_PATTERN)
+
+
+@event_kind("SignInSucceeded", desk_authored=True, roles=frozenset())
+class SignInSucceeded(Payload):
+    staff_id: str = Field(max_length=40)
+
+
+@event_kind("SignInFailed", desk_authored=True, roles=frozenset())
+class SignInFailed(Payload):
+    staff_id: str = Field(max_length=40)
+    reason: str = Field(max_length=200)
+
+
+@event_kind("SignInLockedOut", desk_authored=True, roles=frozenset())
+class SignInLockedOut(Payload):
+    staff_id: str = Field(max_length=40)
+    until: str = Field(max_length=40)
+
+
+@event_kind("SignedOut", desk_authored=True, roles=frozenset())
+class SignedOut(Payload):
+    staff_id: str = Field(max_length=40)
+    reason: str = Field(max_length=40)
+
+
+@event_kind("LockoutCleared", roles=SUPERVISORS)
+class LockoutCleared(Payload):
+    staff_id: str = Field(max_length=40)

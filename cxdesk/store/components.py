@@ -1,0 +1,97 @@
+"""Store components: each feature's tables, migrations and projection handlers.
+
+A component owns some tables, brings them up to date with its own numbered
+migrations, and says which event kinds it projects into them. Components live in
+``cxdesk.store.projections`` (one module per feature) and are found by
+``load_components``, so features do not all edit one central file.
+
+Projection rules every handler keeps (see DESIGN.md, "Projections"):
+
+- a handler is a pure function of the tables it owns and the event: no clocks,
+  no randomness, no reading other components' tables unless declared in
+  ``after``;
+- where the latest value wins, it must not depend on the order in which events
+  from different desks arrive: keep the history rows and recompute the current
+  value in feed order (``order_key``) in ``recompute``, which also runs when the
+  server acknowledges an event.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cxdesk.events.envelope import Event
+
+Handler = Callable[[sqlite3.Connection, Event], None]
+Migration = str | Callable[[sqlite3.Connection], None]
+
+
+@dataclass
+class Component:
+    name: str
+    migrations: list[Migration]
+    tables: tuple[str, ...] = ()
+    """Projection tables: cleared on rebuild and compared by verify."""
+    after: tuple[str, ...] = ()
+    """Components whose handlers must run first for the same event."""
+    handlers: dict[str, list[Handler]] = field(default_factory=dict)
+    on_ack: Callable[[sqlite3.Connection, Event], None] | None = None
+
+    def handles(self, *kinds: str) -> Callable[[Handler], Handler]:
+        def register(func: Handler) -> Handler:
+            for kind in kinds:
+                self.handlers.setdefault(kind, []).append(func)
+            return func
+
+        return register
+
+    def acknowledged(self, func: Callable[[sqlite3.Connection, Event], None]):
+        """Register a hook run when the server gives one of this component's events a place."""
+        self.on_ack = func
+        return func
+
+
+_REGISTRY: dict[str, Component] = {}
+_ORDERED: list[Component] = []
+
+
+def register(component: Component) -> Component:
+    _REGISTRY[component.name] = component
+    return component
+
+
+def load_components() -> list[Component]:
+    """Every component, dependencies first (``core`` always first)."""
+    if _ORDERED:
+        return _ORDERED
+    from cxdesk.store import core  # noqa: F401  (registers "core")
+    from cxdesk.store import projections
+
+    for info in pkgutil.iter_modules(projections.__path__):
+        importlib.import_module(f"{projections.__name__}.{info.name}")
+    seen: set[str] = set()
+
+    def visit(comp: Component) -> None:
+        if comp.name in seen:
+            return
+        seen.add(comp.name)
+        for dep in comp.after:
+            visit(_REGISTRY[dep])
+        _ORDERED.append(comp)
+
+    visit(_REGISTRY["core"])
+    for comp in sorted(_REGISTRY.values(), key=lambda c: c.name):
+        visit(comp)
+    return _ORDERED
+
+
+def projection_tables() -> list[str]:
+    return [table for comp in load_components() for table in comp.tables]
+
+
+def handlers_for(kind: str) -> list[Handler]:
+    return [h for comp in load_components() for h in comp.handlers.get(kind, ())]

@@ -1,0 +1,60 @@
+"""The core of every store: the append-only event log, acknowledgements, desk identity.
+
+The event table refuses UPDATE and DELETE by trigger. What the server later
+says about an event (its place in the feed, or a rejection) is kept beside it
+in ``event_acks``, so the log itself never changes once written.
+"""
+
+from __future__ import annotations
+
+from cxdesk.store.components import Component, register
+
+V1 = """
+CREATE TABLE desk (
+    only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+    device_id TEXT NOT NULL,
+    location TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE events (
+    rowid_ INTEGER PRIMARY KEY,             -- local apply order
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,                  -- canonical JSON
+    payload_digest TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    device TEXT NOT NULL,
+    location TEXT NOT NULL,
+    device_seq INTEGER NOT NULL CHECK (device_seq >= 1),
+    hlc TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    UNIQUE (device, device_seq)
+);
+CREATE INDEX events_kind ON events (kind);
+
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+CREATE TABLE event_acks (
+    event_id TEXT PRIMARY KEY REFERENCES events (id),
+    status TEXT NOT NULL CHECK (status IN ('accepted', 'duplicate', 'rejected')),
+    server_seq INTEGER UNIQUE,
+    reason TEXT,
+    acked_at TEXT NOT NULL
+);
+
+CREATE TABLE sync_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE VIEW event_log AS
+SELECT e.*, a.server_seq, a.status AS ack_status, a.reason AS ack_reason
+FROM events e LEFT JOIN event_acks a ON a.event_id = e.id;
+"""
+
+core = register(Component("core", migrations=[V1]))

@@ -1,0 +1,1 @@
+"""One module per feature, each registering a ``Component`` (see ``cxdesk.store.components``)."""

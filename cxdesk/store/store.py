@@ -1,0 +1,148 @@
+"""The desk store: one object the app, the CLI and the sync worker share.
+
+It owns the connection and the hybrid clock, knows which desk it is, and
+offers ``record`` (append an event and its projections in one transaction)
+plus read access for the query modules. Screens never use it directly: they
+call the query and command functions in ``cxdesk.store`` modules, in workers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from cxdesk.errors import StoreError
+from cxdesk.events import DESK_ACTOR
+from cxdesk.events.envelope import Event, HybridClock
+from cxdesk.store import db
+from cxdesk.store.eventlog import append_local, utc_now_text
+from cxdesk.store.migrations import migrate
+
+
+class Store:
+    """A migrated desk store. Use ``open_store`` to get one."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+        self.path = path
+        self._tx = db.Transactor(conn)
+        self.conn = conn
+        row = conn.execute("SELECT device_id, location FROM desk").fetchone()
+        self.device_id: str | None = row[0] if row else None
+        self.location: str | None = row[1] if row else None
+        last = conn.execute("SELECT MAX(hlc) FROM events").fetchone()[0]
+        self.clock = HybridClock(self.device_id or "unset", last)
+
+    # -- identity -----------------------------------------------------------
+    def init_desk(self, device_id: str, location: str) -> None:
+        """Name this desk and its location (once; enrolment or demo set-up does it)."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT device_id, location FROM desk").fetchone()
+            if row and tuple(row) != (device_id, location):
+                if conn.execute("SELECT 1 FROM events WHERE device = ?", (row[0],)).fetchone():
+                    raise StoreError(
+                        f"This store already belongs to desk {row[0]} at {row[1]} and holds "
+                        "its events; use a new data folder for another desk."
+                    )
+            conn.execute(
+                "INSERT INTO desk (only_row, device_id, location, created_at) VALUES (1, ?, ?, ?) "
+                "ON CONFLICT (only_row) DO UPDATE SET device_id = excluded.device_id, "
+                "location = excluded.location",
+                (device_id, location, utc_now_text()),
+            )
+        self.device_id, self.location = device_id, location
+        self.clock = HybridClock(device_id, self.clock.now())
+
+    # -- transactions -------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._tx.transaction() as conn:
+            yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        with self._tx.reading() as conn:
+            yield conn
+
+    def record(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        actor: str,
+        role: str | None,
+        location: str | None = None,
+    ) -> Event:
+        """Append one event made at this desk and project it, durably, in one transaction."""
+        if self.device_id is None:
+            raise StoreError("This desk has not been set up yet (no device id).")
+        with self.transaction() as conn:
+            return append_local(
+                conn,
+                self.clock,
+                kind=kind,
+                payload=payload,
+                actor=actor,
+                role=role,
+                device=self.device_id,
+                location=location or self.location or "",
+            )
+
+    def record_as_desk(self, kind: str, payload: dict[str, Any]) -> Event:
+        """Record an event the desk itself authors (a failed sign-in, a lock-out)."""
+        return self.record(kind, payload, actor=DESK_ACTOR, role=None)
+
+    # -- reads --------------------------------------------------------------
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        with self.reading() as conn:
+            cur = conn.execute(sql, params)
+            cur.row_factory = sqlite3.Row
+            return cur.fetchall()
+
+    def scalar(self, sql: str, params: tuple | dict = ()) -> Any:
+        with self.reading() as conn:
+            row = conn.execute(sql, params).fetchone()
+            return row[0] if row else None
+
+    def get_state(self, key: str, default: str | None = None) -> str | None:
+        value = self.scalar("SELECT value FROM sync_state WHERE key = ?", (key,))
+        return default if value is None else value
+
+    def set_state(self, conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def close(self) -> None:
+        with self._tx.lock:
+            self.conn.close()
+
+
+def open_store(
+    path: Path | str,
+    *,
+    device_id: str | None = None,
+    location: str | None = None,
+    check_filesystem: bool = True,
+) -> Store:
+    """Open (creating and migrating if needed) the store at ``path``."""
+    conn = db.connect(path, check_filesystem=check_filesystem)
+    try:
+        applied = migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    store = Store(conn, None if str(path) == ":memory:" else Path(path))
+    new_components = [a for a in applied if a.endswith(" v1") and not a.startswith("core ")]
+    if new_components and store.scalar("SELECT COUNT(*) FROM events"):
+        # A feature added by an upgrade projects the events the desk already holds.
+        from cxdesk.store.rebuild import rebuild_projections
+
+        rebuild_projections(store)
+    if device_id and location:
+        store.init_desk(device_id, location)
+    return store

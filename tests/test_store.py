@@ -1,0 +1,172 @@
+"""The local store: pragmas, file mode, append-only log, one transaction, migrations, verify."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+
+import pytest
+
+from cxdesk.errors import AuthError, StoreError, ValidationError
+from cxdesk.store import open_store
+from cxdesk.store.filesystem import filesystem_type, refuse_network_filesystem
+from cxdesk.store.rebuild import rebuild_projections, verify_store
+
+from .conftest import TEST_HASH
+
+
+def enrol(store, staff_id="A1001", role="advisor"):
+    return store.record(
+        "StaffEnrolled",
+        {
+            "staff_id": staff_id,
+            "name": "Sam Advisor",
+            "role": role,
+            "locations": ["CSC"],
+            "passcode_hash": TEST_HASH,
+        },
+        actor="ADMIN1",
+        role="admin",
+    )
+
+
+def test_pragmas_and_file_mode(store):
+    conn = store.conn
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
+
+
+def test_events_are_append_only(admin_store):
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        admin_store.conn.execute("UPDATE events SET actor = 'X'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        admin_store.conn.execute("DELETE FROM events")
+
+
+def test_chain_and_sequence(admin_store):
+    first = admin_store.query("SELECT * FROM events ORDER BY device_seq")[0]
+    second = enrol(admin_store)
+    assert first["device_seq"] == 1 and second.device_seq == 2
+    assert second.prev_hash == first["hash"]
+    assert second.hash_ok() and second.digest_ok()
+    assert admin_store.scalar("SELECT role FROM staff WHERE staff_id = 'A1001'") == "advisor"
+
+
+def test_event_and_projection_commit_together(admin_store, monkeypatch):
+    """A failing projection handler leaves neither the event nor any table change."""
+    from cxdesk.store import eventlog
+
+    def broken(conn, event):
+        raise RuntimeError("projection failed")
+
+    before = admin_store.scalar("SELECT COUNT(*) FROM events")
+    monkeypatch.setattr(eventlog, "handlers_for", lambda kind: [broken])
+    with pytest.raises(RuntimeError):
+        enrol(admin_store, "A2000")
+    assert admin_store.scalar("SELECT COUNT(*) FROM events") == before
+    assert admin_store.scalar("SELECT COUNT(*) FROM staff WHERE staff_id='A2000'") == 0
+
+
+def test_payload_and_role_are_checked(admin_store):
+    with pytest.raises(ValidationError):
+        admin_store.record("StaffRemoved", {"staff_id": "bad id!"}, actor="ADMIN1", role="admin")
+    with pytest.raises(ValidationError):
+        admin_store.record("NoSuchKind", {}, actor="ADMIN1", role="admin")
+    with pytest.raises(AuthError):
+        admin_store.record("StaffRemoved", {"staff_id": "A1"}, actor="A1", role="advisor")
+    assert admin_store.scalar("SELECT COUNT(*) FROM events") == 1
+
+
+def test_rebuild_equals_live_and_verify(admin_store):
+    enrol(admin_store)
+    admin_store.record_as_desk("SignInFailed", {"staff_id": "A1001", "reason": "wrong passcode"})
+    admin_store.record("StaffRemoved", {"staff_id": "A1001"}, actor="ADMIN1", role="admin")
+    report = verify_store(admin_store)
+    assert report.ok, report.lines()
+    live = admin_store.query("SELECT * FROM staff ORDER BY staff_id")
+    assert rebuild_projections(admin_store) == 4
+    assert [tuple(r) for r in admin_store.query("SELECT * FROM staff ORDER BY staff_id")] == [
+        tuple(r) for r in live
+    ]
+
+
+def test_verify_finds_a_tampered_projection(admin_store):
+    enrol(admin_store)
+    admin_store.conn.execute("UPDATE staff SET role = 'supervisor' WHERE staff_id = 'A1001'")
+    report = verify_store(admin_store)
+    assert not report.ok
+    assert "staff" in report.table_differences
+    assert any("supervisor" in line for line in report.table_differences["staff"])
+
+
+def test_verify_finds_a_broken_chain(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    s = open_store(path, device_id="D1", location="CSC")
+    enrol(s, "A1")
+    enrol(s, "A2")
+    s.conn.execute("DROP TRIGGER events_no_update")
+    s.conn.execute("UPDATE events SET actor = 'FORGED' WHERE device_seq = 2")
+    report = verify_store(s)
+    assert any("hash does not match" in p for p in report.chain_problems)
+
+
+def test_reopen_keeps_sequence_and_clock(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    s = open_store(path, device_id="D1", location="CSC")
+    first = enrol(s, "A1")
+    s.close()
+    s = open_store(path)
+    assert (s.device_id, s.location) == ("D1", "CSC")
+    second = enrol(s, "A2")
+    assert second.device_seq == 2 and second.prev_hash == first.hash
+    assert second.hlc > first.hlc
+
+
+def test_store_from_newer_version_is_refused(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    open_store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE schema_components SET version = 99 WHERE component = 'core'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer version of cxdesk"):
+        open_store(path)
+
+
+def test_unknown_component_is_refused(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    open_store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO schema_components VALUES ('teleport', 1, '9.9')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer version"):
+        open_store(path)
+
+
+def test_migrations_run_once(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    open_store(path).close()
+    s = open_store(path)
+    versions = dict(s.conn.execute("SELECT component, version FROM schema_components"))
+    assert versions["core"] == 1 and versions["staff"] == 1
+
+
+MOUNTS = """\
+/dev/sda1 / ext4 rw 0 0
+server:/home /home nfs4 rw 0 0
+//fs/profiles /mnt/my\\040profiles cifs rw 0 0
+"""
+
+
+def test_network_filesystems_are_refused(tmp_path):
+    assert filesystem_type(tmp_path / "x", "/dev/sda1 / ext4 rw 0 0") == "ext4"
+    assert filesystem_type("/home/ann/data", MOUNTS) == "nfs4"
+    assert filesystem_type("/mnt/my profiles/cx", MOUNTS) == "cifs"
+    with pytest.raises(StoreError, match="CXDESK_DATA_DIR"):
+        refuse_network_filesystem("/home/ann/data", MOUNTS)
+    refuse_network_filesystem("/var/lib/cx", MOUNTS)  # local: fine
