@@ -39,6 +39,11 @@ class EventKind:
     roles: frozenset[str]
     desk_authored: bool = False
     personal_fields: tuple[str, ...] = ()
+    subject: str | None = None
+
+    def subject_of(self, payload: dict[str, Any]) -> str | None:
+        """The id of the thing this event is about (a referral, a serial), if it has one."""
+        return None if self.subject is None else str(payload.get(self.subject))
 
 
 KINDS: dict[str, EventKind] = {}
@@ -52,18 +57,23 @@ def event_kind(
     roles: frozenset[str] = ALL_ROLES,
     desk_authored: bool = False,
     personal_fields: tuple[str, ...] = (),
+    subject: str | None = None,
 ) -> Callable[[P], P]:
     """Register a payload model as the schema of event kind ``name``.
 
     ``roles`` may author it (checked on the desk and again on the server);
     ``desk_authored`` kinds are recorded by the desk with actor ``desk``;
-    ``personal_fields`` are blanked by a retention erasure.
+    ``personal_fields`` are blanked by a retention erasure; ``subject`` names the
+    payload field holding the id of the thing the event is about, so the server
+    can find an entity's history (for example to check a referral's transition).
     """
 
     def register(model: P) -> P:
         if name in KINDS and KINDS[name].payload is not model:
             raise RuntimeError(f"event kind {name} declared twice")
-        KINDS[name] = EventKind(name, model, frozenset(roles), desk_authored, personal_fields)
+        KINDS[name] = EventKind(
+            name, model, frozenset(roles), desk_authored, personal_fields, subject
+        )
         return model
 
     return register

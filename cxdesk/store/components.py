@@ -68,8 +68,10 @@ def load_components() -> list[Component]:
     """Every component, dependencies first (``core`` always first)."""
     if _ORDERED:
         return _ORDERED
-    from cxdesk.store import core  # noqa: F401  (registers "core")
-    from cxdesk.store import projections
+    from cxdesk.store import (
+        core,  # noqa: F401  (registers "core")
+        projections,
+    )
 
     for info in pkgutil.iter_modules(projections.__path__):
         importlib.import_module(f"{projections.__name__}.{info.name}")

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from cxdesk.errors import AuthError, StoreError
 from cxdesk.events import may_author, validate_payload
 from cxdesk.events.envelope import (
     GENESIS,
@@ -25,7 +26,6 @@ from cxdesk.events.envelope import (
     new_event_id,
     payload_digest,
 )
-from cxdesk.errors import AuthError, StoreError
 from cxdesk.store.components import handlers_for, load_components
 
 EVENT_COLUMNS = (
@@ -98,7 +98,7 @@ def append_local(
     device: str,
     location: str,
 ) -> Event:
-    """Validate, chain, store and project one event made at this desk. Caller holds the transaction."""
+    """Validate, chain, store and project one event made here; the caller holds the transaction."""
     clean = validate_payload(kind, payload)
     if not may_author(kind, role, actor):
         raise AuthError(f"A {role or 'desk'} may not record {kind}.")
@@ -167,4 +167,3 @@ def record_ack(
         for comp in load_components():
             if comp.on_ack and event.kind in comp.handlers:
                 comp.on_ack(conn, event)
-

@@ -40,12 +40,13 @@ class Store:
         """Name this desk and its location (once; enrolment or demo set-up does it)."""
         with self.transaction() as conn:
             row = conn.execute("SELECT device_id, location FROM desk").fetchone()
-            if row and tuple(row) != (device_id, location):
-                if conn.execute("SELECT 1 FROM events WHERE device = ?", (row[0],)).fetchone():
-                    raise StoreError(
-                        f"This store already belongs to desk {row[0]} at {row[1]} and holds "
-                        "its events; use a new data folder for another desk."
-                    )
+            moved = row and tuple(row) != (device_id, location)
+            has_events = moved and conn.execute("SELECT 1 FROM events WHERE device = ?", (row[0],))
+            if moved and has_events.fetchone():
+                raise StoreError(
+                    f"This store already belongs to desk {row[0]} at {row[1]} and holds "
+                    "its events; use a new data folder for another desk."
+                )
             conn.execute(
                 "INSERT INTO desk (only_row, device_id, location, created_at) VALUES (1, ?, ?, ?) "
                 "ON CONFLICT (only_row) DO UPDATE SET device_id = excluded.device_id, "
