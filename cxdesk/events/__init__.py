@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -30,6 +31,16 @@ class Payload(BaseModel):
     """Base for event payloads: unknown fields are refused, values are plain JSON."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def summary(self) -> str:
+        """One line for a history list (a customer's timeline); kinds override it.
+
+        The default is the kind's class name in words: ``VoucherIssued`` gives
+        "Voucher issued". Keep personal data out of summaries: they are shown in lists.
+        """
+        words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", type(self).__name__)
+        text = " ".join(w if len(w) > 1 and w.isupper() else w.lower() for w in words)
+        return text[:1].upper() + text[1:] if text else type(self).__name__
 
 
 @dataclass(frozen=True)
