@@ -1,0 +1,168 @@
+"""The supervisor's issued-voucher log in plain terms: a filter, a row, a status.
+
+The log answers "where did each voucher and card go?". A supervisor narrows it
+with filters that combine (``IssueFilter``); each line is an ``IssueLogRow``
+holding only what the log shows about the customer (name, year of birth,
+postcode district), never their full address or date of birth, because the log
+is read far more widely than a customer's own record. Store queries fill these
+types; screens and the CSV export only read them.
+
+A payment card's status follows its crisis payment request: the Welfare
+Assistance Team promises to complete it within one hour, so a request completed
+after that, or still open past it, is "request late".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from cxdesk.domain.money import format_pounds
+from cxdesk.errors import ValidationError
+
+LONDON = ZoneInfo("Europe/London")
+REQUEST_PROMISE = timedelta(hours=1)
+KINDS = ("food_voucher", "payment_card")
+KIND_LABELS = {"food_voucher": "Food voucher", "payment_card": "Payment card"}
+STATUSES = ("issued", "voided", "request open", "request completed", "request late", "declined")
+
+
+@dataclass(frozen=True)
+class IssueFilter:
+    """What the supervisor asked to see; every field narrows, and they all combine.
+
+    ``date_from``/``date_to`` are Europe/London calendar days, both inclusive.
+    ``customer`` matches a customer id exactly or the start of a family name.
+    ``voided``: None shows both, True only voided issues, False only live ones.
+    """
+
+    date_from: date | None = None
+    date_to: date | None = None
+    location: str | None = None
+    advisor: str | None = None
+    kind: str | None = None
+    customer: str | None = None
+    overrides_only: bool = False
+    repeats_only: bool = False
+    voided: bool | None = None
+    late_only: bool = False
+
+    def __post_init__(self) -> None:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValidationError("The 'from' date is after the 'to' date.", field="date_from")
+        if self.kind is not None and self.kind not in KINDS:
+            raise ValidationError(
+                f"Kind must be one of: {', '.join(KINDS)} (not {self.kind!r}).", field="kind"
+            )
+
+    def utc_bounds(self) -> tuple[datetime | None, datetime | None]:
+        """The date range as UTC instants [start, end): London midnight to midnight."""
+        start = end = None
+        if self.date_from:
+            start = datetime.combine(self.date_from, datetime.min.time(), LONDON).astimezone(UTC)
+        if self.date_to:
+            after = self.date_to + timedelta(days=1)
+            end = datetime.combine(after, datetime.min.time(), LONDON).astimezone(UTC)
+        return start, end
+
+
+@dataclass(frozen=True)
+class IssueLogRow:
+    """One voucher or card as the log shows it."""
+
+    issue_id: str
+    at: datetime
+    location: str
+    advisor: str
+    customer_id: str | None
+    customer_name: str
+    birth_year: int | None
+    postcode_district: str
+    kind: str
+    serial: str
+    value_pence: int
+    reason: str
+    repeat_result: str
+    override_reason: str
+    approved_by: str
+    status: str
+    after_signoff: bool = False
+
+    @property
+    def london_time(self) -> str:
+        return self.at.astimezone(LONDON).strftime("%d/%m/%Y %H:%M")
+
+    @property
+    def customer_label(self) -> str:
+        """Name, year of birth, postcode district: enough to recognise, no more."""
+        parts = [self.customer_name or "(no customer)"]
+        if self.birth_year:
+            parts.append(f"b.{self.birth_year}")
+        if self.postcode_district:
+            parts.append(self.postcode_district)
+        return " ".join(parts)
+
+    @property
+    def amount(self) -> str:
+        return format_pounds(self.value_pence)
+
+    @property
+    def override_text(self) -> str:
+        if not self.override_reason:
+            return ""
+        who = f" (approved by {self.approved_by})" if self.approved_by else ""
+        return f"{self.override_reason}{who}"
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """One page of the log plus totals for everything the filter matches."""
+
+    rows: list[IssueLogRow]
+    total_count: int
+    total_pence: int
+    next_cursor: tuple[int, str] | None = None
+    extras: dict = field(default_factory=dict)
+
+
+def issue_status(
+    *,
+    voided: bool,
+    kind: str,
+    requested_ms: int | None,
+    completed_ms: int | None,
+    declined: bool = False,
+    now_ms: int | None = None,
+) -> str:
+    """The status word for an issue (see the module docstring for "late")."""
+    if voided:
+        return "voided"
+    if kind != "payment_card" or requested_ms is None:
+        return "issued"
+    if declined:
+        return "declined"
+    promise_ms = int(REQUEST_PROMISE.total_seconds() * 1000)
+    if completed_ms is not None:
+        return "request late" if completed_ms - requested_ms > promise_ms else "request completed"
+    if now_ms is not None and now_ms - requested_ms > promise_ms:
+        return "request late"
+    return "request open"
+
+
+def birth_year(date_of_birth: str | None) -> int | None:
+    """The year from an ISO date of birth, or None when it is not recorded."""
+    if not date_of_birth or len(date_of_birth) < 4 or not date_of_birth[:4].isdigit():
+        return None
+    return int(date_of_birth[:4])
+
+
+def district_of(postcode: str | None) -> str:
+    """The postcode district ("SW1A" of "SW1A 1AA"); blank when unknown or unreadable."""
+    if not postcode:
+        return ""
+    text = postcode.strip().upper()
+    if " " in text:
+        return text.split()[0]
+    # Unspaced postcodes: the inward code is always the last three characters.
+    return text[:-3] if len(text) > 4 else text
