@@ -1,0 +1,189 @@
+"""Projection of issued food vouchers and payment cards, voids, and repeat-claim policies.
+
+Tables (the supervisor's log reads ``issues``):
+
+- ``issues(issue_id PK, kind, customer_id, serial, value_pence, location,
+  device, actor, at_ms, reason, repeat_action, repeat_matches, repeat_result,
+  knowledge_as_of, override_reason, approved_by, status, void_reason,
+  void_item, voided_at_ms, voided_by, serial_clash, event_id)``.
+  ``kind`` food_voucher | payment_card; ``at_ms`` issue time (UTC ms);
+  ``repeat_action`` none | warn | reason | supervisor is what the policy asked
+  for when earlier issues matched (none = no match); ``repeat_matches`` how many
+  earlier issues matched; ``repeat_result`` the whole check as JSON (matches
+  with issue ids, locations, dates; breached windows; ``knowledge_as_of``);
+  ``override_reason`` / ``approved_by`` (a supervisor's staff id) are set when
+  a match was overridden. ``status`` issued | voided (the first void in feed
+  order gives ``void_reason``, ``void_item`` back_to_stock | spoiled,
+  ``voided_at_ms``, ``voided_by``). ``serial_clash`` = 1 when another live
+  issue holds the same serial (two desks issued it offline; both are kept).
+- ``issue_voids(event_id PK, issue_id, reason, item, at_ms, actor)``: every void.
+- ``policy_versions(event_id PK, kind, windows, action, card_limit_pence,
+  at_ms, actor)`` and ``policies(kind PK, windows, action, card_limit_pence,
+  set_at_ms, set_by)``: the latest policy per kind in feed order.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from cxdesk.events.envelope import Event, hlc_millis
+from cxdesk.store.components import Component, register
+from cxdesk.store.projections.stock import FEED_ORDER, ISSUE_KINDS
+
+V1 = """
+CREATE TABLE issues (
+    issue_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    serial TEXT NOT NULL,
+    value_pence INTEGER NOT NULL,
+    location TEXT NOT NULL,
+    device TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    repeat_action TEXT NOT NULL,
+    repeat_matches INTEGER NOT NULL,
+    repeat_result TEXT NOT NULL,
+    knowledge_as_of TEXT,
+    override_reason TEXT NOT NULL,
+    approved_by TEXT,
+    status TEXT NOT NULL DEFAULT 'issued',
+    void_reason TEXT,
+    void_item TEXT,
+    voided_at_ms INTEGER,
+    voided_by TEXT,
+    serial_clash INTEGER NOT NULL DEFAULT 0,
+    event_id TEXT NOT NULL
+);
+CREATE INDEX issues_customer ON issues (customer_id, kind, at_ms);
+CREATE INDEX issues_kind_time ON issues (kind, at_ms);
+CREATE INDEX issues_serial ON issues (serial);
+CREATE TABLE issue_voids (
+    event_id TEXT PRIMARY KEY,
+    issue_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    item TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    actor TEXT NOT NULL
+);
+CREATE INDEX issue_voids_issue ON issue_voids (issue_id);
+CREATE TABLE policy_versions (
+    event_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    windows TEXT NOT NULL,
+    action TEXT NOT NULL,
+    card_limit_pence INTEGER,
+    at_ms INTEGER NOT NULL,
+    actor TEXT NOT NULL
+);
+CREATE TABLE policies (
+    kind TEXT PRIMARY KEY,
+    windows TEXT NOT NULL,
+    action TEXT NOT NULL,
+    card_limit_pence INTEGER,
+    set_at_ms INTEGER NOT NULL,
+    set_by TEXT NOT NULL
+);
+"""
+
+issuing = register(
+    Component(
+        "issuing",
+        migrations=[V1],
+        tables=("issues", "issue_voids", "policy_versions", "policies"),
+        after=("stock",),
+    )
+)
+
+
+def _recompute_issue(conn: sqlite3.Connection, issue_id: str) -> None:
+    """Status from the first void in feed order, then the clash mark for its serial."""
+    first = conn.execute(
+        "SELECT v.reason, v.item, v.at_ms, v.actor FROM issue_voids v "
+        "JOIN events e ON e.id = v.event_id LEFT JOIN event_acks a ON a.event_id = v.event_id "
+        f"WHERE v.issue_id = ? ORDER BY {FEED_ORDER} LIMIT 1",
+        (issue_id,),
+    ).fetchone()
+    if first:
+        conn.execute(
+            "UPDATE issues SET status = 'voided', void_reason = ?, void_item = ?, "
+            "voided_at_ms = ?, voided_by = ? WHERE issue_id = ?",
+            (*first, issue_id),
+        )
+    serial = conn.execute("SELECT serial FROM issues WHERE issue_id = ?", (issue_id,)).fetchone()
+    if serial:
+        # Set-based, so it reads the same whichever desk's issue arrived first.
+        conn.execute(
+            "UPDATE issues SET serial_clash = (SELECT COUNT(*) FROM issues i2 "
+            "WHERE i2.serial = issues.serial AND i2.status = 'issued') > 1 WHERE serial = ?",
+            (serial[0],),
+        )
+
+
+@issuing.handles(*ISSUE_KINDS)
+def _issued(conn: sqlite3.Connection, event: Event) -> None:
+    p = event.payload
+    check = p["repeat_check"]
+    action = check["action"] if check["breached"] else "none"
+    conn.execute(
+        "INSERT INTO issues (issue_id, kind, customer_id, serial, value_pence, location, device, "
+        "actor, at_ms, reason, repeat_action, repeat_matches, repeat_result, knowledge_as_of, "
+        "override_reason, approved_by, event_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (p["issue_id"], ISSUE_KINDS[event.kind], p["customer_id"], p["serial"],
+         p["value_pence"], event.location, event.device, event.actor, hlc_millis(event.hlc),
+         p["reason"], action, len(check["matches"]), json.dumps(check, sort_keys=True),
+         check.get("knowledge_as_of"), p.get("override_reason", ""), p.get("approved_by"),
+         event.id),
+    )  # fmt: skip
+    _recompute_issue(conn, p["issue_id"])
+
+
+@issuing.handles("IssueVoided")
+def _voided(conn: sqlite3.Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute(
+        "INSERT INTO issue_voids (event_id, issue_id, reason, item, at_ms, actor) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (event.id, p["issue_id"], p["reason"], p["item"], hlc_millis(event.hlc), event.actor),
+    )
+    _recompute_issue(conn, p["issue_id"])
+
+
+def _recompute_policy(conn: sqlite3.Connection, kind: str) -> None:
+    latest = conn.execute(
+        "SELECT v.windows, v.action, v.card_limit_pence, v.at_ms, v.actor FROM policy_versions v "
+        "JOIN events e ON e.id = v.event_id LEFT JOIN event_acks a ON a.event_id = v.event_id "
+        f"WHERE v.kind = ? ORDER BY {FEED_ORDER} DESC LIMIT 1",
+        (kind,),
+    ).fetchone()
+    conn.execute(
+        "INSERT INTO policies (kind, windows, action, card_limit_pence, set_at_ms, set_by) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind) DO UPDATE SET windows = excluded.windows, "
+        "action = excluded.action, card_limit_pence = excluded.card_limit_pence, "
+        "set_at_ms = excluded.set_at_ms, set_by = excluded.set_by",
+        (kind, *latest),
+    )
+
+
+@issuing.handles("PolicySet")
+def _policy(conn: sqlite3.Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute(
+        "INSERT INTO policy_versions (event_id, kind, windows, action, card_limit_pence, at_ms, "
+        "actor) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (event.id, p["kind"], json.dumps(p["windows"]), p["action"], p.get("card_limit_pence"),
+         hlc_millis(event.hlc), event.actor),
+    )  # fmt: skip
+    _recompute_policy(conn, p["kind"])
+
+
+@issuing.acknowledged
+def _on_ack(conn: sqlite3.Connection, event: Event) -> None:
+    """A synced event has its place in the feed: the latest policy or first void may change."""
+    if event.kind == "PolicySet":
+        _recompute_policy(conn, event.payload["kind"])
+    elif event.kind == "IssueVoided":
+        _recompute_issue(conn, event.payload["issue_id"])
