@@ -1,0 +1,206 @@
+"""The desk side of the protocol: what to push, and applying what the server says.
+
+Every function here is blocking SQLite work on the desk store (the worker runs
+them with ``asyncio.to_thread``) and each is one store transaction:
+
+- ``outbox_batch``: this desk's events the server has not acknowledged, in
+  ``device_seq`` order, sized to the server's limits (or, after a restore,
+  everything from a given ``device_seq``: the server answers ``duplicate`` for
+  what it still has);
+- ``record_push_results``: the per-event answers into ``event_acks``; a newly
+  rejected event had already been projected here, so the projections are
+  rebuilt without it (it stays in the log, marked rejected, for the F8 screen);
+- ``apply_pull_page``: a page of the feed, the cursor and the epoch together;
+  ingesting is idempotent, so a page applied twice changes nothing;
+- ``reset_for_new_epoch``: the server was restored: forget feed places and the
+  cursor, and push everything again from the first event.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from cxdesk.store.eventlog import EVENT_COLUMNS, ingest_remote, record_ack, row_to_event
+from cxdesk.store.eventlog import utc_now_text as now_text
+from cxdesk.store.rebuild import rebuild_projections
+from cxdesk.sync.protocol import MAX_PUSH_BYTES, MAX_PUSH_EVENTS, PullResponse, PushResponse
+
+CURSOR, EPOCH, LAST_SUCCESS, PUSH_FROM, SERVER_URL = (
+    "cursor", "epoch", "last_success", "push_from", "server_url",
+)  # fmt: skip
+_SELECT = ", ".join("e." + c.strip() for c in EVENT_COLUMNS.split(","))
+
+
+@dataclass
+class PushBatch:
+    body: bytes
+    count: int = 0
+    first_seq: int = 0
+    last_seq: int = 0
+
+
+def outbox_batch(
+    store,
+    *,
+    from_seq: int | None = None,
+    max_events: int = MAX_PUSH_EVENTS,
+    max_bytes: int = MAX_PUSH_BYTES - 4096,
+) -> PushBatch:
+    """The next push body: unacknowledged own events (or all from ``from_seq``), in order."""
+    if from_seq is None:
+        where, params = "a.event_id IS NULL", (store.device_id, max_events)
+    else:
+        where, params = "e.device_seq >= ?", (store.device_id, from_seq, max_events)
+    rows = store.query(
+        f"SELECT {_SELECT} FROM events e LEFT JOIN event_acks a ON a.event_id = e.id "
+        f"WHERE e.device = ? AND {where} ORDER BY e.device_seq LIMIT ?",
+        params,
+    )
+    parts: list[str] = []
+    size = 0
+    batch = PushBatch(b"")
+    for row in rows:
+        event = row_to_event(row)
+        text = event.model_dump_json()
+        if parts and size + len(text.encode()) + 1 > max_bytes:
+            break
+        parts.append(text)
+        size += len(text.encode()) + 1
+        batch.first_seq = batch.first_seq or event.device_seq
+        batch.last_seq = event.device_seq
+    batch.count = len(parts)
+    device = json.dumps(store.device_id)
+    batch.body = f'{{"device":{device},"events":[{",".join(parts)}]}}'.encode()
+    return batch
+
+
+@dataclass
+class PushCounts:
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+    def add(self, other: PushCounts) -> None:
+        self.accepted += other.accepted
+        self.duplicate += other.duplicate
+        self.rejected += other.rejected
+        self.reasons += other.reasons
+
+
+def record_push_results(store, response: PushResponse) -> PushCounts:
+    """Record each answer in ``event_acks``; rebuild projections if an answer changes them."""
+    counts = PushCounts()
+    with store.transaction() as conn:
+        rebuild = False
+        for result in response.results:
+            row = conn.execute(
+                f"SELECT {_SELECT}, a.status FROM events e "
+                "LEFT JOIN event_acks a ON a.event_id = e.id WHERE e.id = ?",
+                (result.id,),
+            ).fetchone()
+            if row is None:
+                continue  # not ours any more? nothing to record against
+            event, before = row_to_event(row), row[11]
+            record_ack(conn, event, status=result.status, server_seq=result.server_seq,
+                       reason=result.reason)  # fmt: skip
+            # Own events are projected when made: a new rejection (or a rejection the
+            # restored server no longer holds) changes what the tables should show.
+            if (result.status == "rejected") != (before == "rejected"):
+                rebuild = True
+            setattr(counts, result.status, getattr(counts, result.status) + 1)
+            if result.status == "rejected" and result.reason:
+                counts.reasons.append(f"#{result.device_seq} {event.kind}: {result.reason}")
+        if rebuild:
+            rebuild_projections(store)
+    return counts
+
+
+@dataclass
+class PageOutcome:
+    kind: str  # "applied", "new-epoch" or "ahead"
+    new_events: int = 0
+    received: int = 0
+    next: int = 0
+    head: int = 0
+    epoch: str = ""
+
+    @property
+    def more(self) -> bool:
+        return self.kind == "applied" and self.received > 0 and self.next < self.head
+
+
+def apply_pull_page(store, raw: bytes, after: int) -> PageOutcome:
+    """Apply one pull answer (asked with cursor ``after``) with its cursor and epoch."""
+    page = PullResponse.model_validate_json(raw)
+    known_epoch = store.get_state(EPOCH)
+    if known_epoch is not None and known_epoch != page.epoch:
+        return PageOutcome("new-epoch", epoch=page.epoch, head=page.head)
+    if after > page.head:
+        return PageOutcome("ahead", epoch=page.epoch, head=page.head)
+    items = [(e, e.server_seq) for e in page.events]
+    with store.transaction() as conn:
+        new = ingest_remote(conn, store.clock, items)
+        store.set_state(conn, CURSOR, str(page.next))
+        store.set_state(conn, EPOCH, page.epoch)
+    return PageOutcome("applied", new, len(items), page.next, page.head, page.epoch)
+
+
+def reset_for_new_epoch(store, epoch: str) -> None:
+    """Forget feed places and cursor; push everything again from the first event."""
+    with store.transaction() as conn:
+        conn.execute("UPDATE event_acks SET server_seq = NULL")
+        store.set_state(conn, CURSOR, "0")
+        store.set_state(conn, EPOCH, epoch)
+        store.set_state(conn, PUSH_FROM, "1")
+
+
+def set_push_from(store, value: int | None) -> None:
+    with store.transaction() as conn:
+        if value is None:
+            conn.execute("DELETE FROM sync_state WHERE key = ?", (PUSH_FROM,))
+        else:
+            store.set_state(conn, PUSH_FROM, str(value))
+
+
+def note_success(store) -> str:
+    stamp = now_text()
+    with store.transaction() as conn:
+        store.set_state(conn, LAST_SUCCESS, stamp)
+    return stamp
+
+
+@dataclass(frozen=True)
+class LocalSummary:
+    waiting: int
+    oldest_ms: int | None
+    rejected: int
+    last_success: str | None
+
+
+def local_summary(store) -> LocalSummary:
+    """What the header needs: events waiting, the oldest one's time, rejections, last sync."""
+    row = store.query(
+        "SELECT COUNT(*), MIN(e.hlc) FROM events e LEFT JOIN event_acks a ON a.event_id = e.id "
+        "WHERE e.device = ? AND a.event_id IS NULL",
+        (store.device_id,),
+    )[0]
+    rejected = store.scalar(
+        "SELECT COUNT(*) FROM event_acks a JOIN events e ON e.id = a.event_id "
+        "WHERE a.status = 'rejected' AND e.device = ?",
+        (store.device_id,),
+    )
+    oldest = int(row[1].split("-", 1)[0]) if row[1] else None
+    return LocalSummary(row[0], oldest, rejected, store.get_state(LAST_SUCCESS))
+
+
+def rejected_events(store, limit: int = 200) -> list[dict]:
+    """This desk's events the server refused, newest first, with the reason."""
+    rows = store.query(
+        "SELECT e.id, e.kind, e.actor, e.device_seq, e.hlc, e.payload, a.reason, a.acked_at "
+        "FROM events e JOIN event_acks a ON a.event_id = e.id "
+        "WHERE a.status = 'rejected' ORDER BY e.device_seq DESC LIMIT ?",
+        (limit,),
+    )
+    return [dict(r) for r in rows]

@@ -1,0 +1,89 @@
+"""The wire models of the sync protocol, shared by the central API and the desk.
+
+Kept apart from the server's row models and the desk's tables (STYLE.md,
+"separate request, stored and public models"): this is what travels, and
+changing it is a protocol change. Limits live here too, because the desk
+sizes its batches by the same numbers the server enforces.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from cxdesk.events.envelope import Event
+
+API_PREFIX = "/v1"
+MAX_PUSH_EVENTS = 500
+MAX_PUSH_BYTES = 1_048_576
+"""1 MiB: a push body larger than this is refused with 413 before it is parsed."""
+MAX_PULL_LIMIT = 1000
+CENTRAL_DEVICE = "central"
+"""The device name of events the central API writes itself (roster, devices, seeds)."""
+CENTRAL_ACTOR = "central"
+"""The actor of events an administrator makes on the server with ``cxdesk admin``."""
+
+Status = Literal["accepted", "duplicate", "rejected"]
+
+
+class PushRequest(BaseModel):
+    """A device's events not yet acknowledged, in ``device_seq`` order."""
+
+    device: str = Field(min_length=1, max_length=64)
+    events: list[Event] = Field(max_length=MAX_PUSH_EVENTS)
+
+
+class PushResult(BaseModel):
+    """What the server made of one pushed event."""
+
+    id: str
+    device_seq: int
+    status: Status
+    server_seq: int | None = None
+    reason: str | None = None
+
+
+class PushResponse(BaseModel):
+    epoch: str
+    last_seq: int
+    """The device's chain head on the server after this push."""
+    results: list[PushResult]
+
+
+class FeedEvent(Event):
+    """An event as the feed carries it: with its place in the server's order."""
+
+    server_seq: int = Field(ge=1)
+
+
+class PullResponse(BaseModel):
+    epoch: str
+    events: list[FeedEvent]
+    next: int
+    """The cursor to ask with next time (the last ``server_seq`` in this page)."""
+    head: int
+    """The highest ``server_seq`` the server holds; a cursor above it means a restore."""
+
+
+class DeviceInfo(BaseModel):
+    """Who the bearer token belongs to (used by ``cxdesk enrol``)."""
+
+    device: str
+    location: str
+    epoch: str
+
+
+class ErrorDetail(BaseModel):
+    """The ``detail`` of a 4xx answer: a stable code for the desk, words for people."""
+
+    code: str
+    message: str
+    last_seq: int | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    epoch: str
+    head: int
+    database: str

@@ -1,0 +1,77 @@
+"""The central API's application factory.
+
+``create_app`` opens (and migrates) the database when the app starts, checks
+whether it was restored from a backup (a new epoch if so), and keeps the engine
+on ``app.state``. Nothing touches a database at import time.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from cxdesk import __version__
+from cxdesk.events import load_all
+from cxdesk.sync.server.db import make_engine, read_transaction
+from cxdesk.sync.server.epochs import HeadMarks, check_restored, database_id
+from cxdesk.sync.server.migrations import migrate
+from cxdesk.sync.server.routes import health, sync
+
+
+def open_database(db_url: str, *, pool_size: int = 10) -> Engine:
+    """An engine for ``db_url`` with the schema brought up to date."""
+    engine = make_engine(db_url, pool_size=pool_size)
+    migrate(engine)
+    return engine
+
+
+def create_app(
+    db_url: str | None = None,
+    *,
+    engine: Engine | None = None,
+    marks_dir: Path | None = None,
+) -> FastAPI:
+    """The central API over ``db_url`` (opened at startup) or ``engine`` (prepared now).
+
+    Given an engine, the caller owns it (tests use this with ``httpx.ASGITransport``,
+    which does not run lifespan events).
+    """
+    if engine is None and db_url is None:
+        raise ValueError("create_app needs db_url or engine")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        own = not hasattr(app.state, "engine")
+        if own:
+            prepare(app, make_engine(db_url), marks_dir)
+        try:
+            yield
+        finally:
+            if own:
+                app.state.engine.dispose()
+
+    app = FastAPI(
+        title="cxdesk central API",
+        version=__version__,
+        description="Sync for cxdesk desks: push a desk's events, pull the feed.",
+        lifespan=lifespan,
+    )
+    app.include_router(health.router)
+    app.include_router(sync.router)
+    if engine is not None:
+        prepare(app, engine, marks_dir)
+    return app
+
+
+def prepare(app: FastAPI, engine: Engine, marks_dir: Path | None) -> None:
+    """Migrate, learn the database's identity, and look for a restore; state on ``app``."""
+    load_all()
+    migrate(engine)
+    app.state.engine = engine
+    app.state.marks = HeadMarks(marks_dir)
+    with read_transaction(engine) as conn:
+        app.state.database_id = database_id(conn)
+    app.state.new_epoch = check_restored(engine, app.state.marks)

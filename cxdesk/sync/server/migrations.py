@@ -1,0 +1,148 @@
+"""Versioned schema of the central database, for SQLite and PostgreSQL alike.
+
+``schema_version`` holds one row per migration applied. Migrations are plain
+SQL that both databases accept (TEXT, BIGINT, BOOLEAN), appended to
+``MIGRATIONS`` and never edited once released. A database written by a newer
+cxdesk is refused rather than touched. On PostgreSQL an advisory lock stops two
+API processes starting together from migrating at once; on SQLite
+``BEGIN IMMEDIATE`` does the same.
+
+Version 1 also creates this database's identity: a ``database_id`` that a
+backup carries with it (so a restore can be recognised) and the first epoch.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, text
+
+from cxdesk import __version__
+from cxdesk.errors import StoreError
+from cxdesk.events.envelope import GENESIS
+from cxdesk.sync.protocol import CENTRAL_DEVICE
+from cxdesk.sync.server.db import is_postgres, write_transaction
+
+V1 = """
+CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE epochs (
+    number INTEGER PRIMARY KEY,
+    epoch TEXT NOT NULL UNIQUE,
+    started_at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    head_at_start BIGINT NOT NULL
+);
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    location TEXT NOT NULL,
+    token_hash TEXT UNIQUE,
+    revoked BOOLEAN NOT NULL DEFAULT FALSE,
+    last_seq BIGINT NOT NULL DEFAULT 0,
+    last_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE feed_counter (id INTEGER PRIMARY KEY CHECK (id = 1), value BIGINT NOT NULL);
+CREATE TABLE events (
+    server_seq BIGINT PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    payload_digest TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    device TEXT NOT NULL,
+    location TEXT NOT NULL,
+    device_seq BIGINT NOT NULL,
+    hlc TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    subject TEXT,
+    received_at TEXT NOT NULL,
+    CONSTRAINT events_device_seq UNIQUE (device, device_seq)
+);
+CREATE INDEX events_subject ON events (subject);
+CREATE TABLE roster (
+    staff_id TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    locations TEXT NOT NULL,
+    active BOOLEAN NOT NULL DEFAULT TRUE
+);
+CREATE TABLE rejected_events (
+    device TEXT NOT NULL,
+    device_seq BIGINT NOT NULL,
+    event_id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    rejected_at TEXT NOT NULL,
+    PRIMARY KEY (device, device_seq)
+);
+"""
+
+
+def utc_now_text() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _identity(conn: Connection) -> None:
+    now = utc_now_text()
+    conn.execute(
+        text("INSERT INTO server_meta (key, value) VALUES ('database_id', :v)"),
+        {"v": secrets.token_hex(16)},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO epochs (number, epoch, started_at, reason, head_at_start) "
+            "VALUES (1, :e, :t, 'database created', 0)"
+        ),
+        {"e": secrets.token_hex(16), "t": now},
+    )
+    conn.execute(text("INSERT INTO feed_counter (id, value) VALUES (1, 0)"))
+    conn.execute(
+        text(
+            "INSERT INTO devices (id, location, token_hash, revoked, last_seq, last_hash, "
+            "created_at) VALUES (:d, 'CENTRAL', NULL, FALSE, 0, :g, :t)"
+        ),
+        {"d": CENTRAL_DEVICE, "g": GENESIS, "t": now},
+    )
+
+
+MIGRATIONS: list[tuple[str, ...] | object] = [(V1, _identity)]
+
+
+def _run(conn: Connection, step) -> None:
+    for part in step:
+        if callable(part):
+            part(conn)
+        else:
+            for statement in part.split(";"):
+                if statement.strip():
+                    conn.exec_driver_sql(statement)
+
+
+def migrate(engine: Engine) -> list[int]:
+    """Bring the central database up to date; returns the versions applied."""
+    applied: list[int] = []
+    with write_transaction(engine) as conn:
+        if is_postgres(conn):
+            conn.execute(text("SELECT pg_advisory_xact_lock(8740)"))
+        conn.exec_driver_sql(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+            "applied_at TEXT NOT NULL, written_by TEXT NOT NULL)"
+        )
+        current = conn.execute(text("SELECT MAX(version) FROM schema_version")).scalar() or 0
+        if current > len(MIGRATIONS):
+            raise StoreError(
+                f"The central database has schema v{current}, newer than this cxdesk "
+                f"({__version__}, v{len(MIGRATIONS)}). Update cxdesk before serving it.",
+                title="Database from a newer cxdesk",
+            )
+        for number, step in enumerate(MIGRATIONS[current:], start=current + 1):
+            _run(conn, step)
+            conn.execute(
+                text("INSERT INTO schema_version VALUES (:v, :t, :w)"),
+                {"v": number, "t": utc_now_text(), "w": __version__},
+            )
+            applied.append(number)
+    return applied

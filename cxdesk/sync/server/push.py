@@ -1,0 +1,264 @@
+"""The push transaction: a device's events checked, placed in the feed, answered one by one.
+
+Everything happens in the caller's write transaction, in this order:
+
+1. whole-request checks, before any lock: every event names the authenticated
+   device (403), every hash and payload digest is right (422);
+2. lock the device row (``FOR UPDATE``; ``BEGIN IMMEDIATE`` already holds the
+   lock on SQLite) and sort events into retries (at or below ``last_seq``) and
+   new ones; a retry must be byte-for-byte the event we hold (else 409, nothing
+   changed), new ones must start at ``last_seq + 1`` and chain from
+   ``last_hash`` (else 409);
+3. lock the feed counter row, so pushes take their feed places one after the
+   other and commit order equals feed order (the feed never skips), then judge
+   each new event: actor on the roster and active with a role the kind allows,
+   payload valid, per-kind server checks. Accepted events get the next
+   ``server_seq``; rejected ones go to ``rejected_events``. Either way
+   ``last_seq`` moves on, so a rejected event never wedges the desk's queue.
+
+A retried batch changes nothing and gets the same answers back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select, text, update
+
+from cxdesk.errors import CxDeskError
+from cxdesk.events import DESK_ACTOR, get_kind, may_author, validate_payload
+from cxdesk.events.envelope import Event, canonical_json
+from cxdesk.sync.protocol import PushResult
+from cxdesk.sync.server.db import is_postgres
+from cxdesk.sync.server.migrations import utc_now_text
+from cxdesk.sync.server.models import devices_t, events_t, rejected_t
+from cxdesk.sync.server.roster import project_roster
+from cxdesk.sync.server_checks import checks_for
+
+
+class PushRefused(Exception):
+    """The whole push is refused; nothing was changed."""
+
+    def __init__(self, status: int, code: str, message: str, last_seq: int | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.last_seq = status, code, message, last_seq
+
+    def detail(self) -> dict:
+        return {"code": self.code, "message": self.message, "last_seq": self.last_seq}
+
+
+@dataclass
+class PushOutcome:
+    last_seq: int
+    results: list[PushResult]
+
+
+def _lock_clause(conn: Connection) -> str:
+    return " FOR UPDATE" if is_postgres(conn) else ""
+
+
+def check_envelopes(device: str, events: list[Event]) -> None:
+    """Refuse a push naming another device (403) or with a bad hash or digest (422)."""
+    for event in events:
+        if event.device != device:
+            raise PushRefused(
+                403, "wrong-device", f"event {event.id} belongs to {event.device}, not {device}"
+            )
+        if not event.digest_ok():
+            raise PushRefused(422, "bad-digest", f"event {event.id}: payload does not match digest")
+        if not event.hash_ok():
+            raise PushRefused(422, "bad-hash", f"event {event.id}: hash does not match its fields")
+
+
+def _known(conn: Connection, ids: list[str]) -> dict[str, tuple[str, int | None, str | None]]:
+    """id -> (hash, server_seq, rejection reason) for every id already on the server."""
+    known: dict[str, tuple[str, int | None, str | None]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for id_, hash_, seq in conn.execute(
+            select(events_t.c.id, events_t.c.hash, events_t.c.server_seq).where(
+                events_t.c.id.in_(chunk)
+            )
+        ):
+            known[id_] = (hash_, seq, None)
+        for id_, hash_, reason in conn.execute(
+            select(rejected_t.c.event_id, rejected_t.c.hash, rejected_t.c.reason).where(
+                rejected_t.c.event_id.in_(chunk)
+            )
+        ):
+            known[id_] = (hash_, None, reason)
+    return known
+
+
+def _sort_batch(
+    conn: Connection, device: str, events: list[Event], last_seq: int, last_hash: str
+) -> tuple[list[PushResult], list[Event]]:
+    """Answers for retries, and the new events (checked to follow the chain)."""
+    known = _known(conn, [e.id for e in events])
+    retries: list[PushResult] = []
+    fresh: list[Event] = []
+    expected_seq, expected_prev = last_seq + 1, last_hash
+    for event in sorted(events, key=lambda e: e.device_seq):
+        seen = known.get(event.id)
+        if seen is not None and seen[0] != event.hash:
+            raise PushRefused(409, "changed", f"event {event.id} was sent before, changed")
+        if event.device_seq <= last_seq:
+            if seen is None:
+                raise PushRefused(
+                    409,
+                    "conflict",
+                    f"{device} #{event.device_seq} is already another event on the server",
+                    last_seq,
+                )
+            _hash, seq, reason = seen
+            status = "rejected" if reason is not None else "duplicate"
+            retries.append(PushResult(id=event.id, device_seq=event.device_seq, status=status,
+                                      server_seq=seq, reason=reason))  # fmt: skip
+            continue
+        if seen is not None:
+            raise PushRefused(409, "changed", f"event id {event.id} is already used")
+        if event.device_seq != expected_seq:
+            raise PushRefused(
+                409, "gap", f"expected {device} #{expected_seq}, got #{event.device_seq}", last_seq
+            )
+        if event.prev_hash != expected_prev:
+            raise PushRefused(
+                409, "chain", f"{device} #{event.device_seq} does not link to #{expected_seq - 1}",
+                last_seq,
+            )  # fmt: skip
+        fresh.append(event)
+        expected_seq, expected_prev = event.device_seq + 1, event.hash
+    return retries, fresh
+
+
+class _Judge:
+    """Decides accept or reject for each new event, with a roster cache for the request."""
+
+    def __init__(self, conn: Connection, trusted_role: str | None) -> None:
+        self.conn, self.trusted_role = conn, trusted_role
+        self.roster: dict[str, tuple[str, bool] | None] = {}
+
+    def role_of(self, actor: str) -> tuple[str | None, str | None]:
+        """(role, problem) for ``actor`` as the roster stands now."""
+        if self.trusted_role is not None:
+            return self.trusted_role, None
+        if actor == DESK_ACTOR:
+            return None, None
+        if actor not in self.roster:
+            row = self.conn.execute(
+                text("SELECT role, active FROM roster WHERE staff_id = :s"), {"s": actor}
+            ).first()
+            self.roster[actor] = (row[0], bool(row[1])) if row else None
+        found = self.roster[actor]
+        if found is None:
+            return None, f"{actor} is not on the roster"
+        if not found[1]:
+            return None, f"{actor} has been removed from the roster"
+        return found[0], None
+
+    def reason(self, event: Event, history) -> str | None:
+        try:
+            get_kind(event.kind)
+        except CxDeskError as exc:
+            return exc.message
+        role, problem = self.role_of(event.actor)
+        if problem:
+            return problem
+        if not may_author(event.kind, role, event.actor):
+            return f"a {role or 'desk'} may not record {event.kind}"
+        try:
+            validate_payload(event.kind, event.payload)
+        except CxDeskError as exc:
+            return exc.message
+        for check in checks_for(event.kind):
+            found = check(self.conn, event, history(event))
+            if found:
+                return found
+        return None
+
+
+def apply_push(
+    conn: Connection, device: str, events: list[Event], *, trusted_role: str | None = None
+) -> PushOutcome:
+    """Place ``device``'s events in the feed; the caller owns the (write) transaction."""
+    check_envelopes(device, events)
+    row = conn.execute(
+        text(f"SELECT last_seq, last_hash FROM devices WHERE id = :d{_lock_clause(conn)}"),
+        {"d": device},
+    ).first()
+    if row is None:
+        raise PushRefused(403, "unknown-device", f"device {device} is not enrolled")
+    last_seq, last_hash = int(row[0]), row[1]
+    results, fresh = _sort_batch(conn, device, events, last_seq, last_hash)
+    if not fresh:
+        return PushOutcome(last_seq, results)
+    counter = conn.execute(
+        text(f"SELECT value FROM feed_counter WHERE id = 1{_lock_clause(conn)}")
+    ).scalar_one()
+    judge, pending, now = _Judge(conn, trusted_role), [], utc_now_text()
+
+    def flush() -> None:
+        if pending:
+            conn.execute(insert(events_t), pending)
+            pending.clear()
+
+    def history(event: Event) -> list[Event]:
+        subject = get_kind(event.kind).subject_of(event.payload)
+        if subject is None:
+            return []
+        flush()
+        rows = conn.execute(
+            select(events_t).where(events_t.c.subject == subject).order_by(events_t.c.server_seq)
+        )
+        return [row_to_event(r) for r in rows]
+
+    for event in fresh:
+        reason = judge.reason(event, history)
+        if reason is None:
+            counter += 1
+            pending.append(_event_row(event, counter, now))
+            if project_roster(conn, event):
+                judge.roster.clear()
+            results.append(PushResult(id=event.id, device_seq=event.device_seq,
+                                      status="accepted", server_seq=counter))  # fmt: skip
+        else:
+            conn.execute(insert(rejected_t).values(
+                device=device, device_seq=event.device_seq, event_id=event.id, kind=event.kind,
+                actor=event.actor, hash=event.hash, reason=reason, rejected_at=now))  # fmt: skip
+            results.append(PushResult(id=event.id, device_seq=event.device_seq,
+                                      status="rejected", reason=reason))  # fmt: skip
+    flush()
+    conn.execute(text("UPDATE feed_counter SET value = :v WHERE id = 1"), {"v": counter})
+    last = fresh[-1]
+    conn.execute(
+        update(devices_t)
+        .where(devices_t.c.id == device)
+        .values(last_seq=last.device_seq, last_hash=last.hash)
+    )
+    results.sort(key=lambda r: r.device_seq)
+    return PushOutcome(last.device_seq, results)
+
+
+def _event_row(event: Event, server_seq: int, now: str) -> dict:
+    try:
+        subject = get_kind(event.kind).subject_of(event.payload)
+    except CxDeskError:
+        subject = None
+    return {
+        "server_seq": server_seq, "id": event.id, "kind": event.kind,
+        "payload": canonical_json(event.payload), "payload_digest": event.payload_digest,
+        "actor": event.actor, "device": event.device, "location": event.location,
+        "device_seq": event.device_seq, "hlc": event.hlc, "prev_hash": event.prev_hash,
+        "hash": event.hash, "subject": subject, "received_at": now,
+    }  # fmt: skip
+
+
+def row_to_event(row) -> Event:
+    m = row._mapping
+    return Event(
+        id=m["id"], kind=m["kind"], payload=json.loads(m["payload"]),
+        payload_digest=m["payload_digest"], actor=m["actor"], device=m["device"],
+        location=m["location"], device_seq=m["device_seq"], hlc=m["hlc"],
+        prev_hash=m["prev_hash"], hash=m["hash"],
+    )  # fmt: skip

@@ -1,0 +1,109 @@
+"""``/v1/sync/push``, ``/v1/sync/pull`` and ``/v1/device``: the protocol's endpoints.
+
+The push body is read by hand so that an oversized one is refused (413) before
+it is parsed, whatever the Content-Length header claims.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.exc import IntegrityError
+
+from cxdesk.sync.protocol import (
+    MAX_PULL_LIMIT,
+    MAX_PUSH_BYTES,
+    MAX_PUSH_EVENTS,
+    DeviceInfo,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+from cxdesk.sync.server.db import read_transaction, write_transaction
+from cxdesk.sync.server.deps import DeviceDep, EngineDep
+from cxdesk.sync.server.feed import current_epoch, head, pull_page_json
+from cxdesk.sync.server.push import PushRefused, apply_push
+
+router = APIRouter(prefix="/v1", tags=["sync"])
+
+
+def _refuse(status: int, code: str, message: str) -> HTTPException:
+    return HTTPException(status, detail={"code": code, "message": message})
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_PUSH_BYTES:
+        raise _refuse(413, "too-large", f"a push may be at most {MAX_PUSH_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_PUSH_BYTES:
+            raise _refuse(413, "too-large", f"a push may be at most {MAX_PUSH_BYTES} bytes")
+    return bytes(body)
+
+
+def _parse(body: bytes) -> PushRequest:
+    try:
+        return PushRequest.model_validate_json(body)
+    except PydanticValidationError as exc:
+        if any(e["type"] == "too_long" and e["loc"] == ("events",) for e in exc.errors()):
+            raise _refuse(
+                413, "too-many", f"a push may hold at most {MAX_PUSH_EVENTS} events"
+            ) from None
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise _refuse(422, "malformed", f"{where}: {first['msg']}") from None
+
+
+@router.post(
+    "/sync/push",
+    response_model=PushResponse,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": PushRequest.model_json_schema()}},
+        }
+    },
+)
+async def push(request: Request, device: DeviceDep, engine: EngineDep) -> PushResponse:
+    """Place the device's events in the feed; answers per event."""
+    body = _parse(await _read_body(request))
+    if body.device != device.id:
+        raise _refuse(403, "wrong-device", f"this token belongs to {device.id}, not {body.device}")
+
+    def work() -> PushResponse:
+        with write_transaction(engine) as conn:
+            outcome = apply_push(conn, device.id, body.events)
+            epoch, top = current_epoch(conn), head(conn)
+        request.app.state.marks.note(request.app.state.database_id, top)
+        return PushResponse(epoch=epoch, last_seq=outcome.last_seq, results=outcome.results)
+
+    try:
+        return await run_in_threadpool(work)
+    except PushRefused as exc:
+        raise HTTPException(exc.status, detail=exc.detail()) from None
+    except IntegrityError:
+        # Two pushes raced to use one event id: the loser changes nothing.
+        raise _refuse(409, "conflict", "an event id in this push is already used") from None
+
+
+@router.get("/sync/pull", response_model=PullResponse)
+def pull(
+    device: DeviceDep,
+    engine: EngineDep,
+    after: int = Query(0, ge=0, description="the cursor: last server_seq already held"),
+    limit: int = Query(500, ge=1, le=MAX_PULL_LIMIT),
+) -> Response:
+    """Accepted events after ``after`` in feed order, with the next cursor, epoch and head."""
+    with read_transaction(engine) as conn:
+        content, _count = pull_page_json(conn, after, limit)
+    return Response(content=content, media_type="application/json")
+
+
+@router.get("/device", response_model=DeviceInfo)
+def whoami(device: DeviceDep, engine: EngineDep) -> DeviceInfo:
+    """Which device this token belongs to (``cxdesk enrol`` checks its token with it)."""
+    with read_transaction(engine) as conn:
+        return DeviceInfo(device=device.id, location=device.location, epoch=current_epoch(conn))

@@ -1,0 +1,53 @@
+"""Per-kind checks the central API makes before accepting an event.
+
+A check is ``@server_check("KindName") def check(session, event, history) ->
+str | None``: ``session`` is the SQLAlchemy connection inside the push
+transaction (read-only use, please), ``event`` the ``Event`` being judged, and
+``history`` the earlier accepted events with the same subject, in feed order
+(earlier events of the same push included). Return a reason to reject, or None.
+
+Pushes are serialised on the feed counter before any check runs, so the
+history a check sees is exactly the feed order the event will take its place
+in. Keep the rule itself a pure function in the feature's domain module (for
+example ``referral_transition_allowed``) and plug it in here with a few lines.
+Remember that facts are accepted and conflicts flagged (DESIGN.md): reject only
+what is invalid, never a voucher that was really handed over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, text
+
+from cxdesk.events.envelope import Event
+
+Check = Callable[[Connection, Event, list[Event]], str | None]
+CHECKS: dict[str, list[Check]] = {}
+
+
+def server_check(kind: str) -> Callable[[Check], Check]:
+    """Register ``func`` as an extra server-side rule for events of ``kind``."""
+
+    def register(func: Check) -> Check:
+        CHECKS.setdefault(kind, []).append(func)
+        return func
+
+    return register
+
+
+def checks_for(kind: str) -> list[Check]:
+    return CHECKS.get(kind, [])
+
+
+# -- checks -------------------------------------------------------------------
+
+
+@server_check("StaffUpdated")
+def _staff_must_exist(session: Connection, event: Event, history: list[Event]) -> str | None:
+    """An update to someone never enrolled would leave desks with nothing to update."""
+    staff_id = event.payload["staff_id"]
+    found = session.execute(
+        text("SELECT 1 FROM roster WHERE staff_id = :s"), {"s": staff_id}
+    ).first()
+    return None if found else f"staff {staff_id} is not on the roster"

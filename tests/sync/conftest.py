@@ -1,0 +1,124 @@
+"""Sync test fixtures: a real central API (SQLite or PostgreSQL) and real desk stores.
+
+``server_url`` is parametrised over both databases for the core protocol
+tests; PostgreSQL tests create their own database and drop it afterwards.
+Desks talk to the in-process app through ``httpx.ASGITransport``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from cxdesk.store import open_store
+from cxdesk.sync.client import AsyncSyncClient
+from cxdesk.sync.round import sync_round
+from cxdesk.sync.server import admin
+from cxdesk.sync.server.app import create_app, open_database
+
+from ..conftest import TEST_HASH
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def pg_available() -> bool:
+    try:
+        psycopg.connect(PG_ADMIN, connect_timeout=2).close()
+    except psycopg.Error:
+        return False
+    return True
+
+
+def create_pg_database() -> tuple[str, str]:
+    name = f"cxdesk_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def drop_pg_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    if not pg_available():
+        pytest.skip("PostgreSQL is not available on 127.0.0.1:5432")
+    name, url = create_pg_database()
+    yield url
+    drop_pg_database(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def server_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'central.sqlite3'}"
+    else:
+        yield request.getfixturevalue("pg_url")
+
+
+@dataclass
+class Desk:
+    name: str
+    store: object
+    client: AsyncSyncClient
+    token: str
+
+    async def sync(self):
+        return await sync_round(self.store, self.client)
+
+    def record_failed_signin(self, staff_id: str = "A1001", reason: str = "wrong passcode"):
+        return self.store.record_as_desk("SignInFailed", {"staff_id": staff_id, "reason": reason})
+
+    def enrol_staff(self, staff_id: str, role: str = "advisor", actor: str = "ADMIN1"):
+        return self.store.record(
+            "StaffEnrolled",
+            {"staff_id": staff_id, "name": f"Staff {staff_id}", "role": role,
+             "locations": [self.store.location], "passcode_hash": TEST_HASH},
+            actor=actor, role="admin",
+        )  # fmt: skip
+
+
+@dataclass
+class Central:
+    engine: object
+    app: object
+    folder: Path
+    desks: list[Desk] = field(default_factory=list)
+
+    def transport(self) -> httpx.ASGITransport:
+        return httpx.ASGITransport(app=self.app)
+
+    def client(self, token: str | None) -> AsyncSyncClient:
+        return AsyncSyncClient("http://central", token, transport=self.transport())
+
+    def desk(self, name: str, location: str = "CSC") -> Desk:
+        device_id, token = admin.add_device(self.engine, location, device_id=name)
+        store = open_store(self.folder / f"{name}.sqlite3", device_id=device_id, location=location)
+        desk = Desk(name, store, self.client(token), token)
+        self.desks.append(desk)
+        return desk
+
+    def fresh_store(self, name: str = "FRESH", location: str = "CSC"):
+        return self.desk(name, location)
+
+
+@pytest.fixture
+def central(server_url, tmp_path):
+    """The central API with admin ADMIN1 on its roster."""
+    engine = open_database(server_url)
+    app = create_app(engine=engine, marks_dir=tmp_path / "marks")
+    admin.add_staff(engine, "ADMIN1", name="Ada Admin", role="admin", locations=["CSC"],
+                    passcode_hash=TEST_HASH)  # fmt: skip
+    c = Central(engine, app, tmp_path)
+    yield c
+    for desk in c.desks:
+        desk.store.close()
+    engine.dispose()
