@@ -39,7 +39,7 @@ def issue(n, *, customer="C1", kind="food_voucher", at=T0, location="CSC", advis
     )
 
 
-WINDOWS = {"food_voucher": 7, "payment_card": 28}
+WINDOWS = {"food_voucher": [(7, 1), (90, 3)], "payment_card": [(28, 1)]}
 
 
 def test_repeat_claim_inside_window_is_found_and_explained():
@@ -50,8 +50,15 @@ def test_repeat_claim_inside_window_is_found_and_explained():
     assert len(found) == 1
     f = found[0]
     assert f.rule == "repeat-claim" and f.issue_ids == ("issue-0001", "issue-0002")
-    assert "4 days after one at CSC" in f.detail and "one every 7 days" in f.detail
+    assert "4 days after one at CSC" in f.detail and "allows one every 7 days" in f.detail
     assert "new baby" in f.detail and f.location == "HUB-N"
+
+
+def test_longer_window_with_a_larger_maximum_is_checked_too():
+    claims = [issue(n, at=T0 + timedelta(days=10 * n)) for n in range(4)]
+    found = repeat_claims(claims, WINDOWS)
+    assert len(found) == 1 and "allows 3 every 90 days" in found[0].detail
+    assert found[0].issue_ids[-1] == "issue-0003" and len(found[0].issue_ids) == 4
 
 
 def test_repeat_claim_outside_window_other_kind_or_voided_is_not_found():

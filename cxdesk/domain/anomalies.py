@@ -32,9 +32,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from cxdesk.domain.hours import LONDON, OpeningHours, is_open
 from cxdesk.domain.issue_log import KIND_LABELS
@@ -104,40 +104,53 @@ def _who(issue: IssueFact) -> str:
     return issue.customer_name or f"customer {issue.customer_id}"
 
 
-def repeat_claims(issues: Iterable[IssueFact], windows_days: Mapping[str, int]) -> list[Finding]:
-    """Issues of the same kind to the same customer closer together than the policy allows."""
+def repeat_claims(
+    issues: Iterable[IssueFact], windows: Mapping[str, Sequence[tuple[int, int]]]
+) -> list[Finding]:
+    """Issues that broke a policy window: (days, max) per kind, as the repeat-claim policy says.
+
+    Windows count UK calendar days the way the desk's own check does
+    (``cxdesk.domain.repeat_claims``): an earlier issue is inside an N-day
+    window when it was fewer than N calendar days before, and the window is
+    broken when the earlier issues inside it already reach its ``max``.
+    """
     by_customer: dict[tuple[str, str], list[IssueFact]] = defaultdict(list)
     for issue in issues:
-        if issue.customer_id and not issue.voided and windows_days.get(issue.kind):
+        if issue.customer_id and not issue.voided and windows.get(issue.kind):
             by_customer[(issue.customer_id, issue.kind)].append(issue)
     findings = []
     for (_, kind), claims in by_customer.items():
         claims.sort(key=lambda i: (i.at, i.issue_id))
-        window = timedelta(days=windows_days[kind])
-        for earlier, later in zip(claims, claims[1:], strict=False):
-            gap = later.at - earlier.at
-            if gap >= window:
-                continue
-            gap_text = f"{gap.days} days" if gap.days != 1 else "1 day"
-            if gap.days == 0:
-                gap_text = f"{int(gap.total_seconds() // 3600)} hours"
-            override = (
-                f" The advisor recorded an override: {later.override_reason!r}."
-                if later.override_reason
-                else " No override reason was recorded."
-            )
-            findings.append(
-                Finding(
-                    "repeat-claim",
-                    f"{_who(later)} had a {_label(kind)} at {later.location} on "
-                    f"{when(later.at)} from {later.advisor}, {gap_text} after one at "
-                    f"{earlier.location} on {when(earlier.at)}; the policy allows one every "
-                    f"{windows_days[kind]} days.{override}",
-                    later.location,
-                    later.at,
-                    (earlier.issue_id, later.issue_id),
+        for n, later in enumerate(claims):
+            day = later.at.astimezone(LONDON).date()
+            for days, most in windows[kind]:
+                inside = [
+                    e for e in claims[:n] if (day - e.at.astimezone(LONDON).date()).days < days
+                ]
+                if len(inside) < most:
+                    continue
+                earlier = inside[-1]
+                gap = (day - earlier.at.astimezone(LONDON).date()).days
+                gap_text = {0: "the same day as", 1: "1 day after"}.get(gap, f"{gap} days after")
+                allowed = "one" if most == 1 else f"{most}"
+                override = (
+                    f" The advisor recorded an override: {later.override_reason!r}."
+                    if later.override_reason
+                    else " No override reason was recorded."
                 )
-            )
+                findings.append(
+                    Finding(
+                        "repeat-claim",
+                        f"{_who(later)} had a {_label(kind)} at {later.location} on "
+                        f"{when(later.at)} from {later.advisor}, {gap_text} one at "
+                        f"{earlier.location} on {when(earlier.at)}; the policy allows "
+                        f"{allowed} every {days} days.{override}",
+                        later.location,
+                        later.at,
+                        tuple(e.issue_id for e in inside) + (later.issue_id,),
+                    )
+                )
+                break  # one finding per issue, for the first window it broke
     return findings
 
 

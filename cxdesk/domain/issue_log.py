@@ -8,8 +8,8 @@ is read far more widely than a customer's own record. Store queries fill these
 types; screens and the CSV export only read them.
 
 A payment card's status follows its crisis payment request: the Welfare
-Assistance Team promises to complete it within one hour, so a request completed
-after that, or still open past it, is "request late".
+Assistance Team promises to complete it within one hour (the request's due
+time), so a request closed after that, or still open past it, is "request late".
 """
 
 from __future__ import annotations
@@ -22,10 +22,16 @@ from cxdesk.domain.money import format_pounds
 from cxdesk.errors import ValidationError
 
 LONDON = ZoneInfo("Europe/London")
-REQUEST_PROMISE = timedelta(hours=1)
 KINDS = ("food_voucher", "payment_card")
 KIND_LABELS = {"food_voucher": "Food voucher", "payment_card": "Payment card"}
-STATUSES = ("issued", "voided", "request open", "request completed", "request late", "declined")
+STATUSES = (
+    "issued",
+    "voided",
+    "request open",
+    "request completed",
+    "request declined",
+    "request late",
+)
 
 
 @dataclass(frozen=True)
@@ -129,25 +135,26 @@ class LogPage:
 def issue_status(
     *,
     voided: bool,
-    kind: str,
-    requested_ms: int | None,
-    completed_ms: int | None,
-    declined: bool = False,
+    request_status: str | None = None,
+    due_ms: int | None = None,
+    closed_ms: int | None = None,
     now_ms: int | None = None,
 ) -> str:
-    """The status word for an issue (see the module docstring for "late")."""
+    """The status word for an issue: issued, voided, or how its crisis payment request went.
+
+    A request is late when it was closed (completed or declined) after its due
+    time, or is still open past it; ``now_ms`` is needed for the second case.
+    """
     if voided:
         return "voided"
-    if kind != "payment_card" or requested_ms is None:
+    if request_status is None or request_status == "cancelled":
         return "issued"
-    if declined:
-        return "declined"
-    promise_ms = int(REQUEST_PROMISE.total_seconds() * 1000)
-    if completed_ms is not None:
-        return "request late" if completed_ms - requested_ms > promise_ms else "request completed"
-    if now_ms is not None and now_ms - requested_ms > promise_ms:
+    if closed_ms is not None and due_ms is not None and closed_ms > due_ms:
         return "request late"
-    return "request open"
+    if request_status == "open":
+        late = now_ms is not None and due_ms is not None and now_ms > due_ms
+        return "request late" if late else "request open"
+    return "request completed" if request_status == "completed" else "request declined"
 
 
 def birth_year(date_of_birth: str | None) -> int | None:

@@ -1,0 +1,321 @@
+"""Reads for the supervisor's issued-voucher log: the filtered, paged log and one issue's story.
+
+The log lists every voucher and card on this desk's copy of the feed, newest
+first by issue time, with filters that combine (``IssueFilter``). Pages use
+keyset pagination on ``(at_ms, issue_id)``: the next page starts below the
+last row shown, so page 500 costs what page 1 does, and rows arriving from a
+sync between pages never shift or repeat what was already shown. The indexes
+that make this fast are created by ``cxdesk.store.projections.supervision``.
+
+Totals (count and value) cover everything the filter matches, not just the
+page on screen.
+
+"Arrived after sign-off" compares feed places, never clocks; see the
+supervision projection's docstring for the rule.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from cxdesk.domain.issue_log import (
+    IssueFilter,
+    IssueLogRow,
+    LogPage,
+    birth_year,
+    district_of,
+    issue_status,
+)
+from cxdesk.domain.reconciliation import london_day
+
+PAGE_SIZE = 50
+UNSYNCED = 9e18
+"""Feed place of an event the server has not placed yet: after every synced one."""
+
+_LATE_REQUEST = (
+    "((r.completed_at_ms IS NOT NULL AND r.completed_at_ms > r.due_ms) "
+    "OR (r.status = 'open' AND r.due_ms < :now))"
+)
+
+
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?", (name,)
+    ).fetchone()
+    return row is not None
+
+
+def where_clause(flt: IssueFilter, now_ms: int) -> tuple[str, dict]:
+    """The SQL condition (on ``issues i``) and parameters for a filter."""
+    parts: list[str] = []
+    params: dict = {"now": now_ms}
+    start, end = flt.utc_bounds()
+    if start:
+        parts.append("i.at_ms >= :start")
+        params["start"] = int(start.timestamp() * 1000)
+    if end:
+        parts.append("i.at_ms < :end")
+        params["end"] = int(end.timestamp() * 1000)
+    for column, value in (("location", flt.location), ("actor", flt.advisor), ("kind", flt.kind)):
+        if value:
+            parts.append(f"i.{column} = :{column}")
+            params[column] = value
+    if flt.customer:
+        parts.append(
+            "(i.customer_id = :customer OR i.customer_id IN "
+            "(SELECT customer_id FROM customers WHERE family_name LIKE :customer_prefix))"
+        )
+        params["customer"] = flt.customer.strip()
+        escaped = flt.customer.strip().replace("\\", "\\\\").replace("%", "\\%")
+        params["customer_prefix"] = escaped.replace("_", "\\_") + "%"
+        parts[-1] = parts[-1].replace(":customer_prefix", ":customer_prefix ESCAPE '\\'")
+    if flt.overrides_only:
+        parts.append("i.override_reason != ''")
+    if flt.repeats_only:
+        parts.append("i.repeat_action != 'none'")
+    if flt.voided is True:
+        parts.append("i.status = 'voided'")
+    elif flt.voided is False:
+        parts.append("i.status != 'voided'")
+    if flt.late_only:
+        parts.append(
+            "EXISTS (SELECT 1 FROM crisis_payment_requests r "
+            f"WHERE r.issue_id = i.issue_id AND {_LATE_REQUEST})"
+        )
+    return (" AND ".join(parts) or "1"), params
+
+
+def _now_ms(now_ms: int | None) -> int:
+    return int(time.time() * 1000) if now_ms is None else now_ms
+
+
+def _row_sql(conn: sqlite3.Connection) -> str:
+    """SELECT list and joins for a log row (customers and requests when those tables exist)."""
+    customer = (
+        "c.given_name || ' ' || c.family_name, c.date_of_birth, c.postcode"
+        if has_table(conn, "customers")
+        else "NULL, NULL, NULL"
+    )
+    joins = " LEFT JOIN customers c ON c.customer_id = i.customer_id" if customer[0] == "c" else ""
+    return (
+        "SELECT i.issue_id, i.at_ms, i.location, i.actor, i.customer_id, "
+        f"{customer}, i.kind, i.serial, i.value_pence, i.reason, i.repeat_action, "
+        "i.repeat_matches, i.override_reason, i.approved_by, i.status, "
+        "(SELECT r.status || '|' || r.due_ms || '|' || COALESCE(r.completed_at_ms, '') "
+        " FROM crisis_payment_requests r WHERE r.issue_id = i.issue_id LIMIT 1), "
+        "COALESCE(a.server_seq, 9e18), e.rowid_ "
+        f"FROM issues i{joins} LEFT JOIN events e ON e.id = i.event_id "
+        "LEFT JOIN event_acks a ON a.event_id = i.event_id"
+    )
+
+
+def repeat_text(action: str, matches: int) -> str:
+    """The repeat-claim check in a few words: "" (no match), "warned", "reason given (2)"..."""
+    if action == "none" or not action:
+        return ""
+    words = {"warn": "warned", "reason": "reason given", "supervisor": "supervisor approved"}
+    return words.get(action, action) + (f" ({matches})" if matches else "")
+
+
+def _to_row(raw: tuple, now_ms: int) -> tuple[IssueLogRow, tuple[float, int]]:
+    (issue_id, at_ms, location, actor, customer_id, name, dob, postcode, kind, serial, value,
+     reason, repeat_action, repeat_matches, override, approved_by, status, request,
+     place_seq, place_row) = raw  # fmt: skip
+    req_status = due = closed = None
+    if request:
+        req_status, due_text, closed_text = request.split("|")
+        due, closed = int(due_text), int(closed_text) if closed_text else None
+    row = IssueLogRow(
+        issue_id=issue_id,
+        at=datetime.fromtimestamp(at_ms / 1000, UTC),
+        location=location,
+        advisor=actor,
+        customer_id=customer_id,
+        customer_name=name or "",
+        birth_year=birth_year(dob),
+        postcode_district=district_of(postcode),
+        kind=kind,
+        serial=serial,
+        value_pence=value,
+        reason=reason,
+        repeat_result=repeat_text(repeat_action, repeat_matches),
+        override_reason=override or "",
+        approved_by=approved_by or "",
+        status=issue_status(
+            voided=status == "voided",
+            request_status=req_status,
+            due_ms=due,
+            closed_ms=closed,
+            now_ms=now_ms,
+        ),
+    )
+    return row, (place_seq, place_row if place_row is not None else 0)
+
+
+def latest_signoffs(conn: sqlite3.Connection, pairs: set[tuple[str, str]]) -> dict:
+    """For each (location, day): (signed_by, signed_at_ms, note, feed place) of the latest one."""
+    out: dict[tuple[str, str], tuple] = {}
+    for location, day in pairs:
+        found = conn.execute(
+            "SELECT s.signed_by, s.signed_at_ms, s.note, COALESCE(a.server_seq, 9e18), e.rowid_ "
+            "FROM signoffs s JOIN events e ON e.id = s.event_id "
+            "LEFT JOIN event_acks a ON a.event_id = s.event_id "
+            "WHERE s.location_id = ? AND s.day = ? "
+            "ORDER BY COALESCE(a.server_seq, 9e18) DESC, e.rowid_ DESC LIMIT 1",
+            (location, day),
+        ).fetchone()
+        if found:
+            out[(location, day)] = (found[0], found[1], found[2], (found[3], found[4]))
+    return out
+
+
+def _mark_after_signoff(conn: sqlite3.Connection, rows: list) -> list[IssueLogRow]:
+    pairs = {(r.location, london_day(r.at).isoformat()) for r, _ in rows}
+    signed = latest_signoffs(conn, pairs)
+    out = []
+    for row, place in rows:
+        sign = signed.get((row.location, london_day(row.at).isoformat()))
+        if sign and place > sign[3]:
+            row = IssueLogRow(**{**row.__dict__, "after_signoff": True})
+        out.append(row)
+    return out
+
+
+def log_page(
+    store,
+    flt: IssueFilter,
+    *,
+    after: tuple[int, str] | None = None,
+    limit: int = PAGE_SIZE,
+    with_totals: bool = True,
+    now_ms: int | None = None,
+) -> LogPage:
+    """One page of the log, newest first, starting below ``after`` (the previous page's cursor)."""
+    now = _now_ms(now_ms)
+    where, params = where_clause(flt, now)
+    with store.reading() as conn:
+        keyset = ""
+        if after is not None:
+            keyset = " AND (i.at_ms, i.issue_id) < (:after_ms, :after_id)"
+            params.update(after_ms=after[0], after_id=after[1])
+        sql = (
+            f"{_row_sql(conn)} WHERE {where}{keyset} "
+            "ORDER BY i.at_ms DESC, i.issue_id DESC LIMIT :limit"
+        )
+        raw = conn.execute(sql, {**params, "limit": limit + 1}).fetchall()
+        more = len(raw) > limit
+        rows = _mark_after_signoff(conn, [_to_row(r, now) for r in raw[:limit]])
+        count = pence = 0
+        if with_totals:
+            count, pence = conn.execute(
+                f"SELECT COUNT(*), COALESCE(SUM(i.value_pence), 0) FROM issues i WHERE {where}",
+                params,
+            ).fetchone()
+    cursor = None
+    if more and rows:
+        last = rows[-1]
+        cursor = (int(last.at.timestamp() * 1000), last.issue_id)
+    return LogPage(rows, count, pence, cursor)
+
+
+def iter_log(store, flt: IssueFilter, *, now_ms: int | None = None) -> Iterator[IssueLogRow]:
+    """Every row the filter matches, newest first, a page at a time (for the CSV export)."""
+    after = None
+    while True:
+        page = log_page(store, flt, after=after, limit=500, with_totals=False, now_ms=now_ms)
+        yield from page.rows
+        if page.next_cursor is None:
+            return
+        after = page.next_cursor
+
+
+@dataclass
+class IssueStory:
+    """Everything about one issue a supervisor needs to judge it."""
+
+    row: IssueLogRow
+    device: str
+    repeat_check: dict
+    earlier: list[IssueLogRow]
+    approver_name: str = ""
+    advisor_name: str = ""
+    request: dict | None = None
+    voids: list[dict] = field(default_factory=list)
+    signoff: tuple | None = None
+
+    @property
+    def request_minutes(self) -> int | None:
+        """How long the crisis payment request took, in whole minutes, once closed."""
+        if not self.request or self.request.get("closed_ms") is None:
+            return None
+        return (self.request["closed_ms"] - self.request["requested_ms"]) // 60_000
+
+
+def issue_story(store, issue_id: str, *, now_ms: int | None = None) -> IssueStory | None:
+    """One issue's full story: earlier issues everywhere, the override, the request, voids."""
+    now = _now_ms(now_ms)
+    with store.reading() as conn:
+        base = _row_sql(conn)
+        raw = conn.execute(f"{base} WHERE i.issue_id = ?", (issue_id,)).fetchone()
+        if raw is None:
+            return None
+        [row] = _mark_after_signoff(conn, [_to_row(raw, now)])
+        device, check = conn.execute(
+            "SELECT device, repeat_result FROM issues WHERE issue_id = ?", (issue_id,)
+        ).fetchone()
+        earlier_raw = conn.execute(
+            f"{base} WHERE i.customer_id = ? AND (i.at_ms, i.issue_id) < (?, ?) "
+            "ORDER BY i.at_ms DESC, i.issue_id DESC LIMIT 100",
+            (row.customer_id, int(row.at.timestamp() * 1000), issue_id),
+        ).fetchall()
+        names = dict(conn.execute("SELECT staff_id, name FROM staff").fetchall())
+        req = conn.execute(
+            "SELECT request_id, status, requested_at_ms, due_ms, completed_at_ms, completed_by, "
+            "decline_reason, note FROM crisis_payment_requests WHERE issue_id = ?",
+            (issue_id,),
+        ).fetchone()
+        voids = conn.execute(
+            "SELECT reason, item, at_ms, actor FROM issue_voids WHERE issue_id = ? ORDER BY at_ms",
+            (issue_id,),
+        ).fetchall()
+        signoff = latest_signoffs(conn, {(row.location, london_day(row.at).isoformat())})
+    request = None
+    if req:
+        request = dict(
+            zip(
+                ("request_id", "status", "requested_ms", "due_ms", "closed_ms", "closed_by",
+                 "decline_reason", "note"),
+                req,
+                strict=True,
+            )
+        )  # fmt: skip
+    return IssueStory(
+        row=row,
+        device=device,
+        repeat_check=json.loads(check or "{}"),
+        earlier=[_to_row(r, now)[0] for r in earlier_raw],
+        approver_name=names.get(row.approved_by, ""),
+        advisor_name=names.get(row.advisor, ""),
+        request=request,
+        voids=[dict(zip(("reason", "item", "at_ms", "actor"), v, strict=True)) for v in voids],
+        signoff=next(iter(signoff.values()), None),
+    )
+
+
+def filter_choices(store) -> dict[str, list[tuple[str, str]]]:
+    """Locations and advisors for the filter bar: (id, label) pairs."""
+    with store.reading() as conn:
+        locations = conn.execute("SELECT location_id, name FROM locations ORDER BY name").fetchall()
+        advisors = conn.execute(
+            "SELECT staff_id, name FROM staff WHERE role IN ('advisor', 'hub', 'supervisor') "
+            "ORDER BY name"
+        ).fetchall()
+    return {
+        "locations": [(lid, f"{name} ({lid})") for lid, name in locations],
+        "advisors": [(sid, f"{name} ({sid})") for sid, name in advisors],
+    }
