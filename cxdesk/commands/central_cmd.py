@@ -1,0 +1,159 @@
+"""``cxdesk admin`` commands for the central API's database: devices, staff, epochs.
+
+They run on the server machine against its database (``--db``, or
+``CXDESK_SERVER_DB``, or the embedded SQLite file), and write their changes as
+central events so every desk learns of them through the feed.
+
+Not here yet: ``admin set-policy`` (the repeat-claim policies; it will write the
+policy event kind the crisis-support feature declares, through
+``record_one``) and a server-side directory import (it can reuse
+``cxdesk.domain.directory_import`` and write ``DirectoryEntryUpdated`` events
+through ``record_central``; the desk-side ``admin import-directory`` exists).
+"""
+
+from __future__ import annotations
+
+import click
+
+from cxdesk.commands.admin_cmd import admin
+from cxdesk.commands.serve_cmd import db_option, resolve_db_url
+from cxdesk.errors import ValidationError
+
+
+def _engine(db: str | None):
+    from cxdesk.sync.server.app import open_database
+
+    return open_database(resolve_db_url(db))
+
+
+def _ask_passcode(staff_id: str) -> str:
+    from cxdesk.domain.passcodes import check_passcode_strength, hash_passcode
+
+    for _ in range(3):
+        first = click.prompt("Passcode", hide_input=True)
+        try:
+            check_passcode_strength(first, staff_id=staff_id)
+        except ValidationError as exc:
+            click.echo(exc.message, err=True)
+            continue
+        if click.prompt("Passcode again", hide_input=True) == first:
+            return hash_passcode(first)
+        click.echo("The two passcodes differ.", err=True)
+    raise ValidationError("No passcode set.", field="passcode")
+
+
+@admin.command("add-device")
+@click.option("--location", required=True, help="Where the desk is, e.g. CSC or HUB-NORTH.")
+@click.option("--id", "device_id", default=None, help="A device id (default: made up).")
+@db_option
+def add_device_command(location: str, device_id: str | None, db: str | None) -> None:
+    """Enrol a desk; prints its id and token ONCE (the server keeps only a hash)."""
+    from cxdesk.sync.server import admin as server_admin
+
+    device, token = server_admin.add_device(_engine(db), location, device_id)
+    click.echo(f"device: {device}")
+    click.echo(f"token: {token}")
+    click.echo("Give the token to the desk (cxdesk enrol); it cannot be shown again.", err=True)
+
+
+@admin.command("revoke-device")
+@click.argument("device_id")
+@click.option("--reason", default="", help="Why (kept in the log).")
+@db_option
+def revoke_device_command(device_id: str, reason: str, db: str | None) -> None:
+    """Stop a desk's token working at once (a lost laptop)."""
+    from cxdesk.sync.server import admin as server_admin
+
+    server_admin.revoke_device(_engine(db), device_id, reason)
+    click.echo(f"{device_id} revoked.")
+
+
+@admin.command("add-staff")
+@click.argument("staff_id")
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["advisor", "hub", "welfare",
+                                                          "supervisor", "admin"]))  # fmt: skip
+@click.option("--location", "locations", multiple=True, required=True, help="Repeatable.")
+@db_option
+def add_staff_command(staff_id, name, role, locations, db) -> None:
+    """Put someone on the roster (asks for their passcode twice, hidden)."""
+    from cxdesk.sync.server import admin as server_admin
+
+    staff_id = staff_id.strip().upper()
+    engine = _engine(db)
+    passcode_hash = _ask_passcode(staff_id)
+    server_admin.add_staff(
+        engine, staff_id, name=name, role=role,
+        locations=[x.upper() for x in locations], passcode_hash=passcode_hash,
+    )  # fmt: skip
+    click.echo(f"{staff_id} added as {role}.")
+
+
+@admin.command("change-staff")
+@click.argument("staff_id")
+@click.option("--name", default=None)
+@click.option("--role", default=None, type=click.Choice(["advisor", "hub", "welfare",
+                                                          "supervisor", "admin"]))  # fmt: skip
+@click.option("--location", "locations", multiple=True, help="Repeatable; replaces the list.")
+@click.option("--passcode", "new_passcode", is_flag=True, help="Set a new passcode (asks).")
+@db_option
+def change_staff_command(staff_id, name, role, locations, new_passcode, db) -> None:
+    """Change someone's name, role, locations or passcode."""
+    from cxdesk.sync.server import admin as server_admin
+
+    staff_id = staff_id.strip().upper()
+    engine = _engine(db)
+    server_admin.change_staff(
+        engine, staff_id, name=name, role=role,
+        locations=[x.upper() for x in locations] or None,
+        passcode_hash=_ask_passcode(staff_id) if new_passcode else None,
+    )  # fmt: skip
+    click.echo(f"{staff_id} changed.")
+
+
+@admin.command("remove-staff")
+@click.argument("staff_id")
+@db_option
+def remove_staff_command(staff_id: str, db: str | None) -> None:
+    """Take someone off the roster: they cannot sign in once a desk has synced."""
+    from cxdesk.sync.server import admin as server_admin
+
+    server_admin.remove_staff(_engine(db), staff_id.strip().upper())
+    click.echo(f"{staff_id} removed.")
+
+
+@admin.command("new-epoch")
+@click.option("--reason", default="administrator", help="Kept with the epoch.")
+@db_option
+def new_epoch_command(reason: str, db: str | None) -> None:
+    """Start a new epoch (after restoring the database by hand): desks resend and re-pull."""
+    from cxdesk.sync.server import admin as server_admin
+
+    click.echo(f"new epoch {server_admin.new_epoch(_engine(db), reason)}")
+
+
+@admin.command("rejected")
+@click.option("--limit", default=50, show_default=True)
+@db_option
+def rejected_command(limit: int, db: str | None) -> None:
+    """Events the central API refused, newest first, with the reason."""
+    from cxdesk.sync.server import admin as server_admin
+
+    for row in server_admin.rejected_events(_engine(db), limit):
+        click.echo(f"{row['rejected_at']}  {row['device']} #{row['device_seq']}  {row['kind']}"
+                   f"  by {row['actor']}: {row['reason']}")  # fmt: skip
+
+
+@admin.command("devices")
+@db_option
+def devices_command(db: str | None) -> None:
+    """The enrolled desks and how far each has synced."""
+    from cxdesk.sync.server import admin as server_admin
+
+    for row in server_admin.devices(_engine(db)):
+        state = "revoked" if row["revoked"] else "active"
+        click.echo(f"{row['id']}  {row['location']}  {state}  last #{row['last_seq']}")
+
+
+def register(cli: click.Group) -> None:
+    """The commands hang off the ``admin`` group, which admin_cmd registers."""

@@ -1,0 +1,59 @@
+"""``cxdesk serve``: run the central API with uvicorn (SQLite in the data folder by default)."""
+
+from __future__ import annotations
+
+import click
+
+from cxdesk.config import load_settings
+
+
+def resolve_db_url(db: str | None) -> str:
+    """``--db`` as given, else the embedded SQLite file in the data folder."""
+    from cxdesk.sync.server.db import default_db_url, normalise_url
+
+    return normalise_url(db) if db else default_db_url(load_settings().data_dir)
+
+
+def db_option(func):
+    return click.option(
+        "--db",
+        envvar="CXDESK_SERVER_DB",
+        default=None,
+        help="Database URL (postgresql+psycopg://... or sqlite:///...); "
+        "default: central.sqlite3 in the data folder.",
+    )(func)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8740, show_default=True, type=int)
+@db_option
+@click.option("--seed-demo", is_flag=True, help="Seed the demo council from the fixtures (once).")
+def serve_command(host: str, port: int, db: str | None, seed_demo: bool) -> None:
+    """Run the central API (OpenAPI at /docs, health at /health)."""
+    import uvicorn
+
+    from cxdesk.sync.server import admin
+    from cxdesk.sync.server.app import create_app, open_database
+
+    url = resolve_db_url(db)
+    engine = open_database(url)
+    if seed_demo:
+        click.echo(f"seeded {admin.seed_server(engine)} demo events", err=True)
+    marks = load_settings().data_dir / "server-marks"
+    app = create_app(engine=engine, marks_dir=marks)
+    if app.state.new_epoch:
+        click.echo(
+            "The database is behind what this server saw before (restored from a backup?): "
+            f"new epoch {app.state.new_epoch}; desks will send their events again.",
+            err=True,
+        )
+    click.echo(f"cxdesk central API on http://{host}:{port} ({engine.dialect.name})", err=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        engine.dispose()
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(serve_command)

@@ -1,0 +1,83 @@
+"""The sync state a desk shows in its header, and the words for it.
+
+``SyncStatus`` is an immutable snapshot the worker hands to the app on every
+change; ``header_text`` turns it into the one line an advisor reads:
+"Online · 0 waiting · synced 12s ago" or
+"Offline · 3 waiting (oldest 4 min) · last sync 10:42". Times are stored UTC
+and shown in Europe/London.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    configured: bool = False
+    online: bool | None = None
+    """None until the first attempt."""
+    syncing: bool = False
+    waiting: int = 0
+    oldest_waiting_ms: int | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    rejected: int = 0
+
+    def oldest_age_seconds(self, now: datetime) -> float | None:
+        if self.oldest_waiting_ms is None:
+            return None
+        return max(0.0, now.timestamp() - self.oldest_waiting_ms / 1000)
+
+    def header_text(self, now: datetime | None = None) -> str:
+        now = now or datetime.now(UTC)
+        waiting = f"{self.waiting} waiting"
+        age = self.oldest_age_seconds(now)
+        if self.waiting and age is not None and (not self.online or age >= 60):
+            waiting += f" (oldest {_span(age)})"
+        parts = [_state_word(self), waiting]
+        if self.last_success is None:
+            parts.append("never synced")
+        elif self.online:
+            parts.append(f"synced {_span((now - self.last_success).total_seconds())} ago")
+        else:
+            parts.append(f"last sync {_clock(self.last_success, now)}")
+        if self.rejected:
+            parts.append(f"{self.rejected} rejected (F8)")
+        return " · ".join(parts)
+
+
+def _state_word(status: SyncStatus) -> str:
+    if not status.configured:
+        return "Not connected"
+    if status.online is None:
+        return "Connecting"
+    return "Online" if status.online else "Offline"
+
+
+def _span(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def _clock(moment: datetime, now: datetime) -> str:
+    local, today = moment.astimezone(LONDON), now.astimezone(LONDON)
+    if local.date() == today.date():
+        return local.strftime("%H:%M")
+    return local.strftime("%d %b %H:%M")
+
+
+def parse_utc(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)

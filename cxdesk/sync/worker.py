@@ -1,0 +1,157 @@
+"""The background sync loop: push then pull after each local event, and every few seconds.
+
+``SyncWorker.run()`` is a coroutine meant to run as an asyncio task (the app
+starts it as a Textual async worker). It awaits the network and sends every
+SQLite call to a thread, so the screen never waits on it. ``poke()`` asks for a
+round soon (after a local event); ``sync_now()`` asks for one at once even while
+backing off. While the server is unreachable the wait doubles up to a cap, with
+jitter so that fifty hubs coming back after an outage do not all knock at once.
+Every change of state is passed to ``on_change`` as a fresh ``SyncStatus``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Callable
+from dataclasses import replace
+
+from cxdesk.errors import StoreError
+from cxdesk.sync import apply
+from cxdesk.sync.client import AsyncSyncClient, SyncRefused, SyncUnavailable
+from cxdesk.sync.round import RoundReport, sync_round
+from cxdesk.sync.status import SyncStatus, parse_utc
+
+BACKOFF_START = 1.0
+BACKOFF_CAP = 120.0
+
+
+def backoff_delay(failures: int, rng: random.Random | None = None) -> float:
+    """Seconds to wait after ``failures`` failed rounds in a row (full jitter, capped)."""
+    rng = rng or random
+    ceiling = min(BACKOFF_CAP, BACKOFF_START * 2 ** max(0, failures - 1))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        store,
+        client: AsyncSyncClient,
+        *,
+        interval: float = 5.0,
+        on_change: Callable[[SyncStatus], None] | None = None,
+        on_round: Callable[[RoundReport], None] | None = None,
+    ) -> None:
+        self.store, self.client, self.interval = store, client, interval
+        self.on_change, self.on_round = on_change, on_round
+        self.status = SyncStatus(configured=True)
+        self.failures = 0
+        self._wake = asyncio.Event()
+        self._urgent = self._poked = False
+        self._stopping = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- requests from the app ------------------------------------------------
+    # Each may be called from any thread (the app records events in thread workers).
+    def poke(self) -> None:
+        """A local event was recorded: sync soon (not during a back-off)."""
+        self._in_loop(lambda: setattr(self, "_poked", True))
+
+    def sync_now(self) -> None:
+        """The person asked for a sync: try at once, even while backing off."""
+        self._in_loop(lambda: setattr(self, "_urgent", True))
+
+    def stop(self) -> None:
+        self._in_loop(lambda: setattr(self, "_stopping", True))
+
+    def _in_loop(self, change: Callable[[], None]) -> None:
+        def apply_change() -> None:
+            change()
+            self._wake.set()
+
+        loop = self._loop
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is None or running is loop:
+            apply_change()
+        else:
+            loop.call_soon_threadsafe(apply_change)
+
+    # -- the loop ---------------------------------------------------------------
+    async def run(self, *, max_rounds: int | None = None) -> None:
+        """Sync until ``stop()`` (or ``max_rounds``, for tests and ``cxdesk sync``)."""
+        self._loop = asyncio.get_running_loop()
+        rounds = 0
+        await self._refresh()
+        while not self._stopping:
+            report = await self.run_round()
+            rounds += 1
+            if max_rounds is not None and rounds >= max_rounds:
+                break
+            if report is not None and report.more:
+                continue
+            await self._wait(self._next_delay())
+        await self.client.aclose()
+
+    def _next_delay(self) -> float:
+        return backoff_delay(self.failures) if self.failures else self.interval
+
+    async def _wait(self, delay: float) -> None:
+        """Sleep ``delay``, waking for "sync now", or for a poke unless backing off."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + delay
+        while not self._stopping:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=remaining)
+            self._wake.clear()
+            if self._urgent or (self._poked and not self.failures):
+                break
+            if self._poked:
+                # Backing off: do not knock, but show the new event as waiting.
+                self._poked = False
+                await self._refresh()
+        self._urgent = self._poked = False
+
+    async def run_round(self) -> RoundReport | None:
+        """One round, with the status kept up to date; never raises for sync failures."""
+        self._set(syncing=True)
+        try:
+            report = await sync_round(self.store, self.client)
+        except SyncUnavailable as exc:
+            self.failures += 1
+            await self._refresh(online=False, syncing=False, last_error=exc.message)
+            return None
+        except (SyncRefused, StoreError) as exc:
+            # The server answered, but no: keep trying slowly and say why.
+            self.failures += 1
+            await self._refresh(online=True, syncing=False, last_error=exc.message)
+            return None
+        self.failures = 0
+        await self._refresh(online=True, syncing=False, last_error=None)
+        if self.on_round:
+            self.on_round(report)
+        return report
+
+    async def _refresh(self, **changes) -> None:
+        summary = await asyncio.to_thread(apply.local_summary, self.store)
+        self._set(
+            waiting=summary.waiting,
+            oldest_waiting_ms=summary.oldest_ms,
+            rejected=summary.rejected,
+            last_success=parse_utc(summary.last_success),
+            **changes,
+        )
+
+    def _set(self, **changes) -> None:
+        new = replace(self.status, **changes)
+        if new != self.status:
+            self.status = new
+            if self.on_change:
+                self.on_change(new)
