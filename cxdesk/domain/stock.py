@@ -163,7 +163,8 @@ def refusal_to_issue(
     if state is None or state.base is None and not state.live_issues:
         return f"{serial} is not in the stock recorded at {here}. Please check the serial."
     if state.status == "issued":
-        return f"{serial} has already been issued (issue {state.issue_id[:8]})."
+        ref = (state.issue_id or "")[-8:].upper()
+        return f"{serial} has already been issued (reference {ref})."
     if state.status == "lost":
         return f"{serial} was reported lost; it cannot be issued."
     if state.status == "spoiled":

@@ -142,6 +142,8 @@ class PolicySet(Payload):
     windows: list[Window] = Field(min_length=1, max_length=5)
     action: str = Field(pattern=r"^(warn|reason|supervisor)$")
     card_limit_pence: int | None = Field(default=None, gt=0, le=MAX_CARD_PENCE)
+    help_line: str = Field(default="", max_length=200)
+    """Who the customer calls about this kind, printed on their slip."""
     note: str = Field(default="", max_length=300)
 
     @model_validator(mode="after")

@@ -19,7 +19,8 @@ Tables (the supervisor's log reads ``issues``):
 - ``issue_voids(event_id PK, issue_id, reason, item, at_ms, actor)``: every void.
 - ``policy_versions(event_id PK, kind, windows, action, card_limit_pence,
   at_ms, actor)`` and ``policies(kind PK, windows, action, card_limit_pence,
-  set_at_ms, set_by)``: the latest policy per kind in feed order.
+  set_at_ms, set_by, help_line)``: the latest policy per kind in feed order;
+  ``help_line`` is who the customer calls, printed on the slip.
 """
 
 from __future__ import annotations
@@ -88,10 +89,15 @@ CREATE TABLE policies (
 );
 """
 
+V2 = """
+ALTER TABLE policy_versions ADD COLUMN help_line TEXT NOT NULL DEFAULT '';
+ALTER TABLE policies ADD COLUMN help_line TEXT NOT NULL DEFAULT '';
+"""
+
 issuing = register(
     Component(
         "issuing",
-        migrations=[V1],
+        migrations=[V1, V2],
         tables=("issues", "issue_voids", "policy_versions", "policies"),
         after=("stock",),
     )
@@ -154,16 +160,18 @@ def _voided(conn: sqlite3.Connection, event: Event) -> None:
 
 def _recompute_policy(conn: sqlite3.Connection, kind: str) -> None:
     latest = conn.execute(
-        "SELECT v.windows, v.action, v.card_limit_pence, v.at_ms, v.actor FROM policy_versions v "
+        "SELECT v.windows, v.action, v.card_limit_pence, v.at_ms, v.actor, v.help_line "
+        "FROM policy_versions v "
         "JOIN events e ON e.id = v.event_id LEFT JOIN event_acks a ON a.event_id = v.event_id "
         f"WHERE v.kind = ? ORDER BY {FEED_ORDER} DESC LIMIT 1",
         (kind,),
     ).fetchone()
     conn.execute(
-        "INSERT INTO policies (kind, windows, action, card_limit_pence, set_at_ms, set_by) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind) DO UPDATE SET windows = excluded.windows, "
-        "action = excluded.action, card_limit_pence = excluded.card_limit_pence, "
-        "set_at_ms = excluded.set_at_ms, set_by = excluded.set_by",
+        "INSERT INTO policies (kind, windows, action, card_limit_pence, set_at_ms, set_by, "
+        "help_line) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind) DO UPDATE SET "
+        "windows = excluded.windows, action = excluded.action, "
+        "card_limit_pence = excluded.card_limit_pence, set_at_ms = excluded.set_at_ms, "
+        "set_by = excluded.set_by, help_line = excluded.help_line",
         (kind, *latest),
     )
 
@@ -173,9 +181,9 @@ def _policy(conn: sqlite3.Connection, event: Event) -> None:
     p = event.payload
     conn.execute(
         "INSERT INTO policy_versions (event_id, kind, windows, action, card_limit_pence, at_ms, "
-        "actor) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "actor, help_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (event.id, p["kind"], json.dumps(p["windows"]), p["action"], p.get("card_limit_pence"),
-         hlc_millis(event.hlc), event.actor),
+         hlc_millis(event.hlc), event.actor, p.get("help_line", "")),
     )  # fmt: skip
     _recompute_policy(conn, p["kind"])
 

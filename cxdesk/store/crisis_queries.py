@@ -1,0 +1,82 @@
+"""Reads for the crisis queue: open crisis flags and crisis payment requests by time left.
+
+A payment request is due one hour after the card was issued (the Welfare
+Assistance Team's promise). A crisis flag is given the same one-hour clock to
+be seen to, so both kinds sort together by time left; the screen counts down
+from ``due_ms`` itself rather than asking SQLite every second.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from cxdesk.domain.crisis import signs_text
+from cxdesk.domain.sla import PROMISE
+
+PROMISE_MS = int(PROMISE.total_seconds() * 1000)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    item: str  # "payment" | "flag"
+    id: str
+    customer_id: str
+    customer_name: str
+    location: str
+    opened_ms: int
+    due_ms: int
+    what: str  # amount and serial, or the signs seen
+    by: str
+
+
+def open_queue(store, *, include_flags: bool = True) -> list[QueueItem]:
+    """Open payment requests (and open crisis flags), soonest due first."""
+    items = [
+        QueueItem("payment", r["request_id"], r["customer_id"], r["name"] or r["customer_id"],
+                  r["location"], r["requested_at_ms"], r["due_ms"],
+                  f"£{r['amount_pence'] / 100:.2f} on card {r['serial']}", r["requested_by"])
+        for r in store.query(
+            "SELECT r.*, TRIM(c.given_name || ' ' || c.family_name) AS name "
+            "FROM crisis_payment_requests r LEFT JOIN customers c ON c.customer_id = r.customer_id "
+            "WHERE r.status = 'open'"
+        )
+    ]  # fmt: skip
+    if include_flags:
+        items += [
+            QueueItem("flag", r["flag_id"], r["customer_id"], r["name"] or r["customer_id"],
+                      r["location"], r["opened_at_ms"], r["opened_at_ms"] + PROMISE_MS,
+                      signs_text(json.loads(r["signs"]), r["other_signs"]), r["opened_by"])
+            for r in store.query(
+                "SELECT f.*, TRIM(c.given_name || ' ' || c.family_name) AS name "
+                "FROM crisis_flags f LEFT JOIN customers c ON c.customer_id = f.customer_id "
+                "WHERE f.status = 'open'"
+            )
+        ]  # fmt: skip
+    return sorted(items, key=lambda i: (i.due_ms, i.id))
+
+
+def request_for_issue(store, issue_id: str) -> dict | None:
+    rows = store.query("SELECT * FROM crisis_payment_requests WHERE issue_id = ?", (issue_id,))
+    return dict(rows[0]) if rows else None
+
+
+def request(store, request_id: str) -> dict | None:
+    rows = store.query("SELECT * FROM crisis_payment_requests WHERE request_id = ?", (request_id,))
+    return dict(rows[0]) if rows else None
+
+
+def flag(store, flag_id: str) -> dict | None:
+    rows = store.query("SELECT * FROM crisis_flags WHERE flag_id = ?", (flag_id,))
+    return dict(rows[0]) if rows else None
+
+
+def customer_flags(store, customer_id: str) -> list[dict]:
+    """A customer's crisis flags, newest first."""
+    return [
+        dict(r)
+        for r in store.query(
+            "SELECT * FROM crisis_flags WHERE customer_id = ? ORDER BY opened_at_ms DESC",
+            (customer_id,),
+        )
+    ]

@@ -1,0 +1,263 @@
+"""Issuing a food voucher or payment card: the checks before, the durable record, voids.
+
+The screen calls, in a worker: ``load_policy`` and ``check_repeat_claims``
+(shown before confirming), ``check_serial`` / ``parse_card_amount`` as the
+advisor types, ``verify_approver`` when a supervisor signs at the desk, and
+``issue_item`` to record it. ``issue_item`` re-checks everything inside the
+write transaction and returns only after the commit (``synchronous=FULL``), so
+what the advisor then sees confirmed survives a crash or a power cut. A
+payment card's crisis payment request is recorded in the same transaction.
+
+The repeat check reads every location's issues this desk knows of; issues from
+elsewhere are as fresh as the last sync (``sync_state`` key
+``last_success_at``, ISO UTC), and the result says so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cxdesk.domain import repeat_claims as rc
+from cxdesk.domain.money import parse_amount_pence
+from cxdesk.domain.passcodes import verify_passcode
+from cxdesk.domain.serials import parse_serial
+from cxdesk.domain.sla import due_at, from_iso, from_ms, to_iso, to_ms
+from cxdesk.domain.slip import slip_text
+from cxdesk.domain.stock import KIND_NAMES, KIND_PREFIX, PREFIX_NAMES, refusal_to_issue
+from cxdesk.domain.validation import clean_text
+from cxdesk.errors import AuthError, ValidationError
+from cxdesk.events import FRONTLINE, SUPERVISORS
+from cxdesk.events.envelope import Event, new_event_id
+from cxdesk.events.issuing import VOUCHER_VALUE_PENCE
+from cxdesk.store import stock_queries
+
+ISSUE_EVENT = {"food_voucher": "VoucherIssued", "payment_card": "CardIssued"}
+
+
+def load_policy(store, kind: str) -> rc.Policy:
+    """The repeat-claim policy for ``kind``; refuses if none has reached this desk."""
+    rows = store.query(
+        "SELECT windows, action, card_limit_pence FROM policies WHERE kind = ?", (kind,)
+    )
+    if not rows:
+        raise ValidationError(
+            f"No {KIND_NAMES[kind]} policy has reached this desk yet; sync, or ask a supervisor.",
+            field="kind",
+        )
+    r = rows[0]
+    windows = tuple(rc.Window(w["days"], w["max"]) for w in json.loads(r["windows"]))
+    return rc.Policy(kind, windows, r["action"], r["card_limit_pence"])
+
+
+def help_line(store, kind: str) -> str:
+    return store.scalar("SELECT help_line FROM policies WHERE kind = ?", (kind,)) or ""
+
+
+def knowledge_as_of(store) -> datetime | None:
+    """When this desk last synced with the server, or None if it never has."""
+    text = store.get_state("last_success_at")
+    return from_iso(text) if text else None
+
+
+def _person(row) -> rc.Person:
+    return rc.Person(row["customer_id"], row["given_name"] or "", row["family_name"] or "",
+                     row["date_of_birth"] or "", row["postcode"] or "")  # fmt: skip
+
+
+def check_repeat_claims(store, kind: str, customer_id: str, *, now: datetime | None = None):
+    """The repeat-claim check for ``customer_id`` now, across every location known here."""
+    now = now or datetime.now(UTC)
+    policy = load_policy(store, kind)
+    me = store.query(
+        "SELECT customer_id, given_name, family_name, date_of_birth, postcode FROM customers "
+        "WHERE customer_id = ?",
+        (customer_id,),
+    )
+    if not me:
+        raise ValidationError("This customer is not on this desk's register.", field="customer")
+    since = to_ms(now) - (max(w.days for w in policy.windows) + 1) * 86_400_000
+    rows = store.query(
+        "SELECT i.issue_id, i.kind, i.customer_id, i.location, i.at_ms, c.given_name, "
+        "c.family_name, c.date_of_birth, c.postcode FROM issues i "
+        "LEFT JOIN customers c ON c.customer_id = i.customer_id "
+        "WHERE i.kind = ? AND i.status = 'issued' AND i.at_ms >= ?",
+        (kind, since),
+    )
+    past = [
+        rc.PastIssue(r["issue_id"], r["kind"], r["customer_id"], r["location"],
+                     from_ms(r["at_ms"]), _person(r) if r["date_of_birth"] else None)
+        for r in rows
+    ]  # fmt: skip
+    return rc.check_repeat(
+        _person(me[0]), policy, past, now=now, kind_name=KIND_NAMES[kind],
+        knowledge_as_of=knowledge_as_of(store),
+    )  # fmt: skip
+
+
+def check_serial(store, kind: str, text: str, location: str) -> str:
+    """The canonical serial if it can be handed over at ``location``, else a clear refusal."""
+    serial = parse_serial(text, prefix=KIND_PREFIX[kind], kinds=PREFIX_NAMES)
+    names = stock_queries.location_names(store)
+    refusal = refusal_to_issue(
+        serial, stock_queries.serial_state(store, serial), location=location,
+        location_name=names.get(location),
+    )  # fmt: skip
+    if refusal:
+        raise ValidationError(refusal, field="serial")
+    return serial
+
+
+def parse_card_amount(store, text: str) -> int:
+    """A card amount in pence within the payment card policy's limit."""
+    limit = load_policy(store, "payment_card").card_limit_pence
+    return parse_amount_pence(text, max_pence=limit, field="amount")
+
+
+def verify_approver(store, staff_id: str, passcode: str) -> tuple[str, str]:
+    """(staff id, name) of an active supervisor whose passcode matches; else AuthError."""
+    sid = (staff_id or "").strip().upper()
+    rows = store.query(
+        "SELECT staff_id, name, role, passcode_hash, active FROM staff WHERE staff_id = ?", (sid,)
+    )
+    ok = bool(rows) and rows[0]["active"] and verify_passcode(rows[0]["passcode_hash"], passcode)
+    if not ok:
+        raise AuthError("That staff ID and passcode do not match a signed-up member of staff.")
+    if rows[0]["role"] not in SUPERVISORS:
+        raise AuthError(f"{rows[0]['name']} is not a supervisor, so cannot approve this.")
+    return rows[0]["staff_id"], rows[0]["name"]
+
+
+@dataclass(frozen=True)
+class IssueReceipt:
+    issue_id: str
+    kind: str
+    serial: str
+    value_pence: int
+    issued_at: datetime
+    event: Event
+    request_id: str | None
+    due_at: datetime | None
+    slip: str
+
+
+def _check_payload(result: rc.CheckResult) -> dict:
+    matches = [
+        {"issue_id": m.issue.issue_id, "kind": m.issue.kind, "customer_id": m.issue.customer_id,
+         "location": m.issue.location, "issued_at": to_iso(m.issue.at), "how": m.how}
+        for m in result.matches
+    ]  # fmt: skip
+    return {
+        "matches": matches,
+        "breached": result.breached,
+        "action": result.action,
+        "checked_at": to_iso(result.checked_at or datetime.now(UTC)),
+        "knowledge_as_of": to_iso(result.knowledge_as_of) if result.knowledge_as_of else None,
+    }
+
+
+def issue_item(
+    store,
+    *,
+    actor: str,
+    role: str,
+    location: str,
+    kind: str,
+    customer_id: str,
+    serial_text: str,
+    reason: str,
+    check: rc.CheckResult,
+    amount_text: str = "",
+    override_reason: str = "",
+    approved_by: str | None = None,
+) -> IssueReceipt:
+    """Record a voucher or card handed over; durable when this returns."""
+    if role not in FRONTLINE:
+        raise AuthError("Only advisors, hub staff and supervisors can issue vouchers and cards.")
+    why = clean_text(reason, field="reason", max_len=500)
+    override = clean_text(override_reason, field="override_reason", max_len=500, required=False)
+    if check.needs_reason and not override:
+        raise ValidationError(
+            "This is a repeat claim: write why it should go ahead.", field="override_reason"
+        )
+    if check.needs_supervisor and not approved_by:
+        raise AuthError("This repeat claim needs a supervisor to sign in and approve it.")
+    with store.transaction():
+        serial = check_serial(store, kind, serial_text, location)
+        issue_id = new_event_id()
+        payload = {"issue_id": issue_id, "customer_id": customer_id, "serial": serial,
+                   "reason": why, "repeat_check": _check_payload(check),
+                   "override_reason": override if check.breached else "",
+                   "approved_by": approved_by if check.breached else None}  # fmt: skip
+        if kind == "payment_card":
+            limit = load_policy(store, kind).card_limit_pence
+            payload["value_pence"] = parse_card_amount(store, amount_text)
+            payload["limit_pence"] = limit
+        else:
+            payload["value_pence"] = VOUCHER_VALUE_PENCE
+        event = store.record(ISSUE_EVENT[kind], payload, actor=actor, role=role, location=location)
+        issued_at = from_ms(event.occurred_ms)
+        request_id = due = None
+        if kind == "payment_card":
+            request_id, due = new_event_id(), due_at(issued_at)
+            store.record(
+                "CrisisPaymentRequested",
+                {"request_id": request_id, "issue_id": issue_id, "customer_id": customer_id,
+                 "serial": serial, "amount_pence": payload["value_pence"],
+                 "requested_at": to_iso(issued_at), "due_at": to_iso(due)},
+                actor=actor, role=role, location=location,
+            )  # fmt: skip
+    names = stock_queries.location_names(store)
+    slip = slip_text(
+        kind=kind, serial=serial, value_pence=payload["value_pence"], issued_at=issued_at,
+        location_name=names.get(location, location), issue_id=issue_id, due_at=due,
+        help_line=help_line(store, kind),
+    )  # fmt: skip
+    return IssueReceipt(issue_id, kind, serial, payload["value_pence"], issued_at, event,
+                        request_id, due, slip)  # fmt: skip
+
+
+def save_slip(store, receipt: IssueReceipt) -> Path:
+    """Write the slip beside the store (``slips/``), 0600, and return its path."""
+    base = store.path.parent if store.path else Path.cwd()
+    folder = base / "slips"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    path = folder / f"{receipt.issued_at:%Y%m%d-%H%M%S}-{receipt.serial}.txt"
+    path.write_text(receipt.slip, encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def void_issue(store, *, actor: str, role: str, issue_id: str, reason: str, item: str) -> Event:
+    """Void an issue with a reason; the item comes back to stock or is spoiled."""
+    if role not in FRONTLINE:
+        raise AuthError("Only advisors, hub staff and supervisors can void an issue.")
+    if item not in ("back_to_stock", "spoiled"):
+        raise ValidationError("Say whether the item came back or is spoiled.", field="item")
+    why = clean_text(reason, field="reason", max_len=500)
+    with store.transaction():
+        rows = store.query(
+            "SELECT kind, serial, customer_id, status FROM issues WHERE issue_id = ?", (issue_id,)
+        )
+        if not rows:
+            raise ValidationError("That issue is not on this desk.", field="issue")
+        r = rows[0]
+        if r["status"] == "voided":
+            raise ValidationError("That issue has already been voided.", field="issue")
+        payload = {"issue_id": issue_id, "customer_id": r["customer_id"], "kind": r["kind"],
+                   "serial": r["serial"], "reason": why, "item": item}  # fmt: skip
+        return store.record("IssueVoided", payload, actor=actor, role=role)
+
+
+def customer_issues(store, customer_id: str) -> list[dict]:
+    """This customer's issues, newest first, for the customer view and the void form."""
+    return [
+        dict(r)
+        for r in store.query(
+            "SELECT issue_id, kind, serial, value_pence, location, at_ms, status, serial_clash "
+            "FROM issues WHERE customer_id = ? ORDER BY at_ms DESC",
+            (customer_id,),
+        )
+    ]

@@ -1,0 +1,118 @@
+"""Reads of serial-numbered stock for the stock screen and the issue checks.
+
+Everything here reads the ``stock`` projection (see
+``cxdesk.store.projections.stock``); nothing writes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from cxdesk.domain.stock import ON_HAND, SerialState
+
+_ON_HAND_SQL = "status IN ('in_stock', 'voided_back')"
+
+
+@dataclass(frozen=True)
+class OnHand:
+    location: str
+    location_name: str
+    kind: str
+    on_hand: int
+    issued: int
+    written_off: int
+    last_count: int | None
+    last_difference: int | None
+    last_count_at_ms: int | None
+
+
+def on_hand_count(store, location: str, kind: str) -> int:
+    """How many items of ``kind`` the records say are in the drawer at ``location``."""
+    return store.scalar(
+        f"SELECT COUNT(*) FROM stock_items WHERE location = ? AND kind = ? AND {_ON_HAND_SQL}",
+        (location, kind),
+    )
+
+
+def stock_summary(store) -> list[OnHand]:
+    """On hand, issued and written off per location and kind, with the last count."""
+    rows = store.query(
+        "SELECT s.location, COALESCE(l.name, s.location) AS name, s.kind, "
+        f"SUM({_ON_HAND_SQL}) AS on_hand, SUM(status = 'issued') AS issued, "
+        "SUM(status IN ('lost', 'spoiled')) AS written_off FROM stock_items s "
+        "LEFT JOIN locations l ON l.location_id = s.location "
+        "WHERE s.location IS NOT NULL GROUP BY s.location, s.kind ORDER BY s.location, s.kind"
+    )
+    out = []
+    for r in rows:
+        last = store.query(
+            "SELECT counted, difference, at_ms FROM stock_counts WHERE location = ? AND kind = ? "
+            "ORDER BY at_ms DESC, event_id DESC LIMIT 1",
+            (r["location"], r["kind"]),
+        )
+        c = last[0] if last else None
+        out.append(
+            OnHand(r["location"], r["name"], r["kind"], r["on_hand"], r["issued"],
+                   r["written_off"], c and c["counted"], c and c["difference"], c and c["at_ms"])
+        )  # fmt: skip
+    return out
+
+
+def serial_state(store, serial: str) -> SerialState | None:
+    """What the records say about one serial, or None if this desk has never seen it."""
+    rows = store.query(
+        "SELECT location, status, issue_id, clash, notes FROM stock_items WHERE serial = ?",
+        (serial,),
+    )
+    if not rows:
+        return None
+    r = rows[0]
+    live = [r["issue_id"]] if r["status"] == "issued" else []
+    base = r["status"] if r["status"] in (*ON_HAND, "lost", "spoiled") else "in_stock"
+    return SerialState(r["location"], base, live, json.loads(r["notes"]))
+
+
+def serials_not_on_hand(store, serials: list[str], location: str, kind: str) -> list[str]:
+    """Those of ``serials`` that are not in the drawer at ``location`` as ``kind``."""
+    missing = []
+    for start in range(0, len(serials), 500):
+        chunk = serials[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        present = {
+            r[0]
+            for r in store.query(
+                f"SELECT serial FROM stock_items WHERE serial IN ({marks}) AND location = ? "
+                f"AND kind = ? AND {_ON_HAND_SQL}",
+                (*chunk, location, kind),
+            )
+        }
+        missing += [s for s in chunk if s not in present]
+    return missing
+
+
+def known_serials(store, serials: list[str]) -> list[str]:
+    """Those of ``serials`` already in the stock records (anywhere, any state)."""
+    found = []
+    for start in range(0, len(serials), 500):
+        chunk = serials[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        found += [
+            r[0]
+            for r in store.query(f"SELECT serial FROM stock_items WHERE serial IN ({marks})", chunk)
+        ]
+    return sorted(found)
+
+
+def location_names(store) -> dict[str, str]:
+    return {r[0]: r[1] for r in store.query("SELECT location_id, name FROM locations")}
+
+
+def clashes(store) -> list[dict]:
+    """Serials held by more than one live issue (two desks issued them offline)."""
+    return [
+        dict(r)
+        for r in store.query(
+            "SELECT serial, kind, location, notes FROM stock_items WHERE clash = 1 ORDER BY serial"
+        )
+    ]

@@ -1,0 +1,140 @@
+"""Issuing through the store: refusals, voids, crisis requests, and one serial issued
+at two desks offline (both kept, the clash shown, whatever order they arrive in)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxdesk.errors import AuthError, ValidationError
+from cxdesk.store import crisis_commands as cc
+from cxdesk.store import crisis_queries as cq
+from cxdesk.store import issue_commands as ic
+from cxdesk.store import open_store
+from cxdesk.store.eventlog import EVENT_COLUMNS, ingest_remote, row_to_event
+from cxdesk.store.rebuild import verify_store
+from tests.crisis_helpers import register, set_up_council
+
+ADV = {"actor": "ADV1", "role": "advisor", "location": "CSC"}
+
+
+def issue(store, cid, serial, kind="food_voucher", amount=""):
+    check = ic.check_repeat_claims(store, kind, cid)
+    return ic.issue_item(store, **ADV, kind=kind, customer_id=cid, serial_text=serial,
+                         amount_text=amount, reason="no food in the house", check=check,
+                         override_reason="reviewed")  # fmt: skip
+
+
+def test_bad_serials_and_amounts_refused(admin_store):
+    store = admin_store
+    set_up_council(store)
+    cid = register(store)
+    first = issue(store, cid, "FV000001")
+    cases = {
+        "FV00001": "5 digits",
+        "FVOOOOO2": "letter among the digits",
+        "FV000101": "belongs to the stock at HUB-N",
+        "FV000999": "not in the stock recorded",
+        "FV000001": "already been issued",
+        "PC000001": "payment card serial",
+    }
+    for typed, words in cases.items():
+        with pytest.raises(ValidationError, match=words):
+            ic.check_serial(store, "food_voucher", typed, "CSC")
+    ic.void_issue(store, actor="ADV1", role="advisor", issue_id=first.issue_id,
+                  reason="wrong person", item="spoiled")  # fmt: skip
+    with pytest.raises(ValidationError, match="spoiled"):
+        ic.check_serial(store, "food_voucher", "FV000001", "CSC")
+    for typed, words in {"0": "more than £0", "-5": "negative", "60": "most allowed here is £50",
+                         "12.345": "not in pence", "": "enter an amount"}.items():  # fmt: skip
+        with pytest.raises(ValidationError, match=words):
+            ic.parse_card_amount(store, typed)
+    with pytest.raises(ValidationError) as err:
+        ic.issue_item(store, **ADV, kind="food_voucher", customer_id=cid, serial_text="FV000002",
+                      reason="   ", check=ic.check_repeat_claims(store, "food_voucher", cid))  # fmt: skip
+    assert err.value.field == "reason"
+
+
+def test_void_back_to_stock_and_card_request(admin_store):
+    store = admin_store
+    set_up_council(store)
+    cid = register(store)
+    card = issue(store, cid, "PC000003", kind="payment_card", amount="£30.50")
+    req = cq.request_for_issue(store, card.issue_id)
+    assert (req["amount_pence"], req["status"]) == (3050, "open")
+    assert req["due_ms"] - req["requested_at_ms"] == 3_600_000
+    assert [i.id for i in cq.open_queue(store)] == [req["request_id"]]
+    with pytest.raises(AuthError):
+        cc.complete_payment(store, actor="ADV1", role="advisor", request_id=req["request_id"])
+    with pytest.raises(ValidationError):
+        cc.decline_payment(store, actor="WEL1", role="welfare", request_id=req["request_id"],
+                           reason="")  # fmt: skip
+    cc.complete_payment(store, actor="WEL1", role="welfare", request_id=req["request_id"])
+    assert cq.request(store, req["request_id"])["status"] == "completed"
+    with pytest.raises(ValidationError, match="already completed"):
+        cc.decline_payment(store, actor="WEL1", role="welfare", request_id=req["request_id"],
+                           reason="late")  # fmt: skip
+    voucher = issue(store, cid, "FV000004")
+    ic.void_issue(store, actor="ADV1", role="advisor", issue_id=voucher.issue_id,
+                  reason="typed the wrong customer", item="back_to_stock")  # fmt: skip
+    with pytest.raises(ValidationError, match="already been voided"):
+        ic.void_issue(store, actor="ADV1", role="advisor", issue_id=voucher.issue_id,
+                      reason="again", item="back_to_stock")  # fmt: skip
+    assert ic.check_serial(store, "food_voucher", "FV000004", "CSC") == "FV000004"
+    row = store.query("SELECT status, void_reason FROM issues WHERE issue_id = ?",
+                      (voucher.issue_id,))[0]  # fmt: skip
+    assert tuple(row) == ("voided", "typed the wrong customer")
+    assert verify_store(store).ok
+
+
+def _events(store):
+    return [row_to_event(r) for r in store.query(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY rowid_")]
+
+
+def test_same_serial_at_two_desks_kept_and_flagged(tmp_path, admin_store):
+    one = admin_store
+    set_up_council(one)
+    cid = register(one)
+    two = open_store(tmp_path / "two.sqlite3", device_id="D-TWO", location="CSC")
+    seq = iter(range(1, 10_000))
+    ingest_remote(two.conn, two.clock, ((e, next(seq)) for e in _events(one)))
+    a = issue(one, cid, "FV000007")
+    b = issue(two, cid, "FV000007")  # offline: desk two has not seen desk one's issue
+    ev_a = [e for e in _events(one) if e.id == a.event.id]
+    ev_b = [e for e in _events(two) if e.id == b.event.id]
+    three = open_store(tmp_path / "three.sqlite3", device_id="D-3", location="CSC")
+    ingest_remote(three.conn, three.clock, ((e, n) for n, e in enumerate(_events(one), 1)))
+    ingest_remote(two.conn, two.clock, [(ev_a[0], 5000)])
+    ingest_remote(three.conn, three.clock, [(ev_b[0], 5001)])
+    for store in (two, three):
+        rows = store.query("SELECT issue_id, serial_clash FROM issues WHERE serial = 'FV000007'")
+        assert {(r[0], r[1]) for r in rows} == {(a.issue_id, 1), (b.issue_id, 1)}
+        item = store.query("SELECT status, clash FROM stock_items WHERE serial = 'FV000007'")[0]
+        assert tuple(item) == ("issued", 1)
+        assert verify_store(store).ok
+    ic.void_issue(three, actor="SUP1", role="supervisor", issue_id=a.issue_id,
+                  reason="duplicate entry", item="back_to_stock")  # fmt: skip
+    clash = three.query("SELECT serial_clash FROM issues WHERE issue_id = ?", (b.issue_id,))
+    assert clash[0][0] == 0
+    two.close()
+    three.close()
+
+
+def test_crisis_flag_open_and_close(admin_store):
+    store = admin_store
+    set_up_council(store, stock=False)
+    cid = register(store)
+    with pytest.raises(ValidationError, match="at least one sign"):
+        cc.flag_crisis(store, actor="ADV1", role="advisor", customer_id=cid, signs=[],
+                       other_signs="", actions="called housing")  # fmt: skip
+    ev = cc.flag_crisis(store, actor="ADV1", role="advisor", customer_id=cid,
+                        signs=["eviction_today", "no_food"], other_signs="",
+                        actions="called housing options")  # fmt: skip
+    flag_id = ev.payload["flag_id"]
+    assert ev.payload["signs"] == ["no_food", "eviction_today"]
+    [item] = cq.open_queue(store)
+    assert item.item == "flag" and "eviction today" in item.what
+    cc.close_flag(store, actor="ADV1", role="advisor", flag_id=flag_id, outcome="housed tonight")
+    assert cq.open_queue(store) == []
+    with pytest.raises(ValidationError, match="already closed"):
+        cc.close_flag(store, actor="ADV1", role="advisor", flag_id=flag_id, outcome="x")
+    assert verify_store(store).ok
