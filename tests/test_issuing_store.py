@@ -19,9 +19,17 @@ ADV = {"actor": "ADV1", "role": "advisor", "location": "CSC"}
 
 def issue(store, cid, serial, kind="food_voucher", amount=""):
     check = ic.check_repeat_claims(store, kind, cid)
-    return ic.issue_item(store, **ADV, kind=kind, customer_id=cid, serial_text=serial,
-                         amount_text=amount, reason="no food in the house", check=check,
-                         override_reason="reviewed")  # fmt: skip
+    return ic.issue_item(
+        store,
+        **ADV,
+        kind=kind,
+        customer_id=cid,
+        serial_text=serial,
+        amount_text=amount,
+        reason="no food in the house",
+        check=check,
+        override_reason="reviewed",
+    )
 
 
 def test_bad_serials_and_amounts_refused(admin_store):
@@ -40,17 +48,35 @@ def test_bad_serials_and_amounts_refused(admin_store):
     for typed, words in cases.items():
         with pytest.raises(ValidationError, match=words):
             ic.check_serial(store, "food_voucher", typed, "CSC")
-    ic.void_issue(store, actor="ADV1", role="advisor", issue_id=first.issue_id,
-                  reason="wrong person", item="spoiled")  # fmt: skip
+    ic.void_issue(
+        store,
+        actor="ADV1",
+        role="advisor",
+        issue_id=first.issue_id,
+        reason="wrong person",
+        item="spoiled",
+    )
     with pytest.raises(ValidationError, match="spoiled"):
         ic.check_serial(store, "food_voucher", "FV000001", "CSC")
-    for typed, words in {"0": "more than £0", "-5": "negative", "60": "most allowed here is £50",
-                         "12.345": "not in pence", "": "enter an amount"}.items():  # fmt: skip
+    for typed, words in {
+        "0": "more than £0",
+        "-5": "negative",
+        "60": "most allowed here is £50",
+        "12.345": "not in pence",
+        "": "enter an amount",
+    }.items():
         with pytest.raises(ValidationError, match=words):
             ic.parse_card_amount(store, typed)
     with pytest.raises(ValidationError) as err:
-        ic.issue_item(store, **ADV, kind="food_voucher", customer_id=cid, serial_text="FV000002",
-                      reason="   ", check=ic.check_repeat_claims(store, "food_voucher", cid))  # fmt: skip
+        ic.issue_item(
+            store,
+            **ADV,
+            kind="food_voucher",
+            customer_id=cid,
+            serial_text="FV000002",
+            reason="   ",
+            check=ic.check_repeat_claims(store, "food_voucher", cid),
+        )
     assert err.value.field == "reason"
 
 
@@ -66,28 +92,45 @@ def test_void_back_to_stock_and_card_request(admin_store):
     with pytest.raises(AuthError):
         cc.complete_payment(store, actor="ADV1", role="advisor", request_id=req["request_id"])
     with pytest.raises(ValidationError):
-        cc.decline_payment(store, actor="WEL1", role="welfare", request_id=req["request_id"],
-                           reason="")  # fmt: skip
+        cc.decline_payment(
+            store, actor="WEL1", role="welfare", request_id=req["request_id"], reason=""
+        )
     cc.complete_payment(store, actor="WEL1", role="welfare", request_id=req["request_id"])
     assert cq.request(store, req["request_id"])["status"] == "completed"
     with pytest.raises(ValidationError, match="already completed"):
-        cc.decline_payment(store, actor="WEL1", role="welfare", request_id=req["request_id"],
-                           reason="late")  # fmt: skip
+        cc.decline_payment(
+            store, actor="WEL1", role="welfare", request_id=req["request_id"], reason="late"
+        )
     voucher = issue(store, cid, "FV000004")
-    ic.void_issue(store, actor="ADV1", role="advisor", issue_id=voucher.issue_id,
-                  reason="typed the wrong customer", item="back_to_stock")  # fmt: skip
+    ic.void_issue(
+        store,
+        actor="ADV1",
+        role="advisor",
+        issue_id=voucher.issue_id,
+        reason="typed the wrong customer",
+        item="back_to_stock",
+    )
     with pytest.raises(ValidationError, match="already been voided"):
-        ic.void_issue(store, actor="ADV1", role="advisor", issue_id=voucher.issue_id,
-                      reason="again", item="back_to_stock")  # fmt: skip
+        ic.void_issue(
+            store,
+            actor="ADV1",
+            role="advisor",
+            issue_id=voucher.issue_id,
+            reason="again",
+            item="back_to_stock",
+        )
     assert ic.check_serial(store, "food_voucher", "FV000004", "CSC") == "FV000004"
-    row = store.query("SELECT status, void_reason FROM issues WHERE issue_id = ?",
-                      (voucher.issue_id,))[0]  # fmt: skip
+    row = store.query(
+        "SELECT status, void_reason FROM issues WHERE issue_id = ?", (voucher.issue_id,)
+    )[0]
     assert tuple(row) == ("voided", "typed the wrong customer")
     assert verify_store(store).ok
 
 
 def _events(store):
-    return [row_to_event(r) for r in store.query(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY rowid_")]
+    return [
+        row_to_event(r) for r in store.query(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY rowid_")
+    ]
 
 
 def test_same_serial_at_two_desks_kept_and_flagged(tmp_path, admin_store):
@@ -111,8 +154,14 @@ def test_same_serial_at_two_desks_kept_and_flagged(tmp_path, admin_store):
         item = store.query("SELECT status, clash FROM stock_items WHERE serial = 'FV000007'")[0]
         assert tuple(item) == ("issued", 1)
         assert verify_store(store).ok
-    ic.void_issue(three, actor="SUP1", role="supervisor", issue_id=a.issue_id,
-                  reason="duplicate entry", item="back_to_stock")  # fmt: skip
+    ic.void_issue(
+        three,
+        actor="SUP1",
+        role="supervisor",
+        issue_id=a.issue_id,
+        reason="duplicate entry",
+        item="back_to_stock",
+    )
     clash = three.query("SELECT serial_clash FROM issues WHERE issue_id = ?", (b.issue_id,))
     assert clash[0][0] == 0
     two.close()
@@ -124,11 +173,24 @@ def test_crisis_flag_open_and_close(admin_store):
     set_up_council(store, stock=False)
     cid = register(store)
     with pytest.raises(ValidationError, match="at least one sign"):
-        cc.flag_crisis(store, actor="ADV1", role="advisor", customer_id=cid, signs=[],
-                       other_signs="", actions="called housing")  # fmt: skip
-    ev = cc.flag_crisis(store, actor="ADV1", role="advisor", customer_id=cid,
-                        signs=["eviction_today", "no_food"], other_signs="",
-                        actions="called housing options")  # fmt: skip
+        cc.flag_crisis(
+            store,
+            actor="ADV1",
+            role="advisor",
+            customer_id=cid,
+            signs=[],
+            other_signs="",
+            actions="called housing",
+        )
+    ev = cc.flag_crisis(
+        store,
+        actor="ADV1",
+        role="advisor",
+        customer_id=cid,
+        signs=["eviction_today", "no_food"],
+        other_signs="",
+        actions="called housing options",
+    )
     flag_id = ev.payload["flag_id"]
     assert ev.payload["signs"] == ["no_food", "eviction_today"]
     [item] = cq.open_queue(store)

@@ -80,19 +80,46 @@ def test_store_check_finds_other_location_and_records_override(admin_store):
     jo = register(store)
     again = register(store, given="Joe", family="Bloggs", postcode="N1 9ZZ", location="HUB-N")
     first = ic.check_repeat_claims(store, "food_voucher", again)
-    ic.issue_item(store, actor="ADV1", role="advisor", location="HUB-N", kind="food_voucher",
-                  customer_id=again, serial_text="FV000101", reason="no food", check=first)  # fmt: skip
+    ic.issue_item(
+        store,
+        actor="ADV1",
+        role="advisor",
+        location="HUB-N",
+        kind="food_voucher",
+        customer_id=again,
+        serial_text="FV000101",
+        reason="no food",
+        check=first,
+    )
     store.set_state(store.conn, "last_success_at", "2026-01-01T09:00:00Z")
     result = ic.check_repeat_claims(store, "food_voucher", jo)
     assert [(m.issue.location, m.how) for m in result.matches] == [("HUB-N", "likely match")]
     assert result.needs_reason and result.knowledge_as_of.year == 2026
     with pytest.raises(ValidationError) as err:
-        ic.issue_item(store, actor="ADV1", role="advisor", location="CSC", kind="food_voucher",
-                      customer_id=jo, serial_text="FV000001", reason="no food", check=result)  # fmt: skip
+        ic.issue_item(
+            store,
+            actor="ADV1",
+            role="advisor",
+            location="CSC",
+            kind="food_voucher",
+            customer_id=jo,
+            serial_text="FV000001",
+            reason="no food",
+            check=result,
+        )
     assert err.value.field == "override_reason"
-    ic.issue_item(store, actor="ADV1", role="advisor", location="CSC", kind="food_voucher",
-                  customer_id=jo, serial_text="FV000001", reason="no food", check=result,
-                  override_reason="lost the first voucher")  # fmt: skip
+    ic.issue_item(
+        store,
+        actor="ADV1",
+        role="advisor",
+        location="CSC",
+        kind="food_voucher",
+        customer_id=jo,
+        serial_text="FV000001",
+        reason="no food",
+        check=result,
+        override_reason="lost the first voucher",
+    )
     row = store.query("SELECT * FROM issues WHERE customer_id = ?", (jo,))[0]
     assert (row["repeat_action"], row["override_reason"]) == ("reason", "lost the first voucher")
     assert row["knowledge_as_of"] == "2026-01-01T09:00:00.000Z"
@@ -103,9 +130,18 @@ def test_card_override_needs_a_real_supervisor(admin_store):
     store = admin_store
     set_up_council(store)
     jo = register(store)
-    ic.issue_item(store, actor="ADV1", role="advisor", location="CSC", kind="payment_card",
-                  customer_id=jo, serial_text="PC000001", amount_text="20", reason="no money",
-                  check=ic.check_repeat_claims(store, "payment_card", jo))  # fmt: skip
+    ic.issue_item(
+        store,
+        actor="ADV1",
+        role="advisor",
+        location="CSC",
+        kind="payment_card",
+        customer_id=jo,
+        serial_text="PC000001",
+        amount_text="20",
+        reason="no money",
+        check=ic.check_repeat_claims(store, "payment_card", jo),
+    )
     result = ic.check_repeat_claims(store, "payment_card", jo)
     assert result.needs_supervisor
     with pytest.raises(AuthError, match="not a supervisor"):
@@ -113,12 +149,33 @@ def test_card_override_needs_a_real_supervisor(admin_store):
     with pytest.raises(AuthError, match="do not match"):
         ic.verify_approver(store, "SUP1", "wrong passcode here")
     with pytest.raises(AuthError, match="needs a supervisor"):
-        ic.issue_item(store, actor="ADV1", role="advisor", location="CSC", kind="payment_card",
-                      customer_id=jo, serial_text="PC000002", amount_text="20", reason="no money",
-                      check=result, override_reason="fled home")  # fmt: skip
+        ic.issue_item(
+            store,
+            actor="ADV1",
+            role="advisor",
+            location="CSC",
+            kind="payment_card",
+            customer_id=jo,
+            serial_text="PC000002",
+            amount_text="20",
+            reason="no money",
+            check=result,
+            override_reason="fled home",
+        )
     approver, _ = ic.verify_approver(store, "sup1", PASSCODE)
-    ic.issue_item(store, actor="ADV1", role="advisor", location="CSC", kind="payment_card",
-                  customer_id=jo, serial_text="PC000002", amount_text="20", reason="no money",
-                  check=result, override_reason="fled home", approved_by=approver)  # fmt: skip
+    ic.issue_item(
+        store,
+        actor="ADV1",
+        role="advisor",
+        location="CSC",
+        kind="payment_card",
+        customer_id=jo,
+        serial_text="PC000002",
+        amount_text="20",
+        reason="no money",
+        check=result,
+        override_reason="fled home",
+        approved_by=approver,
+    )
     row = store.query("SELECT * FROM issues WHERE serial = 'PC000002'")[0]
     assert (row["approved_by"], row["repeat_action"]) == ("SUP1", "supervisor")
