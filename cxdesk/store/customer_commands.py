@@ -1,0 +1,86 @@
+"""Writing customers: register, change details, record a view, add a note.
+
+Each command checks the typed values with ``cxdesk.domain.customers`` (every
+problem at once, as ``FormErrors``), then records one event with the signed-in
+person as its author. Screens call these from workers; nothing here touches
+the screen.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import uuid6
+
+from cxdesk.domain import validation as v
+from cxdesk.domain.customers import FormErrors, clean_customer
+from cxdesk.errors import ValidationError
+from cxdesk.events.customers import CHANGEABLE_FIELDS
+
+
+def register_customer(store, session, raw: dict, *, today: date | None = None) -> str:
+    """Register a new customer from the form's values; returns the new customer id."""
+    clean, errors = clean_customer(raw, today=today)
+    if errors:
+        raise FormErrors(errors)
+    customer_id = str(uuid6.uuid7())
+    store.record(
+        "CustomerRegistered",
+        {"customer_id": customer_id, **clean},
+        actor=session.staff_id,
+        role=session.role,
+    )
+    return customer_id
+
+
+def change_customer(store, session, customer_id: str, raw: dict, *, today: date | None = None):
+    """Record the fields that differ from the current record; returns the names changed."""
+    clean, errors = clean_customer(raw, today=today)
+    if errors:
+        raise FormErrors(errors)
+    rows = store.query("SELECT * FROM customers WHERE customer_id = ?", (customer_id,))
+    if not rows:
+        raise ValidationError("That customer record is not on this desk.", field="customer_id")
+    current = dict(rows[0])
+    current["vulnerability_flags"] = json.loads(current["vulnerability_flags"])
+    current["no_email"] = bool(current["no_email"])
+    current["interpreter_needed"] = bool(current["interpreter_needed"])
+    changed = {}
+    for name in CHANGEABLE_FIELDS:
+        new = clean.get(name)
+        if (new or None) != (current.get(name) or None) and not (
+            isinstance(new, bool) and new == current.get(name)
+        ):
+            # "" clears an optional phone or email (None would mean "unchanged")
+            changed[name] = "" if new is None else new
+    if not changed:
+        raise ValidationError("Nothing has changed.", field=None)
+    store.record(
+        "CustomerDetailsChanged",
+        {"customer_id": customer_id, **changed},
+        actor=session.staff_id,
+        role=session.role,
+    )
+    return sorted(changed)
+
+
+def record_view(store, session, customer_id: str, reason: str | None = None) -> None:
+    """Record that the signed-in person opened this customer's record."""
+    store.record(
+        "CustomerRecordViewed",
+        {"customer_id": customer_id, "reason": reason},
+        actor=session.staff_id,
+        role=session.role,
+    )
+
+
+def add_customer_note(store, session, customer_id: str, note: str) -> None:
+    """A note on the customer's record (not about any one referral)."""
+    text = v.clean_text(note, field="note", max_len=1000, multiline=True, label="The note")
+    store.record(
+        "CustomerNoteAdded",
+        {"customer_id": customer_id, "note": text},
+        actor=session.staff_id,
+        role=session.role,
+    )
