@@ -1,0 +1,273 @@
+"""F7: the supervisor's issued-voucher log — every voucher and card, where it went, and why.
+
+A compact filter bar (two lines) sits above the log: dates, location,
+advisor, kind, customer, then toggles for overrides, repeat claims, voided and
+late payment requests. Enter in a filter field (or Ctrl+R) applies them all
+together; a toggle applies at once. The table lists the newest first, one
+page at a time (Ctrl+N next page, Ctrl+B back), with a totals line for
+everything the filters match. Enter on a row opens the issue's full story;
+Ctrl+T exports everything the filters match to CSV and shows the file's path.
+Rows that reached this desk after their day was signed off say so in the
+status column ("after sign-off", in reverse so it shows without colour).
+
+Only supervisors see any of it (``SupervisorScreen``); everyone else gets a
+plain refusal. All reads run in thread workers and post messages back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Checkbox, DataTable, Input, Label, Static
+
+from cxdesk.domain.csv_export import export_to_file
+from cxdesk.domain.issue_log import KIND_LABELS, IssueFilter, LogPage
+from cxdesk.domain.money import format_pounds
+from cxdesk.errors import CxDeskError, ValidationError
+from cxdesk.screens.supervisor_common import (
+    COMPACT_CSS,
+    SupervisorScreen,
+    default_range,
+    read_date,
+    show_date,
+)
+from cxdesk.store.issue_log_queries import PAGE_SIZE, iter_log, log_page
+
+KIND_WORDS = {"v": "food_voucher", "f": "food_voucher", "c": "payment_card", "p": "payment_card"}
+COLUMNS = (
+    ("When", 16), ("Loc", 6), ("Advisor", 7), ("Customer", 22), ("Kind", 7), ("Serial", 10),
+    ("Amount", 7), ("Reason", 20), ("Repeat", 14), ("Override", 20), ("Status", 18),
+)  # fmt: skip
+
+
+def parse_kind(text: str) -> str | None:
+    """ "voucher", "card" (or their first letters) as the stored kind; blank for both."""
+    word = text.strip().lower()
+    if not word:
+        return None
+    if word[0] in KIND_WORDS:
+        return KIND_WORDS[word[0]]
+    raise ValidationError("Kind: type voucher or card (or leave blank for both).", field="kind")
+
+
+class IssueLogScreen(SupervisorScreen):
+    """The log itself; see the module docstring."""
+
+    PALETTE_CATEGORY = "log"
+    DEFAULT_CSS = COMPACT_CSS
+    BINDINGS = [
+        Binding("enter", "open_issue", "Open", id="log-open"),
+        Binding("ctrl+r", "apply", "Apply filters", id="log-apply"),
+        Binding("ctrl+n", "next_page", "Next page", id="log-next"),
+        Binding("ctrl+b", "previous_page", "Prev page", id="log-previous", show=False),
+        Binding("ctrl+t", "export", "Export CSV", id="log-export"),
+        Binding("ctrl+g", "anomalies", "Anomalies", id="log-anomalies"),
+        Binding("ctrl+o", "reconciliation", "Reconcile", id="log-reconcile"),
+        Binding("ctrl+f", "figures", "Figures", id="log-figures", show=False),
+        Binding("escape", "focus_table", "To list", id="log-to-list", show=False),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        page: LogPage
+        page_number: int
+
+    @dataclass
+    class Exported(Message):
+        path: Path
+        count: int
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter = IssueFilter()
+        self.cursors: list[tuple[int, str] | None] = [None]
+        self.page: LogPage | None = None
+        self.export_dir: Path | None = None
+
+    def compose_body(self) -> ComposeResult:
+        start, end = default_range(7)
+        with Horizontal(classes="bar supervisor-only"):
+            yield Label("From")
+            yield Input(show_date(start), id="date_from", placeholder="dd/mm/yyyy")
+            yield Label("To")
+            yield Input(show_date(end), id="date_to", placeholder="dd/mm/yyyy")
+            yield Label("Loc")
+            yield Input(id="location", placeholder="any")
+            yield Label("Advisor")
+            yield Input(id="advisor", placeholder="any")
+        with Horizontal(classes="bar supervisor-only"):
+            yield Label("Kind")
+            yield Input(id="kind", placeholder="voucher/card")
+            yield Label("Cust")
+            yield Input(id="customer", placeholder="surname/id", classes="wide")
+            yield Checkbox("Overrides", id="overrides_only")
+            yield Checkbox("Repeats", id="repeats_only")
+            yield Checkbox("Voided", id="voided")
+            yield Checkbox("Late", id="late_only")
+        yield Static("", id="log-error", classes="error-line supervisor-only")
+        table = DataTable(id="log-table", cursor_type="row", classes="supervisor-only")
+        yield table
+        yield Static("Loading…", id="log-totals", classes="totals supervisor-only")
+        yield Static("", id="refusal", classes="refusal")
+
+    def on_mount(self) -> None:
+        self.query_one("#refusal").display = False
+        table = self.query_one("#log-table", DataTable)
+        for label, width in COLUMNS:
+            table.add_column(label, width=width, key=label.lower())
+        settings = getattr(self.app, "settings", None)
+        if settings is not None:
+            self.export_dir = Path(settings.data_dir) / "exports"
+        if not self.refuse_if_needed():
+            self.action_apply()
+            table.focus()
+
+    # -- filters ---------------------------------------------------------------
+    def read_filter(self) -> IssueFilter:
+        """The filters as typed; a mistake is shown on the error line and its field marked."""
+        text = {i.id: i.value.strip() for i in self.query(Input)}
+        kind_field = self.query_one("#kind", Input)
+        kind_field.remove_class("-invalid")
+        try:
+            kind = parse_kind(text["kind"])
+        except ValidationError:
+            kind_field.add_class("-invalid")
+            raise
+        boxes = {c.id: c.value for c in self.query(Checkbox)}
+        return IssueFilter(
+            date_from=read_date(self.query_one("#date_from", Input)),
+            date_to=read_date(self.query_one("#date_to", Input)),
+            location=text["location"].upper() or None,
+            advisor=text["advisor"].upper() or None,
+            kind=kind,
+            customer=text["customer"] or None,
+            overrides_only=boxes["overrides_only"],
+            repeats_only=boxes["repeats_only"],
+            voided=True if boxes["voided"] else None,
+            late_only=boxes["late_only"],
+        )
+
+    def action_apply(self) -> None:
+        error = self.query_one("#log-error", Static)
+        try:
+            self.filter = self.read_filter()
+        except ValidationError as exc:
+            error.update(exc.message)
+            return
+        error.update("")
+        self.cursors = [None]
+        self._load(self.filter, None, 1)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_apply()
+
+    @on(Checkbox.Changed)
+    def _toggled(self) -> None:
+        self.action_apply()
+
+    # -- loading -----------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="issue-log")
+    def _load(self, flt: IssueFilter, after: tuple[int, str] | None, number: int) -> None:
+        self.post_message(self.Loaded(log_page(self.app.store, flt, after=after), number))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        self.page = message.page
+        table = self.query_one("#log-table", DataTable)
+        table.clear()
+        for row in message.page.rows:
+            status = Text(row.status)
+            if row.after_signoff:
+                status = Text(f"{row.status}, after sign-off", style="reverse")
+            table.add_row(
+                row.london_time, row.location, row.advisor, row.customer_label,
+                KIND_LABELS.get(row.kind, row.kind).split()[-1].lower(), row.serial,
+                row.amount, row.reason, row.repeat_result, row.override_text, status,
+                key=row.issue_id,
+            )  # fmt: skip
+        page = message.page
+        first = (message.page_number - 1) * PAGE_SIZE + 1
+        shown = f"{first}-{first + len(page.rows) - 1}" if page.rows else "none"
+        more = " · Ctrl+N next page" if page.next_cursor else ""
+        noun = "issue" if page.total_count == 1 else "issues"
+        self.query_one("#log-totals", Static).update(
+            f"{page.total_count} {noun} · {format_pounds(page.total_pence)} · showing {shown}{more}"
+        )
+
+    def action_next_page(self) -> None:
+        if self.page and self.page.next_cursor:
+            self.cursors.append(self.page.next_cursor)
+            self._load(self.filter, self.page.next_cursor, len(self.cursors))
+
+    def action_previous_page(self) -> None:
+        if len(self.cursors) > 1:
+            self.cursors.pop()
+            self._load(self.filter, self.cursors[-1], len(self.cursors))
+
+    def action_focus_table(self) -> None:
+        self.query_one("#log-table", DataTable).focus()
+
+    # -- the story, other reports, export ----------------------------------------
+    def selected_issue(self) -> str | None:
+        table = self.query_one("#log-table", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def action_open_issue(self) -> None:
+        from cxdesk.screens.issue_story import IssueStoryScreen
+
+        issue_id = self.selected_issue()
+        if issue_id:
+            self.app.push_screen(IssueStoryScreen(issue_id))
+
+    @on(DataTable.RowSelected, "#log-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_issue()
+
+    def action_anomalies(self) -> None:
+        from cxdesk.screens.anomalies import AnomaliesScreen
+
+        self.app.push_screen(AnomaliesScreen(self.filter.date_from, self.filter.date_to))
+
+    def action_reconciliation(self) -> None:
+        from cxdesk.screens.reconciliation import ReconciliationScreen
+
+        self.app.push_screen(ReconciliationScreen(self.filter.location))
+
+    def action_figures(self) -> None:
+        from cxdesk.screens.manager_figures import ManagerFiguresScreen
+
+        self.app.push_screen(ManagerFiguresScreen())
+
+    def action_export(self) -> None:
+        if self.export_dir is None:
+            self.notify("No data folder is set, so there is nowhere to save the export.")
+            return
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        self._export(self.filter, self.export_dir / f"issues-{stamp}.csv")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="issue-export")
+    def _export(self, flt: IssueFilter, path: Path) -> None:
+        try:
+            count = export_to_file(iter_log(self.app.store, flt), path)
+        except OSError as exc:
+            raise CxDeskError(f"Could not write {path}: {exc.strerror}", "Export failed") from exc
+        self.post_message(self.Exported(path, count))
+
+    @on(Exported)
+    def _exported(self, message: Exported) -> None:
+        text = f"Exported {message.count} issues to {message.path}"
+        self.query_one("#log-error", Static).update(text)
+        self.notify(text, title="CSV saved", timeout=10)

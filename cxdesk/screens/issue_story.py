@@ -1,0 +1,142 @@
+"""One issue's full story: what was handed over, to whom, why, and everything around it.
+
+Opened with Enter from the log. It reads top to bottom the way a supervisor
+asks the questions: what and when; the customer (name, year of birth,
+postcode district only); the repeat-claim check the advisor saw and the
+override with who approved it; the crisis payment request and how long it
+took; any void; the day's sign-off; then the customer's earlier issues at
+every location. Escape goes back to the log where it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Static
+
+from cxdesk.domain.issue_log import KIND_LABELS, LONDON
+from cxdesk.domain.money import format_pounds
+from cxdesk.screens.supervisor_common import SupervisorScreen
+from cxdesk.store.issue_log_queries import IssueStory, issue_story
+
+
+def _ms_text(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, UTC).astimezone(LONDON).strftime("%d/%m/%Y %H:%M")
+
+
+def story_text(story: IssueStory) -> Text:
+    """The story as lines of text (plain words; bold for headings, so it reads without colour)."""
+    row = story.row
+    out = Text()
+
+    def head(title: str) -> None:
+        out.append(f"\n{title}\n", style="bold")
+
+    def line(text: str) -> None:
+        out.append(f"  {text}\n")
+
+    out.append(f"{KIND_LABELS.get(row.kind, row.kind)} {row.serial}, {row.amount}\n", "bold")
+    line(f"{row.london_time} at {row.location} by {story.advisor_name or row.advisor} "
+         f"({row.advisor}), desk {story.device}")  # fmt: skip
+    line(f"Customer: {row.customer_label}")
+    line(f"Reason: {row.reason}")
+    line(f"Status: {row.status}" + (" — ARRIVED AFTER SIGN-OFF" if row.after_signoff else ""))
+
+    head("Repeat-claim check")
+    check = story.repeat_check
+    matches = check.get("matches", [])
+    if not check.get("breached"):
+        line(f"No policy window broken ({len(matches)} earlier issue(s) seen).")
+    else:
+        line(f"Broken: {', '.join(check['breached'])}; policy asked: {check.get('action')}.")
+    if check.get("knowledge_as_of"):
+        line(f"The desk's knowledge of other locations was as of {check['knowledge_as_of']}.")
+    if row.override_reason:
+        who = f"{story.approver_name} ({row.approved_by})" if row.approved_by else "nobody"
+        line(f"Override: {row.override_reason}")
+        line(f"Approved by: {who}")
+
+    if story.request:
+        req = story.request
+        head("Crisis payment request")
+        line(f"Requested {_ms_text(req['requested_ms'])}, due {_ms_text(req['due_ms'])}")
+        if req["closed_ms"] is not None:
+            line(f"{req['status'].capitalize()} {_ms_text(req['closed_ms'])} by "
+                 f"{req['closed_by']}: took {story.request_minutes} minutes")  # fmt: skip
+        else:
+            line(f"Still {req['status']}.")
+        if req.get("decline_reason"):
+            line(f"Declined because: {req['decline_reason']}")
+
+    for void in story.voids:
+        head("Voided")
+        item = "back to stock" if void["item"] == "back_to_stock" else "spoiled"
+        line(f"{_ms_text(void['at_ms'])} by {void['actor']} ({item}): {void['reason']}")
+
+    head("Day's sign-off")
+    if story.signoff:
+        by, at_ms, note, _ = story.signoff
+        line(f"Signed off by {by} at {_ms_text(at_ms)}: {note}")
+    else:
+        line("Not signed off yet.")
+
+    head(f"Earlier issues to this customer, everywhere ({len(story.earlier)})")
+    if not story.earlier:
+        line("None.")
+    for earlier in story.earlier:
+        kind = KIND_LABELS.get(earlier.kind, earlier.kind).lower()
+        amount = format_pounds(earlier.value_pence)
+        line(f"{earlier.london_time} {earlier.location:<6} {kind:<13} {earlier.serial} "
+             f"{amount:>6} {earlier.status}")  # fmt: skip
+    return out
+
+
+class IssueStoryScreen(SupervisorScreen):
+    """The story of one issue; Escape returns to the log."""
+
+    PALETTE_CATEGORY = "log"
+    DEFAULT_CSS = "#story { height: 1fr; padding: 0 1; } .refusal { padding: 1 2; }"
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="story-back")]
+
+    @dataclass
+    class Loaded(Message):
+        story: IssueStory | None
+
+    def __init__(self, issue_id: str) -> None:
+        super().__init__()
+        self.issue_id = issue_id
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="story-scroll", classes="supervisor-only"):
+            yield Static("Loading…", id="story")
+        yield Static("", id="refusal", classes="refusal")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return True if action == "pop_screen" else super().check_action(action, parameters)
+
+    def on_mount(self) -> None:
+        self.query_one("#refusal").display = False
+        if not self.refuse_if_needed():
+            self.query_one("#story-scroll").focus()
+            self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="issue-story")
+    def _load(self) -> None:
+        self.post_message(self.Loaded(issue_story(self.app.store, self.issue_id)))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        story = self.query_one("#story", Static)
+        if message.story is None:
+            story.update("That issue is not on this desk.")
+        else:
+            story.update(story_text(message.story))

@@ -1,0 +1,229 @@
+"""Stock reconciliation per location and day, and signing a location's day off.
+
+Each row is one location, stock kind and UK day: opening, received, issued,
+voided back to stock, lost or spoiled, expected on hand, the physical count and
+the difference, and the sign-off. The line under the table explains the
+highlighted row in words, including who signed the day off and when, and how
+many events reached this desk after that sign-off (each listed). Ctrl+O signs
+off the highlighted row's location and day: a small dialog asks for the note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label, Static
+
+from cxdesk.domain.hours import LONDON
+from cxdesk.errors import ValidationError
+from cxdesk.screens.supervisor_common import (
+    COMPACT_CSS,
+    SupervisorScreen,
+    default_range,
+    read_date,
+    show_date,
+)
+from cxdesk.store.supervision_commands import sign_off
+from cxdesk.store.supervisor_reports import DayReconciliation, late_arrivals, reconciliation
+
+COLUMNS = ("Day", "Loc", "Kind", "Open", "In", "Out", "Issued", "Void", "Lost", "Expect",
+           "Count", "Diff", "Signed")  # fmt: skip
+
+
+class SignOffDialog(ModalScreen[str | None]):
+    """Asks for the sign-off note; returns it, or None if cancelled."""
+
+    DEFAULT_CSS = """
+    SignOffDialog { align: center middle; }
+    #signoff-box { width: 64; height: auto; border: heavy $accent; padding: 0 1; }
+    #signoff-error { height: auto; text-style: bold; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="signoff-cancel")]
+
+    def __init__(self, location: str, day: date) -> None:
+        super().__init__()
+        self.location, self.day = location, day
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="signoff-box"):
+            yield Label(f"Sign off {self.location} for {self.day:%a %d/%m/%Y}", classes="title")
+            yield Label("Note (what you checked, anything unresolved); Enter to sign:")
+            yield Input(id="signoff-note", max_length=1000)
+            yield Static("", id="signoff-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#signoff-note", Input).focus()
+
+    @on(Input.Submitted, "#signoff-note")
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            self.query_one("#signoff-error", Static).update("Please write a short note.")
+            return
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ReconciliationScreen(SupervisorScreen):
+    """Reconciliation and sign-off; see the module docstring."""
+
+    PALETTE_CATEGORY = "reconciliation"
+    DEFAULT_CSS = COMPACT_CSS + "#recon-detail { height: 4; }"
+    BINDINGS = [
+        Binding("ctrl+o", "sign_off", "Sign off day", id="recon-signoff"),
+        Binding("ctrl+r", "apply", "Apply", id="recon-apply"),
+        Binding("escape", "app.pop_screen", "Back", id="recon-back"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        rows: list[DayReconciliation]
+
+    @dataclass
+    class Detail(Message):
+        text: Text
+
+    @dataclass
+    class SignedOff(Message):
+        location: str
+        day: date
+
+    def __init__(self, location: str | None = None) -> None:
+        super().__init__()
+        self.location = location
+        self.rows: list[DayReconciliation] = []
+
+    def compose_body(self) -> ComposeResult:
+        start, end = default_range(7)
+        with Horizontal(classes="bar supervisor-only"):
+            yield Label("Reconciliation  From")
+            yield Input(show_date(start), id="date_from")
+            yield Label("To")
+            yield Input(show_date(end), id="date_to")
+            yield Label("Loc")
+            yield Input(self.location or "", id="location", placeholder="any")
+        yield Static("", id="recon-error", classes="error-line supervisor-only")
+        yield DataTable(id="recon-table", cursor_type="row", classes="supervisor-only")
+        yield Static("", id="recon-detail", classes="supervisor-only")
+        yield Static("", id="refusal", classes="refusal")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return True if action == "pop_screen" else super().check_action(action, parameters)
+
+    def on_mount(self) -> None:
+        self.query_one("#refusal").display = False
+        table = self.query_one("#recon-table", DataTable)
+        for label in COLUMNS:
+            table.add_column(label, key=label.lower())
+        if not self.refuse_if_needed():
+            self.action_apply()
+            table.focus()
+
+    def action_apply(self) -> None:
+        error = self.query_one("#recon-error", Static)
+        try:
+            start = read_date(self.query_one("#date_from", Input), required=True)
+            end = read_date(self.query_one("#date_to", Input), required=True)
+            if start > end:
+                raise ValidationError("The 'from' date is after the 'to' date.")
+        except ValidationError as exc:
+            error.update(exc.message)
+            return
+        error.update("")
+        location = self.query_one("#location", Input).value.strip().upper() or None
+        self._load(start, end, location)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_apply()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="reconciliation")
+    def _load(self, start: date, end: date, location: str | None) -> None:
+        self.post_message(self.Loaded(reconciliation(self.app.store, start, end, location)))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        self.rows = message.rows
+        table = self.query_one("#recon-table", DataTable)
+        table.clear()
+        for n, item in enumerate(message.rows):
+            r = item.row
+            diff = "" if r.difference is None else f"{r.difference:+d}"
+            signed = Text(item.signed_by or "-")
+            if item.late_arrivals:
+                signed = Text(f"{item.signed_by} +{item.late_arrivals} late", style="reverse")
+            table.add_row(
+                r.day.strftime("%d/%m"), r.location, "FV" if r.stock_kind == "food_voucher"
+                else "PC", r.opening, r.received + r.transferred_in, r.transferred_out,
+                r.issued, r.voided, r.lost, r.expected,
+                "" if r.counted is None else r.counted, Text(diff, style="bold" if diff
+                and diff != "+0" else ""), signed, key=str(n),
+            )  # fmt: skip
+        if not message.rows:
+            self.query_one("#recon-detail", Static).update("No stock activity in these days.")
+
+    def current(self) -> DayReconciliation | None:
+        table = self.query_one("#recon-table", DataTable)
+        if not table.row_count:
+            return None
+        return self.rows[table.cursor_coordinate.row]
+
+    @on(DataTable.RowHighlighted, "#recon-table")
+    def _highlighted(self) -> None:
+        item = self.current()
+        if item is not None:
+            self._explain(item)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="reconciliation-detail")
+    def _explain(self, item: DayReconciliation) -> None:
+        r = item.row
+        text = Text(f"{r.location} {r.day:%a %d/%m/%Y}: expected {r.expected} on hand")
+        if r.counted is not None:
+            text.append(f"; counted {r.counted} at {r.counted_at.astimezone(LONDON):%H:%M} "
+                        f"(difference {r.difference:+d})")  # fmt: skip
+        if item.signed_by:
+            when = item.signed_at.astimezone(LONDON)
+            text.append(f"\nSigned off by {item.signed_by} at {when:%d/%m %H:%M}: {item.note}")
+            for late in late_arrivals(self.app.store, r.location, r.day)[:2]:
+                text.append(f"\nAFTER SIGN-OFF: {late.summary} ({late.actor})", style="reverse")
+        else:
+            text.append("\nNot signed off. Ctrl+O to sign off this location's day.")
+        self.post_message(self.Detail(text))
+
+    @on(Detail)
+    def _detail(self, message: Detail) -> None:
+        self.query_one("#recon-detail", Static).update(message.text)
+
+    def action_sign_off(self) -> None:
+        item = self.current()
+        if item is None:
+            self.notify("Choose a location's day in the table first.")
+            return
+        location, day = item.row.location, item.row.day
+
+        def done(note: str | None) -> None:
+            if note is not None:
+                self._sign(location, day, note)
+
+        self.app.push_screen(SignOffDialog(location, day), done)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sign-off")
+    def _sign(self, location: str, day: date, note: str) -> None:
+        sign_off(self.app.store, self.app.session, location, day, note)
+        self.post_message(self.SignedOff(location, day))
+
+    @on(SignedOff)
+    def _signed(self, message: SignedOff) -> None:
+        self.notify(f"Signed off {message.location} for {message.day:%d/%m/%Y}.", timeout=5)
+        self.action_apply()
