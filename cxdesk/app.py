@@ -1,0 +1,212 @@
+"""The desk app: areas as modes, function keys, the signed-in session and the idle lock.
+
+Nothing else lives here: screens do the work, the store and domain modules
+hold the rules. ``make_app(settings)`` opens the store and builds the app; the
+CLI and the tests both use it (tests may also hand ``CxDeskApp`` a store and a
+fake clock directly).
+
+Areas are Textual modes, each with its own screen stack, switched by function
+keys (F2 lookup, F3 customers, ...). A feature adds its area with one line in
+``MODES`` and one in ``BINDINGS``. Until someone signs in, and while the desk
+is locked, every area key is refused (``check_action``), so the only way past
+the sign-in and lock screens is a passcode.
+
+The lock is a screen pushed on top of the current area, so the same person
+signing in again pops it and finds everything as they left it; a different
+person gets fresh areas (every mode's stack is dropped and rebuilt lazily).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.worker import Worker, WorkerState
+
+from cxdesk.config import Settings
+from cxdesk.errors import CxDeskError
+from cxdesk.palette import DeskCommands
+from cxdesk.screens.help import HelpScreen, key_rows
+from cxdesk.screens.lock import LockScreen
+from cxdesk.screens.lookup import LookupScreen
+from cxdesk.screens.signin import SignInScreen
+from cxdesk.session import DeskSession
+from cxdesk.widgets.signin_form import SignInForm
+
+SIGNIN_MODE = "signin"
+HOME_MODE = "lookup"
+# Actions allowed with nobody signed in, or while locked (they show no personal data).
+OPEN_ACTIONS = frozenset({"help", "quit", "sign_out", "command_palette"})
+
+
+class CxDeskApp(App[None]):
+    """The desk app. ``store`` is an open desk store; ``sync`` the sync worker, if any."""
+
+    TITLE = "cxdesk"
+    CSS_PATH = "cxdesk.tcss"
+    PALETTE_CATEGORY = "desk"
+    COMMANDS = App.COMMANDS | {DeskCommands}
+    DEFAULT_MODE = SIGNIN_MODE
+    MODES = {
+        SIGNIN_MODE: SignInScreen,
+        "lookup": LookupScreen,
+    }
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="help"),
+        Binding("f2", "switch_mode('lookup')", "Lookup", id="area-lookup"),
+        Binding("f9", "lock", "Lock", id="lock"),
+        Binding("f10", "sign_out", "Sign out", id="sign-out", show=False),
+    ]
+
+    session: reactive[DeskSession | None] = reactive(None, init=False)
+    locked: reactive[bool] = reactive(False, init=False)
+    sync_text: reactive[str] = reactive("", init=False)
+    """Set by the sync worker; every header's SyncIndicator shows it."""
+    sync_alert: reactive[bool] = reactive(False, init=False)
+
+    def __init__(
+        self,
+        settings: Settings,
+        store,
+        sync=None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.store = store
+        self.sync = sync
+        self._clock = clock
+        self._last_input = clock()
+
+    # -- start and idle lock -------------------------------------------------
+    @property
+    def idle_seconds(self) -> float:
+        return self.settings.idle_lock_minutes * 60
+
+    def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        check_every = min(5.0, max(0.25, self.idle_seconds / 4))
+        self.set_interval(check_every, self.check_idle, name="idle-lock")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.Paste):
+            self._last_input = self._clock()
+        await super().on_event(event)
+
+    def check_idle(self) -> None:
+        """Lock the desk if nobody has pressed a key for ``idle_lock_minutes``."""
+        if self.session is None or self.locked:
+            return
+        if self._clock() - self._last_input >= self.idle_seconds:
+            minutes = self.settings.idle_lock_minutes
+            self.lock(f"Locked after {minutes:g} minute{'s' if minutes != 1 else ''} idle")
+
+    def lock(self, reason: str = "Locked") -> None:
+        """Cover the screen until the same person signs in again or someone signs out."""
+        if self.session is None or self.locked:
+            return
+        self.locked = True
+        self.push_screen(LockScreen(self.session, reason))
+
+    # -- bindings ------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in OPEN_ACTIONS:
+            return action != "sign_out" or self.session is not None
+        if self.session is None or self.locked:
+            return False
+        if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
+            return None  # shown dimmed: you are already there
+        return True
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Function keys as printed on the keyboard ("F9", not "f9")."""
+        display = super().get_key_display(binding)
+        return display.upper() if re.fullmatch(r"f\d{1,2}", display) else display
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(key_rows(self.screen)))
+
+    def action_lock(self) -> None:
+        self.lock("Locked with F9")
+
+    async def action_sign_out(self) -> None:
+        if self.session is None:
+            return
+        self._record_sign_out(self.session, "signed out")
+        await self._end_session()
+        self.notify("Signed out.", timeout=3)
+
+    # -- sessions -------------------------------------------------------------
+    async def on_sign_in_form_signed_in(self, message: SignInForm.SignedIn) -> None:
+        new = message.session
+        previous = self.session
+        if previous is not None and self.locked and previous.staff_id == new.staff_id:
+            # The same person back: lift the lock, everything as they left it.
+            self.locked = False
+            if isinstance(self.screen, LockScreen):
+                self.pop_screen()
+            self._last_input = self._clock()
+            return
+        if previous is not None:
+            self._record_sign_out(previous, "another person signed in")
+            await self._end_session()
+        self.session = new
+        self._last_input = self._clock()
+        await self.switch_mode(HOME_MODE)
+
+    async def _end_session(self) -> None:
+        """Back to the sign-in screen with every area's screens dropped."""
+        self.session = None
+        self.locked = False
+        await self.switch_mode(SIGNIN_MODE)
+        for mode in list(self._screen_stacks):
+            if mode != SIGNIN_MODE and mode in self._modes:
+                base = self._modes[mode]
+                await self.remove_mode(mode)
+                self.add_mode(mode, base)
+
+    def _record_sign_out(self, session: DeskSession, reason: str) -> None:
+        from cxdesk.store.signin_commands import sign_out
+
+        try:
+            sign_out(self.store, session, reason)
+        except CxDeskError as exc:
+            self.notify(exc.message, title=exc.title, severity="error")
+
+    # -- one error funnel -------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed with our own error becomes a notification, not a crash."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, CxDeskError):
+            self.notify(error.message, title=error.title, severity="error", timeout=8)
+        else:
+            self.log.error(f"worker {event.worker.name} failed: {error!r}")
+            self.notify(
+                f"{type(error).__name__}: {error}", title="Unexpected problem", severity="error"
+            )
+
+    async def action_quit(self) -> None:
+        if self.session is not None:
+            self._record_sign_out(self.session, "app closed")
+        self.exit()
+
+
+def make_app(settings: Settings, store=None, sync=None) -> CxDeskApp:
+    """The desk app on the store in ``settings`` (opened here unless one is given)."""
+    from cxdesk.store import open_store
+
+    if store is None:
+        store = open_store(Path(settings.store_path))
+    return CxDeskApp(settings, store, sync)

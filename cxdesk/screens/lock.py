@@ -1,0 +1,46 @@
+"""The lock screen: covers everything on an unattended desk until someone signs in.
+
+It is a full, opaque screen pushed on top of whatever was in use, never a
+teardown: when the same person signs in again the app pops it and they are
+back exactly where they were, half-typed form included. Nothing about the
+resident on screen shows through. A different person signing in here ends the
+first session (recorded) and starts afresh; F10 signs out instead.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from cxdesk.screens.base import DeskScreen
+from cxdesk.session import DeskSession
+from cxdesk.widgets.signin_form import SignInForm
+
+
+class LockScreen(DeskScreen):
+    """ "This desk is locked": sign in again to carry on, or sign out."""
+
+    PALETTE_CATEGORY = "session"
+    BINDINGS = [
+        Binding("f10", "app.sign_out", "Sign out", id="lock-sign-out"),
+    ]
+
+    def __init__(self, session: DeskSession, reason: str) -> None:
+        super().__init__()
+        self.locked_session = session
+        self.reason = reason
+
+    def compose_body(self) -> ComposeResult:
+        who = self.locked_session
+        with Vertical(id="lock-panel"):
+            yield Static("This desk is locked", id="lock-title", classes="title")
+            yield Static(
+                f"{self.reason}. {who.name} ({who.staff_id}) is signed in.\n"
+                "Type your passcode to carry on where you left off.\n"
+                "Someone else? Type your own staff ID: you start afresh.\n"
+                "F10 signs out.",
+                id="lock-help",
+            )
+            yield SignInForm(staff_id=who.staff_id, id="lock-form")

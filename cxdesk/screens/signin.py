@@ -1,0 +1,73 @@
+"""The sign-in screen: the first thing on a desk, and where the desk returns after sign-out.
+
+It is the base screen of the ``signin`` mode; the app switches to the
+``lookup`` mode once someone signs in. On a demo store it lists one demo
+account per role with its passcode (they are published in fixtures/staff.json
+and are worthless outside the demo), so anyone trying the demo can get in.
+Whenever the screen comes back into view the form is emptied: the next person
+at the desk must not find the last one's staff id waiting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from cxdesk.screens.base import DeskScreen
+from cxdesk.widgets.signin_form import SignInForm
+
+
+class SignInScreen(DeskScreen):
+    """Staff id and passcode; on a demo store, the demo accounts beside them."""
+
+    PALETTE_CATEGORY = "session"
+
+    @dataclass
+    class _Loaded(Message):
+        place: str
+        demo_lines: list[str]
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="signin-body"):
+            with Vertical(id="signin-panel"):
+                yield Static("Sign in", id="signin-title", classes="title")
+                yield Static("", id="signin-place")
+                yield SignInForm(id="signin-form")
+            yield Static("", id="demo-accounts")
+
+    def on_mount(self) -> None:
+        self._load()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.query_one(SignInForm).reset()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="signin-load")
+    def _load(self) -> None:
+        from cxdesk.store.signin_commands import location_name
+
+        app = self.app
+        place = location_name(app.store, app.store.location) or "this desk (not set up)"
+        lines: list[str] = []
+        if app.settings.demo:
+            from cxdesk.seed.staff import demo_accounts
+
+            for account in demo_accounts():
+                lines += [f"{account.role_label}: {account.staff_id}", f"  {account.passcode}"]
+        self.post_message(self._Loaded(place, lines))
+
+    @on(_Loaded)
+    def _show_loaded(self, event: _Loaded) -> None:
+        self.query_one("#signin-place", Static).update(f"at {event.place}")
+        demo = self.query_one("#demo-accounts", Static)
+        if event.demo_lines:
+            demo.update(
+                "DEMO COUNCIL: fictional staff.\nStaff ID, then passcode:\n\n"
+                + "\n".join(event.demo_lines)
+            )
+        demo.display = bool(event.demo_lines)

@@ -1,0 +1,139 @@
+"""Signing in and out at a desk: check the roster, apply the lock-out rule, record it all.
+
+Every try is recorded as a desk-authored event (``SignInSucceeded``,
+``SignInFailed``, ``SignInLockedOut``, ``SignedOut``) so a supervisor can see who
+used a desk and when, and so the ``signin_attempts`` projection the lock-out
+rule replays is itself rebuilt from the log. The rule is
+``cxdesk.domain.signin_policy``; this module feeds it the history and says what
+happened in words the person at the desk can act on.
+
+Order of checks, and why:
+
+1. a blank or malformed staff id or a blank passcode is a typing slip, not a try:
+   nothing is recorded and the field is named;
+2. a locked staff id is refused before the passcode is even checked;
+3. the passcode is checked before telling anyone about the roster (removed,
+   wrong location), so those answers do not leak to someone guessing;
+4. a wrong passcode that reaches the limit records the lock-out too.
+
+Verifying a passcode costs ~50 ms of argon2id: call ``sign_in`` from a thread
+worker, never from the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from cxdesk.domain.passcodes import verify_passcode
+from cxdesk.domain.signin_policy import FailureReason, SignInPolicy, SignInState
+from cxdesk.domain.validation import parse_staff_id
+from cxdesk.errors import AuthError, ValidationError
+from cxdesk.session import DeskSession, may_sign_in_at
+
+POLICY = SignInPolicy()
+
+
+def _ms_to_dt(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def signin_state(store, staff_id: str, now: datetime) -> SignInState:
+    """Where ``staff_id`` stands under the lock-out rule at ``now``."""
+    rows = store.query(
+        "SELECT at_ms, outcome FROM signin_attempts WHERE staff_id = ? ORDER BY at_ms",
+        (staff_id,),
+    )
+    attempts = [
+        (_ms_to_dt(r["at_ms"]), r["outcome"] == "success")
+        for r in rows
+        if r["outcome"] in ("success", "failure")
+    ]
+    cleared = [_ms_to_dt(r["at_ms"]) for r in rows if r["outcome"] == "cleared"]
+    return POLICY.state(attempts, now, cleared=cleared)
+
+
+def location_name(store, location_id: str | None) -> str:
+    """The name of a location for display, or its id when the roster does not know it."""
+    if not location_id:
+        return ""
+    name = store.scalar("SELECT name FROM locations WHERE location_id = ?", (location_id,))
+    return name or location_id
+
+
+def _fail(store, staff_id: str, reason: FailureReason | str, now: datetime) -> str:
+    """Record a failed try (and a lock-out if it is the last allowed); the message to show."""
+    event = store.record_as_desk("SignInFailed", {"staff_id": staff_id, "reason": str(reason)})
+    at = max(now, _ms_to_dt(event.occurred_ms))
+    state = signin_state(store, staff_id, at)
+    if state.locked:
+        until = state.locked_until.strftime("%Y-%m-%dT%H:%M:%SZ")
+        store.record_as_desk("SignInLockedOut", {"staff_id": staff_id, "until": until})
+    policy_reason = reason if isinstance(reason, FailureReason) else FailureReason.WRONG_PASSCODE
+    return POLICY.failure_message(state, policy_reason)
+
+
+def sign_in(
+    store, staff_id_text: str, passcode: str, *, now: datetime | None = None
+) -> DeskSession:
+    """Check a staff id and passcode for this desk and record the outcome.
+
+    Returns the new session, or raises ``ValidationError`` (nothing typed; not
+    counted) or ``AuthError`` (refused; recorded, message says what to do).
+    """
+    now = now or datetime.now(UTC)
+    staff_id = parse_staff_id(staff_id_text)
+    if not passcode:
+        raise ValidationError("Please enter your passcode.", field="passcode")
+    state = signin_state(store, staff_id, now)
+    if state.locked:
+        store.record_as_desk("SignInFailed", {"staff_id": staff_id, "reason": "staff ID locked"})
+        raise AuthError(POLICY.locked_message(state), title="Staff ID locked")
+    rows = store.query(
+        "SELECT name, role, locations, passcode_hash, active FROM staff WHERE staff_id = ?",
+        (staff_id,),
+    )
+    if not rows:
+        message = _fail(store, staff_id, FailureReason.UNKNOWN_STAFF_ID, now)
+        raise AuthError(message, title="Not signed in")
+    person = rows[0]
+    if not verify_passcode(person["passcode_hash"], passcode):
+        message = _fail(store, staff_id, FailureReason.WRONG_PASSCODE, now)
+        raise AuthError(message, title="Not signed in")
+    if not person["active"]:
+        store.record_as_desk(
+            "SignInFailed", {"staff_id": staff_id, "reason": "removed from roster"}
+        )
+        raise AuthError(
+            f"{staff_id} is no longer on the staff list for this council. "
+            "Ask a supervisor if this is wrong.",
+            title="Not signed in",
+        )
+    if not may_sign_in_at(person["role"], json.loads(person["locations"]), store.location):
+        store.record_as_desk(
+            "SignInFailed", {"staff_id": staff_id, "reason": "not at this location"}
+        )
+        raise AuthError(
+            f"{staff_id} is not set up to work at {location_name(store, store.location)}. "
+            "Ask a supervisor to add this location to your staff record.",
+            title="Not signed in",
+        )
+    store.record_as_desk("SignInSucceeded", {"staff_id": staff_id})
+    return DeskSession(
+        staff_id=staff_id,
+        name=person["name"],
+        role=person["role"],
+        location=store.location or "",
+        location_name=location_name(store, store.location),
+    )
+
+
+def sign_out(store, session: DeskSession, reason: str = "signed out") -> None:
+    """Record that ``session`` ended (signed out, replaced at the lock screen, app closed)."""
+    store.record_as_desk("SignedOut", {"staff_id": session.staff_id, "reason": reason[:40]})
+
+
+def demo_staff(store) -> list[tuple[str, str, str]]:
+    """(staff id, name, role) of active staff, for the demo hint on the sign-in screen."""
+    rows = store.query("SELECT staff_id, name, role FROM staff WHERE active = 1 ORDER BY staff_id")
+    return [(r["staff_id"], r["name"], r["role"]) for r in rows]

@@ -1,0 +1,128 @@
+"""Staff id and passcode, checked in a thread worker; used by the sign-in and lock screens.
+
+The form never decides anything itself: ``cxdesk.store.signin_commands.sign_in``
+checks the roster and the lock-out rule and records the outcome. Checking a
+passcode costs ~50 ms of argon2id, so it runs in a thread worker and the form
+posts ``SignedIn`` (with the new ``DeskSession``) when it succeeds; a refusal
+is shown under the field at fault and the passcode is cleared, the staff id
+kept. Enter in the staff id moves on to the passcode; Enter there signs in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Label, Static
+
+from cxdesk.errors import CxDeskError, ValidationError
+from cxdesk.session import DeskSession
+
+
+class SignInForm(Vertical):
+    """Staff id + passcode; posts ``SignInForm.SignedIn`` on success."""
+
+    @dataclass
+    class SignedIn(Message):
+        """Someone signed in: the screen above decides what happens next."""
+
+        session: DeskSession
+
+    @dataclass
+    class _Refused(Message):
+        message: str
+        field: str | None
+
+    @dataclass
+    class _Accepted(Message):
+        session: DeskSession
+
+    def __init__(self, *, staff_id: str = "", id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._initial_staff_id = staff_id
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Label("Staff ID", classes="field-label")
+        yield Input(
+            value=self._initial_staff_id,
+            placeholder="e.g. A1001",
+            id="staff-id",
+            max_length=20,
+        )
+        yield Label("Passcode", classes="field-label")
+        yield Input(placeholder="your passcode", password=True, id="passcode", max_length=128)
+        yield Static("", id="signin-message", classes="message")
+
+    def on_mount(self) -> None:
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        """Focus the staff id, or the passcode when the staff id is already filled in."""
+        staff = self.query_one("#staff-id", Input)
+        (self.query_one("#passcode", Input) if staff.value else staff).focus()
+
+    def reset(self, staff_id: str = "") -> None:
+        """Empty the form (a new person at the desk)."""
+        self.query_one("#staff-id", Input).value = staff_id
+        self.query_one("#passcode", Input).value = ""
+        self.show_message("")
+        self.focus_first()
+
+    def show_message(self, text: str, *, error: bool = True) -> None:
+        message = self.query_one("#signin-message", Static)
+        message.update(text)
+        message.set_class(bool(text) and error, "-error")
+
+    @on(Input.Submitted, "#staff-id")
+    def _staff_id_entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#passcode", Input).focus()
+
+    @on(Input.Submitted, "#passcode")
+    def _passcode_entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def submit(self) -> None:
+        """Check what was typed (in a thread worker)."""
+        if self.busy:
+            return
+        staff_id = self.query_one("#staff-id", Input).value
+        passcode = self.query_one("#passcode", Input).value
+        self.busy = True
+        self.show_message("Checking…", error=False)
+        self._check(staff_id, passcode)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="signin")
+    def _check(self, staff_id: str, passcode: str) -> None:
+        from cxdesk.store.signin_commands import sign_in
+
+        try:
+            session = sign_in(self.app.store, staff_id, passcode)
+        except CxDeskError as exc:
+            field = exc.field if isinstance(exc, ValidationError) else "passcode"
+            self.post_message(self._Refused(exc.message, field))
+        else:
+            self.post_message(self._Accepted(session))
+
+    @on(_Refused)
+    def _show_refusal(self, event: _Refused) -> None:
+        event.stop()
+        self.busy = False
+        self.show_message(event.message)
+        passcode = self.query_one("#passcode", Input)
+        passcode.value = ""
+        staff = self.query_one("#staff-id", Input)
+        (staff if event.field == "staff_id" or not staff.value else passcode).focus()
+
+    @on(_Accepted)
+    def _pass_on_session(self, event: _Accepted) -> None:
+        event.stop()
+        self.busy = False
+        self.query_one("#passcode", Input).value = ""
+        self.show_message("")
+        self.post_message(self.SignedIn(event.session))
