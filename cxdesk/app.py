@@ -33,6 +33,7 @@ from cxdesk.config import Settings
 from cxdesk.errors import CxDeskError
 from cxdesk.palette import DeskCommands
 from cxdesk.screens.help import HelpScreen, key_rows
+from cxdesk.screens.issue_log import IssueLogScreen
 from cxdesk.screens.lock import LockScreen
 from cxdesk.screens.lookup import LookupScreen
 from cxdesk.screens.signin import SignInScreen
@@ -56,10 +57,12 @@ class CxDeskApp(App[None]):
     MODES = {
         SIGNIN_MODE: SignInScreen,
         "lookup": LookupScreen,
+        "log": IssueLogScreen,
     }
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),
         Binding("f2", "switch_mode('lookup')", "Lookup", id="area-lookup"),
+        Binding("f7", "switch_mode('log')", "Log", id="area-log"),
         Binding("f9", "lock", "Lock", id="lock"),
         Binding("f10", "sign_out", "Sign out", id="sign-out", show=False),
     ]
