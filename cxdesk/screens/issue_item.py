@@ -1,0 +1,252 @@
+"""Issue a £5 food voucher or a payment card to a customer, from the customer view.
+
+The repeat-claim check runs as the screen opens and is shown before anything
+can be confirmed, with how old the desk's knowledge of other locations is.
+The advisor types or scans the serial (a scanner types it and presses Enter,
+which checks it at once), a card's amount, and the reason. What the policy
+asks for a repeat claim is enforced here and again in the store: ``warn``
+needs a second Ctrl+S, ``reason`` a written reason, ``supervisor`` a reason
+and a supervisor signing in at the desk (``FormModal`` with staff id and
+passcode; a non-supervisor is refused). The confirmation and the customer's
+slip appear only after the issue has been durably committed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Label, Static
+
+from cxdesk.domain.money import format_pounds
+from cxdesk.domain.repeat_claims import CheckResult, knowledge_text
+from cxdesk.domain.sla import london_time
+from cxdesk.domain.stock import KIND_NAMES
+from cxdesk.errors import CxDeskError
+from cxdesk.screens.base import DeskScreen
+from cxdesk.screens.form_modal import FormField, FormModal
+from cxdesk.store import issue_commands as ic
+
+
+def describe_check(result: CheckResult, now: datetime, names: dict[str, str]) -> str:
+    """The repeat-claim result in words, as the advisor sees it before confirming."""
+    lines = [knowledge_text(result.knowledge_as_of, now)]
+    if not result.matches:
+        lines.insert(0, "Repeat claims: none found.")
+        return "\n".join(lines)
+    for m in result.matches[:3]:
+        where = names.get(m.issue.location, m.issue.location)
+        lines.append(f"- {london_time(m.issue.at, with_date=True)} at {where} ({m.how})")
+    if len(result.matches) > 3:
+        lines.append(f"- and {len(result.matches) - 3} more")
+    if result.breached:
+        need = {
+            "warn": "confirm with Ctrl+S twice",
+            "reason": "write why it should go ahead",
+            "supervisor": "write why, and a supervisor must approve",
+        }[result.action]
+        head = f"REPEAT CLAIM: {'; '.join(result.breached)}. Policy: {need}."
+    else:
+        head = "Earlier issues found, within the policy."
+    return "\n".join([head, *lines])
+
+
+class IssueScreen(DeskScreen):
+    """Record handing over one voucher or card."""
+
+    DEFAULT_CSS = """
+    IssueScreen .row { height: 1; }
+    IssueScreen .row Label { width: 16; }
+    IssueScreen .row Input { border: none; height: 1; width: 1fr; padding: 0; }
+    IssueScreen .error { color: $error; text-style: bold; height: auto; }
+    IssueScreen #check { height: auto; border: round $primary; padding: 0 1; }
+    IssueScreen #title { text-style: bold; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "confirm", "Confirm issue", id="issue-confirm"),
+        Binding("escape", "close", "Back", id="issue-back"),
+    ]
+
+    class Checked(Message):
+        def __init__(self, result: CheckResult, names: dict[str, str]) -> None:
+            super().__init__()
+            self.result, self.names = result, names
+
+    class SerialChecked(Message):
+        def __init__(self, serial: str | None, error: CxDeskError | None) -> None:
+            super().__init__()
+            self.serial, self.error = serial, error
+
+    class Issued(Message):
+        def __init__(self, receipt: ic.IssueReceipt, slip_path: str) -> None:
+            super().__init__()
+            self.receipt, self.slip_path = receipt, slip_path
+
+    class Refused(Message):
+        def __init__(self, error: CxDeskError) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, kind: str, customer_id: str, customer_name: str) -> None:
+        super().__init__()
+        self.kind, self.customer_id, self.customer_name = kind, customer_id, customer_name
+        self.check: CheckResult | None = None
+        self.warned = False
+        self.approver: str | None = None
+        self.done = False
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="issue-form"):
+            yield Label(f"Issue a {KIND_NAMES[self.kind]} to {self.customer_name}", id="title")
+            yield Static("Checking for repeat claims...", id="check")
+            yield from self._row("serial", "Serial", "type or scan, e.g. FV000123")
+            if self.kind == "payment_card":
+                yield from self._row("amount", "Amount (£)", "e.g. 25 or 25.50")
+            yield from self._row("reason", "Reason", "why they need it today")
+            yield from self._row("override_reason", "Repeat reason", "only if a repeat claim")
+            yield Static("", id="err-form", classes="error")
+            yield Static("", id="result")
+
+    def _row(self, name: str, label: str, placeholder: str) -> ComposeResult:
+        with Horizontal(classes="row", id=f"row-{name}"):
+            yield Label(label)
+            yield Input(placeholder=placeholder, id=f"f-{name}")
+        yield Static("", id=f"err-{name}", classes="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#row-override_reason").display = False
+        self.query_one("#f-serial", Input).focus()
+        self._load_check()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="issue-check")
+    def _load_check(self) -> None:
+        store = self.app.store
+        try:
+            result = ic.check_repeat_claims(store, self.kind, self.customer_id)
+        except CxDeskError as exc:
+            self.post_message(self.Refused(exc))
+            return
+        names = dict(store.query("SELECT location_id, name FROM locations"))
+        self.post_message(self.Checked(result, names))
+
+    @on(Checked)
+    def _show_check(self, message: Checked) -> None:
+        self.check = message.result
+        now = datetime.now(UTC)
+        self.query_one("#check", Static).update(describe_check(message.result, now, message.names))
+        self.query_one("#row-override_reason").display = message.result.needs_reason or bool(
+            message.result.breached
+        )
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "f-serial":
+            self._check_serial(event.value)
+        self.focus_next()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="issue-serial")
+    def _check_serial(self, text: str) -> None:
+        location = self.app.session.location
+        try:
+            serial = ic.check_serial(self.app.store, self.kind, text, location)
+        except CxDeskError as exc:
+            self.post_message(self.SerialChecked(None, exc))
+        else:
+            self.post_message(self.SerialChecked(serial, None))
+
+    @on(SerialChecked)
+    def _serial_checked(self, message: SerialChecked) -> None:
+        err = self.query_one("#err-serial", Static)
+        if message.error:
+            err.update(message.error.message)
+            self.query_one("#f-serial", Input).focus()
+        else:
+            err.update(f"{message.serial} is in stock here.")
+
+    def _values(self) -> dict[str, str]:
+        return {i.id[2:]: i.value for i in self.query(Input) if i.id and i.id.startswith("f-")}
+
+    def action_confirm(self) -> None:
+        if self.done or self.check is None:
+            return
+        for static in self.query(".error"):
+            static.update("")
+        if self.check.breached and self.check.action == "warn" and not self.warned:
+            self.warned = True
+            self.query_one("#err-form", Static).update(
+                "This is a repeat claim. Press Ctrl+S again to issue anyway."
+            )
+            return
+        if self.check.needs_supervisor and not self.approver:
+            if not self._values().get("override_reason", "").strip():
+                self.query_one("#err-override_reason", Static).update(
+                    "Write why this repeat claim should go ahead."
+                )
+                self.query_one("#f-override_reason", Input).focus()
+                return
+            self.app.push_screen(self._approval_form(), self._approved)
+            return
+        self._record(self._values())
+
+    def _approval_form(self) -> FormModal:
+        store = self.app.store
+        fields = [FormField("staff_id", "Supervisor staff ID"),
+                  FormField("passcode", "Passcode", password=True)]  # fmt: skip
+        return FormModal(
+            "Supervisor approval for a repeat claim",
+            fields,
+            lambda v: ic.verify_approver(store, v["staff_id"], v["passcode"]),
+            intro="A supervisor signs in here to approve this issue.",
+        )
+
+    def _approved(self, result: tuple[str, str] | None) -> None:
+        if result:
+            self.approver = result[0]
+            self.query_one("#err-form", Static).update(f"Approved by {result[1]}.")
+            self._record(self._values())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="issue-record")
+    def _record(self, values: dict[str, str]) -> None:
+        session, store = self.app.session, self.app.store
+        try:
+            receipt = ic.issue_item(
+                store, actor=session.staff_id, role=session.role, location=session.location,
+                kind=self.kind, customer_id=self.customer_id, serial_text=values["serial"],
+                amount_text=values.get("amount", ""), reason=values["reason"], check=self.check,
+                override_reason=values.get("override_reason", ""), approved_by=self.approver,
+            )  # fmt: skip
+        except CxDeskError as exc:
+            self.post_message(self.Refused(exc))
+            return
+        path = ic.save_slip(store, receipt)
+        self.post_message(self.Issued(receipt, str(path)))
+
+    @on(Refused)
+    def _refused(self, message: Refused) -> None:
+        field = getattr(message.error, "field", None)
+        target = self.query(f"#err-{field}")
+        (target.first() if target else self.query_one("#err-form", Static)).update(
+            message.error.message
+        )
+        if field and self.query(f"#f-{field}"):
+            self.query_one(f"#f-{field}", Input).focus()
+
+    @on(Issued)
+    def _issued(self, message: Issued) -> None:
+        self.done = True
+        r = message.receipt
+        what = f"{KIND_NAMES[r.kind].capitalize()} {r.serial} ({format_pounds(r.value_pence)})"
+        extra = f" Crisis payment due by {london_time(r.due_at)}." if r.due_at else ""
+        self.query_one("#result", Static).update(
+            f"CONFIRMED and saved: {what}.{extra}\nSlip saved to {message.slip_path}\n\n{r.slip}"
+        )
+        for row in self.query(".row"):
+            row.display = False
+        self.query_one("#result").scroll_visible()
+
+    def action_close(self) -> None:
+        self.dismiss(self.done)

@@ -1,0 +1,134 @@
+"""F6: stock on hand per location and kind, and a supervisor's stock records.
+
+Everyone sees the table (on hand, issued, written off, the last count and its
+difference). Receiving a range, transferring, writing off and recording a
+count are supervisor actions: their keys are hidden for anyone else
+(``check_action``) and the store refuses them by role as well. Each opens a
+small form; the count form shows the difference once recorded.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from cxdesk.domain.stock import KIND_NAMES
+from cxdesk.events import SUPERVISORS
+from cxdesk.screens.base import DeskScreen
+from cxdesk.screens.form_modal import FormField, FormModal
+from cxdesk.store import stock_commands as sc
+from cxdesk.store import stock_queries as sq
+
+KIND_FIELD = FormField("kind", "Kind: v = food vouchers, c = payment cards", value="v")
+SUPERVISOR_ACTIONS = {"receive", "transfer", "write_off", "count"}
+
+
+def _kind(text: str) -> str:
+    return {"v": "food_voucher", "c": "payment_card"}.get(text.strip().lower()[:1], text)
+
+
+class StockScreen(DeskScreen):
+    """Stock on hand and the supervisor's stock records."""
+
+    DEFAULT_CSS = "StockScreen DataTable { height: 1fr; }"
+    BINDINGS = [
+        Binding("r", "reload", "Refresh", id="stock-refresh"),
+        Binding("n", "receive", "Receive", id="stock-receive"),
+        Binding("t", "transfer", "Transfer", id="stock-transfer"),
+        Binding("w", "write_off", "Write off", id="stock-write-off"),
+        Binding("c", "count", "Count", id="stock-count"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, rows: list[sq.OnHand]) -> None:
+            super().__init__()
+            self.rows = rows
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Stock on hand (from the records)", id="stock-status")
+        table = DataTable(id="stock", cursor_type="row")
+        table.add_columns("Location", "Kind", "On hand", "Issued", "Lost/spoilt", "Last count")
+        yield table
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="stock-load")
+    def _load(self) -> None:
+        self.post_message(self.Loaded(sq.stock_summary(self.app.store)))
+
+    @on(Loaded)
+    def _show(self, message: Loaded) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in message.rows:
+            count = "-" if r.last_count is None else f"{r.last_count} ({r.last_difference:+d})"
+            table.add_row(r.location_name[:22], KIND_NAMES[r.kind], str(r.on_hand),
+                          str(r.issued), str(r.written_off), count)  # fmt: skip
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in SUPERVISOR_ACTIONS:
+            session = getattr(self.app, "session", None)
+            return session is not None and session.role in SUPERVISORS
+        return True
+
+    def _form(self, title: str, fields: list[FormField], submit) -> None:
+        self.app.push_screen(FormModal(title, [KIND_FIELD, *fields], submit), self._after)
+
+    def _who(self) -> dict:
+        s = self.app.session
+        return {"actor": s.staff_id, "role": s.role}
+
+    def action_receive(self) -> None:
+        store, who, here = self.app.store, self._who(), self.app.session.location
+        self._form(
+            f"Stock received at {here}",
+            [FormField("first", "First serial"), FormField("last", "Last serial")],
+            lambda v: sc.receive_stock(store, **who, location=here, kind=_kind(v["kind"]),
+                                       first=v["first"], last=v["last"]) and "Received.",
+        )  # fmt: skip
+
+    def action_transfer(self) -> None:
+        store, who, here = self.app.store, self._who(), self.app.session.location
+        self._form(
+            f"Transfer stock from {here}",
+            [FormField("to", "To location (id)"), FormField("first", "First serial"),
+             FormField("last", "Last serial")],
+            lambda v: sc.transfer_stock(store, **who, from_location=here,
+                                        to_location=v["to"].strip().upper(), kind=_kind(v["kind"]),
+                                        first=v["first"], last=v["last"]) and "Transferred.",
+        )  # fmt: skip
+
+    def action_write_off(self) -> None:
+        store, who, here = self.app.store, self._who(), self.app.session.location
+        self._form(
+            f"Write off stock at {here}",
+            [FormField("serials", "Serials (FV000001 FV000002 or FV000001..FV000005)"),
+             FormField("condition", "lost or spoiled", value="lost"),
+             FormField("reason", "Reason")],
+            lambda v: sc.write_off(store, **who, location=here, kind=_kind(v["kind"]),
+                                   serials_text=v["serials"], condition=v["condition"].strip(),
+                                   reason=v["reason"]) and "Written off.",
+        )  # fmt: skip
+
+    def action_count(self) -> None:
+        store, who, here = self.app.store, self._who(), self.app.session.location
+        self._form(
+            f"Physical count at {here}",
+            [FormField("counted", "How many did you count?")],
+            lambda v: "Count recorded: "
+            + sc.record_count(store, **who, location=here, kind=_kind(v["kind"]),
+                              counted_text=v["counted"]).text,
+        )  # fmt: skip
+
+    def _after(self, result: object) -> None:
+        if result:
+            self.notify(str(result), timeout=10)
+            self.query_one("#stock-status", Static).update(str(result))
+        self.action_reload()

@@ -1,0 +1,188 @@
+"""Pilot tests for issuing, the supervisor's approval, the crisis queue and crisis flags,
+on a small test app that carries the store and a signed-in session like the desk app."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.reactive import reactive
+from textual.widgets import DataTable, Input, Static
+
+from cxdesk.screens.crisis_flag import CrisisFlagScreen
+from cxdesk.screens.crisis_queue import CrisisQueueScreen
+from cxdesk.screens.form_modal import FormModal
+from cxdesk.screens.issue_item import IssueScreen
+from cxdesk.session import DeskSession
+from cxdesk.store import issue_commands as ic
+from tests.crisis_helpers import NOT_A_SUPERVISOR, PASSCODE, register, set_up_council
+
+ADVISOR = DeskSession("ADV1", "Alex Advisor", "advisor", "CSC")
+WELFARE = DeskSession("WEL1", "Wendy Welfare", "welfare", "CSC")
+
+
+class DeskLike(App[None]):
+    session: reactive[DeskSession | None] = reactive(None)
+    locked: reactive[bool] = reactive(False)
+    sync_text: reactive[str] = reactive("")
+    sync_alert: reactive[bool] = reactive(False)
+
+    def __init__(self, store, session: DeskSession) -> None:
+        super().__init__()
+        self.store = store
+        self.set_reactive(DeskLike.session, session)
+
+
+async def settle(pilot) -> None:
+    for _ in range(5):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def fill(pilot, selector: str, text: str) -> None:
+    pilot.app.screen.query_one(selector, Input).focus()
+    await pilot.pause()
+    await pilot.press(*text) if text else None
+
+
+def text_of(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def test_issue_a_voucher(admin_store):
+    set_up_council(admin_store)
+    cid = register(admin_store)
+    app = DeskLike(admin_store, ADVISOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(IssueScreen("food_voucher", cid, "Jo Bloggs"))
+        await settle(pilot)
+        assert "none found" in text_of(app.screen, "#check")
+        await pilot.press(*"fv000003", "enter")  # as a scanner would
+        await settle(pilot)
+        assert "in stock here" in text_of(app.screen, "#err-serial")
+        await fill(pilot, "#f-reason", "no food")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "CONFIRMED" in text_of(app.screen, "#result")
+    assert admin_store.scalar("SELECT serial FROM issues WHERE customer_id = ?", (cid,)) == (
+        "FV000003"
+    )
+    assert list((admin_store.path.parent / "slips").glob("*FV000003.txt"))
+
+
+async def test_bad_serial_and_amount_refused_with_input_kept(admin_store):
+    set_up_council(admin_store)
+    cid = register(admin_store)
+    app = DeskLike(admin_store, ADVISOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(IssueScreen("payment_card", cid, "Jo Bloggs"))
+        await settle(pilot)
+        await pilot.press(*"PC000101", "enter")
+        await settle(pilot)
+        assert "belongs to the stock at HUB-N" in text_of(app.screen, "#err-serial")
+        await fill(pilot, "#f-serial", "")
+        app.screen.query_one("#f-serial", Input).value = "PC000004"
+        await fill(pilot, "#f-amount", "75")
+        await fill(pilot, "#f-reason", "no money for the meter")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "most allowed here is £50" in text_of(app.screen, "#err-amount")
+        assert app.screen.query_one("#f-reason", Input).value == "no money for the meter"
+        assert app.screen.query_one("#f-amount", Input).value == "75"
+    assert admin_store.scalar("SELECT COUNT(*) FROM issues") == 0
+
+
+async def test_card_reaches_the_welfare_queue_and_is_completed(admin_store):
+    set_up_council(admin_store)
+    cid = register(admin_store)
+    app = DeskLike(admin_store, ADVISOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(IssueScreen("payment_card", cid, "Jo Bloggs"))
+        await settle(pilot)
+        await fill(pilot, "#f-serial", "PC000004")
+        await fill(pilot, "#f-amount", "25")
+        await fill(pilot, "#f-reason", "no money")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Crisis payment due by" in text_of(app.screen, "#result")
+    app = DeskLike(admin_store, WELFARE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(CrisisQueueScreen())
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 1 and "£25.00 on card PC000004" in str(table.get_row_at(0)[2])
+        assert "left" in str(table.get_row_at(0)[0])
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, FormModal)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.query_one(DataTable).row_count == 0
+    assert admin_store.scalar("SELECT status FROM crisis_payment_requests") == "completed"
+
+
+async def test_repeat_claim_needs_a_supervisor_not_an_advisor(admin_store):
+    set_up_council(admin_store)
+    cid = register(admin_store)
+    first = ic.check_repeat_claims(admin_store, "payment_card", cid)
+    ic.issue_item(admin_store, actor="ADV1", role="advisor", location="CSC", kind="payment_card",
+                  customer_id=cid, serial_text="PC000001", amount_text="10", reason="no money",
+                  check=first)  # fmt: skip
+    app = DeskLike(admin_store, ADVISOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(IssueScreen("payment_card", cid, "Jo Bloggs"))
+        await settle(pilot)
+        assert "REPEAT CLAIM" in text_of(app.screen, "#check")
+        await fill(pilot, "#f-serial", "PC000002")
+        await fill(pilot, "#f-amount", "10")
+        await fill(pilot, "#f-reason", "no money")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Write why" in text_of(app.screen, "#err-override_reason")
+        await fill(pilot, "#f-override_reason", "card lost in a fire")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, FormModal)
+        await fill(pilot, "#f-staff_id", "ADV1")
+        await fill(pilot, "#f-passcode", NOT_A_SUPERVISOR)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "not a supervisor" in text_of(modal, "#err-form")
+        assert admin_store.scalar("SELECT COUNT(*) FROM issues") == 1
+        modal.query_one("#f-staff_id", Input).value = "SUP1"
+        modal.query_one("#f-passcode", Input).value = PASSCODE
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "CONFIRMED" in text_of(app.screen, "#result")
+    row = admin_store.query("SELECT approved_by, override_reason FROM issues WHERE serial = ?",
+                            ("PC000002",))[0]  # fmt: skip
+    assert tuple(row) == ("SUP1", "card lost in a fire")
+
+
+async def test_crisis_flag_to_close(admin_store):
+    set_up_council(admin_store, stock=False)
+    cid = register(admin_store)
+    app = DeskLike(admin_store, ADVISOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        results: list = []
+        await app.push_screen(CrisisFlagScreen(cid, "Jo Bloggs"), results.append)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "at least one sign" in text_of(app.screen, "#err-form")
+        app.screen.query_one("#signs").focus()
+        await pilot.pause()
+        await pilot.press("space", "down", "down", "down", "down", "space")  # no food, eviction
+        await fill(pilot, "#f-actions", "rang housing options")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert results and results[0], text_of(app.screen, "#err-form")
+        await app.push_screen(CrisisQueueScreen())
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert "no food, eviction today" in str(table.get_row_at(0)[2])
+        await pilot.press("x")
+        await settle(pilot)
+        await fill(pilot, "#f-outcome", "placed in emergency housing")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one(DataTable).row_count == 0
+    assert admin_store.scalar("SELECT outcome FROM crisis_flags") == "placed in emergency housing"
