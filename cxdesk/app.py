@@ -32,11 +32,13 @@ from textual.worker import Worker, WorkerState
 from cxdesk.config import Settings
 from cxdesk.errors import CxDeskError
 from cxdesk.palette import DeskCommands
+from cxdesk.screens.crisis_queue import CrisisQueueScreen
 from cxdesk.screens.help import HelpScreen, key_rows
 from cxdesk.screens.issue_log import IssueLogScreen
 from cxdesk.screens.lock import LockScreen
 from cxdesk.screens.lookup import LookupScreen
 from cxdesk.screens.signin import SignInScreen
+from cxdesk.screens.stock import StockScreen
 from cxdesk.session import DeskSession
 from cxdesk.widgets.signin_form import SignInForm
 
@@ -57,11 +59,15 @@ class CxDeskApp(App[None]):
     MODES = {
         SIGNIN_MODE: SignInScreen,
         "lookup": LookupScreen,
+        "crisis": CrisisQueueScreen,
+        "stock": StockScreen,
         "log": IssueLogScreen,
     }
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),
         Binding("f2", "switch_mode('lookup')", "Lookup", id="area-lookup"),
+        Binding("f5", "switch_mode('crisis')", "Crisis", id="area-crisis"),
+        Binding("f6", "switch_mode('stock')", "Stock", id="area-stock"),
         Binding("f7", "switch_mode('log')", "Log", id="area-log"),
         Binding("f9", "lock", "Lock", id="lock"),
         Binding("f10", "sign_out", "Sign out", id="sign-out", show=False),
