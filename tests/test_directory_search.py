@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from cxdesk.domain.directory import DirectoryEntry, DirectoryIndex, fold, format_uk
 from cxdesk.domain.hours import OpeningHours
 from cxdesk.errors import ValidationError
+from tests.directory_helpers import synthetic_entries
 
 OFFICE = OpeningHours.parse("Mon-Fri 09:00-17:00")
 
@@ -209,37 +208,9 @@ def test_entry_validation():
     assert ok.notes == "Line one\nLine two"
 
 
-def _synthetic(count: int, seed: int = 1) -> list[DirectoryEntry]:
-    """Plausible-looking but meaningless teams, so real entries must be found among them."""
-    rng = random.Random(seed)
-    syllables = [c + v for c in "bcdfgklmnprstvz" for v in "aeiou"]
-    vocab = ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(2500)]
-    kinds = ["Team", "Service", "Unit", "Office", "Desk", "Line", "Project", "Partnership"]
-    out = []
-    for n in range(count):
-        out.append(
-            DirectoryEntry.model_construct(
-                id=f"synthetic-{n}",
-                name=f"{rng.choice(vocab).title()} {rng.choice(vocab).title()} {rng.choice(kinds)}",
-                team=rng.choice(vocab).title(),
-                service=" ".join(rng.choice(vocab) for _ in range(8)),
-                keywords=tuple(rng.choice(vocab) for _ in range(4)),
-                phone=f"+44113496{n % 1000:04d}",
-                hours=OFFICE,
-                out_of_hours="",
-                out_of_hours_phone=None,
-                notes="",
-                staff_only=False,
-                email=None,
-                source="csv",
-            )
-        )
-    return out
-
-
 @pytest.fixture(scope="module")
 def big_index() -> DirectoryIndex:
-    return DirectoryIndex(_synthetic(10_000) + ENTRIES)
+    return DirectoryIndex(synthetic_entries(10_000) + ENTRIES)
 
 
 @pytest.mark.parametrize(

@@ -108,6 +108,16 @@ class DirectoryIndex:
             range(len(self.entries)), key=lambda i: (self._names[i], self.entries[i].id)
         )
         self._by_id = {e.id: e for e in self.entries}
+        # For a single typed character: entries whose name starts with it, then
+        # those with a later word starting with it, each alphabetical.
+        self._first_letter: dict[str, list[int]] = {}
+        self._word_letter: dict[str, list[int]] = {}
+        for index in self._alphabetical:
+            words = self._names[index].split()
+            if words:
+                self._first_letter.setdefault(words[0][0], []).append(index)
+            for letter in dict.fromkeys(word[0] for word in words[1:]):
+                self._word_letter.setdefault(letter, []).append(index)
         words: dict[str, dict[int, float]] = {}
         joined: dict[str, dict[int, float]] = {}
         for index, entry in enumerate(self.entries):
@@ -206,10 +216,8 @@ class DirectoryIndex:
 
     def _initial(self, letter: str) -> Iterator[tuple[float, int]]:
         """One letter typed: names starting with it, then names with a word starting with it."""
-        word_start = " " + letter
-        names = self._names
-        yield from ((90.0, i) for i in self._alphabetical if names[i].startswith(letter))
-        yield from ((70.0, i) for i in self._alphabetical if word_start in names[i])
+        yield from ((90.0, i) for i in self._first_letter.get(letter, ()))
+        yield from ((70.0, i) for i in self._word_letter.get(letter, ()))
 
     def _match_words(self, folded: str) -> dict[int, float]:
         words = folded.split()
