@@ -114,3 +114,25 @@ def reassign(
         "due_at": utc_text(due) if due else None,
     }
     _step(store, session, referral_id, "ReferralReassigned", extra)
+
+
+def write_confirmation(store, referral_id: str, folder=None):
+    """The customer's confirmation letter for a referral, saved to a file: (text, path)."""
+    from cxdesk import locations
+    from cxdesk.domain.letters import referral_confirmation, save_letter
+    from cxdesk.store.customer_queries import get_customer
+
+    referral = get_referral(store, referral_id)
+    if referral is None:
+        raise ValidationError("That referral is not on this desk.", field="referral_id")
+    customer = get_customer(store, referral["customer_id"])
+    target = get_target(store, referral["to_team"])
+    text = referral_confirmation(
+        referral,
+        customer,
+        team_phone=target.phone if target else None,
+        team_phone_public=bool(target and target.public),
+        location_name=referral["from_location_name"],
+    )
+    path = save_letter(text, folder or locations.data_dir() / "letters", referral["reference"])
+    return text, path

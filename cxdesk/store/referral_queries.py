@@ -204,3 +204,8 @@ def queue_team(store) -> str | None:
 def set_queue_team(store, team: str) -> None:
     with store.transaction() as conn:
         store.set_state(conn, QUEUE_TEAM_KEY, team)
+
+
+def referral_of_event(store, event_id: str) -> str | None:
+    """The referral a timeline event belongs to, if it is a referral event."""
+    return store.scalar("SELECT referral_id FROM referral_events WHERE event_id = ?", (event_id,))

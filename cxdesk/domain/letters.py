@@ -1,0 +1,98 @@
+"""The customer's confirmation of a referral: plain text, the key information first.
+
+Written for the person leaving the desk, in the order they need it: their
+reference, which team has their details, when and how the team will contact
+them, anything they must do, and the number to call if nothing happens. The
+same text is shown on screen and saved to a file the advisor can print or
+send; nothing about the customer's story is in it, in case it is lost.
+
+The number to call comes from the team's directory entry when that line is
+public. Priority direct lines are for staff only, so for those the letter
+gives the public fallback passed in (the Customer Service Centre), or says to
+contact any council desk with the reference.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from cxdesk.domain.referrals import URGENCIES, due_text
+from cxdesk.domain.ukcontact import format_phone_national
+
+LONDON = ZoneInfo("Europe/London")
+WIDTH = 72
+_HOW = {
+    "phone": "by phone on {phone}",
+    "text": "by text message to {phone}, then a call",
+    "email": "by email to {email}",
+    "letter": "by letter to your address",
+    "in person": "in person: they will phone {phone} to arrange it",
+}
+
+
+def _contact_how(customer: dict) -> str:
+    method = customer.get("preferred_contact") or "phone"
+    phone = format_phone_national(customer["phone"]) if customer.get("phone") else "your phone"
+    how = _HOW.get(method, _HOW["phone"]).format(phone=phone, email=customer.get("email") or "")
+    if customer.get("contact_times"):
+        how += f" ({customer['contact_times']})"
+    return how
+
+
+def referral_confirmation(
+    referral: dict,
+    customer: dict,
+    *,
+    team_phone: str | None,
+    team_phone_public: bool,
+    fallback_phone: str | None = None,
+    location_name: str = "",
+    printed_at: datetime | None = None,
+) -> str:
+    """The confirmation text for one referral (or one record of advice given)."""
+    lines = [f"Your reference: {referral['reference']}", ""]
+    name = f"{customer['given_name']} {customer['family_name']}"
+    if referral.get("advice_only"):
+        lines += [
+            f"For: {name}",
+            "You chose not to have your details passed to another team, so nothing",
+            "has been sent on. What we talked about is noted on your council record.",
+        ]
+    else:
+        due = due_text(referral["due_at"]) if referral.get("due_at") else ""
+        lines += [
+            f"For: {name}",
+            f"Passed to: {referral['to_team_name']}",
+            f"They will contact you {due} ({URGENCIES[referral['urgency']]}),",
+            f"  {_contact_how(customer)}.",
+            "You will not need to tell your story again: they have what you told us.",
+        ]
+    if referral.get("customer_actions"):
+        lines += ["", "What you need to do:"]
+        lines += textwrap.wrap(referral["customer_actions"], WIDTH, initial_indent="  ",
+                               subsequent_indent="  ")  # fmt: skip
+    lines.append("")
+    phone = team_phone if team_phone and team_phone_public else fallback_phone
+    if phone:
+        lines.append(f"If you have not heard by then, call {format_phone_national(phone)}")
+        lines.append(f"and give your reference {referral['reference']}.")
+    else:
+        lines.append("If you have not heard by then, contact any council desk or hub")
+        lines.append(f"and give your reference {referral['reference']}.")
+    when = (printed_at or datetime.now(LONDON)).astimezone(LONDON)
+    lines += ["", f"Given at {location_name or 'the council'} on {when:%d %B %Y at %H:%M}."]
+    return "\n".join(lines) + "\n"
+
+
+def save_letter(text: str, folder: Path, reference: str) -> Path:
+    """Write the letter to ``folder/<reference>.txt`` (private to this user); returns the path."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / f"referral-{reference}.txt"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return path

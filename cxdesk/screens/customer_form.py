@@ -1,0 +1,183 @@
+"""Register a customer, or change their details: every field checked, errors beside it.
+
+Ctrl+S saves. The whole form is checked at once (``clean_customer``) and each
+message appears under its own field; what was typed stays exactly as typed.
+Before a NEW record is created the desk looks for likely matches (name, date of
+birth, postcode) and offers them, so the same person is not registered twice.
+Saving happens in a thread worker; the screen only shows the outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from cxdesk.domain.customers import FormErrors, clean_customer
+from cxdesk.errors import CxDeskError
+from cxdesk.events.customers import CONTACT_METHODS
+from cxdesk.screens.base import DeskScreen
+from cxdesk.screens.customer_dialogs import LikelyMatchDialog
+from cxdesk.store import customer_commands, customer_queries
+
+TEXT_FIELDS = (
+    ("given_name", "Given name(s)", 60),
+    ("family_name", "Family name", 60),
+    ("date_of_birth", "Date of birth (day/month/year)", 10),
+    ("address", "Address", 300),
+    ("postcode", "Postcode", 8),
+    ("phone", "Phone", 20),
+    ("email", "Email", 254),
+    ("contact_times", "Best times to contact", 120),
+    ("language", "Language", 40),
+    ("accessibility_needs", "Accessibility needs", 300),
+    ("vulnerability_flags", "Vulnerability flags (comma separated)", 500),
+    ("council_reference", "Council reference", 20),
+)
+CHECKS = (("no_email", "Has no email address"), ("interpreter_needed", "Needs an interpreter"))
+
+
+class CustomerFormScreen(DeskScreen):
+    """The customer form: new when ``customer_id`` is None, else an edit of that record."""
+
+    PALETTE_CATEGORY = "customer"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="save-customer"),
+        Binding("escape", "back", "Back", id="customer-form-back"),
+    ]
+    DEFAULT_CSS = """
+    CustomerFormScreen .field-error { color: $error; height: auto; }
+    CustomerFormScreen .field-error:disabled { display: none; }
+    CustomerFormScreen Label { margin-top: 0; }
+    CustomerFormScreen Input, CustomerFormScreen Select { width: 60; }
+    """
+
+    @dataclass
+    class _Checked(Message):
+        errors: dict[str, str]
+        matches: list
+        values: dict
+
+    @dataclass
+    class _Saved(Message):
+        customer_id: str
+        created: bool
+
+    def __init__(self, customer_id: str | None = None, prefill: dict | None = None) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.prefill = prefill or {}
+
+    def compose_body(self) -> ComposeResult:
+        title = "Change details" if self.customer_id else "Register a new customer"
+        yield Static(f"{title}  (Ctrl+S saves, Escape goes back)", classes="title")
+        with VerticalScroll(id="customer-fields"):
+            for name, label, size in TEXT_FIELDS:
+                yield Label(label)
+                yield Input(str(self.prefill.get(name) or ""), id=f"f-{name}", max_length=size)
+                yield Static("", id=f"e-{name}", classes="field-error")
+                if name == "email":
+                    for check, check_label in CHECKS[:1]:
+                        yield Checkbox(check_label, bool(self.prefill.get(check)), id=f"f-{check}")
+                        yield Static("", id=f"e-{check}", classes="field-error")
+            yield Label("Preferred contact")
+            method = self.prefill.get("preferred_contact") or "phone"
+            yield Select(
+                [(m.capitalize(), m) for m in CONTACT_METHODS],
+                value=method,
+                allow_blank=False,
+                id="f-preferred_contact",
+            )
+            yield Static("", id="e-preferred_contact", classes="field-error")
+            check, check_label = CHECKS[1]
+            yield Checkbox(check_label, bool(self.prefill.get(check)), id=f"f-{check}")
+
+    def on_mount(self) -> None:
+        self.query_one("#f-given_name", Input).focus()
+
+    def values(self) -> dict:
+        raw = {name: self.query_one(f"#f-{name}", Input).value for name, _l, _s in TEXT_FIELDS}
+        for check, _label in CHECKS:
+            raw[check] = self.query_one(f"#f-{check}", Checkbox).value
+        raw["preferred_contact"] = self.query_one("#f-preferred_contact", Select).value
+        return raw
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for widget in self.query(".field-error"):
+            name = (widget.id or "")[2:]
+            widget.update(errors.get(name, ""))
+        if errors:
+            first = next(iter(errors))
+            target = self.query(f"#f-{first}")
+            if target:
+                target.first().focus()
+                target.first().scroll_visible()
+            self.notify(f"{len(errors)} field(s) need checking.", severity="warning", timeout=4)
+
+    def action_save(self) -> None:
+        self._check(self.values())
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customer-form")
+    def _check(self, raw: dict) -> None:
+        clean, errors = clean_customer(raw)
+        matches = []
+        if not errors and self.customer_id is None:
+            matches = customer_queries.likely_matches(
+                self.app.store,
+                clean["given_name"],
+                clean["family_name"],
+                clean["date_of_birth"],
+                clean["postcode"],
+            )
+        self.post_message(self._Checked(errors, matches, raw))
+
+    def on_customer_form_screen__checked(self, message: _Checked) -> None:
+        self.show_errors(message.errors)
+        if message.errors:
+            return
+        if message.matches:
+
+            def chosen(answer: str | None) -> None:
+                if answer == "new":
+                    self._save(message.values)
+                elif answer:
+                    self._open(answer)
+
+            self.app.push_screen(LikelyMatchDialog(message.matches), chosen)
+            return
+        self._save(message.values)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customer-form")
+    def _save(self, raw: dict) -> None:
+        session, store = self.app.session, self.app.store
+        try:
+            if self.customer_id is None:
+                customer_id = customer_commands.register_customer(store, session, raw)
+                self.post_message(self._Saved(customer_id, True))
+            else:
+                customer_commands.change_customer(store, session, self.customer_id, raw)
+                self.post_message(self._Saved(self.customer_id, False))
+        except FormErrors as exc:
+            self.app.call_from_thread(self.show_errors, exc.errors)
+        except CxDeskError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="warning")
+
+    def on_customer_form_screen__saved(self, message: _Saved) -> None:
+        self.notify("Customer registered." if message.created else "Details saved.", timeout=3)
+        self._open(message.customer_id)
+
+    def _open(self, customer_id: str) -> None:
+        """Leave the form for the record (an edit returns to the record it came from)."""
+        from cxdesk.screens.customer_view import CustomerViewScreen
+
+        self.app.pop_screen()
+        if self.customer_id is None:
+            self.app.push_screen(CustomerViewScreen(customer_id))

@@ -1,0 +1,147 @@
+"""F3 Customers: find a customer, or register a new one.
+
+One search box takes a name (any order, typos forgiven), a date of birth, a
+postcode or district, a phone number or a council reference, alone or mixed.
+Every keystroke searches in an exclusive thread worker, so typing never waits.
+The list shows only name, year of birth and postcode district. Enter opens the
+highlighted record; Ctrl+N starts a new registration with the words typed so far
+as the name (the form offers likely matches before it creates anything).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static
+from textual.worker import get_current_worker
+
+from cxdesk.errors import CxDeskError
+from cxdesk.screens.base import DeskScreen
+from cxdesk.store.customer_queries import CustomerHit, search_customers
+
+
+class CustomerSearchScreen(DeskScreen):
+    """Search box over customers, results below."""
+
+    PALETTE_CATEGORY = "customer"
+    BINDINGS = [
+        Binding("enter", "open_customer", "Open", id="open-customer"),
+        Binding("ctrl+n", "new_customer", "New customer", id="new-customer"),
+        Binding("escape", "clear_search", "Clear", id="clear-customer-search"),
+        Binding("down", "move(1)", "Next", show=False, id="next-customer"),
+        Binding("up", "move(-1)", "Previous", show=False, id="previous-customer"),
+    ]
+
+    @dataclass
+    class _Results(Message):
+        query: str
+        hits: list[CustomerHit]
+        problem: str = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hits: list[CustomerHit] = []
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(
+            placeholder="Name, date of birth, postcode, phone or council ref",
+            id="customer-search",
+            max_length=200,
+        )
+        table = DataTable(id="customer-results", cursor_type="row")
+        table.can_focus = False
+        yield table
+        yield Static("Type to search. Ctrl+N registers a new customer.", id="customer-status")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#customer-results", DataTable)
+        table.add_column("Name", key="name", width=36)
+        table.add_column("Born", key="born", width=6)
+        table.add_column("District", key="district", width=9)
+        table.add_column("Match", key="score", width=6)
+        self.query_one("#customer-search", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        self.query_one("#customer-search", Input).focus()
+        self._search(self.query_one("#customer-search", Input).value)
+
+    @on(Input.Changed, "#customer-search")
+    def _changed(self, event: Input.Changed) -> None:
+        self._search(event.value)
+
+    @on(Input.Submitted, "#customer-search")
+    def _submitted(self) -> None:
+        self.action_open_customer()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customer-search")
+    def _search(self, query: str) -> None:
+        worker = get_current_worker()
+        try:
+            hits = search_customers(self.app.store, query) if query.strip() else []
+            problem = ""
+        except CxDeskError as exc:
+            hits, problem = [], exc.message
+        if not worker.is_cancelled:
+            self.post_message(self._Results(query, hits, problem))
+
+    def on_customer_search_screen__results(self, message: _Results) -> None:
+        if message.query != self.query_one("#customer-search", Input).value:
+            return  # a newer search is on its way
+        self.hits = message.hits
+        table = self.query_one("#customer-results", DataTable)
+        table.clear()
+        for hit in message.hits:
+            table.add_row(Text(hit.name), str(hit.birth_year), hit.district, f"{hit.score:.0f}",
+                          key=hit.customer_id)  # fmt: skip
+        status = self.query_one("#customer-status", Static)
+        if message.problem:
+            status.update(message.problem)
+        elif not message.query.strip():
+            status.update("Type to search. Ctrl+N registers a new customer.")
+        elif not message.hits:
+            status.update("No customer found. Check the spelling, or Ctrl+N to register.")
+        else:
+            count = len(message.hits)
+            status.update(f"{count} found. Enter opens the highlighted record.")
+
+    def action_move(self, step: int) -> None:
+        table = self.query_one("#customer-results", DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
+
+    def action_open_customer(self) -> None:
+        table = self.query_one("#customer-results", DataTable)
+        if not self.hits or table.cursor_row >= len(self.hits):
+            self.notify("Search for a customer first.", timeout=3)
+            return
+        from cxdesk.screens.customer_view import CustomerViewScreen
+
+        self.app.push_screen(CustomerViewScreen(self.hits[table.cursor_row].customer_id))
+
+    def action_new_customer(self) -> None:
+        from cxdesk.domain.customers import parse_search
+        from cxdesk.screens.customer_form import CustomerFormScreen
+
+        prefill: dict = {}
+        try:
+            terms = parse_search(self.query_one("#customer-search", Input).value)
+        except CxDeskError:
+            terms = None
+        if terms is not None:
+            words = terms.names.split()
+            if words:
+                prefill["given_name"] = " ".join(words[:-1]) or words[0]
+                prefill["family_name"] = words[-1] if len(words) > 1 else ""
+            if terms.date_of_birth:
+                y, m, d = terms.date_of_birth.split("-")
+                prefill["date_of_birth"] = f"{d}/{m}/{y}"
+            prefill["postcode"] = terms.postcode or ""
+        self.app.push_screen(CustomerFormScreen(prefill=prefill))
+
+    def action_clear_search(self) -> None:
+        self.query_one("#customer-search", Input).value = ""

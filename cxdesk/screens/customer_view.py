@@ -1,0 +1,223 @@
+"""One customer's record: their details, then everything that happened, newest first.
+
+Opening this screen records ``CustomerRecordViewed`` (who, which customer,
+when, from where) before anything is shown, so "who looked at my record" always
+has an answer. The history is the generic customer timeline: referrals and
+their steps, vouchers, cards, crisis flags, notes and changes, from every
+location, with who did it, where and when. Record views are hidden from the
+history unless asked for (V), so they do not drown it.
+
+Keys: R raise a referral, E change details, N add a note, Enter open the
+highlighted referral, V show or hide record views. Crisis support adds its
+actions in the marked place in ``BINDINGS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from cxdesk.domain.ukcontact import format_phone_national
+from cxdesk.screens.base import DeskScreen
+from cxdesk.screens.customer_dialogs import TextPrompt
+from cxdesk.store import customer_commands, customer_queries, referral_queries
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, LONDON).strftime("%d/%m/%y %H:%M")
+
+
+class CustomerViewScreen(DeskScreen):
+    """A customer's details and whole history."""
+
+    PALETTE_CATEGORY = "customer"
+    BINDINGS = [
+        Binding("r", "raise_referral", "Refer", id="raise-referral"),
+        Binding("e", "edit_customer", "Edit", id="edit-customer"),
+        Binding("n", "add_note", "Note", id="customer-note"),
+        Binding("enter", "open_line", "Open referral", id="open-history-line"),
+        Binding("v", "toggle_views", "Views", id="toggle-views"),
+        Binding("escape", "back", "Back", id="customer-view-back"),
+        # --- crisis support actions: "issue voucher", "issue card", "flag crisis" ---
+        # (added here by crisis support; keys i, c and f are kept free for them)
+        Binding("i", "issue('food_voucher')", "Voucher", id="issue-voucher"),
+        Binding("c", "issue('payment_card')", "Card", id="issue-card"),
+        Binding("f", "flag_crisis", "Crisis", id="flag-crisis"),
+        # --- end of crisis support actions ---
+    ]
+    DEFAULT_CSS = """
+    CustomerViewScreen #customer-details { height: auto; max-height: 8; padding: 0 1; }
+    CustomerViewScreen #customer-history { height: 1fr; }
+    """
+
+    @dataclass
+    class _Loaded(Message):
+        customer: dict | None
+        history: list
+        views: int
+
+    def __init__(self, customer_id: str) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.customer: dict | None = None
+        self.history: list = []
+        self.show_views = False
+        self._viewed = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Opening the record…", id="customer-details", markup=False)
+        yield DataTable(id="customer-history", cursor_type="row")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#customer-history", DataTable)
+        table.add_column("When", key="when", width=14)
+        table.add_column("What", key="what", width=36)
+        table.add_column("Who", key="who", width=10)
+        table.add_column("Where", key="where", width=10)
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customer-view")
+    def _load(self) -> None:
+        store = self.app.store
+        if not self._viewed:
+            customer_commands.record_view(store, self.app.session, self.customer_id)
+            self._viewed = True
+        customer = customer_queries.get_customer(store, self.customer_id)
+        history = customer_queries.customer_history(
+            store, self.customer_id, include_views=self.show_views
+        )
+        views = customer_queries.view_count(store, self.customer_id)
+        self.post_message(self._Loaded(customer, history, views))
+
+    def on_customer_view_screen__loaded(self, message: _Loaded) -> None:
+        self.customer, self.history = message.customer, message.history
+        details = self.query_one("#customer-details", Static)
+        if message.customer is None:
+            details.update("This customer is not on this desk.")
+            return
+        details.update(self.describe(message.customer, message.views))
+        table = self.query_one("#customer-history", DataTable)
+        table.clear()
+        for line in message.history:
+            table.add_row(when(line.at_ms), Text(line.summary), Text(line.actor_name),
+                          Text(line.location_name),
+                          key=line.event_id)  # fmt: skip
+
+    @staticmethod
+    def describe(c: dict, views: int) -> str:
+        """The record as a few dense lines, most-needed first."""
+        born = datetime.strptime(c["date_of_birth"], "%Y-%m-%d").strftime("%d/%m/%Y")
+        phone = format_phone_national(c["phone"]) if c["phone"] else "no phone"
+        email = c["email"] or ("no email" if c["no_email"] else "email not recorded")
+        lang = c["language"] + (" (interpreter needed)" if c["interpreter_needed"] else "")
+        contact = c["preferred_contact"] + (f", {c['contact_times']}" if c["contact_times"] else "")
+        lines = [
+            f"{c['given_name']} {c['family_name'].upper()}  born {born}"
+            + (f"  ref {c['council_reference']}" if c["council_reference"] else ""),
+            f"{c['address'].replace(chr(10), ', ')}, {c['postcode']}",
+            f"{phone} · {email} · prefers {contact}",
+            f"Language: {lang}"
+            + (f" · Access: {c['accessibility_needs']}" if c["accessibility_needs"] else ""),
+        ]
+        if c["vulnerability_flags"]:
+            lines.append("Flags: " + ", ".join(c["vulnerability_flags"]))
+        registered = c.get("registered_location_name") or c["registered_location"]
+        lines.append(f"Registered at {registered} · record opened {views} time(s)")
+        return "\n".join(lines)
+
+    # -- actions --------------------------------------------------------------
+    def action_raise_referral(self) -> None:
+        if self.customer is None:
+            return
+        from cxdesk.screens.referral_form import ReferralFormScreen
+
+        self.app.push_screen(ReferralFormScreen(self.customer))
+
+    def action_edit_customer(self) -> None:
+        if self.customer is None:
+            return
+        from cxdesk.screens.customer_form import CustomerFormScreen
+
+        c = dict(self.customer)
+        c["date_of_birth"] = datetime.strptime(c["date_of_birth"], "%Y-%m-%d").strftime("%d/%m/%Y")
+        c["phone"] = format_phone_national(c["phone"]) if c["phone"] else ""
+        c["vulnerability_flags"] = ", ".join(c["vulnerability_flags"])
+        self.app.push_screen(CustomerFormScreen(self.customer_id, prefill=c))
+
+    def action_add_note(self) -> None:
+        def save(note: str | None) -> None:
+            if note:
+                self._save_note(note)
+
+        self.app.push_screen(TextPrompt("Note on the customer's record", "Note:"), save)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customer-view-write")
+    def _save_note(self, note: str) -> None:
+        customer_commands.add_customer_note(
+            self.app.store, self.app.session, self.customer_id, note
+        )
+        self._load()
+
+    @on(DataTable.RowSelected, "#customer-history")
+    def _row_selected(self) -> None:
+        self.action_open_line()
+
+    def action_open_line(self) -> None:
+        table = self.query_one("#customer-history", DataTable)
+        if not self.history or table.cursor_row >= len(self.history):
+            return
+        self._open_referral(self.history[table.cursor_row].event_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customer-view-open")
+    def _open_referral(self, event_id: str) -> None:
+        from cxdesk.screens.referral_view import ReferralViewScreen
+
+        referral_id = referral_queries.referral_of_event(self.app.store, event_id)
+        if referral_id is None:
+            self.app.call_from_thread(self.notify, "That line is not a referral.", timeout=3)
+            return
+        self.app.call_from_thread(self.app.push_screen, ReferralViewScreen(referral_id))
+
+    def action_toggle_views(self) -> None:
+        self.show_views = not self.show_views
+        self.notify("Showing record views." if self.show_views else "Record views hidden.")
+        self._load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    # -- crisis support: issue a voucher or card, flag a crisis --------------------
+    def _display_name(self) -> str:
+        c = self.customer or {}
+        return f"{c.get('given_name', '')} {c.get('family_name', '')}".strip() or "this customer"
+
+    def action_issue(self, kind: str) -> None:
+        from cxdesk.screens.issue_item import IssueScreen
+
+        if self.customer is not None:
+            self.app.push_screen(
+                IssueScreen(kind, self.customer_id, self._display_name()),
+                lambda done: done and self._load(),
+            )
+
+    def action_flag_crisis(self) -> None:
+        from cxdesk.screens.crisis_flag import CrisisFlagScreen
+
+        if self.customer is not None:
+            self.app.push_screen(
+                CrisisFlagScreen(self.customer_id, self._display_name()),
+                lambda flag_id: flag_id and self._load(),
+            )

@@ -1,0 +1,238 @@
+"""One referral: the customer's story, consent, due time, every step; and its lifecycle keys.
+
+Keys offer only the steps the state machine allows now (``check_action``
+hides the rest): A accept, S start, C complete (asks the outcome), D decline
+(asks the reason; it goes back to the sender), T transfer to another team, N add
+a note, L show the customer's letter again. Each step is recorded by a thread
+worker with the signed-in person as its author and the screen reloads.
+
+``ConfirmationScreen`` shows the customer's letter and where it was saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from cxdesk.domain.referrals import (
+    STATUS_LABELS,
+    due_text,
+    is_overdue,
+    referral_transition_allowed,
+)
+from cxdesk.screens.base import DeskScreen
+from cxdesk.screens.customer_dialogs import TeamPrompt, TextPrompt
+from cxdesk.screens.customer_view import when
+from cxdesk.store import referral_commands, referral_queries
+
+_STEP_ACTIONS = {
+    "accept": "accepted",
+    "start": "in_progress",
+    "complete": "completed",
+    "decline": "declined",
+    "reassign": "reassigned",
+}
+
+
+class ReferralViewScreen(DeskScreen):
+    """A referral's details and steps."""
+
+    PALETTE_CATEGORY = "referral"
+    BINDINGS = [
+        Binding("a", "accept", "Accept", id="referral-accept"),
+        Binding("s", "start", "Start", id="referral-start"),
+        Binding("c", "complete", "Complete", id="referral-complete"),
+        Binding("d", "decline", "Decline", id="referral-decline"),
+        Binding("t", "reassign", "Transfer", id="referral-reassign"),
+        Binding("n", "note", "Note", id="referral-note"),
+        Binding("l", "letter", "Letter", id="referral-letter"),
+        Binding("escape", "back", "Back", id="referral-view-back"),
+    ]
+    DEFAULT_CSS = """
+    ReferralViewScreen #referral-details { height: auto; max-height: 12; padding: 0 1; }
+    ReferralViewScreen #referral-steps { height: 1fr; }
+    """
+
+    @dataclass
+    class _Loaded(Message):
+        referral: dict | None
+        steps: list
+
+    def __init__(self, referral_id: str) -> None:
+        super().__init__()
+        self.referral_id = referral_id
+        self.referral: dict | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="referral-details"):
+            yield Static("Loading…", id="referral-text", markup=False)
+        yield DataTable(id="referral-steps", cursor_type="row")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#referral-steps", DataTable)
+        table.add_column("When", width=14)
+        table.add_column("Step", width=34)
+        table.add_column("Who", width=12)
+        table.add_column("Where", width=12)
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="referral-view")
+    def _load(self) -> None:
+        store = self.app.store
+        referral = referral_queries.get_referral(store, self.referral_id)
+        steps = referral_queries.referral_steps(store, self.referral_id)
+        self.post_message(self._Loaded(referral, steps))
+
+    def on_referral_view_screen__loaded(self, message: _Loaded) -> None:
+        self.referral = message.referral
+        text = self.query_one("#referral-text", Static)
+        if message.referral is None:
+            text.update("This referral is not on this desk.")
+            return
+        text.update(self.describe(message.referral))
+        table = self.query_one("#referral-steps", DataTable)
+        table.clear()
+        for step in message.steps:
+            summary = _step_text(step)
+            if not step["applied"]:
+                summary = f"NOT APPLIED: {summary}"
+            table.add_row(
+                when(step["at_ms"]),
+                Text(summary),
+                Text(step["actor_name"]),
+                Text(step["location_name"]),
+            )
+        self.refresh_bindings()
+
+    @staticmethod
+    def describe(r: dict) -> str:
+        status = STATUS_LABELS[r["status"]].upper()
+        if is_overdue(r["status"], r["due_at"], datetime.now(UTC)):
+            status += " · OVERDUE"
+        due = f" · due {due_text(r['due_at'])}" if r["due_at"] and not r["advice_only"] else ""
+        lines = [
+            f"{r['reference']}  {status}{due}",
+            f"{r['given_name']} {r['family_name']} (born {r['birth_year']}) → "
+            f"{r['to_team_name']} · {r['urgency']} · {r['reason_category']}",
+            f"From {r['from_location_name']} by {r['raised_by_name']} · consent "
+            f"{r['consent']} ({r['consent_method']}, by {r['consent_obtained_by']})",
+        ]
+        if r["vulnerability_flags"]:
+            lines.append("Flags: " + ", ".join(r["vulnerability_flags"]))
+        lines.append(f"Story: {r['story']}")
+        if r["already_told"]:
+            lines.append(f"Already told: {r['already_told']}")
+        if r["customer_actions"]:
+            lines.append(f"Customer must: {r['customer_actions']}")
+        if r["decline_reason"]:
+            lines.append(f"Declined: {r['decline_reason']}")
+        if r["outcome"]:
+            lines.append(f"Outcome: {r['outcome']}")
+        return "\n".join(lines)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _STEP_ACTIONS:
+            r = self.referral
+            if r is None or r["advice_only"]:
+                return False
+            return referral_transition_allowed(r["status"], _STEP_ACTIONS[action])
+        return True
+
+    # -- steps ------------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="referral-step")
+    def _do(self, command, *args) -> None:
+        command(self.app.store, self.app.session, self.referral_id, *args)
+        self._load()
+
+    def action_accept(self) -> None:
+        self._do(referral_commands.accept, self.referral["to_team"])
+
+    def action_start(self) -> None:
+        self._do(referral_commands.start)
+
+    def _ask(self, title: str, label: str, command) -> None:
+        def answered(text: str | None) -> None:
+            if text:
+                self._do(command, text)
+
+        self.app.push_screen(TextPrompt(title, label), answered)
+
+    def action_complete(self) -> None:
+        self._ask("Complete the referral", "Outcome:", referral_commands.complete)
+
+    def action_decline(self) -> None:
+        self._ask("Decline: it goes back to the sender", "Reason:", referral_commands.decline)
+
+    def action_note(self) -> None:
+        self._ask("Add a note to the referral", "Note:", referral_commands.add_note)
+
+    def action_reassign(self) -> None:
+        self._pick_team()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="referral-targets")
+    def _pick_team(self) -> None:
+        targets = referral_queries.referral_targets(self.app.store)
+
+        def answered(answer) -> None:
+            if answer:
+                self._do(referral_commands.reassign, *answer)
+
+        prompt = TeamPrompt("Transfer to another team", targets, exclude=self.referral["to_team"])
+        self.app.call_from_thread(self.app.push_screen, prompt, answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="referral-letter")
+    def action_letter(self) -> None:
+        text, path = referral_commands.write_confirmation(self.app.store, self.referral_id)
+        self.app.call_from_thread(self.app.push_screen, ConfirmationScreen(text, str(path)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def _step_text(step: dict) -> str:
+    p, kind = step["payload"], step["kind"]
+    if kind == "ReferralRaised":
+        return (
+            "Advice given (no consent)"
+            if p.get("advice_only")
+            else f"Raised to {p['to_team_name']}"
+        )
+    if kind == "ReferralNoteAdded":
+        return f"Note: {p['note']}"
+    if kind == "ReferralCompleted":
+        return f"Completed: {p['outcome']}"
+    if kind == "ReferralDeclined":
+        return f"Declined: {p['reason']}"
+    if kind == "ReferralReassigned":
+        return f"Transferred to {p['to_team_name']}: {p['reason']}"
+    return {"ReferralAccepted": "Accepted", "ReferralStarted": "Started"}.get(kind, kind)
+
+
+class ConfirmationScreen(DeskScreen):
+    """The customer's confirmation letter, and the file it was saved to."""
+
+    PALETTE_CATEGORY = "referral"
+    BINDINGS = [Binding("escape", "back", "Done", id="confirmation-done")]
+
+    def __init__(self, text: str, path: str) -> None:
+        super().__init__()
+        self.text, self.path = text, path
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(f"Saved for printing: {self.path}", classes="title", id="letter-path")
+        with VerticalScroll():
+            yield Static(self.text, id="letter-text", markup=False)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
