@@ -27,6 +27,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Checkbox, DataTable, Input, Label, Static
+from textual.worker import get_current_worker
 
 from cxdesk.domain.csv_export import export_to_file
 from cxdesk.domain.issue_log import KIND_LABELS, IssueFilter, LogPage
@@ -39,7 +40,7 @@ from cxdesk.screens.supervisor_common import (
     read_date,
     show_date,
 )
-from cxdesk.store.issue_log_queries import PAGE_SIZE, iter_log, log_page
+from cxdesk.store.issue_log_queries import PAGE_SIZE, iter_log, log_page, log_totals
 
 KIND_WORDS = {"v": "food_voucher", "f": "food_voucher", "c": "payment_card", "p": "payment_card"}
 COLUMNS = (
@@ -81,6 +82,11 @@ class IssueLogScreen(SupervisorScreen):
         page_number: int
 
     @dataclass
+    class Totals(Message):
+        issues: int
+        value_pence: int
+
+    @dataclass
     class Exported(Message):
         path: Path
         count: int
@@ -90,6 +96,7 @@ class IssueLogScreen(SupervisorScreen):
         self.filter = IssueFilter()
         self.cursors: list[tuple[int, str] | None] = [None]
         self.page: LogPage | None = None
+        self.page_number = 1
         self.export_dir: Path | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -178,7 +185,13 @@ class IssueLogScreen(SupervisorScreen):
     # -- loading -----------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="issue-log")
     def _load(self, flt: IssueFilter, after: tuple[int, str] | None, number: int) -> None:
-        self.post_message(self.Loaded(log_page(self.app.store, flt, after=after), number))
+        # The page first, then the totals: a broad filter over a big log counts for a
+        # moment longer than it takes to show the newest fifty.
+        page = log_page(self.app.store, flt, after=after, with_totals=False)
+        self.post_message(self.Loaded(page, number))
+        if get_current_worker().is_cancelled:
+            return
+        self.post_message(self.Totals(*log_totals(self.app.store, flt)))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -195,14 +208,21 @@ class IssueLogScreen(SupervisorScreen):
                 row.amount, row.reason, row.repeat_result, row.override_text, status,
                 key=row.issue_id,
             )  # fmt: skip
-        page = message.page
-        first = (message.page_number - 1) * PAGE_SIZE + 1
-        shown = f"{first}-{first + len(page.rows) - 1}" if page.rows else "none"
-        more = " · Ctrl+N next page" if page.next_cursor else ""
-        noun = "issue" if page.total_count == 1 else "issues"
-        self.query_one("#log-totals", Static).update(
-            f"{page.total_count} {noun} · {format_pounds(page.total_pence)} · showing {shown}{more}"
-        )
+        self.page_number = message.page_number
+        self._show_totals("counting…")
+
+    @on(Totals)
+    def _totals(self, message: Totals) -> None:
+        noun = "issue" if message.issues == 1 else "issues"
+        self._show_totals(f"{message.issues} {noun} · {format_pounds(message.value_pence)}")
+
+    def _show_totals(self, totals: str) -> None:
+        page = self.page
+        rows = page.rows if page else []
+        first = (self.page_number - 1) * PAGE_SIZE + 1
+        shown = f"{first}-{first + len(rows) - 1}" if rows else "none"
+        more = " · Ctrl+N next page" if page and page.next_cursor else ""
+        self.query_one("#log-totals", Static).update(f"{totals} · showing {shown}{more}")
 
     def action_next_page(self) -> None:
         if self.page and self.page.next_cursor:

@@ -158,19 +158,27 @@ def _to_row(raw: tuple, now_ms: int) -> tuple[IssueLogRow, tuple[float, int]]:
 
 
 def latest_signoffs(conn: sqlite3.Connection, pairs: set[tuple[str, str]]) -> dict:
-    """For each (location, day): (signed_by, signed_at_ms, note, feed place) of the latest one."""
+    """For each (location, day): (signed_by, signed_at_ms, note, feed place) of the latest one.
+
+    One query for all the pairs (a page of the log touches many days), latest
+    chosen here in feed order.
+    """
     out: dict[tuple[str, str], tuple] = {}
-    for location, day in pairs:
-        found = conn.execute(
-            "SELECT s.signed_by, s.signed_at_ms, s.note, COALESCE(a.server_seq, 9e18), e.rowid_ "
-            "FROM signoffs s JOIN events e ON e.id = s.event_id "
-            "LEFT JOIN event_acks a ON a.event_id = s.event_id "
-            "WHERE s.location_id = ? AND s.day = ? "
-            "ORDER BY COALESCE(a.server_seq, 9e18) DESC, e.rowid_ DESC LIMIT 1",
-            (location, day),
-        ).fetchone()
-        if found:
-            out[(location, day)] = (found[0], found[1], found[2], (found[3], found[4]))
+    if not pairs:
+        return out
+    days = sorted({day for _, day in pairs})
+    marks = ",".join("?" * len(days))
+    rows = conn.execute(
+        "SELECT s.location_id, s.day, s.signed_by, s.signed_at_ms, s.note, "
+        "COALESCE(a.server_seq, 9e18), e.rowid_ FROM signoffs s "
+        "JOIN events e ON e.id = s.event_id LEFT JOIN event_acks a ON a.event_id = s.event_id "
+        f"WHERE s.day IN ({marks})",
+        days,
+    ).fetchall()
+    for location, day, by, at_ms, note, seq, rowid in rows:
+        key = (location, day)
+        if key in pairs and (key not in out or (seq, rowid) > out[key][3]):
+            out[key] = (by, at_ms, note, (seq, rowid))
     return out
 
 
@@ -221,6 +229,17 @@ def log_page(
         last = rows[-1]
         cursor = (int(last.at.timestamp() * 1000), last.issue_id)
     return LogPage(rows, count, pence, cursor)
+
+
+def log_totals(store, flt: IssueFilter, *, now_ms: int | None = None) -> tuple[int, int]:
+    """(count, pence) of everything the filter matches: the screen asks after showing a page."""
+    where, params = where_clause(flt, _now_ms(now_ms))
+    with store.reading() as conn:
+        count, pence = conn.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(i.value_pence), 0) FROM issues i WHERE {where}",
+            params,
+        ).fetchone()
+    return count, pence
 
 
 def iter_log(store, flt: IssueFilter, *, now_ms: int | None = None) -> Iterator[IssueLogRow]:
