@@ -232,7 +232,7 @@ def test_oruk_bad_records_are_reported_by_position_and_never_stop_the_rest():
             "not an object",
             service(2, id=""),
             service(3, name="   "),
-            service(4, phones=[]),
+            service(4, phones=[], email="nope"),
             service(
                 5, regular_schedules=[{"weekday": 0, "opens_at": "09:00", "closes_at": "10:00"}]
             ),
@@ -253,6 +253,9 @@ def test_oruk_bad_records_are_reported_by_position_and_never_stop_the_rest():
     assert reasons[2] == "has no id"
     assert reasons[3] == "name is required"
     assert reasons[4] == "has no phone number"
+    # A skipped record's lesser faults are not reported as "imported anyway".
+    assert [p.reason for p in result.problems if p.record == 4] == ["has no phone number"]
+    assert all(p.skipped for p in result.problems)
     assert "weekday 0 is not 1-7" in reasons[5]
     assert "byday '1MO' is not a weekly day code" in reasons[6]
     assert "says no day" in reasons[7]

@@ -89,6 +89,8 @@ def import_csv(path_or_text: PathOrText, *, source: Source = "csv") -> ImportRes
         header = next(rows)[1]
     except StopIteration:
         return ImportResult([], [ImportProblem("the file is empty", row=1)])
+    if isinstance(header, ImportProblem):
+        return ImportResult([], [header])
     columns = [name.strip().lower().removeprefix("\ufeff") for name in header]
     problems = _check_header(columns)
     if any(p.skipped for p in problems):
@@ -110,9 +112,10 @@ def import_csv(path_or_text: PathOrText, *, source: Source = "csv") -> ImportRes
                 )
             )
             continue
-        entry, row_problems = _entry_from_row(dict(zip(columns, cells, strict=True)), source)
-        for problem in row_problems:
-            problems.append(ImportProblem(problem[1], row=number, ref=problem[2], field=problem[0]))
+        entry, row_problems = _entry_from_row(
+            dict(zip(columns, cells, strict=True)), number, source
+        )
+        problems.extend(row_problems)
         if entry is None:
             continue
         if entry.id in first_row:
@@ -171,9 +174,9 @@ def _check_header(columns: list[str]) -> list[ImportProblem]:
 
 
 def _entry_from_row(
-    row: dict[str, str], source: Source
-) -> tuple[DirectoryEntry | None, list[tuple[str | None, str, str | None]]]:
-    """The entry for one CSV row, or None, and (field, reason, ref) for each problem."""
+    row: dict[str, str], number: int, source: Source
+) -> tuple[DirectoryEntry | None, list[ImportProblem]]:
+    """The entry for CSV row ``number``, or None, and a problem for each fault found."""
     errors: list[tuple[str | None, str]] = []
     values: dict[str, object] = {"source": source}
 
@@ -200,14 +203,14 @@ def _entry_from_row(
         values["out_of_hours_phone"] = find_phone(str(values["out_of_hours"]))
     take("staff_only", _yes_no)
     take("email", clean_email)
-    if errors:
-        return None, [(name, reason, ref) for name, reason in errors]
     try:
-        return DirectoryEntry.model_validate(values), []
+        if not errors:
+            return DirectoryEntry.model_validate(values), []
     except ValidationError as error:
-        return None, [(error.field, error.message, ref)]
-    except PydanticValidationError as error:
-        return None, [(None, str(error.errors()[0]["msg"]), ref)]
+        errors.append((error.field, error.message))
+    except PydanticValidationError as error:  # a backstop: the checks above should catch all
+        errors.append((None, str(error.errors()[0]["msg"])))
+    return None, [ImportProblem(reason, row=number, ref=ref, field=name) for name, reason in errors]
 
 
 def _hours_cell(value: str) -> OpeningHours:

@@ -32,6 +32,8 @@ import json
 import re
 from typing import Any
 
+from pydantic import ValidationError as PydanticValidationError
+
 from cxdesk.domain.directory import (
     MAX_KEYWORDS,
     MAX_LENGTHS,
@@ -92,10 +94,9 @@ def import_oruk(path_or_text: PathOrText | list | dict, *, source: Source = "oru
             reason = error.message if isinstance(error, ValidationError) else str(error)
             problems.append(ImportProblem(reason, record=number, ref=ref, field=error.field))
             continue
-        finally:
-            problems.extend(
-                ImportProblem(w, record=number, ref=ref, skipped=False) for w in warnings
-            )
+        except PydanticValidationError as error:  # a backstop: _entry checks every field
+            problems.append(ImportProblem(str(error.errors()[0]["msg"]), record=number, ref=ref))
+            continue
         if entry.id in first_record:
             problems.append(
                 ImportProblem(
@@ -108,6 +109,7 @@ def import_oruk(path_or_text: PathOrText | list | dict, *, source: Source = "oru
             continue
         first_record[entry.id] = number
         entries.append(entry)
+        problems.extend(ImportProblem(w, record=number, ref=ref, skipped=False) for w in warnings)
     return ImportResult(entries, problems)
 
 
