@@ -43,10 +43,12 @@ class DirectoryDetailScreen(DeskScreen):
     def compose_body(self) -> ComposeResult:
         entry = self.entry
         with VerticalScroll(id="detail"):
-            yield Static(Text(entry.name, style="bold"), id="detail-name", classes="title")
+            yield Static(Text(entry.name, style="bold"), id="detail-name", classes="title tight")
             if entry.staff_only:
                 yield Static(f"!! {STAFF_ONLY_TEXT} !!", id="staff-only")
-            yield Static(Text(format_uk(entry.phone), style="bold"), id="detail-number")
+            yield Static(
+                Text(format_uk(entry.phone), style="bold"), id="detail-number", classes="tight"
+            )
             yield Static("", id="detail-status")
             yield Static(self._section("Opening hours", "\n".join(entry.hours.describe())))
             yield Static(self._out_of_hours(), id="detail-ooh")

@@ -31,6 +31,8 @@ from cxdesk.screens.base import DeskScreen
 from cxdesk.store.directory_queries import LookupResult, directory_index, lookup
 
 RESULT_LIMIT = 50
+NUMBER_WIDTH = 13
+STATUS_WIDTH = 25
 
 
 class LookupScreen(DeskScreen):
@@ -74,9 +76,11 @@ class LookupScreen(DeskScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#results", DataTable)
-        table.add_column("Team or service", key="name")
-        table.add_column("Number", key="number", width=14)
-        table.add_column("Now", key="status", width=22)
+        # Fixed widths so the number and the open-now status never scroll off at 80 columns.
+        name_width = max(20, self.app.size.width - NUMBER_WIDTH - STATUS_WIDTH - 8)
+        table.add_column("Team or service", key="name", width=name_width)
+        table.add_column("Number", key="number", width=NUMBER_WIDTH)
+        table.add_column("Now", key="status", width=STATUS_WIDTH)
         self.query_one("#search", Input).focus()
         self.set_interval(60, self._refresh_status, name="open-now")
 
@@ -126,8 +130,9 @@ class LookupScreen(DeskScreen):
         self.results = event.results
         table = self.query_one("#results", DataTable)
         table.clear()
+        name_width = table.columns["name"].width
         for result in event.results:
-            table.add_row(*_row(result), key=result.entry.id)
+            table.add_row(*_row(result, name_width), key=result.entry.id)
         if event.results:
             table.move_cursor(row=0)
         self._show_status(event.query)
@@ -187,11 +192,13 @@ class LookupScreen(DeskScreen):
         self.action_open_entry()
 
 
-def _row(result: LookupResult) -> tuple[Text, str, Text]:
+def _row(result: LookupResult, name_width: int) -> tuple[Text, str, Text]:
     entry = result.entry
-    name = Text(entry.name, overflow="ellipsis", no_wrap=True)
-    if entry.staff_only:
-        name.append(" [staff]", style="bold")
+    # The staff-only mark must survive a long name being cut short.
+    mark = " [staff]" if entry.staff_only else ""
+    room = name_width - len(mark)
+    name = Text(entry.name if len(entry.name) <= room else entry.name[: room - 1] + "…")
+    name.append(mark, style="bold")
     status = Text(result.status, style="bold" if result.open_now else "dim")
     return name, format_uk(entry.phone), status
 

@@ -1,0 +1,112 @@
+"""Helpers for desk app tests: a store with a roster and the fixture directory, a fake clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cxdesk import locations
+from cxdesk.app import CxDeskApp
+from cxdesk.config import load_settings
+from cxdesk.seed.staff import demo_hash
+from cxdesk.store.directory_commands import import_directory
+
+PASSCODES = {
+    "A1001": "amber kettle forty",
+    "A1002": "blue heron morning",
+    "H2001": "cedar lantern walk",
+    "S3001": "dusk orchard piano",
+    "GONE1": "ember fossil quartz",
+}
+STAFF = [
+    ("A1001", "Sam Advisor", "advisor", ["CSC"]),
+    ("A1002", "Pat Second", "advisor", ["CSC"]),
+    ("H2001", "Hana Hub", "hub", ["HUB-NORTH"]),
+    ("S3001", "Sue Supervisor", "supervisor", ["HUB-NORTH"]),
+    ("GONE1", "Gus Gone", "advisor", ["CSC"]),
+]
+
+
+def build_desk(store, *, with_directory: bool = True):
+    """Locations, staff (GONE1 removed) and, unless told not to, the fixture directory."""
+    admin = dict(actor="ADMIN1", role="admin")
+    for loc, name, kind in (
+        ("CSC", "Customer Service Centre", "csc"),
+        ("HUB-NORTH", "North Hub", "hub"),
+    ):
+        store.record("LocationDefined", {"location_id": loc, "name": name, "kind": kind}, **admin)
+    for staff_id, name, role, places in STAFF:
+        payload = {
+            "staff_id": staff_id,
+            "name": name,
+            "role": role,
+            "locations": places,
+            "passcode_hash": demo_hash(staff_id, PASSCODES[staff_id]),
+        }
+        store.record("StaffEnrolled", payload, **admin)
+    store.record("StaffRemoved", {"staff_id": "GONE1"}, **admin)
+    if with_directory:
+        import_directory(store, locations.fixtures_dir() / "directory.csv", **admin)
+    return store
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def make_test_app(store, clock=None, **settings) -> CxDeskApp:
+    return CxDeskApp(load_settings(**settings), store, clock=clock or FakeClock())
+
+
+def screen_text(app) -> str:
+    """Everything on the terminal now, as plain text."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def shows(app, phrase: str) -> bool:
+    """Whether ``phrase`` is on screen, allowing it to wrap over lines."""
+    return phrase in " ".join(screen_text(app).split())
+
+
+async def settle(pilot) -> None:
+    """Let workers finish and the screen catch up (twice: a worker's message may start another)."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def sign_in(pilot, staff_id: str, passcode: str | None = None) -> None:
+    """Fill in the sign-in form on screen and press Enter (typing is tested separately)."""
+    from textual.widgets import Input
+
+    screen = pilot.app.screen
+    screen.query_one("#staff-id", Input).value = staff_id
+    passcode_input = screen.query_one("#passcode", Input)
+    passcode_input.value = passcode if passcode is not None else PASSCODES[staff_id.upper()]
+    passcode_input.focus()
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def fixtures_with_staff(tmp_path: Path) -> Path:
+    """A fixtures folder with a small staff.json (for the demo account list)."""
+    import json
+    import shutil
+
+    folder = tmp_path / "fixtures"
+    folder.mkdir()
+    shutil.copy(locations.fixtures_dir() / "directory.csv", folder / "directory.csv")
+    staff = [
+        {"staff_id": s, "name": n, "role": r, "locations": p, "passcode": PASSCODES[s]}
+        for s, n, r, p in STAFF
+    ]
+    (folder / "staff.json").write_text(json.dumps(staff), encoding="utf-8")
+    return folder

@@ -1,0 +1,213 @@
+"""Sign-in, lock-out, idle lock and sessions, driven through the app at 80x24."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+
+from cxdesk.screens.lock import LockScreen
+from cxdesk.screens.lookup import LookupScreen
+from cxdesk.screens.signin import SignInScreen
+
+from .deskkit import (
+    FakeClock,
+    build_desk,
+    fixtures_with_staff,
+    make_test_app,
+    screen_text,
+    settle,
+    shows,
+    sign_in,
+)
+
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def desk(store):
+    return build_desk(store)
+
+
+def kinds(store, kind):
+    return [r["payload"] for r in store.query("SELECT payload FROM events WHERE kind = ?", (kind,))]
+
+
+async def test_sign_in_shows_person_role_and_location(desk):
+    app = make_test_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert shows(app, "Not signed in")
+        # Typed as a person would: lower case is fine, Enter moves on to the passcode.
+        await pilot.press(*"a1001", "enter", *"amber kettle forty", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        assert app.session.staff_id == "A1001"
+        text = screen_text(app)
+        assert "Sam Advisor · Advisor · Customer Service Centre" in text
+        assert "Offline only" in text
+    assert len(kinds(desk, "SignInSucceeded")) == 1
+
+
+async def test_wrong_passcode_says_so_and_is_recorded(desk):
+    app = make_test_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "A1001", "not my passcode")
+        assert isinstance(app.screen, SignInScreen)
+        assert app.session is None
+        assert shows(app, "Wrong passcode. 4 tries left")
+        assert app.screen.query_one("#passcode", Input).value == ""
+        assert app.screen.query_one("#staff-id", Input).value == "A1001"
+    assert len(kinds(desk, "SignInFailed")) == 1
+
+
+async def test_unknown_and_blank_staff_id(desk):
+    app = make_test_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "Z9999", "whatever passcode")
+        assert shows(app, "Staff ID not recognised")
+        await sign_in(pilot, "", "")
+        assert shows(app, "Please enter your staff ID")
+    assert len(kinds(desk, "SignInFailed")) == 1  # a blank form is not a try
+
+
+async def test_lockout_after_five_failures(desk):
+    app = make_test_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(4):
+            await sign_in(pilot, "A1001", "wrong wrong wrong")
+        assert shows(app, "1 try left")
+        await sign_in(pilot, "A1001", "wrong wrong wrong")
+        assert shows(app, "locked until")
+        # Even the right passcode is refused while locked.
+        await sign_in(pilot, "A1001")
+        assert app.session is None
+        assert shows(app, "locked until")
+        # Someone else can still sign in at the desk.
+        await sign_in(pilot, "A1002")
+        assert app.session.staff_id == "A1002"
+    assert len(kinds(desk, "SignInLockedOut")) == 1
+    assert len(kinds(desk, "SignInFailed")) == 6
+
+
+async def test_removed_staff_and_location_rule(desk):
+    app = make_test_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "GONE1")
+        assert shows(app, "no longer on the staff list")
+        await sign_in(pilot, "H2001")  # hub staff, not set up for the CSC
+        assert shows(app, "not set up to work at Customer Service Centre")
+        assert app.session is None
+        await sign_in(pilot, "S3001")  # supervisors may sign in at any desk
+        assert app.session.role == "supervisor"
+
+
+async def test_idle_lock_keeps_typed_text_for_the_same_person(desk):
+    clock = FakeClock()
+    app = make_test_app(desk, clock=clock, idle_lock_minutes=5)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "A1001")
+        await pilot.press(*"housing")
+        await settle(pilot)
+        assert shows(app, "Housing Options")
+        clock.advance(299)
+        app.check_idle()
+        await pilot.pause()
+        assert not app.locked
+        clock.advance(2)
+        app.check_idle()
+        await settle(pilot)
+        assert isinstance(app.screen, LockScreen)
+        text = screen_text(app)
+        assert "This desk is locked" in text and "Housing Options" not in text
+        # Area keys do nothing while locked.
+        await pilot.press("f2")
+        assert isinstance(app.screen, LockScreen)
+        # The staff id is filled in: the same person types only the passcode.
+        await pilot.press(*"amber kettle forty", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        assert app.screen.query_one("#search", Input).value == "housing"
+        assert shows(app, "Housing Options")
+
+
+async def test_different_person_at_lock_gets_fresh_session(desk):
+    app = make_test_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "A1001")
+        await pilot.press(*"council tax")
+        await pilot.press("f9")
+        await settle(pilot)
+        assert isinstance(app.screen, LockScreen)
+        await sign_in(pilot, "A1002")
+        assert app.session.staff_id == "A1002"
+        assert isinstance(app.screen, LookupScreen)
+        assert app.screen.query_one("#search", Input).value == ""
+        assert shows(app, "Pat Second")
+    signed_out = kinds(desk, "SignedOut")
+    assert len(signed_out) == 1 and "A1001" in signed_out[0]
+
+
+async def test_sign_out_from_lock_screen(desk):
+    app = make_test_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "A1001")
+        await pilot.press("f9")
+        await settle(pilot)
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert app.session is None
+        assert app.screen.query_one("#staff-id", Input).value == ""
+        assert shows(app, "Not signed in")
+
+
+async def test_keymap_override_and_palette(desk):
+    app = make_test_app(desk, keymap={"lock": "ctrl+l"})
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "A1001")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"desk: lock")
+        await settle(pilot)
+        assert shows(app, "desk: lock")
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, LockScreen)
+
+
+async def test_help_lists_keys(desk):
+    app = make_test_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "A1001")
+        await pilot.press("f1")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "F9" in text and "Lock" in text and "Copy number" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LookupScreen)
+
+
+async def test_demo_lists_demo_accounts(desk, tmp_path, monkeypatch):
+    monkeypatch.setenv("CXDESK_FIXTURES_DIR", str(fixtures_with_staff(tmp_path)))
+    app = make_test_app(desk, demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "DEMO COUNCIL" in text
+        assert "A1001" in text and "amber kettle forty" in text
+        assert "S3001" in text and "Supervisor" in text
+
+
+async def test_no_color(desk, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_test_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.no_color
+        await sign_in(pilot, "A1001")
+        await pilot.press(*"housng")
+        await settle(pilot)
+        assert shows(app, "Housing Options")
