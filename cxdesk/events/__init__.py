@@ -90,10 +90,17 @@ def event_kind(
     return register
 
 
+_loaded = False
+
+
 def load_all() -> dict[str, EventKind]:
-    """Import every kind module in this package and return the catalogue."""
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
+    """Import every kind module in this package (once) and return the catalogue."""
+    global _loaded
+    # Scanning the package costs ~1 ms and get_kind runs per event (bulk pushes, seeds).
+    if not _loaded:
+        for info in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{info.name}")
+        _loaded = True
     return KINDS
 
 
