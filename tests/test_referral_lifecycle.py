@@ -182,3 +182,14 @@ def test_reference_is_short_and_readable():
     ref = make_reference(RID)
     assert len(ref) == 11 and ref.startswith("R-")
     assert not set(ref) & set("ILOU")
+
+
+def test_the_central_api_runs_the_same_check():
+    from types import SimpleNamespace
+
+    from cxdesk.sync.server_checks import checks_for
+
+    history = [SimpleNamespace(kind=k, payload=p) for k, p in (RAISED, step("ReferralAccepted"))]
+    event = SimpleNamespace(kind="ReferralAccepted", payload=step("ReferralAccepted")[1])
+    reasons = [check(None, event, history) for check in checks_for("ReferralAccepted")]
+    assert any(reason and "cannot be accepted" in reason for reason in reasons)

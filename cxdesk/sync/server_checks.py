@@ -51,3 +51,15 @@ def _staff_must_exist(session: Connection, event: Event, history: list[Event]) -
         text("SELECT 1 FROM roster WHERE staff_id = :s"), {"s": staff_id}
     ).first()
     return None if found else f"staff {staff_id} is not on the roster"
+
+
+def _referral_step(session: Connection, event: Event, history: list[Event]) -> str | None:
+    """A referral step the lifecycle does not allow after the referral's accepted history."""
+    from cxdesk.domain.referrals import check_referral_event
+
+    return check_referral_event(event.kind, event.payload, history)
+
+
+for _kind in ("ReferralRaised", "ReferralNoteAdded", "ReferralAccepted", "ReferralStarted",
+              "ReferralCompleted", "ReferralDeclined", "ReferralReassigned"):  # fmt: skip
+    server_check(_kind)(_referral_step)
