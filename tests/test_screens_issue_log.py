@@ -81,9 +81,13 @@ async def test_log_lists_newest_first_and_filters_combine(filled, tmp_path):
         await pilot.press("enter")
         await settle(pilot)
         assert [r[5] for r in table_rows(screen)] == ["FV000101"]
-        await pilot.click("#overrides_only")
+        # Overrides only, with the location cleared: the toggle applies at once.
+        screen.query_one("#location", Input).value = ""
+        screen.query_one("#overrides_only").focus()
+        await pilot.press("space")
         await settle(pilot)
         assert [r[5] for r in table_rows(screen)] == ["FV000101"]
+        assert "▐X▌" in str(screen.query_one("#overrides_only").render())
         screen.query_one("#location", Input).value = "CSC"
         screen.action_apply()
         await settle(pilot)

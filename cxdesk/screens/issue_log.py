@@ -35,6 +35,7 @@ from cxdesk.domain.money import format_pounds
 from cxdesk.errors import CxDeskError, ValidationError
 from cxdesk.screens.supervisor_common import (
     COMPACT_CSS,
+    FilterToggle,
     SupervisorScreen,
     default_range,
     read_date,
@@ -112,13 +113,13 @@ class IssueLogScreen(SupervisorScreen):
             yield Input(id="advisor", placeholder="any")
         with Horizontal(classes="bar supervisor-only"):
             yield Label("Kind")
-            yield Input(id="kind", placeholder="voucher/card")
+            yield Input(id="kind", placeholder="v or c", classes="narrow")
             yield Label("Cust")
-            yield Input(id="customer", placeholder="surname/id", classes="wide")
-            yield Checkbox("Overrides", id="overrides_only")
-            yield Checkbox("Repeats", id="repeats_only")
-            yield Checkbox("Voided", id="voided")
-            yield Checkbox("Late", id="late_only")
+            yield Input(id="customer", placeholder="surname/id")
+            yield FilterToggle("Overrides", id="overrides_only")
+            yield FilterToggle("Repeats", id="repeats_only")
+            yield FilterToggle("Voided", id="voided")
+            yield FilterToggle("Late", id="late_only")
         yield Static("", id="log-error", classes="error-line supervisor-only")
         table = DataTable(id="log-table", cursor_type="row", classes="supervisor-only")
         yield table

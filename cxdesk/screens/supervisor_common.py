@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from textual.widgets import Input, Static
+from textual.widgets import Checkbox, Input, Static
 
 from cxdesk.domain.validation import london_today, parse_date
 from cxdesk.errors import ValidationError
@@ -28,7 +28,8 @@ COMPACT_CSS = """
 .bar Label, .bar .lbl { width: auto; padding: 0 1 0 0; }
 .bar Input { border: none; height: 1; padding: 0; width: 12; margin: 0 1 0 0; }
 .bar Input.-invalid { text-style: reverse; }
-.bar Input.wide { width: 16; }
+.bar Input:focus { text-style: bold underline; }
+.bar Input.narrow { width: 8; }
 .bar Checkbox { border: none; height: 1; padding: 0; margin: 0 1 0 0; width: auto; }
 .bar Checkbox:focus { text-style: reverse; }
 .totals { height: 1; text-style: bold; }
@@ -36,6 +37,17 @@ COMPACT_CSS = """
 .refusal { padding: 1 2; text-style: bold; }
 DataTable { height: 1fr; }
 """
+
+
+class FilterToggle(Checkbox):
+    """A checkbox whose mark is an X only when ticked, so it reads the same with NO_COLOR."""
+
+    BUTTON_INNER = " "
+
+    def watch_value(self) -> None:
+        self.BUTTON_INNER = "X" if self.value else " "
+        super().watch_value()  # posts Changed
+        self.refresh()
 
 
 def is_supervisor(app) -> bool:
