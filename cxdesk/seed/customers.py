@@ -25,15 +25,17 @@ def load_fixture(fixtures_dir: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def frontline_at(fixtures_dir: Path, location: str) -> tuple[str, str]:
-    """(staff id, role) of the first frontline person on the roster fixture at ``location``."""
+def frontline_at(
+    fixtures_dir: Path, location: str, roles: frozenset[str] = FRONTLINE
+) -> tuple[str, str]:
+    """(staff id, role) of the first person in ``roles`` on the roster fixture at ``location``."""
     path = fixtures_dir / "staff.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     people = data.get("staff", []) if isinstance(data, dict) else data
     fallback = None
     for person in people:
         role, places = person.get("role"), person.get("locations") or []
-        if role not in FRONTLINE:
+        if role not in roles:
             continue
         if location in places:
             return person["staff_id"], role

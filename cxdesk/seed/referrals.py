@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cxdesk.domain.referrals import clean_referral, due_at, make_reference, utc_text
+from cxdesk.events.customers import CUSTOMER_ROLES
 from cxdesk.seed import SeedEvent
 from cxdesk.seed.customers import frontline_at, load_fixture
 
@@ -43,6 +44,8 @@ def events(fixtures_dir: Path) -> Iterator[SeedEvent]:
         referral_id = str(uuid.uuid5(_NAMESPACE, f"{item['customer']}:{item['to_team']}"))
         raised = now - timedelta(days=item.get("days_ago", 0))
         actor, role = frontline_at(fixtures_dir, item["location"])
+        # the receiving team works from the back office
+        team_actor, team_role = frontline_at(fixtures_dir, "BACK-OFFICE", CUSTOMER_ROLES)
         team = item["to_team"]
         yield SeedEvent(
             "ReferralRaised",
@@ -67,4 +70,6 @@ def events(fixtures_dir: Path) -> Iterator[SeedEvent]:
             if kind == "ReferralAccepted":
                 extra = {"team": team, **extra}
             base = {"referral_id": referral_id, "customer_id": item["customer"]}
-            yield SeedEvent(kind, {**base, **extra}, actor=actor, role=role, location="CSC")
+            yield SeedEvent(
+                kind, {**base, **extra}, actor=team_actor, role=team_role, location="BACK-OFFICE"
+            )
