@@ -73,7 +73,7 @@ class IssueLogScreen(SupervisorScreen):
         Binding("ctrl+t", "export", "Export CSV", id="log-export"),
         Binding("ctrl+g", "anomalies", "Anomalies", id="log-anomalies"),
         Binding("ctrl+o", "reconciliation", "Reconcile", id="log-reconcile"),
-        Binding("ctrl+f", "figures", "Figures", id="log-figures", show=False),
+        Binding("ctrl+f", "figures", "Figures", id="log-figures"),
         Binding("escape", "focus_table", "To list", id="log-to-list", show=False),
     ]
 

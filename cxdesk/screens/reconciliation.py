@@ -34,8 +34,11 @@ from cxdesk.screens.supervisor_common import (
 from cxdesk.store.supervision_commands import sign_off
 from cxdesk.store.supervisor_reports import DayReconciliation, late_arrivals, reconciliation
 
-COLUMNS = ("Day", "Loc", "Kind", "Open", "In", "Out", "Issued", "Void", "Lost", "Expect",
-           "Count", "Diff", "Signed")  # fmt: skip
+# Widths include the gap to the next column (cell padding 0), so all 13 fit in 80 columns.
+COLUMNS = (
+    ("Day", 6), ("Loc", 11), ("K", 3), ("Open", 5), ("In", 4), ("Out", 4), ("Iss", 4),
+    ("Void", 5), ("Lost", 5), ("Exp", 5), ("Cnt", 4), ("Diff", 5), ("Signed", 11),
+)  # fmt: skip
 
 
 class SignOffDialog(ModalScreen[str | None]):
@@ -113,7 +116,9 @@ class ReconciliationScreen(SupervisorScreen):
             yield Label("Loc")
             yield Input(self.location or "", id="location", placeholder="any")
         yield Static("", id="recon-error", classes="error-line supervisor-only")
-        yield DataTable(id="recon-table", cursor_type="row", classes="supervisor-only")
+        yield DataTable(
+            id="recon-table", cursor_type="row", cell_padding=0, classes="supervisor-only"
+        )
         yield Static("", id="recon-detail", classes="supervisor-only")
         yield Static("", id="refusal", classes="refusal")
 
@@ -123,8 +128,8 @@ class ReconciliationScreen(SupervisorScreen):
     def on_mount(self) -> None:
         self.query_one("#refusal").display = False
         table = self.query_one("#recon-table", DataTable)
-        for label in COLUMNS:
-            table.add_column(label, key=label.lower())
+        for label, width in COLUMNS:
+            table.add_column(label, width=width, key=label.lower())
         if not self.refuse_if_needed():
             self.action_apply()
             table.focus()
