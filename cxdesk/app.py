@@ -65,11 +65,12 @@ class CxDeskApp(App[None]):
     }
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),
+        # Lock second: the footer is cut at 80 columns and this key must always show.
+        Binding("f9", "lock", "Lock", id="lock"),
         Binding("f2", "switch_mode('lookup')", "Lookup", id="area-lookup"),
         Binding("f5", "switch_mode('crisis')", "Crisis", id="area-crisis"),
         Binding("f6", "switch_mode('stock')", "Stock", id="area-stock"),
         Binding("f7", "switch_mode('log')", "Log", id="area-log"),
-        Binding("f9", "lock", "Lock", id="lock"),
         Binding("f10", "sign_out", "Sign out", id="sign-out", show=False),
     ]
 
@@ -123,6 +124,8 @@ class CxDeskApp(App[None]):
         if self.session is None or self.locked:
             return
         self.locked = True
+        # Notifications can name a resident; none may show over the lock.
+        self.clear_notifications()
         self.push_screen(LockScreen(self.session, reason))
 
     # -- bindings ------------------------------------------------------------

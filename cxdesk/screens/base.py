@@ -27,7 +27,7 @@ class DeskScreen(Screen):
     def compose(self) -> ComposeResult:
         yield DeskHeader()
         yield from self.compose_body()
-        yield Footer()
+        yield Footer(compact=True)
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets, between header and footer."""

@@ -91,6 +91,12 @@ class DirectoryDetailScreen(DeskScreen):
             "Out of hours", "\n".join(lines) or "No out-of-hours alternative given."
         )
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # No out-of-hours number: no key for copying one in the footer or palette.
+        if action == "copy_out_of_hours":
+            return self.entry.out_of_hours_phone is not None
+        return True
+
     def action_back(self) -> None:
         self.dismiss()
 

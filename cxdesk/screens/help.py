@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
@@ -29,7 +29,9 @@ def key_rows(screen: Screen) -> list[tuple[str, str]]:
     app = screen.app
     for active in screen.active_bindings.values():
         binding = active.binding
-        if not binding.description or not active.enabled:
+        # A text box's own editing keys (left, backspace, ...) are not worth listing.
+        own_keys = isinstance(active.node, Screen | App)
+        if not binding.description or not (own_keys or binding.show):
             continue
         label = app.get_key_display(binding)
         if (label, binding.description) in seen:

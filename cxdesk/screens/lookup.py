@@ -42,7 +42,7 @@ class LookupScreen(DeskScreen):
     BINDINGS = [
         Binding("enter", "open_entry", "Details", id="open-entry", show=True),
         Binding("ctrl+y", "copy_number", "Copy number", id="copy-number"),
-        Binding("escape", "clear_search", "Clear", id="clear-search"),
+        Binding("escape", "clear_search", "Clear", id="clear-search", show=False),
         Binding("down", "move(1)", "Next", show=False, id="next-result"),
         Binding("up", "move(-1)", "Previous", show=False, id="previous-result"),
         Binding("pagedown", "move(10)", "Page down", show=False),

@@ -56,9 +56,16 @@ class SignInScreen(DeskScreen):
         lines: list[str] = []
         if app.settings.demo:
             from cxdesk.seed.staff import demo_accounts
+            from cxdesk.session import may_sign_in_at
 
-            for account in demo_accounts():
-                lines += [f"{account.role_label}: {account.staff_id}", f"  {account.passcode}"]
+            for account in demo_accounts(location=app.store.location):
+                where = ""
+                if not may_sign_in_at(account.role, account.locations, app.store.location):
+                    where = f" (at {', '.join(account.locations)})"
+                lines += [
+                    f"{account.role_label}: {account.staff_id}{where}",
+                    f"  {account.passcode}",
+                ]
         self.post_message(self._Loaded(place, lines))
 
     @on(_Loaded)

@@ -26,7 +26,7 @@ import platformdirs
 
 from cxdesk import locations
 from cxdesk.seed import SeedEvent
-from cxdesk.session import ROLE_LABELS
+from cxdesk.session import ROLE_LABELS, may_sign_in_at
 
 ORDER = 10
 _memory: dict[str, str] = {}
@@ -64,20 +64,27 @@ def seed_admin(fixtures_dir: Path | None = None) -> str:
     return "ADMIN1"
 
 
-def demo_accounts(fixtures_dir: Path | None = None) -> list[DemoAccount]:
-    """One demo account per role (the first listed), in the order roles are listed."""
+def demo_accounts(
+    fixtures_dir: Path | None = None, location: str | None = None
+) -> list[DemoAccount]:
+    """One demo account per role, preferring someone who may sign in at ``location``."""
     chosen: dict[str, DemoAccount] = {}
     for person in staff_records(fixtures_dir):
         role = person.get("role", "")
-        if role in chosen or not person.get("passcode") or person.get("active") is False:
+        if not person.get("passcode") or person.get("active") is False:
             continue
-        chosen[role] = DemoAccount(
+        account = DemoAccount(
             person["staff_id"],
             person["name"],
             role,
             person["passcode"],
             tuple(person.get("locations", ())),
         )
+        if role not in chosen or (
+            not may_sign_in_at(role, chosen[role].locations, location)
+            and may_sign_in_at(role, account.locations, location)
+        ):
+            chosen[role] = account
     order = list(ROLE_LABELS)
     return sorted(chosen.values(), key=lambda a: order.index(a.role) if a.role in order else 99)
 
