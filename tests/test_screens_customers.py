@@ -158,7 +158,7 @@ async def test_raise_then_duplicate_becomes_a_note(store, tmp_path):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, CustomerViewScreen)
-        assert shows(app, f"Referral {referral.reference} raised")
+        assert shows(app, "Referred to Housing Options (urgent)")
         # the same again: the open referral is offered, and the story becomes a note
         await pilot.press("r")
         await settle(pilot)

@@ -53,7 +53,7 @@ class ReferralRaised(_ReferralStep):
     def summary(self) -> str:
         if self.advice_only:
             return f"Advice given about {self.reason_category} (no consent to refer)"
-        return f"Referral {self.reference} raised to {self.to_team_name} ({self.urgency})"
+        return f"Referred to {self.to_team_name} ({self.urgency})"
 
 
 @event_kind(

@@ -127,8 +127,8 @@ class DuplicateReferralDialog(_Dialog):
         with Vertical(classes="dialog"):
             yield Label("There is already an open referral to this team", classes="title")
             yield Static(
-                f"{line.reference} to {line.to_team_name}, {line.status.replace('_', ' ')}, "
-                f"raised at {line.from_location_name}. Add what the customer told you as a "
+                f"{line.reference} to {line.to_team_name} (now {line.status.replace('_', ' ')}; "
+                f"from {line.from_location_name}). Add what the customer told you as a "
                 "note on it, so the team has everything in one place."
             )
             with Horizontal():

@@ -37,6 +37,12 @@ def when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, LONDON).strftime("%d/%m/%y %H:%M")
 
 
+def short_name(name: str) -> str:
+    """ "Helen Marsh" as "Helen M.", so who did it fits a narrow column."""
+    parts = name.split()
+    return f"{parts[0]} {parts[-1][0]}." if len(parts) > 1 else name
+
+
 class CustomerViewScreen(DeskScreen):
     """A customer's details and whole history."""
 
@@ -81,9 +87,9 @@ class CustomerViewScreen(DeskScreen):
     def on_mount(self) -> None:
         table = self.query_one("#customer-history", DataTable)
         table.add_column("When", key="when", width=14)
-        table.add_column("What", key="what", width=36)
-        table.add_column("Who", key="who", width=10)
-        table.add_column("Where", key="where", width=10)
+        table.add_column("What", key="what", width=37)
+        table.add_column("Who", key="who", width=9)
+        table.add_column("Where", key="where", width=11)
         table.focus()
 
     def on_screen_resume(self) -> None:
@@ -112,8 +118,8 @@ class CustomerViewScreen(DeskScreen):
         table = self.query_one("#customer-history", DataTable)
         table.clear()
         for line in message.history:
-            table.add_row(when(line.at_ms), Text(line.summary), Text(line.actor_name),
-                          Text(line.location_name),
+            table.add_row(when(line.at_ms), Text(line.summary), Text(short_name(line.actor_name)),
+                          Text(line.location),
                           key=line.event_id)  # fmt: skip
 
     @staticmethod

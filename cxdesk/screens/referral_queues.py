@@ -21,9 +21,16 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static
 
-from cxdesk.domain.referrals import STATUS_LABELS, due_text
+from cxdesk.domain.referrals import LONDON, STATUS_LABELS, parse_utc
 from cxdesk.screens.base import DeskScreen
 from cxdesk.store import referral_queries
+
+_URGENCY_SHORT = {"immediate": "IMMED", "urgent": "URGENT", "standard": "std"}
+
+
+def short_due(due: str) -> str:
+    """A due time in London time, short enough for a queue column: "Wed 25 Nov 15:08"."""
+    return parse_utc(due).astimezone(LONDON).strftime("%a %d %b %H:%M")
 
 
 class ReferralQueuesScreen(DeskScreen):
@@ -67,8 +74,9 @@ class ReferralQueuesScreen(DeskScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#queue-table", DataTable)
-        for label, width in (("Ref", 11), ("Customer", 20), ("Born", 4), ("Area", 5),
-                             ("Urgency", 9), ("Due", 22), ("Status", 12)):  # fmt: skip
+        table.cell_padding = 0  # 80 columns: each width below includes its gap
+        for label, width in (("Ref", 12), ("Customer", 18), ("Born", 5), ("Area", 5),
+                             ("Urgency", 8), ("Due", 17), ("Status", 11)):  # fmt: skip
             table.add_column(label, width=width)
         table.focus()
 
@@ -85,6 +93,8 @@ class ReferralQueuesScreen(DeskScreen):
         self.post_message(self._Loaded(targets, team, incoming, outgoing))
 
     def on_referral_queues_screen__loaded(self, message: _Loaded) -> None:
+        if self.loaded is None and not message.team:
+            self.showing = "outgoing"  # nothing to show as incoming until a team is chosen
         self.loaded, self.team = message, message.team
         select = self.query_one("#queue-team", Select)
         if not self._teams_filled:  # first load: fill the selector without re-triggering
@@ -114,7 +124,7 @@ class ReferralQueuesScreen(DeskScreen):
         table = self.query_one("#queue-table", DataTable)
         table.clear()
         for line in self.lines:
-            due = due_text(line.due_at).removeprefix("by ") if line.due_at else ""
+            due = short_due(line.due_at) if line.due_at else ""
             status = STATUS_LABELS[line.status]
             if line.overdue:
                 status = "OVERDUE"
@@ -123,7 +133,7 @@ class ReferralQueuesScreen(DeskScreen):
                 Text(line.customer),
                 str(line.birth_year or ""),
                 line.district,
-                line.urgency,
+                _URGENCY_SHORT[line.urgency],
                 due,
                 Text(status, style="bold reverse" if line.overdue else ""),
                 key=line.referral_id,
@@ -134,6 +144,7 @@ class ReferralQueuesScreen(DeskScreen):
         if self._filling or event.value is Select.BLANK or event.value == self.team:
             return
         self.team = str(event.value)
+        self.showing = "incoming"
         self._remember(self.team)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue-team")

@@ -30,7 +30,7 @@ from cxdesk.domain.referrals import (
 )
 from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.customer_dialogs import TeamPrompt, TextPrompt
-from cxdesk.screens.customer_view import when
+from cxdesk.screens.customer_view import short_name, when
 from cxdesk.store import referral_commands, referral_queries
 
 _STEP_ACTIONS = {
@@ -79,9 +79,9 @@ class ReferralViewScreen(DeskScreen):
     def on_mount(self) -> None:
         table = self.query_one("#referral-steps", DataTable)
         table.add_column("When", width=14)
-        table.add_column("Step", width=34)
-        table.add_column("Who", width=12)
-        table.add_column("Where", width=12)
+        table.add_column("Step", width=37)
+        table.add_column("Who", width=9)
+        table.add_column("Where", width=11)
         table.focus()
 
     def on_screen_resume(self) -> None:
@@ -110,8 +110,8 @@ class ReferralViewScreen(DeskScreen):
             table.add_row(
                 when(step["at_ms"]),
                 Text(summary),
-                Text(step["actor_name"]),
-                Text(step["location_name"]),
+                Text(short_name(step["actor_name"])),
+                Text(step["location"]),
             )
         self.refresh_bindings()
 

@@ -33,6 +33,14 @@ def _team_name(fixtures_dir: Path, team: str) -> str:
     raise ValueError(f"fixture referral to {team!r}, which is not in directory.csv")
 
 
+def _staff_name(fixtures_dir: Path, staff_id: str) -> str:
+    import json
+
+    data = json.loads((fixtures_dir / "staff.json").read_text(encoding="utf-8"))
+    people = data.get("staff", []) if isinstance(data, dict) else data
+    return next((p["name"] for p in people if p["staff_id"] == staff_id), staff_id)
+
+
 def events(fixtures_dir: Path) -> Iterator[SeedEvent]:
     if not (fixtures_dir / "staff.json").exists():
         return
@@ -56,7 +64,7 @@ def events(fixtures_dir: Path) -> Iterator[SeedEvent]:
                 "reference": make_reference(referral_id),
                 "to_team": team or "advice",
                 "to_team_name": _team_name(fixtures_dir, team) if team else "Advice given",
-                "consent_obtained_by": actor,
+                "consent_obtained_by": _staff_name(fixtures_dir, actor),
                 "consent_at": utc_text(raised),
                 "due_at": None
                 if clean["advice_only"]

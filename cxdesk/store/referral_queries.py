@@ -174,7 +174,7 @@ def get_referral(store, referral_id: str) -> dict | None:
 def referral_steps(store, referral_id: str) -> list[dict]:
     """Every step of a referral, oldest first, with who, where and whether it took effect."""
     rows = store.query(
-        "SELECT r.event_id, r.kind, r.payload, r.at_ms, r.applied, "
+        "SELECT r.event_id, r.kind, r.payload, r.at_ms, r.applied, r.location, "
         "COALESCE(s.name, r.actor) AS actor_name, COALESCE(l.name, r.location) AS location_name "
         "FROM referral_events r LEFT JOIN staff s ON s.staff_id = r.actor "
         "LEFT JOIN locations l ON l.location_id = r.location "
