@@ -33,10 +33,12 @@ from cxdesk.config import Settings
 from cxdesk.errors import CxDeskError
 from cxdesk.palette import DeskCommands
 from cxdesk.screens.crisis_queue import CrisisQueueScreen
+from cxdesk.screens.customer_search import CustomerSearchScreen
 from cxdesk.screens.help import HelpScreen, key_rows
 from cxdesk.screens.issue_log import IssueLogScreen
 from cxdesk.screens.lock import LockScreen
 from cxdesk.screens.lookup import LookupScreen
+from cxdesk.screens.referral_queues import ReferralQueuesScreen
 from cxdesk.screens.signin import SignInScreen
 from cxdesk.screens.stock import StockScreen
 from cxdesk.session import DeskSession
@@ -59,6 +61,8 @@ class CxDeskApp(App[None]):
     MODES = {
         SIGNIN_MODE: SignInScreen,
         "lookup": LookupScreen,
+        "customers": CustomerSearchScreen,
+        "queues": ReferralQueuesScreen,
         "crisis": CrisisQueueScreen,
         "stock": StockScreen,
         "log": IssueLogScreen,
@@ -68,6 +72,8 @@ class CxDeskApp(App[None]):
         # Lock second: the footer is cut at 80 columns and this key must always show.
         Binding("f9", "lock", "Lock", id="lock"),
         Binding("f2", "switch_mode('lookup')", "Lookup", id="area-lookup"),
+        Binding("f3", "switch_mode('customers')", "Customers", id="area-customers"),
+        Binding("f4", "switch_mode('queues')", "Queues", id="area-queues"),
         Binding("f5", "switch_mode('crisis')", "Crisis", id="area-crisis"),
         Binding("f6", "switch_mode('stock')", "Stock", id="area-stock"),
         Binding("f7", "switch_mode('log')", "Log", id="area-log"),
