@@ -1,0 +1,299 @@
+"""Sync benchmarks on loopback, each printed beside a baseline: figure, baseline, ratio.
+
+1. push 10,000 events from one desk to the central API on PostgreSQL, beside
+   inserting the same 10,000 rows into PostgreSQL directly (executemany);
+2. a fresh desk pulling 100,000 events and building its projections, beside
+   reading the same rows from PostgreSQL directly;
+3. sync round trips (push one event, pull) per second with 50 simulated desks,
+   with p50/p99 latency, beside a bare FastAPI endpoint (two requests per round).
+
+Run alone: ``python bench/bench_sync.py [--quick]``. Needs PostgreSQL on
+127.0.0.1:5432; makes and drops its own databases; servers are subprocesses
+on 127.0.0.1. Every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import psycopg  # noqa: E402
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+BARE_APP = """
+from fastapi import FastAPI
+app = FastAPI()
+@app.get("/ping")
+def ping():
+    return {"ok": True}
+"""
+
+
+def line(label: str, figure: float, baseline: float, unit: str) -> None:
+    ratio = figure / baseline if baseline else float("nan")
+    print(f"{label:<44} {figure:>10.1f} {unit:<8} baseline {baseline:>10.1f} {unit:<8} "
+          f"ratio {ratio:.2f}")  # fmt: skip
+
+
+class Database:
+    def __init__(self) -> None:
+        self.name = f"cxdesk_bench_{uuid.uuid4().hex[:10]}"
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.name}"
+        self.plain = f"postgresql://postgres@127.0.0.1:5432/{self.name}"
+
+    def __enter__(self) -> Database:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.name}"')
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, path: str, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(url + path, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"server at {url} did not start")
+
+
+class Server:
+    """``cxdesk serve`` (or the bare app) in a subprocess on loopback."""
+
+    def __init__(self, db_url: str | None, data_dir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, CXDESK_DATA_DIR=str(data_dir), PYTHONPATH=str(data_dir))
+        if db_url is None:
+            (data_dir / "bare_app.py").write_text(BARE_APP)
+            args = [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(self.port),
+                    "--host", "127.0.0.1", "--log-level", "warning"]  # fmt: skip
+            path = "/ping"
+        else:
+            args = [sys.executable, "-m", "cxdesk", "serve", "--port", str(self.port),
+                    "--db", db_url]  # fmt: skip
+            path = "/health"
+        self.proc = subprocess.Popen(args, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+        wait_healthy(self.url, path, self.proc)
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def make_desk(engine, folder: Path, name: str, url: str):
+    from cxdesk.config import load_settings
+    from cxdesk.store import open_store
+    from cxdesk.sync.desk import enrol_desk
+    from cxdesk.sync.server import admin
+
+    _, token = admin.add_device(engine, "CSC", name)
+    settings = load_settings(data_dir=folder / name)
+    store = open_store(settings.store_path)
+    enrol_desk(settings, store, url, token)
+    return settings, store, token
+
+
+def bulk_events(store, count: int) -> None:
+    from cxdesk.store.eventlog import append_local
+
+    with store.transaction() as conn:
+        for i in range(count):
+            append_local(conn, store.clock, kind="SignInFailed",
+                         payload={"staff_id": "A1001", "reason": f"try {i}"}, actor="desk",
+                         role=None, device=store.device_id, location=store.location)  # fmt: skip
+
+
+async def timed_round(settings, store) -> float:
+    from cxdesk.sync.desk import make_client
+    from cxdesk.sync.round import sync_round
+
+    async with make_client(settings, store) as client:
+        start = time.perf_counter()
+        report = await sync_round(store, client)
+        took = time.perf_counter() - start
+    assert report.counts.rejected == 0
+    return took
+
+
+def bench_push(db: Database, folder: Path, count: int) -> None:
+    from cxdesk.store.eventlog import EVENT_COLUMNS
+    from cxdesk.sync.server.app import open_database
+
+    engine = open_database(db.url)
+    server = Server(db.url, folder / "srv")
+    try:
+        settings, store, _ = make_desk(engine, folder, "D-PUSH", server.url)
+        bulk_events(store, count)
+        took = asyncio.run(timed_round(settings, store))
+        rows = store.query(f"SELECT {EVENT_COLUMNS} FROM events WHERE device = 'D-PUSH'")
+        store.close()
+    finally:
+        server.close()
+        engine.dispose()
+    with psycopg.connect(db.plain) as conn:
+        conn.execute(
+            "CREATE TABLE direct_events (server_seq BIGINT PRIMARY KEY, id TEXT UNIQUE, "
+            "kind TEXT, payload TEXT, payload_digest TEXT, actor TEXT, device TEXT, "
+            "location TEXT, device_seq BIGINT, hlc TEXT, prev_hash TEXT, hash TEXT)"
+        )
+        start = time.perf_counter()
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO direct_events VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                [(i + 1, *tuple(r)) for i, r in enumerate(rows)],
+            )
+        conn.commit()
+        direct = time.perf_counter() - start
+    line(f"push {count} events (events/s)", count / took, count / direct, "ev/s")
+    print(f"    push took {took:.2f} s through the API; direct executemany {direct:.2f} s")
+
+
+def bench_pull(db: Database, folder: Path, count: int) -> None:
+    from cxdesk.events.envelope import GENESIS, Event, HybridClock, chain_hash, new_event_id
+    from cxdesk.events.envelope import payload_digest as digest
+    from cxdesk.sync.server import admin
+    from cxdesk.sync.server.app import open_database
+    from cxdesk.sync.server.db import write_transaction
+    from cxdesk.sync.server.push import apply_push
+
+    engine = open_database(db.url)
+    admin.add_device(engine, "CSC", "D-SRC")
+    clock, prev, batch, seq = HybridClock("D-SRC"), GENESIS, [], 0
+    for seq in range(1, count + 1):  # fill the server directly (not what is measured)
+        payload = {"staff_id": "A1001", "reason": f"try {seq}"}
+        fields = {"id": new_event_id(), "kind": "SignInFailed", "payload_digest": digest(payload),
+                  "actor": "desk", "device": "D-SRC", "location": "CSC", "device_seq": seq,
+                  "hlc": clock.now(), "prev_hash": prev}  # fmt: skip
+        event = Event(payload=payload, hash=chain_hash(**fields), **fields)
+        prev = event.hash
+        batch.append(event)
+        if len(batch) == 500 or seq == count:
+            with write_transaction(engine) as conn:
+                apply_push(conn, "D-SRC", batch)
+            batch = []
+    server = Server(db.url, folder / "srv2")
+    try:
+        settings, store, _ = make_desk(engine, folder, "D-PULL", server.url)
+        took = asyncio.run(timed_round(settings, store))
+        held = store.scalar("SELECT COUNT(*) FROM signin_attempts")
+        store.close()
+    finally:
+        server.close()
+        engine.dispose()
+    assert held >= count, held
+    with psycopg.connect(db.plain) as conn:
+        start = time.perf_counter()
+        got = 0
+        with conn.cursor() as cur:
+            cur.execute("SELECT * FROM events ORDER BY server_seq")
+            while rows := cur.fetchmany(1000):
+                got += len(rows)
+        direct = time.perf_counter() - start
+    line(f"fresh desk pulls {count} events (events/s)", count / took, got / direct, "ev/s")
+    print(f"    pull + projections took {took:.2f} s; reading the rows directly {direct:.2f} s")
+
+
+async def _round_trips(url: str, desks: list[tuple[str, str, list]], rounds: int, bare: bool):
+    latencies: list[float] = []
+    deadline = time.monotonic() + 120
+
+    async def desk(name: str, token: str, events: list) -> None:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
+            cursor = 0
+            for i in range(rounds):
+                if time.monotonic() > deadline:
+                    return
+                start = time.perf_counter()
+                if bare:
+                    (await http.get("/ping")).raise_for_status()
+                    (await http.get("/ping")).raise_for_status()
+                else:
+                    body = f'{{"device":"{name}","events":[{events[i].model_dump_json()}]}}'
+                    (await http.post("/v1/sync/push", content=body)).raise_for_status()
+                    page = await http.get("/v1/sync/pull", params={"after": cursor, "limit": 1000})
+                    page.raise_for_status()
+                    cursor = page.json()["next"]
+                latencies.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(desk(*d) for d in desks))
+    return len(latencies) / (time.perf_counter() - start), latencies
+
+
+def bench_round_trips(db: Database, folder: Path, desks: int, rounds: int) -> None:
+    from cxdesk.sync.server import admin
+    from cxdesk.sync.server.app import open_database
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from tests.sync.test_feed_concurrency import chained_events
+
+    engine = open_database(db.url)
+    setup = []
+    for i in range(desks):
+        name = f"D-RT{i}"
+        _, token = admin.add_device(engine, "CSC", name)
+        setup.append((name, token, chained_events(name, rounds)))
+    engine.dispose()
+    server = Server(db.url, folder / "srv3")
+    try:
+        rate, lat = asyncio.run(_round_trips(server.url, setup, rounds, bare=False))
+    finally:
+        server.close()
+    bare = Server(None, folder)
+    try:
+        bare_rate, bare_lat = asyncio.run(_round_trips(bare.url, setup, rounds, bare=True))
+    finally:
+        bare.close()
+    line(f"{desks} desks: sync round trips per second", rate, bare_rate, "rt/s")
+    for q, label in ((0.5, "p50"), (0.99, "p99")):
+        ours = statistics.quantiles(lat, n=100)[int(q * 100) - 1] * 1000
+        base = statistics.quantiles(bare_lat, n=100)[int(q * 100) - 1] * 1000
+        line(f"{desks} desks: round trip latency {label}", ours, base, "ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a tenth of the sizes")
+    args = parser.parse_args()
+    scale = 10 if args.quick else 1
+    with tempfile.TemporaryDirectory(prefix="cxdesk-bench-") as tmp:
+        folder = Path(tmp)
+        print(f"cxdesk sync benchmarks (PostgreSQL, loopback){' --quick' if args.quick else ''}")
+        with Database() as db:
+            bench_push(db, folder, 10_000 // scale)
+        with Database() as db:
+            bench_pull(db, folder, 100_000 // scale)
+        with Database() as db:
+            bench_round_trips(db, folder, 50, 40 // (2 if args.quick else 1))
+
+
+if __name__ == "__main__":
+    main()
