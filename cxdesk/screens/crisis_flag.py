@@ -51,7 +51,7 @@ class CrisisFlagScreen(ModalScreen[str | None]):
         self.customer_id, self.customer_name = customer_id, customer_name
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        with VerticalScroll(can_focus=False):
             yield Label(f"Flag {self.customer_name} as in crisis (space ticks a sign)")
             yield SelectionList[str](*[(words, code) for code, words in SIGNS.items()], id="signs")
             yield Input(placeholder="Other signs (optional)", id="f-other_signs")

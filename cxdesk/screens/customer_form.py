@@ -76,7 +76,7 @@ class CustomerFormScreen(DeskScreen):
     def compose_body(self) -> ComposeResult:
         title = "Change details" if self.customer_id else "Register a new customer"
         yield Static(f"{title}  (Ctrl+S saves, Escape goes back)", classes="title")
-        with VerticalScroll(id="customer-fields"):
+        with VerticalScroll(id="customer-fields", can_focus=False):
             for name, label, size in TEXT_FIELDS:
                 yield Label(label)
                 yield Input(str(self.prefill.get(name) or ""), id=f"f-{name}", max_length=size)

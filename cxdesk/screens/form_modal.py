@@ -72,7 +72,7 @@ class FormModal(ModalScreen[Any]):
         self.form_title, self.fields, self.submit_fn, self.intro = title, fields, submit, intro
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        with VerticalScroll(can_focus=False):
             yield Label(self.form_title, classes="form-title")
             if self.intro:
                 yield Static(self.intro)

@@ -100,7 +100,7 @@ class IssueScreen(DeskScreen):
         self.done = False
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="issue-form"):
+        with VerticalScroll(id="issue-form", can_focus=False):
             yield Label(f"Issue a {KIND_NAMES[self.kind]} to {self.customer_name}", id="title")
             yield Static("Checking for repeat claims...", id="check")
             yield from self._row("serial", "Serial", "type or scan, e.g. FV000123")

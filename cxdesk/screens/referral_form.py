@@ -73,7 +73,7 @@ class ReferralFormScreen(DeskScreen):
             "  · Ctrl+S raises · Escape goes back",
             classes="title",
         )
-        with VerticalScroll():
+        with VerticalScroll(can_focus=False):
             yield Label("To which team")
             yield Select([], prompt="Loading the directory…", id="f-to_team")
             yield Static("", id="e-to_team", classes="field-error")
