@@ -41,6 +41,7 @@ from cxdesk.screens.lookup import LookupScreen
 from cxdesk.screens.referral_queues import ReferralQueuesScreen
 from cxdesk.screens.signin import SignInScreen
 from cxdesk.screens.stock import StockScreen
+from cxdesk.screens.sync_status import SyncStatusScreen
 from cxdesk.session import DeskSession
 from cxdesk.widgets.signin_form import SignInForm
 
@@ -66,6 +67,7 @@ class CxDeskApp(App[None]):
         "crisis": CrisisQueueScreen,
         "stock": StockScreen,
         "log": IssueLogScreen,
+        "sync": SyncStatusScreen,
     }
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),
@@ -77,6 +79,8 @@ class CxDeskApp(App[None]):
         Binding("f5", "switch_mode('crisis')", "Crisis", id="area-crisis"),
         Binding("f6", "switch_mode('stock')", "Stock", id="area-stock"),
         Binding("f7", "switch_mode('log')", "Log", id="area-log"),
+        Binding("f8", "switch_mode('sync')", "Sync", id="area-sync"),
+        Binding("ctrl+s", "sync_now", "Sync now", id="sync-now", show=False),
         Binding("f10", "sign_out", "Sign out", id="sign-out", show=False),
     ]
 
@@ -111,6 +115,21 @@ class CxDeskApp(App[None]):
             self.set_keymap(self.settings.keymap)
         check_every = min(5.0, max(0.25, self.idle_seconds / 4))
         self.set_interval(check_every, self.check_idle, name="idle-lock")
+        from cxdesk.sync.app_bridge import start_sync
+
+        start_sync(self)  # only if this desk is enrolled with a central API
+
+    def on_sync_state_changed(self, message) -> None:
+        """The sync worker's news: the header text, and whether to shout (crisis unsent)."""
+        self.sync_text = message.status.header_text()
+        self.sync_alert = message.status.crisis_alert()
+
+    def action_sync_now(self) -> None:
+        if self.sync is None:
+            self.notify("This desk is not connected to a central API.", timeout=4)
+            return
+        self.sync.sync_now()
+        self.notify("Syncing now.", timeout=2)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.Paste):

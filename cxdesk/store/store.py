@@ -9,7 +9,7 @@ call the query and command functions in ``cxdesk.store`` modules, in workers.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,8 @@ class Store:
         self.location: str | None = row[1] if row else None
         last = conn.execute("SELECT MAX(hlc) FROM events").fetchone()[0]
         self.clock = HybridClock(self.device_id or "unset", last)
+        self.listeners: list[Callable[[Event], None]] = []
+        """Called with each event ``record`` made, after it committed (any thread)."""
 
     # -- identity -----------------------------------------------------------
     def init_desk(self, device_id: str, location: str) -> None:
@@ -80,7 +82,7 @@ class Store:
         if self.device_id is None:
             raise StoreError("This desk has not been set up yet (no device id).")
         with self.transaction() as conn:
-            return append_local(
+            event = append_local(
                 conn,
                 self.clock,
                 kind=kind,
@@ -90,6 +92,9 @@ class Store:
                 device=self.device_id,
                 location=location or self.location or "",
             )
+        for listener in self.listeners:
+            listener(event)  # e.g. the sync worker's poke: send it soon
+        return event
 
     def record_as_desk(self, kind: str, payload: dict[str, Any]) -> Event:
         """Record an event the desk itself authors (a failed sign-in, a lock-out)."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from cxdesk.store.eventlog import EVENT_COLUMNS, ingest_remote, record_ack, row_to_event
 from cxdesk.store.eventlog import utc_now_text as now_text
 from cxdesk.store.rebuild import rebuild_projections
+from cxdesk.store.sync_queries import local_summary, rejected_events  # noqa: F401 (re-export)
 from cxdesk.sync.protocol import MAX_PUSH_BYTES, MAX_PUSH_EVENTS, PullResponse, PushResponse
 
 CURSOR, EPOCH, LAST_SUCCESS, PUSH_FROM, SERVER_URL = (
@@ -169,38 +170,3 @@ def note_success(store) -> str:
     with store.transaction() as conn:
         store.set_state(conn, LAST_SUCCESS, stamp)
     return stamp
-
-
-@dataclass(frozen=True)
-class LocalSummary:
-    waiting: int
-    oldest_ms: int | None
-    rejected: int
-    last_success: str | None
-
-
-def local_summary(store) -> LocalSummary:
-    """What the header needs: events waiting, the oldest one's time, rejections, last sync."""
-    row = store.query(
-        "SELECT COUNT(*), MIN(e.hlc) FROM events e LEFT JOIN event_acks a ON a.event_id = e.id "
-        "WHERE e.device = ? AND a.event_id IS NULL",
-        (store.device_id,),
-    )[0]
-    rejected = store.scalar(
-        "SELECT COUNT(*) FROM event_acks a JOIN events e ON e.id = a.event_id "
-        "WHERE a.status = 'rejected' AND e.device = ?",
-        (store.device_id,),
-    )
-    oldest = int(row[1].split("-", 1)[0]) if row[1] else None
-    return LocalSummary(row[0], oldest, rejected, store.get_state(LAST_SUCCESS))
-
-
-def rejected_events(store, limit: int = 200) -> list[dict]:
-    """This desk's events the server refused, newest first, with the reason."""
-    rows = store.query(
-        "SELECT e.id, e.kind, e.actor, e.device_seq, e.hlc, e.payload, a.reason, a.acked_at "
-        "FROM events e JOIN event_acks a ON a.event_id = e.id "
-        "WHERE a.status = 'rejected' ORDER BY e.device_seq DESC LIMIT ?",
-        (limit,),
-    )
-    return [dict(r) for r in rows]

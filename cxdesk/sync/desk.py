@@ -70,4 +70,5 @@ def make_worker(settings, store, **kw):
     from cxdesk.sync.worker import SyncWorker
 
     kw.setdefault("interval", settings.sync_interval_seconds)
+    kw.setdefault("crisis_alert_minutes", settings.crisis_unsynced_alert_minutes)
     return SyncWorker(store, make_client(settings, store), **kw)

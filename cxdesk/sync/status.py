@@ -27,6 +27,17 @@ class SyncStatus:
     last_success: datetime | None = None
     last_error: str | None = None
     rejected: int = 0
+    oldest_crisis_ms: int | None = None
+    """The oldest crisis event not yet on the server, if any."""
+    crisis_alert_minutes: float = 5.0
+
+    def crisis_alert(self, now: datetime | None = None) -> bool:
+        """A crisis event has waited longer than the alert threshold: shout."""
+        if self.oldest_crisis_ms is None:
+            return False
+        now = now or datetime.now(UTC)
+        waited = now.timestamp() - self.oldest_crisis_ms / 1000
+        return waited >= self.crisis_alert_minutes * 60
 
     def oldest_age_seconds(self, now: datetime) -> float | None:
         if self.oldest_waiting_ms is None:
@@ -48,6 +59,9 @@ class SyncStatus:
             parts.append(f"last sync {_clock(self.last_success, now)}")
         if self.rejected:
             parts.append(f"{self.rejected} rejected (F8)")
+        if self.crisis_alert(now):
+            waited = now.timestamp() - self.oldest_crisis_ms / 1000
+            parts.insert(0, f"CRISIS NOT SENT ({_span(waited)})")
         return " · ".join(parts)
 
 

@@ -41,12 +41,13 @@ class SyncWorker:
         client: AsyncSyncClient,
         *,
         interval: float = 5.0,
+        crisis_alert_minutes: float = 5.0,
         on_change: Callable[[SyncStatus], None] | None = None,
         on_round: Callable[[RoundReport], None] | None = None,
     ) -> None:
         self.store, self.client, self.interval = store, client, interval
         self.on_change, self.on_round = on_change, on_round
-        self.status = SyncStatus(configured=True)
+        self.status = SyncStatus(configured=True, crisis_alert_minutes=crisis_alert_minutes)
         self.failures = 0
         self._wake = asyncio.Event()
         self._urgent = self._poked = False
@@ -145,6 +146,7 @@ class SyncWorker:
             waiting=summary.waiting,
             oldest_waiting_ms=summary.oldest_ms,
             rejected=summary.rejected,
+            oldest_crisis_ms=summary.oldest_crisis_ms,
             last_success=parse_utc(summary.last_success),
             **changes,
         )

@@ -1,0 +1,92 @@
+"""F8: the sync state of this desk and the events the central API rejected, with why.
+
+A rejected event stays in this desk's log (it really happened here) but its
+effect is gone from the tables; this screen is where a supervisor sees each
+one, who recorded it and the server's reason, so the work can be done again
+properly. "Sync now" asks the worker for a round at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from cxdesk.screens.base import DeskScreen, PaletteCommand
+from cxdesk.store import sync_queries as q
+from cxdesk.sync.status import LONDON
+
+
+def _when(hlc: str) -> str:
+    moment = datetime.fromtimestamp(int(hlc.split("-", 1)[0]) / 1000, tz=UTC)
+    return moment.astimezone(LONDON).strftime("%d %b %H:%M")
+
+
+class SyncStatusScreen(DeskScreen):
+    """Sync state and the rejected events list."""
+
+    DEFAULT_CSS = "SyncStatusScreen DataTable { height: 1fr; }"
+    BINDINGS = [
+        Binding("r", "reload", "Refresh", id="sync-refresh"),
+        Binding("s", "sync_now", "Sync now", id="sync-now-here"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, state: dict[str, str], summary: q.LocalSummary, rejected: list) -> None:
+            super().__init__()
+            self.state, self.summary, self.rejected = state, summary, rejected
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="sync-state")
+        yield Static("Events the central API rejected (newest first):", id="sync-rejected-title")
+        table = DataTable(id="sync-rejected", cursor_type="row")
+        table.add_columns("When", "What", "By", "#", "Why")
+        yield table
+
+    def on_mount(self) -> None:
+        self.action_reload()
+        self.watch(self.app, "sync_text", lambda _text: self.action_reload())
+
+    def action_reload(self) -> None:
+        self._load()
+
+    def action_sync_now(self) -> None:
+        sync_now = getattr(self.app, "action_sync_now", None)
+        if sync_now is not None:
+            sync_now()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sync-load")
+    def _load(self) -> None:
+        store = self.app.store
+        self.post_message(
+            self.Loaded(q.sync_state(store), q.local_summary(store), q.rejected_events(store))
+        )
+
+    @on(Loaded)
+    def _show(self, message: Loaded) -> None:
+        s, state = message.summary, message.state
+        server = state.get("server_url") or getattr(self.app.settings, "server_url", None)
+        lines = [
+            f"Sync: {getattr(self.app, 'sync_text', '') or 'not running'}",
+            f"Server: {server or 'none (this desk works offline only)'}",
+            f"Waiting to send: {s.waiting} · rejected: {s.rejected} · "
+            f"feed position: {state.get('cursor', '0')}",
+            f"Last successful sync: {state.get('last_success', 'never')}",
+        ]
+        self.query_one("#sync-state", Static).update("\n".join(lines))
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in message.rejected:
+            table.add_row(_when(row["hlc"]), row["kind"], row["actor"], str(row["device_seq"]),
+                          row["reason"] or "")  # fmt: skip
+
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        return [
+            ("sync: sync now", "Send and fetch events now", self.action_sync_now),
+            ("sync: refresh", "Reload the sync state and rejected events", self.action_reload),
+        ]

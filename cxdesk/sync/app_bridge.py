@@ -1,0 +1,46 @@
+"""Starting the sync worker inside the desk app, and its messages to the app.
+
+The worker runs as a Textual async worker on the app's event loop; it does its
+SQLite work in threads, so the screen never waits for it. Its status reaches
+the app as ``SyncStateChanged`` messages (replaceable: only the newest one
+matters), and the app turns each into the header's text. A local event pokes
+the worker through the store's listeners, so it is sent within moments.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from cxdesk.sync.status import SyncStatus
+
+REFRESH_SECONDS = 10.0
+"""How often the header's "synced 12s ago" is redrawn without a new status."""
+
+
+class SyncStateChanged(Message):
+    """The sync worker's status changed (or the header's ages need redrawing)."""
+
+    def __init__(self, status: SyncStatus) -> None:
+        super().__init__()
+        self.status = status
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SyncStateChanged)
+
+
+def start_sync(app):
+    """Start ``app.sync`` (or make one if this desk is enrolled); returns it or None."""
+    from cxdesk.sync.desk import make_worker, sync_configured
+
+    if app.sync is None and sync_configured(app.settings, app.store):
+        app.sync = make_worker(app.settings, app.store)
+    worker = app.sync
+    if worker is None:
+        return None
+    worker.on_change = lambda status: app.post_message(SyncStateChanged(status))
+    app.store.listeners.append(lambda _event: worker.poke())
+    app.run_worker(worker.run(), name="sync", group="sync", exclusive=True, exit_on_error=False)
+    app.set_interval(
+        REFRESH_SECONDS, lambda: app.post_message(SyncStateChanged(worker.status)), name="sync-age"
+    )
+    return worker
