@@ -29,7 +29,6 @@ def demo_data_dir(desk: str) -> Path:
 
 def open_demo_store(desk: str, location: str, *, reset: bool = False):
     """The demo desk's store, created and seeded from the fixtures the first time."""
-    from cxdesk.seed import seed_store
     from cxdesk.store import open_store
 
     folder = demo_data_dir(desk)
@@ -40,7 +39,9 @@ def open_demo_store(desk: str, location: str, *, reset: bool = False):
     store = open_store(settings.store_path, device_id=desk, location=location)
     if not store.scalar("SELECT COUNT(*) FROM events"):
         click.echo(f"Creating the demo council in {folder} …", err=True)
-        seed_store(store)
+        from cxdesk.sync.demo import seed_demo_desk
+
+        seed_demo_desk(settings, store, desk, location)  # pulled from the demo's central API
     known = [r["location_id"] for r in store.query("SELECT location_id FROM locations")]
     if known and location not in known:
         store.close()
@@ -55,7 +56,9 @@ def start_demo_sync(settings: Settings, store):
 
     Returns None while the desk runs offline only (the header then says "Offline only").
     """
-    return None
+    from cxdesk.sync.demo import start_demo_sync as start
+
+    return start(settings, store)
 
 
 def run_app(settings: Settings, store, sync=None) -> None:
