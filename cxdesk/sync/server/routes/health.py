@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import SQLAlchemyError
 
 from cxdesk.sync.protocol import Health
@@ -14,12 +15,15 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=Health)
-def health(engine: EngineDep) -> Health:
-    try:
+async def health(engine: EngineDep) -> Health:
+    def work() -> Health:
         with read_transaction(engine) as conn:
             return Health(
                 status="ok", epoch=current_epoch(conn), head=head(conn),
                 database=engine.dialect.name,
             )  # fmt: skip
+
+    try:
+        return await run_in_threadpool(work)
     except SQLAlchemyError as exc:
         raise HTTPException(503, detail={"code": "database", "message": str(exc)[:200]}) from exc

@@ -21,7 +21,7 @@ from cxdesk.sync.protocol import (
     PushResponse,
 )
 from cxdesk.sync.server.db import read_transaction, write_transaction
-from cxdesk.sync.server.deps import DeviceDep, EngineDep
+from cxdesk.sync.server.deps import EngineDep, TokenDep, authenticate
 from cxdesk.sync.server.feed import current_epoch, head, pull_page_json
 from cxdesk.sync.server.push import PushRefused, apply_push
 
@@ -67,43 +67,59 @@ def _parse(body: bytes) -> PushRequest:
         }
     },
 )
-async def push(request: Request, device: DeviceDep, engine: EngineDep) -> PushResponse:
+async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response:
     """Place the device's events in the feed; answers per event."""
-    body = _parse(await _read_body(request))
-    if body.device != device.id:
-        raise _refuse(403, "wrong-device", f"this token belongs to {device.id}, not {body.device}")
+    raw = await _read_body(request)
+    state = request.app.state
 
-    def work() -> PushResponse:
+    def work() -> bytes:
+        body = _parse(raw)  # in the thread: a 1 MiB body takes a while to check
         with write_transaction(engine) as conn:
+            device = authenticate(conn, token)
+            if body.device != device.id:
+                raise _refuse(
+                    403, "wrong-device", f"this token belongs to {device.id}, not {body.device}"
+                )
             outcome = apply_push(conn, device.id, body.events)
             epoch, top = current_epoch(conn), head(conn)
-        request.app.state.marks.note(request.app.state.database_id, top)
-        return PushResponse(epoch=epoch, last_seq=outcome.last_seq, results=outcome.results)
+        state.marks.note(state.database_id, top)
+        answer = PushResponse(epoch=epoch, last_seq=outcome.last_seq, results=outcome.results)
+        return answer.model_dump_json().encode()
 
     try:
-        return await run_in_threadpool(work)
+        content = await run_in_threadpool(work)
     except PushRefused as exc:
         raise HTTPException(exc.status, detail=exc.detail()) from None
     except IntegrityError:
         # Two pushes raced to use one event id: the loser changes nothing.
         raise _refuse(409, "conflict", "an event id in this push is already used") from None
+    return Response(content=content, media_type="application/json")
 
 
 @router.get("/sync/pull", response_model=PullResponse)
-def pull(
-    device: DeviceDep,
+async def pull(
+    token: TokenDep,
     engine: EngineDep,
     after: int = Query(0, ge=0, description="the cursor: last server_seq already held"),
     limit: int = Query(500, ge=1, le=MAX_PULL_LIMIT),
 ) -> Response:
     """Accepted events after ``after`` in feed order, with the next cursor, epoch and head."""
-    with read_transaction(engine) as conn:
-        content, _count = pull_page_json(conn, after, limit)
-    return Response(content=content, media_type="application/json")
+
+    def work() -> bytes:
+        with read_transaction(engine) as conn:
+            authenticate(conn, token)
+            return pull_page_json(conn, after, limit)[0]
+
+    return Response(content=await run_in_threadpool(work), media_type="application/json")
 
 
 @router.get("/device", response_model=DeviceInfo)
-def whoami(device: DeviceDep, engine: EngineDep) -> DeviceInfo:
+async def whoami(token: TokenDep, engine: EngineDep) -> DeviceInfo:
     """Which device this token belongs to (``cxdesk enrol`` checks its token with it)."""
-    with read_transaction(engine) as conn:
-        return DeviceInfo(device=device.id, location=device.location, epoch=current_epoch(conn))
+
+    def work() -> DeviceInfo:
+        with read_transaction(engine) as conn:
+            device = authenticate(conn, token)
+            return DeviceInfo(device=device.id, location=device.location, epoch=current_epoch(conn))
+
+    return await run_in_threadpool(work)
