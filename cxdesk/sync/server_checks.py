@@ -63,3 +63,18 @@ def _referral_step(session: Connection, event: Event, history: list[Event]) -> s
 for _kind in ("ReferralRaised", "ReferralNoteAdded", "ReferralAccepted", "ReferralStarted",
               "ReferralCompleted", "ReferralDeclined", "ReferralReassigned"):  # fmt: skip
     server_check(_kind)(_referral_step)
+
+
+def _referral_rule(session: Connection, event: Event, history: list[Event]) -> str | None:
+    """The referral lifecycle (raised, accepted, ...): the same rule the desk projection uses."""
+    from cxdesk.domain.referrals import check_referral_event
+
+    return check_referral_event(event.kind, event.payload, history)
+
+
+REFERRAL_KINDS = (
+    "ReferralRaised", "ReferralNoteAdded", "ReferralAccepted", "ReferralStarted",
+    "ReferralCompleted", "ReferralDeclined", "ReferralReassigned",
+)  # fmt: skip
+for _kind in REFERRAL_KINDS:
+    server_check(_kind)(_referral_rule)
