@@ -4,11 +4,11 @@ They run on the server machine against its database (``--db``, or
 ``CXDESK_SERVER_DB``, or the embedded SQLite file), and write their changes as
 central events so every desk learns of them through the feed.
 
+``admin import-directory FILE --db URL`` imports on the server (the desk-side
+command hands over to ``import_directory_on_server`` when ``--db`` is given).
+
 Not here yet: ``admin set-policy`` (the repeat-claim policies; it will write the
-policy event kind the crisis-support feature declares, through
-``record_one``) and a server-side directory import (it can reuse
-``cxdesk.domain.directory_import`` and write ``DirectoryEntryUpdated`` events
-through ``record_central``; the desk-side ``admin import-directory`` exists).
+policy event kind the crisis-support feature declares, through ``record_one``).
 """
 
 from __future__ import annotations
@@ -153,6 +153,23 @@ def devices_command(db: str | None) -> None:
     for row in server_admin.devices(_engine(db)):
         state = "revoked" if row["revoked"] else "active"
         click.echo(f"{row['id']}  {row['location']}  {state}  last #{row['last_seq']}")
+
+
+def import_directory_on_server(db: str, file, fmt: str | None, remove_missing: bool) -> None:
+    """``admin import-directory --db``: import into the central database and print the report."""
+    from cxdesk.sync.server.directory import import_directory_central
+
+    report = import_directory_central(_engine(db), file, fmt=fmt, remove_missing=remove_missing)
+    click.echo(f"added: {len(report.added)}")
+    click.echo(f"changed: {len(report.changed)}")
+    click.echo(f"unchanged: {report.unchanged}")
+    if report.removed:
+        click.echo(f"removed: {len(report.removed)}")
+    click.echo(f"problems: {len(report.problems)}")
+    for problem in report.problems:
+        click.echo(f"  {problem}")
+    if not report.good_rows:
+        raise SystemExit(1)
 
 
 def register(cli: click.Group) -> None:

@@ -61,10 +61,15 @@ def resolve_actor(store, staff_id: str | None) -> tuple[str, str]:
     is_flag=True,
     help="Also remove entries the file does not list (only if every row imported).",
 )
+@click.option("--db", default=None, help="Import on the central API's database (server side).")
 def import_directory_command(
-    file: Path, fmt: str | None, staff_id: str | None, remove_missing: bool
+    file: Path, fmt: str | None, staff_id: str | None, remove_missing: bool, db: str | None = None
 ) -> None:
     """Import the priority numbers directory from a CSV or Open Referral UK file."""
+    if db:
+        from cxdesk.commands.central_cmd import import_directory_on_server
+
+        return import_directory_on_server(db, file, fmt, remove_missing)
     from cxdesk.store import open_store
     from cxdesk.store.directory_commands import import_directory
 
