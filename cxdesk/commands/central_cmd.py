@@ -6,9 +6,7 @@ central events so every desk learns of them through the feed.
 
 ``admin import-directory FILE --db URL`` imports on the server (the desk-side
 command hands over to ``import_directory_on_server`` when ``--db`` is given).
-
-Not here yet: ``admin set-policy`` (the repeat-claim policies; it will write the
-policy event kind the crisis-support feature declares, through ``record_one``).
+``admin set-policy`` sets a repeat-claim policy (``PolicySet``) for every desk.
 """
 
 from __future__ import annotations
@@ -153,6 +151,37 @@ def devices_command(db: str | None) -> None:
     for row in server_admin.devices(_engine(db)):
         state = "revoked" if row["revoked"] else "active"
         click.echo(f"{row['id']}  {row['location']}  {state}  last #{row['last_seq']}")
+
+
+@admin.command("set-policy")
+@click.argument("kind", type=click.Choice(["food_voucher", "payment_card"]))
+@click.option("--window", "windows", multiple=True, required=True, metavar="DAYS:MAX",
+              help="At most MAX issues in DAYS days, e.g. 7:1 (repeatable).")  # fmt: skip
+@click.option("--action", required=True, type=click.Choice(["warn", "reason", "supervisor"]),
+              help="What a repeat claim needs: a warning, a reason, or a supervisor.")  # fmt: skip
+@click.option("--card-limit", default=None, help="Payment cards: the most per card, e.g. 50.00")
+@click.option("--help-line", default="", help="Who the customer calls (printed on the slip).")
+@click.option("--note", default="", help="Why the policy is what it is.")
+@db_option
+def set_policy_command(kind, windows, action, card_limit, help_line, note, db) -> None:
+    """Set the repeat-claim policy for food vouchers or payment cards, for every desk."""
+    from cxdesk.domain.money import parse_amount_pence
+    from cxdesk.sync.server.central import record_one
+    from cxdesk.sync.server.db import write_transaction
+
+    parsed = []
+    for text in windows:
+        days, _, most = text.partition(":")
+        if not (days.strip().isdigit() and most.strip().isdigit()):
+            raise ValidationError(f"A window is DAYS:MAX, such as 7:1 (not {text!r}).", "window")
+        parsed.append({"days": int(days), "max": int(most)})
+    payload = {"kind": kind, "windows": parsed, "action": action, "help_line": help_line,
+               "note": note}  # fmt: skip
+    if card_limit:
+        payload["card_limit_pence"] = parse_amount_pence(card_limit, field="card_limit")
+    with write_transaction(_engine(db)) as conn:
+        record_one(conn, "PolicySet", payload)
+    click.echo(f"Policy for {kind} set; desks apply it after their next sync.")
 
 
 def import_directory_on_server(db: str, file, fmt: str | None, remove_missing: bool) -> None:

@@ -34,3 +34,19 @@ async def test_import_on_the_server_reaches_desks_once(central, server_url):
     assert a.store.scalar("SELECT COUNT(*) FROM events WHERE kind = 'DirectoryEntryUpdated'") == (
         imported
     )
+
+
+async def test_set_policy_reaches_desks(central, server_url):
+    runner = CliRunner()
+    args = ["admin", "set-policy", "payment_card", "--window", "28:1", "--action", "supervisor",
+            "--card-limit", "50.00", "--db", server_url]  # fmt: skip
+    done = runner.invoke(cli, args)
+    assert done.exit_code == 0, done.output
+    bad = runner.invoke(
+        cli, args[:3] + ["--window", "soon", "--action", "warn", "--db", server_url]
+    )
+    assert bad.exit_code != 0
+    a = central.desk("D-A")
+    await a.sync()
+    rows = a.store.query("SELECT payload FROM events WHERE kind = 'PolicySet'")
+    assert len(rows) == 1 and '"card_limit_pence":5000' in rows[0]["payload"]
