@@ -50,3 +50,33 @@ async def test_set_policy_reaches_desks(central, server_url):
     await a.sync()
     rows = a.store.query("SELECT payload FROM events WHERE kind = 'PolicySet'")
     assert len(rows) == 1 and '"card_limit_pence":5000' in rows[0]["payload"]
+
+
+def test_admin_staff_and_device_commands(central, server_url):
+    runner = CliRunner()
+    weak = runner.invoke(cli, ["admin", "add-staff", "AB2001", "--name", "Bo", "--role", "advisor",
+                               "--location", "CSC", "--db", server_url],
+                         input="short\nshort\nshort\n")  # fmt: skip
+    assert weak.exit_code != 0 and "at least" in weak.output
+    done = runner.invoke(cli, ["admin", "add-staff", "AB2001", "--name", "Bo", "--role", "advisor",
+                               "--location", "CSC", "--db", server_url],
+                         input="marmalade kettle drum\nmarmalade kettle drum\n")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "marmalade" not in done.output  # hidden, never echoed
+    changed = runner.invoke(cli, ["admin", "change-staff", "AB2001", "--role", "supervisor",
+                                  "--db", server_url])  # fmt: skip
+    assert changed.exit_code == 0, changed.output
+    with central.engine.connect() as conn:
+        role = conn.execute(text("SELECT role FROM roster WHERE staff_id = 'AB2001'")).scalar()
+    assert role == "supervisor"
+    added = runner.invoke(cli, ["admin", "add-device", "--location", "HUB-NORTH", "--db",
+                                server_url])  # fmt: skip
+    device = added.output.split("device: ")[1].split()[0]
+    assert "token: cxd_" in added.output
+    assert runner.invoke(cli, ["admin", "revoke-device", device, "--db", server_url]).exit_code == 0
+    listing = runner.invoke(cli, ["admin", "devices", "--db", server_url]).output
+    assert f"{device}  HUB-NORTH  revoked" in listing
+    removed = runner.invoke(cli, ["admin", "remove-staff", "AB2001", "--db", server_url])
+    assert removed.exit_code == 0
+    epoch = runner.invoke(cli, ["admin", "new-epoch", "--db", server_url])
+    assert epoch.exit_code == 0 and "new epoch" in epoch.output
