@@ -95,12 +95,19 @@ def record_push_results(store, response: PushResponse) -> PushCounts:
     counts = PushCounts()
     with store.transaction() as conn:
         rebuild = False
-        for result in response.results:
-            row = conn.execute(
+        ids = [r.id for r in response.results]
+        rows = {}
+        for start in range(0, len(ids), 500):  # one query per 500 answers, not one each
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(
                 f"SELECT {_SELECT}, a.status FROM events e "
-                "LEFT JOIN event_acks a ON a.event_id = e.id WHERE e.id = ?",
-                (result.id,),
-            ).fetchone()
+                f"LEFT JOIN event_acks a ON a.event_id = e.id WHERE e.id IN ({marks})",
+                chunk,
+            ):
+                rows[row[0]] = row
+        for result in response.results:
+            row = rows.get(result.id)
             if row is None:
                 continue  # not ours any more? nothing to record against
             event, before = row_to_event(row), row[11]
