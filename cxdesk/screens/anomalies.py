@@ -12,28 +12,21 @@ from dataclasses import dataclass
 from datetime import date
 
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Static
 
 from cxdesk.domain.anomalies import Finding, when
-from cxdesk.errors import ValidationError
-from cxdesk.screens.supervisor_common import (
-    COMPACT_CSS,
-    SupervisorScreen,
-    default_range,
-    read_date,
-    show_date,
-)
+from cxdesk.screens.supervisor_common import COMPACT_CSS, RangeReportScreen, default_range
 from cxdesk.store.supervisor_reports import find_anomalies
 
 
-class AnomaliesScreen(SupervisorScreen):
+class AnomaliesScreen(RangeReportScreen):
     """Findings for a date range; see the module docstring."""
 
     PALETTE_CATEGORY = "anomalies"
+    BAR_TITLE = "Anomalies"
+    ERROR_ID, TABLE_ID, DETAIL_ID = "anomaly-error", "anomaly-table", "anomaly-detail"
     DEFAULT_CSS = COMPACT_CSS + "#anomaly-detail { height: 6; padding: 0 1; }"
     BINDINGS = [
         Binding("ctrl+r", "apply", "Apply", id="anomalies-apply"),
@@ -46,51 +39,23 @@ class AnomaliesScreen(SupervisorScreen):
 
     def __init__(self, day_from: date | None = None, day_to: date | None = None) -> None:
         super().__init__()
-        start, end = default_range(28)
+        start, end = default_range(self.DAYS)
         self.day_from, self.day_to = day_from or start, day_to or end
         self.findings: list[Finding] = []
 
-    def compose_body(self) -> ComposeResult:
-        with Horizontal(classes="bar supervisor-only"):
-            yield Label("Anomalies  From")
-            yield Input(show_date(self.day_from), id="date_from")
-            yield Label("To")
-            yield Input(show_date(self.day_to), id="date_to")
-        yield Static("", id="anomaly-error", classes="error-line supervisor-only")
-        yield DataTable(id="anomaly-table", cursor_type="row", classes="supervisor-only")
-        yield Static("", id="anomaly-detail", classes="supervisor-only")
-        yield Static("", id="refusal", classes="refusal")
+    def initial_range(self) -> tuple[date, date]:
+        return self.day_from, self.day_to
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return True if action == "pop_screen" else super().check_action(action, parameters)
-
-    def on_mount(self) -> None:
-        self.query_one("#refusal").display = False
-        table = self.query_one("#anomaly-table", DataTable)
+    def add_columns(self, table: DataTable) -> None:
         table.add_column("What", width=28, key="what")
         table.add_column("Where", width=8, key="where")
         table.add_column("When", width=16, key="when")
         table.add_column("Issues", width=6, key="issues")
-        if not self.refuse_if_needed():
-            self.action_apply()
-            table.focus()
 
     def action_apply(self) -> None:
-        try:
-            start = read_date(self.query_one("#date_from", Input), required=True)
-            end = read_date(self.query_one("#date_to", Input), required=True)
-            if start > end:
-                raise ValidationError("The 'from' date is after the 'to' date.")
-        except ValidationError as exc:
-            self.query_one("#anomaly-error", Static).update(exc.message)
-            return
-        self.query_one("#anomaly-error", Static).update("")
-        self._load(start, end)
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_apply()
+        dates = self.read_range()
+        if dates is not None:
+            self._load(*dates)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="anomalies")
     def _load(self, start: date, end: date) -> None:

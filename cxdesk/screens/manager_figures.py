@@ -13,30 +13,23 @@ from dataclasses import dataclass
 from datetime import date
 
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Static
 
 from cxdesk.domain.money import format_pounds
-from cxdesk.errors import ValidationError
-from cxdesk.screens.supervisor_common import (
-    COMPACT_CSS,
-    SupervisorScreen,
-    default_range,
-    read_date,
-    show_date,
-)
+from cxdesk.screens.supervisor_common import COMPACT_CSS, RangeReportScreen
 from cxdesk.store.supervisor_reports import WeekFigures, manager_figures
 
 COLUMNS = ("Week", "Loc", "Issues", "Vouch", "Cards", "Value", "Overr", "Reqs", "1h %", "Late")
 
 
-class ManagerFiguresScreen(SupervisorScreen):
+class ManagerFiguresScreen(RangeReportScreen):
     """Weekly figures per location; see the module docstring."""
 
     PALETTE_CATEGORY = "figures"
+    BAR_TITLE = "Manager figures"
+    ERROR_ID, TABLE_ID, DETAIL_ID = "figures-error", "figures-table", "figures-late"
     DEFAULT_CSS = COMPACT_CSS + "#figures-late { height: 5; }"
     BINDINGS = [
         Binding("ctrl+r", "apply", "Apply", id="figures-apply"),
@@ -51,46 +44,14 @@ class ManagerFiguresScreen(SupervisorScreen):
         super().__init__()
         self.weeks: list[WeekFigures] = []
 
-    def compose_body(self) -> ComposeResult:
-        start, end = default_range(28)
-        with Horizontal(classes="bar supervisor-only"):
-            yield Label("Manager figures  From")
-            yield Input(show_date(start), id="date_from")
-            yield Label("To")
-            yield Input(show_date(end), id="date_to")
-        yield Static("", id="figures-error", classes="error-line supervisor-only")
-        yield DataTable(id="figures-table", cursor_type="row", classes="supervisor-only")
-        yield Static("", id="figures-late", classes="supervisor-only")
-        yield Static("", id="refusal", classes="refusal")
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return True if action == "pop_screen" else super().check_action(action, parameters)
-
-    def on_mount(self) -> None:
-        self.query_one("#refusal").display = False
-        table = self.query_one("#figures-table", DataTable)
+    def add_columns(self, table: DataTable) -> None:
         for label in COLUMNS:
             table.add_column(label, key=label.lower())
-        if not self.refuse_if_needed():
-            self.action_apply()
-            table.focus()
 
     def action_apply(self) -> None:
-        try:
-            start = read_date(self.query_one("#date_from", Input), required=True)
-            end = read_date(self.query_one("#date_to", Input), required=True)
-            if start > end:
-                raise ValidationError("The 'from' date is after the 'to' date.")
-        except ValidationError as exc:
-            self.query_one("#figures-error", Static).update(exc.message)
-            return
-        self.query_one("#figures-error", Static).update("")
-        self._load(start, end)
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_apply()
+        dates = self.read_range()
+        if dates is not None:
+            self._load(*dates)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="figures")
     def _load(self, start: date, end: date) -> None:

@@ -17,20 +17,13 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
 from cxdesk.domain.hours import LONDON
-from cxdesk.errors import ValidationError
-from cxdesk.screens.supervisor_common import (
-    COMPACT_CSS,
-    SupervisorScreen,
-    default_range,
-    read_date,
-    show_date,
-)
+from cxdesk.screens.supervisor_common import COMPACT_CSS, RangeReportScreen
 from cxdesk.store.supervision_commands import sign_off
 from cxdesk.store.supervisor_reports import DayReconciliation, late_arrivals, reconciliation
 
@@ -77,10 +70,12 @@ class SignOffDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ReconciliationScreen(SupervisorScreen):
+class ReconciliationScreen(RangeReportScreen):
     """Reconciliation and sign-off; see the module docstring."""
 
     PALETTE_CATEGORY = "reconciliation"
+    BAR_TITLE, DAYS, CELL_PADDING = "Reconciliation", 7, 0
+    ERROR_ID, TABLE_ID, DETAIL_ID = "recon-error", "recon-table", "recon-detail"
     DEFAULT_CSS = COMPACT_CSS + "#recon-detail { height: 4; }"
     BINDINGS = [
         Binding("ctrl+o", "sign_off", "Sign off day", id="recon-signoff"),
@@ -106,52 +101,19 @@ class ReconciliationScreen(SupervisorScreen):
         self.location = location
         self.rows: list[DayReconciliation] = []
 
-    def compose_body(self) -> ComposeResult:
-        start, end = default_range(7)
-        with Horizontal(classes="bar supervisor-only"):
-            yield Label("Reconciliation  From")
-            yield Input(show_date(start), id="date_from")
-            yield Label("To")
-            yield Input(show_date(end), id="date_to")
-            yield Label("Loc")
-            yield Input(self.location or "", id="location", placeholder="any")
-        yield Static("", id="recon-error", classes="error-line supervisor-only")
-        yield DataTable(
-            id="recon-table", cursor_type="row", cell_padding=0, classes="supervisor-only"
-        )
-        yield Static("", id="recon-detail", classes="supervisor-only")
-        yield Static("", id="refusal", classes="refusal")
+    def compose_bar_extra(self) -> ComposeResult:
+        yield Label("Loc")
+        yield Input(self.location or "", id="location", placeholder="any")
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return True if action == "pop_screen" else super().check_action(action, parameters)
-
-    def on_mount(self) -> None:
-        self.query_one("#refusal").display = False
-        table = self.query_one("#recon-table", DataTable)
+    def add_columns(self, table: DataTable) -> None:
         for label, width in COLUMNS:
             table.add_column(label, width=width, key=label.lower())
-        if not self.refuse_if_needed():
-            self.action_apply()
-            table.focus()
 
     def action_apply(self) -> None:
-        error = self.query_one("#recon-error", Static)
-        try:
-            start = read_date(self.query_one("#date_from", Input), required=True)
-            end = read_date(self.query_one("#date_to", Input), required=True)
-            if start > end:
-                raise ValidationError("The 'from' date is after the 'to' date.")
-        except ValidationError as exc:
-            error.update(exc.message)
-            return
-        error.update("")
-        location = self.query_one("#location", Input).value.strip().upper() or None
-        self._load(start, end, location)
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_apply()
+        dates = self.read_range()
+        if dates is not None:
+            location = self.query_one("#location", Input).value.strip().upper() or None
+            self._load(*dates, location)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="reconciliation")
     def _load(self, start: date, end: date, location: str | None) -> None:

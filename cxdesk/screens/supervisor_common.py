@@ -5,13 +5,22 @@ what, so each one refuses anyone but a supervisor (or administrator) itself,
 however it was reached (F7, the command palette, a test): ``check_action``
 turns its keys off and the body says why, in words, instead of showing data.
 The central API refuses supervisor-only events from anyone else on its own.
+
+``RangeReportScreen`` is the frame of the reports reached from the log
+(anomalies, manager figures, reconciliation): a from/to bar, an error line, a
+table and a detail line, refused as above, loaded on mount and on Enter or
+Ctrl+R. Each report keeps its own keys, columns, worker and rows.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import ClassVar
 
-from textual.widgets import Checkbox, Input, Static
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Checkbox, DataTable, Input, Label, Static
 
 from cxdesk.domain.validation import london_today, parse_date
 from cxdesk.errors import ValidationError
@@ -99,3 +108,84 @@ def read_date(field: Input, *, required: bool = False) -> date | None:
 
 def show_date(day: date | None) -> str:
     return "" if day is None else day.strftime("%d/%m/%Y")
+
+
+class RangeReportScreen(SupervisorScreen):
+    """A supervisor's report over a from/to date range (see the module docstring).
+
+    Subclasses name their widgets' ids, add their columns in ``add_columns``
+    and start their worker from ``action_apply`` (using ``read_range``).
+    """
+
+    BAR_TITLE: ClassVar[str] = ""
+    """The words before "From" on the bar."""
+    DAYS: ClassVar[int] = 28
+    """How many days, up to today, the range shows at first."""
+    ERROR_ID: ClassVar[str] = ""
+    TABLE_ID: ClassVar[str] = ""
+    DETAIL_ID: ClassVar[str] = ""
+    CELL_PADDING: ClassVar[int] = 1
+
+    def initial_range(self) -> tuple[date, date]:
+        """The dates the bar starts with."""
+        return default_range(self.DAYS)
+
+    def compose_bar_extra(self) -> ComposeResult:
+        """More fields for the bar, after the dates."""
+        return iter(())
+
+    def compose_body(self) -> ComposeResult:
+        start, end = self.initial_range()
+        with Horizontal(classes="bar supervisor-only"):
+            yield Label(f"{self.BAR_TITLE}  From")
+            yield Input(show_date(start), id="date_from")
+            yield Label("To")
+            yield Input(show_date(end), id="date_to")
+            yield from self.compose_bar_extra()
+        yield Static("", id=self.ERROR_ID, classes="error-line supervisor-only")
+        yield DataTable(
+            id=self.TABLE_ID,
+            cursor_type="row",
+            cell_padding=self.CELL_PADDING,
+            classes="supervisor-only",
+        )
+        yield Static("", id=self.DETAIL_ID, classes="supervisor-only")
+        yield Static("", id="refusal", classes="refusal")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return True if action == "pop_screen" else super().check_action(action, parameters)
+
+    def add_columns(self, table: DataTable) -> None:
+        """Give the report's table its columns."""
+        raise NotImplementedError
+
+    def action_apply(self) -> None:
+        """Read the bar and load the report (each report's own worker)."""
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        self.query_one("#refusal").display = False
+        table = self.query_one(f"#{self.TABLE_ID}", DataTable)
+        self.add_columns(table)
+        if not self.refuse_if_needed():
+            self.action_apply()
+            table.focus()
+
+    def read_range(self) -> tuple[date, date] | None:
+        """The from and to dates; None after saying on the error line what is wrong."""
+        error = self.query_one(f"#{self.ERROR_ID}", Static)
+        try:
+            start = read_date(self.query_one("#date_from", Input), required=True)
+            end = read_date(self.query_one("#date_to", Input), required=True)
+            if start > end:
+                raise ValidationError("The 'from' date is after the 'to' date.")
+        except ValidationError as exc:
+            error.update(exc.message)
+            return None
+        error.update("")
+        return start, end
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_apply()
