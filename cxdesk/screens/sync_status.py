@@ -78,6 +78,9 @@ class SyncStatusScreen(DeskScreen):
             f"feed position: {state.get('cursor', '0')}",
             f"Last successful sync: {state.get('last_success', 'never')}",
         ]
+        sync = getattr(self.app, "sync", None)
+        if sync is not None and sync.status.last_error:
+            lines.append(f"Last problem: {sync.status.last_error}")
         self.query_one("#sync-state", Static).update("\n".join(lines))
         table = self.query_one(DataTable)
         table.clear()

@@ -70,6 +70,8 @@ def _state_word(status: SyncStatus) -> str:
         return "Not connected"
     if status.online is None:
         return "Connecting"
+    if status.online and status.last_error:
+        return "Sync refused (F8)"  # the server answers but says no: a person must look
     return "Online" if status.online else "Offline"
 
 

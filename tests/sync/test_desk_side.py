@@ -131,3 +131,8 @@ async def test_roster_changes_reach_desks(central):
     report = await a.sync()
     assert report.counts.rejected == 1
     assert "removed from the roster" in report.counts.reasons[0]
+
+
+def test_refusal_is_not_called_online():
+    refused = SyncStatus(configured=True, online=True, last_error="this device has been revoked")
+    assert refused.header_text(NOW).startswith("Sync refused (F8)")

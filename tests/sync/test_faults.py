@@ -76,10 +76,21 @@ async def test_answer_lost_after_commit_retry_gives_duplicates(central):
     assert local_summary(a.store).waiting == 0 and verify_store(a.store).ok
 
 
-async def test_offline_for_weeks_with_5000_waiting_catches_up(central):
+async def test_offline_for_weeks_with_5000_waiting_catches_up(central, monkeypatch):
+    import time
+
+    from cxdesk.events import envelope
+
     a, b = central.desk("D-A"), central.desk("D-B", "HUB1")
-    bulk_failed_signins(a.store, 5000)
+    real = time.time
+    with monkeypatch.context() as m:  # the events were made 30 days ago
+        m.setattr(envelope.time, "time", lambda: real() - 30 * 86400)
+        a.store.clock = envelope.HybridClock("D-A")
+        bulk_failed_signins(a.store, 5000)
     assert local_summary(a.store).waiting == 5000
+    offline = SyncWorker(a.store, AsyncSyncClient(f"http://127.0.0.1:{free_port()}", a.token))
+    await offline.run(max_rounds=1)
+    assert "5000 waiting (oldest 30 days)" in offline.status.header_text()
     worker = SyncWorker(a.store, a.client)
     await worker.run(max_rounds=1)  # no manual step: one round pages through it all
     assert worker.status.waiting == 0 and worker.status.online
