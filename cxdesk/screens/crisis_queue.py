@@ -16,6 +16,7 @@ and the store refuses them too.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from rich.text import Text
@@ -34,6 +35,13 @@ from cxdesk.store import crisis_commands as cc
 from cxdesk.store import crisis_queries as cq
 
 RELOAD_SECONDS = 15
+CHOOSE_FIRST = {
+    "payment": "Choose a crisis payment request first.",
+    "flag": "Choose a crisis flag first.",
+}
+"""What to say when the highlighted row is not the kind an action needs."""
+ID_ARGUMENT = {"payment": "request_id", "flag": "flag_id"}
+"""How the crisis commands name the row they act on, by the row's kind."""
 
 
 class CrisisQueueScreen(DeskScreen):
@@ -89,9 +97,13 @@ class CrisisQueueScreen(DeskScreen):
         for item in self.items:
             kind = "Payment" if item.item == "payment" else "Crisis flag"
             table.add_row(
-                self._left(item, now), london_time(from_ms(item.due_ms)), f"{kind}: {item.what}",
-                item.customer_name, item.location, key=item.id,
-            )  # fmt: skip
+                self._left(item, now),
+                london_time(from_ms(item.due_ms)),
+                f"{kind}: {item.what}",
+                item.customer_name,
+                item.location,
+                key=item.id,
+            )
         if self.items:
             table.move_cursor(row=min(keep, len(self.items) - 1))
         self._status(now)
@@ -133,46 +145,47 @@ class CrisisQueueScreen(DeskScreen):
         return True
 
     def action_complete(self) -> None:
-        item = self._current()
-        if item is None or item.item != "payment":
-            self.notify("Choose a crisis payment request first.")
-            return
-        s, store = self.app.session, self.app.store
-        form = FormModal(
-            f"Funds loaded for {item.customer_name}: {item.what}",
-            [FormField("note", "Note (optional)")],
-            lambda v: cc.complete_payment(
-                store, actor=s.staff_id, role=s.role, request_id=item.id, note=v["note"]
-            ),
+        self._record(
+            "payment",
+            cc.complete_payment,
+            "Funds loaded for {name}: {what}",
+            FormField("note", "Note (optional)"),
         )
-        self.app.push_screen(form, self._after)
 
     def action_decline(self) -> None:
-        item = self._current()
-        if item is None or item.item != "payment":
-            self.notify("Choose a crisis payment request first.")
-            return
-        s, store = self.app.session, self.app.store
-        form = FormModal(
-            f"Decline the payment for {item.customer_name}: {item.what}",
-            [FormField("reason", "Reason (the advisor will see it)")],
-            lambda v: cc.decline_payment(
-                store, actor=s.staff_id, role=s.role, request_id=item.id, reason=v["reason"]
-            ),
+        self._record(
+            "payment",
+            cc.decline_payment,
+            "Decline the payment for {name}: {what}",
+            FormField("reason", "Reason (the advisor will see it)"),
         )
-        self.app.push_screen(form, self._after)
 
     def action_close_flag(self) -> None:
+        self._record(
+            "flag",
+            cc.close_flag,
+            "Close the crisis flag for {name}",
+            FormField("outcome", "Outcome", "what happened, who helped"),
+        )
+
+    def _record(
+        self, kind: str, command: Callable[..., object], title: str, field: FormField
+    ) -> None:
+        """Ask for ``field`` about the highlighted ``kind`` row, then save it with ``command``.
+
+        ``title`` may name the row's customer as ``{name}`` and its ``{what}``.
+        """
         item = self._current()
-        if item is None or item.item != "flag":
-            self.notify("Choose a crisis flag first.")
+        if item is None or item.item != kind:
+            self.notify(CHOOSE_FIRST[kind])
             return
         s, store = self.app.session, self.app.store
+        ids = {ID_ARGUMENT[kind]: item.id}
         form = FormModal(
-            f"Close the crisis flag for {item.customer_name}",
-            [FormField("outcome", "Outcome", "what happened, who helped")],
-            lambda v: cc.close_flag(
-                store, actor=s.staff_id, role=s.role, flag_id=item.id, outcome=v["outcome"]
+            title.format(name=item.customer_name, what=item.what),
+            [field],
+            lambda v: command(
+                store, actor=s.staff_id, role=s.role, **ids, **{field.name: v[field.name]}
             ),
         )
         self.app.push_screen(form, self._after)
