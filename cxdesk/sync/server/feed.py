@@ -28,6 +28,17 @@ def head(conn: Connection) -> int:
     return int(conn.execute(text("SELECT value FROM feed_counter WHERE id = 1")).scalar_one())
 
 
+def epoch_and_head(conn: Connection) -> tuple[str, int]:
+    """Both in one round trip (every push and pull answer carries them)."""
+    epoch, top = conn.execute(
+        text(
+            "SELECT (SELECT epoch FROM epochs ORDER BY number DESC LIMIT 1), "
+            "(SELECT value FROM feed_counter WHERE id = 1)"
+        )
+    ).one()
+    return epoch, int(top)
+
+
 def pull_page_json(conn: Connection, after: int, limit: int) -> tuple[bytes, int]:
     """The pull answer as JSON bytes, and how many events it holds."""
     cols = [events_t.c[name] for name in FEED_COLUMNS]
@@ -37,7 +48,7 @@ def pull_page_json(conn: Connection, after: int, limit: int) -> tuple[bytes, int
         .order_by(events_t.c.server_seq)
         .limit(limit)
     ).all()
-    epoch, top = current_epoch(conn), head(conn)
+    epoch, top = epoch_and_head(conn)
     parts = []
     for row in rows:
         fields = dict(zip(FEED_COLUMNS, row[1:], strict=True))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, insert, null, select, text, union_all, update
 
 from cxdesk.errors import CxDeskError
 from cxdesk.events import DESK_ACTOR, get_kind, may_author, validate_payload
@@ -76,18 +76,14 @@ def _known(conn: Connection, ids: list[str]) -> dict[str, tuple[str, int | None,
     known: dict[str, tuple[str, int | None, str | None]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for id_, hash_, seq in conn.execute(
-            select(events_t.c.id, events_t.c.hash, events_t.c.server_seq).where(
-                events_t.c.id.in_(chunk)
-            )
-        ):
-            known[id_] = (hash_, seq, None)
-        for id_, hash_, reason in conn.execute(
-            select(rejected_t.c.event_id, rejected_t.c.hash, rejected_t.c.reason).where(
-                rejected_t.c.event_id.in_(chunk)
-            )
-        ):
-            known[id_] = (hash_, None, reason)
+        accepted = select(
+            events_t.c.id, events_t.c.hash, events_t.c.server_seq, null().label("reason")
+        ).where(events_t.c.id.in_(chunk))
+        refused = select(
+            rejected_t.c.event_id, rejected_t.c.hash, null(), rejected_t.c.reason
+        ).where(rejected_t.c.event_id.in_(chunk))
+        for id_, hash_, seq, reason in conn.execute(union_all(accepted, refused)):
+            known[id_] = (hash_, seq, reason)
     return known
 
 

@@ -22,7 +22,7 @@ from cxdesk.sync.protocol import (
 )
 from cxdesk.sync.server.db import read_transaction, write_transaction
 from cxdesk.sync.server.deps import EngineDep, TokenDep, authenticate
-from cxdesk.sync.server.feed import current_epoch, head, pull_page_json
+from cxdesk.sync.server.feed import current_epoch, epoch_and_head, pull_page_json
 from cxdesk.sync.server.push import PushRefused, apply_push
 
 router = APIRouter(prefix="/v1", tags=["sync"])
@@ -81,7 +81,7 @@ async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response
                     403, "wrong-device", f"this token belongs to {device.id}, not {body.device}"
                 )
             outcome = apply_push(conn, device.id, body.events)
-            epoch, top = current_epoch(conn), head(conn)
+            epoch, top = epoch_and_head(conn)
         state.marks.note(state.database_id, top)
         answer = PushResponse(epoch=epoch, last_seq=outcome.last_seq, results=outcome.results)
         return answer.model_dump_json().encode()
