@@ -29,7 +29,9 @@ def db_option(func):
 @click.option("--port", default=8740, show_default=True, type=int)
 @db_option
 @click.option("--seed-demo", is_flag=True, help="Seed the demo council from the fixtures (once).")
-def serve_command(host: str, port: int, db: str | None, seed_demo: bool) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="API processes (stateless: more processes, one database).")  # fmt: skip
+def serve_command(host: str, port: int, db: str | None, seed_demo: bool, workers: int) -> None:
     """Run the central API (OpenAPI at /docs, health at /health)."""
     import uvicorn
 
@@ -50,7 +52,15 @@ def serve_command(host: str, port: int, db: str | None, seed_demo: bool) -> None
         )
     click.echo(f"cxdesk central API on http://{host}:{port} ({engine.dialect.name})", err=True)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        if workers == 1:
+            uvicorn.run(app, host=host, port=port, log_level="warning")
+        else:
+            import os
+
+            engine.dispose()
+            os.environ["CXDESK_SERVER_DB"], os.environ["CXDESK_SERVER_MARKS"] = url, str(marks)
+            uvicorn.run("cxdesk.sync.server.app:app_from_env", factory=True, host=host,
+                        port=port, workers=workers, log_level="warning")  # fmt: skip
     finally:
         engine.dispose()
 

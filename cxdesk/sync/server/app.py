@@ -75,3 +75,11 @@ def prepare(app: FastAPI, engine: Engine, marks_dir: Path | None) -> None:
     with read_transaction(engine) as conn:
         app.state.database_id = database_id(conn)
     app.state.new_epoch = check_restored(engine, app.state.marks)
+
+
+def app_from_env() -> FastAPI:
+    """The app for ``uvicorn --factory`` worker processes (``cxdesk serve --workers N``)."""
+    import os
+
+    marks = os.environ.get("CXDESK_SERVER_MARKS")
+    return create_app(os.environ["CXDESK_SERVER_DB"], marks_dir=Path(marks) if marks else None)
