@@ -16,9 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,18 +27,7 @@ from cxdesk.domain.ukcontact import format_phone_national
 from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.customer_dialogs import TextPrompt
 from cxdesk.store import customer_commands, customer_queries, referral_queries
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def when(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, LONDON).strftime("%d/%m/%y %H:%M")
-
-
-def short_name(name: str) -> str:
-    """ "Helen Marsh" as "Helen M.", so who did it fits a narrow column."""
-    parts = name.split()
-    return f"{parts[0]} {parts[-1][0]}." if len(parts) > 1 else name
+from cxdesk.widgets.history_table import HistoryTable
 
 
 class CustomerViewScreen(DeskScreen):
@@ -82,15 +69,10 @@ class CustomerViewScreen(DeskScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Opening the record…", id="customer-details", markup=False)
-        yield DataTable(id="customer-history", cursor_type="row")
+        yield HistoryTable(id="customer-history")
 
     def on_mount(self) -> None:
-        table = self.query_one("#customer-history", DataTable)
-        table.add_column("When", key="when", width=14)
-        table.add_column("What", key="what", width=37)
-        table.add_column("Who", key="who", width=9)
-        table.add_column("Where", key="where", width=11)
-        table.focus()
+        self.query_one("#customer-history", HistoryTable).focus()
 
     def on_screen_resume(self) -> None:
         self._load()
@@ -115,12 +97,12 @@ class CustomerViewScreen(DeskScreen):
             details.update("This customer is not on this desk.")
             return
         details.update(self.describe(message.customer, message.views))
-        table = self.query_one("#customer-history", DataTable)
+        table = self.query_one("#customer-history", HistoryTable)
         table.clear()
         for line in message.history:
-            table.add_row(when(line.at_ms), Text(line.summary), Text(short_name(line.actor_name)),
-                          Text(line.location),
-                          key=line.event_id)  # fmt: skip
+            table.add_event(
+                line.at_ms, line.summary, line.actor_name, line.location, key=line.event_id
+            )
 
     @staticmethod
     def describe(c: dict, views: int) -> str:

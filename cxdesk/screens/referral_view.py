@@ -14,13 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from cxdesk.domain.referrals import (
     STATUS_LABELS,
@@ -30,8 +29,8 @@ from cxdesk.domain.referrals import (
 )
 from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.customer_dialogs import TeamPrompt, TextPrompt
-from cxdesk.screens.customer_view import short_name, when
 from cxdesk.store import referral_commands, referral_queries
+from cxdesk.widgets.history_table import HistoryTable
 
 _STEP_ACTIONS = {
     "accept": "accepted",
@@ -74,15 +73,10 @@ class ReferralViewScreen(DeskScreen):
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="referral-details"):
             yield Static("Loading…", id="referral-text", markup=False)
-        yield DataTable(id="referral-steps", cursor_type="row")
+        yield HistoryTable("Step", id="referral-steps")
 
     def on_mount(self) -> None:
-        table = self.query_one("#referral-steps", DataTable)
-        table.add_column("When", width=14)
-        table.add_column("Step", width=37)
-        table.add_column("Who", width=9)
-        table.add_column("Where", width=11)
-        table.focus()
+        self.query_one("#referral-steps", HistoryTable).focus()
 
     def on_screen_resume(self) -> None:
         self._load()
@@ -101,18 +95,13 @@ class ReferralViewScreen(DeskScreen):
             text.update("This referral is not on this desk.")
             return
         text.update(self.describe(message.referral))
-        table = self.query_one("#referral-steps", DataTable)
+        table = self.query_one("#referral-steps", HistoryTable)
         table.clear()
         for step in message.steps:
             summary = _step_text(step)
             if not step["applied"]:
                 summary = f"NOT APPLIED: {summary}"
-            table.add_row(
-                when(step["at_ms"]),
-                Text(summary),
-                Text(short_name(step["actor_name"])),
-                Text(step["location"]),
-            )
+            table.add_event(step["at_ms"], summary, step["actor_name"], step["location"])
         self.refresh_bindings()
 
     @staticmethod
