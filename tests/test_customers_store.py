@@ -15,27 +15,12 @@ from cxdesk.store import referral_queries as rq
 from cxdesk.store.eventlog import EVENT_COLUMNS, ingest_remote, record_ack, row_to_event
 from cxdesk.store.projections.customers import timeline_kinds
 from cxdesk.store.rebuild import verify_store
+from tests.customer_helpers import MARIA as FORM
+from tests.customer_helpers import REFERRAL_CHOICES, STORY
 
 ADVISOR = DeskSession("AB1001", "Alex Advisor", "advisor", "CSC")
 HOUSING = DeskSession("HO2001", "Harriet Housing", "advisor", "CIVIC-BACK")
-FORM = {
-    "given_name": "Maria",
-    "family_name": "Okafor",
-    "date_of_birth": "11/02/1984",
-    "address": "Flat 3, 12 Mere Road",
-    "postcode": "EM1 4QT",
-    "phone": "07700 900101",
-    "no_email": "yes",
-    "preferred_contact": "phone",
-}
-REFERRAL = {
-    "to_team": "housing-options",
-    "reason_category": "Housing and homelessness",
-    "story": "I have to leave my flat on Friday.",
-    "urgency": "urgent",
-    "consent": "given",
-    "consent_method": "in person, verbal",
-}
+REFERRAL = {**REFERRAL_CHOICES, "story": STORY}
 
 
 def add_team(store, team_id="housing-options", name="Housing Options", staff_only=True):

@@ -14,27 +14,11 @@ from cxdesk.screens.referral_form import ReferralFormScreen
 from cxdesk.screens.referral_view import ConfirmationScreen, ReferralViewScreen
 from cxdesk.session import DeskSession
 from cxdesk.store import customer_commands, referral_commands, referral_queries
+from tests.customer_helpers import MARIA, REFERRAL_CHOICES
 from tests.deskkit import build_desk, make_test_app, shows
 
 ADVISOR = DeskSession("A1001", "Sam Advisor", "advisor", "CSC", "Customer Service Centre")
 HOUSING = DeskSession("H2001", "Hana Hub", "hub", "HUB-NORTH", "North Hub")
-MARIA = {
-    "given_name": "Maria",
-    "family_name": "Okafor",
-    "date_of_birth": "11/02/1984",
-    "address": "Flat 3, 12 Mere Road",
-    "postcode": "EM1 4QT",
-    "phone": "07700 900101",
-    "no_email": "yes",
-    "preferred_contact": "phone",
-}
-REFERRAL = {
-    "to_team": "housing-options",
-    "reason_category": "Housing and homelessness",
-    "urgency": "urgent",
-    "consent": "given",
-    "consent_method": "in person, verbal",
-}
 
 
 async def settle(pilot) -> None:
@@ -129,7 +113,7 @@ async def test_form_keeps_what_was_typed_after_an_error(store):
 async def fill_referral(pilot, story):
     form = pilot.app.screen
     assert isinstance(form, ReferralFormScreen)
-    for name, value in REFERRAL.items():
+    for name, value in REFERRAL_CHOICES.items():
         form.query_one(f"#f-{name}", Select).value = value
     form.query_one("#f-story", TextArea).text = story
     await pilot.press("ctrl+s")
@@ -175,7 +159,7 @@ async def test_receiving_team_accepts_and_completes_from_the_queue(store):
     build_desk(store)
     cid = customer_commands.register_customer(store, ADVISOR, MARIA)
     rid = referral_commands.raise_referral(
-        store, ADVISOR, cid, {**REFERRAL, "story": "Notice to leave by Friday."}
+        store, ADVISOR, cid, {**REFERRAL_CHOICES, "story": "Notice to leave by Friday."}
     )
     app = make_test_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
