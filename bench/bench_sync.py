@@ -86,7 +86,7 @@ def wait_healthy(url: str, path: str, proc: subprocess.Popen) -> None:
 class Server:
     """``cxdesk serve`` (or the bare app) in a subprocess on loopback."""
 
-    def __init__(self, db_url: str | None, data_dir: Path) -> None:
+    def __init__(self, db_url: str | None, data_dir: Path, workers: int = 1) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, CXDESK_DATA_DIR=str(data_dir), PYTHONPATH=str(data_dir))
@@ -97,7 +97,7 @@ class Server:
             path = "/ping"
         else:
             args = [sys.executable, "-m", "cxdesk", "serve", "--port", str(self.port),
-                    "--db", db_url]  # fmt: skip
+                    "--db", db_url, "--workers", str(workers)]  # fmt: skip
             path = "/health"
         self.proc = subprocess.Popen(args, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
         wait_healthy(self.url, path, self.proc)
@@ -248,7 +248,7 @@ async def _round_trips(url: str, desks: list[tuple[str, str, list]], rounds: int
     return len(latencies) / (time.perf_counter() - start), latencies
 
 
-def bench_round_trips(db: Database, folder: Path, desks: int, rounds: int) -> None:
+def bench_round_trips(db: Database, folder: Path, desks: int, rounds: int, workers: int = 1):
     from cxdesk.sync.server import admin
     from cxdesk.sync.server.app import open_database
 
@@ -262,7 +262,7 @@ def bench_round_trips(db: Database, folder: Path, desks: int, rounds: int) -> No
         _, token = admin.add_device(engine, "CSC", name)
         setup.append((name, token, chained_events(name, rounds)))
     engine.dispose()
-    server = Server(db.url, folder / "srv3")
+    server = Server(db.url, folder / "srv3", workers=workers)
     try:
         rate, lat = asyncio.run(_round_trips(server.url, setup, rounds, bare=False))
     finally:
@@ -272,6 +272,7 @@ def bench_round_trips(db: Database, folder: Path, desks: int, rounds: int) -> No
         bare_rate, bare_lat = asyncio.run(_round_trips(bare.url, setup, rounds, bare=True))
     finally:
         bare.close()
+    print(f"    central API with {workers} process(es); bare FastAPI with 1")
     line(f"{desks} desks: sync round trips per second", rate, bare_rate, "rt/s")
     for q, label in ((0.5, "p50"), (0.99, "p99")):
         ours = statistics.quantiles(lat, n=100)[int(q * 100) - 1] * 1000
@@ -282,17 +283,23 @@ def bench_round_trips(db: Database, folder: Path, desks: int, rounds: int) -> No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes")
+    parser.add_argument("--only", choices=["push", "pull", "rt"], default=None)
+    parser.add_argument("--workers", type=int, default=1, help="API processes for the rt test")
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     with tempfile.TemporaryDirectory(prefix="cxdesk-bench-") as tmp:
         folder = Path(tmp)
         print(f"cxdesk sync benchmarks (PostgreSQL, loopback){' --quick' if args.quick else ''}")
-        with Database() as db:
-            bench_push(db, folder, 10_000 // scale)
-        with Database() as db:
-            bench_pull(db, folder, 100_000 // scale)
-        with Database() as db:
-            bench_round_trips(db, folder, 50, 40 // (2 if args.quick else 1))
+        if args.only in (None, "push"):
+            with Database() as db:
+                bench_push(db, folder, 10_000 // scale)
+        if args.only in (None, "pull"):
+            with Database() as db:
+                bench_pull(db, folder, 100_000 // scale)
+        if args.only in (None, "rt"):
+            with Database() as db:
+                rounds = 40 // (2 if args.quick else 1)
+                bench_round_trips(db, folder, 50, rounds, args.workers)
 
 
 if __name__ == "__main__":
