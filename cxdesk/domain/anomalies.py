@@ -187,7 +187,7 @@ def shared_contacts(
     for (what, _), members in sorted(groups.items()):
         if len({m.customer_id for m in members}) < 2:
             continue
-        members.sort(key=lambda m: m.customer_id)
+        members.sort(key=lambda m: (m.name.casefold(), m.customer_id))
         shown = members[0].phone if what == "phone number" else members[0].address
         parts = []
         issue_ids: list[str] = []
