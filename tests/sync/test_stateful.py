@@ -10,6 +10,7 @@ all of them hold the same accepted events and the same projection tables.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,6 +21,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
+from cxdesk.errors import ValidationError
+from cxdesk.store import customer_commands as cc
 from cxdesk.store import open_store
 from cxdesk.store.rebuild import verify_store
 from cxdesk.sync.client import AsyncSyncClient, SyncUnavailable
@@ -28,9 +31,11 @@ from cxdesk.sync.server import admin
 from cxdesk.sync.server.app import create_app, open_database
 
 from ..conftest import TEST_HASH
+from ..test_customers_store import ADVISOR, FORM
 
 DESKS = 3
-TABLES = ("staff", "signin_attempts", "locations")
+TABLES = ("staff", "signin_attempts", "locations", "customers", "customer_timeline")
+ADDRESSES = ("Flat 3, 12 Mere Road", "4 Station Road", "Room 9, Hope House")
 ACCEPTED = (
     "SELECT e.id, e.hash FROM events e LEFT JOIN event_acks a ON a.event_id = e.id "
     "WHERE a.status IS NULL OR a.status != 'rejected' ORDER BY e.id"
@@ -45,6 +50,8 @@ class Desks(RuleBasedStateMachine):
         self.app = create_app(engine=self.engine, marks_dir=self.folder / "marks")
         admin.add_staff(self.engine, "ADMIN1", name="Ada", role="admin", locations=["CSC"],
                         passcode_hash=TEST_HASH)  # fmt: skip
+        admin.add_staff(self.engine, ADVISOR.staff_id, name="Alex", role="advisor",
+                        locations=["CSC"], passcode_hash=TEST_HASH)  # fmt: skip
         self.stores, self.tokens, self.online = [], [], [True] * DESKS
         self.staff: list[list[str]] = [[] for _ in range(DESKS)]
         for i in range(DESKS):
@@ -99,6 +106,19 @@ class Desks(RuleBasedStateMachine):
             self._staff_event(i, "StaffRemoved", {"staff_id": staff_id})
 
     @rule(i=st.integers(0, DESKS - 1))
+    def register_customer(self, i: int) -> None:
+        cc.register_customer(self.stores[i], ADVISOR, FORM)
+
+    @rule(i=st.integers(0, DESKS - 1), pick=st.integers(0, 50), address=st.sampled_from(ADDRESSES))
+    def change_address(self, i: int, pick: int, address: str) -> None:
+        """Desks change the same customer's address, offline or not: feed order decides."""
+        known = [r[0] for r in self.stores[i].query("SELECT customer_id FROM customers")]
+        if known:
+            with contextlib.suppress(ValidationError):  # "nothing has changed"
+                cc.change_customer(self.stores[i], ADVISOR, known[pick % len(known)],
+                                   {**FORM, "address": address})  # fmt: skip
+
+    @rule(i=st.integers(0, DESKS - 1))
     def toggle(self, i: int) -> None:
         self.online[i] = not self.online[i]
 
@@ -144,6 +164,6 @@ class Desks(RuleBasedStateMachine):
 
 TestDesks = Desks.TestCase
 TestDesks.settings = settings(
-    max_examples=12, stateful_step_count=25, deadline=None,
+    max_examples=20, stateful_step_count=30, deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )  # fmt: skip
