@@ -134,6 +134,11 @@ class SyncWorker:
             self.failures += 1
             await self._refresh(online=True, syncing=False, last_error=exc.message)
             return None
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop sync for good
+            # Shown on F8 and retried with back-off; the loop must outlive one bad answer.
+            self.failures += 1
+            await self._refresh(syncing=False, last_error=f"{type(exc).__name__}: {exc}")
+            return None
         self.failures = 0
         await self._refresh(online=True, syncing=False, last_error=None)
         if self.on_round:
