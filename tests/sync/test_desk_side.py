@@ -18,6 +18,8 @@ from cxdesk.sync.server.tokens import hash_token
 from cxdesk.sync.status import SyncStatus
 from cxdesk.sync.worker import BACKOFF_CAP, SyncWorker, backoff_delay
 
+MODEL_TABLES = {"schema_version", "server_meta", "epochs", "devices", "feed_counter", "events",
+                "roster", "rejected_events"}  # fmt: skip
 NOW = datetime(2026, 3, 2, 10, 42, 30, tzinfo=UTC)
 
 
@@ -102,8 +104,14 @@ def test_tokens_are_stored_hashed(central):
 
 
 def test_models_match_migrated_schema(central):
-    columns = {c["name"] for c in inspect(central.engine).get_columns("events")}
-    assert columns == set(ServerEvent.__table__.columns.keys())
+    from sqlmodel import SQLModel
+
+    inspector = inspect(central.engine)
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name in ServerEvent.metadata.tables and table.name in MODEL_TABLES:
+            columns = {c["name"] for c in inspector.get_columns(table.name)}
+            assert columns == set(table.columns.keys()), table.name
+    assert set(inspector.get_table_names()) >= MODEL_TABLES
 
 
 def test_newer_database_is_refused(central):
