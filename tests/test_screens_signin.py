@@ -44,7 +44,7 @@ async def test_sign_in_shows_person_role_and_location(desk):
         assert isinstance(app.screen, LookupScreen)
         assert app.session.staff_id == "A1001"
         text = screen_text(app)
-        assert "Sam Advisor · Advisor · Customer Service Centre" in text
+        assert "Sam Advisor · Advisor · CSC" in text
         assert "Offline only" in text
     assert len(kinds(desk, "SignInSucceeded")) == 1
 

@@ -53,7 +53,6 @@ class DeskHeader(Horizontal):
     """Signed-in person, role and location on the left; sync status on the right."""
 
     def compose(self) -> ComposeResult:
-        yield Static("cxdesk", id="desk-brand")
         yield Static("", id="desk-who")
         yield SyncIndicator(id="desk-sync")
 
@@ -64,7 +63,9 @@ class DeskHeader(Horizontal):
     def _show_session(self, session) -> None:
         who = self.query_one("#desk-who", Static)
         if session is None:
-            who.update("Not signed in")
+            who.update("cxdesk · Not signed in")
             return
-        text = f"{session.name} · {session.role_label} · {session.place}"
+        # The location's short id keeps name, role, place and the sync status on
+        # one 80-column line; the sign-in screen shows the location's full name.
+        text = f"{session.name} · {session.role_label} · {session.location}"
         who.update(text + " · LOCKED" if getattr(self.app, "locked", False) else text)
