@@ -11,6 +11,7 @@ from cxdesk.domain import repeat_claims as rc
 from cxdesk.errors import AuthError, ValidationError
 from cxdesk.store import issue_commands as ic
 from cxdesk.store.rebuild import verify_store
+from cxdesk.store.sync_queries import LAST_SUCCESS
 from tests.crisis_helpers import PASSCODE, register, set_up_council
 
 VOUCHERS = rc.Policy("food_voucher", (rc.Window(7, 1), rc.Window(90, 3)), "reason")
@@ -91,7 +92,7 @@ def test_store_check_finds_other_location_and_records_override(admin_store):
         reason="no food",
         check=first,
     )
-    store.set_state(store.conn, "last_success_at", "2026-01-01T09:00:00Z")
+    store.set_state(store.conn, LAST_SUCCESS, "2026-01-01T09:00:00.000000Z")
     result = ic.check_repeat_claims(store, "food_voucher", jo)
     assert [(m.issue.location, m.how) for m in result.matches] == [("HUB-N", "likely match")]
     assert result.needs_reason and result.knowledge_as_of.year == 2026

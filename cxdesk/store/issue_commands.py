@@ -10,7 +10,7 @@ payment card's crisis payment request is recorded in the same transaction.
 
 The repeat check reads every location's issues this desk knows of; issues from
 elsewhere are as fresh as the last sync (``sync_state`` key
-``last_success_at``, ISO UTC), and the result says so.
+``last_success``, ISO UTC), and the result says so.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from cxdesk.events import FRONTLINE, SUPERVISORS
 from cxdesk.events.envelope import Event, new_event_id
 from cxdesk.events.issuing import VOUCHER_VALUE_PENCE
 from cxdesk.store import stock_queries
+from cxdesk.store.sync_queries import LAST_SUCCESS
 
 ISSUE_EVENT = {"food_voucher": "VoucherIssued", "payment_card": "CardIssued"}
 
@@ -58,7 +59,7 @@ def help_line(store, kind: str) -> str:
 
 def knowledge_as_of(store) -> datetime | None:
     """When this desk last synced with the server, or None if it never has."""
-    text = store.get_state("last_success_at")
+    text = store.get_state(LAST_SUCCESS)
     return from_iso(text) if text else None
 
 

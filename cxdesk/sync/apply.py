@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 from cxdesk.store.eventlog import EVENT_COLUMNS, ingest_remote, record_ack, row_to_event
 from cxdesk.store.eventlog import utc_now_text as now_text
 from cxdesk.store.rebuild import rebuild_projections
-from cxdesk.store.sync_queries import local_summary, rejected_events  # noqa: F401 (re-export)
+from cxdesk.store.sync_queries import (  # noqa: F401 (re-export)
+    LAST_SUCCESS,
+    local_summary,
+    rejected_events,
+)
 from cxdesk.sync.protocol import MAX_PUSH_BYTES, MAX_PUSH_EVENTS, PullResponse, PushResponse
 
-CURSOR, EPOCH, LAST_SUCCESS, PUSH_FROM, SERVER_URL = (
-    "cursor", "epoch", "last_success", "push_from", "server_url",
-)  # fmt: skip
+CURSOR, EPOCH, PUSH_FROM, SERVER_URL = "cursor", "epoch", "push_from", "server_url"
 _SELECT = ", ".join("e." + c.strip() for c in EVENT_COLUMNS.split(","))
 
 

@@ -144,3 +144,15 @@ async def test_roster_changes_reach_desks(central):
 def test_refusal_is_not_called_online():
     refused = SyncStatus(configured=True, online=True, last_error="this device has been revoked")
     assert refused.header_text(NOW).startswith("Sync refused (F8)")
+
+
+async def test_repeat_claim_check_knows_when_the_desk_last_synced(central):
+    """The issue screen's "issues from other locations as of ..." reads what sync writes."""
+    from cxdesk.store.issue_commands import knowledge_as_of
+
+    a = central.desk("D-A")
+    assert knowledge_as_of(a.store) is None
+    a.record_failed_signin()
+    await a.sync()
+    as_of = knowledge_as_of(a.store)
+    assert as_of is not None and abs((datetime.now(UTC) - as_of).total_seconds()) < 3600
