@@ -42,6 +42,9 @@ def _healthy(url: str) -> bool:
 def _port() -> int:
     for port in (PREFERRED_PORT, 0):
         with socket.socket() as s:
+            # As uvicorn does: a port left in TIME_WAIT by the last demo is reused,
+            # so desks still pointing at it find the restarted server.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
