@@ -34,6 +34,7 @@ from cxdesk.errors import CxDeskError
 from cxdesk.palette import DeskCommands
 from cxdesk.screens.crisis_queue import CrisisQueueScreen
 from cxdesk.screens.customer_search import CustomerSearchScreen
+from cxdesk.screens.form_modal import FormField, FormModal
 from cxdesk.screens.help import HelpScreen, key_rows
 from cxdesk.screens.issue_log import IssueLogScreen
 from cxdesk.screens.lock import LockScreen
@@ -43,6 +44,7 @@ from cxdesk.screens.signin import SignInScreen
 from cxdesk.screens.stock import StockScreen
 from cxdesk.screens.sync_status import SyncStatusScreen
 from cxdesk.session import DeskSession
+from cxdesk.store import signin_commands
 from cxdesk.widgets.signin_form import SignInForm
 
 SIGNIN_MODE = "signin"
@@ -82,6 +84,7 @@ class CxDeskApp(App[None]):
         Binding("f8", "switch_mode('sync')", "Sync", id="area-sync"),
         Binding("ctrl+s", "sync_now", "Sync now", id="sync-now", show=False),
         Binding("f10", "sign_out", "Sign out", id="sign-out", show=False),
+        Binding("ctrl+l", "lift_lockout", "Lift a lock-out", id="lift-lockout", show=False),
     ]
 
     session: reactive[DeskSession | None] = reactive(None, init=False)
@@ -161,6 +164,8 @@ class CxDeskApp(App[None]):
             return False
         if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
             return None  # shown dimmed: you are already there
+        if action == "lift_lockout":
+            return self.session.role in ("supervisor", "admin")
         return True
 
     def get_key_display(self, binding: Binding) -> str:
@@ -175,6 +180,25 @@ class CxDeskApp(App[None]):
 
     def action_lock(self) -> None:
         self.lock("Locked with F9")
+
+    def action_lift_lockout(self) -> None:
+        """A supervisor lets a locked-out colleague sign in again."""
+        session = self.session
+
+        def lift(values: dict[str, str]) -> str:
+            return signin_commands.lift_lockout(self.store, session, values["staff_id"])
+
+        def done(message: str | None) -> None:
+            if message:
+                self.notify(message, timeout=4)
+
+        form = FormModal(
+            "Lift a lock-out",
+            [FormField("staff_id", "Staff ID of the person locked out", "e.g. A1001")],
+            lift,
+            intro="Only when you have checked it is really them at the desk.",
+        )
+        self.push_screen(form, done)
 
     async def action_sign_out(self) -> None:
         if self.session is None:

@@ -211,3 +211,33 @@ async def test_no_color(desk, monkeypatch):
         await pilot.press(*"housng")
         await settle(pilot)
         assert shows(app, "Housing Options")
+
+
+async def test_supervisor_lifts_a_lockout(desk):
+    app = make_test_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(5):
+            await sign_in(pilot, "A1001", "wrong wrong wrong")
+        assert shows(app, "locked until")
+        await sign_in(pilot, "A1002")  # an advisor may not lift it
+        assert app.check_action("lift_lockout", ()) is False
+        await app.action_sign_out()
+        await sign_in(pilot, "S3001")
+        assert app.check_action("lift_lockout", ()) is True
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        await pilot.press(*"a1002", "ctrl+s")  # not locked: refused beside the field
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert shows(app, "A1002 is not locked out")
+        app.screen.query_one("#f-staff_id").value = "A1001"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.action_sign_out()
+        await sign_in(pilot, "A1001")
+        assert app.session.staff_id == "A1001"
+    cleared = [
+        e for e in desk.query("SELECT actor, payload FROM events WHERE kind='LockoutCleared'")
+    ]
+    assert [(r["actor"], r["payload"]) for r in cleared] == [("S3001", '{"staff_id":"A1001"}')]

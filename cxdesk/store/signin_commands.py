@@ -137,3 +137,21 @@ def demo_staff(store) -> list[tuple[str, str, str]]:
     """(staff id, name, role) of active staff, for the demo hint on the sign-in screen."""
     rows = store.query("SELECT staff_id, name, role FROM staff WHERE active = 1 ORDER BY staff_id")
     return [(r["staff_id"], r["name"], r["role"]) for r in rows]
+
+
+def lift_lockout(store, session: DeskSession, staff_id_text: str, *, now=None) -> str:
+    """A supervisor lifts a lock-out before it runs out; returns what to tell them.
+
+    Recorded as ``LockoutCleared`` under the supervisor's own name (the server
+    refuses it from any other role), so the log shows who let whom back in.
+    """
+    now = now or datetime.now(UTC)
+    staff_id = parse_staff_id(staff_id_text)
+    if session.role not in ("supervisor", "admin"):
+        raise AuthError("Only a supervisor can lift a lock-out.")
+    if not signin_state(store, staff_id, now).locked:
+        raise ValidationError(f"{staff_id} is not locked out.", field="staff_id")
+    store.record(
+        "LockoutCleared", {"staff_id": staff_id}, actor=session.staff_id, role=session.role
+    )
+    return f"{staff_id} can sign in again now."
