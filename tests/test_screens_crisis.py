@@ -186,3 +186,37 @@ async def test_crisis_flag_to_close(admin_store):
         await settle(pilot)
         assert app.screen.query_one(DataTable).row_count == 0
     assert admin_store.scalar("SELECT outcome FROM crisis_flags") == "placed in emergency housing"
+
+
+async def test_void_an_issue_from_the_customer_record(admin_store):
+    from cxdesk.screens.customer_view import CustomerViewScreen
+    from tests.test_issuing_store import issue
+
+    set_up_council(admin_store)
+    cid = register(admin_store)
+    issue(admin_store, cid, "FV000004")
+    app = DeskLike(admin_store, ADVISOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(CustomerViewScreen(cid))
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, FormModal)
+        await fill(pilot, "#f-serial", "fv000009")
+        await fill(pilot, "#f-reason", "typed the wrong serial")
+        await fill(pilot, "#f-item", "b")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, FormModal)  # not this customer's serial: refused, kept
+        assert app.screen.query_one("#f-reason", Input).value == "typed the wrong serial"
+        assert "not issued to this customer" in " ".join(
+            str(s.render()) for s in app.screen.query(Static)
+        )
+        app.screen.query_one("#f-serial", Input).value = "FV000004"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerViewScreen)
+    status, item = admin_store.query(
+        "SELECT i.status, s.status FROM issues i JOIN stock_items s ON s.serial = i.serial"
+    )[0]
+    assert status == "voided" and item == "voided_back"  # back in the drawer, issuable again

@@ -46,6 +46,7 @@ class CustomerViewScreen(DeskScreen):
         Binding("i", "issue('food_voucher')", "Voucher", id="issue-voucher"),
         Binding("c", "issue('payment_card')", "Card", id="issue-card"),
         Binding("f", "flag_crisis", "Crisis", id="flag-crisis"),
+        Binding("x", "void_issue", "Void issue", id="void-issue"),
         # --- end of crisis support actions ---
     ]
     DEFAULT_CSS = """
@@ -200,6 +201,34 @@ class CustomerViewScreen(DeskScreen):
                 IssueScreen(kind, self.customer_id, self._display_name()),
                 lambda done: done and self._load(),
             )
+
+    def action_void_issue(self) -> None:
+        """Void a voucher or card handed over by mistake; nothing is deleted."""
+        from cxdesk.screens.form_modal import FormField, FormModal
+        from cxdesk.store import issue_commands
+
+        if self.customer is None:
+            return
+        session, customer_id = self.app.session, self.customer_id
+
+        def void(values: dict[str, str]):
+            return issue_commands.void_customer_issue(
+                self.app.store, actor=session.staff_id, role=session.role,
+                customer_id=customer_id, serial_text=values["serial"],
+                reason=values["reason"], item=values["item"],
+            )  # fmt: skip
+
+        fields = [
+            FormField("serial", "Serial of the voucher or card", "e.g. FV001003"),
+            FormField("reason", "Why it is voided", "e.g. wrong serial typed"),
+            FormField("item", "Item back in the drawer (B) or spoiled (S)?", "B or S"),
+        ]
+        form = FormModal(f"Void an issue to {self._display_name()}", fields, void)
+        self.app.push_screen(form, lambda event: event and self._voided(event))
+
+    def _voided(self, event) -> None:
+        self.app.notify(f"Voided: {event.payload['serial']}. It stays in the log.", timeout=4)
+        self._load()
 
     def action_flag_crisis(self) -> None:
         from cxdesk.screens.crisis_flag import CrisisFlagScreen

@@ -252,6 +252,30 @@ def void_issue(store, *, actor: str, role: str, issue_id: str, reason: str, item
         return store.record("IssueVoided", payload, actor=actor, role=role)
 
 
+ITEM_ANSWERS = {"b": "back_to_stock", "back": "back_to_stock", "s": "spoiled", "spoiled": "spoiled"}
+
+
+def void_customer_issue(
+    store, *, actor: str, role: str, customer_id: str, serial_text: str, reason: str, item: str
+) -> Event:
+    """Void this customer's issue of the serial typed, as the void form on their record asks."""
+    serial = parse_serial(serial_text, field="serial")
+    found = [
+        i for i in customer_issues(store, customer_id)
+        if i["serial"] == serial and i["status"] != "voided"
+    ]  # fmt: skip
+    if not found:
+        raise ValidationError(
+            f"{serial} was not issued to this customer, or is already voided.", field="serial"
+        )
+    answer = ITEM_ANSWERS.get(item.strip().lower())
+    if answer is None:
+        raise ValidationError("Type B if the item came back, S if it is spoiled.", field="item")
+    return void_issue(
+        store, actor=actor, role=role, issue_id=found[0]["issue_id"], reason=reason, item=answer
+    )
+
+
 def customer_issues(store, customer_id: str) -> list[dict]:
     """This customer's issues, newest first, for the customer view and the void form."""
     return [
