@@ -7,7 +7,7 @@ their steps, vouchers, cards, crisis flags, notes and changes, from every
 location, with who did it, where and when. Record views are hidden from the
 history unless asked for (V), so they do not drown it.
 
-Keys: R raise a referral, E change details, N add a note, Enter open the
+Keys: R raise a referral, E change details, N add a note, X void an issue, Enter open the
 highlighted referral, V show or hide record views. Crisis support adds its
 actions in the marked place in ``BINDINGS``.
 """
