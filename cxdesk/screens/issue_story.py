@@ -61,9 +61,13 @@ def story_text(story: IssueStory) -> Text:
     if check.get("knowledge_as_of"):
         line(f"The desk's knowledge of other locations was as of {check['knowledge_as_of']}.")
     if row.override_reason:
-        who = f"{story.approver_name} ({row.approved_by})" if row.approved_by else "nobody"
         line(f"Override: {row.override_reason}")
-        line(f"Approved by: {who}")
+        if row.approved_by:
+            line(f"Approved by: {story.approver_name} ({row.approved_by})")
+        elif check.get("action") == "supervisor":
+            line("Approved by: NOBODY, though the policy needs a supervisor")
+        else:
+            line("Approved by: not needed (the advisor's written reason was enough)")
 
     if story.request:
         req = story.request

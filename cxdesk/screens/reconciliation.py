@@ -29,8 +29,8 @@ from cxdesk.store.supervisor_reports import DayReconciliation, late_arrivals, re
 
 # Widths include the gap to the next column (cell padding 0), so all 13 fit in 80 columns.
 COLUMNS = (
-    ("Day", 6), ("Loc", 11), ("K", 3), ("Open", 5), ("In", 4), ("Out", 4), ("Iss", 4),
-    ("Void", 5), ("Lost", 5), ("Exp", 5), ("Cnt", 4), ("Diff", 5), ("Signed", 11),
+    ("Day", 6), ("Loc", 14), ("K", 3), ("Open", 5), ("In", 4), ("Out", 4), ("Iss", 4),
+    ("Void", 5), ("Lost", 5), ("Exp", 5), ("Cnt", 4), ("Diff", 5), ("Signed", 8),
 )  # fmt: skip
 
 
