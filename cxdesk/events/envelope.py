@@ -17,6 +17,8 @@ import uuid6
 from pydantic import BaseModel, Field
 
 GENESIS = "0" * 64
+MAX_SEQ = 2**63 - 1
+"""The largest sequence number either database can hold (a signed 64-bit integer)."""
 
 
 def new_event_id() -> str:
@@ -43,7 +45,7 @@ class Event(BaseModel):
     actor: str = Field(min_length=1, max_length=40)
     device: str = Field(min_length=1, max_length=64)
     location: str = Field(min_length=1, max_length=40)
-    device_seq: int = Field(ge=1)
+    device_seq: int = Field(ge=1, le=MAX_SEQ)
     hlc: str = Field(min_length=20, max_length=120)
     prev_hash: str = Field(min_length=64, max_length=64)
     hash: str = Field(min_length=64, max_length=64)

@@ -84,6 +84,8 @@ async def test_each_refusal_changes_nothing(central):
     await refused(a.client, body("D-A", [bad_digest]), 422, "bad-digest")
     await refused(a.client, b"{not json", 422, "malformed")
     await refused(a.client, b'{"device": "D-A", "events": [{"id": 1}]}', 422, "malformed")
+    huge = second.model_dump(mode="json") | {"device_seq": 10**23}
+    await refused(a.client, json.dumps({"device": "D-A", "events": [huge]}).encode(), 422)
     # Too big: more than 500 events, or more than 1 MiB.
     await refused(a.client, body("D-A", [second] * 501), 413, "too-many")
     await refused(a.client, b'{"device":"D-A","events":[]' + b" " * 1_100_000 + b"}", 413)
@@ -125,6 +127,9 @@ async def test_pull_limits_and_paging(central):
     await a.sync()
     with pytest.raises(SyncRefused):
         await a.client._send("GET", "/v1/sync/pull", params={"after": 0, "limit": 1001})
+    with pytest.raises(SyncRefused) as info:  # beyond a 64-bit integer: 422, not a crash
+        await a.client._send("GET", "/v1/sync/pull", params={"after": 10**23})
+    assert info.value.status == 422
     seen, cursor = [], 0
     for _ in range(100):
         page = json.loads(await a.client.pull_raw(cursor, 7))

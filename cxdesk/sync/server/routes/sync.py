@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import IntegrityError
 
+from cxdesk.events.envelope import MAX_SEQ
 from cxdesk.sync.protocol import (
     MAX_PULL_LIMIT,
     MAX_PUSH_BYTES,
@@ -100,7 +101,7 @@ async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response
 async def pull(
     token: TokenDep,
     engine: EngineDep,
-    after: int = Query(0, ge=0, description="the cursor: last server_seq already held"),
+    after: int = Query(0, ge=0, le=MAX_SEQ, description="the cursor: last server_seq already held"),
     limit: int = Query(500, ge=1, le=MAX_PULL_LIMIT),
 ) -> Response:
     """Accepted events after ``after`` in feed order, with the next cursor, epoch and head."""
