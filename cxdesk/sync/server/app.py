@@ -61,6 +61,7 @@ def create_app(
     )
     app.include_router(health.router)
     app.include_router(sync.router)
+    _add_push_components(app)
     if engine is not None:
         prepare(app, engine, marks_dir)
     return app
@@ -83,3 +84,18 @@ def app_from_env() -> FastAPI:
 
     marks = os.environ.get("CXDESK_SERVER_MARKS")
     return create_app(os.environ["CXDESK_SERVER_DB"], marks_dir=Path(marks) if marks else None)
+
+
+def _add_push_components(app: FastAPI) -> None:
+    """Put the push body's nested models into the OpenAPI components it refers to."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, definition in sync.PUSH_COMPONENTS.items():
+                schemas.setdefault(name, definition)
+        return app.openapi_schema
+
+    app.openapi = openapi

@@ -58,13 +58,19 @@ def _parse(body: bytes) -> PushRequest:
         raise _refuse(422, "malformed", f"{where}: {first['msg']}") from None
 
 
+# The push body is read by hand (size limit, one parse in a thread), so its schema
+# is given to OpenAPI here; its nested models go into the document's components.
+PUSH_SCHEMA = PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+PUSH_COMPONENTS = PUSH_SCHEMA.pop("$defs", {})
+
+
 @router.post(
     "/sync/push",
     response_model=PushResponse,
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": PushRequest.model_json_schema()}},
+            "content": {"application/json": {"schema": PUSH_SCHEMA}},
         }
     },
 )
