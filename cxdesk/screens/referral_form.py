@@ -10,17 +10,24 @@ same team; if there is one it is shown and the advisor can add the story to it
 as a note instead. After raising, the customer's confirmation (reference,
 team, when and how they will be contacted, what they must do, the number to
 call) is shown and saved to a file whose path is on screen.
+
+The whole form fits one 80x24 screen: one line per field with its label
+beside it (the focused field's label in reverse, readable without colour),
+dropdowns that take typed letters and start on the usual answer (standard
+urgency, consent in person), a story box seven lines tall, and each error
+under its field until that field is changed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from cxdesk.domain.customers import FormErrors
@@ -29,6 +36,20 @@ from cxdesk.errors import CxDeskError
 from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.customer_dialogs import DuplicateReferralDialog
 from cxdesk.store import referral_commands, referral_queries
+from cxdesk.widgets.quick_select import QuickSelect
+
+LABELS = {
+    "to_team": "Team",
+    "reason_category": "Reason",
+    "urgency": "Urgency",
+    "story": "Their story",
+    "already_told": "Already told",
+    "vulnerability_flags": "Vulnerability",
+    "customer_actions": "They must do",
+    "consent": "Consent",
+    "consent_method": "Consent how",
+}
+"""Field name -> the short label beside it (14 columns at most, so fields get the width)."""
 
 
 class ReferralFormScreen(DeskScreen):
@@ -40,9 +61,19 @@ class ReferralFormScreen(DeskScreen):
         Binding("escape", "back", "Back", id="referral-form-back"),
     ]
     DEFAULT_CSS = """
-    ReferralFormScreen .field-error { color: $error; height: auto; }
-    ReferralFormScreen TextArea { height: 5; width: 76; }
-    ReferralFormScreen Input, ReferralFormScreen Select { width: 76; }
+    ReferralFormScreen #referral-fields { height: 1fr; }
+    ReferralFormScreen .row { height: auto; }
+    ReferralFormScreen .row > Label { width: 15; padding: 0 1 0 0; }
+    ReferralFormScreen .row:focus-within > Label { text-style: bold reverse; }
+    ReferralFormScreen .row > Input, ReferralFormScreen .row > QuickSelect { width: 1fr; }
+    ReferralFormScreen #f-story { height: 9; }
+    ReferralFormScreen #f-already_told { height: 4; }
+    ReferralFormScreen .row > TextArea { width: 1fr; border: round $primary; padding: 0 1; }
+    ReferralFormScreen .field-error { color: $error; text-style: bold; height: auto;
+        padding: 0 0 0 15; display: none; }
+    ReferralFormScreen .field-error.-shown, ReferralFormScreen #form-status.-shown {
+        display: block; }
+    ReferralFormScreen #form-status { display: none; height: 1; text-style: bold reverse; }
     """
 
     @dataclass
@@ -65,48 +96,56 @@ class ReferralFormScreen(DeskScreen):
         super().__init__()
         self.customer = customer
         self.targets: list = []
+        self._errors: dict[str, str] = {}
 
     def compose_body(self) -> ComposeResult:
         c = self.customer
         yield Static(
             f"Refer {c['given_name']} {c['family_name']} (born {c['birth_year']})"
-            "  · Ctrl+S raises · Escape goes back",
+            "  · type to choose · Ctrl+S raises · Esc back",
             classes="title",
         )
-        with VerticalScroll(can_focus=False):
-            yield Label("To which team")
-            yield Select([], prompt="Loading the directory…", id="f-to_team")
-            yield Static("", id="e-to_team", classes="field-error")
-            yield Label("Reason")
-            yield Select(
-                [(r, r) for r in REASON_CATEGORIES], prompt="Choose", id="f-reason_category"
-            )
-            yield Static("", id="e-reason_category", classes="field-error")
-            yield Label("The customer's story, in their words")
-            yield TextArea(id="f-story")
-            yield Static("", id="e-story", classes="field-error")
-            yield Label("Urgency")
+        with VerticalScroll(id="referral-fields", can_focus=False):
+            yield from self._row("to_team", QuickSelect([], prompt="Loading teams…"))
+            reasons = [(r, r) for r in REASON_CATEGORIES]
+            yield from self._row("reason_category", QuickSelect(reasons, prompt="Choose"))
             urgencies = [(f"{u.capitalize()}: {text}", u) for u, text in URGENCIES.items()]
-            yield Select(urgencies, value="standard", allow_blank=False, id="f-urgency")
-            yield Static("", id="e-urgency", classes="field-error")
-            yield Label("Vulnerability flags (comma separated)")
+            yield from self._row(
+                "urgency", QuickSelect(urgencies, value="standard", allow_blank=False)
+            )
+            story = TextArea(placeholder="What the customer said, in their words")
+            yield from self._row("story", story)
+            told = TextArea(placeholder="Advice or numbers already given (optional)")
+            yield from self._row("already_told", told)
             flags = ", ".join(c.get("vulnerability_flags") or [])
-            yield Input(flags, id="f-vulnerability_flags", max_length=500)
-            yield Static("", id="e-vulnerability_flags", classes="field-error")
-            yield Label("What they have already been told")
-            yield TextArea(id="f-already_told")
-            yield Static("", id="e-already_told", classes="field-error")
-            yield Label("Anything the customer must do (goes on their letter)")
-            yield Input(id="f-customer_actions", max_length=500)
-            yield Static("", id="e-customer_actions", classes="field-error")
-            yield Label("Consent to share with the team")
+            yield from self._row(
+                "vulnerability_flags",
+                Input(flags, placeholder="comma separated, e.g. debt, disability", max_length=500),
+            )
+            yield from self._row(
+                "customer_actions",
+                Input(placeholder="goes on their letter (optional)", max_length=500),
+            )
             consent = [("Given: the team may see this", "given"),
                        ("Refused: record as advice given only", "refused")]  # fmt: skip
-            yield Select(consent, prompt="Ask the customer", id="f-consent")
-            yield Static("", id="e-consent", classes="field-error")
-            yield Label("How consent was obtained")
-            yield Select([(m, m) for m in CONSENT_METHODS], prompt="Choose", id="f-consent_method")
-            yield Static("", id="e-consent_method", classes="field-error")
+            yield from self._row("consent", QuickSelect(consent, prompt="Ask the customer"))
+            methods = [(m, m) for m in CONSENT_METHODS]
+            yield from self._row(
+                "consent_method",
+                QuickSelect(methods, value=CONSENT_METHODS[0], allow_blank=False),
+            )
+        yield Static("", id="form-status")
+
+    @staticmethod
+    def _row(name: str, field: Widget) -> ComposeResult:
+        """Label beside its field, the field's error (hidden until there is one) below."""
+        field.id = f"f-{name}"
+        if isinstance(field, Input | QuickSelect):
+            field.compact = True  # one line each, so the whole form fits 80x24
+        with Horizontal(classes="row"):
+            yield Label(LABELS[name])
+            yield field
+        yield Static("", id=f"e-{name}", classes="field-error")
 
     def on_mount(self) -> None:
         self.query_one("#f-to_team", Select).focus()
@@ -120,7 +159,7 @@ class ReferralFormScreen(DeskScreen):
         self.targets = message.targets
         select = self.query_one("#f-to_team", Select)
         select.set_options([(t.name, t.target_id) for t in message.targets])
-        select.prompt = "Choose the team"
+        select.prompt = "Choose the team (type to jump: hous…)"
 
     def values(self) -> dict:
         raw = {}
@@ -134,14 +173,37 @@ class ReferralFormScreen(DeskScreen):
         return raw
 
     def show_errors(self, errors: dict[str, str]) -> None:
+        self._errors = dict(errors)
         for widget in self.query(".field-error"):
-            widget.update(errors.get((widget.id or "")[2:], ""))
+            message = errors.get((widget.id or "")[2:], "")
+            widget.update(message)
+            widget.set_class(bool(message), "-shown")
         if errors:
             first = self.query(f"#f-{next(iter(errors))}")
             if first:
                 first.first().focus()
                 first.first().scroll_visible()
-            self.notify(f"{len(errors)} field(s) need checking.", severity="warning", timeout=4)
+        self._status(errors)
+
+    def _status(self, errors: dict[str, str]) -> None:
+        """One line under the form naming what is left to check (a toast would hide fields)."""
+        status = self.query_one("#form-status", Static)
+        status.update(f"To check: {', '.join(LABELS.get(n, n) for n in errors)}" if errors else "")
+        status.set_class(bool(errors), "-shown")
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(TextArea.Changed)
+    def _clear_error(self, event: Message) -> None:
+        """A field's old error goes as soon as the advisor changes that field."""
+        field = getattr(event, "control", None)
+        name = (getattr(field, "id", None) or "")[2:]
+        if name in self._errors:
+            del self._errors[name]
+            error = self.query_one(f"#e-{name}", Static)
+            error.update("")
+            error.remove_class("-shown")
+            self._status(self._errors)
 
     def action_save(self) -> None:
         self._check(self.values())
