@@ -5,16 +5,18 @@ message appears under its own field; what was typed stays exactly as typed.
 Before a NEW record is created the desk looks for likely matches (name, date of
 birth, postcode) and offers them, so the same person is not registered twice.
 Saving happens in a thread worker; the screen only shows the outcome.
+One line per field, label beside it and a hint inside it, so the whole form
+fits 80x24 without scrolling; an error goes as soon as its field is changed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
@@ -24,22 +26,26 @@ from cxdesk.events.customers import CONTACT_METHODS
 from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.customer_dialogs import LikelyMatchDialog
 from cxdesk.store import customer_commands, customer_queries
+from cxdesk.widgets.quick_select import QuickSelect
+from cxdesk.widgets.tick_box import TickBox
 
 TEXT_FIELDS = (
-    ("given_name", "Given name(s)", 60),
-    ("family_name", "Family name", 60),
-    ("date_of_birth", "Date of birth (day/month/year)", 10),
-    ("address", "Address", 300),
-    ("postcode", "Postcode", 8),
-    ("phone", "Phone", 20),
-    ("email", "Email", 254),
-    ("contact_times", "Best times to contact", 120),
-    ("language", "Language", 40),
-    ("accessibility_needs", "Accessibility needs", 300),
-    ("vulnerability_flags", "Vulnerability flags (comma separated)", 500),
-    ("council_reference", "Council reference", 20),
+    ("given_name", "Given name(s)", 60, ""),
+    ("family_name", "Family name", 60, ""),
+    ("date_of_birth", "Date of birth", 10, "day/month/year, e.g. 11/02/1984"),
+    ("address", "Address", 300, "house, street, town"),
+    ("postcode", "Postcode", 8, "e.g. EM1 4QT"),
+    ("phone", "Phone", 20, "e.g. 07700 900101"),
+    ("email", "Email", 254, ""),
+    ("contact_times", "Best times", 120, "best times to contact, e.g. weekday mornings"),
+    ("language", "Language", 40, "e.g. English"),
+    ("accessibility_needs", "Access needs", 300, "accessibility needs (optional)"),
+    ("vulnerability_flags", "Vulnerability", 500, "comma separated, e.g. debt, disability"),
+    ("council_reference", "Council ref", 20, "optional, e.g. CT-1048823"),
 )
-CHECKS = (("no_email", "Has no email address"), ("interpreter_needed", "Needs an interpreter"))
+CHECKS = (("no_email", "No email"), ("interpreter_needed", "Interpreter"))
+CHECK_ROW = {"email": "no_email", "language": "interpreter_needed"}
+"""Which text field's row also holds a tick box, so the form fits 80x24."""
 
 
 class CustomerFormScreen(DeskScreen):
@@ -51,10 +57,15 @@ class CustomerFormScreen(DeskScreen):
         Binding("escape", "back", "Back", id="customer-form-back"),
     ]
     DEFAULT_CSS = """
-    CustomerFormScreen .field-error { color: $error; height: auto; }
-    CustomerFormScreen .field-error:disabled { display: none; }
-    CustomerFormScreen Label { margin-top: 0; }
-    CustomerFormScreen Input, CustomerFormScreen Select { width: 60; }
+    CustomerFormScreen #customer-fields { height: 1fr; }
+    CustomerFormScreen .row { height: auto; }
+    CustomerFormScreen .row > Label { width: 15; padding: 0 1 0 0; }
+    CustomerFormScreen .row:focus-within > Label { text-style: bold reverse; }
+    CustomerFormScreen .row > Input, CustomerFormScreen .row > Select { width: 1fr; }
+    CustomerFormScreen .row > Checkbox { width: auto; margin: 0 0 0 1; }
+    CustomerFormScreen .field-error { color: $error; text-style: bold; height: auto;
+        padding: 0 0 0 15; display: none; }
+    CustomerFormScreen .field-error.-shown { display: block; }
     """
 
     @dataclass
@@ -77,31 +88,41 @@ class CustomerFormScreen(DeskScreen):
         title = "Change details" if self.customer_id else "Register a new customer"
         yield Static(f"{title}  (Ctrl+S saves, Escape goes back)", classes="title")
         with VerticalScroll(id="customer-fields", can_focus=False):
-            for name, label, size in TEXT_FIELDS:
-                yield Label(label)
-                yield Input(str(self.prefill.get(name) or ""), id=f"f-{name}", max_length=size)
+            for name, label, size, hint in TEXT_FIELDS:
+                value = str(self.prefill.get(name) or "")
+                with Horizontal(classes="row"):
+                    yield Label(label)
+                    yield Input(
+                        value, placeholder=hint, id=f"f-{name}", max_length=size, compact=True
+                    )
+                    if name in CHECK_ROW:
+                        check = CHECK_ROW[name]
+                        yield TickBox(
+                            dict(CHECKS)[check],
+                            bool(self.prefill.get(check)),
+                            id=f"f-{check}",
+                            compact=True,
+                        )
                 yield Static("", id=f"e-{name}", classes="field-error")
-                if name == "email":
-                    for check, check_label in CHECKS[:1]:
-                        yield Checkbox(check_label, bool(self.prefill.get(check)), id=f"f-{check}")
-                        yield Static("", id=f"e-{check}", classes="field-error")
-            yield Label("Preferred contact")
+                if name in CHECK_ROW:
+                    yield Static("", id=f"e-{CHECK_ROW[name]}", classes="field-error")
             method = self.prefill.get("preferred_contact") or "phone"
-            yield Select(
-                [(m.capitalize(), m) for m in CONTACT_METHODS],
-                value=method,
-                allow_blank=False,
-                id="f-preferred_contact",
-            )
+            with Horizontal(classes="row"):
+                yield Label("Contact by")
+                yield QuickSelect(
+                    [(m.capitalize(), m) for m in CONTACT_METHODS],
+                    value=method,
+                    allow_blank=False,
+                    compact=True,
+                    id="f-preferred_contact",
+                )
             yield Static("", id="e-preferred_contact", classes="field-error")
-            check, check_label = CHECKS[1]
-            yield Checkbox(check_label, bool(self.prefill.get(check)), id=f"f-{check}")
 
     def on_mount(self) -> None:
         self.query_one("#f-given_name", Input).focus()
 
     def values(self) -> dict:
-        raw = {name: self.query_one(f"#f-{name}", Input).value for name, _l, _s in TEXT_FIELDS}
+        raw = {name: self.query_one(f"#f-{name}", Input).value for name, *_rest in TEXT_FIELDS}
         for check, _label in CHECKS:
             raw[check] = self.query_one(f"#f-{check}", Checkbox).value
         raw["preferred_contact"] = self.query_one("#f-preferred_contact", Select).value
@@ -109,8 +130,9 @@ class CustomerFormScreen(DeskScreen):
 
     def show_errors(self, errors: dict[str, str]) -> None:
         for widget in self.query(".field-error"):
-            name = (widget.id or "")[2:]
-            widget.update(errors.get(name, ""))
+            message = errors.get((widget.id or "")[2:], "")
+            widget.update(message)
+            widget.set_class(bool(message), "-shown")
         if errors:
             first = next(iter(errors))
             target = self.query(f"#f-{first}")
@@ -118,6 +140,17 @@ class CustomerFormScreen(DeskScreen):
                 target.first().focus()
                 target.first().scroll_visible()
             self.notify(f"{len(errors)} field(s) need checking.", severity="warning", timeout=4)
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(Select.Changed)
+    def _clear_error(self, event: Message) -> None:
+        """A field's old error goes as soon as the advisor changes that field."""
+        name = (getattr(event.control, "id", None) or "")[2:]
+        error = self.query(f"#e-{name}") if name else None
+        if error:
+            error.first().update("")
+            error.first().remove_class("-shown")
 
     def action_save(self) -> None:
         self._check(self.values())
