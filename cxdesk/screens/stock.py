@@ -5,6 +5,8 @@ difference). Receiving a range, transferring, writing off and recording a
 count are supervisor actions: their keys are hidden for anyone else
 (``check_action``) and the store refuses them by role as well. Each opens a
 small form; the count form shows the difference once recorded.
+Locations are shown by id (it fits 80 columns and is what Transfer asks for);
+the line under the table names the highlighted location in full.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.form_modal import FormField, FormModal
 from cxdesk.store import stock_commands as sc
 from cxdesk.store import stock_queries as sq
+from cxdesk.widgets.history_table import when
 
 KIND_FIELD = FormField("kind", "Kind: v = food vouchers, c = payment cards", value="v")
 SUPERVISOR_ACTIONS = {"receive", "transfer", "write_off", "count"}
@@ -33,7 +36,11 @@ def _kind(text: str) -> str:
 class StockScreen(DeskScreen):
     """Stock on hand and the supervisor's stock records."""
 
-    DEFAULT_CSS = "StockScreen DataTable { height: 1fr; }"
+    DEFAULT_CSS = """
+    StockScreen DataTable { height: 1fr; }
+    StockScreen #stock-detail { height: auto; max-height: 2; padding: 0 1; background: $panel;
+        text-style: bold; }
+    """
     BINDINGS = [
         Binding("r", "reload", "Refresh", id="stock-refresh"),
         Binding("n", "receive", "Receive", id="stock-receive"),
@@ -47,11 +54,16 @@ class StockScreen(DeskScreen):
             super().__init__()
             self.rows = rows
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, sq.OnHand] = {}
+
     def compose_body(self) -> ComposeResult:
-        yield Static("Stock on hand (from the records)", id="stock-status")
+        yield Static("Stock on hand at every location (from the records)", id="stock-status")
         table = DataTable(id="stock", cursor_type="row")
         table.add_columns("Location", "Kind", "On hand", "Issued", "Lost/spoilt", "Last count")
         yield table
+        yield Static("", id="stock-detail", markup=False)
 
     def on_mount(self) -> None:
         self.action_reload()
@@ -67,10 +79,30 @@ class StockScreen(DeskScreen):
     def _show(self, message: Loaded) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        for r in message.rows:
+        self.rows = {f"{r.location}/{r.kind}": r for r in message.rows}
+        here = self.app.session.location if self.app.session else None
+        for key, r in self.rows.items():
             count = "-" if r.last_count is None else f"{r.last_count} ({r.last_difference:+d})"
-            table.add_row(r.location_name[:22], KIND_NAMES[r.kind], str(r.on_hand),
-                          str(r.issued), str(r.written_off), count)  # fmt: skip
+            # The id, not the name: it fits 80 columns and is what Transfer asks for.
+            where = f"{r.location} (here)" if r.location == here else r.location
+            table.add_row(where, KIND_NAMES[r.kind], str(r.on_hand), str(r.issued),
+                          str(r.written_off), count, key=key)  # fmt: skip
+        if not self.rows:
+            self.query_one("#stock-detail", Static).update("No stock recorded yet.")
+
+    @on(DataTable.RowHighlighted)
+    def _detail(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted line in words: full location name and when it was last counted."""
+        r = self.rows.get(event.row_key.value or "")
+        if r is None:
+            return
+        counted = "never counted"
+        if r.last_count_at_ms is not None:
+            counted = f"last counted {when(r.last_count_at_ms)}: {r.last_count}"
+        self.query_one("#stock-detail", Static).update(
+            f"{r.location}: {r.location_name} · {KIND_NAMES[r.kind]}s · {r.on_hand} on hand"
+            f" · {counted}"
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in SUPERVISOR_ACTIONS:
@@ -129,6 +161,6 @@ class StockScreen(DeskScreen):
 
     def _after(self, result: object) -> None:
         if result:
-            self.notify(str(result), timeout=10)
+            self.notify(str(result), timeout=4)
             self.query_one("#stock-status", Static).update(str(result))
         self.action_reload()
