@@ -1,7 +1,8 @@
 """Flag a customer in crisis: tick the signs seen, say what was done.
 
 A modal over the customer view. The checklist is ``cxdesk.domain.crisis.SIGNS``
-(space to tick); "Other" covers anything else. Saving records ``CrisisFlagged``
+(space to tick; a line under it says in words what is ticked, since the tick
+marks differ only by colour); "Other" covers anything else. Saving records ``CrisisFlagged``
 in a worker; refusals show under the form and nothing typed is lost.
 """
 
@@ -27,7 +28,8 @@ class CrisisFlagScreen(ModalScreen[str | None]):
     CrisisFlagScreen { align: center middle; }
     CrisisFlagScreen > VerticalScroll { width: 70; max-width: 100%; height: auto;
         max-height: 22; border: round $error; padding: 0 1; background: $surface; }
-    CrisisFlagScreen SelectionList { height: auto; max-height: 9; }
+    CrisisFlagScreen SelectionList { height: auto; max-height: 10; }
+    CrisisFlagScreen #ticked { height: auto; text-style: bold; }
     CrisisFlagScreen Input { height: 3; }
     CrisisFlagScreen #err-form { color: $error; text-style: bold; }
     """
@@ -51,15 +53,25 @@ class CrisisFlagScreen(ModalScreen[str | None]):
         self.customer_id, self.customer_name = customer_id, customer_name
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(can_focus=False):
-            yield Label(f"Flag {self.customer_name} as in crisis (space ticks a sign)")
+        with VerticalScroll(can_focus=False) as form:
+            form.border_title = "Crisis flag"
+            form.border_subtitle = "Space ticks · Tab next · Ctrl+S saves · Esc cancels"
+            yield Label(f"Flag {self.customer_name} as in crisis: tick the signs you see")
             yield SelectionList[str](*[(words, code) for code, words in SIGNS.items()], id="signs")
+            yield Static("Ticked: none yet", id="ticked")
             yield Input(placeholder="Other signs (optional)", id="f-other_signs")
             yield Input(placeholder="Actions taken (required)", id="f-actions")
             yield Static("", id="err-form")
 
     def on_mount(self) -> None:
         self.query_one("#signs", SelectionList).focus()
+
+    @on(SelectionList.SelectedChanged)
+    def _ticked(self, event: SelectionList.SelectedChanged) -> None:
+        """Say in words what is ticked: the tick marks differ only by colour."""
+        chosen = set(event.selection_list.selected)
+        words = [w for code, w in SIGNS.items() if code in chosen]
+        self.query_one("#ticked", Static).update(f"Ticked: {', '.join(words) or 'none yet'}")
 
     def action_save(self) -> None:
         values = {
