@@ -8,7 +8,8 @@ asks for a repeat claim is enforced here and again in the store: ``warn``
 needs a second Ctrl+S, ``reason`` a written reason, ``supervisor`` a reason
 and a supervisor signing in at the desk (``FormModal`` with staff id and
 passcode; a non-supervisor is refused). The confirmation and the customer's
-slip appear only after the issue has been durably committed.
+slip appear only after the issue has been durably committed; then the form
+gives way to the outcome, with the slip beside it so it all fits 80x24.
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ class IssueScreen(DeskScreen):
     IssueScreen .error { color: $error; text-style: bold; height: auto; }
     IssueScreen #check { height: auto; border: round $primary; padding: 0 1; }
     IssueScreen #title { text-style: bold; }
+    IssueScreen #done { height: auto; }
+    IssueScreen #result { width: 1fr; height: auto; padding: 0 1 0 0; }
+    IssueScreen #slip { width: 42; height: auto; border-left: vkey $primary; padding: 0 0 0 1; }
     """
     BINDINGS = [
         Binding("ctrl+s", "confirm", "Confirm issue", id="issue-confirm"),
@@ -109,7 +113,9 @@ class IssueScreen(DeskScreen):
             yield from self._row("reason", "Reason", "why they need it today")
             yield from self._row("override_reason", "Repeat reason", "only if a repeat claim")
             yield Static("", id="err-form", classes="error")
-            yield Static("", id="result")
+            with Horizontal(id="done"):
+                yield Static("", id="result", markup=False)
+                yield Static("", id="slip", markup=False)
 
     def _row(self, name: str, label: str, placeholder: str) -> ComposeResult:
         with Horizontal(classes="row", id=f"row-{name}"):
@@ -119,6 +125,7 @@ class IssueScreen(DeskScreen):
 
     def on_mount(self) -> None:
         self.query_one("#row-override_reason").display = False
+        self.query_one("#slip").display = False
         self.query_one("#f-serial", Input).focus()
         self._load_check()
 
@@ -242,11 +249,20 @@ class IssueScreen(DeskScreen):
         what = f"{KIND_NAMES[r.kind].capitalize()} {r.serial} ({format_pounds(r.value_pence)})"
         extra = f" Crisis payment due by {london_time(r.due_at)}." if r.due_at else ""
         self.query_one("#result", Static).update(
-            f"CONFIRMED and saved: {what}.{extra}\nSlip saved to {message.slip_path}\n\n{r.slip}"
+            f"CONFIRMED and saved: {what}.{extra}\n\nGive {self.customer_name} the slip"
+            f" (right).\n\nSlip saved to:\n{message.slip_path}\n\nEscape: back to their record."
         )
-        for row in self.query(".row"):
-            row.display = False
-        self.query_one("#result").scroll_visible()
+        self.query_one("#slip", Static).update(r.slip)
+        # Only the outcome now: the repeat-claim box and the fields would read as still to do.
+        for widget in (*self.query(".row"), *self.query(".error"), self.query_one("#check")):
+            widget.display = False
+        self.query_one("#slip").display = True
+        self.query_one("#title", Label).update(f"Issued to {self.customer_name}")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Once issued there is nothing left to confirm: hide the key."""
+        return not (action == "confirm" and getattr(self, "done", False))
 
     def action_close(self) -> None:
         self.dismiss(self.done)
