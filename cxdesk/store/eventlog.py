@@ -26,11 +26,21 @@ from cxdesk.events.envelope import (
     new_event_id,
     payload_digest,
 )
-from cxdesk.store.components import handlers_for, load_components
+from cxdesk.store.components import Handler, handlers_for, load_components
 
 EVENT_COLUMNS = (
     "id, kind, payload, payload_digest, actor, device, location, device_seq, hlc, prev_hash, hash"
 )
+
+
+_INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+_UPSERT_ACK = (
+    "INSERT INTO event_acks (event_id, status, server_seq, reason, acked_at) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO UPDATE SET "
+    "status = excluded.status, server_seq = COALESCE(excluded.server_seq, server_seq), "
+    "reason = excluded.reason, acked_at = excluded.acked_at"
+)
+_LOOKUP_CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
 
 
 def utc_now_text() -> str:
@@ -54,29 +64,50 @@ def row_to_event(row: sqlite3.Row | tuple) -> Event:
     )
 
 
-def _insert(conn: sqlite3.Connection, event: Event) -> None:
-    conn.execute(
-        f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (
-            event.id,
-            event.kind,
-            canonical_json(event.payload),
-            event.payload_digest,
-            event.actor,
-            event.device,
-            event.location,
-            event.device_seq,
-            event.hlc,
-            event.prev_hash,
-            event.hash,
-        ),
+def _row(event: Event) -> tuple:
+    return (
+        event.id,
+        event.kind,
+        canonical_json(event.payload),
+        event.payload_digest,
+        event.actor,
+        event.device,
+        event.location,
+        event.device_seq,
+        event.hlc,
+        event.prev_hash,
+        event.hash,
     )
+
+
+def _insert(conn: sqlite3.Connection, event: Event) -> None:
+    conn.execute(_INSERT_EVENT, _row(event))
 
 
 def project(conn: sqlite3.Connection, event: Event) -> None:
     """Run every projection handler for this event's kind."""
     for handler in handlers_for(event.kind):
         handler(conn, event)
+
+
+def ack_hooks_for(kind: str) -> list[Handler]:
+    """The ``on_ack`` hooks of the components that project this kind."""
+    return [c.on_ack for c in load_components() if c.on_ack and kind in c.handlers]
+
+
+def _known_events(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str, int | None]]:
+    """For the ids this desk already holds: their hash and feed place (None if none yet)."""
+    known: dict[str, tuple[str, int | None]] = {}
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        chunk = ids[start : start + _LOOKUP_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for id_, hash_, seq in conn.execute(
+            "SELECT e.id, e.hash, a.server_seq FROM events e "
+            f"LEFT JOIN event_acks a ON a.event_id = e.id WHERE e.id IN ({marks})",
+            chunk,
+        ):
+            known[id_] = (hash_, seq)
+    return known
 
 
 def chain_head(conn: sqlite3.Connection, device: str) -> tuple[int, str]:
@@ -126,22 +157,52 @@ def ingest_remote(
     """Store and project feed events (each with its ``server_seq``) not seen before.
 
     Our own events coming back are not projected again; they only learn their
-    place in the feed. Returns how many events were new to this desk.
+    place in the feed (and the ``on_ack`` hooks run). Returns how many events
+    were new to this desk. Every event is checked before anything is written.
+
+    A page is written in bulk: one query finds what the desk already holds,
+    new events and every acknowledgement go in with ``executemany``, then the
+    new events are projected in feed order. Their acknowledgements are already
+    in place when they are projected (as in a rebuild), so their handlers see
+    their final place and no ``on_ack`` hook is needed for them.
     """
-    new = 0
-    for event, server_seq in events:
-        known = conn.execute("SELECT hash FROM events WHERE id = ?", (event.id,)).fetchone()
-        if known is None:
+    items = list(events)
+    known = _known_events(conn, [event.id for event, _ in items])
+    steps: list[tuple[bool, Event]] = []  # (is new, event) in feed order
+    for event, server_seq in items:
+        held = known.get(event.id)
+        if held is None:
             if not event.hash_ok():
                 raise StoreError(f"Feed event {event.id} fails its hash check; sync stopped.")
-            _insert(conn, event)
-            project(conn, event)
-            new += 1
-        elif known[0] != event.hash:
+            steps.append((True, event))
+        elif held[0] != event.hash:
             raise StoreError(f"Feed event {event.id} differs from the copy on this desk.")
-        record_ack(conn, event, status="accepted", server_seq=server_seq)
+        elif server_seq is not None and held[1] is None:
+            steps.append((False, event))  # ours, coming back: it has its place now
+        place = server_seq if server_seq is not None else (held[1] if held else None)
+        known[event.id] = (event.hash, place)  # a repeat later in the page is known
+    new_events = [event for is_new, event in steps if is_new]
+    conn.executemany(_INSERT_EVENT, [_row(event) for event in new_events])
+    stamp = utc_now_text()
+    conn.executemany(
+        _UPSERT_ACK, [(event.id, "accepted", seq, None, stamp) for event, seq in items]
+    )
+    handlers: dict[str, list[Handler]] = {}
+    hooks: dict[str, list[Handler]] = {}
+    for is_new, event in steps:
+        if is_new:
+            if event.kind not in handlers:
+                handlers[event.kind] = handlers_for(event.kind)
+            for handler in handlers[event.kind]:
+                handler(conn, event)
+        else:
+            if event.kind not in hooks:
+                hooks[event.kind] = ack_hooks_for(event.kind)
+            for hook in hooks[event.kind]:
+                hook(conn, event)
+    for event, _ in items:
         clock.observe(event.hlc)
-    return new
+    return len(new_events)
 
 
 def record_ack(
@@ -156,14 +217,7 @@ def record_ack(
     before = conn.execute(
         "SELECT server_seq FROM event_acks WHERE event_id = ?", (event.id,)
     ).fetchone()
-    conn.execute(
-        "INSERT INTO event_acks (event_id, status, server_seq, reason, acked_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO UPDATE SET "
-        "status = excluded.status, server_seq = COALESCE(excluded.server_seq, server_seq), "
-        "reason = excluded.reason, acked_at = excluded.acked_at",
-        (event.id, status, server_seq, reason, utc_now_text()),
-    )
+    conn.execute(_UPSERT_ACK, (event.id, status, server_seq, reason, utc_now_text()))
     if server_seq is not None and (before is None or before[0] is None):
-        for comp in load_components():
-            if comp.on_ack and event.kind in comp.handlers:
-                comp.on_ack(conn, event)
+        for hook in ack_hooks_for(event.kind):
+            hook(conn, event)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxdesk.events.envelope import GENESIS
-from cxdesk.store.components import load_components, projection_tables
-from cxdesk.store.eventlog import EVENT_COLUMNS, project, row_to_event
+from cxdesk.store.components import Handler, handlers_for, load_components, projection_tables
+from cxdesk.store.eventlog import EVENT_COLUMNS, row_to_event
 
 
 def rebuild_projections(store) -> int:
@@ -30,8 +30,13 @@ def rebuild_projections(store) -> int:
             "FROM events e LEFT JOIN event_acks a ON a.event_id = e.id "
             "WHERE a.status IS NULL OR a.status != 'rejected' ORDER BY e.rowid_"
         )
+        handlers: dict[str, list[Handler]] = {}  # looked up once per kind, not per event
         for row in rows.fetchall():
-            project(conn, row_to_event(row))
+            event = row_to_event(row)
+            if event.kind not in handlers:
+                handlers[event.kind] = handlers_for(event.kind)
+            for handler in handlers[event.kind]:
+                handler(conn, event)
             count += 1
     return count
 
