@@ -158,6 +158,9 @@ def test_referral_lifecycle_in_the_store(store):
     assert summaries[-1] == "Customer registered"
     assert [s["kind"] for s in rq.referral_steps(store, rid)][-1] == "ReferralCompleted"
     assert verify_store(store).ok
+    # The customer's letter is kept with this desk's records, like the slips.
+    text, path = rc.write_confirmation(store, rid)
+    assert path.parent == store.path.parent / "letters" and referral["reference"] in text
 
 
 def test_decline_goes_back_to_the_sender_and_can_be_reassigned(store):

@@ -222,8 +222,7 @@ def issue_item(
 
 def save_slip(store, receipt: IssueReceipt) -> Path:
     """Write the slip beside the store (``slips/``), 0600, and return its path."""
-    base = store.path.parent if store.path else Path.cwd()
-    folder = base / "slips"
+    folder = store.folder / "slips"
     folder.mkdir(mode=0o700, exist_ok=True)
     path = folder / f"{receipt.issued_at:%Y%m%d-%H%M%S}-{receipt.serial}.txt"
     path.write_text(receipt.slip, encoding="utf-8")

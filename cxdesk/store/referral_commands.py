@@ -118,7 +118,6 @@ def reassign(
 
 def write_confirmation(store, referral_id: str, folder=None):
     """The customer's confirmation letter for a referral, saved to a file: (text, path)."""
-    from cxdesk import locations
     from cxdesk.domain.letters import referral_confirmation, save_letter
     from cxdesk.store.customer_queries import get_customer
 
@@ -134,5 +133,5 @@ def write_confirmation(store, referral_id: str, folder=None):
         team_phone_public=bool(target and target.public),
         location_name=referral["from_location_name"],
     )
-    path = save_letter(text, folder or locations.data_dir() / "letters", referral["reference"])
+    path = save_letter(text, folder or store.folder / "letters", referral["reference"])
     return text, path

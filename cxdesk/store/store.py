@@ -37,6 +37,13 @@ class Store:
         self.listeners: list[Callable[[Event], None]] = []
         """Called with each event ``record`` made, after it committed (any thread)."""
 
+    @property
+    def folder(self) -> Path:
+        """Where files that belong with this desk's records go (letters, slips)."""
+        from cxdesk import locations
+
+        return self.path.parent if self.path else locations.data_dir()
+
     # -- identity -----------------------------------------------------------
     def init_desk(self, device_id: str, location: str) -> None:
         """Name this desk and its location (once; enrolment or demo set-up does it)."""
