@@ -85,6 +85,26 @@ def referral_transition_allowed(current: str, new: str) -> bool:
     return current in allowed_from
 
 
+def whose_step(new: str, referral: dict[str, Any], working_team: str | None,
+               desk_location: str | None) -> str | None:  # fmt: skip
+    """Who may take step ``new`` on this referral from this desk; None if this desk may.
+
+    The receiving team works a referral (accept, start, complete, decline, pass
+    it on): a desk acts for a team once its queue is set to that team. A
+    declined referral is back with the sender, whose location passes it on.
+    """
+    if new == "reassigned" and referral["status"] == "declined":
+        if desk_location == referral["from_location"]:
+            return None
+        return f"Only {referral['from_location']}, who sent it, can pass it on now."
+    if working_team == referral["to_team"]:
+        return None
+    return (
+        f"Only {referral['to_team_name']} can do that. If you work for that team, "
+        "choose it in the queues (F4, then T) first."
+    )
+
+
 def next_status(current: str | None, kind: str, payload: dict[str, Any]) -> str | None:
     """The status after event ``kind``, or None if the event is not allowed now."""
     if kind == "ReferralRaised":

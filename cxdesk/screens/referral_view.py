@@ -26,6 +26,7 @@ from cxdesk.domain.referrals import (
     due_text,
     is_overdue,
     referral_transition_allowed,
+    whose_step,
 )
 from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.customer_dialogs import TeamPrompt, TextPrompt
@@ -64,11 +65,14 @@ class ReferralViewScreen(DeskScreen):
     class _Loaded(Message):
         referral: dict | None
         steps: list
+        working_team: str | None
 
     def __init__(self, referral_id: str) -> None:
         super().__init__()
         self.referral_id = referral_id
         self.referral: dict | None = None
+        self.working_team: str | None = None
+        """The team this desk's queue works for: only that team takes its steps."""
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="referral-details"):
@@ -86,10 +90,11 @@ class ReferralViewScreen(DeskScreen):
         store = self.app.store
         referral = referral_queries.get_referral(store, self.referral_id)
         steps = referral_queries.referral_steps(store, self.referral_id)
-        self.post_message(self._Loaded(referral, steps))
+        team = referral_queries.queue_team(store)
+        self.post_message(self._Loaded(referral, steps, team))
 
     def on_referral_view_screen__loaded(self, message: _Loaded) -> None:
-        self.referral = message.referral
+        self.referral, self.working_team = message.referral, message.working_team
         text = self.query_one("#referral-text", Static)
         if message.referral is None:
             text.update("This referral is not on this desk.")
@@ -135,7 +140,10 @@ class ReferralViewScreen(DeskScreen):
             r = self.referral
             if r is None or r["advice_only"]:
                 return False
-            return referral_transition_allowed(r["status"], _STEP_ACTIONS[action])
+            step = _STEP_ACTIONS[action]
+            if whose_step(step, r, self.working_team, self.app.store.location):
+                return False  # another team's step: not offered here
+            return referral_transition_allowed(r["status"], step)
         return True
 
     # -- steps ------------------------------------------------------------------
