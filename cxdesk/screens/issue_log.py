@@ -35,13 +35,13 @@ from cxdesk.domain.money import format_pounds
 from cxdesk.errors import CxDeskError, ValidationError
 from cxdesk.screens.supervisor_common import (
     COMPACT_CSS,
-    FilterToggle,
     SupervisorScreen,
     default_range,
     read_date,
     show_date,
 )
 from cxdesk.store.issue_log_queries import PAGE_SIZE, iter_log, log_page, log_totals
+from cxdesk.widgets.tick_box import TickBox
 
 KIND_WORDS = {"v": "food_voucher", "f": "food_voucher", "c": "payment_card", "p": "payment_card"}
 COLUMNS = (
@@ -116,10 +116,10 @@ class IssueLogScreen(SupervisorScreen):
             yield Input(id="kind", placeholder="v or c", classes="narrow")
             yield Label("Cust")
             yield Input(id="customer", placeholder="surname/id")
-            yield FilterToggle("Overrides", id="overrides_only")
-            yield FilterToggle("Repeats", id="repeats_only")
-            yield FilterToggle("Voided", id="voided")
-            yield FilterToggle("Late", id="late_only")
+            yield TickBox("Overrides", id="overrides_only")
+            yield TickBox("Repeats", id="repeats_only")
+            yield TickBox("Voided", id="voided")
+            yield TickBox("Late", id="late_only")
         yield Static("", id="log-error", classes="error-line supervisor-only")
         table = DataTable(id="log-table", cursor_type="row", classes="supervisor-only")
         yield table

@@ -20,7 +20,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Checkbox, DataTable, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from cxdesk.domain.validation import london_today, parse_date
 from cxdesk.errors import ValidationError
@@ -46,17 +46,6 @@ COMPACT_CSS = """
 .refusal { padding: 1 2; text-style: bold; }
 DataTable { height: 1fr; }
 """
-
-
-class FilterToggle(Checkbox):
-    """A checkbox whose mark is an X only when ticked, so it reads the same with NO_COLOR."""
-
-    BUTTON_INNER = " "
-
-    def watch_value(self) -> None:
-        self.BUTTON_INNER = "X" if self.value else " "
-        super().watch_value()  # posts Changed
-        self.refresh()
 
 
 def is_supervisor(app) -> bool:
