@@ -220,3 +220,19 @@ async def test_void_an_issue_from_the_customer_record(admin_store):
         "SELECT i.status, s.status FROM issues i JOIN stock_items s ON s.serial = i.serial"
     )[0]
     assert status == "voided" and item == "voided_back"  # back in the drawer, issuable again
+
+
+async def test_enter_on_the_last_field_does_not_go_back_to_the_serial(admin_store):
+    set_up_council(admin_store)
+    cid = register(admin_store)
+    app = DeskLike(admin_store, ADVISOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(IssueScreen("food_voucher", cid, "Jo Bloggs"))
+        await settle(pilot)
+        await pilot.press(*"fv000003", "enter")
+        await settle(pilot)
+        await pilot.press(*"no food", "enter")
+        await settle(pilot)
+        assert app.focused.id == "f-reason"
+        assert app.screen.query_one("#f-serial", Input).value == "fv000003"
+        assert "Ctrl+S confirms" in text_of(app.screen, "#err-form")

@@ -71,7 +71,10 @@ class CrisisQueueScreen(DeskScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("Loading the crisis queue...", id="queue-status")
         table = DataTable(id="queue", cursor_type="row", zebra_stripes=False)
-        table.add_columns("Time left", "Due", "What", "Customer", "Where")
+        table.cell_padding = 0  # 80 columns: each width below includes its gap
+        for label, width in (("Time left", 13), ("Due", 10), ("What", 30), ("Customer", 15),
+                             ("Where", 10)):  # fmt: skip
+            table.add_column(label, width=width)
         yield table
 
     def on_mount(self) -> None:

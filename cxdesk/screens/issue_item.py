@@ -153,7 +153,12 @@ class IssueScreen(DeskScreen):
     def _submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "f-serial":
             self._check_serial(event.value)
-        self.focus_next()
+        shown = [i for i in self.query(Input) if i.display and i.parent.display]
+        if shown and event.input is shown[-1]:
+            # Not back round to the serial, where the next keys would replace it.
+            self.query_one("#err-form", Static).update("All filled in? Ctrl+S confirms the issue.")
+        else:
+            self.focus_next()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="issue-serial")
     def _check_serial(self, text: str) -> None:
