@@ -153,7 +153,7 @@ def test_migrations_run_once(tmp_path):
     open_store(path).close()
     s = open_store(path)
     versions = dict(s.conn.execute("SELECT component, version FROM schema_components"))
-    assert versions["core"] == 1 and versions["staff"] == 1
+    assert versions["core"] == 1 and versions["staff"] == 2  # v2: roster history
 
 
 MOUNTS = """\

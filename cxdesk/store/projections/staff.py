@@ -1,11 +1,20 @@
-"""Projections of locations, the roster and sign-in attempts."""
+"""Projections of locations, the roster and sign-in attempts.
+
+Two administrators (at the centre, at a hub) may change the same person while
+apart, and a roster change says only what it changes. So that every desk ends
+with the same roster whatever order the events reach it, each change is kept
+in ``staff_history`` and the person's ``staff`` row is recomputed from that
+history in feed order (the server's ``server_seq``, then this desk's unsent
+events in the order they were made), again whenever the server gives one of
+them its place. The ``staff`` table keeps its columns and meaning.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 
-from cxdesk.events.envelope import Event, hlc_millis
+from cxdesk.events.envelope import Event, canonical_json, hlc_millis
 from cxdesk.store.components import Component, register
 
 V1 = """
@@ -34,9 +43,85 @@ CREATE TABLE signin_attempts (
 CREATE INDEX signin_attempts_staff ON signin_attempts (staff_id, at_ms);
 """
 
+# V2: roster history, so the current row can be recomputed in feed order.
+V2_SQL = """
+CREATE TABLE staff_history (
+    event_id TEXT PRIMARY KEY,
+    staff_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('StaffEnrolled', 'StaffUpdated', 'StaffRemoved')),
+    change TEXT NOT NULL           -- the event's payload as JSON
+);
+CREATE INDEX staff_history_staff ON staff_history (staff_id);
+"""
+
+ROSTER_KINDS = ("StaffEnrolled", "StaffUpdated", "StaffRemoved")
+_FIELDS = ("name", "role", "locations", "passcode_hash")
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    """Add the history, fill it from the log, and put each person's row in feed order."""
+    for statement in V2_SQL.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    marks = ",".join("?" * len(ROSTER_KINDS))
+    conn.execute(
+        "INSERT INTO staff_history (event_id, staff_id, kind, change) "
+        "SELECT e.id, json_extract(e.payload, '$.staff_id'), e.kind, e.payload FROM events e "
+        "LEFT JOIN event_acks a ON a.event_id = e.id "
+        f"WHERE e.kind IN ({marks}) AND (a.status IS NULL OR a.status != 'rejected')",
+        ROSTER_KINDS,
+    )
+    for (staff_id,) in conn.execute("SELECT DISTINCT staff_id FROM staff_history").fetchall():
+        recompute_person(conn, staff_id)
+
+
 staff = register(
-    Component("staff", migrations=[V1], tables=("locations", "staff", "signin_attempts"))
+    Component(
+        "staff",
+        migrations=[V1, _v2],
+        tables=("locations", "staff_history", "staff", "signin_attempts"),
+    )
 )
+
+_HISTORY = """
+SELECT h.kind, h.change
+FROM staff_history h
+JOIN events e ON e.id = h.event_id
+LEFT JOIN event_acks a ON a.event_id = h.event_id
+WHERE h.staff_id = ? AND (a.status IS NULL OR a.status != 'rejected')
+ORDER BY COALESCE(a.server_seq, 9e18), e.rowid_
+"""
+
+
+def recompute_person(conn: sqlite3.Connection, staff_id: str) -> None:
+    """Make ``staff`` hold this person as their roster changes give them, in feed order.
+
+    The same rules as applying each change in turn: an enrolment sets every field
+    and makes them active, an update sets the fields it names, a removal makes
+    them inactive; an update or removal before any enrolment changes nothing.
+    """
+    row: dict | None = None
+    for kind, change in conn.execute(_HISTORY, (staff_id,)).fetchall():
+        p = json.loads(change)
+        if kind == "StaffEnrolled":
+            row = {f: p[f] for f in _FIELDS} | {"active": 1}
+        elif row is None:
+            continue
+        elif kind == "StaffUpdated":
+            row |= {f: p[f] for f in _FIELDS if p.get(f) is not None}
+        else:
+            row["active"] = 0
+    if row is None:
+        conn.execute("DELETE FROM staff WHERE staff_id = ?", (staff_id,))
+        return
+    conn.execute(
+        "INSERT INTO staff (staff_id, name, role, locations, passcode_hash, active) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (staff_id) DO UPDATE SET name = excluded.name, "
+        "role = excluded.role, locations = excluded.locations, "
+        "passcode_hash = excluded.passcode_hash, active = excluded.active",
+        (staff_id, row["name"], row["role"], json.dumps(row["locations"]),
+         row["passcode_hash"], row["active"]),
+    )  # fmt: skip
 
 
 @staff.handles("LocationDefined")
@@ -51,31 +136,21 @@ def _location(conn: sqlite3.Connection, event: Event) -> None:
     )
 
 
-@staff.handles("StaffEnrolled")
-def _enrolled(conn: sqlite3.Connection, event: Event) -> None:
-    p = event.payload
+@staff.handles(*ROSTER_KINDS)
+def _roster_change(conn: sqlite3.Connection, event: Event) -> None:
+    staff_id = event.payload["staff_id"]
     conn.execute(
-        "INSERT INTO staff (staff_id, name, role, locations, passcode_hash, active) "
-        "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (staff_id) DO UPDATE SET name = excluded.name, "
-        "role = excluded.role, locations = excluded.locations, "
-        "passcode_hash = excluded.passcode_hash, active = 1",
-        (p["staff_id"], p["name"], p["role"], json.dumps(p["locations"]), p["passcode_hash"]),
+        "INSERT INTO staff_history (event_id, staff_id, kind, change) VALUES (?, ?, ?, ?)",
+        (event.id, staff_id, event.kind, canonical_json(event.payload)),
     )
+    recompute_person(conn, staff_id)
 
 
-@staff.handles("StaffUpdated")
-def _updated(conn: sqlite3.Connection, event: Event) -> None:
-    p = event.payload
-    changes = {k: v for k, v in p.items() if k != "staff_id" and v is not None}
-    if "locations" in changes:
-        changes["locations"] = json.dumps(changes["locations"])
-    for column, value in changes.items():
-        conn.execute(f"UPDATE staff SET {column} = ? WHERE staff_id = ?", (value, p["staff_id"]))
-
-
-@staff.handles("StaffRemoved")
-def _removed(conn: sqlite3.Connection, event: Event) -> None:
-    conn.execute("UPDATE staff SET active = 0 WHERE staff_id = ?", (event.payload["staff_id"],))
+@staff.acknowledged
+def _placed(conn: sqlite3.Connection, event: Event) -> None:
+    """A roster change has its place in the feed: the person's row may read differently."""
+    if event.kind in ROSTER_KINDS:
+        recompute_person(conn, event.payload["staff_id"])
 
 
 _OUTCOMES = {
