@@ -186,19 +186,11 @@ def set_policy_command(kind, windows, action, card_limit, help_line, note, db) -
 
 def import_directory_on_server(db: str, file, fmt: str | None, remove_missing: bool) -> None:
     """``admin import-directory --db``: import into the central database and print the report."""
+    from cxdesk.commands.directory_cmd import print_import_report
     from cxdesk.sync.server.directory import import_directory_central
 
     report = import_directory_central(_engine(db), file, fmt=fmt, remove_missing=remove_missing)
-    click.echo(f"added: {len(report.added)}")
-    click.echo(f"changed: {len(report.changed)}")
-    click.echo(f"unchanged: {report.unchanged}")
-    if report.removed:
-        click.echo(f"removed: {len(report.removed)}")
-    click.echo(f"problems: {len(report.problems)}")
-    for problem in report.problems:
-        click.echo(f"  {problem}")
-    if not report.good_rows:
-        raise SystemExit(1)
+    print_import_report(report)
 
 
 def register(cli: click.Group) -> None:

@@ -86,6 +86,11 @@ def import_directory_command(
         )
     finally:
         store.close()
+    print_import_report(report)
+
+
+def print_import_report(report) -> None:
+    """Counts, then each skipped row with its reason; exit 1 if no row was good."""
     click.echo(f"added: {len(report.added)}")
     click.echo(f"changed: {len(report.changed)}")
     click.echo(f"unchanged: {report.unchanged}")
