@@ -53,18 +53,6 @@ def _staff_must_exist(session: Connection, event: Event, history: list[Event]) -
     return None if found else f"staff {staff_id} is not on the roster"
 
 
-def _referral_step(session: Connection, event: Event, history: list[Event]) -> str | None:
-    """A referral step the lifecycle does not allow after the referral's accepted history."""
-    from cxdesk.domain.referrals import check_referral_event
-
-    return check_referral_event(event.kind, event.payload, history)
-
-
-for _kind in ("ReferralRaised", "ReferralNoteAdded", "ReferralAccepted", "ReferralStarted",
-              "ReferralCompleted", "ReferralDeclined", "ReferralReassigned"):  # fmt: skip
-    server_check(_kind)(_referral_step)
-
-
 def _referral_rule(session: Connection, event: Event, history: list[Event]) -> str | None:
     """The referral lifecycle (raised, accepted, ...): the same rule the desk projection uses."""
     from cxdesk.domain.referrals import check_referral_event
