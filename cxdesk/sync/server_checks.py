@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, text
 
+from cxdesk.domain.referrals import REFERRAL_KINDS, check_referral_event
 from cxdesk.events.envelope import Event
 
 Check = Callable[[Connection, Event, list[Event]], str | None]
@@ -55,14 +56,8 @@ def _staff_must_exist(session: Connection, event: Event, history: list[Event]) -
 
 def _referral_rule(session: Connection, event: Event, history: list[Event]) -> str | None:
     """The referral lifecycle (raised, accepted, ...): the same rule the desk projection uses."""
-    from cxdesk.domain.referrals import check_referral_event
-
     return check_referral_event(event.kind, event.payload, history)
 
 
-REFERRAL_KINDS = (
-    "ReferralRaised", "ReferralNoteAdded", "ReferralAccepted", "ReferralStarted",
-    "ReferralCompleted", "ReferralDeclined", "ReferralReassigned",
-)  # fmt: skip
 for _kind in REFERRAL_KINDS:
     server_check(_kind)(_referral_rule)
