@@ -200,3 +200,27 @@ def test_crisis_flag_open_and_close(admin_store):
     with pytest.raises(ValidationError, match="already closed"):
         cc.close_flag(store, actor="ADV1", role="advisor", flag_id=flag_id, outcome="x")
     assert verify_store(store).ok
+
+
+def test_funds_loaded_on_a_voided_card_is_an_anomaly(admin_store):
+    """Welfare loads the money at one desk while another desk voids the card: both facts stay."""
+    from datetime import date
+
+    from cxdesk.store.supervisor_reports import find_anomalies
+
+    store = admin_store
+    set_up_council(store)
+    cid = register(store)
+    card = issue(store, cid, "PC000003", kind="payment_card", amount="£30")
+    req = cq.request_for_issue(store, card.issue_id)
+    today = date.today()
+    assert not [f for f in find_anomalies(store, today, today) if f.rule == "funds-after-void"]
+    ic.void_issue(store, actor="ADV1", role="advisor", issue_id=card.issue_id,
+                  reason="wrong customer", item="spoiled")  # fmt: skip
+    # The completion made at another desk before it heard of the void, arriving now.
+    store.record("CrisisPaymentCompleted", {"request_id": req["request_id"], "customer_id": cid},
+                 actor="WEL1", role="welfare")  # fmt: skip
+    assert cq.request(store, req["request_id"])["status"] == "cancelled"
+    found = [f for f in find_anomalies(store, today, today) if f.rule == "funds-after-void"]
+    assert len(found) == 1 and "£30.00 was loaded on card PC000003" in found[0].detail
+    assert found[0].issue_ids == (card.issue_id,)

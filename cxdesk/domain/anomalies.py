@@ -50,6 +50,7 @@ RULE_TITLES = {
     "outside-hours": "Issued outside opening hours",
     "advisor-outlier": "Advisor far above location",
     "stock-count": "Stock count differs",
+    "funds-after-void": "Funds loaded on a voided card",
 }
 
 
@@ -325,3 +326,31 @@ def stock_count_differences(rows: Iterable) -> list[Finding]:
             )
         )
     return findings
+
+
+@dataclass(frozen=True)
+class LoadedAfterVoid:
+    """A payment request the card's void cancelled, though funds were loaded too."""
+
+    issue_id: str
+    serial: str
+    location: str
+    loaded_by: str
+    loaded_at: datetime
+    amount_pence: int
+
+
+def funds_after_void(cases: Iterable[LoadedAfterVoid]) -> list[Finding]:
+    """Money loaded on a card whose issue was voided (two desks acting at once)."""
+    return [
+        Finding(
+            "funds-after-void",
+            f"£{c.amount_pence / 100:.2f} was loaded on card {c.serial} by {c.loaded_by} "
+            f"({when(c.loaded_at)}) after the card's issue at {c.location} had been voided. "
+            "Check whether the customer has the card and the money.",
+            c.location,
+            c.loaded_at,
+            (c.issue_id,),
+        )
+        for c in sorted(cases, key=lambda c: (c.loaded_at, c.issue_id))
+    ]

@@ -193,6 +193,17 @@ def find_anomalies(store, day_from: date, day_to: date) -> list[rules.Finding]:
                 hours[loc] = OpeningHours.parse(text or "unknown")
             except ValidationError:
                 continue  # unreadable hours: the outside-hours rule skips that location
+        loaded_after_void = [
+            rules.LoadedAfterVoid(iid, serial, loc, actor, _at(ms), amount)
+            for iid, serial, loc, actor, ms, amount in conn.execute(
+                "SELECT r.issue_id, i.serial, i.location, u.actor, u.at_ms, r.amount_pence "
+                "FROM crisis_payment_requests r JOIN issues i ON i.issue_id = r.issue_id "
+                "JOIN crisis_payment_updates u ON u.request_id = r.request_id "
+                "WHERE r.status = 'cancelled' AND u.outcome = 'completed' "
+                "AND i.at_ms >= ? AND i.at_ms < ?",
+                (start, end),
+            )
+        ]
         contacts = []
         if has_table(conn, "customers"):
             contacts = [
@@ -227,6 +238,7 @@ def find_anomalies(store, day_from: date, day_to: date) -> list[rules.Finding]:
     found += rules.advisor_outliers(in_range)
     stock_rows = [d.row for d in reconciliation(store, day_from, day_to)]
     found += rules.stock_count_differences(stock_rows)
+    found += rules.funds_after_void(loaded_after_void)
     return found
 
 
