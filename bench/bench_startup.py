@@ -25,7 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CXDESK_CHILD = """
-import asyncio, resource
+import asyncio
+
+def peak_kib():
+    # VmHWM belongs to this process's own memory map. (ru_maxrss would not do: on
+    # Linux it keeps the forking parent's high-water mark across exec.)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
 from cxdesk.config import load_settings
 from cxdesk.app import make_app
 from cxdesk.screens.signin import SignInScreen
@@ -41,14 +48,21 @@ async def main():
             await pilot.pause()
         else:
             raise SystemExit("sign-in screen never showed")
-        print("READY", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
+        print("READY", peak_kib(), flush=True)
         app.exit()
 
 asyncio.run(main())
 """
 
 BARE_CHILD = """
-import asyncio, resource
+import asyncio
+
+def peak_kib():
+    # VmHWM belongs to this process's own memory map. (ru_maxrss would not do: on
+    # Linux it keeps the forking parent's high-water mark across exec.)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
 from textual.app import App
 from textual.widgets import Input
 
@@ -63,7 +77,7 @@ async def main():
             if app.screen.query(Input):
                 break
             await pilot.pause()
-        print("READY", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
+        print("READY", peak_kib(), flush=True)
         app.exit()
 
 asyncio.run(main())
