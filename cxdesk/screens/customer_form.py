@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
@@ -27,6 +27,7 @@ from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.customer_dialogs import LikelyMatchDialog
 from cxdesk.store import customer_commands, customer_queries
 from cxdesk.widgets.quick_select import QuickSelect
+from cxdesk.widgets.row_form import RowForm
 from cxdesk.widgets.tick_box import TickBox
 
 TEXT_FIELDS = (
@@ -57,15 +58,7 @@ class CustomerFormScreen(DeskScreen):
         Binding("escape", "back", "Back", id="customer-form-back"),
     ]
     DEFAULT_CSS = """
-    CustomerFormScreen #customer-fields { height: 1fr; }
-    CustomerFormScreen .row { height: auto; }
-    CustomerFormScreen .row > Label { width: 15; padding: 0 1 0 0; }
-    CustomerFormScreen .row:focus-within > Label { text-style: bold reverse; }
-    CustomerFormScreen .row > Input, CustomerFormScreen .row > Select { width: 1fr; }
     CustomerFormScreen .row > Checkbox { width: auto; margin: 0 0 0 1; }
-    CustomerFormScreen .field-error { color: $error; text-style: bold; height: auto;
-        padding: 0 0 0 15; display: none; }
-    CustomerFormScreen .field-error.-shown { display: block; }
     """
 
     @dataclass
@@ -87,7 +80,7 @@ class CustomerFormScreen(DeskScreen):
     def compose_body(self) -> ComposeResult:
         title = "Change details" if self.customer_id else "Register a new customer"
         yield Static(f"{title}  (Ctrl+S saves, Escape goes back)", classes="title")
-        with VerticalScroll(id="customer-fields", can_focus=False):
+        with RowForm(id="customer-fields"):
             for name, label, size, hint in TEXT_FIELDS:
                 value = str(self.prefill.get(name) or "")
                 with Horizontal(classes="row"):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
@@ -37,6 +37,7 @@ from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.customer_dialogs import DuplicateReferralDialog
 from cxdesk.store import referral_commands, referral_queries
 from cxdesk.widgets.quick_select import QuickSelect
+from cxdesk.widgets.row_form import RowForm
 
 LABELS = {
     "to_team": "Team",
@@ -61,18 +62,10 @@ class ReferralFormScreen(DeskScreen):
         Binding("escape", "back", "Back", id="referral-form-back"),
     ]
     DEFAULT_CSS = """
-    ReferralFormScreen #referral-fields { height: 1fr; }
-    ReferralFormScreen .row { height: auto; }
-    ReferralFormScreen .row > Label { width: 15; padding: 0 1 0 0; }
-    ReferralFormScreen .row:focus-within > Label { text-style: bold reverse; }
-    ReferralFormScreen .row > Input, ReferralFormScreen .row > QuickSelect { width: 1fr; }
     ReferralFormScreen #f-story { height: 9; }
     ReferralFormScreen #f-already_told { height: 4; }
     ReferralFormScreen .row > TextArea { width: 1fr; border: round $primary; padding: 0 1; }
-    ReferralFormScreen .field-error { color: $error; text-style: bold; height: auto;
-        padding: 0 0 0 15; display: none; }
-    ReferralFormScreen .field-error.-shown, ReferralFormScreen #form-status.-shown {
-        display: block; }
+    ReferralFormScreen #form-status.-shown { display: block; }
     ReferralFormScreen #form-status { display: none; height: 1; text-style: bold reverse; }
     """
 
@@ -105,7 +98,7 @@ class ReferralFormScreen(DeskScreen):
             "  · type to choose · Ctrl+S raises · Esc back",
             classes="title",
         )
-        with VerticalScroll(id="referral-fields", can_focus=False):
+        with RowForm(id="referral-fields"):
             yield from self._row("to_team", QuickSelect([], prompt="Loading teams…"))
             reasons = [(r, r) for r in REASON_CATEGORIES]
             yield from self._row("reason_category", QuickSelect(reasons, prompt="Choose"))
