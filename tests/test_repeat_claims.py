@@ -25,6 +25,11 @@ def past(days_ago: float, kind="food_voucher", customer="c1", person=None, hours
     return rc.PastIssue(f"i-{days_ago}-{kind}", kind, customer, "CSC", at, person)
 
 
+def advisor_issues(store, **fields):
+    """``issue_item`` as advisor ADV1 at the CSC (a ``location`` given overrides it)."""
+    return ic.issue_item(store, **{"actor": "ADV1", "role": "advisor", "location": "CSC", **fields})
+
+
 def check(policy, issues):
     return rc.check_repeat(JO, policy, issues, now=NOW, kind_name="food voucher")
 
@@ -81,10 +86,8 @@ def test_store_check_finds_other_location_and_records_override(admin_store):
     jo = register(store)
     again = register(store, given="Joe", family="Bloggs", postcode="N1 9ZZ", location="HUB-N")
     first = ic.check_repeat_claims(store, "food_voucher", again)
-    ic.issue_item(
+    advisor_issues(
         store,
-        actor="ADV1",
-        role="advisor",
         location="HUB-N",
         kind="food_voucher",
         customer_id=again,
@@ -97,11 +100,8 @@ def test_store_check_finds_other_location_and_records_override(admin_store):
     assert [(m.issue.location, m.how) for m in result.matches] == [("HUB-N", "likely match")]
     assert result.needs_reason and result.knowledge_as_of.year == 2026
     with pytest.raises(ValidationError) as err:
-        ic.issue_item(
+        advisor_issues(
             store,
-            actor="ADV1",
-            role="advisor",
-            location="CSC",
             kind="food_voucher",
             customer_id=jo,
             serial_text="FV000001",
@@ -109,11 +109,8 @@ def test_store_check_finds_other_location_and_records_override(admin_store):
             check=result,
         )
     assert err.value.field == "override_reason"
-    ic.issue_item(
+    advisor_issues(
         store,
-        actor="ADV1",
-        role="advisor",
-        location="CSC",
         kind="food_voucher",
         customer_id=jo,
         serial_text="FV000001",
@@ -131,11 +128,8 @@ def test_card_override_needs_a_real_supervisor(admin_store):
     store = admin_store
     set_up_council(store)
     jo = register(store)
-    ic.issue_item(
+    advisor_issues(
         store,
-        actor="ADV1",
-        role="advisor",
-        location="CSC",
         kind="payment_card",
         customer_id=jo,
         serial_text="PC000001",
@@ -150,11 +144,8 @@ def test_card_override_needs_a_real_supervisor(admin_store):
     with pytest.raises(AuthError, match="do not match"):
         ic.verify_approver(store, "SUP1", "wrong passcode here")
     with pytest.raises(AuthError, match="needs a supervisor"):
-        ic.issue_item(
+        advisor_issues(
             store,
-            actor="ADV1",
-            role="advisor",
-            location="CSC",
             kind="payment_card",
             customer_id=jo,
             serial_text="PC000002",
@@ -164,11 +155,8 @@ def test_card_override_needs_a_real_supervisor(admin_store):
             override_reason="fled home",
         )
     approver, _ = ic.verify_approver(store, "sup1", PASSCODE)
-    ic.issue_item(
+    advisor_issues(
         store,
-        actor="ADV1",
-        role="advisor",
-        location="CSC",
         kind="payment_card",
         customer_id=jo,
         serial_text="PC000002",
