@@ -18,6 +18,7 @@ person gets fresh areas (every mode's stack is dropped and rebuilt lazily).
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Callable
@@ -203,7 +204,7 @@ class CxDeskApp(App[None]):
     async def action_sign_out(self) -> None:
         if self.session is None:
             return
-        self._record_sign_out(self.session, "signed out")
+        await self._record_sign_out(self.session, "signed out")
         await self._end_session()
         self.notify("Signed out.", timeout=3)
 
@@ -219,7 +220,7 @@ class CxDeskApp(App[None]):
             self._last_input = self._clock()
             return
         if previous is not None:
-            self._record_sign_out(previous, "another person signed in")
+            await self._record_sign_out(previous, "another person signed in")
             await self._end_session()
         self.session = new
         self._last_input = self._clock()
@@ -236,11 +237,11 @@ class CxDeskApp(App[None]):
                 await self.remove_mode(mode)
                 self.add_mode(mode, base)
 
-    def _record_sign_out(self, session: DeskSession, reason: str) -> None:
-        from cxdesk.store.signin_commands import sign_out
-
+    async def _record_sign_out(self, session: DeskSession, reason: str) -> None:
+        """Record the sign-out off the event loop (a durable commit may wait on the sync
+        worker's transaction), but before the next person's session begins."""
         try:
-            sign_out(self.store, session, reason)
+            await asyncio.to_thread(signin_commands.sign_out, self.store, session, reason)
         except CxDeskError as exc:
             self.notify(exc.message, title=exc.title, severity="error")
 
@@ -260,7 +261,7 @@ class CxDeskApp(App[None]):
 
     async def action_quit(self) -> None:
         if self.session is not None:
-            self._record_sign_out(self.session, "app closed")
+            await self._record_sign_out(self.session, "app closed")
         self.exit()
 
 
