@@ -87,7 +87,15 @@ class HybridClock:
 
     Text of the form ``0001764072000000-0000-DEVICE`` sorts in causal order. It
     is for display and audit; the server's feed order decides what wins.
+
+    The counter is four digits wide, as every stored value has always been. A
+    desk that makes more than ``COUNTER_LIMIT`` events in one millisecond (a
+    bulk import) carries into the millisecond instead of widening the counter,
+    as an HLC's logical time may run a little ahead of the wall: a five-digit
+    counter would sort "10000" before "9999" and break the text order.
     """
+
+    COUNTER_LIMIT = 10_000
 
     def __init__(self, device: str, last: str | None = None) -> None:
         self.device = device
@@ -101,14 +109,18 @@ class HybridClock:
             wall = int(time.time() * 1000)
             if wall > self._ms:
                 self._ms, self._counter = wall, 0
-            else:
+            elif self._counter + 1 < self.COUNTER_LIMIT:
                 self._counter += 1
+            else:
+                self._ms, self._counter = self._ms + 1, 0
             return f"{self._ms:016d}-{self._counter:04d}-{self.device}"
 
     def observe(self, other: str) -> None:
         """Move past a clock value seen elsewhere, so later events sort after it."""
         ms_text, counter_text, _ = other.split("-", 2)
         ms, counter = int(ms_text), int(counter_text)
+        if counter >= self.COUNTER_LIMIT:  # written by a cxdesk that widened the counter
+            ms, counter = ms + counter // self.COUNTER_LIMIT, counter % self.COUNTER_LIMIT
         with self._lock:
             if (ms, counter) > (self._ms, self._counter):
                 self._ms, self._counter = ms, counter

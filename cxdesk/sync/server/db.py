@@ -17,7 +17,12 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from cxdesk.store.filesystem import refuse_network_filesystem
+
 SQLITE_BUSY_MS = 30_000
+SERVER_ADVICE = (
+    "Give --db a SQLite file on a local disk, or use PostgreSQL (--db postgresql://...)."
+)
 
 
 def default_db_url(data_dir: Path) -> str:
@@ -45,6 +50,9 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         path = Path(database)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # The same rule as the desk store: WAL on a network drive can lose the feed.
+        refuse_network_filesystem(path.parent, what="The central database folder",
+                                  advice=SERVER_ADVICE)  # fmt: skip
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         os.chmod(path, 0o600)
