@@ -46,12 +46,14 @@ from cxdesk.screens.stock import StockScreen
 from cxdesk.screens.sync_status import SyncStatusScreen
 from cxdesk.session import DeskSession
 from cxdesk.store import signin_commands
+from cxdesk.typeahead import TypeAhead
 from cxdesk.widgets.signin_form import SignInForm
 
 SIGNIN_MODE = "signin"
 HOME_MODE = "lookup"
 # Actions allowed with nobody signed in, or while locked (they show no personal data).
-OPEN_ACTIONS = frozenset({"help", "quit", "sign_out", "command_palette"})
+# Moving focus is among them: the sign-in and lock forms need Tab and Shift+Tab.
+OPEN_ACTIONS = frozenset({"help", "sign_out", "command_palette", "focus_next", "focus_previous"})
 
 
 class CxDeskApp(App[None]):
@@ -108,6 +110,8 @@ class CxDeskApp(App[None]):
         self.sync = sync
         self._clock = clock
         self._last_input = clock()
+        self.typeahead = TypeAhead(self, super().on_event)
+        """Keys typed ahead of a focus or screen change go where focus lands (typeahead.py)."""
 
     # -- start and idle lock -------------------------------------------------
     @property
@@ -138,6 +142,9 @@ class CxDeskApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.Paste):
             self._last_input = self._clock()
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            await self.typeahead.feed(event)
+            return
         await super().on_event(event)
 
     def check_idle(self) -> None:
@@ -161,6 +168,10 @@ class CxDeskApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in OPEN_ACTIONS:
             return action != "sign_out" or self.session is not None
+        if action == "quit":
+            # Closing the app needs the session: nobody may close a locked colleague's work,
+            # and at a bare sign-in screen it would hand a shared terminal its shell.
+            return self.session is not None and not self.locked
         if self.session is None or self.locked:
             return False
         if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
@@ -210,13 +221,19 @@ class CxDeskApp(App[None]):
 
     # -- sessions -------------------------------------------------------------
     async def on_sign_in_form_signed_in(self, message: SignInForm.SignedIn) -> None:
-        new = message.session
+        try:
+            await self._start_session(message.session)
+        finally:
+            # Keys typed after the passcode's Enter go to the screen the person lands on.
+            self.typeahead.release(SignInForm.HOLD)
+
+    async def _start_session(self, new: DeskSession) -> None:
         previous = self.session
         if previous is not None and self.locked and previous.staff_id == new.staff_id:
             # The same person back: lift the lock, everything as they left it.
             self.locked = False
             if isinstance(self.screen, LockScreen):
-                self.pop_screen()
+                await self.pop_screen()
             self._last_input = self._clock()
             return
         if previous is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from cxdesk import locations
@@ -110,3 +111,26 @@ def fixtures_with_staff(tmp_path: Path) -> Path:
     ]
     (folder / "staff.json").write_text(json.dumps(staff), encoding="utf-8")
     return folder
+
+
+KEY_NAME = re.compile(r"enter|tab|shift\+tab|escape|backspace|down|up|f\d{1,2}|ctrl\+\w")
+
+
+async def type_at_once(pilot, *items: str) -> None:
+    """Send keys the way a scanner or an SSH line does: all queued before any is handled.
+
+    Each item is a key name ("enter", "shift+tab", "f12") or text typed character by character.
+    """
+    from textual import events
+    from textual.keys import _character_to_key
+
+    driver = pilot.app._driver
+    for item in items:
+        if KEY_NAME.fullmatch(item):
+            char = {"enter": "\r", "tab": "\t", "escape": "\x1b"}.get(item)
+            driver.send_message(events.Key(item, char))
+            continue
+        for char in item:
+            key = char if char.isalnum() else _character_to_key(char)
+            driver.send_message(events.Key(key, char))
+    await settle(pilot)

@@ -175,7 +175,13 @@ class IssueScreen(DeskScreen):
         err = self.query_one("#err-serial", Static)
         if message.error:
             err.update(message.error.message)
-            self.query_one("#f-serial", Input).focus()
+            serial = self.query_one("#f-serial", Input)
+            focused = self.focused
+            # Back to the serial with the bad text selected, so the next scan replaces it;
+            # unless the advisor has already typed into another field (keep their place).
+            if focused is serial or not (isinstance(focused, Input) and focused.value):
+                serial.focus()
+                serial.select_all()
         else:
             err.update(f"{message.serial} is in stock here.")
 

@@ -4,7 +4,10 @@ It is a full, opaque screen pushed on top of whatever was in use, never a
 teardown: when the same person signs in again the app pops it and they are
 back exactly where they were, half-typed form included. Nothing about the
 resident on screen shows through. A different person signing in here ends the
-first session (recorded) and starts afresh; F10 signs out instead.
+first session (recorded) and starts afresh: F12 ("someone else", a key nobody
+presses from habit, unlike F2) empties the form and puts them in the Staff ID
+box, so their staff id is never taken as a wrong passcode against the person
+locked out. F10 signs out instead.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ class LockScreen(DeskScreen):
 
     PALETTE_CATEGORY = "session"
     BINDINGS = [
+        Binding("f12", "someone_else", "Someone else", id="lock-someone-else"),
         Binding("f10", "app.sign_out", "Sign out", id="lock-sign-out"),
     ]
 
@@ -39,8 +43,12 @@ class LockScreen(DeskScreen):
             yield Static(
                 f"{self.reason}. {who.name} ({who.staff_id}) is signed in.\n"
                 "Type your passcode to carry on where you left off.\n"
-                "Someone else? Type your own staff ID: you start afresh.\n"
-                "F10 signs out.",
+                "Someone else? Press F12, then your own staff ID and passcode:\n"
+                "you start afresh. F10 signs out.",
                 id="lock-help",
             )
             yield SignInForm(staff_id=who.staff_id, id="lock-form")
+
+    def action_someone_else(self) -> None:
+        """A different person at the desk: an empty form, the cursor in Staff ID."""
+        self.query_one(SignInForm).reset()

@@ -5,7 +5,12 @@ checks the roster and the lock-out rule and records the outcome. Checking a
 passcode costs ~50 ms of argon2id, so it runs in a thread worker and the form
 posts ``SignedIn`` (with the new ``DeskSession``) when it succeeds; a refusal
 is shown under the field at fault and the passcode is cleared, the staff id
-kept. Enter in the staff id moves on to the passcode; Enter there signs in.
+kept. Enter (or Tab) in the staff id moves on to the passcode; Enter there signs in.
+
+Keys typed while the passcode is being checked are held (the app's
+``typeahead``): on success they go to the screen the person lands on; on a
+refusal they are dropped, since they may be a second try at a passcode and must
+never appear in clear in the Staff ID box.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from cxdesk.session import DeskSession
 
 class SignInForm(Vertical):
     """Staff id + passcode; posts ``SignInForm.SignedIn`` on success."""
+
+    HOLD = "sign-in"
+    """The name under which keys are held while a passcode is checked."""
 
     @dataclass
     class SignedIn(Message):
@@ -94,8 +102,19 @@ class SignInForm(Vertical):
         staff_id = self.query_one("#staff-id", Input).value
         passcode = self.query_one("#passcode", Input).value
         self.busy = True
+        self._hold_keys()
         self.show_message("Checking…", error=False)
         self._check(staff_id, passcode)
+
+    def _hold_keys(self) -> None:
+        typeahead = getattr(self.app, "typeahead", None)
+        if typeahead is not None:
+            typeahead.hold(self.HOLD)
+
+    def _drop_held_keys(self) -> None:
+        typeahead = getattr(self.app, "typeahead", None)
+        if typeahead is not None:
+            typeahead.release(self.HOLD, discard=True)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="signin")
     def _check(self, staff_id: str, passcode: str) -> None:
@@ -106,6 +125,11 @@ class SignInForm(Vertical):
         except CxDeskError as exc:
             field = exc.field if isinstance(exc, ValidationError) else "passcode"
             self.post_message(self._Refused(exc.message, field))
+        except Exception as exc:  # never leave the desk holding keys on a fault
+            self.app.log.error(f"sign-in check failed: {exc!r}")
+            self.post_message(
+                self._Refused("The desk could not check that just now. Please try again.", None)
+            )
         else:
             self.post_message(self._Accepted(session))
 
@@ -113,6 +137,7 @@ class SignInForm(Vertical):
     def _show_refusal(self, event: _Refused) -> None:
         event.stop()
         self.busy = False
+        self._drop_held_keys()
         self.show_message(event.message)
         passcode = self.query_one("#passcode", Input)
         passcode.value = ""
