@@ -8,7 +8,7 @@ migration (including the log's indexes) is in place.
 
 For each filter, the figure is ``log_page`` (the code the screen calls: SQL,
 row conversion, status words, sign-off marks, totals); the baseline is the
-very same SQL run on a raw ``sqlite3`` connection in the same process, rows
+very same SQL run on a raw connection to the (encrypted) store in the same process, rows
 fetched and nothing else. Both take the median of several runs after a warm-up.
 
 Run: ``.venv/bin/python bench/bench_issue_log.py [--issues N]``
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -27,7 +26,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from cxdesk.domain.issue_log import IssueFilter
-from cxdesk.store import open_store
+from cxdesk.store import db, open_store
 from cxdesk.store.issue_log_queries import _row_sql, log_page, where_clause
 
 LOCATIONS = ["CSC"] + [f"HUB-{n}" for n in range(1, 12)]
@@ -36,9 +35,9 @@ START = datetime(2024, 1, 1, tzinfo=UTC)
 SPAN_MS = 2 * 365 * 86_400_000  # two years of issues
 
 
-def fill(path: Path, issues: int, customers: int) -> None:
+def fill(path: Path, key, issues: int, customers: int) -> None:
     rng = random.Random(7)
-    conn = sqlite3.connect(path)
+    conn = db.connect(path, key=key)
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -1000000")  # 1 GB: random-order index inserts
     conn.execute("BEGIN")
@@ -126,13 +125,14 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cxdesk-bench-") as folder:
         path = Path(folder) / "bench.sqlite3"
-        open_store(path, device_id="D-BENCH", location="CSC").close()
+        first = open_store(path, device_id="D-BENCH", location="CSC")
+        first.close()
         t0 = time.perf_counter()
-        fill(path, args.issues, customers=max(1000, args.issues // 10))
+        fill(path, first.data_key, args.issues, customers=max(1000, args.issues // 10))
         print(f"synthetic fill: {args.issues:,} issues in {time.perf_counter() - t0:.1f} s "
               f"(straight into the projection tables)")  # fmt: skip
         store = open_store(path)
-        raw = sqlite3.connect(path)
+        raw = db.connect(path, key=store.data_key)
         now = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp() * 1000)
         print(f"{'filter':38} {'page':>7} {'raw':>7} {'ratio':>6} | {'+totals':>8} {'raw':>7} "
               f"{'ratio':>6} | shown/matched")  # fmt: skip

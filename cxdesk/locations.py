@@ -24,6 +24,18 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def key_dir() -> Path:
+    """Where device keys that unlock desk stores are kept: never inside the data folder.
+
+    The user's state folder, so that a copy of the data folder (a backup, a
+    support bundle) does not carry the key that opens it.
+    """
+    override = os.environ.get("CXDESK_KEY_DIR")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False)) / "keys"
+
+
 def config_file() -> Path:
     """The optional TOML settings file."""
     override = os.environ.get("CXDESK_CONFIG")

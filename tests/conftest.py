@@ -14,6 +14,10 @@ def isolated_dirs(tmp_path, monkeypatch):
     """Keep every test away from the real data and config folders."""
     monkeypatch.setenv("CXDESK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CXDESK_CONFIG", str(tmp_path / "cxdesk.toml"))
+    # Store keys in a device key folder beside (never inside) the test's folders, and
+    # never in the OS key store of the machine running the tests.
+    monkeypatch.setenv("CXDESK_KEY_DIR", str(tmp_path.parent / f"{tmp_path.name}-keys"))
+    monkeypatch.setenv("CXDESK_KEY_STORE", "file")
     for name in ("CXDESK_SERVER_URL", "CXDESK_IDLE_LOCK_MINUTES", "CXDESK_DEMO"):
         monkeypatch.delenv(name, raising=False)
 

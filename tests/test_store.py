@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 
 import pytest
 
 from cxdesk.errors import AuthError, StoreError, ValidationError
-from cxdesk.store import open_store
+from cxdesk.store import db, open_store
 from cxdesk.store.filesystem import filesystem_type, refuse_network_filesystem
 from cxdesk.store.rebuild import rebuild_projections, verify_store
 
@@ -41,9 +40,9 @@ def test_pragmas_and_file_mode(store):
 
 
 def test_events_are_append_only(admin_store):
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(db.sqlite.IntegrityError, match="append-only"):
         admin_store.conn.execute("UPDATE events SET actor = 'X'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(db.sqlite.IntegrityError, match="append-only"):
         admin_store.conn.execute("DELETE FROM events")
 
 
@@ -128,22 +127,18 @@ def test_reopen_keeps_sequence_and_clock(tmp_path):
 
 def test_store_from_newer_version_is_refused(tmp_path):
     path = tmp_path / "s.sqlite3"
-    open_store(path).close()
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE schema_components SET version = 99 WHERE component = 'core'")
-    conn.commit()
-    conn.close()
+    s = open_store(path)  # the file is encrypted: change it through the store's own key
+    s.conn.execute("UPDATE schema_components SET version = 99 WHERE component = 'core'")
+    s.close()
     with pytest.raises(StoreError, match="newer version of cxdesk"):
         open_store(path)
 
 
 def test_unknown_component_is_refused(tmp_path):
     path = tmp_path / "s.sqlite3"
-    open_store(path).close()
-    conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO schema_components VALUES ('teleport', 1, '9.9')")
-    conn.commit()
-    conn.close()
+    s = open_store(path)  # the file is encrypted: change it through the store's own key
+    s.conn.execute("INSERT INTO schema_components VALUES ('teleport', 1, '9.9')")
+    s.close()
     with pytest.raises(StoreError, match="newer version"):
         open_store(path)
 

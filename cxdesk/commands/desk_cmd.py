@@ -34,8 +34,9 @@ def open_demo_store(desk: str, location: str, *, reset: bool = False):
     folder = demo_data_dir(desk)
     settings = load_settings(data_dir=folder, demo=True)
     if reset:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(settings.store_path) + suffix).unlink(missing_ok=True)
+        from cxdesk.store.cipher import wipe_store
+
+        wipe_store(settings.store_path)
     store = open_store(settings.store_path, device_id=desk, location=location)
     if not store.scalar("SELECT COUNT(*) FROM events"):
         click.echo(f"Creating the demo council in {folder} …", err=True)

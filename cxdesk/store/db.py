@@ -3,7 +3,11 @@
 WAL so readers never block the writer, ``synchronous=FULL`` so that a voucher
 the advisor has seen confirmed survives a power cut, foreign keys on, a busy
 timeout so a second process waits rather than fails, and the file created 0600
-because it holds personal data. The connection is in autocommit mode and every
+because it holds personal data. The file is encrypted by SQLCipher under the
+store's data key (``cipher.unlock`` finds it; the key is raw, so no passphrase
+KDF slows opening). ``sqlite`` is SQLCipher's DB-API module: catch its
+exceptions (``db.sqlite.OperationalError``), not the standard library's, which
+are different classes. The connection is in autocommit mode and every
 write goes through ``transaction()`` (``BEGIN IMMEDIATE``), so what commits
 together is exactly what the code says, DDL included.
 """
@@ -17,14 +21,20 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from sqlcipher3 import dbapi2 as sqlite
+
 from cxdesk.errors import StoreError
 from cxdesk.store.filesystem import refuse_network_filesystem
+from cxdesk.store.keys import DataKey
 
 BUSY_TIMEOUT_MS = 10_000
 
 
-def connect(path: Path | str, *, check_filesystem: bool = True) -> sqlite3.Connection:
-    """A configured connection to the store at ``path`` (created 0600 if new)."""
+def connect(
+    path: Path | str, *, key: DataKey | None = None, check_filesystem: bool = True
+) -> sqlite3.Connection:
+    """A configured connection to the store at ``path`` (created 0600 if new), unlocked
+    with ``key`` (None only for ``:memory:`` and plain files)."""
     if str(path) != ":memory:":
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -34,19 +44,41 @@ def connect(path: Path | str, *, check_filesystem: bool = True) -> sqlite3.Conne
             fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
         os.chmod(path, 0o600)
+    conn = None
     try:
-        conn = sqlite3.connect(
+        conn = sqlite.connect(
             str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
         )
+        # A wrong key is our own sentence below, not SQLCipher's log lines on stderr.
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        if key is not None:
+            conn.execute(key.sqlcipher_pragma())
+            _check_key(conn, path)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(path) != ":memory:" and mode.lower() != "wal":
             raise StoreError(f"The store at {path} could not switch to WAL mode ({mode}).")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
-    except sqlite3.DatabaseError as exc:
+    except sqlite.DatabaseError as exc:
+        if conn is not None:
+            conn.close()
         raise StoreError(f"The store at {path} cannot be opened: {exc}") from exc
     return conn
+
+
+def _check_key(conn: sqlite3.Connection, path: Path | str) -> None:
+    # SQLCipher only finds out the key is wrong when it first reads a page.
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite.DatabaseError as exc:
+        conn.close()
+        raise StoreError(
+            f"The desk store {path} cannot be unlocked with its key: the store or its key "
+            "file was replaced or damaged. Enrol this desk again to get its data from the "
+            "central API.",
+            title="Store locked",
+        ) from exc
 
 
 class Transactor:

@@ -115,7 +115,9 @@ def verify_store(store) -> VerifyReport:
         copy_path = Path(folder) / "rebuilt.sqlite3"
         with store.reading() as conn:
             conn.execute("VACUUM INTO ?", (str(copy_path),))
-        copy = open_store(copy_path, check_filesystem=False)
+        # VACUUM INTO writes the copy encrypted under the same key (and ATTACH below
+        # uses the main store's key), so no plain copy of the data lands in /tmp.
+        copy = open_store(copy_path, check_filesystem=False, key=store.data_key)
         try:
             rebuild_projections(copy)
         finally:

@@ -17,16 +17,21 @@ from typing import Any
 from cxdesk.errors import StoreError
 from cxdesk.events import DESK_ACTOR
 from cxdesk.events.envelope import Event, HybridClock
-from cxdesk.store import db
+from cxdesk.store import cipher, db
 from cxdesk.store.eventlog import append_local, utc_now_text
+from cxdesk.store.keys import DataKey
 from cxdesk.store.migrations import migrate
 
 
 class Store:
     """A migrated desk store. Use ``open_store`` to get one."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path | None, data_key: DataKey | None = None
+    ) -> None:
         self.path = path
+        self.data_key = data_key
+        """The key the store file is encrypted under (a verify copy is opened with it)."""
         self._tx = db.Transactor(conn)
         self.conn = conn
         row = conn.execute("SELECT device_id, location FROM desk").fetchone()
@@ -111,7 +116,7 @@ class Store:
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         with self.reading() as conn:
             cur = conn.execute(sql, params)
-            cur.row_factory = sqlite3.Row
+            cur.row_factory = db.sqlite.Row
             return cur.fetchall()
 
     def scalar(self, sql: str, params: tuple | dict = ()) -> Any:
@@ -141,15 +146,31 @@ def open_store(
     device_id: str | None = None,
     location: str | None = None,
     check_filesystem: bool = True,
+    key: DataKey | None = None,
 ) -> Store:
-    """Open (creating and migrating if needed) the store at ``path``."""
-    conn = db.connect(path, check_filesystem=check_filesystem)
+    """Open (creating and migrating if needed) the encrypted store at ``path``.
+
+    The data key comes from the store's key file (``cipher.unlock``: made for a
+    new store; a plain store from an older cxdesk is encrypted in place first)
+    unless ``key`` is given (a verify copy in a temporary folder has no key file).
+    """
+    in_memory = str(path) == ":memory:"
+    if not in_memory and key is None:
+        path = Path(path)
+        if check_filesystem:
+            # Before any key or copy is written there.
+            from cxdesk.store.filesystem import refuse_network_filesystem
+
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            refuse_network_filesystem(path.parent)
+        key = cipher.unlock(path)
+    conn = db.connect(path, key=key, check_filesystem=check_filesystem)
     try:
         applied = migrate(conn)
     except BaseException:
         conn.close()
         raise
-    store = Store(conn, None if str(path) == ":memory:" else Path(path))
+    store = Store(conn, None if in_memory else Path(path), key)
     new_components = [a for a in applied if a.endswith(" v1") and not a.startswith("core ")]
     if new_components and store.scalar("SELECT COUNT(*) FROM events"):
         # A feature added by an upgrade projects the events the desk already holds.
