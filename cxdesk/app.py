@@ -110,6 +110,8 @@ class CxDeskApp(App[None]):
         self.sync = sync
         self._clock = clock
         self._last_input = clock()
+        self.sync_status = None
+        """The sync worker's latest ``SyncStatus`` (None until it reports)."""
         self.typeahead = TypeAhead(self, super().on_event)
         """Keys typed ahead of a focus or screen change go where focus lands (typeahead.py)."""
 
@@ -129,6 +131,7 @@ class CxDeskApp(App[None]):
 
     def on_sync_state_changed(self, message) -> None:
         """The sync worker's news: the header text, and whether to shout (crisis unsent)."""
+        self.sync_status = message.status
         self.sync_text = message.status.header_text()
         self.sync_alert = message.status.crisis_alert()
 

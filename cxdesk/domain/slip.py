@@ -3,7 +3,10 @@
 Plain text, 40 columns, so it prints on a receipt printer or an ordinary page
 and reads aloud well. It says what they have been given, its value and serial,
 what happens next and who to call; it carries no name, date of birth or
-address, because slips get left on counters.
+address, because slips get left on counters. Who to call is the Welfare
+Assistance Team's directory entry (number, hours and out-of-hours route), so
+the slip never carries a number the directory does not; a card issued while
+the team is closed says so, when they open, and where to turn meanwhile.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import textwrap
 from datetime import datetime
 
+from cxdesk.domain.crisis_hours import WelfareContact
 from cxdesk.domain.money import format_pounds
 from cxdesk.domain.sla import london_time
 
@@ -26,7 +30,7 @@ def slip_text(
     location_name: str,
     issue_id: str,
     due_at: datetime | None = None,
-    help_line: str = "",
+    contact: WelfareContact | None = None,
 ) -> str:
     """The slip's text, lines of at most ``WIDTH`` characters."""
     value = format_pounds(value_pence)
@@ -39,10 +43,24 @@ def slip_text(
     else:
         given = f"A payment card for a crisis payment of {value}"
         due = london_time(due_at, with_date=True) if due_at else "within one hour"
-        next_steps = (
-            f"The Welfare Assistance Team will load {value} onto the card by {due}. "
-            "Keep the card safe; you can use it once the money is loaded."
-        )
+        team = contact.name if contact else "Welfare Assistance Team"
+        opens = contact.opens_at(issued_at) if contact else None
+        if opens is not None:
+            next_steps = (
+                f"The {team} is closed now and opens "
+                f"{london_time(opens, with_date=True)}. They will load {value} onto the card "
+                f"within an hour of opening, by {due}. Keep the card safe; you can use it "
+                "once the money is loaded."
+            )
+        else:
+            next_steps = (
+                f"The {team} will load {value} onto the card by {due}. "
+                "Keep the card safe; you can use it once the money is loaded."
+            )
+    who = ["Ask at any council Community Hub."]
+    if contact is not None:
+        who = [f"{contact.name}: {contact.phone}", *contact.hours_lines]
+        who += ["", f"Urgent help while they are closed: {contact.out_of_hours_route()}"]
     lines = [
         "=" * WIDTH,
         "Your council: what you have been given".center(WIDTH),
@@ -56,7 +74,7 @@ def slip_text(
         *textwrap.wrap(next_steps, WIDTH),
         "",
         "Who to call",
-        *textwrap.wrap(help_line or "Ask at any council Community Hub.", WIDTH),
+        *(wrapped for line in who for wrapped in (textwrap.wrap(line, WIDTH) or [""])),
         "",
         f"Reference: {issue_id[-8:].upper()}",
         "=" * WIDTH,

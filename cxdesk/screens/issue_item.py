@@ -10,6 +10,12 @@ and a supervisor signing in at the desk (``FormModal`` with staff id and
 passcode; a non-supervisor is refused). The confirmation and the customer's
 slip appear only after the issue has been durably committed; then the form
 gives way to the outcome, with the slip beside it so it all fits 80x24.
+
+For a payment card the screen says at once, before anything is confirmed,
+whether the Welfare Assistance Team is open (from its directory entry) and so
+when the payment will be due, and warns straight away when the desk is
+offline: the request reaches the team only when the desk reconnects, so the
+advisor rings them.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
+from cxdesk.domain.crisis_hours import WelfareContact, crisis_due
 from cxdesk.domain.money import format_pounds
 from cxdesk.domain.repeat_claims import CheckResult, knowledge_text
 from cxdesk.domain.sla import london_time
@@ -64,6 +71,7 @@ class IssueScreen(DeskScreen):
     IssueScreen .row Label { width: 16; }
     IssueScreen .row Input { border: none; height: 1; width: 1fr; padding: 0; }
     IssueScreen .error { color: $error; text-style: bold; height: auto; }
+    IssueScreen #crisis-note { height: auto; text-style: bold; color: $warning; }
     IssueScreen #check { height: auto; border: round $primary; padding: 0 1; }
     IssueScreen #title { text-style: bold; }
     IssueScreen #done { height: auto; }
@@ -76,9 +84,11 @@ class IssueScreen(DeskScreen):
     ]
 
     class Checked(Message):
-        def __init__(self, result: CheckResult, names: dict[str, str]) -> None:
+        def __init__(
+            self, result: CheckResult, names: dict[str, str], contact: WelfareContact | None
+        ) -> None:
             super().__init__()
-            self.result, self.names = result, names
+            self.result, self.names, self.contact = result, names, contact
 
     class SerialChecked(Message):
         def __init__(self, serial: str | None, error: CxDeskError | None) -> None:
@@ -102,10 +112,39 @@ class IssueScreen(DeskScreen):
         self.warned = False
         self.approver: str | None = None
         self.done = False
+        self.contact: WelfareContact | None = None
+
+    def _offline(self) -> bool:
+        """Whether a request recorded now would wait on this desk (no server, or none reached)."""
+        app = self.app
+        if getattr(app, "sync", None) is None:
+            return True
+        status = getattr(app, "sync_status", None)
+        return status is not None and status.online is False
+
+    def _crisis_note(self, now: datetime) -> str:
+        """When the crisis payment will be due, and a warning if the desk is offline."""
+        contact = self.contact
+        lines = []
+        opens = contact.opens_at(now) if contact else None
+        due = london_time(crisis_due(now, contact), with_date=True)
+        if opens is not None:
+            lines.append(
+                f"{contact.name} is closed: opens {london_time(opens, with_date=True)}. "
+                f"The payment will be due by {due}."
+            )
+        if self._offline():
+            ring = f" on {contact.phone}" if contact else ""
+            lines.append(
+                "OFFLINE: the crisis payment request will reach the Welfare Assistance Team "
+                f"only when this desk reconnects. Ring them{ring} once it is issued."
+            )
+        return "\n".join(lines)
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="issue-form", can_focus=False):
             yield Label(f"Issue a {KIND_NAMES[self.kind]} to {self.customer_name}", id="title")
+            yield Static("", id="crisis-note", markup=False)
             yield Static("Checking for repeat claims...", id="check")
             yield from self._row("serial", "Serial", "type or scan, e.g. FV000123")
             if self.kind == "payment_card":
@@ -138,13 +177,17 @@ class IssueScreen(DeskScreen):
             self.post_message(self.Refused(exc))
             return
         names = dict(store.query("SELECT location_id, name FROM locations"))
-        self.post_message(self.Checked(result, names))
+        contact = ic.welfare_contact(store) if self.kind == "payment_card" else None
+        self.post_message(self.Checked(result, names, contact))
 
     @on(Checked)
     def _show_check(self, message: Checked) -> None:
         self.check = message.result
+        self.contact = message.contact
         now = datetime.now(UTC)
         self.query_one("#check", Static).update(describe_check(message.result, now, message.names))
+        if self.kind == "payment_card":
+            self.query_one("#crisis-note", Static).update(self._crisis_note(now))
         self.query_one("#row-override_reason").display = message.result.needs_reason or bool(
             message.result.breached
         )
@@ -258,14 +301,23 @@ class IssueScreen(DeskScreen):
         self.done = True
         r = message.receipt
         what = f"{KIND_NAMES[r.kind].capitalize()} {r.serial} ({format_pounds(r.value_pence)})"
-        extra = f" Crisis payment due by {london_time(r.due_at)}." if r.due_at else ""
+        extra = ""
+        if r.due_at:
+            extra = f" Crisis payment due by {london_time(r.due_at, with_date=True)}."
+            if self._offline():
+                ring = f" on {self.contact.phone}" if self.contact else ""
+                extra += (
+                    f"\n\nOFFLINE: ring the Welfare Assistance Team{ring} now; the request"
+                    " waits on this desk until it reconnects."
+                )
         self.query_one("#result", Static).update(
             f"CONFIRMED and saved: {what}.{extra}\n\nGive {self.customer_name} the slip"
             f" (right).\n\nSlip saved to:\n{message.slip_path}\n\nEscape: back to their record."
         )
         self.query_one("#slip", Static).update(r.slip)
         # Only the outcome now: the repeat-claim box and the fields would read as still to do.
-        for widget in (*self.query(".row"), *self.query(".error"), self.query_one("#check")):
+        hide = (self.query_one("#check"), self.query_one("#crisis-note"))
+        for widget in (*self.query(".row"), *self.query(".error"), *hide):
             widget.display = False
         self.query_one("#slip").display = True
         self.query_one("#title", Label).update(f"Issued to {self.customer_name}")

@@ -21,10 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cxdesk.domain import repeat_claims as rc
+from cxdesk.domain.crisis_hours import WELFARE_ENTRY_ID, WelfareContact, crisis_due
 from cxdesk.domain.money import parse_amount_pence
 from cxdesk.domain.passcodes import verify_passcode
 from cxdesk.domain.serials import parse_serial
-from cxdesk.domain.sla import due_at, from_iso, from_ms, to_iso, to_ms
+from cxdesk.domain.sla import from_iso, from_ms, to_iso, to_ms
 from cxdesk.domain.slip import slip_text
 from cxdesk.domain.stock import KIND_NAMES, KIND_PREFIX, PREFIX_NAMES, refusal_to_issue
 from cxdesk.domain.validation import clean_text
@@ -53,8 +54,12 @@ def load_policy(store, kind: str) -> rc.Policy:
     return rc.Policy(kind, windows, r["action"], r["card_limit_pence"])
 
 
-def help_line(store, kind: str) -> str:
-    return store.scalar("SELECT help_line FROM policies WHERE kind = ?", (kind,)) or ""
+def welfare_contact(store) -> WelfareContact | None:
+    """The Welfare Assistance Team's directory entry (hours, numbers), if this desk has it."""
+    from cxdesk.store.directory_queries import get_entry
+
+    entry = get_entry(store, WELFARE_ENTRY_ID)
+    return WelfareContact.from_entry(entry) if entry is not None else None
 
 
 def knowledge_as_of(store) -> datetime | None:
@@ -185,6 +190,7 @@ def issue_item(
         )
     if check.needs_supervisor and not approved_by:
         raise AuthError("This repeat claim needs a supervisor to sign in and approve it.")
+    contact = welfare_contact(store)
     with store.transaction():
         serial = check_serial(store, kind, serial_text, location)
         issue_id = new_event_id()
@@ -202,7 +208,8 @@ def issue_item(
         issued_at = from_ms(event.occurred_ms)
         request_id = due = None
         if kind == "payment_card":
-            request_id, due = new_event_id(), due_at(issued_at)
+            # One working hour of the team's own opening hours (crisis_hours.py).
+            request_id, due = new_event_id(), crisis_due(issued_at, contact)
             store.record(
                 "CrisisPaymentRequested",
                 {"request_id": request_id, "issue_id": issue_id, "customer_id": customer_id,
@@ -214,7 +221,7 @@ def issue_item(
     slip = slip_text(
         kind=kind, serial=serial, value_pence=payload["value_pence"], issued_at=issued_at,
         location_name=names.get(location, location), issue_id=issue_id, due_at=due,
-        help_line=help_line(store, kind),
+        contact=contact,
     )  # fmt: skip
     return IssueReceipt(issue_id, kind, serial, payload["value_pence"], issued_at, event,
                         request_id, due, slip)  # fmt: skip
