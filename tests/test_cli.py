@@ -94,7 +94,7 @@ def test_import_directory_reports_bad_rows(runner, tmp_path):
     again = runner.invoke(cli, ["admin", "import-directory", str(bad), "--as", "S3001"])
     assert "added: 0" in again.output and "unchanged: 1" in again.output
     all_bad = tmp_path / "bad.csv"
-    all_bad.write_text("id,name,phone,hours\nx,X,123,Mon 09:00-17:00\n", encoding="utf-8")
+    all_bad.write_text("id,name,phone,hours\nx,X,12345,Mon 09:00-17:00\n", encoding="utf-8")
     result = runner.invoke(cli, ["admin", "import-directory", str(all_bad), "--as", "S3001"])
     assert result.exit_code == 1
 

@@ -1,4 +1,8 @@
-"""``cxdesk admin import-directory FILE``: load the council's directory file into this store.
+"""``cxdesk admin import-directory FILE|URL``: load the council's directory into this store.
+
+FILE is a CSV or Open Referral UK JSON file; URL is an Open Referral UK API
+(https), whose ``/services`` pages are all fetched first (``cxdesk.sync.oruk_feed``)
+and then imported exactly like a file, with the same report.
 
 Prints what changed (added, changed, unchanged) and every row that could not
 be imported, with its row (CSV) or record (Open Referral UK JSON) and the
@@ -47,7 +51,7 @@ def resolve_actor(store, staff_id: str | None) -> tuple[str, str]:
 
 
 @admin.command("import-directory")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file")
 @click.option(
     "--format",
     "fmt",
@@ -63,13 +67,21 @@ def resolve_actor(store, staff_id: str | None) -> tuple[str, str]:
 )
 @click.option("--db", default=None, help="Import on the central API's database (server side).")
 def import_directory_command(
-    file: Path, fmt: str | None, staff_id: str | None, remove_missing: bool, db: str | None = None
+    file: str, fmt: str | None, staff_id: str | None, remove_missing: bool, db: str | None = None
 ) -> None:
-    """Import the priority numbers directory from a CSV or Open Referral UK file."""
+    """Import the priority numbers directory from a CSV or Open Referral UK file or API URL."""
+    from cxdesk.sync.oruk_feed import fetch_service_pages, is_url
+
+    source: Path | list = Path(file)
+    if is_url(file):
+        if fmt not in (None, "oruk"):
+            raise CxDeskError("A URL is read as an Open Referral UK API; leave out --format.")
+        source = fetch_service_pages(file)
+        click.echo(f"fetched {len(source)} page(s) from {file}")
     if db:
         from cxdesk.commands.central_cmd import import_directory_on_server
 
-        return import_directory_on_server(db, file, fmt, remove_missing)
+        return import_directory_on_server(db, source, fmt, remove_missing)
     from cxdesk.store import open_store
     from cxdesk.store.directory_commands import import_directory
 
@@ -82,7 +94,7 @@ def import_directory_command(
             raise CxDeskError("This store has no desk identity yet; enrol the desk first.")
         actor, role = resolve_actor(store, staff_id)
         report = import_directory(
-            store, file, actor=actor, role=role, fmt=fmt, remove_missing=remove_missing
+            store, source, actor=actor, role=role, fmt=fmt, remove_missing=remove_missing
         )
     finally:
         store.close()
@@ -98,6 +110,11 @@ def print_import_report(report) -> None:
         click.echo(f"removed: {len(report.removed)}")
     elif report.missing:
         click.echo(f"not in the file (kept): {report.missing}")
+    if report.kept_staff_only:
+        click.echo(
+            f"staff-only entries kept as they are (a public feed never overwrites them): "
+            f"{', '.join(report.kept_staff_only)}"
+        )
     click.echo(f"problems: {len(report.problems)}")
     for problem in report.problems:
         click.echo(f"  {problem}")

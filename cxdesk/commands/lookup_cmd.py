@@ -65,6 +65,7 @@ def lookup_command(
                 "name": r.entry.name,
                 "number": format_uk(r.entry.phone),
                 "number_e164": r.entry.phone,
+                "extension": r.entry.extension,
                 "open_now": r.open_now,
                 "status": r.status,
                 "staff_only": r.entry.staff_only,
@@ -82,7 +83,8 @@ def lookup_command(
         for r in results:
             staff = "  STAFF ONLY" if r.entry.staff_only else ""
             click.echo(
-                f"{r.entry.name:<{width}}  {format_uk(r.entry.phone):<14}  {r.status}{staff}"
+                f"{r.entry.name:<{width}}  {format_uk(r.entry.phone, r.entry.extension):<14}  "
+                f"{r.status}{staff}"
             )
     if not results:
         raise SystemExit(1)

@@ -8,7 +8,11 @@ priority line that must never be read out to the public).
 
 Every entry is checked when it is built, whoever builds it (importer, store,
 sync), so a bad number or a control character cannot reach an advisor's screen:
-phones must be valid numbers (kept in E.164), text is NFC-normalised, trimmed,
+phones must be valid numbers (kept in E.164; UK short numbers such as 999, 111
+and 116 123 are kept as their digits, since they have no E.164 form; Ofcom's
+drama ranges such as 07700 900123 are accepted, as the customer form accepts
+them, because they reach nobody); an extension ("ext 2") is kept apart in
+``extension``; text is NFC-normalised, trimmed,
 length-limited and free of control characters. Failures raise
 ``cxdesk.errors.ValidationError`` naming the field.
 
@@ -17,15 +21,18 @@ Search lives in ``cxdesk.domain.directory_search`` and is re-exported here.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import unicodedata
 from typing import Literal
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, field_validator
+from phonenumbers import shortnumberinfo
+from pydantic import BaseModel, ConfigDict, field_validator, model_serializer, model_validator
 
 from cxdesk.domain.hours import OpeningHours
+from cxdesk.domain.ukcontact import is_drama_number
 from cxdesk.errors import ValidationError
 
 Source = Literal["fixture", "csv", "oruk"]
@@ -48,6 +55,8 @@ _MULTILINE = {"notes", "out_of_hours"}
 _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_EXTENSION = re.compile(r"^[0-9]{1,8}$")
+_PHONE_FIELDS = (("phone", "extension"), ("out_of_hours_phone", "out_of_hours_extension"))
 
 
 def clean_text(value: object, field: str, *, required: bool = False) -> str:
@@ -92,16 +101,48 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[: MAX_LENGTHS["id"]].strip("-")
 
 
-def to_e164(value: object, field: str = "phone") -> str:
-    """A UK-dialled or international number as E.164; must be a valid number."""
+def parse_phone(value: object, field: str = "phone") -> tuple[str, str | None]:
+    """(number, extension) for a UK-dialled or international number.
+
+    The number is E.164, or the digits of a UK short number (999, 111, 116 123);
+    the extension is the digits after "ext"/"x", or None.
+    """
     text = clean_text(value, field, required=True)
     try:
         number = phonenumbers.parse(text, "GB")
     except phonenumbers.NumberParseException:
         raise ValidationError(f"{field} '{text}' is not a phone number", field=field) from None
-    if not phonenumbers.is_valid_number(number):
+    extension = number.extension or None
+    if extension is not None and not _EXTENSION.match(extension):
+        raise ValidationError(
+            f"{field} '{text}' has an extension that is not 1-8 digits", field=field
+        )
+    # Short numbers (999, 111, 116 123) have no E.164 form: they are kept as dialled.
+    if not text.startswith("+") and shortnumberinfo.is_valid_short_number_for_region(number, "GB"):
+        return str(number.national_number), extension
+    if not (phonenumbers.is_valid_number(number) or is_drama_number(number)):
         raise ValidationError(f"{field} '{text}' is not a valid phone number", field=field)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), extension
+
+
+def to_e164(value: object, field: str = "phone") -> str:
+    """The number of ``parse_phone`` (E.164, or a short number's digits) without extension."""
+    return parse_phone(value, field)[0]
+
+
+def clean_extension(value: object, field: str = "extension") -> str | None:
+    """An extension as digits (Open Referral gives a number), or None when blank."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(f"{field} must be digits", field=field)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    text = re.sub(r"^(?:ext\.?|extension|x)\s*", "", text, flags=re.IGNORECASE)
+    if not _EXTENSION.match(text):
+        raise ValidationError(f"{field} '{value}' must be 1 to 8 digits", field=field)
+    return text
 
 
 def find_phone(text: str) -> str | None:
@@ -111,11 +152,20 @@ def find_phone(text: str) -> str | None:
     return None
 
 
-def format_uk(e164: str) -> str:
+def format_uk(e164: str, extension: str | None = None) -> str:
     """The number as dialled from a UK phone: "020 7946 0123", or "00 353 ..." if abroad.
 
-    Text that is not a phone number comes back unchanged, so a display never fails.
+    A short number shows as dialled ("999", "116 123"); an extension is added as
+    "ext 2". Text that is not a phone number comes back unchanged, so a display
+    never fails.
     """
+    shown = _format_number(e164)
+    return f"{shown} ext {extension}" if extension else shown
+
+
+def _format_number(e164: str) -> str:
+    if e164.isdigit():  # a short number: 116 numbers are written in two threes
+        return f"{e164[:3]} {e164[3:]}" if len(e164) == 6 else e164
     try:
         number = phonenumbers.parse(e164, "GB")
     except phonenumbers.NumberParseException:
@@ -139,13 +189,44 @@ class DirectoryEntry(BaseModel):
     service: str = ""
     keywords: tuple[str, ...] = ()
     phone: str
+    extension: str | None = None
     hours: OpeningHours
     out_of_hours: str = ""
     out_of_hours_phone: str | None = None
+    out_of_hours_extension: str | None = None
     notes: str = ""
     staff_only: bool = False
     email: str | None = None
     source: Source = "csv"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_extensions(cls, data: object) -> object:
+        # "020 7946 0123 ext 2" in a phone field keeps its extension instead of losing it.
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for phone, ext in _PHONE_FIELDS:
+            value = data.get(phone)
+            if isinstance(value, str) and value.strip() and data.get(ext) in (None, ""):
+                # A bad number is left for the field validator to explain.
+                with contextlib.suppress(ValidationError):
+                    data[phone], data[ext] = parse_phone(value, phone)
+        return data
+
+    @model_serializer(mode="wrap")
+    def _drop_unset_extensions(self, handler) -> dict:
+        # Entries recorded before extensions existed keep their payload digest.
+        data = handler(self)
+        for name in ("extension", "out_of_hours_extension"):
+            if name in data and data[name] is None:
+                del data[name]
+        return data
+
+    @field_validator("extension", "out_of_hours_extension", mode="before")
+    @classmethod
+    def _check_extension(cls, value: object, info) -> str | None:
+        return clean_extension(value, info.field_name)
 
     @field_validator("id", mode="before")
     @classmethod
@@ -218,7 +299,9 @@ __all__ = [
     "clean_text",
     "find_phone",
     "fold",
+    "clean_extension",
     "format_uk",
+    "parse_phone",
     "slugify",
     "to_e164",
 ]

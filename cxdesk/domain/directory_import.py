@@ -19,7 +19,9 @@ CSV format (UTF-8, a BOM is fine; header row first, column order free)::
   any script; control characters are refused.
 - ``keywords``: words or phrases separated by ``;`` (each up to 40, at most 30).
 - ``phone``: as dialled in the UK (``020 7946 0123``) or E.164; must be a valid
-  number (``phonenumbers``, region GB).
+  number (``phonenumbers``, region GB), a UK short number (``999``, ``116 123``)
+  or one of Ofcom's drama numbers. An extension written after it
+  (``020 7946 0123 ext 2``) is kept; so is an optional ``extension`` column.
 - ``hours``: the compact form of ``cxdesk.domain.hours_text``
   (``Mon-Fri 09:00-17:00; Sat 10:00-13:00``, ``24/7``, ``unknown``).
 - ``out_of_hours`` (500, may span lines): what to do when the team is closed.
@@ -46,10 +48,11 @@ from cxdesk.domain.directory import (
     DirectoryEntry,
     Source,
     clean_email,
+    clean_extension,
     clean_text,
     find_phone,
+    parse_phone,
     slugify,
-    to_e164,
 )
 from cxdesk.domain.directory_oruk import import_oruk
 from cxdesk.domain.hours import OpeningHours
@@ -70,6 +73,8 @@ COLUMNS = (
     "staff_only",
     "email",
 )
+# Read when present, never required: a phone cell may carry "ext 2" instead.
+OPTIONAL_COLUMNS = ("extension",)
 REQUIRED_COLUMNS = ("name", "phone", "hours")
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0", ""}
@@ -163,7 +168,7 @@ def _check_header(columns: list[str]) -> list[ImportProblem]:
     repeated = sorted({name for name in columns if columns.count(name) > 1})
     if repeated:
         problems.append(ImportProblem(f"column(s) repeated: {', '.join(repeated)}", row=1))
-    unknown = [name for name in columns if name not in COLUMNS]
+    unknown = [name for name in columns if name not in COLUMNS + OPTIONAL_COLUMNS]
     if unknown:
         problems.append(
             ImportProblem(
@@ -196,9 +201,20 @@ def _entry_from_row(
     for name in ("team", "service", "notes", "out_of_hours"):
         take(name, lambda v, n=name: clean_text(v, n))
     take("keywords", lambda v: [clean_text(word, "keyword") for word in v.split(";")])
-    take("phone", lambda v: to_e164(v, "phone"))
+    take("phone", lambda v: parse_phone(v, "phone"))
+    if isinstance(values.get("phone"), tuple):
+        values["phone"], values["extension"] = values["phone"]
+    if row.get("extension", "").strip():
+        take("extension", clean_extension)
     take("hours", _hours_cell)
-    take("out_of_hours_phone", lambda v: to_e164(v, "out_of_hours_phone") if v.strip() else None)
+    take(
+        "out_of_hours_phone",
+        lambda v: parse_phone(v, "out_of_hours_phone") if v.strip() else None,
+    )
+    if isinstance(values.get("out_of_hours_phone"), tuple):
+        values["out_of_hours_phone"], values["out_of_hours_extension"] = values[
+            "out_of_hours_phone"
+        ]
     if values.get("out_of_hours_phone") is None and values.get("out_of_hours"):
         values["out_of_hours_phone"] = find_phone(str(values["out_of_hours"]))
     take("staff_only", _yes_no)

@@ -1,35 +1,39 @@
-"""Import services from an Open Referral UK (HSDS) JSON export into the directory.
+"""Import services from an Open Referral UK (HSDS 3.0) JSON export or API into the directory.
 
 Councils and partners publish their service directories in the Open Referral UK
 shape; importing one saves the directory's keeper from retyping it. Exports
 differ in the details, so this reads the common shapes and says plainly what it
 could not use:
 
-- the file is a list of services, a page ``{"content": [...]}`` or
-  ``{"services": [...]}``, or a list of such pages;
+- the data is a list of services; an HSDS 3.0 API page (``{"contents": [...],
+  "total_items": ..., "page_number": ..., "total_pages": ...}``), or an older
+  ``{"content": [...]}`` / ``{"services": [...]}`` page; a list of such pages;
+  or organizations holding their ``services`` (a nested service without its
+  own ``organization`` block belongs to the organization it sits in);
 - ``id`` (slugged into the entry id, so re-imports update the same entry),
   ``name``, ``description`` (shortened to fit ``service``),
   ``organization.name`` (the team), ``email``, ``url`` (kept in notes);
-- numbers from ``phones[].number``, else ``contacts[].phones[].number``; the
-  first valid one is the direct number, and one described as "out of hours" or
-  "emergency" becomes the out-of-hours number;
-- ``regular_schedules`` (or ``schedules``) with ``opens_at``/``closes_at`` and
-  either ``weekday`` (1 = Monday to 7 = Sunday, ISO 8601, or a day name) or
-  ``byday`` ("MO,TU"); times are read as UK local time; ``00:00``-``00:00``
-  means all day and a ``23:59`` closing means midnight; only weekly schedules
-  are understood; no schedule at all gives "hours not known";
+- numbers from ``phones[]``, else ``contacts[].phones[]``: ``number`` (UK short
+  numbers such as 999, 111 and 116 123 are dialable; Ofcom drama numbers are
+  accepted) and ``extension`` (kept and shown as "ext 2"); the first valid one
+  is the direct number, and one described as "out of hours" or "emergency"
+  becomes the out-of-hours number;
+- schedules as ``cxdesk.domain.oruk_schedules`` explains (offsets, ``timezone``,
+  ``valid_from``/``valid_to``, holidays);
 - ``taxonomies[].name``, ``service_taxonomys[].taxonomy.name`` and
   ``taxonomy_terms[].name`` become keywords.
 
 A record that lacks an id, a name, a valid number or readable hours is skipped
 with a problem naming its position, id and name; lesser faults (a bad email, a
-monthly schedule) are warnings and the record is imported without that part.
+monthly schedule, a schedule that has ended) are notes and the record is
+imported without that part.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
@@ -40,20 +44,16 @@ from cxdesk.domain.directory import (
     DirectoryEntry,
     Source,
     clean_email,
+    clean_extension,
     clean_text,
+    parse_phone,
     slugify,
-    to_e164,
 )
-from cxdesk.domain.hours import OpeningHours
-from cxdesk.domain.hours_text import ALL_DAY, DAYS
 from cxdesk.domain.import_result import ImportProblem, ImportResult, PathOrText, read_source
+from cxdesk.domain.oruk_schedules import ScheduleSkip, london_today, read_hours
 from cxdesk.errors import ValidationError
 
-_BYDAY = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
-_DAY_NAMES = {name: i for i, name in enumerate(
-    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-)}  # fmt: skip
-_TIME = re.compile(r"(?:^|T)(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$")
+PAGE_KEYS = ("contents", "content", "items")
 _OUT_OF_HOURS = re.compile(r"out[- ]of[- ]hours|emergenc|night|weekend", re.IGNORECASE)
 
 
@@ -65,8 +65,17 @@ class _Skip(Exception):
         self.field = field
 
 
-def import_oruk(path_or_text: PathOrText | list | dict, *, source: Source = "oruk") -> ImportResult:
-    """Entries from an Open Referral UK JSON export (path, bytes, JSON text or parsed data)."""
+def import_oruk(
+    path_or_text: PathOrText | list | dict,
+    *,
+    source: Source = "oruk",
+    today: date | None = None,
+) -> ImportResult:
+    """Entries from an Open Referral UK JSON export (path, bytes, JSON text or parsed data).
+
+    ``today`` (UK date; default now) decides which schedules have ended.
+    """
+    today = today or london_today()
     try:
         if isinstance(path_or_text, list | dict):
             data: Any = path_or_text
@@ -80,17 +89,23 @@ def import_oruk(path_or_text: PathOrText | list | dict, *, source: Source = "oru
     records = _services(data)
     if records is None:
         return ImportResult(
-            [], [ImportProblem("no services found: expected a list, 'content' or 'services'")]
+            [],
+            [
+                ImportProblem(
+                    "no services found: expected a list of services, a page with "
+                    "'contents', or organizations with 'services'"
+                )
+            ],
         )
     entries: list[DirectoryEntry] = []
     problems: list[ImportProblem] = []
     first_record: dict[str, int] = {}
-    for number, record in enumerate(records, start=1):
+    for number, (record, team) in enumerate(records, start=1):
         ref = _ref(record)
         warnings: list[str] = []
         try:
-            entry = _entry(record, source, warnings)
-        except (_Skip, ValidationError) as error:
+            entry = _entry(record, source, warnings, team=team, today=today)
+        except (_Skip, ScheduleSkip, ValidationError) as error:
             reason = error.message if isinstance(error, ValidationError) else str(error)
             problems.append(ImportProblem(reason, record=number, ref=ref, field=error.field))
             continue
@@ -113,19 +128,35 @@ def import_oruk(path_or_text: PathOrText | list | dict, *, source: Source = "oru
     return ImportResult(entries, problems)
 
 
-def _services(data: Any) -> list | None:
+def _services(data: Any, team: str = "", depth: int = 0) -> list[tuple[Any, str]] | None:
+    """(service record, team of the organization it sits in) pairs, or None if none found."""
+    if depth > 4:  # pages of organizations of services is as deep as real files go
+        return None
     if isinstance(data, dict):
-        for key in ("content", "services", "items"):
+        for key in PAGE_KEYS:
             if isinstance(data.get(key), list):
-                return data[key]
-        return [data] if "id" in data and "name" in data else None
+                return _services(data[key], team, depth + 1)
+        if isinstance(data.get("services"), list):
+            # An organization holding its services, or a plain wrapper around them.
+            name = data.get("name") if "id" in data and isinstance(data.get("name"), str) else ""
+            return _services(data["services"], name or team, depth + 1)
+        return [(data, team)] if "id" in data and "name" in data else None
     if isinstance(data, list):
-        if data and all(isinstance(p, dict) and not ("id" in p and "name" in p) for p in data):
-            pages = [_services(page) for page in data]
-            if all(page is not None for page in pages):
-                return [service for page in pages for service in page]
-        return data
+        found: list[tuple[Any, str]] = []
+        for item in data:
+            nested = (
+                _services(item, team, depth + 1)
+                if isinstance(item, dict) and _is_container(item)
+                else None
+            )
+            found.extend(nested if nested is not None else [(item, team)])
+        return found
     return None
+
+
+def _is_container(item: dict) -> bool:
+    """A page or an organization (something holding services), not a service."""
+    return any(isinstance(item.get(key), list) for key in (*PAGE_KEYS, "services"))
 
 
 def _ref(record: Any) -> str | None:
@@ -135,7 +166,9 @@ def _ref(record: Any) -> str | None:
     return " ".join(dict.fromkeys(parts)) or None
 
 
-def _entry(record: Any, source: Source, warnings: list[str]) -> DirectoryEntry:
+def _entry(
+    record: Any, source: Source, warnings: list[str], *, team: str, today: date
+) -> DirectoryEntry:
     if not isinstance(record, dict):
         raise _Skip("is not a JSON object")
     raw_id = record.get("id")
@@ -144,8 +177,9 @@ def _entry(record: Any, source: Source, warnings: list[str]) -> DirectoryEntry:
         raise _Skip("has no id", "id")
     name = clean_text(record.get("name"), "name", required=True)
     organization = record.get("organization")
-    team = organization.get("name", "") if isinstance(organization, dict) else ""
-    phone, ooh_phone, ooh_text = _phones(record)
+    if isinstance(organization, dict) and organization.get("name"):
+        team = organization["name"]
+    phone, ooh_phone, ooh_text = _phones(record, warnings)
     email = None
     try:
         email = clean_email(record.get("email"))
@@ -161,10 +195,12 @@ def _entry(record: Any, source: Source, warnings: list[str]) -> DirectoryEntry:
             clean_text(record.get("description"), "description"), MAX_LENGTHS["service"]
         ),
         keywords=_keywords(record),
-        phone=phone,
-        hours=_hours(record, warnings),
+        phone=phone[0],
+        extension=phone[1],
+        hours=read_hours(record, today=today, warnings=warnings),
         out_of_hours=ooh_text,
-        out_of_hours_phone=ooh_phone,
+        out_of_hours_phone=ooh_phone[0] if ooh_phone else None,
+        out_of_hours_extension=ooh_phone[1] if ooh_phone else None,
         notes=f"Website: {url}" if url else "",
         email=email,
         source=source,
@@ -179,27 +215,34 @@ def _shorten(text: str, limit: int) -> str:
     return cut + "…"
 
 
-def _phones(record: dict) -> tuple[str, str | None, str]:
+Phone = tuple[str, str | None]  # (number, extension)
+
+
+def _phones(record: dict, warnings: list[str]) -> tuple[Phone, Phone | None, str]:
     """(direct number, out-of-hours number, out-of-hours text) from the record's phones."""
-    found: list[tuple[object, str]] = []
-    for phone in _dicts(record.get("phones")):
-        found.append((phone.get("number"), str(phone.get("description") or "")))
+    found = list(_dicts(record.get("phones")))
     for contact in _dicts(record.get("contacts")):
-        for phone in _dicts(contact.get("phones")):
-            found.append((phone.get("number"), str(phone.get("description") or "")))
-    direct = ooh = None
+        found.extend(_dicts(contact.get("phones")))
+    direct: Phone | None = None
+    ooh: Phone | None = None
     ooh_text = ""
     bad = []
-    for number, description in found:
+    for phone in found:
+        number, description = phone.get("number"), str(phone.get("description") or "")
         try:
-            e164 = to_e164(number, "phone")
+            e164, extension = parse_phone(number, "phone")
         except ValidationError:
             bad.append(str(number))
             continue
+        if phone.get("extension") not in (None, ""):
+            try:
+                extension = clean_extension(phone.get("extension"))
+            except ValidationError as error:
+                warnings.append(f"{error.message}; extension left out")
         if _OUT_OF_HOURS.search(description) and ooh is None:
-            ooh, ooh_text = e164, clean_text(description, "out_of_hours")
+            ooh, ooh_text = (e164, extension), clean_text(description, "out_of_hours")
         elif direct is None:
-            direct = e164
+            direct = (e164, extension)
     if direct is None:
         direct, ooh = ooh, None
     if direct is None:
@@ -228,68 +271,3 @@ def _keywords(record: dict) -> list[str]:
             if word and word.casefold() not in (w.casefold() for w in words):
                 words.append(word)
     return words[:MAX_KEYWORDS]
-
-
-def _hours(record: dict, warnings: list[str]) -> OpeningHours:
-    schedules = _dicts(record.get("regular_schedules")) or _dicts(record.get("schedules"))
-    if not schedules:
-        return OpeningHours()
-    week: dict[int, list[str]] = {day: [] for day in range(7)}
-    for position, schedule in enumerate(schedules, start=1):
-        freq = str(schedule.get("freq") or "WEEKLY").upper()
-        if freq != "WEEKLY":
-            warnings.append(f"schedule {position} is {freq.lower()}, not weekly; left out")
-            continue
-        days = _schedule_days(schedule, position)
-        opens = _clock(schedule.get("opens_at"), "opens_at", position)
-        closes = _clock(schedule.get("closes_at"), "closes_at", position)
-        if closes == "23:59" or (closes == "00:00" and opens != "00:00"):
-            closes = "24:00"
-        interval = ALL_DAY if opens == closes == "00:00" else f"{opens}-{closes}"
-        for day in days:
-            if interval not in week[day]:
-                week[day].append(interval)
-    if all(week[day] == [ALL_DAY] for day in range(7)):
-        return OpeningHours(always_open=True)
-    try:
-        return OpeningHours(**{DAYS[day]: intervals for day, intervals in week.items()})
-    except ValidationError as error:
-        raise _Skip(f"schedule: {error.message}", "regular_schedules") from None
-
-
-def _schedule_days(schedule: dict, position: int) -> list[int]:
-    weekday, byday = schedule.get("weekday"), schedule.get("byday")
-    if weekday not in (None, ""):
-        if isinstance(weekday, int) and not isinstance(weekday, bool) and 1 <= weekday <= 7:
-            return [weekday - 1]
-        text = str(weekday).strip().lower()
-        if text.isdigit() and 1 <= int(text) <= 7:
-            return [int(text) - 1]
-        if text in _DAY_NAMES:
-            return [_DAY_NAMES[text]]
-        if text[:2].upper() in _BYDAY and len(text) == 2:
-            return [_BYDAY[text.upper()]]
-        raise _Skip(
-            f"schedule {position}: weekday {weekday!r} is not 1-7 or a day name",
-            "regular_schedules",
-        )
-    if isinstance(byday, str) and byday.strip():
-        days = []
-        for code in byday.upper().replace(" ", "").split(","):
-            if code not in _BYDAY:
-                raise _Skip(
-                    f"schedule {position}: byday {code!r} is not a weekly day code",
-                    "regular_schedules",
-                )
-            days.append(_BYDAY[code])
-        return days
-    raise _Skip(f"schedule {position} says no day (weekday or byday)", "regular_schedules")
-
-
-def _clock(value: Any, name: str, position: int) -> str:
-    match = _TIME.search(str(value or "").strip())
-    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise _Skip(
-            f"schedule {position}: {name} {value!r} is not a time of day", "regular_schedules"
-        )
-    return f"{int(match.group(1)):02d}:{match.group(2)}"

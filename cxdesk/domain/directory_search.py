@@ -321,6 +321,8 @@ def _range(keys: list[str], digits: str, *, exact: bool = False) -> range:
 
 def _phone_digits(e164: str) -> tuple[str, str]:
     """The digit strings someone might type for a number: national and international."""
+    if e164.isdigit():  # a short number (999, 116123) is dialled as it is everywhere
+        return e164, e164
     if e164.startswith("+44"):
         return "0" + e164[3:], e164[1:]  # the UK national form is the trunk 0 and the rest
     number = phonenumbers.parse(e164, "GB")

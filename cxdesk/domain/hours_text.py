@@ -212,7 +212,8 @@ def format_compact(week: list[tuple[str, ...]], always_open: bool, bank_open: bo
     return "; ".join(clauses)
 
 
-def _readable(interval: str) -> str:
+def readable(interval: str) -> str:
+    """ "09:00–17:00", "22:00–02:00 next day", "all day" for one interval."""
     if interval == ALL_DAY:
         return "all day"
     start, end = interval.split("-")
@@ -223,9 +224,20 @@ def _readable(interval: str) -> str:
     return f"{start}–{end}"
 
 
-def describe_lines(week: list[tuple[str, ...]], always_open: bool, bank_open: bool) -> list[str]:
-    """Readable lines for the detail screen, one per run of days with the same hours."""
+def bank_line(bank_open: bool) -> str:
+    return "Open on bank holidays" if bank_open else "Closed on bank holidays"
+
+
+def describe_lines(
+    week: list[tuple[str, ...]], always_open: bool, bank_open: bool | None
+) -> list[str]:
+    """Readable lines for the detail screen, one per run of days with the same hours.
+
+    ``bank_open`` None: the source said nothing about bank holidays, so nothing is claimed.
+    """
     if always_open:
+        if bank_open is None:
+            return ["Open 24 hours, every day"]
         return ["Open 24 hours, every day, including bank holidays"]
     if not any(week):
         return ["Opening hours not known"]
@@ -236,8 +248,9 @@ def describe_lines(week: list[tuple[str, ...]], always_open: bool, bank_open: bo
             label = DAY_LABELS[start]
             if index - 1 > start:
                 label = f"{label}–{DAY_LABELS[index - 1]}"
-            hours = ", ".join(_readable(iv) for iv in week[start]) or "closed"
+            hours = ", ".join(readable(iv) for iv in week[start]) or "closed"
             lines.append(f"{label}: {hours}")
             start = index
-    lines.append("Open on bank holidays" if bank_open else "Closed on bank holidays")
+    if bank_open is not None:
+        lines.append(bank_line(bank_open))
     return lines

@@ -97,6 +97,11 @@ def _is_drama_number(number: phonenumbers.PhoneNumber) -> bool:
     return number.country_code == 44 and len(nsn) == 10 and nsn[:7] in _DRAMA_PREFIXES
 
 
+def is_drama_number(number: phonenumbers.PhoneNumber) -> bool:
+    """True for a number in one of Ofcom's drama ranges (the directory accepts them too)."""
+    return _is_drama_number(number)
+
+
 def parse_uk_phone(value: str | None, *, field: str = "phone") -> str:
     """A valid UK phone number in E.164 form (``+447700900123``).
 

@@ -47,7 +47,9 @@ class DirectoryDetailScreen(DeskScreen):
             if entry.staff_only:
                 yield Static(f"!! {STAFF_ONLY_TEXT} !!", id="staff-only")
             yield Static(
-                Text(format_uk(entry.phone), style="bold"), id="detail-number", classes="tight"
+                Text(format_uk(entry.phone, entry.extension), style="bold"),
+                id="detail-number",
+                classes="tight",
             )
             yield Static("", id="detail-status")
             yield Static(self._section("Opening hours", "\n".join(entry.hours.describe())))
@@ -86,7 +88,8 @@ class DirectoryDetailScreen(DeskScreen):
         if entry.out_of_hours:
             lines.append(entry.out_of_hours)
         if entry.out_of_hours_phone:
-            lines.append(f"Number: {format_uk(entry.out_of_hours_phone)}  (O copies it)")
+            ooh = format_uk(entry.out_of_hours_phone, entry.out_of_hours_extension)
+            lines.append(f"Number: {ooh}  (O copies it)")
         return self._section(
             "Out of hours", "\n".join(lines) or "No out-of-hours alternative given."
         )

@@ -8,12 +8,19 @@ holds and records ``DirectoryEntryUpdated`` only for new and changed entries:
 importing the same file twice changes nothing. Entries missing from the file
 are kept unless ``remove_missing`` is asked for (a partial file must not empty
 the directory). The whole import is one transaction: all of it or none.
+
+An Open Referral UK file or feed is public: a staff-only entry kept in cxdesk
+(a priority line that must not be given out) is never overwritten or removed
+by it, even when the feed lists a service with the same id; the report counts
+such entries as kept.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cxdesk.domain.directory import DirectoryEntry
 from cxdesk.domain.directory_import import ImportProblem, ImportResult, import_csv, import_oruk
@@ -34,6 +41,8 @@ class ImportReport:
     removed: list[str] = field(default_factory=list)
     missing: int = 0
     """Entries on this desk that the file did not mention (kept)."""
+    kept_staff_only: list[str] = field(default_factory=list)
+    """Staff-only entries the public feed also listed: left as they were."""
     problems: list[ImportProblem] = field(default_factory=list)
 
     @property
@@ -62,8 +71,14 @@ def detect_format(path: Path, given: str | None = None) -> str:
     )
 
 
-def read_directory_file(path: Path, fmt: str | None = None) -> ImportResult:
-    """The entries and problems in a CSV or Open Referral UK JSON file."""
+def read_directory_file(path: Path | list | dict, fmt: str | None = None) -> ImportResult:
+    """The entries and problems in a CSV or Open Referral UK JSON file.
+
+    Already-parsed JSON (the pages fetched from an Open Referral UK API) is read
+    as Open Referral UK.
+    """
+    if isinstance(path, list | dict):
+        return import_oruk(path)
     fmt = detect_format(path, fmt)
     if not path.exists():
         raise ValidationError(f"There is no file {path}.", field="file")
@@ -75,6 +90,12 @@ def current_fingerprints(store) -> dict[str, str]:
     return {row["entry_id"]: row["fingerprint"] for row in rows}
 
 
+def staff_only_ids(store) -> set[str]:
+    """Ids of the entries marked staff only (priority lines not for the public)."""
+    rows = store.query("SELECT entry_id, entry FROM directory_entries")
+    return {row["entry_id"] for row in rows if json.loads(row["entry"]).get("staff_only")}
+
+
 def apply_entries(
     store,
     entries: list[DirectoryEntry],
@@ -82,15 +103,24 @@ def apply_entries(
     actor: str,
     role: str,
     remove_missing: bool = False,
+    public_feed: bool = False,
 ) -> ImportReport:
-    """Record the new and changed ``entries`` (and removals if asked) in one transaction."""
+    """Record the new and changed ``entries`` (and removals if asked) in one transaction.
+
+    ``public_feed``: the entries come from a published Open Referral feed, so
+    staff-only entries are neither overwritten nor removed.
+    """
     if role not in SUPERVISORS:
         raise AuthError("Only an administrator or a supervisor may change the directory.")
     report = ImportReport()
     known = current_fingerprints(store)
-    seen: set[str] = set()
+    protected = staff_only_ids(store) if public_feed else set()
+    seen: set[str] = set(protected)
     with store.transaction():
         for entry in entries:
+            if entry.id in protected:
+                report.kept_staff_only.append(entry.id)
+                continue
             seen.add(entry.id)
             payload = validate_payload("DirectoryEntryUpdated", entry.model_dump(mode="json"))
             before = known.get(entry.id)
@@ -110,21 +140,27 @@ def apply_entries(
 
 def import_directory(
     store,
-    path: Path,
+    path: Path | list | dict | Any,
     *,
     actor: str,
     role: str,
     fmt: str | None = None,
     remove_missing: bool = False,
 ) -> ImportReport:
-    """Read ``path`` and record what changed; problems are reported, not raised.
+    """Read ``path`` (a file, or pages fetched from a feed) and record what changed.
 
-    Removal of missing entries happens only when the file had no skipped rows,
-    so a row with a typo never deletes the entry it was meant to update.
+    Problems are reported, not raised. Removal of missing entries happens only
+    when the file had no skipped rows, so a row with a typo never deletes the
+    entry it was meant to update.
     """
-    result = read_directory_file(Path(path), fmt)
+    parsed = isinstance(path, list | dict)
+    source = path if parsed else Path(path)
+    public = parsed or detect_format(source, fmt) == "oruk"
+    result = read_directory_file(source, fmt)
     remove = remove_missing and not any(p.skipped for p in result.problems)
-    report = apply_entries(store, result.entries, actor=actor, role=role, remove_missing=remove)
+    report = apply_entries(
+        store, result.entries, actor=actor, role=role, remove_missing=remove, public_feed=public
+    )
     report.problems = list(result.problems)
     return report
 

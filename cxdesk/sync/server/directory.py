@@ -38,9 +38,9 @@ def mirror_feed(engine: Engine, store, max_pages: int = 100_000) -> None:
         cursor = page.next
 
 
-def import_directory_central(engine: Engine, path: Path, *, fmt: str | None = None,
+def import_directory_central(engine: Engine, path: Path | list | dict, *, fmt: str | None = None,
                              remove_missing: bool = False):  # fmt: skip
-    """Import the directory file into the central database; returns the importer's report."""
+    """Import the directory file (or fetched feed pages) centrally; returns the report."""
     from cxdesk.store.directory_commands import import_directory
 
     with tempfile.TemporaryDirectory(prefix="cxdesk-import-") as folder:
@@ -48,7 +48,7 @@ def import_directory_central(engine: Engine, path: Path, *, fmt: str | None = No
                            location="CENTRAL", check_filesystem=False)  # fmt: skip
         try:
             mirror_feed(engine, store)
-            report = import_directory(store, Path(path), actor=CENTRAL_ACTOR, role="admin",
+            report = import_directory(store, path, actor=CENTRAL_ACTOR, role="admin",
                                       fmt=fmt, remove_missing=remove_missing)  # fmt: skip
             made = store.query(
                 "SELECT kind, payload FROM events WHERE device = ? ORDER BY device_seq",

@@ -1,0 +1,148 @@
+"""``cxdesk admin import-directory URL``: an Open Referral UK API's ``/services`` pages,
+fetched over real HTTP from a loopback server started here, imported with the same report.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from cxdesk.cli import cli
+from cxdesk.config import load_settings
+from cxdesk.store import open_store
+from cxdesk.store.directory_queries import get_entry
+from cxdesk.sync.oruk_feed import FeedError, check_url, fetch_service_pages, services_url
+
+from .deskkit import build_desk
+
+HERE = Path(__file__).parent / "oruk"
+PAGES = {n: (HERE / f"services_page_{n}.json").read_bytes() for n in (1, 2)}
+
+
+class _Feed(BaseHTTPRequestHandler):
+    """Serves /api/services?page=N from the test pages; ``mode`` breaks it on purpose."""
+
+    mode = "good"
+    asked: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (the http.server spelling)
+        parts = urlsplit(self.path)
+        type(self).asked.append(self.path)
+        page = int(parse_qs(parts.query).get("page", ["1"])[0])
+        if parts.path != "/api/services":
+            self._send(404, b"{}")
+        elif self.mode == "ignores-page":
+            self._send(200, PAGES[1])
+        elif self.mode == "html":
+            self._send(200, b"<html>Sign in to the Wi-Fi</html>", "text/html")
+        elif self.mode == "staff-clash":
+            data = json.loads(PAGES[1])
+            data["contents"][0]["id"] = "housing-options"  # a staff-only line in cxdesk
+            data.update(total_pages=1, last_page=True)
+            self._send(200, json.dumps(data).encode())
+        else:
+            self._send(200, PAGES.get(page, b'{"contents": [], "total_pages": 2}'))
+
+    def _send(self, status: int, body: bytes, kind: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def feed():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Feed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Feed.mode, _Feed.asked = "good", []
+    yield f"http://127.0.0.1:{server.server_address[1]}/api"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def desk():
+    store = open_store(load_settings().store_path, device_id="D-CLI", location="CSC")
+    build_desk(store)
+    store.close()
+
+
+def test_every_page_is_fetched_in_order(feed):
+    pages = fetch_service_pages(feed)
+    assert [page["page_number"] for page in pages] == [1, 2]
+    assert [path.split("?")[1] for path in _Feed.asked] == [
+        "page=1&per_page=100",
+        "page=2&per_page=100",
+    ]
+
+
+def test_cli_imports_the_feed_and_a_second_run_changes_nothing(feed, desk):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["admin", "import-directory", feed, "--as", "S3001"])
+    assert result.exit_code == 0, result.output
+    assert "fetched 2 page(s)" in result.output
+    assert "added: 4" in result.output
+    assert "schedule 1 ended on 2026-03-31; left out" in result.output
+    again = runner.invoke(cli, ["admin", "import-directory", feed + "/services", "--as", "S3001"])
+    assert "added: 0" in again.output and "unchanged: 4" in again.output
+    store = open_store(load_settings().store_path)
+    try:
+        line = get_entry(store, "a3c2e1b0-0001-4d6e-9f00-000000000001")
+    finally:
+        store.close()
+    assert line is not None and line.extension == "2"
+
+
+def test_a_staff_only_number_is_never_overwritten_by_the_public_feed(feed, desk):
+    _Feed.mode = "staff-clash"
+    store = open_store(load_settings().store_path)
+    before = get_entry(store, "housing-options")
+    store.close()
+    assert before is not None and before.staff_only
+    result = CliRunner().invoke(
+        cli, ["admin", "import-directory", feed, "--as", "S3001", "--remove-missing"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "staff-only entries kept as they are" in result.output
+    store = open_store(load_settings().store_path)
+    try:
+        assert get_entry(store, "housing-options") == before
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [("ignores-page", "ignores ?page="), ("html", "is not JSON")],
+)
+def test_a_broken_feed_is_one_sentence_and_imports_nothing(feed, desk, mode, message):
+    _Feed.mode = mode
+    result = CliRunner().invoke(cli, ["admin", "import-directory", feed, "--as", "S3001"])
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+    assert "added" not in result.output
+
+
+def test_only_https_or_loopback_http():
+    assert check_url("https://directory.eastmere.example/api")
+    assert check_url("http://127.0.0.1:9/api") and check_url("http://[::1]:9/api")
+    with pytest.raises(FeedError, match="must be an https:// address"):
+        check_url("http://directory.eastmere.example/api")
+    assert services_url("https://x.example/api/") == "https://x.example/api/services"
+    assert services_url("https://x.example/api/services") == "https://x.example/api/services"
+
+
+def test_unreachable_feed_is_a_sentence():
+    with pytest.raises(FeedError, match="could not be fetched"):
+        fetch_service_pages("http://127.0.0.1:9/api")
