@@ -29,9 +29,13 @@ from cxdesk.store.sync_queries import (  # noqa: F401 (re-export)
     local_summary,
     rejected_events,
 )
+from cxdesk.sync import receipts
+from cxdesk.sync.client import SyncUnavailable
 from cxdesk.sync.protocol import MAX_PUSH_BYTES, MAX_PUSH_EVENTS, PullResponse, PushResponse
 
 CURSOR, EPOCH, PUSH_FROM, SERVER_URL = "cursor", "epoch", "push_from", "server_url"
+RECEIPT, MARK, SERVER_KEY = "receipt", "mark", "server_key"
+"""The latest signed receipt and feed mark (JSON), and the server's pinned public key."""
 _SELECT = ", ".join("e." + c.strip() for c in EVENT_COLUMNS.split(","))
 
 
@@ -92,10 +96,59 @@ class PushCounts:
         self.reasons += other.reasons
 
 
+def answer_conflict(store, response: PushResponse) -> str | None:
+    """Why this push answer contradicts what the desk holds (a restore), or None.
+
+    Checked before anything is recorded: a newly accepted event gets a feed
+    place past every place that existed, so a place at or below our cursor, or
+    one this desk holds for another event, means the server went back in time.
+    """
+    cursor = int(store.get_state(CURSOR) or 0)
+    places = {r.server_seq: r.id for r in response.results if r.server_seq is not None}
+    for r in response.results:
+        if r.status == "accepted" and r.server_seq is not None and r.server_seq <= cursor:
+            return f"the server gave feed place {r.server_seq}, which this desk already holds"
+    return _held_by_others(store, places)
+
+
+def _held_by_others(store, places: dict[int, str]) -> str | None:
+    seqs = list(places)
+    for start in range(0, len(seqs), 500):
+        chunk = seqs[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for seq, event_id in store.query(
+            f"SELECT server_seq, event_id FROM event_acks WHERE server_seq IN ({marks})", chunk
+        ):
+            if places[seq] != event_id:
+                return f"feed place {seq} is another event on this desk"
+    return None
+
+
+def chain_contradicts_receipt(store) -> str | None:
+    """Why this desk's own chain no longer passes through the server's receipt, or None."""
+    signed = receipts.from_text(store.get_state(RECEIPT))
+    receipt = signed.receipt() if signed else None
+    if receipt is None or receipt.device != store.device_id or receipt.last_seq == 0:
+        return None
+    found = store.scalar(
+        "SELECT hash FROM events WHERE device = ? AND device_seq = ?",
+        (store.device_id, receipt.last_seq),
+    )
+    if found == receipt.last_hash:
+        return None
+    what = "is missing" if found is None else "is not the event the server received"
+    return (
+        f"This desk's event #{receipt.last_seq} {what}: the desk's records were changed "
+        "after the server signed for them. Sync is stopped; run `cxdesk admin verify`."
+    )
+
+
 def record_push_results(store, response: PushResponse) -> PushCounts:
-    """Record each answer in ``event_acks``; rebuild projections if an answer changes them."""
+    """Record each answer in ``event_acks`` (and the receipt); rebuild projections if needed."""
     counts = PushCounts()
     with store.transaction() as conn:
+        if response.receipt is not None:
+            store.set_state(conn, RECEIPT, response.receipt.model_dump_json())
         rebuild = False
         ids = [r.id for r in response.results]
         rows = {}
@@ -141,19 +194,33 @@ class PageOutcome:
         return self.kind == "applied" and self.received > 0 and self.next < self.head
 
 
-def apply_pull_page(store, raw: bytes, after: int) -> PageOutcome:
-    """Apply one pull answer (asked with cursor ``after``) with its cursor and epoch."""
-    page = PullResponse.model_validate_json(raw)
+def parse_page(raw: bytes) -> PullResponse:
+    try:
+        return PullResponse.model_validate_json(raw)
+    except ValueError:
+        raise SyncUnavailable(
+            "The central API's answer was cut short or not understood; "
+            "the sync will be tried again."
+        ) from None
+
+
+def apply_pull_page(store, raw: bytes, after: int, mark: str | None = None) -> PageOutcome:
+    """Apply one pull answer (asked with cursor ``after``) with its cursor, epoch and mark."""
+    page = parse_page(raw)
     known_epoch = store.get_state(EPOCH)
     if known_epoch is not None and known_epoch != page.epoch:
         return PageOutcome("new-epoch", epoch=page.epoch, head=page.head)
     if after > page.head:
         return PageOutcome("ahead", epoch=page.epoch, head=page.head)
+    if _held_by_others(store, {e.server_seq: e.id for e in page.events}):
+        return PageOutcome("ahead", epoch=page.epoch, head=page.head)  # renumbered: restored
     items = [(e, e.server_seq) for e in page.events]
     with store.transaction() as conn:
         new = ingest_remote(conn, store.clock, items)
         store.set_state(conn, CURSOR, str(page.next))
         store.set_state(conn, EPOCH, page.epoch)
+        if mark is not None:
+            store.set_state(conn, MARK, mark)
     return PageOutcome("applied", new, len(items), page.next, page.head, page.epoch)
 
 
@@ -164,6 +231,33 @@ def reset_for_new_epoch(store, epoch: str) -> None:
         store.set_state(conn, CURSOR, "0")
         store.set_state(conn, EPOCH, epoch)
         store.set_state(conn, PUSH_FROM, "1")
+
+
+def start_clean(store) -> None:
+    """After an answer could not be recorded: the next round re-sends and re-reads everything.
+
+    Pushing from the first event only earns ``duplicate`` answers for what the
+    server has, and ingesting is idempotent, so starting over is always safe.
+    """
+    with store.transaction() as conn:
+        conn.execute("UPDATE event_acks SET server_seq = NULL")
+        store.set_state(conn, CURSOR, "0")
+        store.set_state(conn, PUSH_FROM, "1")
+
+
+def pin_server_key(store, key: str) -> None:
+    with store.transaction() as conn:
+        store.set_state(conn, SERVER_KEY, key)
+
+
+def proof_headers(store) -> dict[str, str]:
+    """The latest receipt and mark as request headers (the server's own signed words)."""
+    headers = {}
+    for state, header in ((RECEIPT, receipts.RECEIPT_HEADER), (MARK, receipts.MARK_HEADER)):
+        signed = receipts.from_text(store.get_state(state))
+        if signed is not None:
+            headers[header] = signed.header()
+    return headers
 
 
 def set_push_from(store, value: int | None) -> None:

@@ -1,6 +1,10 @@
 """HTTP clients for the central API (httpx): async for the worker, sync for commands.
 
-Errors are sorted into two kinds the worker treats differently:
+Every failure becomes one sentence: a network fault, a timeout, an answer cut
+short, oversized (the body is read at most ``MAX_ANSWER_BYTES``, before any
+parsing), not JSON, or a web page (a captive portal) is a ``SyncUnavailable``
+whose message a person can read. Errors are sorted into two kinds the worker
+treats differently:
 ``SyncUnavailable`` (network down, timeout, 5xx: back off and try again) and
 ``SyncRefused`` (a 4xx: the server understood and said no; retrying the same
 thing will not help, so the desk says what is wrong instead).
@@ -8,12 +12,17 @@ thing will not help, so the desk says what is wrong instead).
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from cxdesk.errors import SyncError
 from cxdesk.sync.protocol import MAX_PULL_LIMIT, DeviceInfo, Health, PushResponse
+from cxdesk.sync.receipts import MARK_HEADER
 
-TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+"""A push of 500 events is checked in well under this; the header says "Waiting for
+server" after a few seconds anyway (``SyncWorker``)."""
 
 
 class SyncUnavailable(SyncError):
@@ -28,21 +37,97 @@ class SyncRefused(SyncError):
         self.status, self.code, self.reason, self.last_seq = status, code, message, last_seq
 
 
-def _check(response: httpx.Response) -> httpx.Response:
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+"""The most the desk reads of any answer: a pull page of a thousand events fits well."""
+
+
+def _too_large() -> SyncUnavailable:
+    return SyncUnavailable(
+        f"The central API's answer was larger than {MAX_ANSWER_BYTES // 1_048_576} MB and "
+        "was not read (is something else answering at this address?)."
+    )
+
+
+def network_sentence(exc: Exception) -> str:
+    """One line a person can read for a failed request (never a traceback)."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "The central API did not accept a connection in time (network slow or down)."
+    if isinstance(exc, httpx.TimeoutException):
+        return "The central API did not answer in time; the sync will be tried again."
+    if isinstance(exc, httpx.ConnectError):
+        return "The central API cannot be reached (no network, or the server is down)."
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        return "The connection to the central API was cut off before the answer was complete."
+    if isinstance(exc, httpx.WriteError):
+        return "The connection to the central API was cut off while sending."
+    return f"The central API cannot be reached ({type(exc).__name__})."
+
+
+def _looks_like_web_page(response: httpx.Response, body: bytes) -> bool:
+    kind = response.headers.get("content-type", "").lower()
+    return "html" in kind or body.lstrip()[:15].lower().startswith((b"<!doctype", b"<html"))
+
+
+def parse_answer(model, response: httpx.Response, body: bytes):
+    """``model`` from an answer body, or a ``SyncUnavailable`` sentence saying what is wrong."""
+    if _looks_like_web_page(response, body):
+        raise SyncUnavailable(
+            "A web page answered instead of the central API (a Wi-Fi sign-in page?). "
+            "Open a browser to sign in to the network, then sync again."
+        )
+    try:
+        return model.model_validate_json(body)
+    except ValueError:  # pydantic's ValidationError is a ValueError too
+        raise SyncUnavailable(
+            "The central API's answer was cut short or not understood; "
+            "the sync will be tried again."
+        ) from None
+
+
+def _check(response: httpx.Response, body: bytes) -> None:
     if response.status_code < 400:
-        return response
+        return
     if response.status_code >= 500:
         raise SyncUnavailable(f"The central API failed ({response.status_code}).")
     try:
-        detail = response.json().get("detail")
-    except ValueError:
+        detail = json.loads(body).get("detail")
+    except (ValueError, AttributeError):
         detail = None
     if isinstance(detail, dict):
         raise SyncRefused(
-            response.status_code, detail.get("code", "refused"),
-            detail.get("message", ""), detail.get("last_seq"),
+            response.status_code, str(detail.get("code", "refused")),
+            str(detail.get("message", ""))[:300], detail.get("last_seq"),
         )  # fmt: skip
-    raise SyncRefused(response.status_code, "refused", str(detail or response.text[:200]))
+    if _looks_like_web_page(response, body):
+        raise SyncUnavailable(
+            f"A web page answered instead of the central API ({response.status_code}): "
+            "a Wi-Fi sign-in page or proxy may be in the way."
+        )
+    raise SyncRefused(response.status_code, "refused", str(detail or "")[:200] or "refused")
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+        raise _too_large()
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise _too_large()
+    return bytes(body)
+
+
+def _read_capped_sync(response: httpx.Response) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+        raise _too_large()
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise _too_large()
+    return bytes(body)
 
 
 def _headers(token: str | None) -> dict[str, str]:
@@ -50,7 +135,11 @@ def _headers(token: str | None) -> dict[str, str]:
 
 
 class AsyncSyncClient:
-    """The worker's client. ``transport`` lets tests run against the in-process app."""
+    """The worker's client. ``transport`` lets tests run against the in-process app.
+
+    ``proofs`` (the desk's latest signed receipt and mark, as headers) go with
+    every push and pull, so a restored server learns it is behind.
+    """
 
     def __init__(
         self,
@@ -64,28 +153,38 @@ class AsyncSyncClient:
             base_url=base_url.rstrip("/"), headers=_headers(token), transport=transport,
             timeout=timeout,
         )  # fmt: skip
+        self.proofs: dict[str, str] = {}
+        self.last_mark: str | None = None
+        """The signed mark header of the last pull answer, if any."""
 
-    async def _send(self, method: str, url: str, **kw) -> httpx.Response:
+    async def _send(self, method: str, url: str, **kw) -> tuple[httpx.Response, bytes]:
         try:
-            return _check(await self._http.request(method, url, **kw))
+            async with self._http.stream(method, url, **kw) as response:
+                body = await _read_capped(response)
         except httpx.HTTPError as exc:
-            raise SyncUnavailable(f"The central API cannot be reached: {exc!r}") from exc
+            raise SyncUnavailable(network_sentence(exc)) from exc
+        _check(response, body)
+        return response, body
 
     async def push(self, body: bytes) -> PushResponse:
-        response = await self._send(
-            "POST", "/v1/sync/push", content=body, headers={"Content-Type": "application/json"}
-        )
-        return PushResponse.model_validate_json(response.content)
+        headers = {"Content-Type": "application/json", **self.proofs}
+        response, raw = await self._send("POST", "/v1/sync/push", content=body, headers=headers)
+        return parse_answer(PushResponse, response, raw)
 
     async def pull_raw(self, after: int, limit: int = MAX_PULL_LIMIT) -> bytes:
-        response = await self._send("GET", "/v1/sync/pull", params={"after": after, "limit": limit})
-        return response.content
+        response, raw = await self._send(
+            "GET", "/v1/sync/pull", params={"after": after, "limit": limit}, headers=self.proofs
+        )
+        if _looks_like_web_page(response, raw):
+            parse_answer(Health, response, raw)  # raises the web-page sentence
+        self.last_mark = response.headers.get(MARK_HEADER)
+        return raw
 
     async def whoami(self) -> DeviceInfo:
-        return DeviceInfo.model_validate_json((await self._send("GET", "/v1/device")).content)
+        return parse_answer(DeviceInfo, *(await self._send("GET", "/v1/device")))
 
     async def health(self) -> Health:
-        return Health.model_validate_json((await self._send("GET", "/health")).content)
+        return parse_answer(Health, *(await self._send("GET", "/health")))
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -105,17 +204,20 @@ class SyncClient:
             base_url=base_url.rstrip("/"), headers=_headers(token), timeout=timeout
         )
 
-    def _send(self, method: str, url: str, **kw) -> httpx.Response:
+    def _send(self, method: str, url: str, **kw) -> tuple[httpx.Response, bytes]:
         try:
-            return _check(self._http.request(method, url, **kw))
+            with self._http.stream(method, url, **kw) as response:
+                body = _read_capped_sync(response)
         except httpx.HTTPError as exc:
-            raise SyncUnavailable(f"The central API cannot be reached: {exc!r}") from exc
+            raise SyncUnavailable(network_sentence(exc)) from exc
+        _check(response, body)
+        return response, body
 
     def whoami(self) -> DeviceInfo:
-        return DeviceInfo.model_validate_json(self._send("GET", "/v1/device").content)
+        return parse_answer(DeviceInfo, *self._send("GET", "/v1/device"))
 
     def health(self) -> Health:
-        return Health.model_validate_json(self._send("GET", "/health").content)
+        return parse_answer(Health, *self._send("GET", "/health"))
 
     def close(self) -> None:
         self._http.close()

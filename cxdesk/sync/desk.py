@@ -47,6 +47,7 @@ def enrol_desk(settings, store, url: str, token: str, location: str | None = Non
     """Check ``token`` with the server, then make this store that device."""
     with SyncClient(url, token) as client:
         info = client.whoami()
+        server_key = client.health().server_key
     if location and location.strip().upper() != info.location.upper():
         raise CxDeskError(
             f"That token belongs to {info.device} at {info.location}, not at {location}."
@@ -55,6 +56,8 @@ def enrol_desk(settings, store, url: str, token: str, location: str | None = Non
     write_token(settings.token_path, token)
     with store.transaction() as conn:
         store.set_state(conn, apply.SERVER_URL, url.rstrip("/"))
+        if server_key:  # pinned: receipts and marks signed by any other key are refused
+            store.set_state(conn, apply.SERVER_KEY, server_key)
     return info
 
 

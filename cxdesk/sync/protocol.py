@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from cxdesk.events.envelope import Event
+from cxdesk.sync.receipts import Signed
 
 API_PREFIX = "/v1"
 MAX_PUSH_EVENTS = 500
@@ -49,6 +50,8 @@ class PushResponse(BaseModel):
     last_seq: int
     """The device's chain head on the server after this push."""
     results: list[PushResult]
+    receipt: Signed | None = None
+    """The server's signed receipt of the device's chain head (``cxdesk.sync.receipts``)."""
 
 
 class FeedEvent(Event):
@@ -87,3 +90,5 @@ class Health(BaseModel):
     epoch: str
     head: int
     database: str
+    server_key: str | None = None
+    """The server's Ed25519 public key (hex); a desk pins it at enrolment."""

@@ -7,19 +7,24 @@ another round if work is left.
 
 Recovery is automatic: a ``gap`` answer (the server lost some of our events,
 for example after a restore) makes the desk push again from where the server
-says it is; a new epoch, or a cursor ahead of the server's head, makes it
-forget feed places, push everything again (the server answers ``duplicate`` for
-what it has) and pull from zero.
+says it is; a new epoch, a cursor ahead of the server's head, or feed places
+handed out again make it forget feed places, push everything again (the
+server answers ``duplicate`` for what it has) and pull from zero. Every answer
+is compared with what the desk holds before anything of it is recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from dataclasses import dataclass, field
 
-from cxdesk.sync import apply
-from cxdesk.sync.client import AsyncSyncClient, SyncRefused
+from cxdesk.errors import StoreError
+from cxdesk.sync import apply, receipts
+from cxdesk.sync.client import AsyncSyncClient, SyncRefused, SyncUnavailable
 from cxdesk.sync.protocol import MAX_PULL_LIMIT
+from cxdesk.sync.receipts import MARK_HEADER, RECEIPT_HEADER
 
 MAX_BATCHES = 200
 MAX_PAGES = 1000
@@ -47,19 +52,69 @@ class RoundReport:
 
 
 class _Reset(Exception):
-    def __init__(self, epoch: str) -> None:
+    def __init__(self, epoch: str | None) -> None:
         self.epoch = epoch
 
 
+async def _store(fn, *args, **kw):
+    """Run blocking store work in a thread; SQLite's failures become sentences."""
+    try:
+        return await asyncio.to_thread(fn, *args, **kw)
+    except sqlite3.Error as exc:
+        raise store_failure(exc) from exc
+
+
+def store_failure(exc: sqlite3.Error) -> StoreError:
+    text = str(exc).lower()
+    if "full" in text:
+        return StoreError(
+            "The disk holding the desk store is full: the sync answer was not saved "
+            "(nothing was half-saved). Free some disk space; the sync will then carry on.",
+            title="Disk full",
+        )
+    return StoreError(
+        f"This desk could not record the server's answer ({exc}); "
+        "the next sync starts again from the server's state."
+    )
+
+
+async def _prepare(store, client: AsyncSyncClient) -> None:
+    """Pin the server's key if this desk has none yet; load the proofs to send."""
+    if store.get_state(apply.SERVER_KEY) is None:  # enrolled before servers signed
+        try:
+            key = (await client.health()).server_key
+        except SyncUnavailable:
+            key = None  # pinned on a later round; the push itself will say what is wrong
+        if key:
+            await _store(apply.pin_server_key, store, key)
+    client.proofs = await _store(apply.proof_headers, store)
+    problem = await _store(apply.chain_contradicts_receipt, store)
+    if problem:
+        raise StoreError(problem, title="Records changed")
+
+
+def _signed_by_server(store, signed) -> bool:
+    key = store.get_state(apply.SERVER_KEY)
+    return key is None or receipts.verified(key, signed)
+
+
+def _refuse_unsigned() -> SyncRefused:
+    return SyncRefused(
+        0, "signature",
+        "The central API's answer is not signed with the key this desk enrolled with; "
+        "sync is stopped. Ask the administrator whether the server was replaced.",
+    )  # fmt: skip
+
+
 async def _push(store, client: AsyncSyncClient, report: RoundReport) -> None:
-    raw = await asyncio.to_thread(store.get_state, apply.PUSH_FROM)
+    raw = await _store(store.get_state, apply.PUSH_FROM)
     from_seq = int(raw) if raw else None
-    known_epoch = await asyncio.to_thread(store.get_state, apply.EPOCH)
+    known_epoch = await _store(store.get_state, apply.EPOCH)
     for _ in range(MAX_BATCHES):
-        batch = await asyncio.to_thread(apply.outbox_batch, store, from_seq=from_seq)
+        batch = await _store(apply.outbox_batch, store, from_seq=from_seq)
         if batch.count == 0:
             if from_seq is not None:
-                await asyncio.to_thread(apply.set_push_from, store, None)
+                await _store(apply.set_push_from, store, None)
             return
         try:
             response = await client.push(batch.body)
@@ -69,25 +124,38 @@ async def _push(store, client: AsyncSyncClient, report: RoundReport) -> None:
                 raise
             # The server is behind our acknowledged events: send them again from there.
             from_seq = restart
-            await asyncio.to_thread(apply.set_push_from, store, from_seq)
+            await _store(apply.set_push_from, store, from_seq)
             continue
-        counts = await asyncio.to_thread(apply.record_push_results, store, response)
-        report.pushed += batch.count
-        report.counts.add(counts)
+        # Compare before recording anything: an answer from another epoch, or one
+        # that hands out feed places this desk holds, is a restore, not an answer.
         if known_epoch is not None and response.epoch != known_epoch:
             raise _Reset(response.epoch)
+        if response.receipt is not None and not _signed_by_server(store, response.receipt):
+            raise _refuse_unsigned()
+        if await _store(apply.answer_conflict, store, response):
+            raise _Reset(None)
+        counts = await _store(apply.record_push_results, store, response)
+        if response.receipt is not None:
+            client.proofs[RECEIPT_HEADER] = response.receipt.header()
+        report.pushed += batch.count
+        report.counts.add(counts)
         if from_seq is not None:
             from_seq = batch.last_seq + 1
-            await asyncio.to_thread(apply.set_push_from, store, from_seq)
+            await _store(apply.set_push_from, store, from_seq)
     report.more = True
 
 
 async def _pull(store, client: AsyncSyncClient, report: RoundReport) -> None:
-    raw_cursor = await asyncio.to_thread(store.get_state, apply.CURSOR)
+    raw_cursor = await _store(store.get_state, apply.CURSOR)
     cursor = int(raw_cursor or 0)
     for _ in range(MAX_PAGES):
         raw = await client.pull_raw(cursor, MAX_PULL_LIMIT)
-        page = await asyncio.to_thread(apply.apply_pull_page, store, raw, cursor)
+        mark = receipts.from_header(client.last_mark)
+        mark_text = None
+        if mark is not None and _signed_by_server(store, mark):
+            mark_text = mark.model_dump_json()
+            client.proofs[MARK_HEADER] = mark.header()
+        page = await _store(apply.apply_pull_page, store, raw, cursor, mark_text)
         if page.kind != "applied":
             raise _Reset(page.epoch)
         report.pulled += page.new_events
@@ -98,18 +166,36 @@ async def _pull(store, client: AsyncSyncClient, report: RoundReport) -> None:
     report.more = True
 
 
+async def _current_epoch(client: AsyncSyncClient) -> str:
+    """Ask the server which epoch it is in now (our proofs go with the question)."""
+    raw = await client.pull_raw(0, 1)
+    return apply.parse_page(raw).epoch
+
+
 async def sync_round(store, client: AsyncSyncClient) -> RoundReport:
-    """Push then pull; raises ``SyncUnavailable`` or ``SyncRefused`` if the server fails us."""
+    """Push then pull; raises ``SyncUnavailable``, ``SyncRefused`` or ``StoreError`` with words.
+
+    A restore noticed anywhere (a new epoch, a cursor past the head, feed places
+    handed out twice) forgets this desk's feed places and starts again: push
+    everything, pull from zero. A failure to record an answer leaves nothing
+    half-done (each record is one transaction) and the next round starts clean.
+    """
     report = RoundReport()
+    await _prepare(store, client)
     for _ in range(3):
         try:
             await _push(store, client, report)
             await _pull(store, client, report)
         except _Reset as reset:
             report.epoch_resets += 1
-            await asyncio.to_thread(apply.reset_for_new_epoch, store, reset.epoch)
+            epoch = reset.epoch or await _current_epoch(client)
+            await _store(apply.reset_for_new_epoch, store, epoch)
             continue
-        await asyncio.to_thread(apply.note_success, store)
+        except StoreError:
+            with contextlib.suppress(sqlite3.Error, StoreError):
+                await _store(apply.start_clean, store)
+            raise
+        await _store(apply.note_success, store)
         return report
     report.more = True
     return report

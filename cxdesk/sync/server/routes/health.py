@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import SQLAlchemyError
 
 from cxdesk.sync.protocol import Health
+from cxdesk.sync.receipts import public_hex
 from cxdesk.sync.server.db import read_transaction
 from cxdesk.sync.server.deps import EngineDep
 from cxdesk.sync.server.feed import current_epoch, head
@@ -14,13 +15,18 @@ from cxdesk.sync.server.feed import current_epoch, head
 router = APIRouter(tags=["health"])
 
 
+def signing_public(request: Request) -> str | None:
+    key = getattr(request.app.state, "signing_key", None)
+    return None if key is None else public_hex(key)
+
+
 @router.get("/health", response_model=Health)
-async def health(engine: EngineDep) -> Health:
+async def health(request: Request, engine: EngineDep) -> Health:
     def work() -> Health:
         with read_transaction(engine) as conn:
             return Health(
                 status="ok", epoch=current_epoch(conn), head=head(conn),
-                database=engine.dialect.name,
+                database=engine.dialect.name, server_key=signing_public(request),
             )  # fmt: skip
 
     try:

@@ -21,6 +21,8 @@ from cxdesk.sync.protocol import (
     PushRequest,
     PushResponse,
 )
+from cxdesk.sync.receipts import MARK_HEADER
+from cxdesk.sync.server import signing
 from cxdesk.sync.server.db import read_transaction, write_transaction
 from cxdesk.sync.server.deps import EngineDep, TokenDep, authenticate
 from cxdesk.sync.server.feed import current_epoch, epoch_and_head, pull_page_json
@@ -78,19 +80,24 @@ async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response
     """Place the device's events in the feed; answers per event."""
     raw = await _read_body(request)
     state = request.app.state
+    proofs = signing.proofs_from(request.headers)
 
     def work() -> bytes:
         body = _parse(raw)  # in the thread: a 1 MiB body takes a while to check
+        signing.notice_restore(engine, state.signing_key, proofs)  # before this push's answer
         with write_transaction(engine) as conn:
             device = authenticate(conn, token)
             if body.device != device.id:
                 raise _refuse(
                     403, "wrong-device", f"this token belongs to {device.id}, not {body.device}"
                 )
+            signing.refuse_contradiction(conn, device.id, body.events, proofs, state.signing_key)
             outcome = apply_push(conn, device.id, body.events)
             epoch, top = epoch_and_head(conn)
+            receipt = signing.receipt(conn, state.signing_key, device.id)
         state.marks.note(state.database_id, top)
-        answer = PushResponse(epoch=epoch, last_seq=outcome.last_seq, results=outcome.results)
+        answer = PushResponse(epoch=epoch, last_seq=outcome.last_seq, results=outcome.results,
+                              receipt=receipt)  # fmt: skip
         return answer.model_dump_json().encode()
 
     try:
@@ -105,6 +112,7 @@ async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response
 
 @router.get("/sync/pull", response_model=PullResponse)
 async def pull(
+    request: Request,
     token: TokenDep,
     engine: EngineDep,
     after: int = Query(0, ge=0, le=MAX_SEQ, description="the cursor: last server_seq already held"),
@@ -112,12 +120,17 @@ async def pull(
 ) -> Response:
     """Accepted events after ``after`` in feed order, with the next cursor, epoch and head."""
 
-    def work() -> bytes:
+    key, proofs = request.app.state.signing_key, signing.proofs_from(request.headers)
+
+    def work() -> tuple[bytes, str]:
+        signing.notice_restore(engine, key, proofs)  # a desk's proof of a restore, first
         with read_transaction(engine) as conn:
             authenticate(conn, token)
-            return pull_page_json(conn, after, limit)[0]
+            return pull_page_json(conn, after, limit)[0], signing.mark(conn, key).header()
 
-    return Response(content=await run_in_threadpool(work), media_type="application/json")
+    content, mark = await run_in_threadpool(work)
+    return Response(content=content, media_type="application/json",
+                    headers={MARK_HEADER: mark})  # fmt: skip
 
 
 @router.get("/device", response_model=DeviceInfo)

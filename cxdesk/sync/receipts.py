@@ -1,0 +1,132 @@
+"""Signed statements from the central API: push receipts and feed marks (Ed25519, ``cryptography``).
+
+The server signs what it has accepted with its own key (public key in
+``/health``, pinned by the desk at enrolment):
+
+- a **receipt** answers every push: "device D's chain reaches ``last_seq`` with
+  ``last_hash``, and the feed's head was ``head`` (event ``head_id``), in
+  epoch E". The desk keeps its latest receipt; ``cxdesk admin verify`` checks
+  the local chain still passes through it, so a synced event deleted or re-made
+  on the desk is caught, and the desk refuses to push a chain that contradicts it;
+- a **mark** comes with every pull page (a response header): "in epoch E the
+  feed's head was ``head``, event ``head_id``".
+
+Both are also the desk's proof that the server went back in time: the desk
+sends its latest receipt and mark with each request, and a server that no
+longer holds what it signed (in the same epoch) knows it was restored and
+starts a new epoch. A signature is the server's own word, so a desk cannot
+make one up, and an old one can only ever prove what really happened.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Literal
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey as SigningKey,
+)
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import BaseModel, Field, ValidationError
+
+from cxdesk.events.envelope import canonical_json
+
+RECEIPT_HEADER = "Cxdesk-Receipt"
+MARK_HEADER = "Cxdesk-Mark"
+MAX_HEADER = 2048
+"""A proof header longer than this is ignored, never parsed."""
+
+
+class Receipt(BaseModel):
+    kind: Literal["receipt"] = "receipt"
+    epoch: str = Field(max_length=64)
+    device: str = Field(max_length=64)
+    last_seq: int = Field(ge=0)
+    last_hash: str = Field(max_length=64)
+    head: int = Field(ge=0)
+    head_id: str = Field(max_length=36)
+
+
+class Mark(BaseModel):
+    kind: Literal["mark"] = "mark"
+    epoch: str = Field(max_length=64)
+    head: int = Field(ge=0)
+    head_id: str = Field(max_length=36)
+
+
+class Signed(BaseModel):
+    """A statement and the server's Ed25519 signature over its canonical JSON."""
+
+    body: dict
+    sig: str = Field(min_length=128, max_length=128)
+
+    def receipt(self) -> Receipt | None:
+        return _as(Receipt, self.body)
+
+    def mark(self) -> Mark | None:
+        return _as(Mark, self.body)
+
+    def header(self) -> str:
+        """The compact form sent back to the server as proof."""
+        return base64.urlsafe_b64encode(self.model_dump_json().encode()).decode()
+
+
+def _as(model, body: dict):
+    try:
+        return model.model_validate(body)
+    except ValidationError:
+        return None
+
+
+def new_key() -> SigningKey:
+    return SigningKey.generate()
+
+
+def key_from_hex(seed_hex: str) -> SigningKey:
+    return SigningKey.from_private_bytes(bytes.fromhex(seed_hex))
+
+
+def key_hex(key: SigningKey) -> str:
+    return key.private_bytes_raw().hex()
+
+
+def public_hex(key: SigningKey) -> str:
+    return key.public_key().public_bytes_raw().hex()
+
+
+def sign(key: SigningKey, statement: Receipt | Mark) -> Signed:
+    body = statement.model_dump()
+    return Signed(body=body, sig=key.sign(canonical_json(body).encode()).hex())
+
+
+def verified(public: str, signed: Signed) -> bool:
+    """Whether ``signed`` carries a good signature by the key ``public`` (hex)."""
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public)).verify(
+            bytes.fromhex(signed.sig), canonical_json(signed.body).encode()
+        )
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def from_header(text: str | None) -> Signed | None:
+    """A proof header back into a statement; None if absent or unreadable."""
+    if not text or len(text) > MAX_HEADER:
+        return None
+    try:
+        return Signed.model_validate_json(base64.urlsafe_b64decode(text.encode()))
+    except (ValueError, ValidationError):
+        return None
+
+
+def from_text(text: str | None) -> Signed | None:
+    """A statement as the desk keeps it in ``sync_state`` (JSON)."""
+    if not text:
+        return None
+    try:
+        return Signed.model_validate(json.loads(text))
+    except (ValueError, ValidationError):
+        return None

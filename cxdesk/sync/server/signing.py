@@ -1,0 +1,155 @@
+"""The central API's signing key, its receipts and marks, and restores proven by desks.
+
+The key lives in ``server_meta`` (made once, at start-up): a backup carries it
+with the events it vouches for, so a database restored onto a rebuilt server
+still speaks with the voice the desks pinned. Whoever can read the central
+database can already change the feed, so the key adds no new secret to guard.
+
+``notice_restore`` is the half of restore detection that needs nothing outside
+the database: a desk presents the latest receipt and mark the server signed; if
+the server, in that same epoch, no longer holds what it signed (a device chain
+shorter or different, a feed place past the head or holding another event), the
+database went back in time, and a new epoch starts at once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Engine, text
+
+from cxdesk.sync import receipts
+from cxdesk.sync.receipts import Mark, Receipt, Signed
+from cxdesk.sync.server.db import is_postgres, read_transaction, write_transaction
+from cxdesk.sync.server.epochs import start_new_epoch
+from cxdesk.sync.server.feed import epoch_and_head
+
+KEY_ROW = "signing_key"
+
+
+def ensure_key(engine: Engine) -> receipts.SigningKey:
+    """This database's signing key, made on first use."""
+    with write_transaction(engine) as conn:
+        row = conn.execute(
+            text("SELECT value FROM server_meta WHERE key = :k"), {"k": KEY_ROW}
+        ).first()
+        if row is not None:
+            return receipts.key_from_hex(row[0])
+        key = receipts.new_key()
+        conn.execute(
+            text("INSERT INTO server_meta (key, value) VALUES (:k, :v)"),
+            {"k": KEY_ROW, "v": receipts.key_hex(key)},
+        )
+        return key
+
+
+def feed_id_at(conn: Connection, server_seq: int) -> str:
+    if server_seq <= 0:
+        return ""
+    found = conn.execute(
+        text("SELECT id FROM events WHERE server_seq = :s"), {"s": server_seq}
+    ).scalar()
+    return found or ""
+
+
+def receipt(conn: Connection, key, device: str) -> Signed:
+    """A signed receipt of ``device``'s chain head as the caller's transaction sees it."""
+    epoch, top = epoch_and_head(conn)
+    last_seq, last_hash = conn.execute(
+        text("SELECT last_seq, last_hash FROM devices WHERE id = :d"), {"d": device}
+    ).one()
+    statement = Receipt(epoch=epoch, device=device, last_seq=int(last_seq), last_hash=last_hash,
+                        head=top, head_id=feed_id_at(conn, top))  # fmt: skip
+    return receipts.sign(key, statement)
+
+
+def mark(conn: Connection, key) -> Signed:
+    epoch, top = epoch_and_head(conn)
+    return receipts.sign(key, Mark(epoch=epoch, head=top, head_id=feed_id_at(conn, top)))
+
+
+def _device_hash_at(conn: Connection, device: str, seq: int) -> str | None:
+    """The hash of ``device``'s event ``seq`` here, accepted or rejected; None if absent."""
+    found = conn.execute(
+        text("SELECT hash FROM events WHERE device = :d AND device_seq = :s"),
+        {"d": device, "s": seq},
+    ).scalar()
+    if found is None:
+        found = conn.execute(
+            text("SELECT hash FROM rejected_events WHERE device = :d AND device_seq = :s"),
+            {"d": device, "s": seq},
+        ).scalar()
+    return found
+
+
+def _feed_problem(conn: Connection, top: int, head: int, head_id: str) -> str | None:
+    if head > top:
+        return f"a desk holds feed place {head}, beyond the head {top}"
+    if head and feed_id_at(conn, head) != head_id:
+        return f"feed place {head} now holds another event than the one it held"
+    return None
+
+
+def behind(conn: Connection, proofs: list[Signed], public: str) -> str | None:
+    """Why the database is behind what it signed in this epoch, or None if it is not."""
+    epoch, top = epoch_and_head(conn)
+    for proof in proofs:
+        if not receipts.verified(public, proof) or proof.body.get("epoch") != epoch:
+            continue  # another epoch's statement proves nothing about this one
+        if (r := proof.receipt()) is not None:
+            found = conn.execute(
+                text("SELECT last_seq FROM devices WHERE id = :d"), {"d": r.device}
+            ).scalar()
+            if found is None or int(found) < r.last_seq:
+                return f"{r.device} holds a receipt for #{r.last_seq}, the server has #{found or 0}"
+            if r.last_seq and _device_hash_at(conn, r.device, r.last_seq) != r.last_hash:
+                return f"{r.device} #{r.last_seq} is not the event the server signed for"
+            problem = _feed_problem(conn, top, r.head, r.head_id)
+        elif (m := proof.mark()) is not None:
+            problem = _feed_problem(conn, top, m.head, m.head_id)
+        else:
+            problem = None
+        if problem:
+            return problem
+    return None
+
+
+def proofs_from(headers) -> list[Signed]:
+    found = [receipts.from_header(headers.get(name))
+             for name in (receipts.RECEIPT_HEADER, receipts.MARK_HEADER)]  # fmt: skip
+    return [p for p in found if p is not None]
+
+
+def notice_restore(engine: Engine, key, proofs: list[Signed]) -> str | None:
+    """Start a new epoch if a desk's signed proof shows a restore; returns it if so."""
+    if not proofs:
+        return None
+    public = receipts.public_hex(key)
+    with read_transaction(engine) as conn:
+        if behind(conn, proofs, public) is None:
+            return None
+    with write_transaction(engine) as conn:  # again under the write lock: one new epoch only
+        lock = " FOR UPDATE" if is_postgres(conn) else ""
+        conn.execute(text(f"SELECT value FROM feed_counter WHERE id = 1{lock}"))
+        reason = behind(conn, proofs, public)
+        return None if reason is None else start_new_epoch(conn, f"restored: {reason}")
+
+
+def refuse_contradiction(conn: Connection, device: str, events, proofs: list[Signed], key) -> None:
+    """409 if this push re-sends an event the desk's own receipt says was something else.
+
+    After a restore the server may have lost the events a receipt vouched for;
+    the desk sends them again, and they must be exactly the ones signed for.
+    """
+    from cxdesk.sync.server.push import PushRefused
+
+    public = receipts.public_hex(key)
+    for proof in proofs:
+        r = proof.receipt()
+        if r is None or r.device != device or not receipts.verified(public, proof):
+            continue
+        for event in events:
+            if event.device_seq == r.last_seq and event.hash != r.last_hash:
+                raise PushRefused(
+                    409, "receipt",
+                    f"{device} #{r.last_seq} is not the event the server gave a receipt for",
+                    r.last_seq,
+                )  # fmt: skip
