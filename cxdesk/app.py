@@ -50,6 +50,7 @@ from cxdesk.typeahead import TypeAhead
 from cxdesk.widgets.signin_form import SignInForm
 
 SIGNIN_MODE = "signin"
+ENROL_MODE = "enrol"  # added only when a revoked desk has wiped itself
 HOME_MODE = "lookup"
 # Actions allowed with nobody signed in, or while locked (they show no personal data).
 # Moving focus is among them: the sign-in and lock forms need Tab and Shift+Tab.
@@ -251,11 +252,47 @@ class CxDeskApp(App[None]):
         self.session = None
         self.locked = False
         await self.switch_mode(SIGNIN_MODE)
+        await self._drop_stacks(keep=SIGNIN_MODE)
+
+    async def _drop_stacks(self, keep: str) -> None:
+        """Drop every mode's screens but ``keep``'s; each is rebuilt when next shown."""
         for mode in list(self._screen_stacks):
-            if mode != SIGNIN_MODE and mode in self._modes:
+            if mode != keep and mode in self._modes:
                 base = self._modes[mode]
                 await self.remove_mode(mode)
                 self.add_mode(mode, base)
+
+    # -- a revoked desk ---------------------------------------------------------
+    async def on_desk_was_revoked(self, message) -> None:
+        """The central API says this desk was revoked: wipe it, then offer to enrol again."""
+        from cxdesk.screens.enrol import EnrolScreen
+        from cxdesk.sync.desk import server_url
+        from cxdesk.sync.revoked import wipe_desk
+
+        url = server_url(self.settings, self.store) or ""
+        self.sync, self.session, self.locked, self.sync_text = None, None, False, ""
+        self.clear_notifications()  # they can name residents
+        settings = self.settings
+        report = await asyncio.to_thread(
+            wipe_desk, self.store, settings.data_dir, settings.token_path
+        )
+        self.add_mode(ENROL_MODE, lambda: EnrolScreen(report.sentence(), url))
+        await self.switch_mode(ENROL_MODE)
+        await self._drop_stacks(keep=ENROL_MODE)
+
+    async def on_enrol_screen_enrolled(self, message) -> None:
+        """Enrolled afresh: use the new store and return to the sign-in screen."""
+        from cxdesk.sync.app_bridge import start_sync
+
+        self.store = message.store
+        start_sync(self)
+        await self.switch_mode(SIGNIN_MODE)
+        await self.remove_mode(ENROL_MODE)
+        self.notify(
+            f"This desk is now {message.device} at {message.location}. "
+            "Staff can sign in once the first sync has brought the roster.",
+            timeout=8,
+        )
 
     async def _record_sign_out(self, session: DeskSession, reason: str) -> None:
         """Record the sign-out off the event loop (a durable commit may wait on the sync

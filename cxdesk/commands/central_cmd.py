@@ -59,11 +59,15 @@ def add_device_command(location: str, device_id: str | None, db: str | None) -> 
 @click.option("--reason", default="", help="Why (kept in the log).")
 @db_option
 def revoke_device_command(device_id: str, reason: str, db: str | None) -> None:
-    """Stop a desk's token working at once (a lost laptop)."""
+    """Stop a desk's token working at once (a lost laptop); the desk wipes itself."""
     from cxdesk.sync.server import admin as server_admin
 
     server_admin.revoke_device(_engine(db), device_id, reason)
-    click.echo(f"{device_id} revoked.")
+    click.echo(
+        f"{device_id} revoked: its token no longer works. The desk deletes its store and "
+        "files at its next contact with the central API (records it made since its last "
+        "sync are lost with them)."
+    )
 
 
 @admin.command("add-staff")

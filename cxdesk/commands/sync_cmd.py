@@ -36,7 +36,7 @@ def enrol_command(url: str, token: str, location: str | None) -> None:
 def sync_command(once: bool) -> None:
     """Sync this desk with the central API: one round with --once, else until Ctrl-C."""
     from cxdesk.store import open_store
-    from cxdesk.sync.client import SyncRefused, SyncUnavailable
+    from cxdesk.sync.client import DeskRevoked, SyncRefused, SyncUnavailable
     from cxdesk.sync.desk import make_client, make_worker
     from cxdesk.sync.round import sync_round
 
@@ -44,6 +44,7 @@ def sync_command(once: bool) -> None:
     if not settings.store_path.exists():
         raise CxDeskError(f"There is no desk store in {settings.data_dir}.")
     store = open_store(settings.store_path)
+    revoked: list[DeskRevoked] = []
     try:
         if once:
 
@@ -53,17 +54,35 @@ def sync_command(once: bool) -> None:
 
             try:
                 click.echo(asyncio.run(one()))
+            except DeskRevoked as exc:
+                revoked.append(exc)
             except (SyncUnavailable, SyncRefused) as exc:
                 raise CxDeskError(exc.message, title="Sync failed") from exc
         else:
             worker = make_worker(
                 settings, store, on_change=lambda s: click.echo(s.header_text()),
-                on_round=lambda r: click.echo(r.summary()),
+                on_round=lambda r: click.echo(r.summary()), on_revoked=revoked.append,
             )  # fmt: skip
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(worker.run())
+        if revoked:
+            _wipe_if_revoked(settings, store, revoked[0])
     finally:
         store.close()
+
+
+def _wipe_if_revoked(settings, store, error) -> None:
+    """The server says this desk is revoked: wipe it, say so, exit non-zero."""
+    from cxdesk.sync.revoked import applies_to, wipe_desk
+
+    if not applies_to(error, store):
+        raise CxDeskError(
+            f"{error.message} (the answer names device {error.device}, not this desk "
+            f"{store.device_id}; nothing was deleted)",
+            title="Sync failed",
+        )
+    report = wipe_desk(store, settings.data_dir, settings.token_path)
+    raise CxDeskError(report.sentence(), title="Desk revoked")
 
 
 def register(cli: click.Group) -> None:

@@ -28,6 +28,14 @@ class SyncStateChanged(Message):
         return isinstance(message, SyncStateChanged)
 
 
+class DeskWasRevoked(Message):
+    """The central API answered that this very desk was revoked; the worker has stopped."""
+
+    def __init__(self, error) -> None:
+        super().__init__()
+        self.error = error
+
+
 def start_sync(app):
     """Start ``app.sync`` (or make one if this desk is enrolled); returns it or None."""
     from cxdesk.sync.desk import make_worker, sync_configured
@@ -38,9 +46,13 @@ def start_sync(app):
     if worker is None:
         return None
     worker.on_change = lambda status: app.post_message(SyncStateChanged(status))
+    worker.on_revoked = lambda error: app.post_message(DeskWasRevoked(error))
     app.store.listeners.append(lambda _event: worker.poke())
     app.run_worker(worker.run(), name="sync", group="sync", exclusive=True, exit_on_error=False)
     app.set_interval(
-        REFRESH_SECONDS, lambda: app.post_message(SyncStateChanged(worker.status)), name="sync-age"
+        REFRESH_SECONDS,
+        # Only while this worker is the app's (a revoked desk's worker is gone).
+        lambda: app.sync is worker and app.post_message(SyncStateChanged(worker.status)),
+        name="sync-age",
     )
     return worker

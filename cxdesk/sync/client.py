@@ -37,6 +37,18 @@ class SyncRefused(SyncError):
         self.status, self.code, self.reason, self.last_seq = status, code, message, last_seq
 
 
+class DeskRevoked(SyncRefused):
+    """The server says this desk's token was revoked (401 ``revoked``): the desk wipes itself.
+
+    Only that explicit answer, naming the device, raises this; any other 401
+    (an unknown token, a proxy's login page, no body) stays a plain refusal.
+    """
+
+    def __init__(self, device: str, message: str) -> None:
+        super().__init__(401, "revoked", message)
+        self.device = device
+
+
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 """The most the desk reads of any answer: a pull page of a thousand events fits well."""
 
@@ -93,6 +105,10 @@ def _check(response: httpx.Response, body: bytes) -> None:
         detail = json.loads(body).get("detail")
     except (ValueError, AttributeError):
         detail = None
+    revoked = isinstance(detail, dict) and detail.get("code") == "revoked"
+    if response.status_code == 401 and revoked and isinstance(detail.get("device"), str):
+        message = str(detail.get("message") or "this desk was revoked")[:300]
+        raise DeskRevoked(detail["device"][:100], message)
     if isinstance(detail, dict):
         raise SyncRefused(
             response.status_code, str(detail.get("code", "refused")),

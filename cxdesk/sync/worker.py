@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from cxdesk.errors import StoreError
 from cxdesk.sync import apply
-from cxdesk.sync.client import AsyncSyncClient, SyncRefused, SyncUnavailable
+from cxdesk.sync.client import AsyncSyncClient, DeskRevoked, SyncRefused, SyncUnavailable
 from cxdesk.sync.round import RoundReport, sync_round
 from cxdesk.sync.status import SyncStatus, parse_utc
 
@@ -44,9 +44,13 @@ class SyncWorker:
         crisis_alert_minutes: float = 5.0,
         on_change: Callable[[SyncStatus], None] | None = None,
         on_round: Callable[[RoundReport], None] | None = None,
+        on_revoked: Callable[[DeskRevoked], None] | None = None,
     ) -> None:
         self.store, self.client, self.interval = store, client, interval
         self.on_change, self.on_round = on_change, on_round
+        self.on_revoked = on_revoked
+        """Called (once, in the loop) when the server says this very desk was revoked;
+        the worker has stopped and no longer uses the store, which may then be wiped."""
         self.status = SyncStatus(configured=True, crisis_alert_minutes=crisis_alert_minutes)
         self.failures = 0
         self._wake = asyncio.Event()
@@ -128,6 +132,17 @@ class SyncWorker:
         except SyncUnavailable as exc:
             self.failures += 1
             await self._refresh(online=False, syncing=False, last_error=exc.message)
+            return None
+        except DeskRevoked as exc:
+            from cxdesk.sync.revoked import applies_to
+
+            if self.on_revoked is None or not applies_to(exc, self.store):
+                self.failures += 1  # not about us (or nobody to wipe): a plain refusal
+                await self._refresh(online=True, syncing=False, last_error=exc.message)
+                return None
+            self._stopping = True
+            self._set(online=True, syncing=False, last_error=exc.message)
+            self.on_revoked(exc)
             return None
         except (SyncRefused, StoreError) as exc:
             # The server answered, but no: keep trying slowly and say why.

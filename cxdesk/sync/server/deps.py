@@ -36,10 +36,10 @@ class AuthDevice:
     location: str
 
 
-def unauthorised(message: str) -> HTTPException:
+def unauthorised(message: str, code: str = "unauthorised", **extra: str) -> HTTPException:
     return HTTPException(
         status.HTTP_401_UNAUTHORIZED,
-        detail={"code": "unauthorised", "message": message},
+        detail={"code": code, "message": message, **extra},
         headers={"WWW-Authenticate": "Bearer"},
     )
 
@@ -62,7 +62,9 @@ def authenticate(conn: Connection, token_hash: str) -> AuthDevice:
         text("SELECT id, location, revoked FROM devices WHERE token_hash = :h"), {"h": token_hash}
     ).first()
     if row is None:
-        raise unauthorised("this device token is not known")
+        raise unauthorised("this device token is not known", "unknown_token")
     if row[2]:
-        raise unauthorised("this device has been revoked")
+        # Only this answer makes a desk wipe itself: it names the device the token
+        # belongs to, so a desk never wipes on a 401 meant for someone else.
+        raise unauthorised("this device has been revoked", "revoked", device=row[0])
     return AuthDevice(row[0], row[1])

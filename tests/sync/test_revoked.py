@@ -1,0 +1,174 @@
+"""Unattended sync on the encrypted store, and a revoked desk wiping itself.
+
+The server's 401 says ``revoked`` (naming the device) apart from an unknown
+token; only that answer, for this very desk, makes the desk delete its store,
+its key, its token and the files it wrote. CLI and app both, over a real API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from cxdesk.cli import cli
+from cxdesk.config import load_settings
+from cxdesk.errors import SyncError
+from cxdesk.session import DeskSession
+from cxdesk.store import customer_commands as cc
+from cxdesk.store import keys, open_store
+from cxdesk.sync.client import AsyncSyncClient, DeskRevoked, SyncRefused
+from cxdesk.sync.desk import enrol_desk
+from cxdesk.sync.server import admin
+from tests.customer_helpers import MARIA
+
+from ..conftest import TEST_HASH
+from .helpers import ThreadServer
+
+ADVISOR = DeskSession("AB1001", "Alex Advisor", "advisor", "CSC")
+
+
+async def test_server_tells_revoked_apart_from_unknown(central):
+    _, token = admin.add_device(central.engine, "CSC", "D-REV")
+    admin.revoke_device(central.engine, "D-REV", "laptop lost")
+    async with httpx.AsyncClient(transport=central.transport(), base_url="http://c") as http:
+        revoked = await http.get("/v1/device", headers={"Authorization": f"Bearer {token}"})
+        unknown = await http.get("/v1/device", headers={"Authorization": "Bearer cxd_nope"})
+    assert revoked.status_code == unknown.status_code == 401
+    assert revoked.json()["detail"]["code"] == "revoked"
+    assert revoked.json()["detail"]["device"] == "D-REV"
+    assert unknown.json()["detail"]["code"] == "unknown_token"
+    assert "device" not in unknown.json()["detail"]
+    with pytest.raises(DeskRevoked) as info:
+        await central.client(token).whoami()
+    assert info.value.device == "D-REV"
+    with pytest.raises(SyncRefused) as other:
+        await central.client("cxd_nope").whoami()
+    assert not isinstance(other.value, DeskRevoked)
+
+
+async def test_a_401_that_does_not_say_revoked_is_no_wipe_order():
+    # A Wi-Fi login page or a proxy answering 401 in its own words.
+    def portal(request):
+        return httpx.Response(401, html="<html>Please log in to GuestWiFi</html>")
+
+    def vague(request):
+        return httpx.Response(401, json={"detail": {"code": "revoked"}})  # names no device
+
+    for handler in (portal, vague):
+        client = AsyncSyncClient("http://c", "cxd_x", transport=httpx.MockTransport(handler))
+        with pytest.raises(SyncError) as info:  # refused, or "a web page answered"
+            await client.whoami()
+        assert not isinstance(info.value, DeskRevoked)
+        await client.aclose()
+
+
+def desk_files(settings):
+    folder = settings.data_dir
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def set_up_desk(central, server, settings, device="D-CLI"):
+    """An enrolled desk with a resident, a slip and a letter written on request."""
+    _, token = admin.add_device(central.engine, "CSC", device)
+    admin.add_staff(central.engine, ADVISOR.staff_id, name=ADVISOR.name, role="advisor",
+                    locations=["CSC"], passcode_hash=TEST_HASH)  # fmt: skip
+    store = open_store(settings.store_path)
+    enrol_desk(settings, store, server.url, token)
+    cc.register_customer(store, ADVISOR, MARIA)
+    for name in ("slips", "letters"):
+        (settings.data_dir / name).mkdir(mode=0o700)
+        (settings.data_dir / name / f"{name}-1.txt").write_text("For: Maria Okafor\n")
+    key_id = store.data_key.key_id
+    store.close()
+    return key_id
+
+
+def test_unattended_sync_then_revoked_desk_wipes_itself(central):
+    settings = load_settings()
+    runner = CliRunner()
+    with ThreadServer(central.app) as server:
+        key_id = set_up_desk(central, server, settings)
+        # Nobody types anything: the store's key comes from the device key.
+        first = runner.invoke(cli, ["sync", "--once"])
+        assert first.exit_code == 0, first.output
+        assert "accepted 1" in first.output
+        before = desk_files(settings)
+        assert "desk.sqlite3.key" in before and "device-token" in before
+
+        revoked = runner.invoke(
+            cli, ["admin", "revoke-device", "D-CLI", "--db", central_url(central)]
+        )
+        assert revoked.exit_code == 0 and "next contact" in revoked.output
+
+        second = runner.invoke(cli, ["sync", "--once"])
+    assert second.exit_code == 1
+    assert "Desk revoked" in second.output and "D-CLI" in second.output
+    assert desk_files(settings) == []
+    assert not keys.device_key_path(key_id).exists()
+
+
+def test_a_desk_whose_token_is_unknown_keeps_its_data(central):
+    settings = load_settings()
+    runner = CliRunner()
+    with ThreadServer(central.app) as server:
+        set_up_desk(central, server, settings, device="D-KEEP")
+        settings.token_path.write_text("cxd_someone-elses\n")
+        result = runner.invoke(cli, ["sync", "--once"])
+    assert result.exit_code == 1 and "not known" in result.output
+    assert "desk.sqlite3" in desk_files(settings)
+    store = open_store(settings.store_path)
+    assert store.scalar("SELECT COUNT(*) FROM customers") == 1
+    store.close()
+
+
+def central_url(central) -> str:
+    return str(central.engine.url.render_as_string(hide_password=False))
+
+
+async def wait_for(pilot, predicate, rounds: int = 1500):
+    for _ in range(rounds):
+        if predicate():
+            return True
+        await pilot.pause(0.01)
+    raise AssertionError("condition not reached")
+
+
+async def test_app_wipes_a_revoked_desk_and_enrols_again(central):
+    from textual.widgets import Input
+
+    from cxdesk.app import SIGNIN_MODE, make_app
+    from cxdesk.screens.enrol import EnrolScreen
+
+    settings = load_settings(sync_interval_seconds=0.2)
+    with ThreadServer(central.app) as server:
+        key_id = await asyncio.to_thread(set_up_desk, central, server, settings, "D-APP")
+        store = await asyncio.to_thread(open_store, settings.store_path)
+        app = make_app(settings, store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.sync_text.startswith("Online"))
+            await asyncio.to_thread(admin.revoke_device, central.engine, "D-APP", "lost")
+            app.sync.sync_now()
+            await wait_for(pilot, lambda: isinstance(app.screen, EnrolScreen))
+            await pilot.pause()
+            notice = str(app.screen.query_one("#enrol-notice").render())
+            assert "revoked" in notice and "deleted" in notice
+            assert desk_files(settings) == []
+            assert not keys.device_key_path(key_id).exists()
+            # The address is remembered; a new token from the administrator enrols it.
+            assert app.screen.query_one("#enrol-url", Input).value == server.url
+            _, token = await asyncio.to_thread(admin.add_device, central.engine, "CSC", "D-NEW")
+            app.screen.query_one("#enrol-token", Input).value = token
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: app.current_mode == SIGNIN_MODE)
+            assert app.store.device_id == "D-NEW"
+            await wait_for(
+                pilot, lambda: app.sync is not None and app.sync_text.startswith("Online")
+            )
+            app.sync.stop()
+        app.store.close()
+    document = json.loads(keys.key_file_for(settings.store_path).read_text())
+    assert document["key_id"] != key_id  # a fresh key for the fresh store
