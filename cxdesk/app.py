@@ -328,4 +328,8 @@ def make_app(settings: Settings, store=None, sync=None) -> CxDeskApp:
 
     if store is None:
         store = open_store(Path(settings.store_path))
+    from cxdesk.store.printouts import delete_old_printouts
+
+    # Letters and slips are for printing, not keeping: old ones go at each start.
+    delete_old_printouts(store.folder, settings.printout_days)
     return CxDeskApp(settings, store, sync)

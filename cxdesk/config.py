@@ -39,6 +39,9 @@ class Settings(BaseModel):
     crisis_unsynced_alert_minutes: float = Field(default=5.0, gt=0, le=1440)
     """A crisis flag not on the server after this long is shouted about."""
 
+    printout_days: float = Field(default=30, gt=0, le=3650)
+    """Letters, slips and exports saved for printing are deleted at start after this many days."""
+
     demo: bool = False
     """A demo store: the sign-in screen lists the demo staff and passcodes."""
 

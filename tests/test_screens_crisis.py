@@ -3,6 +3,8 @@ on a small test app that carries the store and a signed-in session like the desk
 
 from __future__ import annotations
 
+import stat
+
 from textual.app import App
 from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Static
@@ -62,10 +64,15 @@ async def test_issue_a_voucher(admin_store):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "CONFIRMED" in text_of(app.screen, "#result")
+        slips = admin_store.path.parent / "slips"
+        assert not slips.exists()  # a slip is a file only when asked for
+        await pilot.press("ctrl+t")
+        await settle(pilot)
     assert admin_store.scalar("SELECT serial FROM issues WHERE customer_id = ?", (cid,)) == (
         "FV000003"
     )
-    assert list((admin_store.path.parent / "slips").glob("*FV000003.txt"))
+    [slip] = slips.glob("*FV000003.txt")
+    assert stat.S_IMODE(slip.stat().st_mode) == 0o600 and "FV000003" in slip.read_text()
 
 
 async def test_bad_serial_and_amount_refused_with_input_kept(admin_store):

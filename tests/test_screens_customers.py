@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from textual.widgets import Input, Select, TextArea
@@ -137,8 +138,12 @@ async def test_raise_then_duplicate_becomes_a_note(store, tmp_path):
         referral = referral_queries.open_referral_to(store, cid, "housing-options")
         assert shows(app, f"Your reference: {referral.reference}")
         assert shows(app, "Passed to: Housing Options")
+        assert app.screen.path is None  # a letter is a file only when asked for
+        await pilot.press("ctrl+t")
+        await settle(pilot)
         path = Path(app.screen.path)
         assert path.exists() and referral.reference in path.read_text()
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, CustomerViewScreen)

@@ -14,7 +14,6 @@ contact any council desk with the reference.
 
 from __future__ import annotations
 
-import os
 import textwrap
 from datetime import datetime
 from pathlib import Path
@@ -90,9 +89,6 @@ def referral_confirmation(
 
 def save_letter(text: str, folder: Path, reference: str) -> Path:
     """Write the letter to ``folder/<reference>.txt`` (private to this user); returns the path."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / f"referral-{reference}.txt"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    return path
+    from cxdesk.store.printouts import write_private_text
+
+    return write_private_text(folder / f"referral-{reference}.txt", text)

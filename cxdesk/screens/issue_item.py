@@ -9,7 +9,8 @@ needs a second Ctrl+S, ``reason`` a written reason, ``supervisor`` a reason
 and a supervisor signing in at the desk (``FormModal`` with staff id and
 passcode; a non-supervisor is refused). The confirmation and the customer's
 slip appear only after the issue has been durably committed; then the form
-gives way to the outcome, with the slip beside it so it all fits 80x24.
+gives way to the outcome, with the slip beside it so it all fits 80x24; the
+slip becomes a file (0600, for printing) only when Ctrl+T asks for it.
 
 For a payment card the screen says at once, before anything is confirmed,
 whether the Welfare Assistance Team is open (from its directory entry) and so
@@ -80,6 +81,7 @@ class IssueScreen(DeskScreen):
     """
     BINDINGS = [
         Binding("ctrl+s", "confirm", "Confirm issue", id="issue-confirm"),
+        Binding("ctrl+t", "save_slip", "Save slip to print", id="issue-save-slip"),
         Binding("escape", "close", "Back", id="issue-back"),
     ]
 
@@ -96,9 +98,9 @@ class IssueScreen(DeskScreen):
             self.serial, self.error = serial, error
 
     class Issued(Message):
-        def __init__(self, receipt: ic.IssueReceipt, slip_path: str) -> None:
+        def __init__(self, receipt: ic.IssueReceipt) -> None:
             super().__init__()
-            self.receipt, self.slip_path = receipt, slip_path
+            self.receipt = receipt
 
     class Refused(Message):
         def __init__(self, error: CxDeskError) -> None:
@@ -283,8 +285,7 @@ class IssueScreen(DeskScreen):
         except CxDeskError as exc:
             self.post_message(self.Refused(exc))
             return
-        path = ic.save_slip(store, receipt)
-        self.post_message(self.Issued(receipt, str(path)))
+        self.post_message(self.Issued(receipt))
 
     @on(Refused)
     def _refused(self, message: Refused) -> None:
@@ -299,7 +300,7 @@ class IssueScreen(DeskScreen):
     @on(Issued)
     def _issued(self, message: Issued) -> None:
         self.done = True
-        r = message.receipt
+        self.receipt = r = message.receipt
         what = f"{KIND_NAMES[r.kind].capitalize()} {r.serial} ({format_pounds(r.value_pence)})"
         extra = ""
         if r.due_at:
@@ -312,7 +313,7 @@ class IssueScreen(DeskScreen):
                 )
         self.query_one("#result", Static).update(
             f"CONFIRMED and saved: {what}.{extra}\n\nGive {self.customer_name} the slip"
-            f" (right).\n\nSlip saved to:\n{message.slip_path}\n\nEscape: back to their record."
+            " (right).\n\nCtrl+T: save the slip to print.\nEscape: back to their record."
         )
         self.query_one("#slip", Static).update(r.slip)
         # Only the outcome now: the repeat-claim box and the fields would read as still to do.
@@ -324,8 +325,19 @@ class IssueScreen(DeskScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Once issued there is nothing left to confirm: hide the key."""
-        return not (action == "confirm" and getattr(self, "done", False))
+        """Once issued there is nothing left to confirm: hide the key; a slip to save
+        exists only then."""
+        done = getattr(self, "done", False)
+        if action == "save_slip":
+            return done
+        return not (action == "confirm" and done)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="issue-slip")
+    def action_save_slip(self) -> None:
+        """The slip is a file only when asked for (it names what the customer was given)."""
+        path = ic.save_slip(self.app.store, self.receipt)
+        self.slip_path = str(path)
+        self.app.call_from_thread(self.notify, f"Slip saved to print: {path}", timeout=6)
 
     def action_close(self) -> None:
         self.dismiss(self.done)

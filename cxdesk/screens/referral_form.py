@@ -83,7 +83,7 @@ class ReferralFormScreen(DeskScreen):
     class _Raised(Message):
         referral_id: str
         text: str
-        path: str
+        reference: str
 
     def __init__(self, customer: dict) -> None:
         super().__init__()
@@ -241,8 +241,8 @@ class ReferralFormScreen(DeskScreen):
         except FormErrors as exc:
             self.app.call_from_thread(self.show_errors, exc.errors)
             return
-        text, path = referral_commands.write_confirmation(store, referral_id)
-        self.post_message(self._Raised(referral_id, text, str(path)))
+        text, reference = referral_commands.confirmation_letter(store, referral_id)
+        self.post_message(self._Raised(referral_id, text, reference))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="referral-form")
     def _add_as_note(self, referral_id: str, raw: dict) -> None:
@@ -267,4 +267,4 @@ class ReferralFormScreen(DeskScreen):
         from cxdesk.screens.referral_view import ConfirmationScreen
 
         self.app.pop_screen()
-        self.app.push_screen(ConfirmationScreen(message.text, message.path))
+        self.app.push_screen(ConfirmationScreen(message.text, message.reference))

@@ -6,7 +6,7 @@ hides the rest): A accept, S start, C complete (asks the outcome), D decline
 a note, L show the customer's letter again. Each step is recorded by a thread
 worker with the signed-in person as its author and the screen reloads.
 
-``ConfirmationScreen`` shows the customer's letter and where it was saved.
+``ConfirmationScreen`` shows the customer's letter; Ctrl+T saves it to print.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -190,8 +191,8 @@ class ReferralViewScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="referral-letter")
     def action_letter(self) -> None:
-        text, path = referral_commands.write_confirmation(self.app.store, self.referral_id)
-        self.app.call_from_thread(self.app.push_screen, ConfirmationScreen(text, str(path)))
+        text, reference = referral_commands.confirmation_letter(self.app.store, self.referral_id)
+        self.app.call_from_thread(self.app.push_screen, ConfirmationScreen(text, reference))
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -217,19 +218,35 @@ def _step_text(step: dict) -> str:
 
 
 class ConfirmationScreen(DeskScreen):
-    """The customer's confirmation letter, and the file it was saved to."""
+    """The customer's confirmation letter; Ctrl+T saves it to a file for printing."""
 
     PALETTE_CATEGORY = "referral"
-    BINDINGS = [Binding("escape", "back", "Done", id="confirmation-done")]
+    BINDINGS = [
+        Binding("ctrl+t", "save", "Save to print", id="confirmation-save"),
+        Binding("escape", "back", "Done", id="confirmation-done"),
+    ]
 
-    def __init__(self, text: str, path: str) -> None:
+    def __init__(self, text: str, reference: str) -> None:
         super().__init__()
-        self.text, self.path = text, path
+        self.text, self.reference = text, reference
+        self.path: str | None = None
+        """The file it was saved to, once someone asked (a letter is a file only on request)."""
 
     def compose_body(self) -> ComposeResult:
-        yield Static(f"Saved for printing: {self.path}", classes="title", id="letter-path")
+        yield Static(
+            "The customer's letter. Ctrl+T saves it to print.", classes="title", id="letter-path"
+        )
         with VerticalScroll():
             yield Static(self.text, id="letter-text", markup=False)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="letter-save")
+    def action_save(self) -> None:
+        path = referral_commands.save_confirmation(self.app.store, self.reference, self.text)
+        self.app.call_from_thread(self._saved, str(path))
+
+    def _saved(self, path: str) -> None:
+        self.path = path
+        self.query_one("#letter-path", Static).update(Text(f"Saved for printing: {path}"))
 
     def action_back(self) -> None:
         self.app.pop_screen()

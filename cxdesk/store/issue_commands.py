@@ -228,13 +228,12 @@ def issue_item(
 
 
 def save_slip(store, receipt: IssueReceipt) -> Path:
-    """Write the slip beside the store (``slips/``), 0600, and return its path."""
-    folder = store.folder / "slips"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    path = folder / f"{receipt.issued_at:%Y%m%d-%H%M%S}-{receipt.serial}.txt"
-    path.write_text(receipt.slip, encoding="utf-8")
-    path.chmod(0o600)
-    return path
+    """Write the slip beside the store (``slips/``), 0600, and return its path (on request:
+    the slip is shown on screen; a file is only for printing)."""
+    from cxdesk.store.printouts import write_private_text
+
+    name = f"{receipt.issued_at:%Y%m%d-%H%M%S}-{receipt.serial}.txt"
+    return write_private_text(store.folder / "slips" / name, receipt.slip)
 
 
 def void_issue(store, *, actor: str, role: str, issue_id: str, reason: str, item: str) -> Event:

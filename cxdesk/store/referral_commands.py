@@ -116,9 +116,9 @@ def reassign(
     _step(store, session, referral_id, "ReferralReassigned", extra)
 
 
-def write_confirmation(store, referral_id: str, folder=None):
-    """The customer's confirmation letter for a referral, saved to a file: (text, path)."""
-    from cxdesk.domain.letters import referral_confirmation, save_letter
+def confirmation_letter(store, referral_id: str) -> tuple[str, str]:
+    """The customer's confirmation letter for a referral, to show: (text, reference)."""
+    from cxdesk.domain.letters import referral_confirmation
     from cxdesk.store.customer_queries import get_customer
 
     referral = get_referral(store, referral_id)
@@ -133,5 +133,17 @@ def write_confirmation(store, referral_id: str, folder=None):
         team_phone_public=bool(target and target.public),
         location_name=referral["from_location_name"],
     )
-    path = save_letter(text, folder or store.folder / "letters", referral["reference"])
-    return text, path
+    return text, referral["reference"]
+
+
+def save_confirmation(store, reference: str, text: str, folder=None):
+    """Save a letter as shown, for printing (only when asked), 0600; returns the path."""
+    from cxdesk.domain.letters import save_letter
+
+    return save_letter(text, folder or store.folder / "letters", reference)
+
+
+def write_confirmation(store, referral_id: str, folder=None):
+    """The letter for a referral, saved to a file: (text, path)."""
+    text, reference = confirmation_letter(store, referral_id)
+    return text, save_confirmation(store, reference, text, folder)

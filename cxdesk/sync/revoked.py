@@ -20,9 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cxdesk.store import cipher
-
-FILE_FOLDERS = ("letters", "slips", "exports")
-"""Folders in the data folder that hold what the desk wrote for printing or export."""
+from cxdesk.store.printouts import printout_files
 
 
 @dataclass(frozen=True)
@@ -81,15 +79,10 @@ def wipe_desk(store, data_dir: Path, token_path: Path) -> WipeReport:
         cipher.shred(token_path)
         removed += 1
     for folder in folders:
-        for name in FILE_FOLDERS:
-            sub = folder / name
-            if not sub.is_dir():
-                continue
-            # Only plain files cxdesk wrote there; never follow a link out of the folder.
-            for item in sub.iterdir():
-                if item.is_file() and not item.is_symlink():
-                    cipher.shred(item)
-                    removed += 1
+        for item in list(printout_files(folder)):
+            cipher.shred(item)
+            removed += 1
+        for name in ("letters", "slips", "exports"):
             with contextlib.suppress(OSError):
-                sub.rmdir()
+                (folder / name).rmdir()
     return WipeReport(device, unsent, removed)
