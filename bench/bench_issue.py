@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from cxdesk.domain.staff_keys import enrol_keys  # noqa: E402
 from cxdesk.store import issue_commands as ic  # noqa: E402
 from cxdesk.store import open_store  # noqa: E402
 from tests.crisis_helpers import register, set_up_council  # noqa: E402
@@ -47,7 +48,7 @@ def issues(folder: Path, n: int) -> list[float]:
             "name": "Ada",
             "role": "admin",
             "locations": ["CSC"],
-            "passcode_hash": "x" * 40,
+            **enrol_keys("bench passcode for ada").roster_fields(),
         },
         actor="ADMIN1",
         role="admin",

@@ -108,6 +108,8 @@ class CxDeskApp(App[None]):
         super().__init__()
         self.settings = settings
         self.store = store
+        # Everything a person records here is signed with their session's keys.
+        store.require_signatures = True
         self.sync = sync
         self._clock = clock
         self._last_input = clock()
@@ -164,6 +166,8 @@ class CxDeskApp(App[None]):
         if self.session is None or self.locked:
             return
         self.locked = True
+        # Nothing can be signed in their name while the screen is locked.
+        self.store.forget_keys(self.session.staff_id)
         # Notifications can name a resident; none may show over the lock.
         self.clear_notifications()
         self.push_screen(LockScreen(self.session, reason))
@@ -235,6 +239,9 @@ class CxDeskApp(App[None]):
         previous = self.session
         if previous is not None and self.locked and previous.staff_id == new.staff_id:
             # The same person back: lift the lock, everything as they left it.
+            self.store.use_keys(new.staff_id, new.keys)
+            # The same person (equal sessions): swap in the fresh keys without a refresh.
+            self.set_reactive(CxDeskApp.session, new)
             self.locked = False
             if isinstance(self.screen, LockScreen):
                 await self.pop_screen()
@@ -244,11 +251,14 @@ class CxDeskApp(App[None]):
             await self._record_sign_out(previous, "another person signed in")
             await self._end_session()
         self.session = new
+        self.store.use_keys(new.staff_id, new.keys)
         self._last_input = self._clock()
         await self.switch_mode(HOME_MODE)
 
     async def _end_session(self) -> None:
-        """Back to the sign-in screen with every area's screens dropped."""
+        """Back to the sign-in screen with every area's screens dropped (and the keys)."""
+        if self.session is not None:
+            self.store.forget_keys(self.session.staff_id)
         self.session = None
         self.locked = False
         await self.switch_mode(SIGNIN_MODE)
@@ -319,6 +329,7 @@ class CxDeskApp(App[None]):
     async def action_quit(self) -> None:
         if self.session is not None:
             await self._record_sign_out(self.session, "app closed")
+        self.store.forget_keys()
         self.exit()
 
 

@@ -5,6 +5,10 @@ shows it, commands record events with its staff id and role, and the idle lock
 compares the next person's id with it. It is immutable: a different person
 signing in makes a new session (and a fresh set of screens), never an edit.
 
+The session also holds the person's signing keys, derived from their passcode
+at sign-in: the app hands them to the store for signing while the session is
+open and unlocked, and drops them at lock, sign-out and quit.
+
 Where people may sign in: advisors and hub staff only at a desk whose location
 is on their roster entry, so a laptop moved to another hub does not quietly
 record work under the wrong site. Supervisors, administrators and the Welfare
@@ -15,7 +19,9 @@ sign in at any desk.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from cxdesk.domain.staff_keys import StaffKeys
 
 ROLES_SIGNING_IN_ANYWHERE = frozenset({"supervisor", "admin", "welfare"})
 
@@ -38,6 +44,8 @@ class DeskSession:
     location: str
     location_name: str = ""
     """The location's name for display ("Customer Service Centre"); the id if unknown."""
+    keys: StaffKeys | None = field(default=None, repr=False, compare=False)
+    """The signing keys derived from the passcode at sign-in (memory only, this session)."""
 
     @property
     def role_label(self) -> str:

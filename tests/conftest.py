@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+
 import pytest
 
+from cxdesk.domain import staff_keys
 from cxdesk.store import open_store
 
-TEST_HASH = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Eb8nZ1m3Qq3ZCwVv8bZ2A"
+# Deriving a key at production cost takes ~70 ms; the suite makes thousands.
+# Only the test suite can switch to cheap parameters (a function call, no setting).
+staff_keys.use_test_params()
+
+TEST_PASSCODE = "test passcode for everyone"
+
+
+@functools.cache
+def keys_for(staff_id: str, passcode: str = TEST_PASSCODE) -> staff_keys.StaffKeys:
+    """A person's keys for tests: their own salt (so each person's key differs), cheap params."""
+    salt = hashlib.sha256(staff_id.encode()).hexdigest()[:32]
+    return staff_keys.derive_staff_keys(passcode, salt, staff_keys.current_params())
+
+
+def key_fields_for(staff_id: str, passcode: str = TEST_PASSCODE) -> dict[str, str]:
+    """The roster fields (public key, salt, parameters) of ``keys_for``."""
+    return keys_for(staff_id, passcode).roster_fields()
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +60,7 @@ def admin_store(store):
             "name": "Ada Admin",
             "role": "admin",
             "locations": ["CSC"],
-            "passcode_hash": TEST_HASH,
+            **key_fields_for("ADMIN1"),
         },
         actor="ADMIN1",
         role="admin",

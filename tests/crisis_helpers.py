@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from functools import cache
 
-from cxdesk.domain.passcodes import hash_passcode
+from tests.conftest import key_fields_for
 
 PASSCODE = "correct horse battery"
 NOT_A_SUPERVISOR = "advisor passcode 1"
@@ -16,11 +15,6 @@ POLICIES = [
     {"kind": "payment_card", "windows": [{"days": 28, "max": 1}], "action": "supervisor",
      "card_limit_pence": 5000, "help_line": "Welfare Assistance Team 020 7946 0321"},
 ]  # fmt: skip
-
-
-@cache
-def _hash(passcode: str) -> str:
-    return hash_passcode(passcode)
 
 
 def set_up_council(store, *, stock: bool = True) -> None:
@@ -43,7 +37,7 @@ def set_up_council(store, *, stock: bool = True) -> None:
                 "name": name,
                 "role": role,
                 "locations": ["CSC", "HUB-N"],
-                "passcode_hash": _hash(code),
+                **key_fields_for(sid, code),
             },
             **admin,
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 from cxdesk import locations
 from cxdesk.app import CxDeskApp
 from cxdesk.config import load_settings
-from cxdesk.seed.staff import demo_hash
+from cxdesk.seed.staff import demo_key_fields
 from cxdesk.store.directory_commands import import_directory
 
 PASSCODES = {
@@ -41,13 +41,24 @@ def build_desk(store, *, with_directory: bool = True):
             "name": name,
             "role": role,
             "locations": places,
-            "passcode_hash": demo_hash(staff_id, PASSCODES[staff_id]),
+            **demo_key_fields(staff_id, PASSCODES[staff_id]),
         }
         store.record("StaffEnrolled", payload, **admin)
     store.record("StaffRemoved", {"staff_id": "GONE1"}, **admin)
     if with_directory:
         import_directory(store, locations.fixtures_dir() / "directory.csv", **admin)
     return store
+
+
+def give_keys(store, staff_id: str) -> None:
+    """Hand the store ``staff_id``'s signing keys, as signing in would (for tests that set
+    ``app.session`` directly instead of typing at the sign-in screen)."""
+    from cxdesk.store.signin_commands import keys_if_passcode_matches
+
+    [row] = store.query("SELECT * FROM staff WHERE staff_id = ?", (staff_id,))
+    keys = keys_if_passcode_matches(row, PASSCODES[staff_id])
+    assert keys is not None
+    store.use_keys(staff_id, keys)
 
 
 class FakeClock:

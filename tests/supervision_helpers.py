@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from tests.conftest import TEST_HASH
+from tests.conftest import key_fields_for
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -51,7 +51,7 @@ def council(store, *, hours="Mon-Fri 09:00-17:00") -> None:
         store.record(
             "StaffEnrolled",
             {"staff_id": sid, "name": name, "role": role, "locations": ["CSC", "HUB-N"],
-             "passcode_hash": TEST_HASH},
+             **key_fields_for(sid)},
             actor="ADMIN1",
             role="admin",
         )  # fmt: skip

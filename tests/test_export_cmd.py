@@ -13,14 +13,14 @@ from cxdesk.config import load_settings
 from cxdesk.store import open_store
 
 from . import supervision_helpers as h
-from .conftest import TEST_HASH
+from .conftest import key_fields_for
 
 
 def fill():
     store = open_store(load_settings().store_path, device_id="D-CLI", location="CSC")
     try:
         store.record("StaffEnrolled", {"staff_id": "ADMIN1", "name": "Ada", "role": "admin",
-                     "locations": ["CSC"], "passcode_hash": TEST_HASH},
+                     "locations": ["CSC"], **key_fields_for("ADMIN1")},
                      actor="ADMIN1", role="admin")  # fmt: skip
         h.set_time(store, datetime(2026, 11, 2, 8, tzinfo=UTC))
         h.council(store)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cxdesk.store import open_store
 from cxdesk.store.rebuild import verify_store
+from tests.conftest import key_fields_for
 from tests.crisis_helpers import register, set_up_council
 
 CHILD = textwrap.dedent(
@@ -46,7 +47,7 @@ def test_killed_right_after_confirmation_loses_nothing(tmp_path):
             "name": "Ada",
             "role": "admin",
             "locations": ["CSC"],
-            "passcode_hash": "x" * 40,
+            **key_fields_for("ADMIN1"),
         },
         actor="ADMIN1",
         role="admin",

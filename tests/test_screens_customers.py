@@ -16,7 +16,7 @@ from cxdesk.screens.referral_view import ConfirmationScreen, ReferralViewScreen
 from cxdesk.session import DeskSession
 from cxdesk.store import customer_commands, referral_commands, referral_queries
 from tests.customer_helpers import MARIA, REFERRAL_CHOICES
-from tests.deskkit import build_desk, make_test_app, shows
+from tests.deskkit import build_desk, give_keys, make_test_app, shows
 
 ADVISOR = DeskSession("A1001", "Sam Advisor", "advisor", "CSC", "Customer Service Centre")
 HOUSING = DeskSession("H2001", "Hana Hub", "hub", "HUB-NORTH", "North Hub")
@@ -34,6 +34,7 @@ async def settle(pilot) -> None:
 
 async def open_area(pilot, session, mode):
     pilot.app.session = session
+    give_keys(pilot.app.store, session.staff_id)
     await pilot.app.switch_mode(mode)
     await settle(pilot)
 

@@ -118,6 +118,7 @@ async def test_idle_lock_keeps_typed_text_for_the_same_person(desk):
         app.check_idle()
         await settle(pilot)
         assert isinstance(app.screen, LockScreen)
+        assert desk.keys_for("A1001") is None  # nothing can be signed while locked
         text = screen_text(app)
         assert "This desk is locked" in text and "Housing Options" not in text
         # Area keys do nothing while locked.
@@ -129,6 +130,7 @@ async def test_idle_lock_keeps_typed_text_for_the_same_person(desk):
         assert isinstance(app.screen, LookupScreen)
         assert app.screen.query_one("#search", Input).value == "housing"
         assert shows(app, "Housing Options")
+        assert desk.keys_for("A1001") is app.session.keys is not None
 
 
 async def test_different_person_at_lock_gets_fresh_session(desk):
@@ -158,6 +160,7 @@ async def test_sign_out_from_lock_screen(desk):
         await settle(pilot)
         assert isinstance(app.screen, SignInScreen)
         assert app.session is None
+        assert desk.keys_for("A1001") is None
         assert app.screen.query_one("#staff-id", Input).value == ""
         assert shows(app, "Not signed in")
 

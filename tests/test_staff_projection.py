@@ -17,8 +17,10 @@ from cxdesk.store import open_store
 from cxdesk.store.eventlog import EVENT_COLUMNS, ingest_remote, row_to_event
 from cxdesk.store.rebuild import verify_store
 
-HASH_A = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Eb8nZ1m3Qq3ZCwVv8bZ2A"
-HASH_B = "$argon2id$v=19$m=19456,t=2,p=1$b3RoZXJzYWx0b3RoZXI$9xXq3p8mQ2nVbB7wZ0d1Kk"
+from .conftest import key_fields_for
+
+KEY_A = key_fields_for("A-KEY")
+KEY_B = key_fields_for("B-KEY")
 
 
 def _admin_desk(path, device, location):
@@ -28,9 +30,9 @@ def _admin_desk(path, device, location):
     return store
 
 
-def _enrol(staff_id, name, role, passcode_hash=HASH_A, where=("CSC",)):
+def _enrol(staff_id, name, role, key=KEY_A, where=("CSC",)):
     return {"staff_id": staff_id, "name": name, "role": role, "locations": list(where),
-            "passcode_hash": passcode_hash}  # fmt: skip
+            **key}  # fmt: skip
 
 
 def _events(store) -> list[Event]:
@@ -48,12 +50,12 @@ def _feed(tmp_path, late: list | None = None) -> list[tuple[Event, int]]:
     rec_c = lambda kind, p: centre.record(kind, p, actor="ADMIN1", role="admin")  # noqa: E731
     rec_h = lambda kind, p: hub.record(kind, p, actor="ADMIN1", role="admin")  # noqa: E731
     rec_c("StaffEnrolled", _enrol("A2001", "Sam Patel", "advisor"))
-    rec_h("StaffEnrolled", _enrol("A2001", "Sam Patel", "hub", HASH_B, ("HUB-N",)))
+    rec_h("StaffEnrolled", _enrol("A2001", "Sam Patel", "hub", KEY_B, ("HUB-N",)))
     rec_c("StaffUpdated", {"staff_id": "A2001", "role": "supervisor"})
     rec_h("StaffUpdated", {"staff_id": "A2001", "name": "Samir Patel", "locations": ["HUB-N"]})
     rec_c("StaffEnrolled", _enrol("A2002", "Jo Reed", "advisor"))
     rec_h("StaffRemoved", {"staff_id": "A2002"})
-    rec_c("StaffUpdated", {"staff_id": "A2002", "passcode_hash": HASH_B})
+    rec_c("StaffUpdated", {"staff_id": "A2002", **KEY_B})
     rec_h("StaffUpdated", {"staff_id": "A2003", "role": "hub"})  # before the enrolment
     rec_c("StaffEnrolled", _enrol("A2003", "Lee Ward", "advisor"))
     mine, theirs = _events(centre), _events(hub)
@@ -93,9 +95,12 @@ def test_two_arrival_orders_give_one_roster(tmp_path):
     assert in_order == backwards
     rows = {r[0]: r for r in in_order}
     # A2001: the hub's enrolment came second; then the centre's role, then the hub's name.
-    assert rows["A2001"] == ("A2001", "Samir Patel", "supervisor", json.dumps(["HUB-N"]), HASH_B, 1)
+    key_b = (KEY_B["public_key"], KEY_B["key_salt"], KEY_B["key_params"])
+    assert rows["A2001"] == (
+        "A2001", "Samir Patel", "supervisor", json.dumps(["HUB-N"]), *key_b, 1
+    )  # fmt: skip
     # A2002: removed, then a passcode change; still removed.
-    assert rows["A2002"][4:] == (HASH_B, 0)
+    assert rows["A2002"][4:] == (*key_b, 0)
     # A2003: the update came before any enrolment, so it changed nothing.
     assert rows["A2003"][2] == "advisor"
 
@@ -138,7 +143,7 @@ def test_own_change_takes_its_place_when_it_comes_back(tmp_path):
 
 
 def test_upgrade_fills_history_and_puts_rows_in_feed_order(tmp_path):
-    """A store from before the history (staff v1) gets it from its log when opened."""
+    """A store from before the history (staff v1) gets it (and keys, v3) from its log."""
     feed = _feed(tmp_path)
     expected = _apply_one_by_one(tmp_path / "expected.sqlite3", feed)
     path = tmp_path / "old.sqlite3"
@@ -151,7 +156,7 @@ def test_upgrade_fills_history_and_puts_rows_in_feed_order(tmp_path):
     store.close()
     store = open_store(path)
     try:
-        assert store.scalar("SELECT version FROM schema_components WHERE component = 'staff'") == 2
+        assert store.scalar("SELECT version FROM schema_components WHERE component = 'staff'") == 3
         assert store.scalar("SELECT COUNT(*) FROM staff_history") == sum(
             1 for e, _ in feed if e.kind.startswith("Staff")
         )

@@ -12,7 +12,7 @@ from cxdesk.store import db, open_store
 from cxdesk.store.filesystem import filesystem_type, refuse_network_filesystem
 from cxdesk.store.rebuild import rebuild_projections, verify_store
 
-from .conftest import TEST_HASH
+from .conftest import key_fields_for
 
 
 def enrol(store, staff_id="A1001", role="advisor"):
@@ -23,7 +23,7 @@ def enrol(store, staff_id="A1001", role="advisor"):
             "name": "Sam Advisor",
             "role": role,
             "locations": ["CSC"],
-            "passcode_hash": TEST_HASH,
+            **key_fields_for(staff_id),
         },
         actor="ADMIN1",
         role="admin",
@@ -148,7 +148,8 @@ def test_migrations_run_once(tmp_path):
     open_store(path).close()
     s = open_store(path)
     versions = dict(s.conn.execute("SELECT component, version FROM schema_components"))
-    assert versions["core"] == 1 and versions["staff"] == 2  # v2: roster history
+    # core v2: signatures; staff v2: roster history, v3: public keys
+    assert versions["core"] == 2 and versions["staff"] == 3
 
 
 MOUNTS = """\

@@ -24,18 +24,24 @@ def _engine(db: str | None):
     return open_database(resolve_db_url(db))
 
 
-def _ask_passcode(staff_id: str) -> str:
-    from cxdesk.domain.passcodes import check_passcode_strength, hash_passcode
+def _ask_passcode(staff_id: str, name: str | None = None) -> dict[str, str]:
+    """Prompt (hidden, twice) for a new passcode; the roster's key fields derived from it.
+
+    Only the public key, its salt and parameters leave this function: the
+    passcode and the private key are dropped here.
+    """
+    from cxdesk.domain.passcodes import check_passcode_strength
+    from cxdesk.domain.staff_keys import enrol_keys
 
     for _ in range(3):
         first = click.prompt("Passcode", hide_input=True)
         try:
-            check_passcode_strength(first, staff_id=staff_id)
+            check_passcode_strength(first, staff_id=staff_id, name=name)
         except ValidationError as exc:
             click.echo(exc.message, err=True)
             continue
         if click.prompt("Passcode again", hide_input=True) == first:
-            return hash_passcode(first)
+            return enrol_keys(first).roster_fields()
         click.echo("The two passcodes differ.", err=True)
     raise ValidationError("No passcode set.", field="passcode")
 
@@ -83,10 +89,10 @@ def add_staff_command(staff_id, name, role, locations, db) -> None:
 
     staff_id = staff_id.strip().upper()
     engine = _engine(db)
-    passcode_hash = _ask_passcode(staff_id)
+    key_fields = _ask_passcode(staff_id, name)
     server_admin.add_staff(
         engine, staff_id, name=name, role=role,
-        locations=[x.upper() for x in locations], passcode_hash=passcode_hash,
+        locations=[x.upper() for x in locations], key_fields=key_fields,
     )  # fmt: skip
     click.echo(f"{staff_id} added as {role}.")
 
@@ -105,10 +111,10 @@ def change_staff_command(staff_id, name, role, locations, new_passcode, db) -> N
 
     staff_id = staff_id.strip().upper()
     engine = _engine(db)
+    key_fields = _ask_passcode(staff_id, name) if new_passcode else {}
     server_admin.change_staff(
         engine, staff_id, name=name, role=role,
-        locations=[x.upper() for x in locations] or None,
-        passcode_hash=_ask_passcode(staff_id) if new_passcode else None,
+        locations=[x.upper() for x in locations] or None, **key_fields,
     )  # fmt: skip
     click.echo(f"{staff_id} changed.")
 

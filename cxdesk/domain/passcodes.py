@@ -1,12 +1,13 @@
-"""Staff passcodes: hashing, checking and the rules for choosing one.
+"""Staff passcodes: the rules for choosing one.
 
-Every desk keeps the staff roster, passcode hashes included, so that staff can
-sign in while a hub is offline. A laptop can be lost, so a copy of the roster
-must not give the passcodes away: hashes are argon2id at OWASP's recommended
-cost, and passcodes are long enough that guessing through a copied roster
-takes far longer than the hours a 4-6 digit PIN would last.
+Every desk keeps the staff roster for offline sign-in, and the roster carries
+each person's public signing key (``cxdesk.domain.staff_keys``), which can be
+attacked offline like a password hash: guess a passcode, derive, compare. So a
+passcode must be long and hard to guess: at least 12 characters, scored by
+``zxcvbn`` (3 of 4 or better, with its advice as the message), and not built
+from the council's name, the staff id or the person's own name.
 
-Passcodes are Unicode-normalised (NFKC) before hashing, as NIST SP 800-63B
+Passcodes are Unicode-normalised (NFKC) before use, as NIST SP 800-63B
 advises, so the same passcode typed on two terminals matches. Passcodes are
 never logged or kept in memory longer than the call.
 """
@@ -15,86 +16,21 @@ from __future__ import annotations
 
 import unicodedata
 
-from argon2 import PasswordHasher, Type, extract_parameters
-from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 from cxdesk.errors import ValidationError
 
-# OWASP Password Storage Cheat Sheet (Argon2id section): "a minimum configuration
-# of 19 MiB of memory, an iteration count of 2, and 1 degree of parallelism".
-# https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html
-MEMORY_COST_KIB = 19_456
-TIME_COST = 2
-PARALLELISM = 1
-_HASHER = PasswordHasher(
-    time_cost=TIME_COST,
-    memory_cost=MEMORY_COST_KIB,
-    parallelism=PARALLELISM,
-    hash_len=32,
-    salt_len=16,
-    type=Type.ID,
-)
-
-# Hashes arrive in the roster from the server. Refuse to verify against one
-# whose cost would stall or exhaust a thin client (a corrupt or hostile row).
-_MAX_MEMORY_KIB = 262_144  # 256 MiB
-_MAX_TIME_COST = 10
-_MAX_PARALLELISM = 8
-
-MIN_LENGTH = 10
+MIN_LENGTH = 12
 MAX_LENGTH = 128
-MIN_DIGITS_ONLY = 12
+MIN_SCORE = 3
+COUNCIL_NAME = "London Borough of Eastmere"
+"""Words of the council's own name are the first an attacker tries."""
+# zxcvbn's cost grows with length; the score of the first 100 characters is plenty.
+_SCORED_LENGTH = 100
 
 
 def _normalise(passcode: str) -> str:
     return unicodedata.normalize("NFKC", passcode)
-
-
-def hash_passcode(passcode: str) -> str:
-    """The argon2id hash of ``passcode`` (PHC string format, salt included)."""
-    return _HASHER.hash(_normalise(passcode))
-
-
-def _acceptable_hash(stored_hash: str) -> bool:
-    try:
-        params = extract_parameters(stored_hash)
-    except InvalidHashError:
-        return False
-    return (
-        params.type is Type.ID
-        and params.memory_cost <= _MAX_MEMORY_KIB
-        and params.time_cost <= _MAX_TIME_COST
-        and params.parallelism <= _MAX_PARALLELISM
-    )
-
-
-def verify_passcode(stored_hash: str, passcode: str) -> bool:
-    """Whether ``passcode`` matches ``stored_hash``.
-
-    The comparison is argon2's own (constant-time). A wrong passcode, a
-    malformed or foreign hash, or a hash with unreasonable cost gives False;
-    this never raises for bad input.
-    """
-    if not isinstance(stored_hash, str) or not isinstance(passcode, str):
-        return False
-    if not _acceptable_hash(stored_hash):
-        return False
-    try:
-        return _HASHER.verify(stored_hash, _normalise(passcode))
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def needs_rehash(stored_hash: str) -> bool:
-    """Whether ``stored_hash`` was made with other parameters than today's (or is unreadable).
-
-    Call after a successful sign-in; if True, hash the passcode again and
-    record the new hash.
-    """
-    try:
-        return _HASHER.check_needs_rehash(stored_hash)
-    except InvalidHashError:
-        return True
 
 
 # Passcodes anyone would try first. Checked on the letters left after taking
@@ -125,8 +61,23 @@ def _core_word(passcode: str) -> str:
     return lowered[start:end]
 
 
+def _name_words(*texts: str | None) -> list[str]:
+    """Words of 3+ letters from names, lower-cased ("Amara Osei" -> amara, osei)."""
+    words: list[str] = []
+    for text in texts:
+        for word in "".join(c if c.isalnum() else " " for c in (text or "")).lower().split():
+            if len(word) >= 3 and word not in ("the", "and", "of"):
+                words.append(word)
+    return words
+
+
 def check_passcode_strength(
-    passcode: str, *, staff_id: str | None = None, field: str = "passcode"
+    passcode: str,
+    *,
+    staff_id: str | None = None,
+    name: str | None = None,
+    council_name: str = COUNCIL_NAME,
+    field: str = "passcode",
 ) -> str:
     """``passcode`` if it may be chosen; otherwise ValidationError saying what to change."""
     text = _normalise(passcode or "")
@@ -136,8 +87,8 @@ def check_passcode_strength(
         raise ValidationError(
             f"A passcode needs at least {MIN_LENGTH} characters (this one has {len(text)}). "
             "Every desk keeps a copy of the staff list for offline sign-in; if a laptop "
-            "is lost, a short PIN could be worked out from it within hours, a long "
-            "passcode could not. A short phrase is easy to remember.",
+            "is lost, a short passcode could be worked out from it, a long one could "
+            "not. A short phrase of unrelated words is easy to remember.",
             field=field,
         )
     if len(text) > MAX_LENGTH:
@@ -147,12 +98,6 @@ def check_passcode_strength(
         )
     if len(set(text)) == 1:
         raise ValidationError("A passcode cannot be one character repeated.", field=field)
-    if text.isdigit() and len(text) < MIN_DIGITS_ONLY:
-        raise ValidationError(
-            f"A passcode of only numbers needs at least {MIN_DIGITS_ONLY} digits; "
-            "or mix in some letters.",
-            field=field,
-        )
     lowered = text.lower()
     if any(lowered in run or lowered in run[::-1] for run in _RUNS):
         raise ValidationError(
@@ -167,4 +112,20 @@ def check_passcode_strength(
     # Only IDs of 4+ characters: a 2-letter ID such as "JS" turns up in innocent phrases.
     if staff_id and len(staff_id.strip()) >= 4 and staff_id.strip().lower() in lowered:
         raise ValidationError("A passcode must not contain your staff ID.", field=field)
+    squashed = "".join(c for c in lowered if c.isalnum())
+    if any(word in squashed for word in _name_words(name)):
+        raise ValidationError("A passcode must not contain your own name.", field=field)
+    if any(word in squashed for word in _name_words(council_name) if word != "borough"):
+        raise ValidationError("A passcode must not contain the council's name.", field=field)
+    hints = [h for h in [staff_id, name, *_name_words(name, council_name)] if h]
+    result = zxcvbn(text[:_SCORED_LENGTH], user_inputs=hints)
+    if result["score"] < MIN_SCORE:
+        feedback = result.get("feedback") or {}
+        advice = [feedback.get("warning") or "", *(feedback.get("suggestions") or [])]
+        said = " ".join(a.strip() for a in advice if a and a.strip())
+        raise ValidationError(
+            "That passcode would be too easy to guess. "
+            + (said or "Add another word or two that do not belong together."),
+            field=field,
+        )
     return passcode

@@ -1,5 +1,8 @@
 """The event envelope: ids, the hybrid logical clock, and the per-device hash chain.
 
+Each event made by a person also carries their signature over its hash (see
+``cxdesk.domain.staff_keys``), which the central API verifies.
+
 The chain hashes a digest of the payload rather than the payload itself, so a
 retention erasure can blank personal fields of old payloads while every link
 still verifies against the stored digest.
@@ -49,6 +52,12 @@ class Event(BaseModel):
     hlc: str = Field(min_length=20, max_length=120)
     prev_hash: str = Field(min_length=64, max_length=64)
     hash: str = Field(min_length=64, max_length=64)
+    signature: str | None = Field(default=None, pattern=r"^[0-9a-f]{128}$")
+    """The author's Ed25519 signature over ``hash`` (``cxdesk.domain.staff_keys``).
+
+    Outside the hash, because it signs the hash; None for events the desk
+    itself authors (a failed sign-in) and for the central device's own.
+    """
 
     def expected_hash(self) -> str:
         return chain_hash(

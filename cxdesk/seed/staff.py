@@ -2,13 +2,14 @@
 
 ``fixtures/locations.json`` gives the Customer Service Centre, the hubs and the
 back office; ``fixtures/staff.json`` gives fictional staff with *demo*
-passcodes, published so anyone can try the demo. The roster carries argon2id
-hashes only, as a real one would.
+passcodes, published so anyone can try the demo. The roster carries public
+signing keys only (``cxdesk.domain.staff_keys``), as a real one would.
 
-Hashing is deliberately slow (~50 ms each at OWASP cost), and tests and demos
-reseed often, so hashes are cached by (staff id, passcode digest) in memory and
-in a small JSON file in the user's cache folder (``CXDESK_CACHE_DIR``
-overrides). The cache holds only hashes of published demo passcodes.
+Deriving a key is deliberately slow (~70 ms each at OWASP cost), and tests and
+demos reseed often, so the roster fields are cached by (staff id, passcode
+digest, parameters) in memory and in a small JSON file in the user's cache
+folder (``CXDESK_CACHE_DIR`` overrides). The cache holds only public keys of
+published demo passcodes.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from cxdesk.seed import SeedEvent
 from cxdesk.session import ROLE_LABELS, may_sign_in_at
 
 ORDER = 10
-_memory: dict[str, str] = {}
+_memory: dict[str, dict[str, str]] = {}
 _lock = threading.Lock()
 
 
@@ -91,7 +92,7 @@ def demo_accounts(
 
 def _cache_file() -> Path:
     folder = os.environ.get("CXDESK_CACHE_DIR") or platformdirs.user_cache_dir("cxdesk", False)
-    return Path(folder) / "demo-passcode-hashes.json"
+    return Path(folder) / "demo-staff-keys.json"
 
 
 def _load_cache() -> None:
@@ -112,18 +113,22 @@ def _save_cache() -> None:
         pass  # a cache that cannot be written only makes the next seed slower
 
 
-def demo_hash(staff_id: str, passcode: str) -> str:
-    """The argon2id hash of a demo passcode, computed once per (staff id, passcode)."""
-    from cxdesk.domain.passcodes import hash_passcode
+def demo_key_fields(staff_id: str, passcode: str) -> dict[str, str]:
+    """Roster key fields (``public_key``, ``key_salt``, ``key_params``) of a demo passcode.
 
-    key = staff_id + ":" + hashlib.sha256(passcode.encode()).hexdigest()
+    Computed once per (staff id, passcode, today's parameters).
+    """
+    from cxdesk.domain.staff_keys import current_params, enrol_keys
+
+    params = current_params()
+    key = f"{staff_id}:{hashlib.sha256(passcode.encode()).hexdigest()}:{params.text()}"
     with _lock:
         _load_cache()
         found = _memory.get(key)
-        if found is None:
-            found = _memory[key] = hash_passcode(passcode)
+        if not isinstance(found, dict) or set(found) != {"public_key", "key_salt", "key_params"}:
+            found = _memory[key] = enrol_keys(passcode, params).roster_fields()
             _save_cache()
-    return found
+    return dict(found)
 
 
 def events(fixtures_dir: Path) -> Iterator[SeedEvent]:
@@ -145,7 +150,7 @@ def events(fixtures_dir: Path) -> Iterator[SeedEvent]:
             "name": person["name"],
             "role": person["role"],
             "locations": list(person["locations"]),
-            "passcode_hash": demo_hash(person["staff_id"], person["passcode"]),
+            **demo_key_fields(person["staff_id"], person["passcode"]),
         }
         yield SeedEvent("StaffEnrolled", payload, actor=admin, role="admin")
         if person.get("active") is False:

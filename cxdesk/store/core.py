@@ -57,4 +57,8 @@ SELECT e.*, a.server_seq, a.status AS ack_status, a.reason AS ack_reason
 FROM events e LEFT JOIN event_acks a ON a.event_id = e.id;
 """
 
-core = register(Component("core", migrations=[V1]))
+# V2: the author's signature over the event's hash (outside the hash, so the
+# chain is unchanged; ADD COLUMN does not fire the no-update trigger).
+V2 = "ALTER TABLE events ADD COLUMN signature TEXT;"
+
+core = register(Component("core", migrations=[V1, V2]))

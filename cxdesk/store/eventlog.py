@@ -29,11 +29,12 @@ from cxdesk.events.envelope import (
 from cxdesk.store.components import Handler, handlers_for, load_components
 
 EVENT_COLUMNS = (
-    "id, kind, payload, payload_digest, actor, device, location, device_seq, hlc, prev_hash, hash"
+    "id, kind, payload, payload_digest, actor, device, location, device_seq, hlc, prev_hash, hash, "
+    "signature"
 )
 
 
-_INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+_INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
 _UPSERT_ACK = (
     "INSERT INTO event_acks (event_id, status, server_seq, reason, acked_at) "
     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO UPDATE SET "
@@ -48,7 +49,10 @@ def utc_now_text() -> str:
 
 
 def row_to_event(row: sqlite3.Row | tuple) -> Event:
-    (id_, kind, payload, digest, actor, device, location, seq, hlc, prev, hash_) = tuple(row)[:11]
+    values = tuple(row)
+    if len(values) == 11:  # selected without the signature column (an unsigned view)
+        values += (None,)
+    (id_, kind, payload, digest, actor, device, location, seq, hlc, prev, hash_, sig) = values[:12]
     return Event(
         id=id_,
         kind=kind,
@@ -61,6 +65,7 @@ def row_to_event(row: sqlite3.Row | tuple) -> Event:
         hlc=hlc,
         prev_hash=prev,
         hash=hash_,
+        signature=sig,
     )
 
 
@@ -77,6 +82,7 @@ def _row(event: Event) -> tuple:
         event.hlc,
         event.prev_hash,
         event.hash,
+        event.signature,
     )
 
 
@@ -128,8 +134,14 @@ def append_local(
     role: str | None,
     device: str,
     location: str,
+    keys=None,
 ) -> Event:
-    """Validate, chain, store and project one event made here; the caller holds the transaction."""
+    """Validate, chain, sign, store and project one event made here, in the caller's transaction.
+
+    ``keys`` (the author's ``StaffKeys``) sign the event's hash; without them
+    the event goes unsigned, which the central API accepts only from the desk
+    itself for the few kinds that are facts about the device.
+    """
     clean = validate_payload(kind, payload)
     if not may_author(kind, role, actor):
         raise AuthError(f"A {role or 'desk'} may not record {kind}.")
@@ -145,7 +157,9 @@ def append_local(
         "hlc": clock.now(),
         "prev_hash": prev,
     }
-    event = Event(payload=clean, hash=chain_hash(**fields), **fields)
+    hash_ = chain_hash(**fields)
+    signature = keys.sign_event_hash(hash_) if keys is not None else None
+    event = Event(payload=clean, hash=hash_, signature=signature, **fields)
     _insert(conn, event)
     project(conn, event)
     return event

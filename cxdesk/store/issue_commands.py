@@ -23,7 +23,6 @@ from pathlib import Path
 from cxdesk.domain import repeat_claims as rc
 from cxdesk.domain.crisis_hours import WELFARE_ENTRY_ID, WelfareContact, crisis_due
 from cxdesk.domain.money import parse_amount_pence
-from cxdesk.domain.passcodes import verify_passcode
 from cxdesk.domain.serials import parse_serial
 from cxdesk.domain.sla import from_iso, from_ms, to_iso, to_ms
 from cxdesk.domain.slip import slip_text
@@ -34,6 +33,7 @@ from cxdesk.events import FRONTLINE, SUPERVISORS
 from cxdesk.events.envelope import Event, new_event_id
 from cxdesk.events.issuing import VOUCHER_VALUE_PENCE
 from cxdesk.store import stock_queries
+from cxdesk.store.signin_commands import keys_if_passcode_matches
 from cxdesk.store.sync_queries import LAST_SUCCESS
 
 ISSUE_EVENT = {"food_voucher": "VoucherIssued", "payment_card": "CardIssued"}
@@ -126,9 +126,11 @@ def verify_approver(store, staff_id: str, passcode: str) -> tuple[str, str]:
     """(staff id, name) of an active supervisor whose passcode matches; else AuthError."""
     sid = (staff_id or "").strip().upper()
     rows = store.query(
-        "SELECT staff_id, name, role, passcode_hash, active FROM staff WHERE staff_id = ?", (sid,)
+        "SELECT staff_id, name, role, public_key, key_salt, key_params, active "
+        "FROM staff WHERE staff_id = ?",
+        (sid,),
     )
-    ok = bool(rows) and rows[0]["active"] and verify_passcode(rows[0]["passcode_hash"], passcode)
+    ok = bool(rows) and rows[0]["active"] and keys_if_passcode_matches(rows[0], passcode)
     if not ok:
         raise AuthError("That staff ID and passcode do not match a signed-up member of staff.")
     if rows[0]["role"] not in SUPERVISORS:

@@ -16,8 +16,12 @@ Order of checks, and why:
    wrong location), so those answers do not leak to someone guessing;
 4. a wrong passcode that reaches the limit records the lock-out too.
 
-Verifying a passcode costs ~50 ms of argon2id: call ``sign_in`` from a thread
-worker, never from the event loop.
+The passcode is checked by deriving the person's signing key from it (salt
+and argon2 parameters from the roster) and comparing the public key with the
+roster's; the session then holds the key for signing what they record. A
+roster entry made under older argon2 parameters is re-keyed on the spot
+(``StaffRekeyed``, signed with the old key). Deriving costs ~70 ms of
+argon2id: call ``sign_in`` from a thread worker, never from the event loop.
 """
 
 from __future__ import annotations
@@ -25,8 +29,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from cxdesk.domain.passcodes import verify_passcode
 from cxdesk.domain.signin_policy import FailureReason, SignInPolicy, SignInState
+from cxdesk.domain.staff_keys import (
+    KeyParams,
+    StaffKeys,
+    current_params,
+    derive_staff_keys,
+    rekey_salt,
+    same_public_key,
+)
 from cxdesk.domain.validation import parse_staff_id
 from cxdesk.errors import AuthError, ValidationError
 from cxdesk.session import DeskSession, may_sign_in_at
@@ -73,6 +84,35 @@ def _fail(store, staff_id: str, reason: FailureReason | str, now: datetime) -> s
     return POLICY.failure_message(state, policy_reason)
 
 
+def keys_if_passcode_matches(person, passcode: str) -> StaffKeys | None:
+    """The person's keys if ``passcode`` derives their roster public key; else None.
+
+    ``person`` is a ``staff`` row (``public_key``, ``key_salt``, ``key_params``).
+    A row without a key, or with unusable salt or parameters, matches nothing.
+    """
+    if not person["public_key"]:
+        return None
+    try:
+        params = KeyParams.parse(person["key_params"])
+        keys = derive_staff_keys(passcode, person["key_salt"], params)
+    except ValidationError:
+        return None
+    return keys if same_public_key(keys.public_key, person["public_key"]) else None
+
+
+def _rekeyed(store, staff_id: str, role: str, passcode: str, keys: StaffKeys) -> StaffKeys:
+    """Keys under today's parameters, recorded as ``StaffRekeyed`` if they changed."""
+    params = current_params()
+    if keys.params == params:
+        return keys
+    fresh = derive_staff_keys(passcode, rekey_salt(keys.salt, params), params)
+    store.record(
+        "StaffRekeyed", {"staff_id": staff_id, **fresh.roster_fields()},
+        actor=staff_id, role=role, keys=keys,
+    )  # fmt: skip
+    return fresh
+
+
 def sign_in(
     store, staff_id_text: str, passcode: str, *, now: datetime | None = None
 ) -> DeskSession:
@@ -90,14 +130,16 @@ def sign_in(
         store.record_as_desk("SignInFailed", {"staff_id": staff_id, "reason": "staff ID locked"})
         raise AuthError(POLICY.locked_message(state), title="Staff ID locked")
     rows = store.query(
-        "SELECT name, role, locations, passcode_hash, active FROM staff WHERE staff_id = ?",
+        "SELECT name, role, locations, public_key, key_salt, key_params, active "
+        "FROM staff WHERE staff_id = ?",
         (staff_id,),
     )
     if not rows:
         message = _fail(store, staff_id, FailureReason.UNKNOWN_STAFF_ID, now)
         raise AuthError(message, title="Not signed in")
     person = rows[0]
-    if not verify_passcode(person["passcode_hash"], passcode):
+    keys = keys_if_passcode_matches(person, passcode)
+    if keys is None:
         message = _fail(store, staff_id, FailureReason.WRONG_PASSCODE, now)
         raise AuthError(message, title="Not signed in")
     if not person["active"]:
@@ -119,12 +161,14 @@ def sign_in(
             title="Not signed in",
         )
     store.record_as_desk("SignInSucceeded", {"staff_id": staff_id})
+    keys = _rekeyed(store, staff_id, person["role"], passcode, keys)
     return DeskSession(
         staff_id=staff_id,
         name=person["name"],
         role=person["role"],
         location=store.location or "",
         location_name=location_name(store, store.location),
+        keys=keys,
     )
 
 

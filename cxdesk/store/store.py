@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from cxdesk.errors import StoreError
+from cxdesk.domain.staff_keys import StaffKeys
+from cxdesk.errors import AuthError, StoreError
 from cxdesk.events import DESK_ACTOR
 from cxdesk.events.envelope import Event, HybridClock
 from cxdesk.store import cipher, db
@@ -41,6 +42,29 @@ class Store:
         self.clock = HybridClock(self.device_id or "unset", last)
         self.listeners: list[Callable[[Event], None]] = []
         """Called with each event ``record`` made, after it committed (any thread)."""
+        self._keys: dict[str, StaffKeys] = {}
+        self.require_signatures = False
+        """The desk app sets this: a person's event without their keys is refused here
+        rather than rejected later by the server (a bare store in a test or a tool may
+        still record unsigned events; the server will not accept them)."""
+
+    # -- signing keys ---------------------------------------------------------
+    def use_keys(self, staff_id: str, keys: StaffKeys | None) -> None:
+        """Sign ``staff_id``'s events with ``keys`` (their session's, from sign-in)."""
+        if keys is None:
+            self._keys.pop(staff_id, None)
+        else:
+            self._keys[staff_id] = keys
+
+    def forget_keys(self, staff_id: str | None = None) -> None:
+        """Drop one person's keys (lock, sign-out), or everyone's."""
+        if staff_id is None:
+            self._keys.clear()
+        else:
+            self._keys.pop(staff_id, None)
+
+    def keys_for(self, staff_id: str) -> StaffKeys | None:
+        return self._keys.get(staff_id)
 
     @property
     def folder(self) -> Path:
@@ -89,10 +113,19 @@ class Store:
         actor: str,
         role: str | None,
         location: str | None = None,
+        keys: StaffKeys | None = None,
     ) -> Event:
-        """Append one event made at this desk and project it, durably, in one transaction."""
+        """Append one event made at this desk and project it, durably, in one transaction.
+
+        A person's event is signed with ``keys`` if given, else with the keys
+        of their open session (``use_keys``).
+        """
         if self.device_id is None:
             raise StoreError("This desk has not been set up yet (no device id).")
+        if actor != DESK_ACTOR:
+            keys = keys or self._keys.get(actor)
+            if keys is None and self.require_signatures:
+                raise AuthError(f"{actor} is not signed in at this desk: sign in again.")
         with self.transaction() as conn:
             event = append_local(
                 conn,
@@ -103,6 +136,7 @@ class Store:
                 role=role,
                 device=self.device_id,
                 location=location or self.location or "",
+                keys=keys,
             )
         for listener in self.listeners:
             listener(event)  # e.g. the sync worker's poke: send it soon

@@ -165,7 +165,7 @@ def record_push_results(store, response: PushResponse) -> PushCounts:
             row = rows.get(result.id)
             if row is None:
                 continue  # not ours any more? nothing to record against
-            event, before = row_to_event(row), row[11]
+            event, before = row_to_event(row), row[12]
             record_ack(conn, event, status=result.status, server_seq=result.server_seq,
                        reason=result.reason)  # fmt: skip
             # Own events are projected when made: a new rejection (or a rejection the

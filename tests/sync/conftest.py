@@ -21,7 +21,7 @@ from cxdesk.sync.round import sync_round
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.app import create_app, open_database
 
-from ..conftest import TEST_HASH
+from ..conftest import key_fields_for
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -81,7 +81,7 @@ class Desk:
         return self.store.record(
             "StaffEnrolled",
             {"staff_id": staff_id, "name": f"Staff {staff_id}", "role": role,
-             "locations": [self.store.location], "passcode_hash": TEST_HASH},
+             "locations": [self.store.location], **key_fields_for(staff_id)},
             actor=actor, role="admin",
         )  # fmt: skip
 
@@ -116,7 +116,7 @@ def central(server_url, tmp_path):
     engine = open_database(server_url)
     app = create_app(engine=engine, marks_dir=tmp_path / "marks")
     admin.add_staff(engine, "ADMIN1", name="Ada Admin", role="admin", locations=["CSC"],
-                    passcode_hash=TEST_HASH)  # fmt: skip
+                    key_fields=key_fields_for("ADMIN1"))  # fmt: skip
     c = Central(engine, app, tmp_path)
     yield c
     for desk in c.desks:

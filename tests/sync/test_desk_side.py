@@ -124,10 +124,10 @@ def test_newer_database_is_refused(central):
 
 async def test_roster_changes_reach_desks(central):
     from cxdesk.sync.server import admin
-    from tests.conftest import TEST_HASH
+    from tests.conftest import key_fields_for
 
     admin.add_staff(central.engine, "A1001", name="Sam", role="advisor", locations=["CSC"],
-                    passcode_hash=TEST_HASH)  # fmt: skip
+                    key_fields=key_fields_for("A1001"))  # fmt: skip
     a = central.desk("D-A")
     await a.sync()
     assert a.store.scalar("SELECT active FROM staff WHERE staff_id = 'A1001'") == 1

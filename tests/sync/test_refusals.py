@@ -34,7 +34,7 @@ def rehash(event: Event, **changes) -> Event:
     fields = event.model_dump()
     fields.update(changes)
     fields["payload_digest"] = payload_digest(fields["payload"])
-    core = {k: v for k, v in fields.items() if k not in ("payload", "hash")}
+    core = {k: v for k, v in fields.items() if k not in ("payload", "hash", "signature")}
     fields["hash"] = chain_hash(**core)
     return Event(**fields)
 

@@ -8,7 +8,7 @@ from cxdesk.store import referral_queries as rq
 from cxdesk.store.rebuild import verify_store
 from cxdesk.sync.server import admin
 
-from ..conftest import TEST_HASH
+from ..conftest import key_fields_for
 from ..test_customers_store import ADVISOR, FORM, HOUSING, REFERRAL, add_team
 
 
@@ -16,7 +16,7 @@ async def test_referral_accepted_and_declined_offline(central):
     for who, role, where in (("AB1001", "advisor", "CSC"), ("HO2001", "advisor", "CIVIC-BACK"),
                              ("SUP1", "supervisor", "CSC")):  # fmt: skip
         admin.add_staff(central.engine, who, name=who, role=role, locations=[where],
-                        passcode_hash=TEST_HASH)  # fmt: skip
+                        key_fields=key_fields_for(who))  # fmt: skip
     a, b = central.desk("D-A"), central.desk("D-B", "CIVIC-BACK")
     add_team(a.store)
     cid = cc.register_customer(a.store, ADVISOR, FORM)

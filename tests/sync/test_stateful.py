@@ -30,7 +30,7 @@ from cxdesk.sync.round import sync_round
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.app import create_app, open_database
 
-from ..conftest import TEST_HASH
+from ..conftest import key_fields_for, keys_for
 from ..test_customers_store import ADVISOR, FORM
 
 DESKS = 3
@@ -49,9 +49,9 @@ class Desks(RuleBasedStateMachine):
         self.engine = open_database(f"sqlite:///{self.folder / 'central.sqlite3'}")
         self.app = create_app(engine=self.engine, marks_dir=self.folder / "marks")
         admin.add_staff(self.engine, "ADMIN1", name="Ada", role="admin", locations=["CSC"],
-                        passcode_hash=TEST_HASH)  # fmt: skip
+                        key_fields=key_fields_for("ADMIN1"))  # fmt: skip
         admin.add_staff(self.engine, ADVISOR.staff_id, name="Alex", role="advisor",
-                        locations=["CSC"], passcode_hash=TEST_HASH)  # fmt: skip
+                        locations=["CSC"], key_fields=key_fields_for(ADVISOR.staff_id))  # fmt: skip
         self.stores, self.tokens, self.online = [], [], [True] * DESKS
         self.staff: list[list[str]] = [[] for _ in range(DESKS)]
         for i in range(DESKS):
@@ -60,6 +60,9 @@ class Desks(RuleBasedStateMachine):
     def _add_desk(self, name: str):
         _, token = admin.add_device(self.engine, "CSC", name)
         store = open_store(self.folder / f"{name}.sqlite3", device_id=name, location="CSC")
+        # Everyone working here is signed in: every event they make is signed.
+        for staff_id in ("ADMIN1", ADVISOR.staff_id):
+            store.use_keys(staff_id, keys_for(staff_id))
         self.stores.append(store)
         self.tokens.append(token)
         return len(self.stores) - 1
@@ -89,7 +92,7 @@ class Desks(RuleBasedStateMachine):
         staff_id = f"S{i}-{len(self.staff[i]) + 1}"
         self.staff[i].append(staff_id)
         payload = {"staff_id": staff_id, "name": "Sam", "role": "advisor",
-                   "locations": ["CSC"], "passcode_hash": TEST_HASH}  # fmt: skip
+                   "locations": ["CSC"], **key_fields_for(staff_id)}  # fmt: skip
         self._staff_event(i, "StaffEnrolled", payload, actor="NOBODY" if forged else "ADMIN1")
 
     @rule(i=st.integers(0, DESKS - 1), pick=st.integers(0, 50), name=st.sampled_from("ABC"))

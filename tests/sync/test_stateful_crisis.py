@@ -47,7 +47,7 @@ from cxdesk.sync.round import sync_round
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.app import create_app, open_database
 
-from ..conftest import TEST_HASH
+from ..conftest import key_fields_for, keys_for
 from ..crisis_helpers import POLICIES
 from ..customer_helpers import MARIA, REFERRAL_CHOICES
 
@@ -105,7 +105,8 @@ class CrisisDesks(RuleBasedStateMachine):
         self.app = create_app(engine=self.engine, marks_dir=self.folder / "marks")
         for staff_id, role in STAFF.items():
             admin.add_staff(self.engine, staff_id, name=f"Staff {staff_id}", role=role,
-                            locations=["CSC", "HUB-N"], passcode_hash=TEST_HASH)  # fmt: skip
+                            locations=["CSC", "HUB-N"],
+                            key_fields=key_fields_for(staff_id))  # fmt: skip
         self.stores, self.tokens, self.online = [], [], [True] * DESKS
         for i, place in enumerate(PLACES):
             self._add_desk(f"D-{i}", place)
@@ -122,6 +123,9 @@ class CrisisDesks(RuleBasedStateMachine):
     def _add_desk(self, name: str, place: str) -> int:
         _, token = admin.add_device(self.engine, place, name)
         store = open_store(self.folder / f"{name}.sqlite3", device_id=name, location=place)
+        # Everyone working here is signed in: every event they make is signed.
+        for staff_id in STAFF:
+            store.use_keys(staff_id, keys_for(staff_id))
         self.stores.append(store)
         self.tokens.append(token)
         return len(self.stores) - 1

@@ -6,7 +6,11 @@ with the same roster whatever order the events reach it, each change is kept
 in ``staff_history`` and the person's ``staff`` row is recomputed from that
 history in feed order (the server's ``server_seq``, then this desk's unsent
 events in the order they were made), again whenever the server gives one of
-them its place. The ``staff`` table keeps its columns and meaning.
+them its place.
+
+Since V3 the roster carries public signing keys (``public_key``, ``key_salt``,
+``key_params``) instead of passcode hashes, and ``StaffRekeyed`` (a person's key
+re-derived under new argon2 parameters at sign-in) is part of the history.
 """
 
 from __future__ import annotations
@@ -54,15 +58,52 @@ CREATE TABLE staff_history (
 CREATE INDEX staff_history_staff ON staff_history (staff_id);
 """
 
-ROSTER_KINDS = ("StaffEnrolled", "StaffUpdated", "StaffRemoved")
-_FIELDS = ("name", "role", "locations", "passcode_hash")
+ROSTER_KINDS = ("StaffEnrolled", "StaffUpdated", "StaffRekeyed", "StaffRemoved")
+_FIELDS = ("name", "role", "locations", "public_key", "key_salt", "key_params")
+_KEY_FIELDS = ("public_key", "key_salt", "key_params")
+
+# V3: public keys instead of passcode hashes; re-keying joins the history.
+V3_SQL = """
+DROP TABLE staff;
+DROP TABLE staff_history;
+CREATE TABLE staff (
+    staff_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    locations TEXT NOT NULL,       -- JSON list
+    public_key TEXT NOT NULL,      -- hex Ed25519 public key ('' if never given one)
+    key_salt TEXT NOT NULL,
+    key_params TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE staff_history (
+    event_id TEXT PRIMARY KEY,
+    staff_id TEXT NOT NULL,
+    kind TEXT NOT NULL
+        CHECK (kind IN ('StaffEnrolled', 'StaffUpdated', 'StaffRekeyed', 'StaffRemoved')),
+    change TEXT NOT NULL           -- the event's payload as JSON
+);
+CREATE INDEX staff_history_staff ON staff_history (staff_id);
+"""
 
 
 def _v2(conn: sqlite3.Connection) -> None:
-    """Add the history, fill it from the log, and put each person's row in feed order."""
+    """Add the history (V3 replaces it and fills it from the log)."""
     for statement in V2_SQL.split(";"):
         if statement.strip():
             conn.execute(statement)
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    """Key columns instead of the passcode hash, refilled from the log."""
+    for statement in V3_SQL.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    _fill_history(conn)
+
+
+def _fill_history(conn: sqlite3.Connection) -> None:
+    """Fill the history from the log and put each person's row in feed order."""
     marks = ",".join("?" * len(ROSTER_KINDS))
     conn.execute(
         "INSERT INTO staff_history (event_id, staff_id, kind, change) "
@@ -78,7 +119,7 @@ def _v2(conn: sqlite3.Connection) -> None:
 staff = register(
     Component(
         "staff",
-        migrations=[V1, _v2],
+        migrations=[V1, _v2, _v3],
         tables=("locations", "staff_history", "staff", "signin_attempts"),
     )
 )
@@ -99,28 +140,34 @@ def recompute_person(conn: sqlite3.Connection, staff_id: str) -> None:
     The same rules as applying each change in turn: an enrolment sets every field
     and makes them active, an update sets the fields it names, a removal makes
     them inactive; an update or removal before any enrolment changes nothing.
+    A change of key sets all three key fields together (salt and parameters
+    belong to one public key). Entries from before signing keys (a passcode
+    hash only) have no key: that person cannot sign in until re-enrolled.
     """
     row: dict | None = None
     for kind, change in conn.execute(_HISTORY, (staff_id,)).fetchall():
         p = json.loads(change)
         if kind == "StaffEnrolled":
-            row = {f: p[f] for f in _FIELDS} | {"active": 1}
+            row = {f: p.get(f) or "" for f in _FIELDS} | {"active": 1}
         elif row is None:
             continue
-        elif kind == "StaffUpdated":
-            row |= {f: p[f] for f in _FIELDS if p.get(f) is not None}
+        elif kind in ("StaffUpdated", "StaffRekeyed"):
+            row |= {f: p[f] for f in _FIELDS if f not in _KEY_FIELDS and p.get(f) is not None}
+            if all(p.get(f) for f in _KEY_FIELDS):
+                row |= {f: p[f] for f in _KEY_FIELDS}
         else:
             row["active"] = 0
     if row is None:
         conn.execute("DELETE FROM staff WHERE staff_id = ?", (staff_id,))
         return
     conn.execute(
-        "INSERT INTO staff (staff_id, name, role, locations, passcode_hash, active) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (staff_id) DO UPDATE SET name = excluded.name, "
-        "role = excluded.role, locations = excluded.locations, "
-        "passcode_hash = excluded.passcode_hash, active = excluded.active",
+        "INSERT INTO staff (staff_id, name, role, locations, public_key, key_salt, key_params, "
+        "active) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (staff_id) DO UPDATE SET "
+        "name = excluded.name, role = excluded.role, locations = excluded.locations, "
+        "public_key = excluded.public_key, key_salt = excluded.key_salt, "
+        "key_params = excluded.key_params, active = excluded.active",
         (staff_id, row["name"], row["role"], json.dumps(row["locations"]),
-         row["passcode_hash"], row["active"]),
+         row["public_key"], row["key_salt"], row["key_params"], row["active"]),
     )  # fmt: skip
 
 

@@ -64,10 +64,11 @@ def revoke_device(engine: Engine, device_id: str, reason: str = "") -> None:
 
 def add_staff(
     engine: Engine, staff_id: str, *, name: str, role: str, locations: list[str],
-    passcode_hash: str,
+    key_fields: dict[str, str],
 ) -> None:  # fmt: skip
+    """Enrol someone; ``key_fields`` are ``StaffKeys.roster_fields()`` of their passcode."""
     payload = {"staff_id": staff_id, "name": name, "role": role,
-               "locations": locations, "passcode_hash": passcode_hash}  # fmt: skip
+               "locations": locations, **key_fields}  # fmt: skip
     with write_transaction(engine) as conn:
         known = conn.execute(
             text("SELECT active FROM roster WHERE staff_id = :s"), {"s": staff_id}

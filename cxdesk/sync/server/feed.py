@@ -16,7 +16,7 @@ from cxdesk.sync.server.models import events_t
 
 FEED_COLUMNS = (
     "id", "kind", "payload_digest", "actor", "device", "location", "device_seq", "hlc",
-    "prev_hash", "hash", "server_seq",
+    "prev_hash", "hash", "server_seq", "signature",
 )  # fmt: skip
 
 

@@ -108,7 +108,14 @@ def _identity(conn: Connection) -> None:
     )
 
 
-MIGRATIONS: list[tuple[str, ...] | object] = [(V1, _identity)]
+# V2: staff signatures. Each person's public key on the roster; each event's
+# signature (over its hash, so outside the chain) kept and served with it.
+V2 = """
+ALTER TABLE roster ADD COLUMN public_key TEXT;
+ALTER TABLE events ADD COLUMN signature TEXT;
+"""
+
+MIGRATIONS: list[tuple[str, ...] | object] = [(V1, _identity), (V2,)]
 
 
 def _run(conn: Connection, step) -> None:

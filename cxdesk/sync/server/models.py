@@ -80,6 +80,7 @@ class ServerEvent(SQLModel, table=True):
     hash: str
     subject: str | None = None
     received_at: str
+    signature: str | None = None
 
 
 class Roster(SQLModel, table=True):
@@ -90,6 +91,7 @@ class Roster(SQLModel, table=True):
     role: str
     locations: str = Field(sa_column=Column(Text, nullable=False))
     active: bool = True
+    public_key: str | None = None
 
 
 class RejectedEvent(SQLModel, table=True):

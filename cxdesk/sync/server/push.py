@@ -247,6 +247,7 @@ def _event_row(event: Event, server_seq: int, now: str) -> dict:
         "actor": event.actor, "device": event.device, "location": event.location,
         "device_seq": event.device_seq, "hlc": event.hlc, "prev_hash": event.prev_hash,
         "hash": event.hash, "subject": subject, "received_at": now,
+        "signature": event.signature,
     }  # fmt: skip
 
 
@@ -256,5 +257,5 @@ def row_to_event(row) -> Event:
         id=m["id"], kind=m["kind"], payload=json.loads(m["payload"]),
         payload_digest=m["payload_digest"], actor=m["actor"], device=m["device"],
         location=m["location"], device_seq=m["device_seq"], hlc=m["hlc"],
-        prev_hash=m["prev_hash"], hash=m["hash"],
+        prev_hash=m["prev_hash"], hash=m["hash"], signature=m["signature"],
     )  # fmt: skip

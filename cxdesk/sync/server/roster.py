@@ -13,7 +13,7 @@ from sqlalchemy import Connection, text
 
 from cxdesk.events.envelope import Event
 
-STAFF_KINDS = frozenset({"StaffEnrolled", "StaffUpdated", "StaffRemoved"})
+STAFF_KINDS = frozenset({"StaffEnrolled", "StaffUpdated", "StaffRekeyed", "StaffRemoved"})
 
 
 def project_roster(conn: Connection, event: Event) -> bool:
@@ -24,13 +24,25 @@ def project_roster(conn: Connection, event: Event) -> bool:
     if event.kind == "StaffEnrolled":
         conn.execute(
             text(
-                "INSERT INTO roster (staff_id, role, locations, active) VALUES (:s, :r, :l, TRUE) "
-                "ON CONFLICT (staff_id) DO UPDATE SET role = excluded.role, "
-                "locations = excluded.locations, active = TRUE"
+                "INSERT INTO roster (staff_id, role, locations, active, public_key) "
+                "VALUES (:s, :r, :l, TRUE, :k) ON CONFLICT (staff_id) DO UPDATE SET "
+                "role = excluded.role, locations = excluded.locations, active = TRUE, "
+                "public_key = excluded.public_key"
             ),
-            {"s": p["staff_id"], "r": p["role"], "l": json.dumps(p["locations"])},
+            {"s": p["staff_id"], "r": p["role"], "l": json.dumps(p["locations"]),
+             "k": p.get("public_key")},
+        )  # fmt: skip
+    elif event.kind == "StaffRekeyed":
+        conn.execute(
+            text("UPDATE roster SET public_key = :k WHERE staff_id = :s"),
+            {"k": p["public_key"], "s": p["staff_id"]},
         )
     elif event.kind == "StaffUpdated":
+        if p.get("public_key") is not None:
+            conn.execute(
+                text("UPDATE roster SET public_key = :k WHERE staff_id = :s"),
+                {"k": p["public_key"], "s": p["staff_id"]},
+            )
         if p.get("role") is not None:
             conn.execute(
                 text("UPDATE roster SET role = :r WHERE staff_id = :s"),
