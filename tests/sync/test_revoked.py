@@ -25,7 +25,7 @@ from cxdesk.sync.desk import enrol_desk
 from cxdesk.sync.server import admin
 from tests.customer_helpers import MARIA
 
-from ..conftest import TEST_HASH
+from ..conftest import key_fields_for
 from .helpers import ThreadServer
 
 ADVISOR = DeskSession("AB1001", "Alex Advisor", "advisor", "CSC")
@@ -75,7 +75,7 @@ def set_up_desk(central, server, settings, device="D-CLI"):
     """An enrolled desk with a resident, a slip and a letter written on request."""
     _, token = admin.add_device(central.engine, "CSC", device)
     admin.add_staff(central.engine, ADVISOR.staff_id, name=ADVISOR.name, role="advisor",
-                    locations=["CSC"], passcode_hash=TEST_HASH)  # fmt: skip
+                    locations=["CSC"], key_fields=key_fields_for(ADVISOR.staff_id))  # fmt: skip
     store = open_store(settings.store_path)
     enrol_desk(settings, store, server.url, token)
     cc.register_customer(store, ADVISOR, MARIA)
