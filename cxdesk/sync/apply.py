@@ -200,7 +200,8 @@ def parse_page(raw: bytes) -> PullResponse:
     except ValueError:
         raise SyncUnavailable(
             "The central API's answer was cut short or not understood; "
-            "the sync will be tried again."
+            "the sync will be tried again.",
+            "bad answer",
         ) from None
 
 

@@ -28,6 +28,11 @@ server" after a few seconds anyway (``SyncWorker``)."""
 class SyncUnavailable(SyncError):
     """The server could not be reached or failed; try again later."""
 
+    def __init__(self, message: str, short: str = "no server") -> None:
+        super().__init__(message)
+        self.short = short
+        """A few words for the header ("no network", "no answer", "web page in the way")."""
+
 
 class SyncRefused(SyncError):
     """The server refused the request (4xx)."""
@@ -56,23 +61,35 @@ MAX_ANSWER_BYTES = 32 * 1024 * 1024
 def _too_large() -> SyncUnavailable:
     return SyncUnavailable(
         f"The central API's answer was larger than {MAX_ANSWER_BYTES // 1_048_576} MB and "
-        "was not read (is something else answering at this address?)."
+        "was not read (is something else answering at this address?).",
+        "answer too large",
     )
 
 
-def network_sentence(exc: Exception) -> str:
+def network_failure(exc: Exception) -> SyncUnavailable:
     """One line a person can read for a failed request (never a traceback)."""
     if isinstance(exc, httpx.ConnectTimeout):
-        return "The central API did not accept a connection in time (network slow or down)."
+        return SyncUnavailable(
+            "The central API did not accept a connection in time (network slow or down).",
+            "no network",
+        )
     if isinstance(exc, httpx.TimeoutException):
-        return "The central API did not answer in time; the sync will be tried again."
+        return SyncUnavailable(
+            "The central API did not answer in time; the sync will be tried again.", "no answer"
+        )
     if isinstance(exc, httpx.ConnectError):
-        return "The central API cannot be reached (no network, or the server is down)."
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
-        return "The connection to the central API was cut off before the answer was complete."
-    if isinstance(exc, httpx.WriteError):
-        return "The connection to the central API was cut off while sending."
-    return f"The central API cannot be reached ({type(exc).__name__})."
+        return SyncUnavailable(
+            "The central API cannot be reached (no network, or the server is down).",
+            "no network",
+        )
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return SyncUnavailable(
+            "The connection to the central API was cut off before the answer was complete.",
+            "connection cut",
+        )
+    return SyncUnavailable(
+        f"The central API cannot be reached ({type(exc).__name__}).", "no network"
+    )
 
 
 def _looks_like_web_page(response: httpx.Response, body: bytes) -> bool:
@@ -85,22 +102,33 @@ def parse_answer(model, response: httpx.Response, body: bytes):
     if _looks_like_web_page(response, body):
         raise SyncUnavailable(
             "A web page answered instead of the central API (a Wi-Fi sign-in page?). "
-            "Open a browser to sign in to the network, then sync again."
+            "Open a browser to sign in to the network, then sync again.",
+            "web page in the way",
         )
     try:
         return model.model_validate_json(body)
     except ValueError:  # pydantic's ValidationError is a ValueError too
         raise SyncUnavailable(
             "The central API's answer was cut short or not understood; "
-            "the sync will be tried again."
+            "the sync will be tried again.",
+            "bad answer",
         ) from None
 
 
 def _check(response: httpx.Response, body: bytes) -> None:
+    if 300 <= response.status_code < 400:
+        raise SyncUnavailable(
+            "The request to the central API was sent elsewhere (a Wi-Fi sign-in page?). "
+            "Open a browser to sign in to the network, then sync again.",
+            "web page in the way",
+        )
     if response.status_code < 400:
         return
     if response.status_code >= 500:
-        raise SyncUnavailable(f"The central API failed ({response.status_code}).")
+        raise SyncUnavailable(
+            f"The central API failed ({response.status_code}); the sync will be tried again.",
+            "server error",
+        )
     try:
         detail = json.loads(body).get("detail")
     except (ValueError, AttributeError):
@@ -117,7 +145,8 @@ def _check(response: httpx.Response, body: bytes) -> None:
     if _looks_like_web_page(response, body):
         raise SyncUnavailable(
             f"A web page answered instead of the central API ({response.status_code}): "
-            "a Wi-Fi sign-in page or proxy may be in the way."
+            "a Wi-Fi sign-in page or proxy may be in the way.",
+            "web page in the way",
         )
     raise SyncRefused(response.status_code, "refused", str(detail or "")[:200] or "refused")
 
@@ -178,7 +207,7 @@ class AsyncSyncClient:
             async with self._http.stream(method, url, **kw) as response:
                 body = await _read_capped(response)
         except httpx.HTTPError as exc:
-            raise SyncUnavailable(network_sentence(exc)) from exc
+            raise network_failure(exc) from exc
         _check(response, body)
         return response, body
 
@@ -198,6 +227,14 @@ class AsyncSyncClient:
 
     async def whoami(self) -> DeviceInfo:
         return parse_answer(DeviceInfo, *(await self._send("GET", "/v1/device")))
+
+    async def probe(self, timeout: float = 3.0) -> bool:
+        """Does the central API answer ``/health`` now? (A sign the network is back.)"""
+        try:
+            response = await self._http.get("/health", timeout=timeout)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200 and "json" in response.headers.get("content-type", "")
 
     async def health(self) -> Health:
         return parse_answer(Health, *(await self._send("GET", "/health")))
@@ -225,7 +262,7 @@ class SyncClient:
             with self._http.stream(method, url, **kw) as response:
                 body = _read_capped_sync(response)
         except httpx.HTTPError as exc:
-            raise SyncUnavailable(network_sentence(exc)) from exc
+            raise network_failure(exc) from exc
         _check(response, body)
         return response, body
 

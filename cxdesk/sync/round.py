@@ -67,11 +67,13 @@ async def _store(fn, *args, **kw):
 def store_failure(exc: sqlite3.Error) -> StoreError:
     text = str(exc).lower()
     if "full" in text:
-        return StoreError(
+        full = StoreError(
             "The disk holding the desk store is full: the sync answer was not saved "
             "(nothing was half-saved). Free some disk space; the sync will then carry on.",
             title="Disk full",
         )
+        full.short = "disk full"
+        return full
     return StoreError(
         f"This desk could not record the server's answer ({exc}); "
         "the next sync starts again from the server's state."
@@ -90,7 +92,9 @@ async def _prepare(store, client: AsyncSyncClient) -> None:
     client.proofs = await _store(apply.proof_headers, store)
     problem = await _store(apply.chain_contradicts_receipt, store)
     if problem:
-        raise StoreError(problem, title="Records changed")
+        changed = StoreError(problem, title="Records changed")
+        changed.short = "records changed"
+        raise changed
 
 
 def _signed_by_server(store, signed) -> bool:

@@ -30,6 +30,19 @@ class SyncStatus:
     oldest_crisis_ms: int | None = None
     """The oldest crisis event not yet on the server, if any."""
     crisis_alert_minutes: float = 5.0
+    problem: str | None = None
+    """A few words for the header on why the last round failed ("no answer", "disk full")."""
+    stalled: bool = False
+    """A round has waited on the server longer than a few seconds."""
+    last_round: datetime | None = None
+    """When a round last finished (UTC); "Online" only while this is recent."""
+    fresh_seconds: float = 15.0
+    """How recent ``last_round`` must be to say "Online" (the interval, plus slack)."""
+
+    def online_now(self, now: datetime) -> bool:
+        if not self.online or self.stalled or self.last_round is None:
+            return False
+        return (now - self.last_round).total_seconds() <= self.fresh_seconds
 
     def crisis_alert(self, now: datetime | None = None) -> bool:
         """A crisis event has waited longer than the alert threshold: shout."""
@@ -48,12 +61,13 @@ class SyncStatus:
         now = now or datetime.now(UTC)
         waiting = f"{self.waiting} waiting"
         age = self.oldest_age_seconds(now)
-        if self.waiting and age is not None and (not self.online or age >= 60):
+        if self.waiting and age is not None and (not self.online_now(now) or age >= 60):
             waiting += f" (oldest {_span(age)})"
-        parts = [_state_word(self), waiting]
+        online = self.online_now(now)
+        parts = [_state_word(self, online), waiting]
         if self.last_success is None:
             parts.append("never synced")
-        elif self.online:
+        elif online:
             parts.append(f"synced {_span((now - self.last_success).total_seconds())} ago")
         else:
             parts.append(f"last sync {_clock(self.last_success, now)}")
@@ -65,14 +79,22 @@ class SyncStatus:
         return " · ".join(parts)
 
 
-def _state_word(status: SyncStatus) -> str:
+def _state_word(status: SyncStatus, online: bool) -> str:
     if not status.configured:
         return "Not connected"
+    if status.stalled:
+        return "Waiting for server"
     if status.online is None:
         return "Connecting"
     if status.online and status.last_error:
+        if status.problem:
+            return f"Sync stopped: {status.problem} (F8)"
         return "Sync refused (F8)"  # the server answers but says no: a person must look
-    return "Online" if status.online else "Offline"
+    if online:
+        return "Online"
+    if status.online and status.syncing:
+        return "Connecting"  # a round is under way and has not waited long yet
+    return f"Offline: {status.problem}" if status.problem else "Offline"
 
 
 def _span(seconds: float) -> str:

@@ -5,17 +5,21 @@ starts it as a Textual async worker). It awaits the network and sends every
 SQLite call to a thread, so the screen never waits on it. ``poke()`` asks for a
 round soon (after a local event); ``sync_now()`` asks for one at once even while
 backing off. While the server is unreachable the wait doubles up to a cap, with
-jitter so that fifty hubs coming back after an outage do not all knock at once.
+jitter so that fifty hubs coming back after an outage do not all knock at once;
+the cap is short (30 s), Ctrl+S forgets the back-off, and while offline the
+worker asks ``/health`` every interval so it is back within one interval of
+the server answering. A round that waits more than a few seconds on the server
+says "Waiting for server" rather than "Online".
 Every change of state is passed to ``on_change`` as a fresh ``SyncStatus``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from cxdesk.errors import StoreError
 from cxdesk.sync import apply
@@ -24,7 +28,10 @@ from cxdesk.sync.round import RoundReport, sync_round
 from cxdesk.sync.status import SyncStatus, parse_utc
 
 BACKOFF_START = 1.0
-BACKOFF_CAP = 120.0
+BACKOFF_CAP = 30.0
+"""Never more than this between tries: a hub's Wi-Fi comes back, the desk should too."""
+STALL_SECONDS = 3.0
+"""A round waiting on the server longer than this turns the header to "Waiting for server"."""
 
 
 def backoff_delay(failures: int, rng: random.Random | None = None) -> float:
@@ -51,8 +58,14 @@ class SyncWorker:
         self.on_revoked = on_revoked
         """Called (once, in the loop) when the server says this very desk was revoked;
         the worker has stopped and no longer uses the store, which may then be wiped."""
-        self.status = SyncStatus(configured=True, crisis_alert_minutes=crisis_alert_minutes)
+        self.status = SyncStatus(
+            configured=True, crisis_alert_minutes=crisis_alert_minutes,
+            fresh_seconds=interval + STALL_SECONDS,
+        )  # fmt: skip
         self.failures = 0
+        self._offline = False
+        """The last failure was the network (so the loop probes for its return)."""
+        self._tasks: set[asyncio.Task] = set()
         self._wake = asyncio.Event()
         self._urgent = self._poked = False
         self._stopping = False
@@ -61,12 +74,25 @@ class SyncWorker:
     # -- requests from the app ------------------------------------------------
     # Each may be called from any thread (the app records events in thread workers).
     def poke(self) -> None:
-        """A local event was recorded: sync soon (not during a back-off)."""
-        self._in_loop(lambda: setattr(self, "_poked", True))
+        """A local event was recorded: show it waiting now, and sync soon (not in a back-off)."""
+
+        def change() -> None:
+            self._poked = True
+            if self._loop is not None:  # the count moves at once, even mid-round
+                task = self._loop.create_task(self._refresh())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+        self._in_loop(change)
 
     def sync_now(self) -> None:
-        """The person asked for a sync: try at once, even while backing off."""
-        self._in_loop(lambda: setattr(self, "_urgent", True))
+        """The person asked for a sync (Ctrl+S): try at once, and forget the back-off."""
+
+        def change() -> None:
+            self._urgent = True
+            self.failures = 0
+
+        self._in_loop(change)
 
     def stop(self) -> None:
         self._in_loop(lambda: setattr(self, "_stopping", True))
@@ -109,53 +135,71 @@ class SyncWorker:
         """Sleep ``delay``, waking for "sync now", or for a poke unless backing off."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + delay
+        # Offline: ask /health (cheap, short timeout) every interval, so the first
+        # round comes within an interval of the server answering again.
+        probing = bool(self.failures and self._offline)
         while not self._stopping:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=remaining)
+            woke = True
+            try:
+                step = min(remaining, self.interval) if probing else remaining
+                await asyncio.wait_for(self._wake.wait(), timeout=step)
+            except TimeoutError:
+                woke = False
             self._wake.clear()
             if self._urgent or (self._poked and not self.failures):
                 break
-            if self._poked:
-                # Backing off: do not knock, but show the new event as waiting.
-                self._poked = False
-                await self._refresh()
+            self._poked = False  # backing off: do not knock (poke showed it waiting)
+            if probing and not woke and loop.time() < deadline and await self.client.probe():
+                self.failures = 0  # a sign the network is back: no more back-off
+                break
         self._urgent = self._poked = False
 
     async def run_round(self) -> RoundReport | None:
         """One round, with the status kept up to date; never raises for sync failures."""
         self._set(syncing=True)
+        done = dict(syncing=False, stalled=False)
+        task = asyncio.ensure_future(sync_round(self.store, self.client))
         try:
-            report = await sync_round(self.store, self.client)
+            finished, _ = await asyncio.wait({task}, timeout=STALL_SECONDS)
+            if not finished:
+                self._set(stalled=True)  # "Waiting for server", not "Online"
+            report = await task
         except SyncUnavailable as exc:
             self.failures += 1
-            await self._refresh(online=False, syncing=False, last_error=exc.message)
+            self._offline = True
+            await self._refresh(online=False, last_error=exc.message, problem=exc.short, **done)
             return None
         except DeskRevoked as exc:
             from cxdesk.sync.revoked import applies_to
 
             if self.on_revoked is None or not applies_to(exc, self.store):
                 self.failures += 1  # not about us (or nobody to wipe): a plain refusal
-                await self._refresh(online=True, syncing=False, last_error=exc.message)
+                await self._refresh(online=True, last_error=exc.message, **done)
                 return None
             self._stopping = True
-            self._set(online=True, syncing=False, last_error=exc.message)
+            self._set(online=True, last_error=exc.message, **done)
             self.on_revoked(exc)
             return None
         except (SyncRefused, StoreError) as exc:
-            # The server answered, but no: keep trying slowly and say why.
+            # The server answered, but no (or this desk could not keep the answer):
+            # keep trying slowly and say why.
             self.failures += 1
-            await self._refresh(online=True, syncing=False, last_error=exc.message)
+            self._offline = False
+            problem = getattr(exc, "short", None)
+            await self._refresh(online=True, last_error=exc.message, problem=problem, **done)
             return None
         except Exception as exc:  # noqa: BLE001 - a bug must not stop sync for good
             # Shown on F8 and retried with back-off; the loop must outlive one bad answer.
             self.failures += 1
-            await self._refresh(syncing=False, last_error=f"{type(exc).__name__}: {exc}")
+            await self._refresh(last_error=f"{type(exc).__name__}: {exc}", **done)
             return None
         self.failures = 0
-        await self._refresh(online=True, syncing=False, last_error=None)
+        self._offline = False
+        await self._refresh(online=True, last_error=None, problem=None,
+                            last_round=datetime.now(UTC), **done)  # fmt: skip
         if self.on_round:
             self.on_round(report)
         return report

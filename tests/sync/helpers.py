@@ -147,3 +147,121 @@ class DroppingProxy:
     def close(self) -> None:
         self._stop = True
         self.listener.close()
+
+
+class FaultProxy:
+    """A loopback HTTP proxy in front of a real server that misbehaves on demand.
+
+    ``mode`` None passes bytes through both ways. Otherwise each request is
+    read and answered by the proxy itself, as bad networks answer: ``truncated``
+    (the connection drops mid-answer), ``halfjson`` (a complete answer whose
+    JSON stops mid-way), ``junk`` (10 MB that is not JSON),
+    ``huge`` (more than the desk reads, no length given), ``html`` (a Wi-Fi
+    sign-in page), ``redirect`` (a portal's 302), ``hang`` (accepts, never
+    answers), ``reset`` (the connection torn down).
+    """
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.mode: str | None = None
+        self.requests = 0
+        self._hung: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        mode = self.mode
+        if mode is None:
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            threading.Thread(target=_pipe, args=(client, upstream), daemon=True).start()
+            _pipe(upstream, client)
+            return
+        try:
+            _read_request(client)
+            self.requests += 1
+            self._misbehave(client, mode)
+        except OSError:
+            pass
+        if mode != "hang":
+            with contextlib.suppress(OSError):
+                client.close()
+
+    def _misbehave(self, client: socket.socket, mode: str) -> None:
+        if mode == "hang":
+            self._hung.append(client)  # kept open, never answered
+        elif mode == "reset":
+            client.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
+        elif mode in ("truncated", "halfjson"):
+            body = b'{"epoch":"0123456789abcdef","last_seq":3,"results":[{"id":"01'
+            declared = len(body) + 400 if mode == "truncated" else len(body)
+            client.sendall(_head(200, "application/json", declared) + body)
+        elif mode == "junk":
+            body = b"\x00junk" * (2 * 1024 * 1024)
+            client.sendall(_head(200, "application/json", len(body)) + body)
+        elif mode == "huge":
+            client.sendall(_head(200, "application/json", None))
+            chunk = b"[" * 65536
+            for _ in range(40 * 16):  # 40 MB, past the desk's 32 MB limit
+                client.sendall(chunk)
+        elif mode == "html":
+            body = b"<!DOCTYPE html><html><body>Sign in to Library Wi-Fi</body></html>"
+            client.sendall(_head(200, "text/html; charset=utf-8", len(body)) + body)
+        elif mode == "redirect":
+            client.sendall(b"HTTP/1.1 302 Found\r\nLocation: http://portal.invalid/\r\n"
+                           b"Content-Length: 0\r\nConnection: close\r\n\r\n")  # fmt: skip
+
+    def close(self) -> None:
+        self.listener.close()
+        for s in self._hung:
+            with contextlib.suppress(OSError):
+                s.close()
+
+
+def _head(status: int, kind: str, length: int | None) -> bytes:
+    lines = [f"HTTP/1.1 {status} OK", f"Content-Type: {kind}", "Connection: close"]
+    if length is not None:
+        lines.append(f"Content-Length: {length}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def _read_request(client: socket.socket) -> None:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        got = client.recv(65536)
+        if not got:
+            return
+        data += got
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    while len(rest) < length:
+        got = client.recv(65536)
+        if not got:
+            return
+        rest += got
+
+
+def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    try:
+        while data := src.recv(65536):
+            dst.sendall(data)
+    except OSError:
+        pass
+    for s in (src, dst):
+        with contextlib.suppress(OSError):
+            s.shutdown(socket.SHUT_RDWR)
+        s.close()

@@ -6,6 +6,7 @@ import asyncio
 import os
 import random
 import stat
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,8 +25,17 @@ NOW = datetime(2026, 3, 2, 10, 42, 30, tzinfo=UTC)
 
 
 def test_header_words():
-    online = SyncStatus(configured=True, online=True, last_success=NOW - timedelta(seconds=12))
+    online = SyncStatus(configured=True, online=True, last_success=NOW - timedelta(seconds=12),
+                        last_round=NOW - timedelta(seconds=12), fresh_seconds=15)  # fmt: skip
     assert online.header_text(NOW) == "Online · 0 waiting · synced 12s ago"
+    # "Online" means a round finished within the interval: not 20 s ago, not mid-wait.
+    stale = replace(online, last_round=NOW - timedelta(seconds=20))
+    assert stale.header_text(NOW).startswith("Offline · 0 waiting · last sync 10:42")
+    assert replace(online, stalled=True).header_text(NOW).startswith("Waiting for server ·")
+    cut = replace(stale, online=False, problem="no answer")
+    assert cut.header_text(NOW).startswith("Offline: no answer · 0 waiting")
+    full = replace(online, last_error="The disk ... is full", problem="disk full")
+    assert full.header_text(NOW).startswith("Sync stopped: disk full (F8) ·")
     offline = SyncStatus(
         configured=True, online=False, waiting=3,
         oldest_waiting_ms=int((NOW - timedelta(minutes=4)).timestamp() * 1000),

@@ -43,7 +43,7 @@ async def test_server_down_when_events_are_made(central):
     worker = SyncWorker(a.store, a.client, interval=0.01)
     await worker.run(max_rounds=1)
     assert worker.status.online is False and worker.status.waiting == 5
-    assert "Offline · 5 waiting" in worker.status.header_text()
+    assert "Offline: no network · 5 waiting" in worker.status.header_text()
     with ThreadServer(central.app, port=port):
         worker = SyncWorker(a.store, AsyncSyncClient(f"http://127.0.0.1:{port}", a.token))
         await worker.run(max_rounds=1)
