@@ -172,8 +172,13 @@ def devices_command(db: str | None) -> None:
 @click.option("--card-limit", default=None, help="Payment cards: the most per card, e.g. 50.00")
 @click.option("--help-line", default="", help="Who the customer calls (printed on the slip).")
 @click.option("--note", default="", help="Why the policy is what it is.")
+@click.option("--serial-prefix", default=None, help="The kind's serial letters, e.g. FV.")
+@click.option("--serial-digits", type=click.IntRange(6, 10), default=None,
+              help="How many digits follow the letters (6 to 10).")  # fmt: skip
 @db_option
-def set_policy_command(kind, windows, action, card_limit, help_line, note, db) -> None:
+def set_policy_command(
+    kind, windows, action, card_limit, help_line, note, serial_prefix, serial_digits, db
+) -> None:
     """Set the repeat-claim policy for food vouchers or payment cards, for every desk."""
     from cxdesk.domain.money import parse_amount_pence
     from cxdesk.sync.server.central import record_one
@@ -189,6 +194,10 @@ def set_policy_command(kind, windows, action, card_limit, help_line, note, db) -
                "note": note}  # fmt: skip
     if card_limit:
         payload["card_limit_pence"] = parse_amount_pence(card_limit, field="card_limit")
+    if serial_prefix:
+        payload["serial_prefix"] = serial_prefix.strip().upper()
+    if serial_digits:
+        payload["serial_digits"] = serial_digits
     with write_transaction(_engine(db)) as conn:
         record_one(conn, "PolicySet", payload)
     click.echo(f"Policy for {kind} set; desks apply it after their next sync.")

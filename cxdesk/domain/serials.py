@@ -6,12 +6,22 @@ may type ``fv-000123`` or ``FV 000 123`` and get the same serial. Leading zeros
 are kept, because the printed serial has them and stock ranges are recorded as
 printed. Anything else is refused rather than guessed: a wrong serial means a
 voucher recorded against the wrong stock.
+
+Each kind of item has one serial format, set in its policy (``SerialFormat``:
+a prefix and a digit count, ``FV`` and 6 by default). Wherever stock or an
+issue is recorded, a serial goes through ``canonical_serial``: the digits are
+re-padded to the format's count, so ``FV0000123`` typed with a zero too many is
+the same item as ``FV000123`` (and a range ``FV0500001..`` the same as
+``FV500001..``), and a number that needs more digits, or another prefix, is
+refused with the expected format in the message. Without this, a typo in a
+receipt made ghost stock that could be issued twice.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from cxdesk.errors import ValidationError
 
@@ -96,3 +106,48 @@ def format_serial(prefix: str, number: int, *, digits: int = 6) -> str:
     if not 6 <= digits <= 10 or len(text) != len(prefix) + digits:
         raise ValidationError(f"{number} does not fit a serial of {digits} digits.", field="serial")
     return parse_serial(text)
+
+
+DEFAULT_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class SerialFormat:
+    """The serial format of one kind of item: its prefix and how many digits follow."""
+
+    prefix: str
+    digits: int = DEFAULT_DIGITS
+    name: str = ""  # "food voucher", for messages
+
+    def example(self, number: int = 123) -> str:
+        return f"{self.prefix}{number:0{self.digits}d}"
+
+    def describe(self) -> str:
+        what = f"{self.name} serials are" if self.name else "serials here are"
+        return f"{what} {self.prefix} and {self.digits} digits, for example {self.example()}"
+
+
+def canonical_serial(
+    value: str | None,
+    fmt: SerialFormat,
+    *,
+    kinds: Mapping[str, str] | None = None,
+    field: str = "serial",
+) -> str:
+    """The serial in ``fmt``'s canonical form: ``FV0000123`` becomes ``FV000123``.
+
+    Refuses another kind's prefix and a number too long for the format, saying
+    what the format is.
+    """
+    serial = parse_serial(value, field=field)
+    match = _SERIAL.match(serial)
+    assert match is not None  # parse_serial returned a canonical serial
+    if match["prefix"] != fmt.prefix:
+        looks = _kind(match["prefix"], kinds)
+        raise ValidationError(f"{serial} looks like {looks}, but {fmt.describe()}.", field=field)
+    digits = match["digits"].lstrip("0") or "0"
+    if len(digits) > fmt.digits:
+        raise ValidationError(
+            f"{serial} does not fit: {fmt.describe()}. Please check it.", field=field
+        )
+    return fmt.prefix + digits.rjust(fmt.digits, "0")

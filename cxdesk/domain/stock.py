@@ -12,7 +12,9 @@ Decisions, and why:
   at most ``MAX_RANGE`` items: a typo in a range of a million would flood the
   store.
 - Each kind has its own serial prefix (``FV`` food voucher, ``PC`` payment
-  card), so a card scanned into the voucher form is caught as the wrong kind.
+  card), so a card scanned into the voucher form is caught as the wrong kind;
+  its policy may set another prefix and the digit count (``serial_format``),
+  and every serial recorded is canonical in that format.
 - An item voided "back to stock" is on hand again (status ``voided_back``) and
   may be issued again: the physical item is back in the drawer. A spoiled or
   lost item never comes back.
@@ -26,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cxdesk.domain.serials import format_serial, split_serial
+from cxdesk.domain.serials import DEFAULT_DIGITS, SerialFormat, format_serial, split_serial
 from cxdesk.errors import ValidationError
 
 KIND_PATTERN = r"^(food_voucher|payment_card)$"
@@ -36,6 +38,16 @@ PREFIX_NAMES = {prefix: KIND_NAMES[kind] for kind, prefix in KIND_PREFIX.items()
 MAX_RANGE = 10_000
 ON_HAND = ("in_stock", "voided_back")
 STATUSES = ("in_stock", "voided_back", "issued", "spoiled", "lost")
+
+
+def serial_format(kind: str, policy: dict | None = None) -> SerialFormat:
+    """The serial format of ``kind`` from its latest ``PolicySet`` payload (or the default)."""
+    policy = policy or {}
+    return SerialFormat(
+        prefix=policy.get("serial_prefix") or KIND_PREFIX[kind],
+        digits=policy.get("serial_digits") or DEFAULT_DIGITS,
+        name=KIND_NAMES[kind],
+    )
 
 
 def range_size(first: str, last: str) -> int:

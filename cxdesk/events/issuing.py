@@ -16,7 +16,7 @@ about its ``kind``.
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, model_serializer, model_validator
 
 from cxdesk.domain.money import format_pounds
 from cxdesk.domain.stock import KIND_PATTERN
@@ -145,6 +145,18 @@ class PolicySet(Payload):
     help_line: str = Field(default="", max_length=200)
     """Who the customer calls about this kind, printed on their slip."""
     note: str = Field(default="", max_length=300)
+    serial_prefix: str | None = Field(default=None, pattern=r"^[A-Z]{2,4}$")
+    serial_digits: int | None = Field(default=None, ge=6, le=10)
+    """The kind's serial format (``FV`` and 6 digits when unset): ``domain.serials``."""
+
+    @model_serializer(mode="wrap")
+    def _drop_unset_format(self, handler):
+        # Policies recorded before serial formats existed keep their payload digest.
+        data = handler(self)
+        for name in ("serial_prefix", "serial_digits"):
+            if data.get(name, 0) is None:
+                del data[name]
+        return data
 
     @model_validator(mode="after")
     def _card_limit(self):

@@ -23,7 +23,7 @@ from pathlib import Path
 from cxdesk.domain import repeat_claims as rc
 from cxdesk.domain.crisis_hours import WELFARE_ENTRY_ID, WelfareContact, crisis_due
 from cxdesk.domain.money import parse_amount_pence
-from cxdesk.domain.serials import parse_serial
+from cxdesk.domain.serials import canonical_serial, parse_serial
 from cxdesk.domain.sla import from_iso, from_ms, to_iso, to_ms
 from cxdesk.domain.slip import slip_text
 from cxdesk.domain.stock import KIND_NAMES, KIND_PREFIX, PREFIX_NAMES, refusal_to_issue
@@ -105,7 +105,8 @@ def check_repeat_claims(store, kind: str, customer_id: str, *, now: datetime | N
 
 def check_serial(store, kind: str, text: str, location: str) -> str:
     """The canonical serial if it can be handed over at ``location``, else a clear refusal."""
-    serial = parse_serial(text, prefix=KIND_PREFIX[kind], kinds=PREFIX_NAMES)
+    fmt = stock_queries.kind_serial_format(store, kind)
+    serial = canonical_serial(text, fmt, kinds=PREFIX_NAMES)
     names = stock_queries.location_names(store)
     refusal = refusal_to_issue(
         serial, stock_queries.serial_state(store, serial), location=location,
@@ -266,7 +267,13 @@ def void_customer_issue(
     store, *, actor: str, role: str, customer_id: str, serial_text: str, reason: str, item: str
 ) -> Event:
     """Void this customer's issue of the serial typed, as the void form on their record asks."""
+    # Either kind's format: the void form does not say which kind was issued.
     serial = parse_serial(serial_text, field="serial")
+    for kind in KIND_PREFIX:
+        fmt = stock_queries.kind_serial_format(store, kind)
+        if serial.startswith(fmt.prefix):
+            serial = canonical_serial(serial, fmt, field="serial")
+            break
     found = [
         i for i in customer_issues(store, customer_id)
         if i["serial"] == serial and i["status"] != "voided"

@@ -1,8 +1,10 @@
 """Supervisors' stock records: receive a range, transfer, write off, record a count.
 
 Each function checks the role first (the catalogue checks it again when the
-event is recorded, and the server again on sync), then the serials against
-the records, and refuses with a message saying exactly which serials are wrong.
+event is recorded, and the server again on sync), then the locations against
+the known list, then the serials (canonical in the kind's policy format, see
+``domain.serials``) against the records, and refuses with a message saying
+exactly which location or serials are wrong.
 """
 
 from __future__ import annotations
@@ -10,13 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cxdesk.domain.serials import parse_serial
-from cxdesk.domain.stock import (
-    KIND_NAMES,
-    check_kind_prefix,
-    count_difference,
-    expand_range,
-)
+from cxdesk.domain.serials import canonical_serial
+from cxdesk.domain.stock import KIND_NAMES, PREFIX_NAMES, count_difference, expand_range
 from cxdesk.domain.validation import clean_text
 from cxdesk.errors import AuthError, ValidationError
 from cxdesk.events import SUPERVISORS
@@ -35,11 +32,25 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _range(kind: str, first_text: str, last_text: str | None) -> list[str]:
-    first = parse_serial(first_text, field="first")
-    check_kind_prefix(kind, first, field="first")
-    last = parse_serial(last_text, field="last") if (last_text or "").strip() else first
-    check_kind_prefix(kind, last, field="last")
+def _known_location(store, location: str | None, field: str = "location") -> str:
+    """``location`` if it is on this desk's list of locations, else a refusal naming them."""
+    names = q.location_names(store)
+    if location not in names:
+        known = ", ".join(sorted(names)) or "none yet; sync first"
+        raise ValidationError(
+            f"{location or 'That'} is not a known location (known: {known}).", field=field
+        )
+    return location
+
+
+def _range(store, kind: str, first_text: str, last_text: str | None) -> list[str]:
+    fmt = q.kind_serial_format(store, kind)
+    first = canonical_serial(first_text, fmt, kinds=PREFIX_NAMES, field="first")
+    last = (
+        canonical_serial(last_text, fmt, kinds=PREFIX_NAMES, field="last")
+        if (last_text or "").strip()
+        else first
+    )
     return expand_range(first, last)
 
 
@@ -55,7 +66,8 @@ def _listed(serials: list[str]) -> str:
 def receive_stock(store, *, actor, role, location, kind, first, last, note="") -> Event:
     """Record a range of new items arriving at ``location``."""
     require_supervisor(role)
-    serials = _range(_kind(kind), first, last)
+    _known_location(store, location)
+    serials = _range(store, _kind(kind), first, last)
     known = q.known_serials(store, serials)
     if known:
         raise ValidationError(
@@ -76,9 +88,9 @@ def transfer_stock(store, *, actor, role, from_location, to_location, kind, firs
     require_supervisor(role)
     if not to_location or to_location == from_location:
         raise ValidationError("Choose another location to send the items to.", field="to")
-    if to_location not in q.location_names(store):
-        raise ValidationError(f"{to_location} is not a known location.", field="to")
-    serials = _range(_kind(kind), first, last)
+    _known_location(store, from_location, field="from")
+    _known_location(store, to_location, field="to")
+    serials = _range(store, _kind(kind), first, last)
     missing = q.serials_not_on_hand(store, serials, from_location, kind)
     if missing:
         raise ValidationError(f"Not on hand at {from_location}: {_listed(missing)}.", field="first")
@@ -93,14 +105,14 @@ def transfer_stock(store, *, actor, role, from_location, to_location, kind, firs
     return store.record("StockTransferred", payload, actor=actor, role=role)
 
 
-def parse_serial_list(kind: str, text: str) -> list[str]:
+def parse_serial_list(store, kind: str, text: str) -> list[str]:
     """Serials typed as a list (spaces or commas) and/or ranges ``FV000001-FV000005``."""
     out: list[str] = []
     for part in re.split(r"[,\s]+", (text or "").strip()):
         if not part:
             continue
         first, _, last = part.partition("..") if ".." in part else part.partition("~")
-        out += _range(kind, first, last or None)
+        out += _range(store, kind, first, last or None)
     if not out:
         raise ValidationError("Type the serials, for example FV000001 FV000002.", field="serials")
     if len(set(out)) != len(out):
@@ -113,7 +125,8 @@ def write_off(store, *, actor, role, location, kind, serials_text, condition, re
     require_supervisor(role)
     if condition not in ("lost", "spoiled"):
         raise ValidationError("Choose lost or spoiled.", field="condition")
-    serials = parse_serial_list(_kind(kind), serials_text)
+    _known_location(store, location)
+    serials = parse_serial_list(store, _kind(kind), serials_text)
     why = clean_text(reason, field="reason", max_len=500)
     missing = q.serials_not_on_hand(store, serials, location, kind)
     if missing:
@@ -141,6 +154,7 @@ def record_count(store, *, actor, role, location, kind, counted_text, note="") -
     counted = int(text)
     if counted > 1_000_000:
         raise ValidationError("That count is far too large. Please check it.", field="counted")
+    _known_location(store, location)
     with store.transaction():
         expected = q.on_hand_count(store, location, _kind(kind))
         payload = {

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from cxdesk.domain.stock import ON_HAND, SerialState
+from cxdesk.domain.serials import SerialFormat
+from cxdesk.domain.stock import ON_HAND, SerialState, serial_format
 
 _ON_HAND_SQL = "status IN ('in_stock', 'voided_back')"
 
@@ -116,3 +117,16 @@ def clashes(store) -> list[dict]:
             "SELECT serial, kind, location, notes FROM stock_items WHERE clash = 1 ORDER BY serial"
         )
     ]
+
+
+def kind_serial_format(store, kind: str) -> SerialFormat:
+    """The serial format the latest policy for ``kind`` sets, in feed order (or the default)."""
+    from cxdesk.store.projections.stock import FEED_ORDER
+
+    rows = store.query(
+        "SELECT e.payload FROM policy_versions v JOIN events e ON e.id = v.event_id "
+        "LEFT JOIN event_acks a ON a.event_id = v.event_id "
+        f"WHERE v.kind = ? ORDER BY {FEED_ORDER} DESC LIMIT 1",
+        (kind,),
+    )
+    return serial_format(kind, json.loads(rows[0]["payload"]) if rows else None)

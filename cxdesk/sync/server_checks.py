@@ -61,3 +61,8 @@ def _referral_rule(session: Connection, event: Event, history: list[Event]) -> s
 
 for _kind in REFERRAL_KINDS:
     server_check(_kind)(_referral_rule)
+
+
+# Stock and issue checks (known locations, canonical serials) live in their own
+# module; importing it registers them.
+from cxdesk.sync import server_stock_checks  # noqa: E402, F401
