@@ -129,7 +129,7 @@ def search_name_score(query: str, given: str, family: str) -> float:
 
 # --- search terms ---------------------------------------------------------------
 
-_DATE_RE = re.compile(r"\b(\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}-\d{2}-\d{2})\b")
+_DATE_RE = re.compile(r"\b(\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})\b")
 _POSTCODE_RE = re.compile(r"\b([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[A-Za-z]{2})\b")
 _PHONE_RE = re.compile(r"(?<![\w])(\+?\d[\d ]{8,16}\d)(?![\w])")
 _DISTRICT_RE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
@@ -163,7 +163,8 @@ def parse_search(text: str) -> SearchTerms:
     rest = v.clean_text(text, field="search", max_len=200, required=False)
     terms = SearchTerms()
     if m := _DATE_RE.search(rest):
-        terms.date_of_birth = v.parse_date(m[1], field="search").isoformat()
+        born = v.parse_date(m[1], field="search", past_before=v.london_today())
+        terms.date_of_birth = born.isoformat()
         rest = rest[: m.start()] + " " + rest[m.end() :]
     if m := _POSTCODE_RE.search(rest):
         try:

@@ -130,8 +130,13 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
 _DATE_EXAMPLE = "day/month/year, for example 31/01/1980"
 
 
-def parse_date(value: str | None, *, field: str = "date") -> date:
-    """A date typed day first, ``31/01/1980`` (also with ``.``, ``-`` or spaces), or ISO."""
+def parse_date(value: str | None, *, field: str = "date", past_before: date | None = None) -> date:
+    """A date typed day first, ``31/01/1980`` (also with ``.``, ``-`` or spaces), or ISO.
+
+    With ``past_before`` (a date of birth: it can only be in the past) a two-digit year
+    means the latest year that puts the date on or before that day: "29/2/88" is 1988.
+    Without it a two-digit year is refused, because the century cannot be told.
+    """
     text = ("" if value is None else str(value)).strip()
     if not text:
         raise ValidationError(f"Please enter a date as {_DATE_EXAMPLE}.", field=field)
@@ -139,6 +144,9 @@ def parse_date(value: str | None, *, field: str = "date") -> date:
         year, month, day = (int(part) for part in iso.groups())
     elif uk := _UK_DATE.match(text):
         day, month, year_text = int(uk[1]), int(uk[3]), uk[4]
+        if len(year_text) == 2 and past_before is not None:
+            return _checked_date(_past_year(int(year_text), month, day, past_before), month,
+                                 day, field)  # fmt: skip
         if len(year_text) == 2:
             raise ValidationError(
                 f"Please give the year with all four digits, not just {year_text}.", field=field
@@ -149,6 +157,14 @@ def parse_date(value: str | None, *, field: str = "date") -> date:
     else:
         raise ValidationError(f"Please enter the date as {_DATE_EXAMPLE}.", field=field)
     return _checked_date(year, month, day, field)
+
+
+def _past_year(two_digits: int, month: int, day: int, today: date) -> int:
+    """The latest year ending in ``two_digits`` whose day/month falls on or before ``today``."""
+    year = today.year - (today.year - two_digits) % 100
+    if (month, day) > (today.month, today.day) and year == today.year:
+        year -= 100
+    return year
 
 
 def _checked_date(year: int, month: int, day: int, field: str) -> date:
@@ -183,8 +199,8 @@ def parse_date_of_birth(
     value: str | None, *, today: date | None = None, field: str = "date_of_birth"
 ) -> date:
     """A date of birth: a valid date, not in the future, at most 120 years ago."""
-    born = parse_date(value, field=field)
     today = today or london_today()
+    born = parse_date(value, field=field, past_before=today)
     if born > today:
         raise ValidationError(
             "A date of birth cannot be in the future. Please check the year.", field=field

@@ -20,6 +20,8 @@ CUSTOMER_ROLES = FRONTLINE | {"welfare"}
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 E164_PATTERN = r"^\+[1-9]\d{6,14}$"
+NOTE_MAX = 1000
+"""The longest note on a customer's record (the note box allows exactly this)."""
 CONTACT_METHODS = ("phone", "text", "email", "letter", "in person")
 CONTACT_PATTERN = r"^(phone|text|email|letter|in person)$"
 PERSONAL_FIELDS = (
@@ -128,7 +130,7 @@ class CustomerNoteAdded(Payload):
     """A note on the customer's record that belongs to no referral."""
 
     customer_id: str = Field(pattern=UUID_PATTERN)
-    note: str = Field(min_length=1, max_length=1000)
+    note: str = Field(min_length=1, max_length=NOTE_MAX)
 
     def summary(self) -> str:
         first = self.note.splitlines()[0]

@@ -16,6 +16,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from cxdesk.widgets.limited_input import LimitedInput
+
 
 class _Dialog(ModalScreen):
     DEFAULT_CSS = """
@@ -45,7 +47,7 @@ class TextPrompt(_Dialog):
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="title")
             yield Label(self.label)
-            yield Input(id="prompt-text", max_length=self.max_length)
+            yield LimitedInput(id="prompt-text", max_length=self.max_length)
             yield Static("", id="prompt-error", classes="dialog-error")
             yield Static("Enter to save · Escape to go back")
 

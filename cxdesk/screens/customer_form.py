@@ -7,6 +7,12 @@ birth, postcode) and offers them, so the same person is not registered twice.
 Saving happens in a thread worker; the screen only shows the outcome.
 One line per field, label beside it and a hint inside it, so the whole form
 fits 80x24 without scrolling; an error goes as soon as its field is changed.
+
+Likely matches are looked for as soon as both names and a date of birth are
+typed (not only at Ctrl+S), and named on a line under the title, so the
+resident does not tell their story twice before the advisor learns they are
+already registered (Ctrl+O shows them). Escape with something typed asks
+first, and an accidental close keeps a draft (``DraftGuard``).
 """
 
 from __future__ import annotations
@@ -25,7 +31,9 @@ from cxdesk.errors import CxDeskError
 from cxdesk.events.customers import CONTACT_METHODS
 from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.customer_dialogs import LikelyMatchDialog
+from cxdesk.screens.discard import DraftGuard
 from cxdesk.store import customer_commands, customer_queries
+from cxdesk.widgets.limited_input import LimitedInput
 from cxdesk.widgets.quick_select import QuickSelect
 from cxdesk.widgets.row_form import RowForm
 from cxdesk.widgets.tick_box import TickBox
@@ -49,17 +57,28 @@ CHECK_ROW = {"email": "no_email", "language": "interpreter_needed"}
 """Which text field's row also holds a tick box, so the form fits 80x24."""
 
 
-class CustomerFormScreen(DeskScreen):
+MATCH_FIELDS = ("given_name", "family_name", "date_of_birth")
+
+
+class CustomerFormScreen(DraftGuard, DeskScreen):
     """The customer form: new when ``customer_id`` is None, else an edit of that record."""
 
     PALETTE_CATEGORY = "customer"
+    DRAFT_FORM = "customer"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save-customer"),
         Binding("escape", "back", "Back", id="customer-form-back"),
+        Binding("ctrl+o", "show_matches", "Likely matches", id="customer-form-matches"),
     ]
     DEFAULT_CSS = """
     CustomerFormScreen .row > Checkbox { width: auto; margin: 0 0 0 1; }
+    CustomerFormScreen #match-line { height: auto; text-style: bold reverse; display: none; }
+    CustomerFormScreen #match-line.-shown { display: block; }
     """
+
+    @dataclass
+    class _EarlyMatches(Message):
+        matches: list
 
     @dataclass
     class _Checked(Message):
@@ -76,16 +95,21 @@ class CustomerFormScreen(DeskScreen):
         super().__init__()
         self.customer_id = customer_id
         self.prefill = prefill or {}
+        self.draft_key = customer_id or ""
+        self.early_matches: list = []
+        self.declined: set[str] = set()
+        """Matches the advisor has already said are someone else."""
 
     def compose_body(self) -> ComposeResult:
         title = "Change details" if self.customer_id else "Register a new customer"
         yield Static(f"{title}  (Ctrl+S saves, Escape goes back)", classes="title")
+        yield Static("", id="match-line", markup=False)
         with RowForm(id="customer-fields"):
             for name, label, size, hint in TEXT_FIELDS:
                 value = str(self.prefill.get(name) or "")
                 with Horizontal(classes="row"):
                     yield Label(label)
-                    yield Input(
+                    yield LimitedInput(
                         value, placeholder=hint, id=f"f-{name}", max_length=size, compact=True
                     )
                     if name in CHECK_ROW:
@@ -113,6 +137,73 @@ class CustomerFormScreen(DeskScreen):
 
     def on_mount(self) -> None:
         self.query_one("#f-given_name", Input).focus()
+        self.start_draft()
+
+    def restore(self, values: dict) -> None:
+        """Put a draft's values back into the fields."""
+        for name, *_rest in TEXT_FIELDS:
+            self.query_one(f"#f-{name}", Input).value = str(values.get(name) or "")
+        for check, _label in CHECKS:
+            self.query_one(f"#f-{check}", Checkbox).value = bool(values.get(check))
+        if values.get("preferred_contact"):
+            self.query_one("#f-preferred_contact", Select).value = values["preferred_contact"]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_matches":
+            return bool(getattr(self, "early_matches", None))
+        return True
+
+    @on(Input.Changed, "#f-given_name, #f-family_name, #f-date_of_birth")
+    def _names_or_birth_changed(self) -> None:
+        if self.customer_id is not None:
+            return
+        raw = {name: self.query_one(f"#f-{name}", Input).value for name in MATCH_FIELDS}
+        self._look_for_matches(raw)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customer-early-match")
+    def _look_for_matches(self, raw: dict) -> None:
+        from cxdesk.domain import validation as v
+
+        matches = []
+        if raw["given_name"].strip() and raw["family_name"].strip():
+            try:
+                dob = v.parse_date_of_birth(raw["date_of_birth"]).isoformat()
+            except CxDeskError:
+                dob = None
+            if dob:
+                matches = customer_queries.likely_matches(
+                    self.app.store, raw["given_name"], raw["family_name"], dob
+                )
+        self.post_message(self._EarlyMatches(matches))
+
+    def on_customer_form_screen__early_matches(self, message: _EarlyMatches) -> None:
+        self.early_matches = [m for m in message.matches if m[0].customer_id not in self.declined]
+        line = self.query_one("#match-line", Static)
+        if self.early_matches:
+            hit, _match = self.early_matches[0]
+            more = len(self.early_matches) - 1
+            others = f" and {more} more" if more else ""
+            line.update(
+                f"Already registered? {hit.name}, born {hit.birth_year}, {hit.district}"
+                f"{others}. Ctrl+O to look."
+            )
+        line.set_class(bool(self.early_matches), "-shown")
+        self.refresh_bindings()
+
+    def action_show_matches(self) -> None:
+        if not self.early_matches:
+            return
+        shown = list(self.early_matches)
+
+        def chosen(answer: str | None) -> None:
+            if answer == "new":
+                self.declined.update(hit.customer_id for hit, _m in shown)
+                self.on_customer_form_screen__early_matches(self._EarlyMatches(shown))
+            elif answer:
+                self.forget_draft()
+                self._open(answer)
+
+        self.app.push_screen(LikelyMatchDialog(shown), chosen)
 
     def values(self) -> dict:
         raw = {name: self.query_one(f"#f-{name}", Input).value for name, *_rest in TEXT_FIELDS}
@@ -149,7 +240,7 @@ class CustomerFormScreen(DeskScreen):
         self._check(self.values())
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.leave()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="customer-form")
     def _check(self, raw: dict) -> None:
@@ -169,15 +260,17 @@ class CustomerFormScreen(DeskScreen):
         self.show_errors(message.errors)
         if message.errors:
             return
-        if message.matches:
+        fresh = [m for m in message.matches if m[0].customer_id not in self.declined]
+        if fresh:
 
             def chosen(answer: str | None) -> None:
                 if answer == "new":
                     self._save(message.values)
                 elif answer:
+                    self.forget_draft()
                     self._open(answer)
 
-            self.app.push_screen(LikelyMatchDialog(message.matches), chosen)
+            self.app.push_screen(LikelyMatchDialog(fresh), chosen)
             return
         self._save(message.values)
 
@@ -197,6 +290,7 @@ class CustomerFormScreen(DeskScreen):
             self.app.call_from_thread(self.notify, exc.message, severity="warning")
 
     def on_customer_form_screen__saved(self, message: _Saved) -> None:
+        self.forget_draft()
         self.notify("Customer registered." if message.created else "Details saved.", timeout=3)
         self._open(message.customer_id)
 

@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from cxdesk.domain.ukcontact import format_phone_national
+from cxdesk.events.customers import NOTE_MAX
 from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.customer_dialogs import TextPrompt
 from cxdesk.store import customer_commands, customer_queries, referral_queries
@@ -151,7 +152,9 @@ class CustomerViewScreen(DeskScreen):
             if note:
                 self._save_note(note)
 
-        self.app.push_screen(TextPrompt("Note on the customer's record", "Note:"), save)
+        self.app.push_screen(
+            TextPrompt("Note on the customer's record", "Note:", max_length=NOTE_MAX), save
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="customer-view-write")
     def _save_note(self, note: str) -> None:

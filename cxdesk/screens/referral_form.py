@@ -15,7 +15,13 @@ The whole form fits one 80x24 screen: one line per field with its label
 beside it (the focused field's label in reverse, readable without colour),
 dropdowns that take typed letters and start on the usual answer (standard
 urgency, consent in person), a story box seven lines tall, and each error
-under its field until that field is changed.
+under its field until that field is changed. Consent has no default and its
+list opens on its prompt, so no stray Down-Enter can record a refusal (or a
+consent) the resident never gave.
+
+The open-referral check runs as soon as the team is chosen, and says so on a
+line under the title before the story is typed. Escape with something typed
+asks first, and an accidental close keeps a draft (``DraftGuard``).
 """
 
 from __future__ import annotations
@@ -35,7 +41,9 @@ from cxdesk.domain.referrals import CONSENT_METHODS, REASON_CATEGORIES, URGENCIE
 from cxdesk.errors import CxDeskError
 from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.customer_dialogs import DuplicateReferralDialog
+from cxdesk.screens.discard import DraftGuard
 from cxdesk.store import referral_commands, referral_queries
+from cxdesk.widgets.limited_input import LimitedInput
 from cxdesk.widgets.quick_select import QuickSelect
 from cxdesk.widgets.row_form import RowForm
 
@@ -53,10 +61,11 @@ LABELS = {
 """Field name -> the short label beside it (14 columns at most, so fields get the width)."""
 
 
-class ReferralFormScreen(DeskScreen):
+class ReferralFormScreen(DraftGuard, DeskScreen):
     """The referral form for one customer (``customer`` is their record as a dict)."""
 
     PALETTE_CATEGORY = "referral"
+    DRAFT_FORM = "referral"
     BINDINGS = [
         Binding("ctrl+s", "save", "Raise", id="save-referral"),
         Binding("escape", "back", "Back", id="referral-form-back"),
@@ -67,7 +76,14 @@ class ReferralFormScreen(DeskScreen):
     ReferralFormScreen .row > TextArea { width: 1fr; border: round $primary; padding: 0 1; }
     ReferralFormScreen #form-status.-shown { display: block; }
     ReferralFormScreen #form-status { display: none; height: 1; text-style: bold reverse; }
+    ReferralFormScreen #open-referral { display: none; height: auto; text-style: bold reverse; }
+    ReferralFormScreen #open-referral.-shown { display: block; }
     """
+
+    @dataclass
+    class _OpenReferral(Message):
+        team: str
+        line: object
 
     @dataclass
     class _Targets(Message):
@@ -90,6 +106,7 @@ class ReferralFormScreen(DeskScreen):
         self.customer = customer
         self.targets: list = []
         self._errors: dict[str, str] = {}
+        self.draft_key = customer["customer_id"]
 
     def compose_body(self) -> ComposeResult:
         c = self.customer
@@ -98,6 +115,7 @@ class ReferralFormScreen(DeskScreen):
             "  · type to choose · Ctrl+S raises · Esc back",
             classes="title",
         )
+        yield Static("", id="open-referral", markup=False)
         with RowForm(id="referral-fields"):
             yield from self._row("to_team", QuickSelect([], prompt="Loading teams…"))
             reasons = [(r, r) for r in REASON_CATEGORIES]
@@ -113,15 +131,19 @@ class ReferralFormScreen(DeskScreen):
             flags = ", ".join(c.get("vulnerability_flags") or [])
             yield from self._row(
                 "vulnerability_flags",
-                Input(flags, placeholder="comma separated, e.g. debt, disability", max_length=500),
+                LimitedInput(
+                    flags, placeholder="comma separated, e.g. debt, disability", max_length=500
+                ),
             )
             yield from self._row(
                 "customer_actions",
-                Input(placeholder="goes on their letter (optional)", max_length=500),
+                LimitedInput(placeholder="goes on their letter (optional)", max_length=500),
             )
             consent = [("Given: the team may see this", "given"),
                        ("Refused: record as advice given only", "refused")]  # fmt: skip
-            yield from self._row("consent", QuickSelect(consent, prompt="Ask the customer"))
+            yield from self._row(
+                "consent", QuickSelect(consent, prompt="Ask the customer", open_on_prompt=True)
+            )
             methods = [(m, m) for m in CONSENT_METHODS]
             yield from self._row(
                 "consent_method",
@@ -143,6 +165,42 @@ class ReferralFormScreen(DeskScreen):
     def on_mount(self) -> None:
         self.query_one("#f-to_team", Select).focus()
         self._load_targets()
+        self.start_draft()
+
+    def restore(self, values: dict) -> None:
+        """Put a draft's values back (the team once the list of teams has loaded)."""
+        self._pending_team = values.get("to_team") or ""
+        for name in ("reason_category", "urgency", "consent", "consent_method"):
+            if values.get(name):
+                self.query_one(f"#f-{name}", Select).value = values[name]
+        for name in ("story", "already_told"):
+            self.query_one(f"#f-{name}", TextArea).text = values.get(name, "")
+        for name in ("vulnerability_flags", "customer_actions"):
+            self.query_one(f"#f-{name}", Input).value = values.get(name, "")
+
+    @on(Select.Changed, "#f-to_team")
+    def _team_chosen(self, event: Select.Changed) -> None:
+        team = "" if event.value is Select.BLANK else str(event.value)
+        self._check_open_referral(team)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="referral-open-check")
+    def _check_open_referral(self, team: str) -> None:
+        line = None
+        if team:
+            line = referral_queries.open_referral_to(
+                self.app.store, self.customer["customer_id"], team
+            )
+        self.post_message(self._OpenReferral(team, line))
+
+    def on_referral_form_screen__open_referral(self, message: _OpenReferral) -> None:
+        shown = self.query_one("#open-referral", Static)
+        line = message.line
+        if line is not None:
+            shown.update(
+                f"Already open: {line.reference} to {line.to_team_name} "
+                f"({line.status.replace('_', ' ')}). Ctrl+S will offer to add this as a note."
+            )
+        shown.set_class(line is not None, "-shown")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="referral-targets")
     def _load_targets(self) -> None:
@@ -153,6 +211,9 @@ class ReferralFormScreen(DeskScreen):
         select = self.query_one("#f-to_team", Select)
         select.set_options([(t.name, t.target_id) for t in message.targets])
         select.prompt = "Choose the team (type to jump: hous…)"
+        pending = getattr(self, "_pending_team", "")
+        if pending and any(t.target_id == pending for t in message.targets):
+            select.value = pending
 
     def values(self) -> dict:
         raw = {}
@@ -202,7 +263,7 @@ class ReferralFormScreen(DeskScreen):
         self._check(self.values())
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.leave()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="referral-form")
     def _check(self, raw: dict) -> None:
@@ -225,7 +286,7 @@ class ReferralFormScreen(DeskScreen):
                 if answer == "note":
                     self._add_as_note(line.referral_id, message.raw)
                 elif answer == "view":
-                    self._open(line.referral_id)
+                    self._open(line.referral_id)  # the draft stays for this resident
 
             self.app.push_screen(DuplicateReferralDialog(line), chosen)
             return
@@ -254,6 +315,7 @@ class ReferralFormScreen(DeskScreen):
         except CxDeskError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="warning")
             return
+        self.app.call_from_thread(self.forget_draft)
         self.app.call_from_thread(self.notify, "Added as a note to the open referral.")
         self.app.call_from_thread(self._open, referral_id)
 
@@ -266,5 +328,6 @@ class ReferralFormScreen(DeskScreen):
     def on_referral_form_screen__raised(self, message: _Raised) -> None:
         from cxdesk.screens.referral_view import ConfirmationScreen
 
+        self.forget_draft()
         self.app.pop_screen()
         self.app.push_screen(ConfirmationScreen(message.text, message.reference))

@@ -16,7 +16,7 @@ import uuid6
 from cxdesk.domain import validation as v
 from cxdesk.domain.customers import FormErrors, clean_customer
 from cxdesk.errors import ValidationError
-from cxdesk.events.customers import CHANGEABLE_FIELDS
+from cxdesk.events.customers import CHANGEABLE_FIELDS, NOTE_MAX
 
 
 def register_customer(store, session, raw: dict, *, today: date | None = None) -> str:
@@ -77,7 +77,7 @@ def record_view(store, session, customer_id: str, reason: str | None = None) -> 
 
 def add_customer_note(store, session, customer_id: str, note: str) -> None:
     """A note on the customer's record (not about any one referral)."""
-    text = v.clean_text(note, field="note", max_len=1000, multiline=True, label="The note")
+    text = v.clean_text(note, field="note", max_len=NOTE_MAX, multiline=True, label="The note")
     store.record(
         "CustomerNoteAdded",
         {"customer_id": customer_id, "note": text},

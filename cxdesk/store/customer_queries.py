@@ -87,6 +87,25 @@ def _spellings(word: str, vocabulary: list[str]) -> list[str]:
     return sorted(found)
 
 
+def _join_particles(words: list[str], vocabulary: set[str]) -> list[str]:
+    """ "o brien" is O'Brien: a one-letter word joins the next when the joined name is known.
+
+    A stored name loses its apostrophe ("obrien"), so an advisor who types a space
+    instead of the apostrophe must still find it; an initial ("j smith") stays an initial.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if len(word) == 1 and i + 1 < len(words) and word + words[i + 1] in vocabulary:
+            out.append(word + words[i + 1])
+            i += 2
+            continue
+        out.append(word)
+        i += 1
+    return out
+
+
 def _hits(rows, names: str, limit: int) -> list[CustomerHit]:
     hits = []
     for r in rows:
@@ -128,6 +147,9 @@ def search_customers(store, text: str, *, limit: int = 20) -> list[CustomerHit]:
         where.append(f"council_reference IN ({marks})")
         params += terms.references
     words = normalise_name(terms.names).split()
+    if words:
+        words = _join_particles(words, set(_vocabulary(store)))
+    names = " ".join(words)
     if words and not where:  # exact parts already narrow it to a few rows: score those
         vocabulary = _vocabulary(store)
         for word in words[:4]:
@@ -144,7 +166,7 @@ def search_customers(store, text: str, *, limit: int = 20) -> list[CustomerHit]:
         f"SELECT {_HIT_COLUMNS} FROM customers WHERE {' AND '.join(where)} LIMIT 2000",
         tuple(params),
     )
-    return _hits(rows, terms.names, limit)
+    return _hits(rows, names, limit)
 
 
 def likely_matches(

@@ -7,7 +7,9 @@ teams meant Enter, Down, many Downs, Enter. At a busy desk that is too slow.
 closed, typing letters ("hous") jumps straight to the best-matching choice
 (name starting with what was typed first, then a word starting with it, then
 anywhere in the name); a pause of a second starts a new search. Enter, Down
-or Space still open the list, and a blank list opens on its first real choice.
+or Space still open the list, and a blank list opens on its first real choice
+unless it is made with ``open_on_prompt`` (consent: where no answer may be
+assumed, a stray Down-Enter must not pick one).
 """
 
 from __future__ import annotations
@@ -48,9 +50,12 @@ def _plain(prompt: Any) -> str:
 class QuickSelect(Select):
     """A ``Select`` that takes typed letters while closed and never opens on its prompt."""
 
-    def __init__(self, options: Iterable[tuple[Any, Any]], **kwargs: Any) -> None:
+    def __init__(
+        self, options: Iterable[tuple[Any, Any]], *, open_on_prompt: bool = False, **kwargs: Any
+    ) -> None:
         options = list(options)
         super().__init__(options, **kwargs)
+        self.open_on_prompt = open_on_prompt
         self._choices = options
         self._query = ""
         self._typed_at = 0.0
@@ -88,5 +93,7 @@ class QuickSelect(Select):
         self._query = ""
         super().action_show_overlay()
         overlay = self.query_one(SelectOverlay)
+        if self.open_on_prompt:
+            return
         if self.is_blank() and self._choices and overlay.highlighted == 0:
             overlay.select(1)
