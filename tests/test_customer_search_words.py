@@ -10,7 +10,7 @@ from cxdesk.domain import validation as v
 from cxdesk.errors import ValidationError
 from cxdesk.store import customer_commands, customer_queries
 from tests.customer_helpers import MARIA
-from tests.deskkit import build_desk
+from tests.deskkit import build_desk, give_keys
 from tests.test_screens_customers import ADVISOR
 
 TODAY = date(2026, 11, 30)
@@ -32,6 +32,7 @@ def test_two_digit_year_still_refused_where_the_century_cannot_be_told():
 
 def test_o_brien_with_a_space_and_a_short_date_find_her(store):
     build_desk(store, with_directory=False)
+    give_keys(store, ADVISOR.staff_id)
     siobhan = dict(MARIA, given_name="Siobhan", family_name="O'Brien", date_of_birth="29/02/1988")
     customer_commands.register_customer(store, ADVISOR, siobhan)
     customer_commands.register_customer(store, ADVISOR, MARIA)

@@ -15,8 +15,15 @@ from cxdesk.screens.referral_form import ReferralFormScreen
 from cxdesk.store import customer_commands, referral_commands
 from cxdesk.widgets.limited_input import fit_paste
 from tests.customer_helpers import MARIA, REFERRAL_CHOICES
-from tests.deskkit import build_desk, make_test_app, shows
+from tests.deskkit import build_desk, give_keys, make_test_app, shows
 from tests.test_screens_customers import ADVISOR, open_area, settle, type_into
+
+
+def ready(store, **options):
+    """The test desk, with A1001's signing keys as if they had signed in."""
+    build_desk(store, **options)
+    give_keys(store, ADVISOR.staff_id)
+    return store
 
 
 async def new_customer_form(pilot):
@@ -28,7 +35,7 @@ async def new_customer_form(pilot):
 
 
 async def test_escape_with_typed_text_asks_and_enter_keeps_it(store):
-    build_desk(store, with_directory=False)
+    ready(store, with_directory=False)
     app = make_test_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         form = await new_customer_form(pilot)
@@ -50,7 +57,7 @@ async def test_escape_with_typed_text_asks_and_enter_keeps_it(store):
 
 
 async def test_escape_on_an_empty_form_just_goes_back(store):
-    build_desk(store, with_directory=False)
+    ready(store, with_directory=False)
     app = make_test_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await new_customer_form(pilot)
@@ -60,7 +67,7 @@ async def test_escape_on_an_empty_form_just_goes_back(store):
 
 
 async def test_a_draft_survives_a_new_person_at_the_lock_screen(store):
-    build_desk(store, with_directory=False)
+    ready(store, with_directory=False)
     app = make_test_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await new_customer_form(pilot)
@@ -75,7 +82,7 @@ async def test_a_draft_survives_a_new_person_at_the_lock_screen(store):
 
 
 async def test_likely_matches_show_as_soon_as_name_and_birth_are_typed(store):
-    build_desk(store, with_directory=False)
+    ready(store, with_directory=False)
     existing = customer_commands.register_customer(store, ADVISOR, MARIA)
     app = make_test_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -108,7 +115,7 @@ async def open_referral_form(pilot, store):
 
 
 async def test_open_referral_named_as_soon_as_the_team_is_chosen(store):
-    build_desk(store)
+    ready(store)
     app = make_test_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         cid = await open_referral_form(pilot, store)
@@ -120,7 +127,7 @@ async def test_open_referral_named_as_soon_as_the_team_is_chosen(store):
 
 
 async def test_consent_has_no_default_and_opens_on_its_prompt(store):
-    build_desk(store)
+    ready(store)
     app = make_test_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_referral_form(pilot, store)
@@ -133,7 +140,7 @@ async def test_consent_has_no_default_and_opens_on_its_prompt(store):
 
 
 async def test_referral_escape_closes_the_dropdown_first_then_asks(store):
-    build_desk(store)
+    ready(store)
     app = make_test_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_referral_form(pilot, store)
@@ -159,7 +166,7 @@ def test_fit_paste_keeps_what_fits():
 
 
 async def test_a_long_paste_into_a_note_keeps_1000_and_says_so(store):
-    build_desk(store, with_directory=False)
+    ready(store, with_directory=False)
     customer_commands.register_customer(store, ADVISOR, MARIA)
     app = make_test_app(store)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -101,33 +101,38 @@ async def test_quit_needs_the_session(store):
         assert app.check_action("quit", ()) is False
 
 
-async def open_issue_form(app, pilot, kind: str = "food_voucher"):
-    from cxdesk.screens.issue_item import IssueScreen
-    from cxdesk.session import DeskSession
+def council_with_customer(store) -> str:
     from tests.crisis_helpers import register, set_up_council
 
-    set_up_council(app.store)
-    cid = register(app.store)
+    set_up_council(store)
+    return register(store)
+
+
+async def open_issue_form(app, pilot, cid: str, kind: str = "food_voucher") -> None:
+    from cxdesk.screens.issue_item import IssueScreen
+    from cxdesk.session import DeskSession
+
     app.session = DeskSession("ADV1", "Alex Advisor", "advisor", "CSC")
     await app.switch_mode("lookup")
     await app.push_screen(IssueScreen(kind, cid, "Jo Bloggs"))
     await settle(pilot)
-    return cid
 
 
 async def test_serial_enter_and_reason_typed_at_once(admin_store):
+    cid = council_with_customer(admin_store)
     app = make_test_app(admin_store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_issue_form(app, pilot)
+        await open_issue_form(app, pilot, cid)
         await type_at_once(pilot, "FV000003", "enter", "no food")
         assert field(app, "#f-serial").value == "FV000003"
         assert field(app, "#f-reason").value == "no food"
 
 
 async def test_after_not_a_serial_the_next_scan_replaces_the_bad_text(admin_store):
+    cid = council_with_customer(admin_store)
     app = make_test_app(admin_store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_issue_form(app, pilot)
+        await open_issue_form(app, pilot, cid)
         await type_at_once(pilot, "HELLO!!", "enter")
         assert app.focused is field(app, "#f-serial")
         await type_at_once(pilot, "FV000004", "enter")
