@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from cxdesk.events import envelope
+from cxdesk.domain import deskclock
 from cxdesk.events.envelope import HybridClock, hlc_millis
 
 
 def test_text_order_holds_past_ten_thousand_events_in_one_millisecond(monkeypatch):
-    monkeypatch.setattr(envelope.time, "time", lambda: 1_764_072_000.000)
+    monkeypatch.setattr(deskclock, "raw_ms", lambda: 1_764_072_000_000)
     clock = HybridClock("D-A")
     values = [clock.now() for _ in range(25_000)]
     assert values == sorted(values)
@@ -18,14 +18,14 @@ def test_text_order_holds_past_ten_thousand_events_in_one_millisecond(monkeypatc
 
 
 def test_format_is_unchanged_for_ordinary_use(monkeypatch):
-    monkeypatch.setattr(envelope.time, "time", lambda: 1_764_072_000.000)
+    monkeypatch.setattr(deskclock, "raw_ms", lambda: 1_764_072_000_000)
     clock = HybridClock("D-A")
     assert clock.now() == "0001764072000000-0000-D-A"
     assert clock.now() == "0001764072000000-0001-D-A"
 
 
 def test_a_widened_counter_from_an_older_desk_is_moved_past(monkeypatch):
-    monkeypatch.setattr(envelope.time, "time", lambda: 1_764_072_000.000)
+    monkeypatch.setattr(deskclock, "raw_ms", lambda: 1_764_072_000_000)
     clock = HybridClock("D-B")
     clock.observe("0001764072000000-12345-D-A")  # as an older cxdesk wrote it
     later = clock.now()

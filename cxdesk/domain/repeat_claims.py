@@ -140,7 +140,8 @@ def check_repeat(
 ) -> CheckResult:
     """The repeat-claim check for handing ``person`` an item of ``policy.kind`` now."""
     longest = max(w.days for w in policy.windows)
-    relevant = [i for i in past if in_window(i.at, now, longest) and i.at <= now]
+    # Issues dated after ``now`` count too: another desk's clock may be ahead of ours.
+    relevant = [i for i in past if in_window(i.at, now, longest)]
     matches = find_matches(person, policy.kind, relevant)
     breached = []
     for window in policy.windows:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
-import time
+from collections.abc import Callable
 from typing import Any
 
 import uuid6
@@ -87,8 +88,27 @@ def chain_hash(**fields: Any) -> str:
     return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
 
 
+_HLC = re.compile(r"(\d{16})-(\d{4,9})-(\S{1,64})")
+OBSERVE_AHEAD_MS = 60_000
+"""A remote clock value at most this far ahead of ours moves our clock; a later one is ignored."""
+
+
+def parse_hlc(hlc: str) -> tuple[int, int, str]:
+    """(milliseconds, counter, device) of a clock value; ValueError if it is not one."""
+    found = _HLC.fullmatch(hlc) if isinstance(hlc, str) else None
+    if found is None:
+        raise ValueError(f"not a clock value: {str(hlc)[:40]!r}")
+    return int(found[1]), int(found[2]), found[3]
+
+
 def hlc_millis(hlc: str) -> int:
-    return int(hlc.split("-", 1)[0])
+    return parse_hlc(hlc)[0]
+
+
+def _wall_ms() -> int:
+    from cxdesk.domain import deskclock  # the desk's clock, corrected by the server's Date
+
+    return deskclock.now_ms()
 
 
 class HybridClock:
@@ -106,8 +126,10 @@ class HybridClock:
 
     COUNTER_LIMIT = 10_000
 
-    def __init__(self, device: str, last: str | None = None) -> None:
-        self.device = device
+    def __init__(
+        self, device: str, last: str | None = None, *, wall_ms: Callable[[], int] = _wall_ms
+    ) -> None:
+        self.device, self._wall_ms = device, wall_ms
         self._lock = threading.Lock()
         self._ms, self._counter = (0, 0)
         if last:
@@ -115,7 +137,7 @@ class HybridClock:
 
     def now(self) -> str:
         with self._lock:
-            wall = int(time.time() * 1000)
+            wall = self._wall_ms()
             if wall > self._ms:
                 self._ms, self._counter = wall, 0
             elif self._counter + 1 < self.COUNTER_LIMIT:
@@ -124,12 +146,22 @@ class HybridClock:
                 self._ms, self._counter = self._ms + 1, 0
             return f"{self._ms:016d}-{self._counter:04d}-{self.device}"
 
-    def observe(self, other: str) -> None:
-        """Move past a clock value seen elsewhere, so later events sort after it."""
-        ms_text, counter_text, _ = other.split("-", 2)
-        ms, counter = int(ms_text), int(counter_text)
+    def observe(self, other: str) -> bool:
+        """Move past a clock value seen elsewhere, so later events sort after it.
+
+        A malformed value, or one more than ``OBSERVE_AHEAD_MS`` ahead of our own
+        wall clock, is ignored (returns False): one desk with a wrong clock, or a
+        forged event, must not drag every desk's clock into the future.
+        """
+        try:
+            ms, counter, _ = parse_hlc(other)
+        except ValueError:
+            return False
         if counter >= self.COUNTER_LIMIT:  # written by a cxdesk that widened the counter
             ms, counter = ms + counter // self.COUNTER_LIMIT, counter % self.COUNTER_LIMIT
+        if ms > self._wall_ms() + OBSERVE_AHEAD_MS:
+            return False
         with self._lock:
             if (ms, counter) > (self._ms, self._counter):
                 self._ms, self._counter = ms, counter
+        return True

@@ -70,6 +70,7 @@ class Desk:
     store: object
     client: AsyncSyncClient
     token: str
+    central: object = None
 
     async def sync(self):
         return await sync_round(self.store, self.client)
@@ -77,7 +78,13 @@ class Desk:
     def record_failed_signin(self, staff_id: str = "A1001", reason: str = "wrong passcode"):
         return self.store.record_as_desk("SignInFailed", {"staff_id": staff_id, "reason": reason})
 
-    def enrol_staff(self, staff_id: str, role: str = "advisor", actor: str = "ADMIN1"):
+    def enrol_staff(self, staff_id: str, role: str = "advisor"):
+        """Put someone working at this desk's location on the roster, as ``cxdesk admin`` does."""
+        admin.add_staff(self.central.engine, staff_id, name=f"Staff {staff_id}", role=role,
+                        locations=[self.store.location], passcode_hash=TEST_HASH)  # fmt: skip
+
+    def forge_staff(self, staff_id: str, role: str = "advisor", actor: str = "ADMIN1"):
+        """A roster change made on the desk itself: the server must refuse it."""
         return self.store.record(
             "StaffEnrolled",
             {"staff_id": staff_id, "name": f"Staff {staff_id}", "role": role,
@@ -102,7 +109,7 @@ class Central:
     def desk(self, name: str, location: str = "CSC") -> Desk:
         device_id, token = admin.add_device(self.engine, location, device_id=name)
         store = open_store(self.folder / f"{name}.sqlite3", device_id=device_id, location=location)
-        desk = Desk(name, store, self.client(token), token)
+        desk = Desk(name, store, self.client(token), token, self)
         self.desks.append(desk)
         return desk
 

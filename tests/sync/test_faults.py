@@ -77,14 +77,13 @@ async def test_answer_lost_after_commit_retry_gives_duplicates(central):
 
 
 async def test_offline_for_weeks_with_5000_waiting_catches_up(central, monkeypatch):
-    import time
-
+    from cxdesk.domain import deskclock
     from cxdesk.events import envelope
 
     a, b = central.desk("D-A"), central.desk("D-B", "HUB1")
-    real = time.time
+    real = deskclock.raw_ms
     with monkeypatch.context() as m:  # the events were made 30 days ago
-        m.setattr(envelope.time, "time", lambda: real() - 30 * 86400)
+        m.setattr(deskclock, "raw_ms", lambda: real() - 30 * 86_400_000)
         a.store.clock = envelope.HybridClock("D-A")
         bulk_failed_signins(a.store, 5000)
     assert local_summary(a.store).waiting == 5000
@@ -135,7 +134,8 @@ def _restore(engine, url: str, backup):
 async def test_restored_from_backup_everyone_converges(central, server_url, tmp_path):
     a, b = central.desk("D-A"), central.desk("D-B", "HUB1")
     a.enrol_staff("A1001")
-    b.record_failed_signin()
+    b.enrol_staff("H2001")
+    b.record_failed_signin("H2001")
     for desk in (a, b, a):
         await desk.sync()
     old_epoch = a.store.get_state("epoch")
@@ -144,9 +144,9 @@ async def test_restored_from_backup_everyone_converges(central, server_url, tmp_
     central.app = create_app(engine=central.engine, marks_dir=tmp_path / "marks")
     for desk in (a, b):
         desk.client = central.client(desk.token)
-        desk.record_failed_signin()
-        desk.record_failed_signin()
-    a.enrol_staff("A1002")
+        desk.record_failed_signin("A1001" if desk is a else "H2001")
+        desk.record_failed_signin("A1002")  # not on the roster: accepted anywhere
+    a.record_failed_signin("A1002")
     for desk in (a, b, a):
         await desk.sync()
     before_restore = set(server_ids(central.engine))

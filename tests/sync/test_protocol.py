@@ -17,6 +17,7 @@ async def test_round_trip_and_retry_gives_duplicates(central):
     a = central.desk("D-A")
     a.enrol_staff("A1001")
     a.record_failed_signin()
+    a.record_failed_signin()
     report = await a.sync()
     assert (report.pushed, report.counts.accepted, report.counts.rejected) == (2, 2, 0)
     assert a.store.scalar("SELECT COUNT(*) FROM event_acks WHERE status = 'accepted'") >= 2
@@ -47,8 +48,8 @@ async def test_two_desks_converge(central):
 
 async def test_rejected_event_is_undone_and_shown(central):
     a = central.desk("D-A")
-    # Enrolled on the desk by someone the server's roster does not know.
-    a.enrol_staff("A1001", actor="NOBODY")
+    # Enrolled on the desk itself (only the central API may change the roster).
+    a.forge_staff("A1001")
     a.record_failed_signin()
     assert a.store.scalar("SELECT COUNT(*) FROM staff WHERE staff_id = 'A1001'") == 1
     report = await a.sync()
@@ -57,7 +58,7 @@ async def test_rejected_event_is_undone_and_shown(central):
     from cxdesk.sync.apply import local_summary, rejected_events
 
     rejected = rejected_events(a.store)
-    assert len(rejected) == 1 and "not on the roster" in rejected[0]["reason"]
+    assert len(rejected) == 1 and "only from the central API" in rejected[0]["reason"]
     assert local_summary(a.store).rejected == 1 and local_summary(a.store).waiting == 0
     assert verify_store(a.store).ok
     # A retry answers the same, and the queue is not wedged.

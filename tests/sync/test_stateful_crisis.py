@@ -46,6 +46,8 @@ from cxdesk.sync.client import AsyncSyncClient
 from cxdesk.sync.round import sync_round
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.app import create_app, open_database
+from cxdesk.sync.server.central import CentralItem, record_central
+from cxdesk.sync.server.db import write_transaction
 
 from ..conftest import key_fields_for, keys_for
 from ..crisis_helpers import POLICIES
@@ -132,12 +134,13 @@ class CrisisDesks(RuleBasedStateMachine):
 
     def _set_up_council(self, store) -> None:
         """Locations, repeat-claim policies, directory teams and two customers."""
-        for loc, name, kind in (("CSC", "Customer Service Centre", "csc"),
-                                ("HUB-N", "Northgate Hub", "hub")):  # fmt: skip
-            location = {"location_id": loc, "name": name, "kind": kind}
-            store.record("LocationDefined", location, actor="ADMIN1", role="admin")
-        for policy in POLICIES:
-            store.record("PolicySet", policy, **SUP)
+        # Locations and policies come only from the central API (cxdesk admin).
+        places = (("CSC", "Customer Service Centre", "csc"), ("HUB-N", "Northgate Hub", "hub"))
+        items = [CentralItem("LocationDefined", {"location_id": loc, "name": name, "kind": kind})
+                 for loc, name, kind in places]  # fmt: skip
+        items += [CentralItem("PolicySet", policy, "SUP1", "supervisor") for policy in POLICIES]
+        with write_transaction(self.engine) as conn:
+            record_central(conn, items)
         for team_id, name in (("housing-options", "Housing Options"),
                               ("council-tax", "Council Tax")):  # fmt: skip
             entry = {"id": team_id, "name": name, "team": name, "phone": "020 7946 0101",

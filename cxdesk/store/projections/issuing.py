@@ -163,7 +163,9 @@ def _recompute_policy(conn: sqlite3.Connection, kind: str) -> None:
         "SELECT v.windows, v.action, v.card_limit_pence, v.at_ms, v.actor, v.help_line "
         "FROM policy_versions v "
         "JOIN events e ON e.id = v.event_id LEFT JOIN event_acks a ON a.event_id = v.event_id "
-        f"WHERE v.kind = ? ORDER BY {FEED_ORDER} DESC LIMIT 1",
+        # Latest in feed order: both keys descending (``FEED_ORDER DESC`` would only
+        # reverse the last key, so the oldest policy used to win).
+        "WHERE v.kind = ? ORDER BY COALESCE(a.server_seq, 9e18) DESC, e.rowid_ DESC LIMIT 1",
         (kind,),
     ).fetchone()
     conn.execute(

@@ -10,6 +10,7 @@ rejects is an error for the administrator, and nothing is written.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +44,8 @@ def record_central(conn: Connection, items: Iterable[CentralItem]) -> list[Event
     last_hlc = conn.execute(
         text("SELECT MAX(hlc) FROM events WHERE device = :d"), {"d": CENTRAL_DEVICE}
     ).scalar()
-    clock = HybridClock(CENTRAL_DEVICE, last_hlc)
+    # The server's own clock: the desk's Date-header correction does not apply here.
+    clock = HybridClock(CENTRAL_DEVICE, last_hlc, wall_ms=lambda: time.time_ns() // 1_000_000)
     by_role: list[tuple[str, list[Event]]] = []
     for item in items:
         clean = validate_payload(item.kind, item.payload)

@@ -34,6 +34,7 @@ from cxdesk.sync.server.db import is_postgres
 from cxdesk.sync.server.migrations import utc_now_text
 from cxdesk.sync.server.models import devices_t, events_t, rejected_t
 from cxdesk.sync.server.roster import project_roster
+from cxdesk.sync.server.trust import EventTrust
 from cxdesk.sync.server_checks import checks_for
 
 
@@ -131,9 +132,10 @@ def _sort_batch(
 class _Judge:
     """Decides accept or reject for each new event, with a roster cache for the request."""
 
-    def __init__(self, conn: Connection, trusted_role: str | None) -> None:
+    def __init__(self, conn: Connection, trusted_role: str | None, device: str) -> None:
         self.conn, self.trusted_role = conn, trusted_role
         self.roster: dict[str, tuple[str, bool] | None] = {}
+        self.trust = EventTrust(conn, device, trusted=trusted_role is not None)
 
     def role_of(self, actor: str) -> tuple[str | None, str | None]:
         """(role, problem) for ``actor`` as the roster stands now."""
@@ -158,6 +160,8 @@ class _Judge:
             get_kind(event.kind)
         except CxDeskError as exc:
             return exc.message
+        if found := self.trust.envelope_reason(event):  # clock, origin, place (trust.py)
+            return found
         role, problem = self.role_of(event.actor)
         if problem:
             return problem
@@ -167,6 +171,8 @@ class _Judge:
             validate_payload(event.kind, event.payload)
         except CxDeskError as exc:
             return exc.message
+        if found := self.trust.payload_reason(event):
+            return found
         for check in checks_for(event.kind):
             found = check(self.conn, event, history(event))
             if found:
@@ -192,7 +198,7 @@ def apply_push(
     counter = conn.execute(
         text(f"SELECT value FROM feed_counter WHERE id = 1{_lock_clause(conn)}")
     ).scalar_one()
-    judge, pending, now = _Judge(conn, trusted_role), [], utc_now_text()
+    judge, pending, now = _Judge(conn, trusted_role, device), [], utc_now_text()
 
     def flush() -> None:
         if pending:
