@@ -75,7 +75,8 @@ class Desk:
     async def sync(self):
         return await sync_round(self.store, self.client)
 
-    def record_failed_signin(self, staff_id: str = "A1001", reason: str = "wrong passcode"):
+    def record_failed_signin(self, staff_id: str = "Z9001", reason: str = "wrong passcode"):
+        """A failed sign-in (by default for an id nobody holds, so any desk may record it)."""
         return self.store.record_as_desk("SignInFailed", {"staff_id": staff_id, "reason": reason})
 
     def enrol_staff(self, staff_id: str, role: str = "advisor"):
