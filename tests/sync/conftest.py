@@ -82,7 +82,8 @@ class Desk:
     def enrol_staff(self, staff_id: str, role: str = "advisor"):
         """Put someone working at this desk's location on the roster, as ``cxdesk admin`` does."""
         admin.add_staff(self.central.engine, staff_id, name=f"Staff {staff_id}", role=role,
-                        locations=[self.store.location], passcode_hash=TEST_HASH)  # fmt: skip
+                        locations=[self.store.location],
+                        key_fields=key_fields_for(staff_id))  # fmt: skip
 
     def forge_staff(self, staff_id: str, role: str = "advisor", actor: str = "ADMIN1"):
         """A roster change made on the desk itself: the server must refuse it."""

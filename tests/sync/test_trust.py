@@ -19,7 +19,7 @@ from cxdesk.sync.server.central import CentralItem, record_central
 from cxdesk.sync.server.db import write_transaction
 from cxdesk.sync.server.trust import MAX_FAILURES_PER_HOUR
 
-from ..conftest import TEST_HASH
+from ..conftest import key_fields_for, keys_for
 
 STAFF = {
     "X5001": ("admin", ["CENTRAL"]),
@@ -43,7 +43,7 @@ def council(engine) -> None:
     for staff_id, (role, places) in STAFF.items():
         items.append(CentralItem("StaffEnrolled", {
             "staff_id": staff_id, "name": f"Staff {staff_id}", "role": role,
-            "locations": places, "passcode_hash": TEST_HASH}))  # fmt: skip
+            "locations": places, **key_fields_for(staff_id)}))  # fmt: skip
     items += [
         CentralItem("PolicySet", p, "S4001", "supervisor") for p in (CARD_POLICY, VOUCHER_POLICY)
     ]
@@ -53,14 +53,20 @@ def council(engine) -> None:
 
 def forge(store, kind: str, payload: dict, actor: str, *, location: str | None = None,
           hlc: str | None = None) -> Event:  # fmt: skip
-    """An event written straight into a desk's log, chained correctly, never checked."""
+    """An event written straight into a desk's log, chained and signed, never checked.
+
+    It is signed with the named actor's own key, as if the attacker knew their
+    passcode: what must stop it is where, when and what, not the signature.
+    """
     with store.transaction() as conn:
         seq, prev = chain_head(conn, store.device_id)
         fields = {"id": new_event_id(), "kind": kind, "payload_digest": payload_digest(payload),
                   "actor": actor, "device": store.device_id,
                   "location": location or store.location, "device_seq": seq + 1,
                   "hlc": hlc or store.clock.now(), "prev_hash": prev}  # fmt: skip
-        event = Event(payload=payload, hash=chain_hash(**fields), **fields)
+        hash_ = chain_hash(**fields)
+        signature = None if actor == "desk" else keys_for(actor).sign_event_hash(hash_)
+        event = Event(payload=payload, hash=hash_, signature=signature, **fields)
         conn.execute(_INSERT_EVENT, _row(event))
     return event
 
@@ -99,7 +105,7 @@ FORGERIES = {
             "name": "Mallory",
             "role": "admin",
             "locations": ["HUB-NORTH"],
-            "passcode_hash": TEST_HASH,
+            **key_fields_for("X6666"),
         },
         "X5001",
         None,
@@ -107,7 +113,7 @@ FORGERIES = {
     ),  # fmt: skip
     "supervisor's passcode reset": (
         "StaffUpdated",
-        lambda: {"staff_id": "S4001", "passcode_hash": TEST_HASH[:-4] + "AAAA"},
+        lambda: {"staff_id": "S4001", **key_fields_for("S4001", "the attacker's own passcode")},
         "X5001",
         None,
         "only from the central API",
