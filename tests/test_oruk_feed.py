@@ -4,12 +4,6 @@ fetched over real HTTP from a loopback server started here, imported with the sa
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 from click.testing import CliRunner
 
@@ -20,55 +14,14 @@ from cxdesk.store.directory_queries import get_entry
 from cxdesk.sync.oruk_feed import FeedError, check_url, fetch_service_pages, services_url
 
 from .deskkit import build_desk
-
-HERE = Path(__file__).parent / "oruk"
-PAGES = {n: (HERE / f"services_page_{n}.json").read_bytes() for n in (1, 2)}
-
-
-class _Feed(BaseHTTPRequestHandler):
-    """Serves /api/services?page=N from the test pages; ``mode`` breaks it on purpose."""
-
-    mode = "good"
-    asked: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802 (the http.server spelling)
-        parts = urlsplit(self.path)
-        type(self).asked.append(self.path)
-        page = int(parse_qs(parts.query).get("page", ["1"])[0])
-        if parts.path != "/api/services":
-            self._send(404, b"{}")
-        elif self.mode == "ignores-page":
-            self._send(200, PAGES[1])
-        elif self.mode == "html":
-            self._send(200, b"<html>Sign in to the Wi-Fi</html>", "text/html")
-        elif self.mode == "staff-clash":
-            data = json.loads(PAGES[1])
-            data["contents"][0]["id"] = "housing-options"  # a staff-only line in cxdesk
-            data.update(total_pages=1, last_page=True)
-            self._send(200, json.dumps(data).encode())
-        else:
-            self._send(200, PAGES.get(page, b'{"contents": [], "total_pages": 2}'))
-
-    def _send(self, status: int, body: bytes, kind: str = "application/json") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
+from .oruk_feed_server import FeedHandler as _Feed
+from .oruk_feed_server import serve_feed
 
 
 @pytest.fixture
 def feed():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Feed)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    _Feed.mode, _Feed.asked = "good", []
-    yield f"http://127.0.0.1:{server.server_address[1]}/api"
-    server.shutdown()
-    server.server_close()
+    with serve_feed() as url:
+        yield url
 
 
 @pytest.fixture
@@ -132,6 +85,14 @@ def test_a_broken_feed_is_one_sentence_and_imports_nothing(feed, desk, mode, mes
     assert result.exit_code == 1
     assert message in result.output and "Traceback" not in result.output
     assert "added" not in result.output
+
+
+def test_an_oversized_page_is_cut_off_before_parsing(feed, monkeypatch):
+    from cxdesk.sync import oruk_feed
+
+    monkeypatch.setattr(oruk_feed, "MAX_PAGE_BYTES", 1000)
+    with pytest.raises(FeedError, match="page 1: larger than 1,000 bytes; stopped"):
+        fetch_service_pages(feed)
 
 
 def test_only_https_or_loopback_http():

@@ -131,8 +131,7 @@ def _get_page(client: httpx.Client, url: str, number: int) -> Any:
                 body.extend(chunk)
                 if len(body) > MAX_PAGE_BYTES:
                     raise FeedError(
-                        f"{url} page {number}: larger than {MAX_PAGE_BYTES // 1_048_576} MB; "
-                        "stopped."
+                        f"{url} page {number}: larger than {MAX_PAGE_BYTES:,} bytes; stopped."
                     )
     except FeedError:
         raise

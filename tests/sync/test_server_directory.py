@@ -8,6 +8,8 @@ from sqlalchemy import text
 from cxdesk import locations
 from cxdesk.cli import cli
 
+from ..oruk_feed_server import serve_feed
+
 
 def directory_events(engine) -> int:
     with engine.connect() as conn:
@@ -80,3 +82,14 @@ def test_admin_staff_and_device_commands(central, server_url):
     assert removed.exit_code == 0
     epoch = runner.invoke(cli, ["admin", "new-epoch", "--db", server_url])
     assert epoch.exit_code == 0 and "new epoch" in epoch.output
+
+
+async def test_feed_url_imported_on_the_server(central, server_url):
+    """The council's Open Referral UK API, fetched page by page and imported centrally."""
+    runner = CliRunner()
+    with serve_feed() as feed:
+        first = runner.invoke(cli, ["admin", "import-directory", feed, "--db", server_url])
+        again = runner.invoke(cli, ["admin", "import-directory", feed, "--db", server_url])
+    assert first.exit_code == 0, first.output
+    assert "fetched 2 page(s)" in first.output and "added: 4" in first.output
+    assert "unchanged: 4" in again.output and directory_events(central.engine) == 4
