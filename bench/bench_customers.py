@@ -13,7 +13,10 @@ Figures per query, median of repeated runs:
 - raw SQL: the same query as an exact ``LIKE`` / ``=`` in SQLite, the floor a
   plain lookup costs (it finds nothing when the name is mistyped);
 - full scan: every customer's name scored with rapidfuzz in Python, the
-  obvious typo-tolerant alternative.
+  obvious typo-tolerant alternative;
+- plain: the same ``search_customers`` on the same rows in a plain
+  (unencrypted) SQLite store, beside the encrypted desk store ("enc/plain" is
+  what encryption costs the search; the goal is under 1.3x).
 
 Run: ``.venv/bin/python bench/bench_customers.py [N]``
 """
@@ -29,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.plainstore import open_plain_store  # noqa: E402
 from cxdesk.domain.customers import search_name_score  # noqa: E402
 from cxdesk.store import customer_queries, open_store  # noqa: E402
 
@@ -116,9 +120,13 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(Path(folder) / "bench.sqlite3", device_id="D-BENCH", location="CSC")
+        plain = open_plain_store(Path(folder) / "plain.sqlite3", "D-BENCH", "CSC")
         start = time.perf_counter()
         given, family = fill(store, count)
-        print(f"{count:,} customers loaded in {time.perf_counter() - start:.1f}s")
+        print(f"{count:,} customers loaded in {time.perf_counter() - start:.1f}s (encrypted)")
+        start = time.perf_counter()
+        fill(plain, count)  # the same seed: the same rows
+        print(f"{count:,} customers loaded in {time.perf_counter() - start:.1f}s (plain)")
         dob = store.scalar(
             "SELECT date_of_birth FROM customers WHERE given_name = ? AND family_name = ?",
             (given, family),
@@ -136,10 +144,14 @@ def main() -> None:
         ]  # fmt: skip
         every = store.query("SELECT customer_id, given_name, family_name FROM customers")
         print(f"{'query':28} {'cxdesk ms':>9} {'cold':>6} {'found':>5} {'raw SQL ms':>10} "
-              f"{'found':>5} {'ratio':>6} {'scan ms':>8}")  # fmt: skip
+              f"{'found':>5} {'ratio':>6} {'scan ms':>8} {'plain ms':>8} "
+              f"{'enc/plain':>9}")  # fmt: skip
+        ratios = []
         for query, where, params in cases:
             cold, _ = timed(lambda q=query: customer_queries.search_customers(store, q), cold=True)
             ours, found = timed(lambda q=query: customer_queries.search_customers(store, q))
+            bare, bare_found = timed(lambda q=query: customer_queries.search_customers(plain, q))
+            assert bare_found == found, (query, found, bare_found)
             raw, raw_found = timed(
                 lambda w=where, p=params: store.query(
                     f"SELECT customer_id FROM customers WHERE {w} LIMIT 20", p
@@ -149,9 +161,16 @@ def main() -> None:
                 lambda q=query: [r for r in every if search_name_score(q, r[1], r[2]) >= 80],
                 repeat=1,
             )
+            ratios.append(ours / bare)
             print(f"{query:28} {ours:9.2f} {cold:6.1f} {found:5d} {raw:10.2f} {raw_found:5d} "
-                  f"{ours / raw if raw else 0:6.1f} {scan:8.0f}")  # fmt: skip
+                  f"{ours / raw if raw else 0:6.1f} {scan:8.0f} {bare:8.2f} "
+                  f"{ours / bare:8.2f}x")  # fmt: skip
+        print(
+            f"encryption's cost to search: median {statistics.median(ratios):.2f}x, "
+            f"worst {max(ratios):.2f}x (encrypted store / plain SQLite store, same rows)"
+        )
         store.close()
+        plain.close()
 
 
 if __name__ == "__main__":

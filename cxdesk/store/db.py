@@ -28,6 +28,9 @@ from cxdesk.store.filesystem import refuse_network_filesystem
 from cxdesk.store.keys import DataKey
 
 BUSY_TIMEOUT_MS = 10_000
+CACHE_KIB = -16_000
+"""Page cache (16 MB at most): with encryption a page read again from disk is decrypted
+again, so a desk keeps its working set of pages in memory."""
 
 
 def connect(
@@ -60,6 +63,7 @@ def connect(
             raise StoreError(f"The store at {path} could not switch to WAL mode ({mode}).")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA cache_size = {CACHE_KIB}")
     except sqlite.DatabaseError as exc:
         if conn is not None:
             conn.close()
