@@ -27,10 +27,12 @@ from pathlib import Path
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
 from cxdesk.config import Settings
+from cxdesk.domain.safe_text import safe_text
 from cxdesk.errors import CxDeskError
 from cxdesk.palette import DeskCommands
 from cxdesk.screens.crisis_queue import CrisisQueueScreen
@@ -311,6 +313,28 @@ class CxDeskApp(App[None]):
             await asyncio.to_thread(signin_commands.sign_out, self.store, session, reason)
         except CxDeskError as exc:
             self.notify(exc.message, title=exc.title, severity="error")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is plain text made safe to show, never markup.
+
+        Messages carry data and error text (a server's answer, a name), so the
+        ``markup`` argument is ignored: brackets show as typed, escapes as "␛".
+        """
+        super().notify(
+            safe_text(message, multiline=True),
+            title=safe_text(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # -- one error funnel -------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -32,6 +32,7 @@ from phonenumbers import shortnumberinfo
 from pydantic import BaseModel, ConfigDict, field_validator, model_serializer, model_validator
 
 from cxdesk.domain.hours import OpeningHours
+from cxdesk.domain.safe_text import hidden_character
 from cxdesk.domain.ukcontact import is_drama_number
 from cxdesk.errors import ValidationError
 
@@ -50,9 +51,6 @@ MAX_LENGTHS = {
 MAX_KEYWORDS = 30
 # Notes and out-of-hours advice may run over several lines; nothing else may.
 _MULTILINE = {"notes", "out_of_hours"}
-# Bidirectional overrides can make a number or name display differently from
-# what is stored, so they are refused along with the C0/C1 controls.
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _EXTENSION = re.compile(r"^[0-9]{1,8}$")
@@ -68,13 +66,14 @@ def clean_text(value: object, field: str, *, required: bool = False) -> str:
     text = unicodedata.normalize("NFC", value).strip()
     if field in _MULTILINE:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for char in text:
-        if char == "\n" and field in _MULTILINE:
-            continue
-        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
-            raise ValidationError(
-                f"{field} contains a control character (U+{ord(char):04X})", field=field
-            )
+    # The same rule as every other stored text: bidi overrides could make a number
+    # or name display differently from what is stored.
+    found = hidden_character(text, multiline=field in _MULTILINE)
+    if found:
+        char = found[1]
+        raise ValidationError(
+            f"{field} contains a control character (U+{ord(char):04X})", field=field
+        )
     if required and not text:
         raise ValidationError(f"{field} is required", field=field)
     limit = MAX_LENGTHS.get(field)

@@ -22,6 +22,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from cxdesk.domain.money import format_pounds, parse_amount_pence
+from cxdesk.domain.safe_text import LINE_BREAKS, hidden_character
 from cxdesk.domain.serials import format_serial, parse_serial, serial_number_part, split_serial
 from cxdesk.domain.ukcontact import (
     format_phone_national,
@@ -54,30 +55,24 @@ __all__ = [
 LONDON = ZoneInfo("Europe/London")
 T = TypeVar("T")
 
-# Bidirectional embeddings, overrides and isolates can make text display in a
-# different order from how it is stored ("Trojan Source"); no name needs them.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
 
 def _label(field: str) -> str:
     return field.replace("_", " ").strip().capitalize() or "This field"
 
 
 def _hidden_character_problem(text: str, label: str, multiline: bool) -> str | None:
-    """Why ``text`` cannot be stored as it is, or None if it can."""
-    for position, char in enumerate(text, start=1):
-        if multiline and char in "\n\t":
-            continue
-        category = unicodedata.category(char)
-        if char in "\n\r\t\u2028\u2029":
-            kind = "a tab" if char == "\t" else "a line break"
-            return f"{label} must be on one line, but it contains {kind}."
-        if category in ("Cc", "Cs") or char in _BIDI_CONTROLS:
-            return (
-                f"{label} contains a hidden control character (U+{ord(char):04X}) "
-                f"at position {position}. Please retype it."
-            )
-    return None
+    """Why ``text`` cannot be stored as it is, or None if it can (``hidden_character``)."""
+    found = hidden_character(text, multiline=multiline)
+    if found is None:
+        return None
+    position, char = found
+    if not multiline and (char == "\t" or char in LINE_BREAKS):
+        kind = "a tab" if char == "\t" else "a line break"
+        return f"{label} must be on one line, but it contains {kind}."
+    return (
+        f"{label} contains a hidden control character (U+{ord(char):04X}) "
+        f"at position {position}. Please retype it."
+    )
 
 
 def clean_text(

@@ -13,11 +13,13 @@ import pkgutil
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import PydanticCustomError
 
+from cxdesk.domain.safe_text import hidden_character
 from cxdesk.errors import ValidationError
 
 ALL_ROLES = frozenset({"advisor", "hub", "welfare", "supervisor", "admin"})
@@ -27,10 +29,46 @@ DESK_ACTOR = "desk"
 """Actor of events the desk itself records, such as a failed sign-in (nobody is signed in)."""
 
 
+def _refuse_hidden_characters(value: Any, multiline: bool) -> None:
+    """Raise if any text in ``value`` (a string, or one inside a list or dict) breaks the rule."""
+    if isinstance(value, str):
+        found = hidden_character(value, multiline=multiline)
+        if found:
+            position, char = found
+            raise PydanticCustomError(
+                "hidden_character",
+                "contains a control or bidirectional character (U+{code}) at position "
+                "{position}, which is never stored",
+                {"code": f"{ord(char):04X}", "position": position},
+            )
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_hidden_characters(item, multiline)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_hidden_characters(key, False)
+            _refuse_hidden_characters(item, multiline)
+
+
 class Payload(BaseModel):
-    """Base for event payloads: unknown fields are refused, values are plain JSON."""
+    """Base for event payloads: unknown fields are refused, values are plain JSON.
+
+    No text in any payload may hold control characters (ESC, C1, DEL...) or
+    bidirectional overrides: the same rule the desk's forms apply
+    (``cxdesk.domain.safe_text.hidden_character``), checked here for every field
+    of every kind, so the server refuses what a modified desk might push.
+    Line breaks and tabs are allowed only in the fields a kind names in
+    ``multiline_fields`` (notes, stories, outcomes).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    multiline_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_hidden_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        _refuse_hidden_characters(value, info.field_name in cls.multiline_fields)
+        return value
 
     def summary(self) -> str:
         """One line for a history list (a customer's timeline); kinds override it.

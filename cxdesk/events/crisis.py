@@ -69,6 +69,7 @@ class CrisisPaymentDeclined(Payload):
     personal_fields=("other_signs", "actions"),
 )
 class CrisisFlagged(Payload):
+    multiline_fields = frozenset({"actions"})
     flag_id: str = Field(pattern=ID)
     customer_id: str = Field(min_length=1, max_length=40)
     signs: list[str] = Field(default_factory=list, max_length=len(SIGNS))
@@ -98,6 +99,7 @@ class CrisisFlagged(Payload):
     "CrisisFlagClosed", roles=FRONTLINE | WELFARE, subject="flag_id", personal_fields=("outcome",)
 )
 class CrisisFlagClosed(Payload):
+    multiline_fields = frozenset({"outcome"})
     flag_id: str = Field(pattern=ID)
     customer_id: str = Field(min_length=1, max_length=40)
     outcome: str = Field(min_length=1, max_length=1000)

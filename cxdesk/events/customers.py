@@ -52,6 +52,7 @@ CHANGEABLE_FIELDS = PERSONAL_FIELDS + (
     personal_fields=PERSONAL_FIELDS,
 )
 class CustomerRegistered(Payload):
+    multiline_fields = frozenset({"address"})
     customer_id: str = Field(pattern=UUID_PATTERN)
     given_name: str = Field(min_length=1, max_length=60)
     family_name: str = Field(min_length=1, max_length=60)
@@ -82,6 +83,7 @@ class CustomerRegistered(Payload):
 class CustomerDetailsChanged(Payload):
     """Only the fields that changed are present (``None`` means "not changed")."""
 
+    multiline_fields = frozenset({"address"})
     customer_id: str = Field(pattern=UUID_PATTERN)
     given_name: str | None = Field(default=None, min_length=1, max_length=60)
     family_name: str | None = Field(default=None, min_length=1, max_length=60)
@@ -129,6 +131,7 @@ class CustomerRecordViewed(Payload):
 class CustomerNoteAdded(Payload):
     """A note on the customer's record that belongs to no referral."""
 
+    multiline_fields = frozenset({"note"})
     customer_id: str = Field(pattern=UUID_PATTERN)
     note: str = Field(min_length=1, max_length=NOTE_MAX)
 

@@ -19,6 +19,8 @@ from cxdesk.events import SUPERVISORS, Payload, event_kind
 class DirectoryEntryUpdated(DirectoryEntry, Payload):
     """A new or changed directory entry, in full."""
 
+    multiline_fields = frozenset({"notes", "out_of_hours"})
+
     def summary(self) -> str:
         return f"Directory entry updated: {self.name}"
 

@@ -33,6 +33,7 @@ class _ReferralStep(Payload):
     personal_fields=("story", "already_told", "vulnerability_flags", "customer_actions"),
 )
 class ReferralRaised(_ReferralStep):
+    multiline_fields = frozenset({"story", "already_told", "customer_actions"})
     reference: str = Field(pattern=r"^R-[0-9A-Z]{4}-[0-9A-Z]{4}$")
     to_team: str = Field(pattern=TEAM_PATTERN)
     to_team_name: str = Field(min_length=1, max_length=120)
@@ -60,6 +61,7 @@ class ReferralRaised(_ReferralStep):
     "ReferralNoteAdded", roles=CUSTOMER_ROLES, subject="referral_id", personal_fields=("note",)
 )
 class ReferralNoteAdded(_ReferralStep):
+    multiline_fields = frozenset({"note"})
     note: str = Field(min_length=1, max_length=2000)
 
     def summary(self) -> str:
@@ -84,6 +86,7 @@ class ReferralStarted(_ReferralStep):
     "ReferralCompleted", roles=CUSTOMER_ROLES, subject="referral_id", personal_fields=("outcome",)
 )
 class ReferralCompleted(_ReferralStep):
+    multiline_fields = frozenset({"outcome"})
     outcome: str = Field(min_length=1, max_length=1000)
 
     def summary(self) -> str:
@@ -92,6 +95,7 @@ class ReferralCompleted(_ReferralStep):
 
 @event_kind("ReferralDeclined", roles=CUSTOMER_ROLES, subject="referral_id")
 class ReferralDeclined(_ReferralStep):
+    multiline_fields = frozenset({"reason"})
     reason: str = Field(min_length=1, max_length=500)
 
     def summary(self) -> str:
@@ -100,6 +104,7 @@ class ReferralDeclined(_ReferralStep):
 
 @event_kind("ReferralReassigned", roles=CUSTOMER_ROLES, subject="referral_id")
 class ReferralReassigned(_ReferralStep):
+    multiline_fields = frozenset({"reason"})
     to_team: str = Field(pattern=TEAM_PATTERN)
     to_team_name: str = Field(min_length=1, max_length=120)
     reason: str = Field(min_length=1, max_length=500)

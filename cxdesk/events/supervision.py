@@ -24,6 +24,7 @@ LOCATION_PATTERN = r"^[A-Z0-9][A-Z0-9-]{1,39}$"
 
 @event_kind("LogSignedOff", roles=SUPERVISORS, subject="location_id", personal_fields=("note",))
 class LogSignedOff(Payload):
+    multiline_fields = frozenset({"note"})
     location_id: str = Field(pattern=LOCATION_PATTERN)
     day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     note: str = Field(default="", max_length=1000)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,6 +19,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
+from cxdesk.domain.safe_text import safe
 from cxdesk.errors import CxDeskError
 from cxdesk.screens.base import DeskScreen
 from cxdesk.store.customer_queries import CustomerHit, search_customers
@@ -96,11 +96,11 @@ class CustomerSearchScreen(DeskScreen):
         table = self.query_one("#customer-results", DataTable)
         table.clear()
         for hit in message.hits:
-            table.add_row(Text(hit.name), str(hit.birth_year), hit.district, f"{hit.score:.0f}",
-                          key=hit.customer_id)  # fmt: skip
+            table.add_row(safe(hit.name), str(hit.birth_year), safe(hit.district),
+                          f"{hit.score:.0f}", key=hit.customer_id)  # fmt: skip
         status = self.query_one("#customer-status", Static)
         if message.problem:
-            status.update(message.problem)
+            status.update(safe(message.problem))
         elif not message.query.strip():
             status.update("Type to search. Ctrl+N registers a new customer.")
         elif not message.hits:

@@ -17,12 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from cxdesk.domain.safe_text import safe_text
 from cxdesk.domain.ukcontact import format_phone_national
 from cxdesk.events.customers import NOTE_MAX
 from cxdesk.screens.base import DeskScreen
@@ -107,8 +109,11 @@ class CustomerViewScreen(DeskScreen):
             )
 
     @staticmethod
-    def describe(c: dict, views: int) -> str:
-        """The record as a few dense lines, most-needed first."""
+    def describe(record: dict, views: int) -> Text:
+        """The record as a few dense lines, most-needed first; every value made safe to show."""
+        c = {k: safe_text(v) if isinstance(v, str) else v for k, v in record.items()}
+        c["address"] = safe_text(record["address"].replace("\n", ", "))
+        c["vulnerability_flags"] = [safe_text(flag) for flag in record["vulnerability_flags"]]
         born = datetime.strptime(c["date_of_birth"], "%Y-%m-%d").strftime("%d/%m/%Y")
         phone = format_phone_national(c["phone"]) if c["phone"] else "no phone"
         email = c["email"] or ("no email" if c["no_email"] else "email not recorded")
@@ -117,7 +122,7 @@ class CustomerViewScreen(DeskScreen):
         lines = [
             f"{c['given_name']} {c['family_name'].upper()}  born {born}"
             + (f"  ref {c['council_reference']}" if c["council_reference"] else ""),
-            f"{c['address'].replace(chr(10), ', ')}, {c['postcode']}",
+            f"{c['address']}, {c['postcode']}",
             f"{phone} · {email} · prefers {contact}",
             f"Language: {lang}"
             + (f" · Access: {c['accessibility_needs']}" if c["accessibility_needs"] else ""),
@@ -126,7 +131,7 @@ class CustomerViewScreen(DeskScreen):
             lines.append("Flags: " + ", ".join(c["vulnerability_flags"]))
         registered = c.get("registered_location_name") or c["registered_location"]
         lines.append(f"Registered at {registered} · record opened {views} time(s)")
-        return "\n".join(lines)
+        return Text("\n".join(lines))
 
     # -- actions --------------------------------------------------------------
     def action_raise_referral(self) -> None:
@@ -194,7 +199,8 @@ class CustomerViewScreen(DeskScreen):
     # -- crisis support: issue a voucher or card, flag a crisis --------------------
     def _display_name(self) -> str:
         c = self.customer or {}
-        return f"{c.get('given_name', '')} {c.get('family_name', '')}".strip() or "this customer"
+        name = f"{c.get('given_name', '')} {c.get('family_name', '')}".strip()
+        return safe_text(name) or "this customer"
 
     def action_issue(self, kind: str) -> None:
         from cxdesk.screens.issue_item import IssueScreen
@@ -230,7 +236,11 @@ class CustomerViewScreen(DeskScreen):
         self.app.push_screen(form, lambda event: event and self._voided(event))
 
     def _voided(self, event) -> None:
-        self.app.notify(f"Voided: {event.payload['serial']}. It stays in the log.", timeout=4)
+        self.app.notify(
+            f"Voided: {safe_text(event.payload['serial'])}. It stays in the log.",
+            timeout=4,
+            markup=False,
+        )
         self._load()
 
     def action_flag_crisis(self) -> None:

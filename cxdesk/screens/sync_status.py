@@ -11,15 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from cxdesk.domain.safe_text import safe, safe_text
 from cxdesk.screens.base import DeskScreen, PaletteCommand
 from cxdesk.store import sync_queries as q
 from cxdesk.sync.status import LONDON
+
+PROBLEM_CHARS = 300
+"""How much of the last sync problem to show: a captive Wi-Fi portal can answer with a page."""
 
 
 def _when(hlc: str) -> str:
@@ -71,22 +76,27 @@ class SyncStatusScreen(DeskScreen):
     def _show(self, message: Loaded) -> None:
         s, state = message.summary, message.state
         server = state.get("server_url") or getattr(self.app.settings, "server_url", None)
+        # Everything here may come from outside (a server's or a portal's answer,
+        # a config file), so each value is made safe and the whole shown as Text.
         lines = [
-            f"Sync: {getattr(self.app, 'sync_text', '') or 'not running'}",
-            f"Server: {server or 'none (this desk works offline only)'}",
+            f"Sync: {safe_text(getattr(self.app, 'sync_text', '')) or 'not running'}",
+            f"Server: {safe_text(server) or 'none (this desk works offline only)'}",
             f"Waiting to send: {s.waiting} · rejected: {s.rejected} · "
-            f"feed position: {state.get('cursor', '0')}",
-            f"Last successful sync: {state.get('last_success', 'never')}",
+            f"feed position: {safe_text(state.get('cursor', '0'))}",
+            f"Last successful sync: {safe_text(state.get('last_success', 'never'))}",
         ]
         sync = getattr(self.app, "sync", None)
         if sync is not None and sync.status.last_error:
-            lines.append(f"Last problem: {sync.status.last_error}")
-        self.query_one("#sync-state", Static).update("\n".join(lines))
+            problem = safe_text(sync.status.last_error)
+            if len(problem) > PROBLEM_CHARS:
+                problem = problem[: PROBLEM_CHARS - 1] + "…"
+            lines.append(f"Last problem: {problem}")
+        self.query_one("#sync-state", Static).update(Text("\n".join(lines)))
         table = self.query_one(DataTable)
         table.clear()
         for row in message.rejected:
-            table.add_row(_when(row["hlc"]), row["kind"], row["actor"], str(row["device_seq"]),
-                          row["reason"] or "")  # fmt: skip
+            table.add_row(_when(row["hlc"]), safe(row["kind"]), safe(row["actor"]),
+                          str(row["device_seq"]), safe(row["reason"]))  # fmt: skip
 
     def palette_commands(self) -> Iterable[PaletteCommand]:
         return [

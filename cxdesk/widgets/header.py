@@ -18,6 +18,8 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from cxdesk.domain.safe_text import safe
+
 OFFLINE_ONLY = "Offline only"
 
 
@@ -43,7 +45,7 @@ class SyncIndicator(Static):
         self.alert = value
 
     def watch_text(self, value: str) -> None:
-        self.update(value)
+        self.update(safe(value))
 
     def watch_alert(self, value: bool) -> None:
         self.set_class(value, "-alert")
@@ -68,4 +70,4 @@ class DeskHeader(Horizontal):
         # The location's short id keeps name, role, place and the sync status on
         # one 80-column line; the sign-in screen shows the location's full name.
         text = f"{session.name} · {session.role_label} · {session.location}"
-        who.update(text + " · LOCKED" if getattr(self.app, "locked", False) else text)
+        who.update(safe(text + " · LOCKED" if getattr(self.app, "locked", False) else text))

@@ -4,7 +4,8 @@ A customer's timeline and a referral's steps are the same kind of list, one
 event a line, newest or oldest first as the query gives them. Both screens
 show it with the same four columns, sized so the table fits 80 columns, the
 time in UK time and who did it shortened to "Helen M.". Summaries, names and
-places are plain ``Text`` so nothing typed by staff is read as markup.
+places are ``Text`` made safe by ``safe_text``, so nothing typed by staff is read
+as markup or reaches the terminal as a control sequence.
 A long summary is cut in its column, so the highlighted line is also shown
 whole on a detail line under the table.
 """
@@ -14,9 +15,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from rich.text import Text
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
+
+from cxdesk.domain.safe_text import safe, safe_text
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -95,9 +97,9 @@ class HistoryTable(DataTable):
     ) -> None:
         """One line: when, what, who (shortened) and where."""
         row_key = self.add_row(
-            when(at_ms), Text(summary), Text(short_name(actor_name)), Text(location), key=key
+            when(at_ms), safe(summary), safe(short_name(actor_name)), safe(location), key=key
         )
-        self._lines[row_key] = f"{when(at_ms)}  {summary} · {actor_name} · {location}"
+        self._lines[row_key] = safe_text(f"{when(at_ms)}  {summary} · {actor_name} · {location}")
         if self.row_count == 1:
             self._show(row_key)
 

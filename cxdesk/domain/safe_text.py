@@ -1,0 +1,100 @@
+"""Stored text made safe to show, and the one rule for which characters text may hold.
+
+Everything a desk shows came from somewhere it does not control: a colleague's
+typing, another desk's sync, an import, an error from a captive Wi-Fi portal.
+A terminal obeys escape sequences, so a resident's name holding
+``ESC ] 52 ; c ; ...`` could fill the advisor's clipboard, and a name holding
+Rich markup (``[link=...]``, ``[@click=...]``, ``Markup[/]``) could become a
+link, an action or a crash. Two defences, both here:
+
+- ``hidden_character`` is the rule the desk's forms and the server's payload
+  models both apply, so such text is refused where it is typed or pushed.
+- ``safe_text`` (a plain string, for the CLI and files) and ``safe`` (a Rich
+  ``Text``, for widgets) make whatever is already stored harmless to show:
+  C0 and C1 controls, DEL and bidirectional formatting characters become
+  visible placeholders (ESC shows as "␛", a C1 control or a bidi override as
+  "�"). ``Text`` is never parsed as markup, so brackets show as typed.
+
+Line breaks and tabs are a matter of context: in a one-line place (a table
+cell, a list item, a title) they become spaces; in a multi-line place (a note,
+a letter) line breaks stay and tabs become spaces.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from rich.text import Text
+
+__all__ = ["BIDI_CONTROLS", "LINE_BREAKS", "hidden_character", "safe", "safe_text"]
+
+BIDI_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
+"""Embeddings, overrides, isolates and direction marks: they make text display in a
+different order from how it is stored ("Trojan Source"), and no name or note needs them."""
+
+LINE_BREAKS = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
+"""Characters a terminal or a text file may treat as the end of a line."""
+
+_REPLACEMENT = "\ufffd"
+_TAB = "    "
+
+
+def _picture(code: int) -> str:
+    """The visible stand-in for a control or formatting character."""
+    if code < 0x20:
+        return chr(0x2400 + code)  # Unicode's control pictures: ESC shows as "␛"
+    if code == 0x7F:
+        return "\u2421"  # "␡"
+    return _REPLACEMENT
+
+
+# str.translate tables: one pass over the text, whatever its length.
+_SURROGATES = range(0xD800, 0xE000)
+_HIDDEN = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *map(ord, BIDI_CONTROLS), *_SURROGATES]
+_ONE_LINE = {code: _picture(code) for code in _HIDDEN}
+_ONE_LINE.update({ord(ch): " " for ch in LINE_BREAKS | {"\t"}})
+_MULTI_LINE = {code: _picture(code) for code in _HIDDEN}
+_MULTI_LINE.update({ord(ch): "\n" for ch in LINE_BREAKS})
+_MULTI_LINE[ord("\t")] = _TAB
+
+
+def _is_hidden(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category in ("Cc", "Cs") or char in BIDI_CONTROLS
+
+
+def safe_text(value: object, *, multiline: bool = False) -> str:
+    """``value`` as text with nothing a terminal would obey and nothing invisible.
+
+    ``None`` is "". Line breaks become spaces unless ``multiline`` (then
+    ``\\r\\n``, ``\\r`` and the Unicode separators become ``\\n``); tabs become
+    spaces. Lone surrogates (undecodable bytes) become "�".
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    text = text.replace("\r\n", "\n" if multiline else " ")
+    return text.translate(_MULTI_LINE if multiline else _ONE_LINE)
+
+
+def safe(value: object, style: str = "", *, multiline: bool = False) -> Text:
+    """``value`` as a Rich ``Text`` for a widget: made safe, and never read as markup."""
+    return Text(safe_text(value, multiline=multiline), style=style)
+
+
+def hidden_character(text: str, *, multiline: bool = False) -> tuple[int, str] | None:
+    """The first character ``text`` may not hold, as (1-based position, character), or None.
+
+    Control characters (C0, DEL, C1), lone surrogates and bidirectional
+    formatting characters are refused everywhere; line breaks and tabs are
+    refused unless ``multiline``, and then only ``\\n`` and tab are allowed
+    (callers turn ``\\r\\n`` into ``\\n`` first).
+    """
+    for position, char in enumerate(text, start=1):
+        if multiline and char in "\n\t":
+            continue
+        if char in LINE_BREAKS or char == "\t" or _is_hidden(char):
+            return position, char
+    return None
