@@ -111,6 +111,9 @@ def verify_store(store) -> VerifyReport:
     load_components()
     with store.reading() as conn:
         report.events, report.chain_problems = check_chain(conn, store.device_id)
+    from cxdesk.sync.audit import audit_problems  # the server's signed word, if any
+
+    report.chain_problems += audit_problems(store)
     with tempfile.TemporaryDirectory(prefix="cxdesk-verify-") as folder:
         copy_path = Path(folder) / "rebuilt.sqlite3"
         with store.reading() as conn:

@@ -216,18 +216,47 @@ def apply_pull_page(store, raw: bytes, after: int, mark: str | None = None) -> P
     if _held_by_others(store, {e.server_seq: e.id for e in page.events}):
         return PageOutcome("ahead", epoch=page.epoch, head=page.head)  # renumbered: restored
     items = [(e, e.server_seq) for e in page.events]
+    signed = receipts.from_text(mark)
+    if signed is not None and not _mark_matches(signed, page, after, store.device_id):
+        raise SyncUnavailable(
+            "The central API's answer does not match what it signed; the sync will be tried again.",
+            "bad answer",
+        )
     with store.transaction() as conn:
         new = ingest_remote(conn, store.clock, items)
         store.set_state(conn, CURSOR, str(page.next))
         store.set_state(conn, EPOCH, page.epoch)
-        if mark is not None:
+        if signed is not None:
             store.set_state(conn, MARK, mark)
+            if items:
+                conn.execute(
+                    "INSERT OR REPLACE INTO feed_pages (after, next, epoch, mark) "
+                    "VALUES (?, ?, ?, ?)",
+                    (after, page.next, page.epoch, mark),
+                )
     return PageOutcome("applied", new, len(items), page.next, page.head, page.epoch)
+
+
+def _mark_matches(signed, page: PullResponse, after: int, device: str | None) -> bool:
+    mark = signed.mark()
+    if mark is None or not mark.digest:
+        return mark is not None  # a server that does not audit pages yet
+    digest = receipts.PageDigest()
+    for event in page.events:
+        digest.add(event.server_seq, event.id, event.hash)
+    return (mark.epoch, mark.after, mark.device, mark.count, mark.digest) == (
+        page.epoch,
+        after,
+        device,
+        digest.count,
+        digest.hexdigest(),
+    )
 
 
 def reset_for_new_epoch(store, epoch: str) -> None:
     """Forget feed places and cursor; push everything again from the first event."""
     with store.transaction() as conn:
+        conn.execute("DELETE FROM feed_pages")
         conn.execute("UPDATE event_acks SET server_seq = NULL")
         store.set_state(conn, CURSOR, "0")
         store.set_state(conn, EPOCH, epoch)
@@ -241,6 +270,7 @@ def start_clean(store) -> None:
     server has, and ingesting is idempotent, so starting over is always safe.
     """
     with store.transaction() as conn:
+        conn.execute("DELETE FROM feed_pages")
         conn.execute("UPDATE event_acks SET server_seq = NULL")
         store.set_state(conn, CURSOR, "0")
         store.set_state(conn, PUSH_FROM, "1")

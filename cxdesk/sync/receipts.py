@@ -21,6 +21,7 @@ make one up, and an old one can only ever prove what really happened.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from typing import Literal
 
@@ -50,10 +51,35 @@ class Receipt(BaseModel):
 
 
 class Mark(BaseModel):
+    """The feed's head, and what one pull page carried to one device (count and digest)."""
+
     kind: Literal["mark"] = "mark"
     epoch: str = Field(max_length=64)
     head: int = Field(ge=0)
     head_id: str = Field(max_length=36)
+    device: str = Field(default="", max_length=64)
+    after: int = Field(default=0, ge=0)
+    count: int = Field(default=0, ge=0)
+    digest: str = Field(default="", max_length=64)
+
+
+class PageDigest:
+    """SHA-256 over ``server_seq:id:hash`` lines of a page's events, in feed order.
+
+    The server feeds it while writing a page; the desk recomputes it from what it
+    holds, so a feed event deleted on the desk (with its acknowledgement) is caught.
+    """
+
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+        self.count = 0
+
+    def add(self, server_seq: int, event_id: str, event_hash: str) -> None:
+        self._sha.update(f"{server_seq}:{event_id}:{event_hash}\n".encode())
+        self.count += 1
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
 
 
 class Signed(BaseModel):

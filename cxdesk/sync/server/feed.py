@@ -39,8 +39,12 @@ def epoch_and_head(conn: Connection) -> tuple[str, int]:
     return epoch, int(top)
 
 
-def pull_page_json(conn: Connection, after: int, limit: int) -> tuple[bytes, int]:
-    """The pull answer as JSON bytes, and how many events it holds."""
+def pull_page_json(conn: Connection, after: int, limit: int, audit=None) -> tuple[bytes, int]:
+    """The pull answer as JSON bytes, and how many events it holds.
+
+    ``audit`` (a ``receipts.PageDigest``), if given, is fed every event sent, so
+    the server can sign exactly what this page carried.
+    """
     cols = [events_t.c[name] for name in FEED_COLUMNS]
     rows = conn.execute(
         select(events_t.c.payload, *cols)
@@ -52,6 +56,8 @@ def pull_page_json(conn: Connection, after: int, limit: int) -> tuple[bytes, int
     parts = []
     for row in rows:
         fields = dict(zip(FEED_COLUMNS, row[1:], strict=True))
+        if audit is not None:
+            audit.add(fields["server_seq"], fields["id"], fields["hash"])
         # Splice the stored canonical payload in as it is: no parse, no re-dump.
         body = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
         parts.append('{"payload":' + row[0] + "," + body[1:])

@@ -61,9 +61,13 @@ def receipt(conn: Connection, key, device: str) -> Signed:
     return receipts.sign(key, statement)
 
 
-def mark(conn: Connection, key) -> Signed:
+def mark(conn: Connection, key, device: str = "", after: int = 0, page=None) -> Signed:
+    """The feed head, and (with ``page``) what the pull page after ``after`` carried."""
     epoch, top = epoch_and_head(conn)
-    return receipts.sign(key, Mark(epoch=epoch, head=top, head_id=feed_id_at(conn, top)))
+    count, digest = (page.count, page.hexdigest()) if page is not None else (0, "")
+    statement = Mark(epoch=epoch, head=top, head_id=feed_id_at(conn, top), device=device,
+                     after=after, count=count, digest=digest)  # fmt: skip
+    return receipts.sign(key, statement)
 
 
 def _device_hash_at(conn: Connection, device: str, seq: int) -> str | None:

@@ -21,7 +21,7 @@ from cxdesk.sync.protocol import (
     PushRequest,
     PushResponse,
 )
-from cxdesk.sync.receipts import MARK_HEADER
+from cxdesk.sync.receipts import MARK_HEADER, PageDigest
 from cxdesk.sync.server import signing
 from cxdesk.sync.server.db import read_transaction, write_transaction
 from cxdesk.sync.server.deps import EngineDep, TokenDep, authenticate
@@ -125,8 +125,10 @@ async def pull(
     def work() -> tuple[bytes, str]:
         signing.notice_restore(engine, key, proofs)  # a desk's proof of a restore, first
         with read_transaction(engine) as conn:
-            authenticate(conn, token)
-            return pull_page_json(conn, after, limit)[0], signing.mark(conn, key).header()
+            device = authenticate(conn, token)
+            page = PageDigest()
+            content = pull_page_json(conn, after, limit, page)[0]
+            return content, signing.mark(conn, key, device.id, after, page).header()
 
     content, mark = await run_in_threadpool(work)
     return Response(content=content, media_type="application/json",

@@ -1,0 +1,95 @@
+"""What ``cxdesk admin verify`` checks against the server's signed word.
+
+The hash chain alone cannot catch a store whose events were deleted and the
+chain re-made, with the tables rebuilt to match: everything then agrees with
+everything else. The server's signatures can, because a desk cannot make them:
+
+- the latest **receipt**: this desk's own chain must still pass through the
+  event the server signed for (a deleted or re-made synced event is caught);
+- every **feed page** mark: the events the desk holds in each page's range of
+  feed places must be exactly the ones the server sent (count and digest), the
+  pages must follow one another up to the cursor (another desk's voucher
+  deleted together with its acknowledgement is caught);
+- every other desk's chain as the feed carries it: in feed order its
+  ``device_seq`` only rises (a desk's events reach the server in chain order).
+"""
+
+from __future__ import annotations
+
+from cxdesk.sync import apply, receipts
+
+
+def audit_problems(store) -> list[str]:
+    problems: list[str] = []
+    key = store.get_state(apply.SERVER_KEY)
+    problems += _receipt_problems(store, key)
+    problems += _page_problems(store, key)
+    problems += _feed_order_problems(store)
+    return problems
+
+
+def _receipt_problems(store, key: str | None) -> list[str]:
+    signed = receipts.from_text(store.get_state(apply.RECEIPT))
+    if signed is None:
+        return []
+    if key and not receipts.verified(key, signed):
+        return ["receipt: the server's receipt kept here does not carry the server's signature"]
+    problem = apply.chain_contradicts_receipt(store)
+    return [f"receipt: {problem}"] if problem else []
+
+
+def _page_problems(store, key: str | None) -> list[str]:
+    problems: list[str] = []
+    expected: int | None = None
+    for after, next_, mark_text in store.query(
+        "SELECT after, next, mark FROM feed_pages ORDER BY after"
+    ):
+        signed = receipts.from_text(mark_text)
+        mark = signed.mark() if signed else None
+        if mark is None or (key and not receipts.verified(key, signed)):
+            problems.append(f"feed places {after + 1}-{next_}: the server's signed page is damaged")
+            expected = next_
+            continue
+        if expected is not None and after != expected:
+            problems.append(
+                f"feed places {expected + 1}-{after}: no page the server signed covers them"
+            )
+        digest = receipts.PageDigest()
+        for seq, event_id, event_hash in store.query(
+            "SELECT a.server_seq, e.id, e.hash FROM event_acks a "
+            "JOIN events e ON e.id = a.event_id WHERE a.server_seq > ? AND a.server_seq <= ? "
+            "ORDER BY a.server_seq",
+            (after, next_),
+        ):
+            digest.add(seq, event_id, event_hash)
+        if digest.count != mark.count:
+            problems.append(
+                f"feed places {after + 1}-{next_}: the server sent {mark.count} events, "
+                f"this desk holds {digest.count} (events deleted here?)"
+            )
+        elif digest.hexdigest() != mark.digest:
+            problems.append(
+                f"feed places {after + 1}-{next_}: the events held are not the ones the server sent"
+            )
+        expected = next_
+    cursor = int(store.get_state(apply.CURSOR) or 0)
+    if expected is not None and expected < cursor:
+        problems.append(
+            f"feed places {expected + 1}-{cursor}: no page the server signed covers them"
+        )
+    return problems
+
+
+def _feed_order_problems(store) -> list[str]:
+    problems: list[str] = []
+    last: dict[str, int] = {}
+    for device, seq, server_seq in store.query(
+        "SELECT e.device, e.device_seq, a.server_seq FROM events e "
+        "JOIN event_acks a ON a.event_id = e.id WHERE a.server_seq IS NOT NULL "
+        "AND e.device != ? ORDER BY a.server_seq",
+        (store.device_id or "",),
+    ):
+        if seq <= last.get(device, 0):
+            problems.append(f"{device}#{seq}: out of chain order in the feed (place {server_seq})")
+        last[device] = seq
+    return problems[:20]
