@@ -39,3 +39,17 @@ async def test_imported_entry_shows_extension_holidays_and_no_bank_holiday_claim
     larder = await _detail(store, "community larder")
     assert "Fri 25 Dec 2026 to Mon 28 Dec 2026: closed (Christmas closure)" in larder
     assert "bank holiday" not in larder.lower()
+
+
+async def test_copying_a_number_with_an_extension_says_the_extension(store):
+    build_desk(store, with_directory=False)
+    import_directory(store, PAGES, actor="ADMIN1", role="admin")
+    app = make_test_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "A1001")
+        await pilot.press(*"welfare rights line")
+        await settle(pilot)
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert app.clipboard == "020 7946 0711"  # what can be dialled
+        assert any("then extension 2" in n.message for n in app._notifications)

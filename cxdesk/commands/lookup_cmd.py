@@ -70,7 +70,9 @@ def lookup_command(
                 "status": r.status,
                 "staff_only": r.entry.staff_only,
                 "out_of_hours_number": (
-                    format_uk(r.entry.out_of_hours_phone) if r.entry.out_of_hours_phone else None
+                    format_uk(r.entry.out_of_hours_phone, r.entry.out_of_hours_extension)
+                    if r.entry.out_of_hours_phone
+                    else None
                 ),
             }
             for r in results

@@ -57,10 +57,11 @@ class WelfareContact:
 
     @classmethod
     def from_entry(cls, entry: DirectoryEntry) -> WelfareContact:
-        ooh = format_uk(entry.out_of_hours_phone) if entry.out_of_hours_phone else None
+        ooh_ext = entry.out_of_hours_extension
+        ooh = format_uk(entry.out_of_hours_phone, ooh_ext) if entry.out_of_hours_phone else None
         return cls(
             name=entry.name,
-            phone=format_uk(entry.phone),
+            phone=format_uk(entry.phone, entry.extension),
             hours_lines=tuple(entry.hours.describe()),
             out_of_hours=entry.out_of_hours,
             out_of_hours_phone=ooh,

@@ -211,6 +211,10 @@ def copy_number(app, entry: DirectoryEntry, *, out_of_hours: bool = False) -> No
         return
     shown = format_uk(number)
     app.copy_to_clipboard(shown)
+    # The clipboard holds what can be dialled; the extension is said in the message.
+    extension = entry.out_of_hours_extension if out_of_hours else entry.extension
+    if extension:
+        shown = f"{shown}, then extension {extension}"
     warning = (
         " STAFF ONLY: do not give to the public." if entry.staff_only and not out_of_hours else ""
     )
