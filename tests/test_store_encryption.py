@@ -288,3 +288,30 @@ def test_memory_store_needs_no_key():
     store = open_store(":memory:", device_id="D1", location="CSC")
     assert store.data_key is None
     store.close()
+
+
+def test_a_locked_os_key_store_fails_with_a_sentence(tmp_path, os_key_store):
+    import keyring.errors
+
+    path = tmp_path / "data" / "desk.sqlite3"
+    open_store(path, device_id="D1", location="CSC").close()
+
+    def locked(service, username):
+        raise keyring.errors.KeyringLocked("collection is locked")
+
+    os_key_store.get_password = locked
+    with pytest.raises(StoreError, match="OS key store could not give") as info:
+        open_store(path)
+    assert "CXDESK_KEY_STORE=file" in info.value.message
+    os_key_store.delete_password = locked
+    cipher.wipe_store(path)  # a locked key store does not stop a wipe
+    assert files_of(path.parent) == []
+
+
+def test_two_processes_making_a_key_at_once_end_with_one(tmp_path):
+    path = tmp_path / "desk.sqlite3"
+    first = keys.create_data_key(path)
+    second = keys.create_data_key(path)  # lost the race: the key file already exists
+    assert second == first
+    key_dir = keys.device_key_path(first.key_id).parent
+    assert sorted(p.name for p in key_dir.glob("*.key")) == [f"{first.key_id}.key"]

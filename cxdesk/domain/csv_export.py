@@ -16,6 +16,7 @@ names correctly; standard output gets plain UTF-8, for pipes.
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
@@ -93,11 +94,10 @@ def export_to_file(rows: Iterable[IssueLogRow], path: Path) -> int:
     """Write the export to ``path`` (UTF-8 with BOM, private to the user); returns the count."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8-sig", newline="", opener=_private) as out:
+        os.chmod(path, 0o600)  # a file of that name already there keeps its mode otherwise
         return write_issues_csv(rows, out)
 
 
 def _private(path: str, flags: int) -> int:
     # The export holds customers' names: readable by its owner only, like the store.
-    import os
-
     return os.open(path, flags, 0o600)

@@ -63,8 +63,12 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, readable by this user only (0600)."""
+def write_private(path: Path, data: bytes, *, replace: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically, readable by this user only (0600).
+
+    With ``replace=False`` an existing file wins (``FileExistsError``): two
+    processes making a new store's key at once must not end with two keys.
+    """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
@@ -73,10 +77,19 @@ def write_private(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        if replace:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails if the file exists; never overwrites
+            except FileExistsError:
+                raise
+            except OSError:  # no hard links on this filesystem (FAT): check, then move
+                if path.exists():
+                    raise FileExistsError(path) from None
+                os.replace(tmp, path)
+    finally:
         tmp.unlink(missing_ok=True)
-        raise
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
@@ -141,10 +154,27 @@ def _check_outside(store_path: Path, key_path: Path) -> None:
         )
 
 
+@contextlib.contextmanager
+def _os_key_store(doing: str):
+    """Turn the OS key store's failures (locked, no session bus) into a sentence."""
+    import keyring.errors
+
+    try:
+        yield
+    except keyring.errors.KeyringError as exc:
+        raise StoreError(
+            f"The OS key store could not {doing} ({type(exc).__name__}: {exc}). Unlock it by "
+            "signing in to the desktop; a desk that syncs with nobody signed in to the OS "
+            "should use CXDESK_KEY_STORE=file.",
+            title="OS key store unavailable",
+        ) from exc
+
+
 def _new_kek(guard: str, key_id: str, store_path: Path) -> bytes:
     kek = secrets.token_bytes(KEY_BYTES)
     if guard == "keyring":
-        _real_keyring().set_password(KEYRING_SERVICE, key_id, _b64(kek))
+        with _os_key_store("keep the store's key"):
+            _real_keyring().set_password(KEYRING_SERVICE, key_id, _b64(kek))
     else:
         path = device_key_path(key_id)
         _check_outside(store_path, path)
@@ -155,7 +185,8 @@ def _new_kek(guard: str, key_id: str, store_path: Path) -> bytes:
 def _load_kek(guard: str, key_id: str, store_path: Path) -> bytes | None:
     if guard == "keyring":
         backend = _real_keyring()
-        text = backend.get_password(KEYRING_SERVICE, key_id) if backend else None
+        with _os_key_store("give the store's key"):
+            text = backend.get_password(KEYRING_SERVICE, key_id) if backend else None
         return _unb64(text) if text else None
     path = device_key_path(key_id)
     _check_outside(store_path, path)
@@ -176,7 +207,10 @@ def _forget_kek(guard: str, key_id: str) -> None:
         if backend is not None:
             import keyring.errors
 
-            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+            with (
+                _os_key_store("forget the store's key"),
+                contextlib.suppress(keyring.errors.PasswordDeleteError),
+            ):
                 backend.delete_password(KEYRING_SERVICE, key_id)
     else:
         device_key_path(key_id).unlink(missing_ok=True)
@@ -214,7 +248,15 @@ def create_data_key(store_path: Path) -> DataKey:
         "cipher": "sqlcipher4 raw key",
         "wraps": [{"guard": guard, "nonce": _b64(nonce), "wrapped": _b64(wrapped)}],
     }
-    write_private(key_file_for(store_path), json.dumps(document, indent=1).encode())
+    try:
+        write_private(
+            key_file_for(store_path), json.dumps(document, indent=1).encode(), replace=False
+        )
+    except FileExistsError:
+        _forget_kek(guard, key_id)  # another process made the store's key first: use it
+        found = load_data_key(store_path)
+        assert found is not None
+        return found
     return DataKey(data_key, key_id)
 
 
@@ -281,5 +323,7 @@ def destroy_data_key(store_path: Path) -> None:
     if document is not None:
         for wrap in document["wraps"]:
             if wrap.get("guard") in ("keyring", "file"):
-                _forget_kek(wrap["guard"], document["key_id"])
+                # A locked key store must not stop the wipe: the key file goes regardless.
+                with contextlib.suppress(StoreError, OSError):
+                    _forget_kek(wrap["guard"], document["key_id"])
     key_file.unlink(missing_ok=True)
