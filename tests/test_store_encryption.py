@@ -315,3 +315,15 @@ def test_two_processes_making_a_key_at_once_end_with_one(tmp_path):
     assert second == first
     key_dir = keys.device_key_path(first.key_id).parent
     assert sorted(p.name for p in key_dir.glob("*.key")) == [f"{first.key_id}.key"]
+
+
+async def test_sqlcipher_failures_reach_the_sync_round_as_store_errors(store):
+    # The store raises SQLCipher's error classes, not the standard library's; the sync
+    # round's "the store failed" path must still turn them into a sentence.
+    from cxdesk.sync.round import _store
+
+    def broken():
+        store.conn.execute("SELECT * FROM no_such_table")
+
+    with pytest.raises(StoreError, match="could not record the server's answer"):
+        await _store(broken)

@@ -6,8 +6,8 @@ timeout so a second process waits rather than fails, and the file created 0600
 because it holds personal data. The file is encrypted by SQLCipher under the
 store's data key (``cipher.unlock`` finds it; the key is raw, so no passphrase
 KDF slows opening). ``sqlite`` is SQLCipher's DB-API module: catch its
-exceptions (``db.sqlite.OperationalError``), not the standard library's, which
-are different classes. The connection is in autocommit mode and every
+exceptions (``db.ERRORS``, or ``db.sqlite.OperationalError``), not only the
+standard library's ``sqlite3`` ones, which are different classes. The connection is in autocommit mode and every
 write goes through ``transaction()`` (``BEGIN IMMEDIATE``), so what commits
 together is exactly what the code says, DDL included.
 """
@@ -28,6 +28,9 @@ from cxdesk.store.filesystem import refuse_network_filesystem
 from cxdesk.store.keys import DataKey
 
 BUSY_TIMEOUT_MS = 10_000
+ERRORS = (sqlite.Error, sqlite3.Error)
+"""Catch these for "the store failed": the store's connection raises SQLCipher's
+classes, which are not the standard library's ``sqlite3`` ones."""
 CACHE_KIB = -16_000
 """Page cache (16 MB at most): with encryption a page read again from disk is decrypted
 again, so a desk keeps its working set of pages in memory."""

@@ -21,6 +21,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from cxdesk.errors import StoreError
+from cxdesk.store import db
 from cxdesk.sync import apply, receipts
 from cxdesk.sync.client import AsyncSyncClient, SyncRefused, SyncUnavailable
 from cxdesk.sync.protocol import MAX_PULL_LIMIT
@@ -60,7 +61,7 @@ async def _store(fn, *args, **kw):
     """Run blocking store work in a thread; SQLite's failures become sentences."""
     try:
         return await asyncio.to_thread(fn, *args, **kw)
-    except sqlite3.Error as exc:
+    except db.ERRORS as exc:  # SQLCipher's error classes, not only the standard library's
         raise store_failure(exc) from exc
 
 
@@ -196,7 +197,7 @@ async def sync_round(store, client: AsyncSyncClient) -> RoundReport:
             await _store(apply.reset_for_new_epoch, store, epoch)
             continue
         except StoreError:
-            with contextlib.suppress(sqlite3.Error, StoreError):
+            with contextlib.suppress(*db.ERRORS, StoreError):
                 await _store(apply.start_clean, store)
             raise
         await _store(apply.note_success, store)
