@@ -1,16 +1,13 @@
-"""Server checks for stock and issues: known locations, canonical serials.
+"""Server checks for stock and issues: serials canonical in their kind's format.
 
-The desk refuses a receipt at an unknown location or a serial that does not fit
-its kind's format (``cxdesk.store.stock_commands``), but the server never takes
-a desk's word for it: a changed or old desk could still send ``NOWHERE`` or
-``FV0000123`` and make ghost stock that two desks can issue. So the central API
-rejects, as malformed, any stock event naming a location no ``LocationDefined``
-event in the feed defines, and any stock or issue event whose serial is not
-canonical in the format of the kind's latest policy (``domain.serials``).
-
-Locations are read from the feed on each stock event (supervisors' stock
-records are rare, so the scan costs little); the policy is found through the
-indexed ``subject`` (a ``PolicySet``'s subject is its kind).
+The desk refuses a serial that does not fit its kind's format
+(``cxdesk.store.stock_commands``), but the server never takes a desk's word for
+it: a changed or old desk could still send ``FV0000123`` beside ``FV000123``
+and make ghost stock that two desks can issue. So the central API rejects, as
+malformed, any stock or issue event whose serial is not canonical in the format
+of the kind's latest policy (``domain.serials``), found through the indexed
+``subject`` (a ``PolicySet``'s subject is its kind). Unknown locations in stock
+events are refused by ``cxdesk.sync.server.trust``.
 """
 
 from __future__ import annotations
@@ -25,12 +22,6 @@ from cxdesk.errors import ValidationError
 from cxdesk.events.envelope import Event
 from cxdesk.sync.server_checks import server_check
 
-_LOCATIONS = {
-    "StockReceived": ("location",),
-    "StockTransferred": ("from_location", "to_location"),
-    "StockWrittenOff": ("location",),
-    "StockCounted": ("location",),
-}
 _SERIALS = {
     "StockReceived": ("first", "last"),
     "StockTransferred": ("first", "last"),
@@ -38,12 +29,6 @@ _SERIALS = {
     "CardIssued": ("serial",),
 }
 _ISSUE_KIND = {"VoucherIssued": "food_voucher", "CardIssued": "payment_card"}
-
-
-def known_locations(conn: Connection) -> set[str]:
-    """Every location a ``LocationDefined`` event in the feed has defined."""
-    rows = conn.execute(text("SELECT payload FROM events WHERE kind = 'LocationDefined'"))
-    return {json.loads(row[0]).get("location_id") for row in rows}
 
 
 def _format(conn: Connection, kind: str):
@@ -55,16 +40,6 @@ def _format(conn: Connection, kind: str):
         {"k": kind},
     ).first()
     return serial_format(kind, json.loads(row[0]) if row else None)
-
-
-def _locations_known(conn: Connection, event: Event, history: list[Event]) -> str | None:
-    fields = _LOCATIONS[event.kind]
-    known = known_locations(conn)
-    for name in fields:
-        place = event.payload.get(name)
-        if place not in known:
-            return f"{name} {place} is not a known location"
-    return None
 
 
 def _serials_canonical(conn: Connection, event: Event, history: list[Event]) -> str | None:
@@ -82,7 +57,5 @@ def _serials_canonical(conn: Connection, event: Event, history: list[Event]) -> 
     return None
 
 
-for _kind in _LOCATIONS:
-    server_check(_kind)(_locations_known)
 for _kind in (*_SERIALS, "StockWrittenOff"):
     server_check(_kind)(_serials_canonical)
