@@ -126,6 +126,9 @@ class CxDeskApp(App[None]):
         return self.settings.idle_lock_minutes * 60
 
     def on_mount(self) -> None:
+        # Without colour the highlighted row and the focused field must still stand out:
+        # cxdesk.tcss draws them in reverse video under this class.
+        self.set_class(self.no_color, "-no-color")
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         check_every = min(5.0, max(0.25, self.idle_seconds / 4))

@@ -48,7 +48,7 @@ class AnomaliesScreen(RangeReportScreen):
 
     def add_columns(self, table: DataTable) -> None:
         table.add_column("What", width=28, key="what")
-        table.add_column("Where", width=8, key="where")
+        table.add_column("Where", key="where")  # as wide as its longest location id
         table.add_column("When", width=16, key="when")
         table.add_column("Issues", width=6, key="issues")
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from rich.text import Text
 from textual import on, work
@@ -33,8 +33,17 @@ from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.form_modal import FormField, FormModal
 from cxdesk.store import crisis_commands as cc
 from cxdesk.store import crisis_queries as cq
+from cxdesk.widgets.fit_table import Column, FitTable, RowDetail
 
 RELOAD_SECONDS = 15
+# Time left and the customer matter most; where it came from goes first when narrow.
+QUEUE_COLUMNS = (
+    Column("left", "Time left", min_width=19),
+    Column("due", "Due", rank=2),
+    Column("what", "What", flex=True, min_width=18),
+    Column("customer", "Customer", max_width=24),
+    Column("where", "Where", rank=3),
+)
 CHOOSE_FIRST = {
     "payment": "Choose a crisis payment request first.",
     "flag": "Choose a crisis flag first.",
@@ -70,12 +79,8 @@ class CrisisQueueScreen(DeskScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Loading the crisis queue...", id="queue-status")
-        table = DataTable(id="queue", cursor_type="row", zebra_stripes=False)
-        table.cell_padding = 0  # 80 columns: each width below includes its gap
-        for label, width in (("Time left", 13), ("Due", 10), ("What", 30), ("Customer", 15),
-                             ("Where", 10)):  # fmt: skip
-            table.add_column(label, width=width)
-        yield table
+        yield FitTable(QUEUE_COLUMNS, id="queue")
+        yield RowDetail(id="queue-detail")
 
     def on_mount(self) -> None:
         self.action_reload()
@@ -93,22 +98,20 @@ class CrisisQueueScreen(DeskScreen):
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
         self.items = message.items
-        table = self.query_one(DataTable)
-        keep = table.cursor_row
-        table.clear()
+        table = self.query_one(FitTable)
         now = datetime.now(UTC)
+        rows = []
         for item in self.items:
             kind = "Payment" if item.item == "payment" else "Crisis flag"
-            table.add_row(
+            due = from_ms(item.due_ms)
+            rows.append((item.id, [
                 self._left(item, now),
-                london_time(from_ms(item.due_ms)),
-                f"{kind}: {item.what}",
-                item.customer_name,
+                london_time(due, with_date=due - now > timedelta(hours=12)),
+                Text(f"{kind}: {item.what}"),
+                Text(item.customer_name),
                 item.location,
-                key=item.id,
-            )
-        if self.items:
-            table.move_cursor(row=min(keep, len(self.items) - 1))
+            ]))  # fmt: skip
+        table.set_rows(rows)
         self._status(now)
 
     def _left(self, item: cq.QueueItem, now: datetime) -> Text:

@@ -41,12 +41,18 @@ from cxdesk.screens.supervisor_common import (
     show_date,
 )
 from cxdesk.store.issue_log_queries import PAGE_SIZE, iter_log, log_page, log_totals
+from cxdesk.widgets.fit_table import Column, FitTable, RowDetail
 from cxdesk.widgets.tick_box import TickBox
 
 KIND_WORDS = {"v": "food_voucher", "f": "food_voucher", "c": "payment_card", "p": "payment_card"}
+# What, when, to whom and its status first; at 80 columns the rest is in the line under
+# the table (RowDetail) for the highlighted issue, and in the story (Enter).
 COLUMNS = (
-    ("When", 16), ("Loc", 6), ("Advisor", 7), ("Customer", 22), ("Kind", 7), ("Serial", 10),
-    ("Amount", 7), ("Reason", 20), ("Repeat", 14), ("Override", 20), ("Status", 18),
+    Column("when", "When"), Column("loc", "Loc", rank=3), Column("advisor", "Advisor", rank=4),
+    Column("customer", "Customer", flex=True, min_width=12), Column("kind", "Kind"),
+    Column("serial", "Serial"), Column("amount", "Amount"),
+    Column("reason", "Reason", rank=5, max_width=20), Column("repeat", "Repeat", rank=6),
+    Column("override", "Override", rank=7, max_width=20), Column("status", "Status", rank=2),
 )  # fmt: skip
 
 
@@ -121,16 +127,14 @@ class IssueLogScreen(SupervisorScreen):
             yield TickBox("Voided", id="voided")
             yield TickBox("Late", id="late_only")
         yield Static("", id="log-error", classes="error-line supervisor-only")
-        table = DataTable(id="log-table", cursor_type="row", classes="supervisor-only")
-        yield table
+        yield FitTable(COLUMNS, id="log-table", classes="supervisor-only")
+        yield RowDetail(id="log-table-detail", classes="supervisor-only")
         yield Static("Loading…", id="log-totals", classes="totals supervisor-only")
         yield Static("", id="refusal", classes="refusal")
 
     def on_mount(self) -> None:
         self.query_one("#refusal").display = False
         table = self.query_one("#log-table", DataTable)
-        for label, width in COLUMNS:
-            table.add_column(label, width=width, key=label.lower())
         settings = getattr(self.app, "settings", None)
         if settings is not None:
             self.export_dir = Path(settings.data_dir) / "exports"
@@ -197,18 +201,17 @@ class IssueLogScreen(SupervisorScreen):
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         self.page = message.page
-        table = self.query_one("#log-table", DataTable)
-        table.clear()
+        rows = []
         for row in message.page.rows:
             status = Text(row.status)
             if row.after_signoff:
                 status = Text(f"{row.status}, after sign-off", style="reverse")
-            table.add_row(
-                row.london_time, row.location, row.advisor, row.customer_label,
+            rows.append((row.issue_id, [
+                row.london_time, row.location, row.advisor, Text(row.customer_label),
                 KIND_LABELS.get(row.kind, row.kind).split()[-1].lower(), row.serial,
-                row.amount, row.reason, row.repeat_result, row.override_text, status,
-                key=row.issue_id,
-            )  # fmt: skip
+                row.amount, Text(row.reason), row.repeat_result, Text(row.override_text), status,
+            ]))  # fmt: skip
+        self.query_one("#log-table", FitTable).set_rows(rows)
         self.page_number = message.page_number
         self._show_totals("counting…")
 

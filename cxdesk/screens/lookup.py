@@ -29,10 +29,15 @@ from textual.worker import get_current_worker
 from cxdesk.domain.directory import DirectoryEntry, DirectoryIndex, format_uk
 from cxdesk.screens.base import DeskScreen
 from cxdesk.store.directory_queries import LookupResult, directory_index, lookup
+from cxdesk.widgets.fit_table import Column, FitTable, RowDetail
 
 RESULT_LIMIT = 50
-NUMBER_WIDTH = 13
-STATUS_WIDTH = 25
+# The number and the open-now status are what the advisor came for: always whole.
+COLUMNS = (
+    Column("name", "Team or service", flex=True, min_width=20),
+    Column("number", "Number"),
+    Column("status", "Now"),
+)
 
 
 class LookupScreen(DeskScreen):
@@ -69,18 +74,13 @@ class LookupScreen(DeskScreen):
             id="search",
             max_length=100,
         )
-        table = DataTable(id="results", cursor_type="row", zebra_stripes=False)
+        table = FitTable(COLUMNS, id="results")
         table.can_focus = False
         yield table
+        yield RowDetail(id="results-detail")
         yield Static("Loading the directory…", id="lookup-status")
 
     def on_mount(self) -> None:
-        table = self.query_one("#results", DataTable)
-        # Fixed widths so the number and the open-now status never scroll off at 80 columns.
-        name_width = max(20, self.app.size.width - NUMBER_WIDTH - STATUS_WIDTH - 8)
-        table.add_column("Team or service", key="name", width=name_width)
-        table.add_column("Number", key="number", width=NUMBER_WIDTH)
-        table.add_column("Now", key="status", width=STATUS_WIDTH)
         self.query_one("#search", Input).focus()
         self.set_interval(60, self._refresh_status, name="open-now")
 
@@ -128,11 +128,8 @@ class LookupScreen(DeskScreen):
         if event.query != self.query_one("#search", Input).value:
             return  # typing has moved on; a newer search is on its way
         self.results = event.results
-        table = self.query_one("#results", DataTable)
-        table.clear()
-        name_width = table.columns["name"].width
-        for result in event.results:
-            table.add_row(*_row(result, name_width), key=result.entry.id)
+        table = self.query_one("#results", FitTable)
+        table.set_rows([(result.entry.id, _row(result)) for result in event.results])
         if event.results:
             table.move_cursor(row=0)
         self._show_status(event.query)
@@ -192,13 +189,11 @@ class LookupScreen(DeskScreen):
         self.action_open_entry()
 
 
-def _row(result: LookupResult, name_width: int) -> tuple[Text, str, Text]:
+def _row(result: LookupResult) -> tuple[Text, str, Text]:
     entry = result.entry
-    # The staff-only mark must survive a long name being cut short.
-    mark = " [staff]" if entry.staff_only else ""
-    room = name_width - len(mark)
-    name = Text(entry.name if len(entry.name) <= room else entry.name[: room - 1] + "…")
-    name.append(mark, style="bold")
+    # The staff-only mark goes first, so it survives a long name being cut short.
+    name = Text("STAFF ", style="bold") if entry.staff_only else Text()
+    name.append(entry.name)
     status = Text(result.status, style="bold" if result.open_now else "dim")
     return name, format_uk(entry.phone), status
 
