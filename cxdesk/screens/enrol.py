@@ -29,6 +29,11 @@ class EnrolScreen(DeskScreen):
     """The revoked-and-wiped notice, and the server address and token to enrol again."""
 
     BINDINGS = [Binding("ctrl+s", "enrol", "Enrol", id="enrol-desk")]
+    DEFAULT_CSS = """
+    EnrolScreen #enrol-body { padding: 1 2; }
+    EnrolScreen #enrol-notice { margin-bottom: 1; }
+    EnrolScreen #enrol-error { margin-top: 1; }
+    """
 
     @dataclass
     class Enrolled(Message):

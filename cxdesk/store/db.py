@@ -7,9 +7,10 @@ because it holds personal data. The file is encrypted by SQLCipher under the
 store's data key (``cipher.unlock`` finds it; the key is raw, so no passphrase
 KDF slows opening). ``sqlite`` is SQLCipher's DB-API module: catch its
 exceptions (``db.ERRORS``, or ``db.sqlite.OperationalError``), not only the
-standard library's ``sqlite3`` ones, which are different classes. The connection is in autocommit mode and every
-write goes through ``transaction()`` (``BEGIN IMMEDIATE``), so what commits
-together is exactly what the code says, DDL included.
+standard library's ``sqlite3`` ones, which are different classes. The
+connection is in autocommit mode and every write goes through
+``transaction()`` (``BEGIN IMMEDIATE``), so what commits together is exactly
+what the code says, DDL included.
 """
 
 from __future__ import annotations
