@@ -89,8 +89,29 @@ def _check_key(conn: sqlite3.Connection, path: Path | str) -> None:
         ) from exc
 
 
+class DiskFull(StoreError):
+    """SQLITE_FULL: the change was undone whole; the person must free some space."""
+
+    title = "Disk full"
+    short = "disk full"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The disk holding the desk store is full, so nothing was saved (the change was "
+            "undone, whole). Free some disk space, then try again."
+        )
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, ERRORS) and "full" in str(exc).lower()
+
+
 class Transactor:
-    """Serialises the threads that share one connection, one transaction at a time."""
+    """Serialises the threads that share one connection, one transaction at a time.
+
+    A transaction that fails (a full disk included, even at ``COMMIT``) is rolled
+    back whole, so nothing is ever half-saved; a full disk becomes ``DiskFull``.
+    """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -112,11 +133,14 @@ class Transactor:
             self._depth = 1
             try:
                 yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            else:
                 self.conn.execute("COMMIT")
+            except BaseException as exc:
+                if self.conn.in_transaction:  # SQLite may have rolled back by itself
+                    with contextlib.suppress(*ERRORS):
+                        self.conn.execute("ROLLBACK")
+                if is_disk_full(exc):
+                    raise DiskFull() from exc
+                raise
             finally:
                 self._depth = 0
 

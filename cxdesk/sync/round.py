@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 from dataclasses import dataclass, field
 
 from cxdesk.errors import StoreError
 from cxdesk.store import db
+from cxdesk.store.db import DiskFull, is_disk_full
 from cxdesk.sync import apply, receipts
 from cxdesk.sync.client import AsyncSyncClient, SyncRefused, SyncUnavailable
 from cxdesk.sync.protocol import MAX_PULL_LIMIT
@@ -61,20 +61,13 @@ async def _store(fn, *args, **kw):
     """Run blocking store work in a thread; SQLite's failures become sentences."""
     try:
         return await asyncio.to_thread(fn, *args, **kw)
-    except db.ERRORS as exc:  # SQLCipher's error classes, not only the standard library's
+    except db.ERRORS as exc:
         raise store_failure(exc) from exc
 
 
-def store_failure(exc: sqlite3.Error) -> StoreError:
-    text = str(exc).lower()
-    if "full" in text:
-        full = StoreError(
-            "The disk holding the desk store is full: the sync answer was not saved "
-            "(nothing was half-saved). Free some disk space; the sync will then carry on.",
-            title="Disk full",
-        )
-        full.short = "disk full"
-        return full
+def store_failure(exc: BaseException) -> StoreError:
+    if is_disk_full(exc):
+        return DiskFull()
     return StoreError(
         f"This desk could not record the server's answer ({exc}); "
         "the next sync starts again from the server's state."
