@@ -70,7 +70,7 @@ def test_store_keeps_wal_full_sync_and_private_files(tmp_path):
     assert document["wraps"][0]["wrapped"] not in device_key.read_bytes().hex()
 
 
-def test_a_copied_data_folder_alone_cannot_be_opened(tmp_path):
+def test_a_copied_data_folder_alone_cannot_be_opened(tmp_path, monkeypatch):
     path = tmp_path / "data" / "desk.sqlite3"
     store = open_store(path, device_id="D1", location="CSC")
     cc.register_customer(store, ADVISOR, MARIA)
@@ -78,7 +78,7 @@ def test_a_copied_data_folder_alone_cannot_be_opened(tmp_path):
     stolen = tmp_path / "stolen"
     shutil.copytree(path.parent, stolen)
     keys_elsewhere = tmp_path / "other-machine-keys"
-    os.environ["CXDESK_KEY_DIR"] = str(keys_elsewhere)  # restored by the autouse fixture
+    monkeypatch.setenv("CXDESK_KEY_DIR", str(keys_elsewhere))  # another machine or account
     with pytest.raises(StoreError, match="is not on this device"):
         open_store(stolen / "desk.sqlite3")
     # Refusing to open leaves the copy as it was (no new key made over it).
@@ -243,6 +243,8 @@ class MemoryKeyring(KeyringBackend):
 
 @pytest.fixture
 def os_key_store(monkeypatch):
+    # Stands in for the OS's own key store (the test cannot unlock a real one).
+    monkeypatch.setattr(keys, "OS_KEY_STORES", (*keys.OS_KEY_STORES, __name__))
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
@@ -327,3 +329,19 @@ async def test_sqlcipher_failures_reach_the_sync_round_as_store_errors(store):
 
     with pytest.raises(StoreError, match="could not record the server's answer"):
         await _store(broken)
+
+
+def test_auto_takes_only_the_os_key_store_not_any_keyring_backend(tmp_path, monkeypatch):
+    # A third-party backend (a plain file, or one that asks for a password) is not the
+    # OS key store: auto keeps to the device key file; asking for keyring explicitly works.
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    keys._real_keyring.cache_clear()
+    monkeypatch.setenv("CXDESK_KEY_STORE", "auto")
+    try:
+        assert keys.chosen_guard() == "file"
+        monkeypatch.setenv("CXDESK_KEY_STORE", "keyring")
+        assert keys.chosen_guard() == "keyring"
+    finally:
+        keyring.set_keyring(previous)
+        keys._real_keyring.cache_clear()

@@ -120,6 +120,24 @@ def _real_keyring():
     return backend
 
 
+OS_KEY_STORES = (
+    "keyring.backends.macOS",
+    "keyring.backends.Windows",
+    "keyring.backends.SecretService",
+    "keyring.backends.libsecret",
+    "keyring.backends.kwallet",
+)
+"""Backends that are the operating system's own key store, locked by the OS login and
+readable without a prompt. ``auto`` takes only these: a third-party backend may keep
+secrets in a plain file, or ask for a password and so stop unattended sync."""
+
+
+def _is_os_key_store(backend) -> bool:
+    chained = getattr(backend, "backends", None)
+    first = chained[0] if isinstance(chained, list) and chained else backend
+    return type(first).__module__.startswith(OS_KEY_STORES)
+
+
 def chosen_guard() -> str:
     """The guard a new data key is wrapped under: ``keyring`` or ``file``."""
     wanted = os.environ.get("CXDESK_KEY_STORE", "auto").strip().lower() or "auto"
@@ -129,7 +147,8 @@ def chosen_guard() -> str:
             title="Key store setting",
         )
     if wanted == "auto":
-        return "keyring" if _real_keyring() is not None else "file"
+        backend = _real_keyring()
+        return "keyring" if backend is not None and _is_os_key_store(backend) else "file"
     if wanted == "keyring" and _real_keyring() is None:
         raise StoreError(
             "CXDESK_KEY_STORE=keyring, but this machine has no OS key store "
