@@ -1,6 +1,6 @@
 """A loopback Open Referral UK API for tests: ``/api/services?page=N`` from ``tests/oruk/``.
 
-``FeedHandler.mode`` breaks it on purpose ("ignores-page", "html", "staff-clash").
+``FeedHandler.mode`` breaks it on purpose ("ignores-page", "html", "staff-clash", "empty").
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ class FeedHandler(BaseHTTPRequestHandler):
             self._send(404, b"{}")
         elif self.mode == "ignores-page":
             self._send(200, PAGES[1])
+        elif self.mode == "empty":
+            self._send(200, b'{"contents": [], "total_items": 0, "total_pages": 0}')
         elif self.mode == "html":
             self._send(200, b"<html>Sign in to the Wi-Fi</html>", "text/html")
         elif self.mode == "staff-clash":

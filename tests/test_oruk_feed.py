@@ -87,6 +87,21 @@ def test_a_broken_feed_is_one_sentence_and_imports_nothing(feed, desk, mode, mes
     assert "added" not in result.output
 
 
+def test_an_empty_feed_removes_nothing(feed, desk):
+    _Feed.mode = "empty"
+    result = CliRunner().invoke(
+        cli, ["admin", "import-directory", feed, "--as", "S3001", "--remove-missing"]
+    )
+    assert result.exit_code == 1
+    assert "removed:" not in result.output
+    assert "no services or rows in it; nothing imported or removed" in result.output
+    store = open_store(load_settings().store_path)
+    try:
+        assert store.scalar("SELECT COUNT(*) FROM directory_entries") > 5
+    finally:
+        store.close()
+
+
 def test_an_oversized_page_is_cut_off_before_parsing(feed, monkeypatch):
     from cxdesk.sync import oruk_feed
 

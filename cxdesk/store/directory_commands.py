@@ -151,17 +151,21 @@ def import_directory(
 
     Problems are reported, not raised. Removal of missing entries happens only
     when the file had no skipped rows, so a row with a typo never deletes the
-    entry it was meant to update.
+    entry it was meant to update, and never when it had no entries at all: an
+    empty file or feed page (a publishing glitch) must not empty the directory.
     """
     parsed = isinstance(path, list | dict)
     source = path if parsed else Path(path)
     public = parsed or detect_format(source, fmt) == "oruk"
     result = read_directory_file(source, fmt)
-    remove = remove_missing and not any(p.skipped for p in result.problems)
+    problems = list(result.problems)
+    if not result.entries and not problems:
+        problems.append(ImportProblem("no services or rows in it; nothing imported or removed"))
+    remove = remove_missing and bool(result.entries) and not any(p.skipped for p in problems)
     report = apply_entries(
         store, result.entries, actor=actor, role=role, remove_missing=remove, public_feed=public
     )
-    report.problems = list(result.problems)
+    report.problems = problems
     return report
 
 
