@@ -172,3 +172,30 @@ async def test_app_wipes_a_revoked_desk_and_enrols_again(central):
         app.store.close()
     document = json.loads(keys.key_file_for(settings.store_path).read_text())
     assert document["key_id"] != key_id  # a fresh key for the fresh store
+
+
+def test_continuous_sync_stops_and_wipes_when_revoked(central):
+    settings = load_settings()
+    with ThreadServer(central.app) as server:
+        set_up_desk(central, server, settings, device="D-LOOP")
+        admin.revoke_device(central.engine, "D-LOOP", "laptop lost")
+        result = CliRunner().invoke(cli, ["sync"])  # runs until told to stop: revoked stops it
+    assert result.exit_code == 1 and "Desk revoked" in result.output
+    assert desk_files(settings) == []
+
+
+async def test_a_revoked_answer_naming_another_desk_wipes_nothing(tmp_path):
+    from cxdesk.sync.worker import SyncWorker
+
+    def mistaken(request):  # e.g. a misrouted proxy in front of another council's server
+        body = {"detail": {"code": "revoked", "message": "revoked", "device": "D-OTHER"}}
+        return httpx.Response(401, json=body)
+
+    store = open_store(tmp_path / "desk.sqlite3", device_id="D-MINE", location="CSC")
+    client = AsyncSyncClient("http://c", "cxd_x", transport=httpx.MockTransport(mistaken))
+    orders = []
+    worker = SyncWorker(store, client, on_revoked=orders.append)
+    await worker.run(max_rounds=1)
+    assert orders == [] and "revoked" in worker.status.last_error
+    assert store.scalar("SELECT device_id FROM desk") == "D-MINE"
+    store.close()
