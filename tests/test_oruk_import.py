@@ -108,6 +108,25 @@ def test_holiday_closures_and_special_hours_decide_open_now(paged):
     assert "Fri 25 Dec 2026 to Mon 28 Dec 2026: closed (Christmas closure)" in hours.describe()
 
 
+SATURDAY_MORNING = {"byday": "SA", "opens_at": "10:00", "closes_at": "12:00"}
+
+
+def test_older_uk_holiday_schedules_and_schedules_at_a_location_are_read():
+    service = _service(
+        schedules=[],
+        service_at_locations=[{"id": "sal-1", "schedules": [SATURDAY_MORNING]}],
+        holiday_schedules=[
+            {"closed": False, "start_date": "2026-12-31", "end_date": "2026-12-31",
+             "opens_at": "10:00", "closes_at": "11:00"},
+            {"closed": True, "start_date": "2027-01-02", "end_date": "2027-01-02"},
+        ],
+    )  # fmt: skip
+    hours = import_oruk([service], today=TODAY).entries[0].hours
+    assert is_open(hours, utc(2026, 12, 5, 11, 0))  # Saturday, from the location's schedule
+    assert is_open(hours, utc(2026, 12, 31, 10, 30))  # Thursday: special hours
+    assert not is_open(hours, utc(2027, 1, 2, 11, 0))  # Saturday closed for the holiday
+
+
 def test_no_bank_holiday_claim_unless_the_data_makes_one(paged):
     hours = paged[1]["Eastmere Community Larder"].hours
     assert not any("bank holiday" in line.lower() for line in hours.describe())
