@@ -108,7 +108,7 @@ def test_holiday_closures_and_special_hours_decide_open_now(paged):
     assert "Fri 25 Dec 2026 to Mon 28 Dec 2026: closed (Christmas closure)" in hours.describe()
 
 
-SATURDAY_MORNING = {"byday": "SA", "opens_at": "10:00", "closes_at": "12:00"}
+SATURDAY_MORNING = {"byday": "SA", "opens_at": "10:00", "closes_at": "12:00", "closed": False}
 
 
 def test_older_uk_holiday_schedules_and_schedules_at_a_location_are_read():

@@ -17,7 +17,7 @@ What is read, following the HSDS 3.0 ``schedule`` object:
   its date (dated schedules add to the undated ones, as HSDS schedules do).
 - Holidays: ``holiday_schedules`` (the Open Referral UK shape: ``closed``,
   ``start_date``/``end_date`` or ``valid_from``/``valid_to``, optional times),
-  and any schedule with a ``closed`` field or with dates but no days. On those
+  and any schedule marked ``closed`` or with dates but no days. On those
   dates the holiday's hours (or closure) replace the week's.
 - Nothing in HSDS says whether a service opens on bank holidays, so imported
   hours never claim "Closed on bank holidays" (``bank_holidays_stated`` False).
@@ -114,7 +114,8 @@ def _schedules(record: dict) -> tuple[list, list]:
             "",
         )
         dated = schedule.get("valid_from") or schedule.get("start_date")
-        if "closed" in schedule or (not has_days and dated):
+        # "closed": false on an ordinary weekly schedule is not a holiday.
+        if _truthy(schedule.get("closed")) or (not has_days and dated):
             holidays.append(schedule)
         else:
             regular.append(schedule)
