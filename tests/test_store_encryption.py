@@ -345,3 +345,20 @@ def test_auto_takes_only_the_os_key_store_not_any_keyring_backend(tmp_path, monk
     finally:
         keyring.set_keyring(previous)
         keys._real_keyring.cache_clear()
+
+
+def test_config_says_where_the_store_key_is(monkeypatch):
+    from click.testing import CliRunner
+
+    from cxdesk.cli import cli
+    from cxdesk.config import load_settings
+
+    runner = CliRunner()
+    assert "store key: none yet" in runner.invoke(cli, ["config"]).output
+    path = load_settings().store_path
+    store = open_store(path)
+    key_id = store.data_key.key_id
+    store.close()
+    shown = runner.invoke(cli, ["config"]).output
+    assert f"store key: {keys.key_file_for(path)}, wrapped under the device key" in shown
+    assert str(keys.device_key_path(key_id)) in shown

@@ -12,8 +12,13 @@ from cxdesk.config import describe_settings
 def config_command() -> None:
     """Print the settings in force and where each one came from."""
     click.echo(f"settings file: {locations.config_file()}")
-    for row in describe_settings():
+    rows = describe_settings()
+    for row in rows:
         click.echo(f"{row.name} = {row.value!r}  ({row.source})")
+    from cxdesk.config import load_settings
+    from cxdesk.store.keys import describe_key
+
+    click.echo(f"store key: {describe_key(load_settings().store_path)}")
 
 
 def register(cli: click.Group) -> None:

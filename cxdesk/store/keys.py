@@ -346,3 +346,22 @@ def destroy_data_key(store_path: Path) -> None:
                 with contextlib.suppress(StoreError, OSError):
                     _forget_kek(wrap["guard"], document["key_id"])
     key_file.unlink(missing_ok=True)
+
+
+def describe_key(store_path: Path) -> str:
+    """Where the key that unlocks the store is kept, in words (``cxdesk config``)."""
+    key_file = key_file_for(store_path)
+    if not key_file.exists():
+        return f"none yet (made at first start; device keys go in {locations.key_dir()})"
+    try:
+        document = _read_document(key_file)
+    except StoreError as exc:
+        return exc.message
+    places = [
+        "the OS key store"
+        if w.get("guard") == "keyring"
+        else f"the device key {device_key_path(document['key_id'])}"
+        for w in document["wraps"]
+        if w.get("guard") in ("keyring", "file")
+    ]
+    return f"{key_file}, wrapped under {' and '.join(places) or 'nothing this desk can open'}"
