@@ -29,5 +29,23 @@ def verify_command() -> None:
         raise SystemExit(1)
 
 
+@admin.command("recover")
+@click.option("--server", "url", default=None,
+              help="The central API (default: the settings' or the damaged store's).")  # fmt: skip
+def recover_command(url: str | None) -> None:
+    """Set a damaged desk store aside (kept), enrol again, pull everything back.
+
+    Asks for the new device token the administrator issued (never on the command
+    line, where other users could see it), then lists the events the damaged
+    store held that the central API never received.
+    """
+    from cxdesk.sync.recover import recover_desk
+
+    settings = load_settings()
+    token = click.prompt("New device token from the administrator", hide_input=True).strip()
+    for line in recover_desk(settings, url, token).lines():
+        click.echo(line)
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(admin)

@@ -220,7 +220,8 @@ def unlock(path: Path) -> keys.DataKey:
         raise StoreError(
             f"The desk store {path} is encrypted, but its key file "
             f"{keys.key_file_for(path)} is missing, so it cannot be opened. "
-            "Enrol this desk again to get its data from the central API.",
+            "Enrol this desk again to get its data back: `cxdesk admin recover` sets the "
+            "store aside (kept), asks for a new token and pulls everything from the central API.",
             title="Store locked",
         )
     return keys.create_data_key(path)

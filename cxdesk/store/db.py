@@ -71,7 +71,10 @@ def connect(
     except sqlite.DatabaseError as exc:
         if conn is not None:
             conn.close()
-        raise StoreError(f"The store at {path} cannot be opened: {exc}") from exc
+        raise StoreError(
+            f"The store at {path} cannot be opened: {exc}. If it is damaged, "
+            "`cxdesk admin recover` sets it aside (kept) and gets this desk's data back."
+        ) from exc
     return conn
 
 
@@ -83,8 +86,9 @@ def _check_key(conn: sqlite3.Connection, path: Path | str) -> None:
         conn.close()
         raise StoreError(
             f"The desk store {path} cannot be unlocked with its key: the store or its key "
-            "file was replaced or damaged. Enrol this desk again to get its data from the "
-            "central API.",
+            "file was replaced or damaged. Enrol this desk again to get its data back: "
+            "`cxdesk admin recover` sets the store aside (kept), asks for a new token and "
+            "pulls everything from the central API.",
             title="Store locked",
         ) from exc
 
