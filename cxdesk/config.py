@@ -42,6 +42,10 @@ class Settings(BaseModel):
     printout_days: float = Field(default=30, gt=0, le=3650)
     """Letters, slips and exports saved for printing are deleted at start after this many days."""
 
+    print_command: str = Field(default="lp", min_length=1, max_length=200)
+    """The command that prints a letter or slip (the text arrives on its standard input),
+    e.g. "lp -d frontdesk"; with no printer the file is saved for printing instead."""
+
     demo: bool = False
     """A demo store: the sign-in screen lists the demo staff and passcodes."""
 

@@ -111,7 +111,10 @@ def council_with_customer(store) -> str:
 async def open_issue_form(app, pilot, cid: str, kind: str = "food_voucher") -> None:
     from cxdesk.screens.issue_item import IssueScreen
     from cxdesk.session import DeskSession
+    from tests.conftest import keys_for
+    from tests.crisis_helpers import NOT_A_SUPERVISOR
 
+    app.store.use_keys("ADV1", keys_for("ADV1", NOT_A_SUPERVISOR))  # as signing in would
     app.session = DeskSession("ADV1", "Alex Advisor", "advisor", "CSC")
     await app.switch_mode("lookup")
     await app.push_screen(IssueScreen(kind, cid, "Jo Bloggs"))

@@ -94,8 +94,10 @@ def likely_match(a: Person, b: Person) -> Match | None:
     """How likely ``a`` and ``b`` are the same person, or None if they are not a likely match."""
     name = name_similarity(a.given_name, a.family_name, b.given_name, b.family_name)
     dob = dob_closeness(a.date_of_birth, b.date_of_birth)
-    same_pc = bool(a.postcode) and a.postcode.upper() == b.postcode.upper()
-    same_district = bool(a.postcode) and district_of(a.postcode) == district_of(b.postcode)
+    # Two people with no fixed abode do not share an address.
+    known = bool(a.postcode) and a.postcode.upper() != NO_FIXED_ABODE
+    same_pc = known and a.postcode.upper() == b.postcode.upper()
+    same_district = known and district_of(a.postcode) == district_of(b.postcode)
     if name < NAME_PART_THRESHOLD or dob is None or (dob == "close" and not same_pc):
         return None
     reasons = ["same date of birth" if dob == "same" else "date of birth nearly the same"]
@@ -234,6 +236,15 @@ def _yes(value: object) -> bool:
     return value is True or str(value).strip().lower() in ("y", "yes", "true", "1")
 
 
+NO_FIXED_ABODE = "NFA"
+"""The postcode recorded for someone with no fixed abode (a choice, never a blank)."""
+
+
+def _means_no_fixed_abode(value: object) -> bool:
+    words = " ".join(str(value or "").upper().replace(".", " ").split())
+    return words in ("NFA", "N F A", "NO FIXED ABODE")
+
+
 def clean_customer(raw: dict, *, today: date | None = None) -> tuple[dict, dict[str, str]]:
     """The customer form checked: (clean values, {field: message}) with every problem at once."""
     clean: dict = {}
@@ -248,8 +259,14 @@ def clean_customer(raw: dict, *, today: date | None = None) -> tuple[dict, dict[
     take("given_name", lambda x: parse_name(x, field="given_name", label="Given name"))
     take("family_name", lambda x: parse_name(x, field="family_name", label="Family name"))
     take("date_of_birth", lambda x: v.parse_date_of_birth(x, today=today).isoformat())
+    if _yes(raw.get("no_fixed_abode")) or _means_no_fixed_abode(raw.get("postcode")):
+        # No fixed abode is a real answer, not a missing postcode: recorded as "NFA".
+        clean["postcode"] = NO_FIXED_ABODE
+        if not (raw.get("address") or "").strip():
+            raw = {**raw, "address": "No fixed abode"}
+    else:
+        take("postcode", v.parse_uk_postcode)
     take("address", lambda x: v.clean_text(x, field="address", max_len=300, multiline=True))
-    take("postcode", v.parse_uk_postcode)
     take("phone", lambda x: v.optional(v.parse_uk_phone, x))
     take("email", lambda x: v.optional(v.parse_email, x))
     clean["no_email"] = _yes(raw.get("no_email"))

@@ -55,12 +55,34 @@ def referral_confirmation(
     """The confirmation text for one referral (or one record of advice given)."""
     lines = [f"Your reference: {referral['reference']}", ""]
     name = f"{customer['given_name']} {customer['family_name']}"
+    phone = team_phone if team_phone and team_phone_public else fallback_phone
     if referral.get("advice_only"):
-        lines += [
-            f"For: {name}",
-            "You chose not to have your details passed to another team, so nothing",
-            "has been sent on. What we talked about is noted on your council record.",
-        ]
+        # Nobody will be in touch, so "if you have not heard by then" would be wrong: say
+        # which service this was about and how to reach it if they change their mind.
+        service = referral.get("to_team_name") or ""
+        if not service or referral.get("to_team") == "advice":
+            service = "the service we talked about"
+        lines += [f"For: {name}", f"About: {service}", ""]
+        lines += textwrap.wrap(
+            f"You chose not to have your details passed to {service}, so nothing has been "
+            "sent to them and they will not contact you. What we talked about is noted on "
+            "your council record.",
+            WIDTH,
+        )
+        lines.append("")
+        reach = (
+            f"call {format_phone_national(phone)}"
+            if phone
+            else "come back to any council desk or hub"
+        )
+        lines += textwrap.wrap(
+            f"If you change your mind, or want to contact {service} yourself, {reach} "
+            f"and give your reference {referral['reference']}.",
+            WIDTH,
+        )
+        when = (printed_at or datetime.now(LONDON)).astimezone(LONDON)
+        lines += ["", f"Given at {location_name or 'the council'} on {when:%d %B %Y at %H:%M}."]
+        return "\n".join(lines) + "\n"
     else:
         due = due_text(referral["due_at"]) if referral.get("due_at") else ""
         lines += [
@@ -75,7 +97,6 @@ def referral_confirmation(
         lines += textwrap.wrap(referral["customer_actions"], WIDTH, initial_indent="  ",
                                subsequent_indent="  ")  # fmt: skip
     lines.append("")
-    phone = team_phone if team_phone and team_phone_public else fallback_phone
     if phone:
         lines.append(f"If you have not heard by then, call {format_phone_national(phone)}")
         lines.append(f"and give your reference {referral['reference']}.")

@@ -29,13 +29,16 @@ _OUTWARD = (
 )
 _INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"
 _POSTCODE = re.compile(rf"^(?:{_OUTWARD}{_INWARD}|GIR0AA)$")
+_BFPO = re.compile(r"^BFPO(\d{1,4})$")
+"""British Forces Post Office: "BFPO 1234", the postcode of a service family abroad."""
 _OUTWARD_ONLY = re.compile(rf"^{_OUTWARD}$")
 
 
 def parse_uk_postcode(value: str | None, *, field: str = "postcode") -> str:
     """A UK postcode in canonical form: upper case, one space before the inward code.
 
-    ``"sw1a1aa"`` and ``" SW1A  1AA "`` both give ``"SW1A 1AA"``.
+    ``"sw1a1aa"`` and ``" SW1A  1AA "`` both give ``"SW1A 1AA"``; ``"bfpo 12"`` gives
+    ``"BFPO 12"`` (British Forces Post Office).
     """
     typed = ("" if value is None else str(value)).strip()
     compact = "".join(typed.split()).upper()
@@ -46,6 +49,8 @@ def parse_uk_postcode(value: str | None, *, field: str = "postcode") -> str:
             f"A postcode has only letters and numbers, for example {_EXAMPLE_POSTCODE}.",
             field=field,
         )
+    if bfpo := _BFPO.match(compact):
+        return f"BFPO {bfpo[1]}"
     if _OUTWARD_ONLY.match(compact):
         raise ValidationError(
             f"{compact} is only the first half of a postcode. "

@@ -58,7 +58,8 @@ class CustomerRegistered(Payload):
     family_name: str = Field(min_length=1, max_length=60)
     date_of_birth: str = Field(pattern=DATE_PATTERN)
     address: str = Field(default="", max_length=300)
-    postcode: str = Field(min_length=5, max_length=8)
+    postcode: str = Field(min_length=3, max_length=9)
+    """A UK postcode, "BFPO 1234", or "NFA" (no fixed abode)."""
     phone: str | None = Field(default=None, pattern=E164_PATTERN)
     email: str | None = Field(default=None, max_length=254)
     no_email: bool = False
@@ -89,7 +90,7 @@ class CustomerDetailsChanged(Payload):
     family_name: str | None = Field(default=None, min_length=1, max_length=60)
     date_of_birth: str | None = Field(default=None, pattern=DATE_PATTERN)
     address: str | None = Field(default=None, max_length=300)
-    postcode: str | None = Field(default=None, min_length=5, max_length=8)
+    postcode: str | None = Field(default=None, min_length=3, max_length=9)
     phone: str | None = Field(default=None, max_length=16)
     """E.164, or "" to remove the number."""
     email: str | None = Field(default=None, max_length=254)

@@ -43,7 +43,7 @@ TEXT_FIELDS = (
     ("family_name", "Family name", 60, ""),
     ("date_of_birth", "Date of birth", 10, "day/month/year, e.g. 11/02/1984"),
     ("address", "Address", 300, "house, street, town"),
-    ("postcode", "Postcode", 8, "e.g. EM1 4QT"),
+    ("postcode", "Postcode", 9, "e.g. EM1 4QT or BFPO 1234"),
     ("phone", "Phone", 20, "e.g. 07700 900101"),
     ("email", "Email", 254, ""),
     ("contact_times", "Best times", 120, "best times to contact, e.g. weekday mornings"),
@@ -52,8 +52,12 @@ TEXT_FIELDS = (
     ("vulnerability_flags", "Vulnerability", 500, "comma separated, e.g. debt, disability"),
     ("council_reference", "Council ref", 20, "optional, e.g. CT-1048823"),
 )
-CHECKS = (("no_email", "No email"), ("interpreter_needed", "Interpreter"))
-CHECK_ROW = {"email": "no_email", "language": "interpreter_needed"}
+CHECKS = (
+    ("no_fixed_abode", "No fixed abode"),
+    ("no_email", "No email"),
+    ("interpreter_needed", "Interpreter"),
+)
+CHECK_ROW = {"postcode": "no_fixed_abode", "email": "no_email", "language": "interpreter_needed"}
 """Which text field's row also holds a tick box, so the form fits 80x24."""
 
 

@@ -81,6 +81,7 @@ class IssueScreen(DeskScreen):
     """
     BINDINGS = [
         Binding("ctrl+s", "confirm", "Confirm issue", id="issue-confirm"),
+        Binding("p", "print_slip", "Print slip", id="issue-print-slip"),
         Binding("ctrl+t", "save_slip", "Save slip to print", id="issue-save-slip"),
         Binding("escape", "close", "Back", id="issue-back"),
     ]
@@ -313,7 +314,8 @@ class IssueScreen(DeskScreen):
                 )
         self.query_one("#result", Static).update(
             f"CONFIRMED and saved: {what}.{extra}\n\nGive {self.customer_name} the slip"
-            " (right).\n\nCtrl+T: save the slip to print.\nEscape: back to their record."
+            " (right).\n\nP: print the slip. Ctrl+T: save it to print later.\n"
+            "Escape: back to their record."
         )
         self.query_one("#slip", Static).update(r.slip)
         # Only the outcome now: the repeat-claim box and the fields would read as still to do.
@@ -322,22 +324,50 @@ class IssueScreen(DeskScreen):
             widget.display = False
         self.query_one("#slip").display = True
         self.query_one("#title", Label).update(f"Issued to {self.customer_name}")
+        # The fields are hidden: keys (P, Escape) now belong to the screen, not a text box.
+        self.set_focus(None)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Once issued there is nothing left to confirm: hide the key; a slip to save
         exists only then."""
         done = getattr(self, "done", False)
-        if action == "save_slip":
+        if action in ("save_slip", "print_slip"):
             return done
         return not (action == "confirm" and done)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="issue-slip")
     def action_save_slip(self) -> None:
         """The slip is a file only when asked for (it names what the customer was given)."""
-        path = ic.save_slip(self.app.store, self.receipt)
+        try:
+            path = ic.save_slip(self.app.store, self.receipt)
+        except OSError:
+            self.app.call_from_thread(
+                self.notify,
+                "The issue is recorded, but the slip could not be saved (the disk may be "
+                "full). Read the slip on screen to the customer and tell a supervisor.",
+                severity="error",
+                timeout=12,
+            )
+            return
         self.slip_path = str(path)
         self.app.call_from_thread(self.notify, f"Slip saved to print: {path}", timeout=6)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="issue-slip")
+    def action_print_slip(self) -> None:
+        """Print the slip through the desk's print command (saved as a file if that fails)."""
+        from cxdesk.printing import print_or_save
+
+        settings = getattr(self.app, "settings", None)
+        command = getattr(settings, "print_command", "lp")
+        outcome = print_or_save(
+            self.receipt.slip, command, lambda: ic.save_slip(self.app.store, self.receipt),
+            "the slip",
+        )  # fmt: skip
+        if outcome.path is not None:
+            self.slip_path = str(outcome.path)
+        severity = "information" if outcome.printed or outcome.path else "error"
+        self.app.call_from_thread(self.notify, outcome.message, severity=severity, timeout=10)
 
     def action_close(self) -> None:
         self.dismiss(self.done)

@@ -222,6 +222,7 @@ class ConfirmationScreen(DeskScreen):
 
     PALETTE_CATEGORY = "referral"
     BINDINGS = [
+        Binding("p", "print", "Print", id="confirmation-print"),
         Binding("ctrl+t", "save", "Save to print", id="confirmation-save"),
         Binding("escape", "back", "Done", id="confirmation-done"),
     ]
@@ -234,15 +235,44 @@ class ConfirmationScreen(DeskScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(
-            "The customer's letter. Ctrl+T saves it to print.", classes="title", id="letter-path"
+            "The customer's letter. P prints it; Ctrl+T saves it to print later.",
+            classes="title",
+            id="letter-path",
         )
         with VerticalScroll():
             yield Static(self.text, id="letter-text", markup=False)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="letter-save")
     def action_save(self) -> None:
-        path = referral_commands.save_confirmation(self.app.store, self.reference, self.text)
+        try:
+            path = referral_commands.save_confirmation(self.app.store, self.reference, self.text)
+        except OSError:
+            self.app.call_from_thread(
+                self.notify,
+                "The letter could not be saved (the disk may be full). The referral is "
+                "recorded: read the letter to the customer and tell a supervisor.",
+                severity="error",
+                timeout=12,
+            )
+            return
         self.app.call_from_thread(self._saved, str(path))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="letter-save")
+    def action_print(self) -> None:
+        """Print the letter through the desk's print command (saved as a file if that fails)."""
+        from cxdesk.printing import print_or_save
+
+        settings = getattr(self.app, "settings", None)
+        outcome = print_or_save(
+            self.text,
+            getattr(settings, "print_command", "lp"),
+            lambda: referral_commands.save_confirmation(self.app.store, self.reference, self.text),
+            "the letter",
+        )
+        if outcome.path is not None:
+            self.app.call_from_thread(self._saved, str(outcome.path))
+        severity = "information" if outcome.printed or outcome.path else "error"
+        self.app.call_from_thread(self.notify, outcome.message, severity=severity, timeout=10)
 
     def _saved(self, path: str) -> None:
         self.path = path
