@@ -38,7 +38,7 @@ from cxdesk.palette import DeskCommands
 from cxdesk.screens.crisis_queue import CrisisQueueScreen
 from cxdesk.screens.customer_search import CustomerSearchScreen
 from cxdesk.screens.form_modal import FormField, FormModal
-from cxdesk.screens.help import HelpScreen, key_rows
+from cxdesk.screens.help import HelpScreen, key_rows, screen_help
 from cxdesk.screens.issue_log import IssueLogScreen
 from cxdesk.screens.lock import LockScreen
 from cxdesk.screens.lookup import LookupScreen
@@ -187,6 +187,9 @@ class CxDeskApp(App[None]):
             return self.session is not None and not self.locked
         if self.session is None or self.locked:
             return False
+        if action == "switch_mode" and parameters and parameters[0] == "log":
+            # The issued-voucher log is a supervisor's: not offered (nor in help) to others.
+            return self.session.role in ("supervisor", "admin")
         if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
             return None  # shown dimmed: you are already there
         if action == "lift_lockout":
@@ -201,7 +204,7 @@ class CxDeskApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(key_rows(self.screen)))
+        self.push_screen(HelpScreen(key_rows(self.screen), screen_help(self.screen)))
 
     def action_lock(self) -> None:
         self.lock("Locked with F9")
@@ -260,12 +263,16 @@ class CxDeskApp(App[None]):
         self._last_input = self._clock()
         await self.switch_mode(HOME_MODE)
 
+    pending_record_task = None
+    """A palette task about a resident, waiting for their record to open (``cxdesk.tasks``)."""
+
     async def _end_session(self) -> None:
         """Back to the sign-in screen with every area's screens dropped (and the keys)."""
         if self.session is not None:
             self.store.forget_keys(self.session.staff_id)
         self.session = None
         self.locked = False
+        self.pending_record_task = None
         await self.switch_mode(SIGNIN_MODE)
         await self._drop_stacks(keep=SIGNIN_MODE)
 

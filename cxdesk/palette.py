@@ -6,7 +6,8 @@ up to date; a keymap override changes both. The category is the
 ``PALETTE_CATEGORY`` of the screen (or widget) that owns the binding ("desk"
 for the app's own), the verb its footer description: "directory: copy
 number", "desk: lock". A ``DeskScreen`` may add entries without a key through
-``palette_commands``.
+``palette_commands``. Every task the signed-in person may do is offered on
+every screen too (``cxdesk.tasks``): "task: issue food voucher", "task: refer".
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ class DeskCommands(Provider):
                 if title not in seen:
                     seen.add(title)
                     yield title, help_text, callback
+        # Every task this person may do, from any screen ("voucher", "refer", "food").
+        from cxdesk.tasks import palette_entries
+
+        for title, help_text, callback in palette_entries(app):
+            if title not in seen:
+                seen.add(title)
+                yield title, help_text, callback
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._entries():

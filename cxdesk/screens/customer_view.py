@@ -107,6 +107,11 @@ class CustomerViewScreen(DeskScreen):
             table.add_event(
                 line.at_ms, line.summary, line.actor_name, line.location, key=line.event_id
             )
+        from cxdesk.tasks import take_pending
+
+        task = take_pending(self.app)  # chosen from the palette before the resident was found
+        if task is not None and task.record_action:
+            self.call_later(self.run_action, task.record_action)
 
     @staticmethod
     def describe(record: dict, views: int) -> Text:
