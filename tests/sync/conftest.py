@@ -21,7 +21,7 @@ from cxdesk.sync.round import sync_round
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.app import create_app, open_database
 
-from ..conftest import key_fields_for
+from ..conftest import key_fields_for, keys_for
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -62,6 +62,34 @@ def server_url(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'central.sqlite3'}"
     else:
         yield request.getfixturevalue("pg_url")
+
+
+def assert_every_event_signed(engine) -> None:
+    """Every person's event on the server is signed, and none was refused for its signature."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        unsigned = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM events WHERE actor NOT IN ('desk', 'central') "
+                "AND signature IS NULL"
+            )
+        ).scalar()
+        refused = conn.execute(
+            text(
+                "SELECT reason FROM rejected_events WHERE reason LIKE '%signature%' "
+                "OR reason LIKE 'unsigned%' OR reason LIKE '%signing key%'"
+            )
+        ).all()
+    assert unsigned == 0 and not refused, refused
+
+
+class EveryoneSignedIn(dict):
+    """A store's signer slot in which every staff id has its test keys (``keys_for``)
+    unless a test gives them others (``use_keys``)."""
+
+    def get(self, staff_id, default=None):
+        return super().get(staff_id) or keys_for(staff_id)
 
 
 @dataclass
@@ -108,9 +136,13 @@ class Central:
     def client(self, token: str | None) -> AsyncSyncClient:
         return AsyncSyncClient("http://central", token, transport=self.transport())
 
-    def desk(self, name: str, location: str = "CSC") -> Desk:
+    def desk(self, name: str, location: str = "CSC", *, signed: bool = True) -> Desk:
+        """A desk enrolled here; unless ``signed`` is False, everyone is signed in at it
+        (each person's events carry their test key's signature, as a real session's do)."""
         device_id, token = admin.add_device(self.engine, location, device_id=name)
         store = open_store(self.folder / f"{name}.sqlite3", device_id=device_id, location=location)
+        if signed:
+            store._keys = EveryoneSignedIn()
         desk = Desk(name, store, self.client(token), token, self)
         self.desks.append(desk)
         return desk

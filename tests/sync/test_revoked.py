@@ -25,7 +25,7 @@ from cxdesk.sync.desk import enrol_desk
 from cxdesk.sync.server import admin
 from tests.customer_helpers import MARIA
 
-from ..conftest import key_fields_for
+from ..conftest import key_fields_for, keys_for
 from .helpers import ThreadServer
 
 ADVISOR = DeskSession("AB1001", "Alex Advisor", "advisor", "CSC")
@@ -78,6 +78,7 @@ def set_up_desk(central, server, settings, device="D-CLI"):
                     locations=["CSC"], key_fields=key_fields_for(ADVISOR.staff_id))  # fmt: skip
     store = open_store(settings.store_path)
     enrol_desk(settings, store, server.url, token)
+    store.use_keys(ADVISOR.staff_id, keys_for(ADVISOR.staff_id))  # as signing in gives them
     cc.register_customer(store, ADVISOR, MARIA)
     for name in ("slips", "letters"):
         (settings.data_dir / name).mkdir(mode=0o700)

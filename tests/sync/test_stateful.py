@@ -32,6 +32,7 @@ from cxdesk.sync.server.app import create_app, open_database
 
 from ..conftest import key_fields_for, keys_for
 from ..test_customers_store import ADVISOR, FORM
+from .conftest import assert_every_event_signed
 
 DESKS = 3
 TABLES = ("staff", "signin_attempts", "locations", "customers", "customer_timeline")
@@ -141,6 +142,7 @@ class Desks(RuleBasedStateMachine):
             for _ in range(2):
                 for i in range(len(self.stores)):
                     self._sync(i)
+            assert_every_event_signed(self.engine)
             expected = [tuple(r) for r in self.stores[fresh].query(ACCEPTED)]
             for store in self.stores:
                 assert [tuple(r) for r in store.query(ACCEPTED)] == expected

@@ -52,6 +52,7 @@ from cxdesk.sync.server.db import write_transaction
 from ..conftest import key_fields_for, keys_for
 from ..crisis_helpers import POLICIES
 from ..customer_helpers import MARIA, REFERRAL_CHOICES
+from .conftest import assert_every_event_signed
 
 PLACES = ("CSC", "CSC", "HUB-N")
 """Desk i's location: desks 0 and 1 share one drawer of stock, so they can clash."""
@@ -413,6 +414,7 @@ class CrisisDesks(RuleBasedStateMachine):
             for _ in range(2):
                 for i in range(len(self.stores)):
                     self._sync(i)
+            assert_every_event_signed(self.engine)
             self._check_converged(fresh)
             self._check_issues(self.stores[fresh])
             self._check_payment_races(self.stores[fresh])

@@ -11,10 +11,11 @@ Everything happens in the caller's write transaction, in this order:
    ``last_hash`` (else 409);
 3. lock the feed counter row, so pushes take their feed places one after the
    other and commit order equals feed order (the feed never skips), then judge
-   each new event: actor on the roster and active with a role the kind allows,
-   payload valid, per-kind server checks. Accepted events get the next
-   ``server_seq``; rejected ones go to ``rejected_events``. Either way
-   ``last_seq`` moves on, so a rejected event never wedges the desk's queue.
+   each new event: actor on the roster and active, signed by them (see
+   ``signatures``), with a role the kind allows, payload valid, per-kind
+   server checks. Accepted events get the next ``server_seq``; rejected
+   ones go to ``rejected_events``. Either way ``last_seq`` moves on, so a
+   rejected event never wedges the desk's queue.
 
 A retried batch changes nothing and gets the same answers back.
 """
@@ -34,6 +35,7 @@ from cxdesk.sync.server.db import is_postgres
 from cxdesk.sync.server.migrations import utc_now_text
 from cxdesk.sync.server.models import devices_t, events_t, rejected_t
 from cxdesk.sync.server.roster import project_roster
+from cxdesk.sync.server.signatures import SignatureCheck
 from cxdesk.sync.server.trust import EventTrust
 from cxdesk.sync.server_checks import checks_for
 
@@ -136,6 +138,7 @@ class _Judge:
         self.conn, self.trusted_role = conn, trusted_role
         self.roster: dict[str, tuple[str, bool] | None] = {}
         self.trust = EventTrust(conn, device, trusted=trusted_role is not None)
+        self.signatures = SignatureCheck(conn, trusted=trusted_role is not None)
 
     def role_of(self, actor: str) -> tuple[str | None, str | None]:
         """(role, problem) for ``actor`` as the roster stands now."""
@@ -163,6 +166,7 @@ class _Judge:
         if found := self.trust.envelope_reason(event):  # clock, origin, place (trust.py)
             return found
         role, problem = self.role_of(event.actor)
+        problem = problem or self.signatures.problem(event)
         if problem:
             return problem
         if not may_author(event.kind, role, event.actor):
@@ -222,6 +226,7 @@ def apply_push(
             pending.append(_event_row(event, counter, now))
             if project_roster(conn, event):
                 judge.roster.clear()
+                judge.signatures.forget()
             results.append(PushResult(id=event.id, device_seq=event.device_seq,
                                       status="accepted", server_seq=counter))  # fmt: skip
         else:

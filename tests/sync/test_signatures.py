@@ -1,0 +1,143 @@
+"""The server accepts a person's event only with their signature, as the roster stood then.
+
+Through the real API on SQLite and PostgreSQL: an attacking desk pushes events
+unsigned, signed by the wrong person, with a forged signature, by a removed
+person and with a replaced key; each is rejected with its reason, nothing
+reaches any other desk, and a legitimate desk keeps syncing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cxdesk.domain import staff_keys as sk
+from cxdesk.store import customer_commands as cc
+from cxdesk.sync.server import admin
+
+from ..conftest import key_fields_for, keys_for
+from ..customer_helpers import MARIA
+from ..test_customers_store import ADVISOR, FORM
+
+SUPERVISOR = "SUP1"
+
+
+class Replaying:
+    """Stands in for keys: puts a signature taken from another event on each new one."""
+
+    def __init__(self, signature: str) -> None:
+        self.signature = signature
+
+    def sign_event_hash(self, event_hash: str) -> str:
+        return self.signature
+
+
+def _roster(central) -> None:
+    admin.add_staff(central.engine, ADVISOR.staff_id, name="Alex", role="advisor",
+                    locations=["CSC"], key_fields=key_fields_for(ADVISOR.staff_id))  # fmt: skip
+    admin.add_staff(central.engine, SUPERVISOR, name="Sue", role="supervisor",
+                    locations=["CSC"], key_fields=key_fields_for(SUPERVISOR))  # fmt: skip
+
+
+def _register_as_advisor(desk, keys) -> str:
+    """Register a customer in the advisor's name, signing with ``keys`` (None: unsigned)."""
+    desk.store.forget_keys()
+    if keys is not None:
+        desk.store.use_keys(ADVISOR.staff_id, keys)
+    return cc.register_customer(desk.store, ADVISOR, MARIA)
+
+
+def _customers(desk) -> set[str]:
+    return {r[0] for r in desk.store.query("SELECT customer_id FROM customers")}
+
+
+async def test_forged_events_are_rejected_and_honest_desk_keeps_syncing(central):
+    _roster(central)
+    honest, rogue = central.desk("D-HONEST"), central.desk("D-ROGUE", signed=False)
+    await honest.sync()
+    await rogue.sync()
+    mine = cc.register_customer(honest.store, ADVISOR, FORM)
+
+    _register_as_advisor(rogue, None)  # unsigned
+    _register_as_advisor(rogue, keys_for(SUPERVISOR))  # the wrong person's key
+    # A signature that is not over this event: copied from the honest desk's event.
+    copied = honest.store.scalar("SELECT signature FROM events WHERE kind = 'CustomerRegistered'")
+    _register_as_advisor(rogue, Replaying(copied))
+    stolen = keys_for(ADVISOR.staff_id, "a guess at the passcode")
+    _register_as_advisor(rogue, stolen)  # a key derived from a wrong passcode
+    report = await rogue.sync()
+    assert report.counts.accepted == 0 and report.counts.rejected == 4
+    reasons = " | ".join(report.counts.reasons)
+    assert "unsigned: an event by AB1001 must carry their signature" in reasons
+    assert reasons.count("signature is not AB1001's") == 3
+
+    honest_report = await honest.sync()
+    assert honest_report.counts.accepted == 1 and honest_report.counts.rejected == 0
+    assert _customers(honest) == {mine}  # nothing of the rogue's reached the honest desk
+    await rogue.sync()
+    assert mine in _customers(rogue)
+
+
+async def test_removed_or_rekeyed_person_events_rejected_by_feed_position(central):
+    _roster(central)
+    desk = central.desk("D-A")
+    first = cc.register_customer(desk.store, ADVISOR, MARIA)
+    await desk.sync()  # accepted while on the roster with that key
+    # An administrator gives AB1001 a new passcode: the old key no longer signs.
+    new = keys_for(ADVISOR.staff_id, "a brand new passcode here")
+    admin.change_staff(central.engine, ADVISOR.staff_id, **new.roster_fields())
+    _register_as_advisor(desk, keys_for(ADVISOR.staff_id))  # old key
+    report = await desk.sync()
+    assert report.counts.rejected == 1
+    assert "signature is not AB1001's" in report.counts.reasons[0]
+    _register_as_advisor(desk, new)
+    assert (await desk.sync()).counts.accepted == 1
+    # Removed: even a correctly signed event is refused.
+    admin.remove_staff(central.engine, ADVISOR.staff_id)
+    _register_as_advisor(desk, new)
+    report = await desk.sync()
+    assert report.counts.rejected == 1
+    assert "removed from the roster" in report.counts.reasons[0]
+    assert first in _customers(desk)
+
+
+async def test_rekey_is_signed_with_the_old_key_and_only_for_oneself(central):
+    _roster(central)
+    desk = central.desk("D-A", signed=False)
+    old = keys_for(ADVISOR.staff_id)
+    fresh = sk.derive_staff_keys(
+        "test passcode for everyone", sk.rekey_salt(old.salt, sk.current_params()),
+        sk.current_params(),
+    )  # fmt: skip
+    # Someone else re-keying AB1001 (with their own valid signature): refused.
+    desk.store.record("StaffRekeyed", {"staff_id": ADVISOR.staff_id, **fresh.roster_fields()},
+                      actor=SUPERVISOR, role="supervisor", keys=keys_for(SUPERVISOR))  # fmt: skip
+    # AB1001 re-keying with a signature by the new key only: not proof of the passcode.
+    desk.store.record("StaffRekeyed", {"staff_id": ADVISOR.staff_id, **fresh.roster_fields()},
+                      actor=ADVISOR.staff_id, role="advisor", keys=fresh)  # fmt: skip
+    # The real thing: signed with the old key; then the new key signs.
+    desk.store.record("StaffRekeyed", {"staff_id": ADVISOR.staff_id, **fresh.roster_fields()},
+                      actor=ADVISOR.staff_id, role="advisor", keys=old)  # fmt: skip
+    _register_as_advisor(desk, fresh)
+    _register_as_advisor(desk, old)  # the old key no longer signs
+    report = await desk.sync()
+    statuses = list(report.counts.reasons)
+    assert report.counts.accepted == 2 and report.counts.rejected == 3, statuses
+    assert "SUP1 may not re-key AB1001" in statuses[0]
+    assert "signature is not AB1001's" in statuses[1]
+    assert "signature is not AB1001's" in statuses[2]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"key_params": "m=8,t=1,p=1"}, "weaker than"),
+        ({"key_salt": None}, "public_key, key_salt and key_params together"),
+    ],
+)
+async def test_roster_keys_must_be_whole_and_strong(central, change, reason):
+    desk = central.desk("D-A")
+    fields = {k: v for k, v in (key_fields_for("A9") | change).items() if v is not None}
+    desk.store.record("StaffUpdated", {"staff_id": "ADMIN1", **fields}, actor="ADMIN1",
+                      role="admin")  # fmt: skip
+    report = await desk.sync()
+    assert report.counts.rejected == 1 and reason in report.counts.reasons[0]
