@@ -71,7 +71,7 @@ def assert_every_event_signed(engine) -> None:
     with engine.connect() as conn:
         unsigned = conn.execute(
             text(
-                "SELECT COUNT(*) FROM events WHERE actor NOT IN ('desk', 'central') "
+                "SELECT COUNT(*) FROM events WHERE actor != 'desk' AND device != 'central' "
                 "AND signature IS NULL"
             )
         ).scalar()
