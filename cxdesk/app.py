@@ -356,8 +356,12 @@ class CxDeskApp(App[None]):
             self.notify(error.message, title=error.title, severity="error", timeout=8)
         else:
             self.log.error(f"worker {event.worker.name} failed: {error!r}")
+            # A sentence that says what to do; the exception's own text is for the log only.
             self.notify(
-                f"{type(error).__name__}: {error}", title="Unexpected problem", severity="error"
+                "That did not work and may not have been saved. Check it on screen and try "
+                "again; if it happens again, tell a supervisor.",
+                title="Unexpected problem",
+                severity="error",
             )
 
     async def action_quit(self) -> None:

@@ -96,3 +96,23 @@ async def test_p_prints_the_slip_after_an_issue(admin_store, tmp_path):
         await pilot.press("p")
         await settle(pilot)
     assert "FV000003" in printed.read_text()
+
+
+def test_over_200_earlier_issues_still_make_a_valid_record():
+    from datetime import UTC, datetime, timedelta
+
+    from cxdesk.domain import repeat_claims as rc
+    from cxdesk.events.issuing import RepeatCheck
+    from cxdesk.store.issue_commands import _check_payload
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    issues = [
+        rc.PastIssue(f"0193{i:08d}-0000", "food_voucher", "c1", "CSC", start + timedelta(hours=i))
+        for i in range(250)
+    ]
+    result = rc.CheckResult(matches=[rc.Match(i, "same record") for i in issues],
+                            checked_at=start)  # fmt: skip
+    payload = _check_payload(result)
+    check = RepeatCheck.model_validate(payload)
+    assert len(check.matches) == 200 and check.more_matches == 50
+    assert check.matches[0].issued_at.startswith("2026-01-11")  # the newest are listed

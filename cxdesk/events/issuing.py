@@ -40,10 +40,16 @@ class RepeatMatch(Payload):
     how: str = Field(pattern=r"^(same record|likely match)$")
 
 
+MAX_MATCHES = 200
+"""Matches listed in an issue's repeat check; someone with more still gets their voucher."""
+
+
 class RepeatCheck(Payload):
     """The repeat-claim check as shown to the advisor before the issue was confirmed."""
 
-    matches: list[RepeatMatch] = Field(default_factory=list, max_length=200)
+    matches: list[RepeatMatch] = Field(default_factory=list, max_length=MAX_MATCHES)
+    more_matches: int = Field(default=0, ge=0, le=1_000_000)
+    """Earlier issues found beyond the newest ``MAX_MATCHES`` listed (counted, not listed)."""
     breached: list[str] = Field(default_factory=list, max_length=10)
     action: str = Field(pattern=r"^(none|warn|reason|supervisor)$")
     checked_at: str = Field(pattern=ISO_UTC)

@@ -53,9 +53,9 @@ def story_text(story: IssueStory) -> Text:
 
     head("Repeat-claim check")
     check = story.repeat_check
-    matches = check.get("matches", [])
+    seen = len(check.get("matches", [])) + check.get("more_matches", 0)
     if not check.get("breached"):
-        line(f"No policy window broken ({len(matches)} earlier issue(s) seen).")
+        line(f"No policy window broken ({seen} earlier issue(s) seen).")
     else:
         line(f"Broken: {', '.join(check['breached'])}; policy asked: {check.get('action')}.")
     if check.get("knowledge_as_of"):

@@ -31,7 +31,7 @@ from cxdesk.domain.validation import clean_text
 from cxdesk.errors import AuthError, ValidationError
 from cxdesk.events import FRONTLINE, SUPERVISORS
 from cxdesk.events.envelope import Event, new_event_id
-from cxdesk.events.issuing import VOUCHER_VALUE_PENCE
+from cxdesk.events.issuing import MAX_MATCHES, VOUCHER_VALUE_PENCE
 from cxdesk.store import stock_queries
 from cxdesk.store.signin_commands import keys_if_passcode_matches
 from cxdesk.store.sync_queries import LAST_SUCCESS
@@ -153,13 +153,17 @@ class IssueReceipt:
 
 
 def _check_payload(result: rc.CheckResult) -> dict:
+    # The newest MAX_MATCHES are listed and the rest counted: a resident with hundreds of
+    # earlier issues must not be refused a voucher because the record would be too long.
+    newest = sorted(result.matches, key=lambda m: m.issue.at, reverse=True)[:MAX_MATCHES]
     matches = [
         {"issue_id": m.issue.issue_id, "kind": m.issue.kind, "customer_id": m.issue.customer_id,
          "location": m.issue.location, "issued_at": to_iso(m.issue.at), "how": m.how}
-        for m in result.matches
+        for m in newest
     ]  # fmt: skip
     return {
         "matches": matches,
+        "more_matches": len(result.matches) - len(matches),
         "breached": result.breached,
         "action": result.action,
         "checked_at": to_iso(result.checked_at or datetime.now(UTC)),

@@ -132,6 +132,7 @@ def _recompute_issue(conn: sqlite3.Connection, issue_id: str) -> None:
 def _issued(conn: sqlite3.Connection, event: Event) -> None:
     p = event.payload
     check = p["repeat_check"]
+    seen = len(check["matches"]) + check.get("more_matches", 0)  # newest listed, rest counted
     action = check["action"] if check["breached"] else "none"
     conn.execute(
         "INSERT INTO issues (issue_id, kind, customer_id, serial, value_pence, location, device, "
@@ -140,7 +141,7 @@ def _issued(conn: sqlite3.Connection, event: Event) -> None:
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (p["issue_id"], ISSUE_KINDS[event.kind], p["customer_id"], p["serial"],
          p["value_pence"], event.location, event.device, event.actor, hlc_millis(event.hlc),
-         p["reason"], action, len(check["matches"]), json.dumps(check, sort_keys=True),
+         p["reason"], action, seen, json.dumps(check, sort_keys=True),
          check.get("knowledge_as_of"), p.get("override_reason", ""), p.get("approved_by"),
          event.id),
     )  # fmt: skip
