@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
-from cxdesk.errors import StoreError
+from cxdesk.errors import CxDeskError, StoreError
 from cxdesk.store import db
 from cxdesk.store.db import DiskFull, is_disk_full
 from cxdesk.sync import apply, receipts
@@ -61,7 +61,11 @@ async def _store(fn, *args, **kw):
     """Run blocking store work in a thread; SQLite's failures become sentences."""
     try:
         return await asyncio.to_thread(fn, *args, **kw)
-    except db.ERRORS as exc:
+    except db.ERRORS as exc:  # SQLCipher's error classes, not only the standard library's
+        raise store_failure(exc) from exc
+    except CxDeskError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug in keeping an answer must not wedge sync
         raise store_failure(exc) from exc
 
 
@@ -69,7 +73,7 @@ def store_failure(exc: BaseException) -> StoreError:
     if is_disk_full(exc):
         return DiskFull()
     return StoreError(
-        f"This desk could not record the server's answer ({exc}); "
+        f"This desk could not record the server's answer ({type(exc).__name__}: {exc}); "
         "the next sync starts again from the server's state."
     )
 

@@ -94,3 +94,35 @@ async def test_restore_converges_in_any_order(central, server_url, tmp_path, ord
     if new_url != server_url:
         central.engine.dispose()
         drop_pg_database(new_url.rsplit("/", 1)[1])
+
+
+async def test_a_failure_to_record_an_answer_is_words_and_the_next_round_starts_clean(
+    central, monkeypatch
+):
+    from cxdesk.errors import StoreError
+    from cxdesk.sync import apply
+    from cxdesk.sync.worker import SyncWorker
+
+    a, b = central.desk("D-A"), central.desk("D-B", "HUB1")
+    b.record_failed_signin()
+    await b.sync()
+    for _ in range(3):
+        a.record_failed_signin()
+    real = apply.record_push_results
+
+    def broken(store, response):
+        raise KeyError("server_seq")  # a bug, or a store that cannot take the answer
+
+    monkeypatch.setattr(apply, "record_push_results", broken)
+    with pytest.raises(StoreError, match="could not record the server's answer"):
+        await a.sync()
+    worker = SyncWorker(a.store, central.client(a.token))
+    await worker.run(max_rounds=1)
+    assert "could not record the server's answer (KeyError" in worker.status.last_error  # F8
+    assert worker.status.header_text().startswith("Sync refused (F8)")
+    monkeypatch.setattr(apply, "record_push_results", real)
+    await a.sync()  # clean: pushes everything (duplicates), pulls from zero
+    assert local_summary(a.store).waiting == 0
+    await b.sync()
+    assert set(events_of(a.store)) == set(server_events(central.engine)) == set(events_of(b.store))
+    assert verify_store(a.store).ok

@@ -28,17 +28,15 @@ KEY_ROW = "signing_key"
 def ensure_key(engine: Engine) -> receipts.SigningKey:
     """This database's signing key, made on first use."""
     with write_transaction(engine) as conn:
+        # API processes starting together: the first key written wins, all read it back.
+        conn.execute(
+            text("INSERT INTO server_meta (key, value) VALUES (:k, :v) ON CONFLICT DO NOTHING"),
+            {"k": KEY_ROW, "v": receipts.key_hex(receipts.new_key())},
+        )
         row = conn.execute(
             text("SELECT value FROM server_meta WHERE key = :k"), {"k": KEY_ROW}
-        ).first()
-        if row is not None:
-            return receipts.key_from_hex(row[0])
-        key = receipts.new_key()
-        conn.execute(
-            text("INSERT INTO server_meta (key, value) VALUES (:k, :v)"),
-            {"k": KEY_ROW, "v": receipts.key_hex(key)},
-        )
-        return key
+        ).scalar_one()
+    return receipts.key_from_hex(row)
 
 
 def feed_id_at(conn: Connection, server_seq: int) -> str:
