@@ -26,7 +26,7 @@ import unicodedata
 
 from rich.text import Text
 
-__all__ = ["BIDI_CONTROLS", "LINE_BREAKS", "hidden_character", "safe", "safe_text"]
+__all__ = ["BIDI_CONTROLS", "LINE_BREAKS", "hidden_character", "safe", "safe_cells", "safe_text"]
 
 BIDI_CONTROLS = frozenset(
     "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
@@ -82,6 +82,11 @@ def safe_text(value: object, *, multiline: bool = False) -> str:
 def safe(value: object, style: str = "", *, multiline: bool = False) -> Text:
     """``value`` as a Rich ``Text`` for a widget: made safe, and never read as markup."""
     return Text(safe_text(value, multiline=multiline), style=style)
+
+
+def safe_cells(*values: object) -> list[Text]:
+    """A table row: each value made safe (``Text`` we built ourselves is kept as it is)."""
+    return [value if isinstance(value, Text) else safe(value) for value in values]
 
 
 def hidden_character(text: str, *, multiline: bool = False) -> tuple[int, str] | None:

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from cxdesk.domain.anomalies import Finding, when
+from cxdesk.domain.safe_text import safe, safe_cells
 from cxdesk.screens.supervisor_common import COMPACT_CSS, RangeReportScreen, default_range
 from cxdesk.store.supervisor_reports import find_anomalies
 
@@ -67,8 +68,8 @@ class AnomaliesScreen(RangeReportScreen):
         table = self.query_one("#anomaly-table", DataTable)
         table.clear()
         for n, f in enumerate(message.findings):
-            table.add_row(f.title, f.location or "-", when(f.at) if f.at else "-",
-                          len(f.issue_ids) or "", key=str(n))  # fmt: skip
+            table.add_row(*safe_cells(f.title, f.location or "-", when(f.at) if f.at else "-",
+                                      len(f.issue_ids) or ""), key=str(n))  # fmt: skip
         detail = self.query_one("#anomaly-detail", Static)
         count = len(message.findings)
         detail.update("Nothing unusual found in these days." if not count else "")
@@ -78,7 +79,7 @@ class AnomaliesScreen(RangeReportScreen):
     def _show(self, index: int) -> None:
         if 0 <= index < len(self.findings):
             f = self.findings[index]
-            self.query_one("#anomaly-detail", Static).update(f"{f.title}: {f.detail}")
+            self.query_one("#anomaly-detail", Static).update(safe(f"{f.title}: {f.detail}"))
 
     @on(DataTable.RowHighlighted, "#anomaly-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, SelectionList, Static
 
 from cxdesk.domain.crisis import SIGNS
+from cxdesk.domain.safe_text import safe
 from cxdesk.errors import CxDeskError
 from cxdesk.store import crisis_commands as cc
 
@@ -56,7 +57,7 @@ class CrisisFlagScreen(ModalScreen[str | None]):
         with VerticalScroll(can_focus=False) as form:
             form.border_title = "Crisis flag"
             form.border_subtitle = "Space ticks · Tab next · Ctrl+S saves · Esc cancels"
-            yield Label(f"Flag {self.customer_name} as in crisis: tick the signs you see")
+            yield Label(safe(f"Flag {self.customer_name} as in crisis: tick the signs you see"))
             yield SelectionList[str](*[(words, code) for code, words in SIGNS.items()], id="signs")
             yield Static("Ticked: none yet", id="ticked")
             yield Input(placeholder="Other signs (optional)", id="f-other_signs")
@@ -107,7 +108,7 @@ class CrisisFlagScreen(ModalScreen[str | None]):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self.query_one("#err-form", Static).update(message.error.message)
+        self.query_one("#err-form", Static).update(safe(message.error.message))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

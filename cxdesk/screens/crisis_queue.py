@@ -26,6 +26,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from cxdesk.domain.safe_text import safe_cells
 from cxdesk.domain.sla import countdown_text, from_ms, is_late, london_time
 from cxdesk.events import FRONTLINE
 from cxdesk.events.crisis import WELFARE
@@ -104,13 +105,13 @@ class CrisisQueueScreen(DeskScreen):
         for item in self.items:
             kind = "Payment" if item.item == "payment" else "Crisis flag"
             due = from_ms(item.due_ms)
-            rows.append((item.id, [
+            rows.append((item.id, safe_cells(
                 self._left(item, now),
                 london_time(due, with_date=due - now > timedelta(hours=12)),
-                Text(f"{kind}: {item.what}"),
-                Text(item.customer_name),
+                f"{kind}: {item.what}",
+                item.customer_name,
                 item.location,
-            ]))  # fmt: skip
+            )))  # fmt: skip
         table.set_rows(rows)
         self._status(now)
 

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from cxdesk.domain.safe_text import safe
 from cxdesk.widgets.limited_input import LimitedInput
 
 
@@ -45,8 +46,8 @@ class TextPrompt(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="title")
-            yield Label(self.label)
+            yield Label(safe(self.title_text), classes="title")
+            yield Label(safe(self.label))
             yield LimitedInput(id="prompt-text", max_length=self.max_length)
             yield Static("", id="prompt-error", classes="dialog-error")
             yield Static("Enter to save · Escape to go back")
@@ -65,11 +66,11 @@ class TeamPrompt(_Dialog):
     def __init__(self, title: str, targets: list, *, exclude: str = "") -> None:
         super().__init__()
         self.title_text = title
-        self.options = [(t.name, t.target_id) for t in targets if t.target_id != exclude]
+        self.options = [(safe(t.name), t.target_id) for t in targets if t.target_id != exclude]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="title")
+            yield Label(safe(self.title_text), classes="title")
             yield Select(self.options, prompt="Choose the team", id="team-choice")
             yield Label("Why?")
             yield Input(id="team-reason", max_length=500)
@@ -100,9 +101,12 @@ class LikelyMatchDialog(_Dialog):
             yield Label("This may be someone already registered", classes="title")
             options = [
                 Option(
-                    f"{hit.name}, born {hit.birth_year}, {hit.district}  ({', '.join(m.reasons)})",
+                    safe(
+                        f"{hit.name}, born {hit.birth_year}, {hit.district}  "
+                        f"({', '.join(m.reasons)})"
+                    ),
                     id=hit.customer_id,
-                )
+                )  # fmt: skip
                 for hit, m in self.matches
             ]
             options.append(Option("None of these: register a new customer", id="new"))
@@ -129,9 +133,12 @@ class DuplicateReferralDialog(_Dialog):
         with Vertical(classes="dialog"):
             yield Label("There is already an open referral to this team", classes="title")
             yield Static(
-                f"{line.reference} to {line.to_team_name} (now {line.status.replace('_', ' ')}; "
-                f"from {line.from_location_name}). Add what the customer told you as a "
-                "note on it, so the team has everything in one place."
+                safe(
+                    f"{line.reference} to {line.to_team_name} (now "
+                    f"{line.status.replace('_', ' ')}; from {line.from_location_name}). Add "
+                    "what the customer told you as a note on it, so the team has everything "
+                    "in one place."
+                )
             )
             with Horizontal():
                 yield Button("Add as a note", id="note", variant="primary")

@@ -27,6 +27,7 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from cxdesk.domain.customers import FormErrors, clean_customer
+from cxdesk.domain.safe_text import safe
 from cxdesk.errors import CxDeskError
 from cxdesk.events.customers import CONTACT_METHODS
 from cxdesk.screens.base import DeskScreen
@@ -188,8 +189,10 @@ class CustomerFormScreen(DraftGuard, DeskScreen):
             more = len(self.early_matches) - 1
             others = f" and {more} more" if more else ""
             line.update(
-                f"Already registered? {hit.name}, born {hit.birth_year}, {hit.district}"
-                f"{others}. Ctrl+O to look."
+                safe(
+                    f"Already registered? {hit.name}, born {hit.birth_year}, {hit.district}"
+                    f"{others}. Ctrl+O to look."
+                )
             )
         line.set_class(bool(self.early_matches), "-shown")
         self.refresh_bindings()
@@ -219,7 +222,7 @@ class CustomerFormScreen(DraftGuard, DeskScreen):
     def show_errors(self, errors: dict[str, str]) -> None:
         for widget in self.query(".field-error"):
             message = errors.get((widget.id or "")[2:], "")
-            widget.update(message)
+            widget.update(safe(message))
             widget.set_class(bool(message), "-shown")
         if errors:
             first = next(iter(errors))

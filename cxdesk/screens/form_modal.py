@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from cxdesk.domain.safe_text import safe
 from cxdesk.errors import CxDeskError
 
 
@@ -73,9 +74,10 @@ class FormModal(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(can_focus=False):
-            yield Label(self.form_title, classes="form-title")
+            # Titles name customers and items: shown as safe Text, never markup.
+            yield Label(safe(self.form_title), classes="form-title")
             if self.intro:
-                yield Static(self.intro)
+                yield Static(safe(self.intro, multiline=True))
             for f in self.fields:
                 yield Label(f.label)
                 yield Input(
@@ -121,6 +123,6 @@ class FormModal(ModalScreen[Any]):
         field = getattr(message.error, "field", None)
         names = {f.name for f in self.fields}
         target = f"#err-{field}" if field in names else "#err-form"
-        self.query_one(target, Static).update(message.error.message)
+        self.query_one(target, Static).update(safe(message.error.message))
         if field in names:
             self.query_one(f"#f-{field}", Input).focus()

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -32,6 +31,7 @@ from textual.worker import get_current_worker
 from cxdesk.domain.csv_export import export_to_file
 from cxdesk.domain.issue_log import KIND_LABELS, IssueFilter, LogPage
 from cxdesk.domain.money import format_pounds
+from cxdesk.domain.safe_text import safe, safe_cells
 from cxdesk.errors import CxDeskError, ValidationError
 from cxdesk.screens.supervisor_common import (
     COMPACT_CSS,
@@ -172,7 +172,7 @@ class IssueLogScreen(SupervisorScreen):
         try:
             self.filter = self.read_filter()
         except ValidationError as exc:
-            error.update(exc.message)
+            error.update(safe(exc.message))
             return
         error.update("")
         self.cursors = [None]
@@ -203,14 +203,14 @@ class IssueLogScreen(SupervisorScreen):
         self.page = message.page
         rows = []
         for row in message.page.rows:
-            status = Text(row.status)
+            status = safe(row.status)
             if row.after_signoff:
-                status = Text(f"{row.status}, after sign-off", style="reverse")
-            rows.append((row.issue_id, [
-                row.london_time, row.location, row.advisor, Text(row.customer_label),
+                status = safe(f"{row.status}, after sign-off", "reverse")
+            rows.append((row.issue_id, safe_cells(
+                row.london_time, row.location, row.advisor, row.customer_label,
                 KIND_LABELS.get(row.kind, row.kind).split()[-1].lower(), row.serial,
-                row.amount, Text(row.reason), row.repeat_result, Text(row.override_text), status,
-            ]))  # fmt: skip
+                row.amount, row.reason, row.repeat_result, row.override_text, status,
+            )))  # fmt: skip
         self.query_one("#log-table", FitTable).set_rows(rows)
         self.page_number = message.page_number
         self._show_totals("counting…")
@@ -293,5 +293,5 @@ class IssueLogScreen(SupervisorScreen):
     @on(Exported)
     def _exported(self, message: Exported) -> None:
         text = f"Exported {message.count} issues to {message.path}"
-        self.query_one("#log-error", Static).update(text)
+        self.query_one("#log-error", Static).update(safe(text))
         self.notify(text, title="CSV saved", timeout=10)

@@ -23,6 +23,7 @@ from textual.widgets import Static
 
 from cxdesk.domain.issue_log import KIND_LABELS, LONDON
 from cxdesk.domain.money import format_pounds
+from cxdesk.domain.safe_text import safe_text
 from cxdesk.screens.supervisor_common import SupervisorScreen
 from cxdesk.store.issue_log_queries import IssueStory, issue_story
 
@@ -34,17 +35,21 @@ def _ms_text(ms: int | None) -> str:
 
 
 def story_text(story: IssueStory) -> Text:
-    """The story as lines of text (plain words; bold for headings, so it reads without colour)."""
+    """The story as lines of text (plain words; bold for headings, so it reads without colour).
+
+    Every line holds data (names, reasons, notes), so each is made safe to show.
+    """
     row = story.row
     out = Text()
 
     def head(title: str) -> None:
-        out.append(f"\n{title}\n", style="bold")
+        out.append(f"\n{safe_text(title)}\n", style="bold")
 
     def line(text: str) -> None:
-        out.append(f"  {text}\n")
+        out.append(f"  {safe_text(text)}\n")
 
-    out.append(f"{KIND_LABELS.get(row.kind, row.kind)} {row.serial}, {row.amount}\n", "bold")
+    first = f"{KIND_LABELS.get(row.kind, row.kind)} {row.serial}, {row.amount}"
+    out.append(f"{safe_text(first)}\n", "bold")
     line(f"{row.london_time} at {row.location} by {story.advisor_name or row.advisor} "
          f"({row.advisor}), desk {story.device}")  # fmt: skip
     line(f"Customer: {row.customer_label}")

@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from rich.text import Text
 from textual import on, work
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from cxdesk.domain.money import format_pounds
+from cxdesk.domain.safe_text import safe_cells, safe_text
 from cxdesk.screens.supervisor_common import COMPACT_CSS, RangeReportScreen
 from cxdesk.store.supervisor_reports import WeekFigures, manager_figures
 
@@ -64,9 +66,9 @@ class ManagerFiguresScreen(RangeReportScreen):
         table.clear()
         for n, w in enumerate(message.weeks):
             pct = "-" if w.on_time_percent is None else f"{w.on_time_percent:.0f}%"
-            table.add_row(w.week, w.location, w.issues, w.vouchers, w.cards,
-                          format_pounds(w.value_pence), w.overrides, w.requests, pct,
-                          len(w.late), key=str(n))  # fmt: skip
+            table.add_row(*safe_cells(w.week, w.location, w.issues, w.vouchers, w.cards,
+                                      format_pounds(w.value_pence), w.overrides, w.requests,
+                                      pct, len(w.late)), key=str(n))  # fmt: skip
         if not message.weeks:
             self.query_one("#figures-late", Static).update("No issues in these days.")
 
@@ -78,4 +80,5 @@ class ManagerFiguresScreen(RangeReportScreen):
         lines = [f"Late crisis payment requests, {w.location} {w.week}: {len(w.late)}"]
         lines += [f"  card {late['serial']}: {late['minutes']} min ({late['status']})"
                   for late in w.late[:3]]  # fmt: skip
-        self.query_one("#figures-late", Static).update("\n".join(lines))
+        text = Text("\n".join(safe_text(line) for line in lines))
+        self.query_one("#figures-late", Static).update(text)

@@ -23,6 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
 from cxdesk.domain.hours import LONDON
+from cxdesk.domain.safe_text import safe, safe_cells, safe_text
 from cxdesk.screens.supervisor_common import COMPACT_CSS, RangeReportScreen
 from cxdesk.store.supervision_commands import sign_off
 from cxdesk.store.supervisor_reports import DayReconciliation, late_arrivals, reconciliation
@@ -50,7 +51,9 @@ class SignOffDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="signoff-box"):
-            yield Label(f"Sign off {self.location} for {self.day:%a %d/%m/%Y}", classes="title")
+            yield Label(
+                safe(f"Sign off {self.location} for {self.day:%a %d/%m/%Y}"), classes="title"
+            )
             yield Label("Note (what you checked, anything unresolved); Enter to sign:")
             yield Input(id="signoff-note", max_length=1000)
             yield Static("", id="signoff-error")
@@ -127,16 +130,16 @@ class ReconciliationScreen(RangeReportScreen):
         for n, item in enumerate(message.rows):
             r = item.row
             diff = "" if r.difference is None else f"{r.difference:+d}"
-            signed = Text(item.signed_by or "-")
+            signed = safe(item.signed_by or "-")
             if item.late_arrivals:
-                signed = Text(f"{item.signed_by} +{item.late_arrivals} late", style="reverse")
-            table.add_row(
+                signed = safe(f"{item.signed_by} +{item.late_arrivals} late", "reverse")
+            table.add_row(*safe_cells(
                 r.day.strftime("%d/%m"), r.location, "FV" if r.stock_kind == "food_voucher"
                 else "PC", r.opening, r.received + r.transferred_in, r.transferred_out,
                 r.issued, r.voided, r.lost, r.expected,
                 "" if r.counted is None else r.counted, Text(diff, style="bold" if diff
-                and diff != "+0" else ""), signed, key=str(n),
-            )  # fmt: skip
+                and diff != "+0" else ""), signed,
+            ), key=str(n))  # fmt: skip
         if not message.rows:
             self.query_one("#recon-detail", Static).update("No stock activity in these days.")
 
@@ -155,15 +158,17 @@ class ReconciliationScreen(RangeReportScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="reconciliation-detail")
     def _explain(self, item: DayReconciliation) -> None:
         r = item.row
-        text = Text(f"{r.location} {r.day:%a %d/%m/%Y}: expected {r.expected} on hand")
+        text = safe(f"{r.location} {r.day:%a %d/%m/%Y}: expected {r.expected} on hand")
         if r.counted is not None:
             text.append(f"; counted {r.counted} at {r.counted_at.astimezone(LONDON):%H:%M} "
                         f"(difference {r.difference:+d})")  # fmt: skip
         if item.signed_by:
             when = item.signed_at.astimezone(LONDON)
-            text.append(f"\nSigned off by {item.signed_by} at {when:%d/%m %H:%M}: {item.note}")
+            signed = f"Signed off by {item.signed_by} at {when:%d/%m %H:%M}: {item.note}"
+            text.append("\n" + safe_text(signed))
             for late in late_arrivals(self.app.store, r.location, r.day)[:2]:
-                text.append(f"\nAFTER SIGN-OFF: {late.summary} ({late.actor})", style="reverse")
+                late_line = safe_text(f"AFTER SIGN-OFF: {late.summary} ({late.actor})")
+                text.append("\n" + late_line, style="reverse")
         else:
             text.append("\nNot signed off. Ctrl+O to sign off this location's day.")
         self.post_message(self.Detail(text))

@@ -29,11 +29,14 @@ from cxdesk.domain.referrals import (
     referral_transition_allowed,
     whose_step,
 )
+from cxdesk.domain.safe_text import safe, safe_text
 from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.customer_dialogs import TeamPrompt, TextPrompt
 from cxdesk.store import referral_commands, referral_queries
 from cxdesk.widgets.history_table import HistoryTable
 
+_MULTILINE = {"story", "already_told", "customer_actions", "decline_reason", "outcome"}
+"""Fields shown with their line breaks; every other value is one line."""
 _STEP_ACTIONS = {
     "accept": "accepted",
     "start": "in_progress",
@@ -111,7 +114,13 @@ class ReferralViewScreen(DeskScreen):
         self.refresh_bindings()
 
     @staticmethod
-    def describe(r: dict) -> str:
+    def describe(referral: dict) -> Text:
+        """The referral in a few lines; every value made safe to show (stories keep their lines)."""
+        r = {
+            k: safe_text(v, multiline=k in _MULTILINE) if isinstance(v, str) else v
+            for k, v in referral.items()
+        }
+        r["vulnerability_flags"] = [safe_text(f) for f in referral["vulnerability_flags"]]
         status = STATUS_LABELS[r["status"]].upper()
         if is_overdue(r["status"], r["due_at"], datetime.now(UTC)):
             status += " · OVERDUE"
@@ -134,7 +143,7 @@ class ReferralViewScreen(DeskScreen):
             lines.append(f"Declined: {r['decline_reason']}")
         if r["outcome"]:
             lines.append(f"Outcome: {r['outcome']}")
-        return "\n".join(lines)
+        return Text("\n".join(lines))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _STEP_ACTIONS:
@@ -240,7 +249,7 @@ class ConfirmationScreen(DeskScreen):
             id="letter-path",
         )
         with VerticalScroll():
-            yield Static(self.text, id="letter-text", markup=False)
+            yield Static(safe(self.text, multiline=True), id="letter-text")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="letter-save")
     def action_save(self) -> None:
@@ -276,7 +285,7 @@ class ConfirmationScreen(DeskScreen):
 
     def _saved(self, path: str) -> None:
         self.path = path
-        self.query_one("#letter-path", Static).update(Text(f"Saved for printing: {path}"))
+        self.query_one("#letter-path", Static).update(safe(f"Saved for printing: {path}"))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -22,6 +22,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Static
 
+from cxdesk.domain.safe_text import safe
 from cxdesk.domain.validation import london_today, parse_date
 from cxdesk.errors import ValidationError
 from cxdesk.events import SUPERVISORS
@@ -169,7 +170,7 @@ class RangeReportScreen(SupervisorScreen):
             if start > end:
                 raise ValidationError("The 'from' date is after the 'to' date.")
         except ValidationError as exc:
-            error.update(exc.message)
+            error.update(safe(exc.message))
             return None
         error.update("")
         return start, end
