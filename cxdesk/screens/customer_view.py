@@ -151,10 +151,11 @@ class CustomerViewScreen(DeskScreen):
             return
         from cxdesk.screens.customer_form import CustomerFormScreen
 
-        c = dict(self.customer)
+        # An Input shows its value raw: stored text goes in made safe (one line each).
+        c = {k: safe_text(v) if isinstance(v, str) else v for k, v in self.customer.items()}
         c["date_of_birth"] = datetime.strptime(c["date_of_birth"], "%Y-%m-%d").strftime("%d/%m/%Y")
         c["phone"] = format_phone_national(c["phone"]) if c["phone"] else ""
-        c["vulnerability_flags"] = ", ".join(c["vulnerability_flags"])
+        c["vulnerability_flags"] = safe_text(", ".join(c["vulnerability_flags"]))
         self.app.push_screen(CustomerFormScreen(self.customer_id, prefill=c))
 
     def action_add_note(self) -> None:

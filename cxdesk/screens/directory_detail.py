@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from cxdesk.domain.directory import DirectoryEntry, format_uk
 from cxdesk.domain.hours import is_open, status_text
+from cxdesk.domain.safe_text import safe, safe_text
 from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.lookup import copy_number
 
@@ -43,11 +44,11 @@ class DirectoryDetailScreen(DeskScreen):
     def compose_body(self) -> ComposeResult:
         entry = self.entry
         with VerticalScroll(id="detail"):
-            yield Static(Text(entry.name, style="bold"), id="detail-name", classes="title tight")
+            yield Static(safe(entry.name, "bold"), id="detail-name", classes="title tight")
             if entry.staff_only:
                 yield Static(f"!! {STAFF_ONLY_TEXT} !!", id="staff-only")
             yield Static(
-                Text(format_uk(entry.phone, entry.extension), style="bold"),
+                safe(format_uk(entry.phone, entry.extension), "bold"),
                 id="detail-number",
                 classes="tight",
             )
@@ -79,7 +80,7 @@ class DirectoryDetailScreen(DeskScreen):
     def _section(title: str, body: str) -> Text:
         text = Text()
         text.append(title + "\n", style="bold underline")
-        text.append(body)
+        text.append(safe_text(body, multiline=True))  # directory text, made safe to show
         return text
 
     def _out_of_hours(self) -> Text:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +20,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from cxdesk.domain.safe_text import safe
 from cxdesk.errors import CxDeskError
 from cxdesk.screens.base import DeskScreen
 
@@ -55,7 +55,7 @@ class EnrolScreen(DeskScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="enrol-body"):
             yield Static("Desk revoked", classes="title")
-            yield Static(Text(self.notice), id="enrol-notice")
+            yield Static(safe(self.notice, multiline=True), id="enrol-notice")
             yield Static("Central API address")
             yield Input(self.server_url, placeholder="https://…", id="enrol-url")
             yield Static("New device token (from an administrator)")
@@ -85,7 +85,7 @@ class EnrolScreen(DeskScreen):
         self._enrol(url, token)
 
     def _show_error(self, message: str) -> None:
-        self.query_one("#enrol-error", Static).update(Text(message))
+        self.query_one("#enrol-error", Static).update(safe(message, multiline=True))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="enrol")
     def _enrol(self, url: str, token: str) -> None:

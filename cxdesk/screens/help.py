@@ -137,7 +137,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Key", style="bold", no_wrap=True)
         table.add_column("What it does")
         for key, description in self.rows:
-            table.add_row(key, description)
+            table.add_row(Text(key), Text(description))  # a str cell would be read as markup
         with VerticalScroll(id="help-panel"):
             yield Static("Help", classes="title")
             if self.how_to:

@@ -33,6 +33,7 @@ from textual.widgets import Input, Label, Static
 from cxdesk.domain.crisis_hours import WelfareContact, crisis_due
 from cxdesk.domain.money import format_pounds
 from cxdesk.domain.repeat_claims import CheckResult, knowledge_text
+from cxdesk.domain.safe_text import safe
 from cxdesk.domain.sla import london_time
 from cxdesk.domain.stock import KIND_NAMES
 from cxdesk.errors import CxDeskError
@@ -146,7 +147,9 @@ class IssueScreen(DeskScreen):
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="issue-form", can_focus=False):
-            yield Label(f"Issue a {KIND_NAMES[self.kind]} to {self.customer_name}", id="title")
+            yield Label(
+                safe(f"Issue a {KIND_NAMES[self.kind]} to {self.customer_name}"), id="title"
+            )
             yield Static("", id="crisis-note", markup=False)
             yield Static("Checking for repeat claims...", id="check")
             yield from self._row("serial", "Serial", "type or scan, e.g. FV000123")
@@ -188,9 +191,11 @@ class IssueScreen(DeskScreen):
         self.check = message.result
         self.contact = message.contact
         now = datetime.now(UTC)
-        self.query_one("#check", Static).update(describe_check(message.result, now, message.names))
+        check = describe_check(message.result, now, message.names)
+        self.query_one("#check", Static).update(safe(check, multiline=True))
         if self.kind == "payment_card":
-            self.query_one("#crisis-note", Static).update(self._crisis_note(now))
+            note = safe(self._crisis_note(now), multiline=True)
+            self.query_one("#crisis-note", Static).update(note)
         self.query_one("#row-override_reason").display = message.result.needs_reason or bool(
             message.result.breached
         )
@@ -220,7 +225,7 @@ class IssueScreen(DeskScreen):
     def _serial_checked(self, message: SerialChecked) -> None:
         err = self.query_one("#err-serial", Static)
         if message.error:
-            err.update(message.error.message)
+            err.update(safe(message.error.message))
             serial = self.query_one("#f-serial", Input)
             focused = self.focused
             # Back to the serial with the bad text selected, so the next scan replaces it;
@@ -229,7 +234,7 @@ class IssueScreen(DeskScreen):
                 serial.focus()
                 serial.select_all()
         else:
-            err.update(f"{message.serial} is in stock here.")
+            err.update(safe(f"{message.serial} is in stock here."))
 
     def _values(self) -> dict[str, str]:
         return {i.id[2:]: i.value for i in self.query(Input) if i.id and i.id.startswith("f-")}
@@ -270,7 +275,7 @@ class IssueScreen(DeskScreen):
     def _approved(self, result: tuple[str, str] | None) -> None:
         if result:
             self.approver = result[0]
-            self.query_one("#err-form", Static).update(f"Approved by {result[1]}.")
+            self.query_one("#err-form", Static).update(safe(f"Approved by {result[1]}."))
             self._record(self._values())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="issue-record")
@@ -293,7 +298,7 @@ class IssueScreen(DeskScreen):
         field = getattr(message.error, "field", None)
         target = self.query(f"#err-{field}")
         (target.first() if target else self.query_one("#err-form", Static)).update(
-            message.error.message
+            safe(message.error.message)
         )
         if field and self.query(f"#f-{field}"):
             self.query_one(f"#f-{field}", Input).focus()
@@ -312,18 +317,19 @@ class IssueScreen(DeskScreen):
                     f"\n\nOFFLINE: ring the Welfare Assistance Team{ring} now; the request"
                     " waits on this desk until it reconnects."
                 )
-        self.query_one("#result", Static).update(
+        result = (
             f"CONFIRMED and saved: {what}.{extra}\n\nGive {self.customer_name} the slip"
             " (right).\n\nP: print the slip. Ctrl+T: save it to print later.\n"
             "Escape: back to their record."
         )
-        self.query_one("#slip", Static).update(r.slip)
+        self.query_one("#result", Static).update(safe(result, multiline=True))
+        self.query_one("#slip", Static).update(safe(r.slip, multiline=True))
         # Only the outcome now: the repeat-claim box and the fields would read as still to do.
         hide = (self.query_one("#check"), self.query_one("#crisis-note"))
         for widget in (*self.query(".row"), *self.query(".error"), *hide):
             widget.display = False
         self.query_one("#slip").display = True
-        self.query_one("#title", Label).update(f"Issued to {self.customer_name}")
+        self.query_one("#title", Label).update(safe(f"Issued to {self.customer_name}"))
         # The fields are hidden: keys (P, Escape) now belong to the screen, not a text box.
         self.set_focus(None)
         self.refresh_bindings()

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from cxdesk.domain.safe_text import safe
 from cxdesk.screens.base import DeskScreen
 from cxdesk.session import DeskSession
 from cxdesk.widgets.signin_form import SignInForm
@@ -41,10 +42,13 @@ class LockScreen(DeskScreen):
         with Vertical(id="lock-panel"):
             yield Static("This desk is locked", id="lock-title", classes="title")
             yield Static(
-                f"{self.reason}. {who.name} ({who.staff_id}) is signed in.\n"
-                "Type your passcode to carry on where you left off.\n"
-                "Someone else? Press F12, then your own staff ID and passcode:\n"
-                "you start afresh. F10 signs out.",
+                safe(
+                    f"{self.reason}. {who.name} ({who.staff_id}) is signed in.\n"
+                    "Type your passcode to carry on where you left off.\n"
+                    "Someone else? Press F12, then your own staff ID and passcode:\n"
+                    "you start afresh. F10 signs out.",
+                    multiline=True,
+                ),
                 id="lock-help",
             )
             yield SignInForm(staff_id=who.staff_id, id="lock-form")

@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from cxdesk.domain.directory import DirectoryEntry, DirectoryIndex, format_uk
+from cxdesk.domain.safe_text import safe, safe_text
 from cxdesk.screens.base import DeskScreen
 from cxdesk.store.directory_queries import LookupResult, directory_index, lookup
 from cxdesk.widgets.fit_table import Column, FitTable, RowDetail
@@ -143,7 +144,7 @@ class LookupScreen(DeskScreen):
                 "cxdesk admin import-directory FILE"
             )
         elif not self.results:
-            status.update(f'Nothing matches "{query}". Try fewer letters or another word.')
+            status.update(safe(f'Nothing matches "{query}". Try fewer letters or another word.'))
         elif not query.strip():
             status.update(f"{total} teams and services. Type to search.")
         else:
@@ -189,13 +190,13 @@ class LookupScreen(DeskScreen):
         self.action_open_entry()
 
 
-def _row(result: LookupResult) -> tuple[Text, str, Text]:
+def _row(result: LookupResult) -> tuple[Text, Text, Text]:
     entry = result.entry
     # The staff-only mark goes first, so it survives a long name being cut short.
     name = Text("STAFF ", style="bold") if entry.staff_only else Text()
-    name.append(entry.name)
-    status = Text(result.status, style="bold" if result.open_now else "dim")
-    return name, format_uk(entry.phone), status
+    name.append(safe_text(entry.name))
+    status = safe(result.status, "bold" if result.open_now else "dim")
+    return name, safe(format_uk(entry.phone)), status
 
 
 def copy_number(app, entry: DirectoryEntry, *, out_of_hours: bool = False) -> None:

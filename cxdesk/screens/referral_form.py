@@ -38,6 +38,7 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 
 from cxdesk.domain.customers import FormErrors
 from cxdesk.domain.referrals import CONSENT_METHODS, REASON_CATEGORIES, URGENCIES, clean_referral
+from cxdesk.domain.safe_text import safe, safe_text
 from cxdesk.errors import CxDeskError
 from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.customer_dialogs import DuplicateReferralDialog
@@ -111,8 +112,10 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
     def compose_body(self) -> ComposeResult:
         c = self.customer
         yield Static(
-            f"Refer {c['given_name']} {c['family_name']} (born {c['birth_year']})"
-            "  · type to choose · Ctrl+S raises · Esc back",
+            safe(
+                f"Refer {c['given_name']} {c['family_name']} (born {c['birth_year']})"
+                "  · type to choose · Ctrl+S raises · Esc back"
+            ),
             classes="title",
         )
         yield Static("", id="open-referral", markup=False)
@@ -128,7 +131,7 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
             yield from self._row("story", story)
             told = TextArea(placeholder="Advice or numbers already given (optional)")
             yield from self._row("already_told", told)
-            flags = ", ".join(c.get("vulnerability_flags") or [])
+            flags = safe_text(", ".join(c.get("vulnerability_flags") or []))
             yield from self._row(
                 "vulnerability_flags",
                 LimitedInput(
@@ -197,8 +200,10 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
         line = message.line
         if line is not None:
             shown.update(
-                f"Already open: {line.reference} to {line.to_team_name} "
-                f"({line.status.replace('_', ' ')}). Ctrl+S will offer to add this as a note."
+                safe(
+                    f"Already open: {line.reference} to {line.to_team_name} "
+                    f"({line.status.replace('_', ' ')}). Ctrl+S will offer to add this as a note."
+                )
             )
         shown.set_class(line is not None, "-shown")
 
@@ -209,7 +214,7 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
     def on_referral_form_screen__targets(self, message: _Targets) -> None:
         self.targets = message.targets
         select = self.query_one("#f-to_team", Select)
-        select.set_options([(t.name, t.target_id) for t in message.targets])
+        select.set_options([(safe(t.name), t.target_id) for t in message.targets])
         select.prompt = "Choose the team (type to jump: hous…)"
         pending = getattr(self, "_pending_team", "")
         if pending and any(t.target_id == pending for t in message.targets):
@@ -230,7 +235,7 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
         self._errors = dict(errors)
         for widget in self.query(".field-error"):
             message = errors.get((widget.id or "")[2:], "")
-            widget.update(message)
+            widget.update(safe(message))
             widget.set_class(bool(message), "-shown")
         if errors:
             first = self.query(f"#f-{next(iter(errors))}")

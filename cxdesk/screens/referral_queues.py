@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Select, Static
 
 from cxdesk.domain.referrals import LONDON, STATUS_LABELS, parse_utc
+from cxdesk.domain.safe_text import safe, safe_cells
 from cxdesk.screens.base import DeskScreen
 from cxdesk.store import referral_queries
 
@@ -99,7 +100,7 @@ class ReferralQueuesScreen(DeskScreen):
         select = self.query_one("#queue-team", Select)
         if not self._teams_filled:  # first load: fill the selector without re-triggering
             self._teams_filled = self._filling = True
-            select.set_options([(t.name, t.target_id) for t in message.targets])
+            select.set_options([(safe(t.name), t.target_id) for t in message.targets])
             if message.team:
                 select.value = message.team
             self._filling = False
@@ -129,13 +130,15 @@ class ReferralQueuesScreen(DeskScreen):
             if line.overdue:
                 status = "OVERDUE"
             table.add_row(
-                line.reference,
-                Text(line.customer),
-                str(line.birth_year or ""),
-                line.district,
-                _URGENCY_SHORT[line.urgency],
-                due,
-                Text(status, style="bold reverse" if line.overdue else ""),
+                *safe_cells(
+                    line.reference,
+                    line.customer,
+                    str(line.birth_year or ""),
+                    line.district,
+                    _URGENCY_SHORT[line.urgency],
+                    due,
+                    Text(status, style="bold reverse" if line.overdue else ""),
+                ),
                 key=line.referral_id,
             )
 

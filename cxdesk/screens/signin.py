@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from cxdesk.domain.safe_text import safe, safe_text
 from cxdesk.screens.base import DeskScreen
 from cxdesk.widgets.signin_form import SignInForm
 
@@ -70,11 +72,13 @@ class SignInScreen(DeskScreen):
 
     @on(_Loaded)
     def _show_loaded(self, event: _Loaded) -> None:
-        self.query_one("#signin-place", Static).update(f"at {event.place}")
+        self.query_one("#signin-place", Static).update(safe(f"at {event.place}"))
         demo = self.query_one("#demo-accounts", Static)
         if event.demo_lines:
             demo.update(
-                "DEMO COUNCIL: fictional staff.\nStaff ID, then passcode:\n\n"
-                + "\n".join(event.demo_lines)
+                Text(
+                    "DEMO COUNCIL: fictional staff.\nStaff ID, then passcode:\n\n"
+                    + "\n".join(safe_text(line) for line in event.demo_lines)
+                )
             )
         demo.display = bool(event.demo_lines)

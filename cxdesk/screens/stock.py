@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from cxdesk.domain.safe_text import safe, safe_cells
 from cxdesk.domain.stock import KIND_NAMES
 from cxdesk.events import SUPERVISORS
 from cxdesk.screens.base import DeskScreen
@@ -85,8 +86,8 @@ class StockScreen(DeskScreen):
             count = "-" if r.last_count is None else f"{r.last_count} ({r.last_difference:+d})"
             # The id, not the name: it fits 80 columns and is what Transfer asks for.
             where = f"{r.location} (here)" if r.location == here else r.location
-            table.add_row(where, KIND_NAMES[r.kind], str(r.on_hand), str(r.issued),
-                          str(r.written_off), count, key=key)  # fmt: skip
+            table.add_row(*safe_cells(where, KIND_NAMES[r.kind], str(r.on_hand), str(r.issued),
+                                      str(r.written_off), count), key=key)  # fmt: skip
         if not self.rows:
             self.query_one("#stock-detail", Static).update("No stock recorded yet.")
 
@@ -100,8 +101,10 @@ class StockScreen(DeskScreen):
         if r.last_count_at_ms is not None:
             counted = f"last counted {when(r.last_count_at_ms)}: {r.last_count}"
         self.query_one("#stock-detail", Static).update(
-            f"{r.location}: {r.location_name} · {KIND_NAMES[r.kind]}s · {r.on_hand} on hand"
-            f" · {counted}"
+            safe(
+                f"{r.location}: {r.location_name} · {KIND_NAMES[r.kind]}s · {r.on_hand} on hand"
+                f" · {counted}"
+            )
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -162,5 +165,5 @@ class StockScreen(DeskScreen):
     def _after(self, result: object) -> None:
         if result:
             self.notify(str(result), timeout=4)
-            self.query_one("#stock-status", Static).update(str(result))
+            self.query_one("#stock-status", Static).update(safe(result))
         self.action_reload()

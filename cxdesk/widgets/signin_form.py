@@ -23,6 +23,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
+from cxdesk.domain.safe_text import safe
 from cxdesk.errors import CxDeskError, ValidationError
 from cxdesk.session import DeskSession
 
@@ -82,7 +83,7 @@ class SignInForm(Vertical):
 
     def show_message(self, text: str, *, error: bool = True) -> None:
         message = self.query_one("#signin-message", Static)
-        message.update(text)
+        message.update(safe(text, multiline=True))  # may echo what was typed
         message.set_class(bool(text) and error, "-error")
 
     @on(Input.Submitted, "#staff-id")
