@@ -14,6 +14,7 @@ import sys
 import click
 
 from cxdesk import __version__
+from cxdesk.cli_output import say
 from cxdesk.errors import CxDeskError
 
 
@@ -24,7 +25,7 @@ class FriendlyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CxDeskError as exc:
-            click.echo(f"{exc.title}: {exc.message}", err=True)
+            say(f"{exc.title}: {exc.message}", err=True)
             ctx.exit(1)
 
 

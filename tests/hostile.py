@@ -69,6 +69,7 @@ def allow_hostile(monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr("cxdesk.events.hidden_character", lambda *a, **k: None)
         patch.setattr("cxdesk.domain.validation.hidden_character", lambda *a, **k: None)
+        patch.setattr("cxdesk.domain.directory.hidden_character", lambda *a, **k: None)
         yield
 
 
@@ -82,19 +83,29 @@ def terminal_output(app) -> str:
     return update.render_segments(app.console)
 
 
-def assert_terminal_safe(app) -> str:
+def assert_terminal_safe(app, where: str = "") -> str:
     """Fail if anything but Textual's own CSI codes would reach the terminal; the text shown."""
+    where = where or type(app.screen).__name__
     output = terminal_output(app)
     rest = _TEXTUAL_OWN.sub("", output)
-    assert "\x1b" not in rest, _around(rest, "\x1b")
+    assert "\x1b" not in rest, _around(rest, "\x1b", where)
     for char in rest:
         code = ord(char)
-        assert char not in BIDI_CONTROLS, _around(rest, char)
-        assert not (0x80 <= code < 0xA0 or code == 0x7F), _around(rest, char)
-        assert code >= 0x20 or char == "\n", _around(rest, char)
+        assert char not in BIDI_CONTROLS, _around(rest, char, where)
+        assert not (0x80 <= code < 0xA0 or code == 0x7F), _around(rest, char, where)
+        assert code >= 0x20 or char == "\n", _around(rest, char, where)
     return rest
 
 
-def _around(text: str, char: str) -> str:
+def assert_text_safe(text: str, where: str = "") -> None:
+    """Fail if ``text`` (CLI output, a file) holds any control but a line break, or bidi."""
+    for char in text:
+        code = ord(char)
+        bad = code < 0x20 and char not in "\n\r" or 0x7F <= code < 0xA0 or char in BIDI_CONTROLS
+        assert not bad, _around(text, char, where)
+
+
+def _around(text: str, char: str, where: str = "") -> str:
     at = text.index(char)
-    return f"raw U+{ord(char):04X} reaches the terminal: {text[max(0, at - 40) : at + 40]!r}"
+    nearby = text[max(0, at - 40) : at + 40]
+    return f"{where}: raw U+{ord(char):04X} reaches the terminal: {nearby!r}"

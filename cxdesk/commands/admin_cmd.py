@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cxdesk.cli_output import say
 from cxdesk.config import load_settings
 from cxdesk.store import open_store
 from cxdesk.store.rebuild import verify_store
@@ -24,7 +25,7 @@ def verify_command() -> None:
     finally:
         store.close()
     for line in report.lines():
-        click.echo(line)
+        say(line)
     if not report.ok:
         raise SystemExit(1)
 

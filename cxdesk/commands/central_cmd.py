@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import click
 
+from cxdesk.cli_output import say
 from cxdesk.commands.admin_cmd import admin
 from cxdesk.commands.serve_cmd import db_option, resolve_db_url
 from cxdesk.errors import ValidationError
@@ -38,11 +39,11 @@ def _ask_passcode(staff_id: str, name: str | None = None) -> dict[str, str]:
         try:
             check_passcode_strength(first, staff_id=staff_id, name=name)
         except ValidationError as exc:
-            click.echo(exc.message, err=True)
+            say(exc.message, err=True)
             continue
         if click.prompt("Passcode again", hide_input=True) == first:
             return enrol_keys(first).roster_fields()
-        click.echo("The two passcodes differ.", err=True)
+        say("The two passcodes differ.", err=True)
     raise ValidationError("No passcode set.", field="passcode")
 
 
@@ -55,9 +56,9 @@ def add_device_command(location: str, device_id: str | None, db: str | None) -> 
     from cxdesk.sync.server import admin as server_admin
 
     device, token = server_admin.add_device(_engine(db), location, device_id)
-    click.echo(f"device: {device}")
-    click.echo(f"token: {token}")
-    click.echo("Give the token to the desk (cxdesk enrol); it cannot be shown again.", err=True)
+    say(f"device: {device}")
+    say(f"token: {token}")
+    say("Give the token to the desk (cxdesk enrol); it cannot be shown again.", err=True)
 
 
 @admin.command("revoke-device")
@@ -69,7 +70,7 @@ def revoke_device_command(device_id: str, reason: str, db: str | None) -> None:
     from cxdesk.sync.server import admin as server_admin
 
     server_admin.revoke_device(_engine(db), device_id, reason)
-    click.echo(
+    say(
         f"{device_id} revoked: its token no longer works. The desk deletes its store and "
         "files at its next contact with the central API (records it made since its last "
         "sync are lost with them)."
@@ -94,7 +95,7 @@ def add_staff_command(staff_id, name, role, locations, db) -> None:
         engine, staff_id, name=name, role=role,
         locations=[x.upper() for x in locations], key_fields=key_fields,
     )  # fmt: skip
-    click.echo(f"{staff_id} added as {role}.")
+    say(f"{staff_id} added as {role}.")
 
 
 @admin.command("change-staff")
@@ -116,7 +117,7 @@ def change_staff_command(staff_id, name, role, locations, new_passcode, db) -> N
         engine, staff_id, name=name, role=role,
         locations=[x.upper() for x in locations] or None, **key_fields,
     )  # fmt: skip
-    click.echo(f"{staff_id} changed.")
+    say(f"{staff_id} changed.")
 
 
 @admin.command("remove-staff")
@@ -127,7 +128,7 @@ def remove_staff_command(staff_id: str, db: str | None) -> None:
     from cxdesk.sync.server import admin as server_admin
 
     server_admin.remove_staff(_engine(db), staff_id.strip().upper())
-    click.echo(f"{staff_id} removed.")
+    say(f"{staff_id} removed.")
 
 
 @admin.command("new-epoch")
@@ -137,7 +138,7 @@ def new_epoch_command(reason: str, db: str | None) -> None:
     """Start a new epoch (after restoring the database by hand): desks resend and re-pull."""
     from cxdesk.sync.server import admin as server_admin
 
-    click.echo(f"new epoch {server_admin.new_epoch(_engine(db), reason)}")
+    say(f"new epoch {server_admin.new_epoch(_engine(db), reason)}")
 
 
 @admin.command("rejected")
@@ -148,7 +149,7 @@ def rejected_command(limit: int, db: str | None) -> None:
     from cxdesk.sync.server import admin as server_admin
 
     for row in server_admin.rejected_events(_engine(db), limit):
-        click.echo(f"{row['rejected_at']}  {row['device']} #{row['device_seq']}  {row['kind']}"
+        say(f"{row['rejected_at']}  {row['device']} #{row['device_seq']}  {row['kind']}"
                    f"  by {row['actor']}: {row['reason']}")  # fmt: skip
 
 
@@ -160,7 +161,7 @@ def devices_command(db: str | None) -> None:
 
     for row in server_admin.devices(_engine(db)):
         state = "revoked" if row["revoked"] else "active"
-        click.echo(f"{row['id']}  {row['location']}  {state}  last #{row['last_seq']}")
+        say(f"{row['id']}  {row['location']}  {state}  last #{row['last_seq']}")
 
 
 @admin.command("set-policy")
@@ -200,7 +201,7 @@ def set_policy_command(
         payload["serial_digits"] = serial_digits
     with write_transaction(_engine(db)) as conn:
         record_one(conn, "PolicySet", payload)
-    click.echo(f"Policy for {kind} set; desks apply it after their next sync.")
+    say(f"Policy for {kind} set; desks apply it after their next sync.")
 
 
 def import_directory_on_server(db: str, file, fmt: str | None, remove_missing: bool) -> None:

@@ -5,20 +5,21 @@ from __future__ import annotations
 import click
 
 from cxdesk import locations
+from cxdesk.cli_output import say
 from cxdesk.config import describe_settings
 
 
 @click.command("config")
 def config_command() -> None:
     """Print the settings in force and where each one came from."""
-    click.echo(f"settings file: {locations.config_file()}")
+    say(f"settings file: {locations.config_file()}")
     rows = describe_settings()
     for row in rows:
-        click.echo(f"{row.name} = {row.value!r}  ({row.source})")
+        say(f"{row.name} = {row.value!r}  ({row.source})")
     from cxdesk.config import load_settings
     from cxdesk.store.keys import describe_key
 
-    click.echo(f"store key: {describe_key(load_settings().store_path)}")
+    say(f"store key: {describe_key(load_settings().store_path)}")
 
 
 def register(cli: click.Group) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from cxdesk.cli_output import say
 from cxdesk.config import Settings, load_settings
 from cxdesk.errors import CxDeskError
 
@@ -39,7 +40,7 @@ def open_demo_store(desk: str, location: str, *, reset: bool = False):
         wipe_store(settings.store_path)
     store = open_store(settings.store_path, device_id=desk, location=location)
     if not store.scalar("SELECT COUNT(*) FROM events"):
-        click.echo(f"Creating the demo council in {folder} …", err=True)
+        say(f"Creating the demo council in {folder} …", err=True)
         from cxdesk.sync.demo import seed_demo_desk
 
         seed_demo_desk(settings, store, desk, location)  # pulled from the demo's central API

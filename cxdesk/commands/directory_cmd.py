@@ -21,6 +21,7 @@ from pathlib import Path
 
 import click
 
+from cxdesk.cli_output import say
 from cxdesk.commands.admin_cmd import admin
 from cxdesk.config import load_settings
 from cxdesk.errors import AuthError, CxDeskError
@@ -77,7 +78,7 @@ def import_directory_command(
         if fmt not in (None, "oruk"):
             raise CxDeskError("A URL is read as an Open Referral UK API; leave out --format.")
         source = fetch_service_pages(file)
-        click.echo(f"fetched {len(source)} page(s) from {file}")
+        say(f"fetched {len(source)} page(s) from {file}")
     if db:
         from cxdesk.commands.central_cmd import import_directory_on_server
 
@@ -103,21 +104,21 @@ def import_directory_command(
 
 def print_import_report(report) -> None:
     """Counts, then each skipped row with its reason; exit 1 if no row was good."""
-    click.echo(f"added: {len(report.added)}")
-    click.echo(f"changed: {len(report.changed)}")
-    click.echo(f"unchanged: {report.unchanged}")
+    say(f"added: {len(report.added)}")
+    say(f"changed: {len(report.changed)}")
+    say(f"unchanged: {report.unchanged}")
     if report.removed:
-        click.echo(f"removed: {len(report.removed)}")
+        say(f"removed: {len(report.removed)}")
     elif report.missing:
-        click.echo(f"not in the file (kept): {report.missing}")
+        say(f"not in the file (kept): {report.missing}")
     if report.kept_staff_only:
-        click.echo(
+        say(
             f"staff-only entries kept as they are (a public feed never overwrites them): "
             f"{', '.join(report.kept_staff_only)}"
         )
-    click.echo(f"problems: {len(report.problems)}")
+    say(f"problems: {len(report.problems)}")
     for problem in report.problems:
-        click.echo(f"  {problem}")
+        say(f"  {problem}")
     if not report.good_rows:
         raise SystemExit(1)
 

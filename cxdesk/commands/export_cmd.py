@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from cxdesk.cli_output import say
 from cxdesk.config import load_settings
 from cxdesk.domain.csv_export import export_to_file, write_issues_csv
 from cxdesk.domain.issue_log import IssueFilter
@@ -53,7 +54,7 @@ def export_issues(date_from: str, date_to: str, location: str | None, output: Pa
             write_issues_csv(rows, sys.stdout)
         else:
             count = export_to_file(rows, output)
-            click.echo(f"Wrote {count} issues to {output}", err=True)
+            say(f"Wrote {count} issues to {output}", err=True)
     finally:
         store.close()
 

@@ -11,6 +11,7 @@ import json
 
 import click
 
+from cxdesk.cli_output import say
 from cxdesk.config import load_settings
 from cxdesk.errors import CxDeskError
 
@@ -77,14 +78,14 @@ def lookup_command(
             }
             for r in results
         ]
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        say(json.dumps(rows, indent=2, ensure_ascii=False))
     elif not results:
-        click.echo(f'Nothing matches "{text}".')
+        say(f'Nothing matches "{text}".')
     else:
         width = min(40, max(len(r.entry.name) for r in results))
         for r in results:
             staff = "  STAFF ONLY" if r.entry.staff_only else ""
-            click.echo(
+            say(
                 f"{r.entry.name:<{width}}  {format_uk(r.entry.phone, r.entry.extension):<14}  "
                 f"{r.status}{staff}"
             )

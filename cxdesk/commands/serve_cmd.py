@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cxdesk.cli_output import say
 from cxdesk.config import load_settings
 
 
@@ -41,16 +42,16 @@ def serve_command(host: str, port: int, db: str | None, seed_demo: bool, workers
     url = resolve_db_url(db)
     engine = open_database(url)
     if seed_demo:
-        click.echo(f"seeded {admin.seed_server(engine)} demo events", err=True)
+        say(f"seeded {admin.seed_server(engine)} demo events", err=True)
     marks = load_settings().data_dir / "server-marks"
     app = create_app(engine=engine, marks_dir=marks)
     if app.state.new_epoch:
-        click.echo(
+        say(
             "The database is behind what this server saw before (restored from a backup?): "
             f"new epoch {app.state.new_epoch}; desks will send their events again.",
             err=True,
         )
-    click.echo(f"cxdesk central API on http://{host}:{port} ({engine.dialect.name})", err=True)
+    say(f"cxdesk central API on http://{host}:{port} ({engine.dialect.name})", err=True)
     try:
         if workers == 1:
             uvicorn.run(app, host=host, port=port, log_level="warning")

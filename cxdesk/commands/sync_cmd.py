@@ -7,6 +7,7 @@ import contextlib
 
 import click
 
+from cxdesk.cli_output import say
 from cxdesk.config import load_settings
 from cxdesk.errors import CxDeskError
 
@@ -26,9 +27,7 @@ def enrol_command(url: str, token: str, location: str | None) -> None:
         info = enrol_desk(settings, store, url, token, location)
     finally:
         store.close()
-    click.echo(
-        f"This desk is {info.device} at {info.location}; token kept in {settings.token_path}"
-    )
+    say(f"This desk is {info.device} at {info.location}; token kept in {settings.token_path}")
 
 
 @click.command("sync")
@@ -53,15 +52,15 @@ def sync_command(once: bool) -> None:
                     return (await sync_round(store, client)).summary()
 
             try:
-                click.echo(asyncio.run(one()))
+                say(asyncio.run(one()))
             except DeskRevoked as exc:
                 revoked.append(exc)
             except (SyncUnavailable, SyncRefused) as exc:
                 raise CxDeskError(exc.message, title="Sync failed") from exc
         else:
             worker = make_worker(
-                settings, store, on_change=lambda s: click.echo(s.header_text()),
-                on_round=lambda r: click.echo(r.summary()), on_revoked=revoked.append,
+                settings, store, on_change=lambda s: say(s.header_text()),
+                on_round=lambda r: say(r.summary()), on_revoked=revoked.append,
             )  # fmt: skip
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(worker.run())

@@ -5,7 +5,9 @@ typed by people (or by a customer at the counter). A cell that begins with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return could run as a formula
 there, so, following the OWASP "CSV Injection" guidance, such a cell is
 prefixed with a single quote, which spreadsheets show as text. Quoting of
-commas, double quotes and new lines is left to the ``csv`` module.
+commas, double quotes and new lines is left to the ``csv`` module. Every cell is
+first made safe to show (``safe_text``): the same CSV goes to standard output,
+where an escape sequence in a name would reach the terminal.
 
 Amounts are written as plain pounds ("5.00") so a spreadsheet can add them;
 times are given in UK time for people and in UTC for reconciling with systems.
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 from cxdesk.domain.issue_log import KIND_LABELS, LONDON, IssueLogRow
+from cxdesk.domain.safe_text import safe_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -76,7 +79,7 @@ def row_cells(row: IssueLogRow) -> list[str]:
         "yes" if row.after_signoff else "",
         row.issue_id,
     ]
-    return [neutralise(cell) for cell in cells]
+    return [neutralise(safe_text(cell, multiline=True)) for cell in cells]
 
 
 def write_issues_csv(rows: Iterable[IssueLogRow], out: TextIO) -> int:

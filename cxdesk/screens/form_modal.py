@@ -79,7 +79,7 @@ class FormModal(ModalScreen[Any]):
             if self.intro:
                 yield Static(safe(self.intro, multiline=True))
             for f in self.fields:
-                yield Label(f.label)
+                yield Label(safe(f.label))
                 yield Input(
                     f.value, placeholder=f.placeholder, password=f.password, id=f"f-{f.name}"
                 )

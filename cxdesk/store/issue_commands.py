@@ -23,6 +23,7 @@ from pathlib import Path
 from cxdesk.domain import repeat_claims as rc
 from cxdesk.domain.crisis_hours import WELFARE_ENTRY_ID, WelfareContact, crisis_due
 from cxdesk.domain.money import parse_amount_pence
+from cxdesk.domain.safe_text import safe_text
 from cxdesk.domain.serials import canonical_serial, parse_serial
 from cxdesk.domain.sla import from_iso, from_ms, to_iso, to_ms
 from cxdesk.domain.slip import slip_text
@@ -231,7 +232,7 @@ def issue_item(
         contact=contact,
     )  # fmt: skip
     return IssueReceipt(issue_id, kind, serial, payload["value_pence"], issued_at, event,
-                        request_id, due, slip)  # fmt: skip
+                        request_id, due, safe_text(slip, multiline=True))  # fmt: skip
 
 
 def save_slip(store, receipt: IssueReceipt) -> Path:

@@ -15,6 +15,7 @@ import os
 import time
 from pathlib import Path
 
+from cxdesk.domain.safe_text import safe_text
 from cxdesk.store.cipher import shred
 
 FOLDERS = ("letters", "slips", "exports")
@@ -22,11 +23,15 @@ DAY_SECONDS = 86_400
 
 
 def write_private_text(path: Path, text: str, *, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` readable by this user only (a folder made 0700)."""
+    """Write ``text`` to ``path`` readable by this user only (a folder made 0700).
+
+    The text is made safe to show first (``safe_text``): a letter or slip is
+    printed, or read with ``cat``, and a name in it must not drive the terminal.
+    """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding=encoding) as handle:
-        handle.write(text)
+        handle.write(safe_text(text, multiline=True))
     os.chmod(path, 0o600)  # an older file of that name may have been looser
     return path
 

@@ -117,8 +117,12 @@ def reassign(
 
 
 def confirmation_letter(store, referral_id: str) -> tuple[str, str]:
-    """The customer's confirmation letter for a referral, to show: (text, reference)."""
+    """The customer's confirmation letter for a referral, to show: (text, reference).
+
+    The text is made safe to show (``safe_text``): it is printed and read on screens.
+    """
     from cxdesk.domain.letters import referral_confirmation
+    from cxdesk.domain.safe_text import safe_text
     from cxdesk.store.customer_queries import get_customer
 
     referral = get_referral(store, referral_id)
@@ -133,7 +137,7 @@ def confirmation_letter(store, referral_id: str) -> tuple[str, str]:
         team_phone_public=bool(target and target.public),
         location_name=referral["from_location_name"],
     )
-    return text, referral["reference"]
+    return safe_text(text, multiline=True), referral["reference"]
 
 
 def save_confirmation(store, reference: str, text: str, folder=None):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from cxdesk.domain.safe_text import safe_text
 from cxdesk.errors import CxDeskError
 
 PREFERRED_PORT = 8741
@@ -109,7 +110,7 @@ def seed_demo_desk(settings, store, desk: str, location: str) -> None:
     try:
         url = ensure_demo_server(folder)
     except (CxDeskError, OSError, ValueError) as exc:
-        print(f"Demo without sync ({exc}); seeding this desk on its own.")
+        print(safe_text(f"Demo without sync ({exc}); seeding this desk on its own."))
         seed_store(store)
         return
     engine = open_database(_db_url(folder))
