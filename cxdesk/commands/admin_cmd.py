@@ -45,7 +45,7 @@ def recover_command(url: str | None) -> None:
     settings = load_settings()
     token = click.prompt("New device token from the administrator", hide_input=True).strip()
     for line in recover_desk(settings, url, token).lines():
-        click.echo(line)
+        say(line)
 
 
 def register(cli: click.Group) -> None:
