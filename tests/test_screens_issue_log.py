@@ -61,10 +61,13 @@ async def settle(pilot):
 
 
 def table_rows(screen, table_id="#log-table"):
+    """Each row's cells as the words shown (cells are ``Text``: data is never markup)."""
     table = screen.query_one(table_id, DataTable)
     if hasattr(table, "row_cells"):  # every column, including those too wide for 80 columns
-        return [table.row_cells(i) for i in range(table.row_count)]
-    return [table.get_row_at(i) for i in range(table.row_count)]
+        rows = [table.row_cells(i) for i in range(table.row_count)]
+    else:
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+    return [[str(cell) for cell in row] for row in rows]
 
 
 async def test_log_lists_newest_first_and_filters_combine(filled, tmp_path):
@@ -161,20 +164,20 @@ async def test_sign_off_from_reconciliation_and_late_arrival_is_highlighted(fill
         await pilot.press(*"1 voucher, count ok")
         await pilot.press("enter")
         await settle(pilot)
-        assert table_rows(screen, "#recon-table")[index][-1].plain == "S1"
+        assert table_rows(screen, "#recon-table")[index][-1] == "S1"
         # A voucher for that day reaches the desk after the sign-off.
         h.voucher(store, h.customer(store, "Al", "Late"), "FV000050",
                   at=today - timedelta(days=2, hours=-1))  # fmt: skip
         screen.action_apply()
         await settle(pilot)
-        assert table_rows(screen, "#recon-table")[index][-1].plain == "S1 +1 late"
+        assert table_rows(screen, "#recon-table")[index][-1] == "S1 +1 late"
     signed = store.query("SELECT signed_by, day, note FROM signoffs")
     assert [tuple(r) for r in signed] == [
         ("S1", (today - timedelta(days=2)).date().isoformat(), "1 voucher, count ok")]  # fmt: skip
     app = LogApp(store, SUPERVISOR, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        statuses = {r[5]: r[10].plain for r in table_rows(app.screen)}
+        statuses = {r[5]: r[10] for r in table_rows(app.screen)}
         assert statuses["FV000050"] == "issued, after sign-off"
         assert statuses["FV000001"] == "issued"
 
