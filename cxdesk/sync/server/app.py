@@ -19,7 +19,7 @@ from cxdesk.sync.server.db import make_engine, read_transaction
 from cxdesk.sync.server.epochs import HeadMarks, check_restored, database_id
 from cxdesk.sync.server.migrations import migrate
 from cxdesk.sync.server.routes import health, sync
-from cxdesk.sync.server.signing import ensure_key
+from cxdesk.sync.server.signing import SeenProofs, ensure_key
 
 
 def open_database(db_url: str, *, pool_size: int = 10) -> Engine:
@@ -78,6 +78,7 @@ def prepare(app: FastAPI, engine: Engine, marks_dir: Path | None) -> None:
         app.state.database_id = database_id(conn)
     app.state.new_epoch = check_restored(engine, app.state.marks)
     app.state.signing_key = ensure_key(engine)
+    app.state.seen_proofs = SeenProofs()
 
 
 def app_from_env() -> FastAPI:

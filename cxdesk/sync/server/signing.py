@@ -14,6 +14,9 @@ database went back in time, and a new epoch starts at once.
 
 from __future__ import annotations
 
+import threading
+import time
+
 from sqlalchemy import Connection, Engine, text
 
 from cxdesk.sync import receipts
@@ -120,13 +123,46 @@ def proofs_from(headers) -> list[Signed]:
     return [p for p in found if p is not None]
 
 
-def notice_restore(engine: Engine, key, proofs: list[Signed]) -> str | None:
+RECHECK_SECONDS = 30.0
+
+
+class SeenProofs:
+    """Proofs this API process found consistent lately, so each is looked at again
+    only after ``RECHECK_SECONDS``: desks send the same receipt and mark round
+    after round, and a restore under a running server is still noticed within
+    half a minute (one made across a restart at once: the app starts afresh)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def unchecked(self, proofs: list[Signed]) -> list[Signed]:
+        due = time.monotonic() - RECHECK_SECONDS
+        with self._lock:
+            return [p for p in proofs if self._seen.get(p.sig, due) <= due]
+
+    def note(self, proofs: list[Signed]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._seen) > 50_000:  # bounded: one or two entries per desk in use
+                self._seen.clear()
+            for proof in proofs:
+                self._seen[proof.sig] = now
+
+
+def notice_restore(
+    engine: Engine, key, proofs: list[Signed], seen: SeenProofs | None = None
+) -> str | None:
     """Start a new epoch if a desk's signed proof shows a restore; returns it if so."""
+    if seen is not None:
+        proofs = seen.unchecked(proofs)
     if not proofs:
         return None
     public = receipts.public_hex(key)
     with read_transaction(engine) as conn:
         if behind(conn, proofs, public) is None:
+            if seen is not None:
+                seen.note(proofs)
             return None
     with write_transaction(engine) as conn:  # again under the write lock: one new epoch only
         lock = " FOR UPDATE" if is_postgres(conn) else ""

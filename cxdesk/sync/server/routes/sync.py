@@ -84,7 +84,7 @@ async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response
 
     def work() -> bytes:
         body = _parse(raw)  # in the thread: a 1 MiB body takes a while to check
-        signing.notice_restore(engine, state.signing_key, proofs)  # before this push's answer
+        signing.notice_restore(engine, state.signing_key, proofs, state.seen_proofs)
         with write_transaction(engine) as conn:
             device = authenticate(conn, token)
             if body.device != device.id:
@@ -123,7 +123,7 @@ async def pull(
     key, proofs = request.app.state.signing_key, signing.proofs_from(request.headers)
 
     def work() -> tuple[bytes, str]:
-        signing.notice_restore(engine, key, proofs)  # a desk's proof of a restore, first
+        signing.notice_restore(engine, key, proofs, request.app.state.seen_proofs)
         with read_transaction(engine) as conn:
             device = authenticate(conn, token)
             page = PageDigest()
