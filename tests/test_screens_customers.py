@@ -20,6 +20,8 @@ from tests.deskkit import build_desk, give_keys, make_test_app, shows
 
 ADVISOR = DeskSession("A1001", "Sam Advisor", "advisor", "CSC", "Customer Service Centre")
 HOUSING = DeskSession("H2001", "Hana Hub", "hub", "HUB-NORTH", "North Hub")
+TEAM_WORKER = DeskSession("S3001", "Sue Supervisor", "supervisor", "HUB-NORTH", "North Hub")
+"""Who may work Housing Options' queue here: a supervisor (hub staff work only their hub's)."""
 
 
 async def settle(pilot) -> None:
@@ -169,7 +171,7 @@ async def test_receiving_team_accepts_and_completes_from_the_queue(store):
     )
     app = make_test_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_area(pilot, HOUSING, "queues")
+        await open_area(pilot, TEAM_WORKER, "queues")
         assert shows(app, "choose a team")
         app.screen.query_one("#queue-team", Select).value = "housing-options"
         await settle(pilot)
@@ -193,7 +195,7 @@ async def test_receiving_team_accepts_and_completes_from_the_queue(store):
         assert referral["outcome"] == "Prevention duty accepted"
         steps = "SELECT actor FROM events WHERE kind IN ('ReferralAccepted', 'ReferralCompleted')"
         actors = {r[0] for r in store.query(steps)}
-        assert actors == {"H2001"}
+        assert actors == {"S3001"}
         await pilot.press("escape")
         await settle(pilot)
         assert shows(app, "Incoming 0")

@@ -25,8 +25,14 @@ from cxdesk.domain.referrals import LONDON, STATUS_LABELS, parse_utc
 from cxdesk.domain.safe_text import safe, safe_cells
 from cxdesk.screens.base import DeskScreen
 from cxdesk.store import referral_queries
+from cxdesk.widgets.fit_table import Column, FitTable, RowDetail
 
 _URGENCY_SHORT = {"immediate": "IMMED", "urgent": "URGENT", "standard": "std"}
+QUEUE_COLUMNS = (
+    Column("ref", "Ref"), Column("customer", "Customer", flex=True, min_width=12),
+    Column("born", "Born", rank=3), Column("area", "Area", rank=2),
+    Column("urgency", "Urgency", rank=1), Column("due", "Due"), Column("status", "Status"),
+)  # fmt: skip
 
 
 def short_due(due: str) -> str:
@@ -44,10 +50,12 @@ class ReferralQueuesScreen(DeskScreen):
         Binding("u", "sort('urgency')", "By urgency", id="sort-urgency"),
         Binding("d", "sort('due')", "By due", id="sort-due"),
         Binding("t", "choose_team", "Team", id="choose-team"),
+        Binding("o", "toggle_open", "Open only/all", id="queue-open-only"),
     ]
     DEFAULT_CSS = """
     ReferralQueuesScreen #queue-team { width: 1fr; }
-    ReferralQueuesScreen #queue-counts { height: 1; padding: 0 1; text-style: bold; }
+    ReferralQueuesScreen #queue-counts { height: auto; max-height: 2; padding: 0 1;
+        text-style: bold; }
     ReferralQueuesScreen #queue-table { height: 1fr; }
     """
 
@@ -67,30 +75,32 @@ class ReferralQueuesScreen(DeskScreen):
         self.loaded = None
         self._teams_filled = False
         self._filling = False
+        self.open_only = False
+        """Outgoing: only the open ones (O), or every one with how it ended (the default)."""
 
     def compose_body(self) -> ComposeResult:
         yield Select([], prompt="Working for which team? (T)", id="queue-team")
         yield Static("Loading the queues…", id="queue-counts")
-        yield DataTable(id="queue-table", cursor_type="row")
+        yield FitTable(QUEUE_COLUMNS, id="queue-table")
+        yield RowDetail(id="queue-table-detail")
 
     def on_mount(self) -> None:
-        table = self.query_one("#queue-table", DataTable)
-        table.cell_padding = 0  # 80 columns: each width below includes its gap
-        for label, width in (("Ref", 12), ("Customer", 18), ("Born", 5), ("Area", 5),
-                             ("Urgency", 8), ("Due", 17), ("Status", 11)):  # fmt: skip
-            table.add_column(label, width=width)
-        table.focus()
+        self.query_one("#queue-table", DataTable).focus()
 
     def on_screen_resume(self) -> None:
         self._load(self.team)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queues")
     def _load(self, team: str | None) -> None:
-        store = self.app.store
-        targets = referral_queries.referral_targets(store)
+        store, session = self.app.store, self.app.session
+        targets = referral_queries.workable_targets(store, session.staff_id, session.role)
         team = team or referral_queries.queue_team(store)
+        if team not in {t.target_id for t in targets}:
+            team = None  # remembered for someone else, or no longer theirs to work
         incoming = referral_queries.incoming(store, team, sort=self.sort) if team else []
-        outgoing = referral_queries.outgoing(store, self.app.session.location, sort=self.sort)
+        outgoing = referral_queries.outgoing(
+            store, session.location, sort=self.sort, open_only=self.open_only
+        )
         self.post_message(self._Loaded(targets, team, incoming, outgoing))
 
     def on_referral_queues_screen__loaded(self, message: _Loaded) -> None:
@@ -114,33 +124,30 @@ class ReferralQueuesScreen(DeskScreen):
         late_in = sum(line.overdue for line in incoming)
         late_out = sum(line.overdue for line in outgoing)
         back = sum(line.status == "declined" for line in outgoing)
+        done = sum(line.status == "completed" for line in outgoing)
         marker = {"incoming": ("▶", " "), "outgoing": (" ", "▶")}[self.showing]
         team_note = "" if self.team else " (choose a team)"
+        if not message.targets:
+            team_note = " (no team's queue is yours to work)"
+        ended = f", {done} completed" if not self.open_only else " (open only)"
         self.query_one("#queue-counts", Static).update(
-            f"{marker[0]}Incoming {len(incoming)}{team_note}, {late_in} overdue   "
-            f"{marker[1]}Outgoing {len(outgoing)}, {late_out} overdue, {back} declined"
-            f"   sorted by {'urgency' if self.sort == 'urgency' else 'due time'}"
+            f"{marker[0]}Incoming {len(incoming)}{team_note}, {late_in} overdue  "
+            f"{marker[1]}Outgoing {len(outgoing)}, {late_out} overdue, {back} declined{ended}"
+            f"  · by {'urgency' if self.sort == 'urgency' else 'due time'}"
         )
         self.lines = incoming if self.showing == "incoming" else outgoing
-        table = self.query_one("#queue-table", DataTable)
-        table.clear()
+        rows = []
         for line in self.lines:
             due = short_due(line.due_at) if line.due_at else ""
             status = STATUS_LABELS[line.status]
             if line.overdue:
                 status = "OVERDUE"
-            table.add_row(
-                *safe_cells(
-                    line.reference,
-                    line.customer,
-                    str(line.birth_year or ""),
-                    line.district,
-                    _URGENCY_SHORT[line.urgency],
-                    due,
-                    Text(status, style="bold reverse" if line.overdue else ""),
-                ),
-                key=line.referral_id,
-            )
+            rows.append((line.referral_id, safe_cells(
+                line.reference, line.customer, str(line.birth_year or ""), line.district,
+                _URGENCY_SHORT[line.urgency], due,
+                Text(status, style="bold reverse" if line.overdue else ""),
+            )))  # fmt: skip
+        self.query_one("#queue-table", FitTable).set_rows(rows)
 
     @on(Select.Changed, "#queue-team")
     def _team_chosen(self, event: Select.Changed) -> None:
@@ -158,6 +165,11 @@ class ReferralQueuesScreen(DeskScreen):
     def action_switch_list(self) -> None:
         self.showing = "outgoing" if self.showing == "incoming" else "incoming"
         self._show()
+
+    def action_toggle_open(self) -> None:
+        self.open_only = not self.open_only
+        self.showing = "outgoing"
+        self._load(self.team)
 
     def action_sort(self, how: str) -> None:
         self.sort = how

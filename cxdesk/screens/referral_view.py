@@ -30,6 +30,7 @@ from cxdesk.domain.referrals import (
     whose_step,
 )
 from cxdesk.domain.safe_text import safe, safe_text
+from cxdesk.domain.ukcontact import format_phone_national
 from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.customer_dialogs import TeamPrompt, TextPrompt
 from cxdesk.store import referral_commands, referral_queries
@@ -132,6 +133,13 @@ class ReferralViewScreen(DeskScreen):
             f"From {r['from_location_name']} by {r['raised_by_name']} · consent "
             f"{r['consent']} ({r['consent_method']}, by {r['consent_obtained_by']})",
         ]
+        # How the receiving team reaches them, as they asked to be contacted.
+        phone = (
+            format_phone_national(r["customer_phone"]) if r.get("customer_phone") else "no phone"
+        )
+        prefers = r.get("preferred_contact") or "phone"
+        times = f", {r['contact_times']}" if r.get("contact_times") else ""
+        lines.append(f"Contact: {phone} · prefers {prefers}{times}")
         if r["vulnerability_flags"]:
             lines.append("Flags: " + ", ".join(r["vulnerability_flags"]))
         lines.append(f"Story: {r['story']}")

@@ -40,6 +40,20 @@ def referral_targets(store) -> list[Target]:
     return sorted(targets, key=lambda t: t.name.lower())
 
 
+def workable_targets(store, staff_id: str, role: str) -> list[Target]:
+    """The teams whose incoming queue this person may work (``domain/queue_access.py``)."""
+    from cxdesk.domain.queue_access import may_work_queue
+
+    rows = store.query("SELECT locations FROM staff WHERE staff_id = ?", (staff_id,))
+    places = json.loads(rows[0]["locations"]) if rows else []
+    kinds = {r["location_id"]: r["kind"] for r in store.query("SELECT * FROM locations")}
+    return [
+        t
+        for t in referral_targets(store)
+        if may_work_queue(role, places, kinds, t.target_id, t.name)
+    ]
+
+
 def get_target(store, target_id: str) -> Target | None:
     return next((t for t in referral_targets(store) if t.target_id == target_id), None)
 
@@ -122,7 +136,8 @@ def incoming(store, team: str, *, sort: str = "due", now: datetime | None = None
 def outgoing(
     store, location: str, *, sort: str = "due", now: datetime | None = None, open_only=True
 ):
-    """Referrals raised at ``location``: open ones, and declined ones (back with the sender)."""
+    """Referrals raised at ``location``: open ones and declined ones (back with the sender);
+    with ``open_only=False`` completed ones too, so the sender sees how each one ended."""
     now = now or datetime.now(UTC)
     where = "r.from_location = ? AND r.advice_only = 0"
     if open_only:
@@ -156,6 +171,7 @@ def get_referral(store, referral_id: str) -> dict | None:
     """Every detail of one referral, with its customer's name."""
     rows = store.query(
         "SELECT r.*, c.given_name, c.family_name, c.birth_year, c.postcode_district, "
+        "c.phone AS customer_phone, c.preferred_contact, c.contact_times, "
         "COALESCE(l.name, r.from_location) AS from_location_name, "
         "COALESCE(s.name, r.raised_by) AS raised_by_name "
         "FROM referrals r LEFT JOIN customers c ON c.customer_id = r.customer_id "
