@@ -10,7 +10,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from tests.conftest import key_fields_for
+from cxdesk.domain.approvals import approval_content, sign_approval
+from tests.conftest import key_fields_for, keys_for
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -84,6 +85,17 @@ def _check(breached=False, action="none", at=None):
             "checked_at": stamp}  # fmt: skip
 
 
+def _signed_approval(approver, issue_id, cid, serial, reason, override) -> dict:
+    """The approver's signature over the voucher, as ``verify_approver`` would make it."""
+    if not approver:
+        return {}
+    payload = {"issue_id": issue_id, "customer_id": cid, "serial": serial, "value_pence": 500,
+               "reason": reason, "override_reason": override}  # fmt: skip
+    approval = sign_approval(keys_for(approver), approver, approver,
+                             approval_content("VoucherIssued", payload))  # fmt: skip
+    return {"value_pence": 500, "approval": approval.payload()}
+
+
 def voucher(store, cid, serial, *, at, advisor="A1", location="CSC", override="",
             approved_by=None, action="none", reason="no food until payday") -> str:  # fmt: skip
     set_time(store, at)
@@ -92,7 +104,8 @@ def voucher(store, cid, serial, *, at, advisor="A1", location="CSC", override=""
         "VoucherIssued",
         {"issue_id": issue_id, "customer_id": cid, "serial": serial, "reason": reason,
          "repeat_check": _check(bool(override), action if override else "none", at),
-         "override_reason": override, "approved_by": approved_by},
+         "override_reason": override, "approved_by": approved_by,
+         **_signed_approval(approved_by, issue_id, cid, serial, reason, override)},
         actor=advisor,
         role="advisor",
         location=location,

@@ -139,10 +139,13 @@ def test_card_override_needs_a_real_supervisor(admin_store):
     )
     result = ic.check_repeat_claims(store, "payment_card", jo)
     assert result.needs_supervisor
+    content = ic.issue_content(store, kind="payment_card", customer_id=jo, serial_text="PC000002",
+                               amount_text="20", reason="no money", override_reason="fled home",
+                               location="CSC")  # fmt: skip
     with pytest.raises(AuthError, match="not a supervisor"):
-        ic.verify_approver(store, "WEL1", PASSCODE)
+        ic.verify_approver(store, "WEL1", PASSCODE, content)
     with pytest.raises(AuthError, match="do not match"):
-        ic.verify_approver(store, "SUP1", "wrong passcode here")
+        ic.verify_approver(store, "SUP1", "wrong passcode here", content)
     with pytest.raises(AuthError, match="needs a supervisor"):
         advisor_issues(
             store,
@@ -154,7 +157,7 @@ def test_card_override_needs_a_real_supervisor(admin_store):
             check=result,
             override_reason="fled home",
         )
-    approver, _ = ic.verify_approver(store, "sup1", PASSCODE)
+    approval = ic.verify_approver(store, "sup1", PASSCODE, content)
     advisor_issues(
         store,
         kind="payment_card",
@@ -164,7 +167,7 @@ def test_card_override_needs_a_real_supervisor(admin_store):
         reason="no money",
         check=result,
         override_reason="fled home",
-        approved_by=approver,
+        approval=approval,
     )
     row = store.query("SELECT * FROM issues WHERE serial = 'PC000002'")[0]
     assert (row["approved_by"], row["repeat_action"]) == ("SUP1", "supervisor")

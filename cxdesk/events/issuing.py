@@ -56,6 +56,13 @@ class RepeatCheck(Payload):
     knowledge_as_of: str | None = Field(default=None, pattern=ISO_UTC)
 
 
+class ApprovalSignature(Payload):
+    """A supervisor's signature over the issue's content (``cxdesk.domain.approvals``)."""
+
+    by: str = Field(min_length=1, max_length=40)
+    signature: str = Field(pattern=r"^[0-9a-f]{128}$")
+
+
 class _Issue(Payload):
     issue_id: str = Field(pattern=ID)
     customer_id: str = Field(min_length=1, max_length=40)
@@ -65,6 +72,16 @@ class _Issue(Payload):
     repeat_check: RepeatCheck
     override_reason: str = Field(default="", max_length=500)
     approved_by: str | None = Field(default=None, max_length=40)
+    approval: ApprovalSignature | None = None
+    """The approver's signature; required whenever ``approved_by`` is set."""
+
+    @model_serializer(mode="wrap")
+    def _drop_missing_approval(self, handler):
+        # Issues recorded without an approval keep the payload (and digest) they had.
+        data = handler(self)
+        if data.get("approval", 0) is None:
+            del data["approval"]
+        return data
 
     @model_validator(mode="after")
     def _override_complete(self):
@@ -73,6 +90,10 @@ class _Issue(Payload):
             raise ValueError("a repeat claim under this policy needs a written reason")
         if action == "supervisor" and not self.approved_by:
             raise ValueError("a repeat claim under this policy needs a supervisor's approval")
+        if self.approved_by and (self.approval is None or self.approval.by != self.approved_by):
+            raise ValueError("an approval needs the approving supervisor's signature")
+        if self.approval is not None and not self.approved_by:
+            raise ValueError("a signed approval must name its supervisor in approved_by")
         return self
 
     def _override_text(self) -> str:
@@ -119,6 +140,20 @@ class CardIssued(_Issue):
             f"Payment card {self.serial} for {format_pounds(self.value_pence)}"
             f"{self._override_text()}"
         )
+
+
+@event_kind("ApprovalGiven", roles=SUPERVISORS)
+class ApprovalGiven(Payload):
+    """A supervisor typed their passcode at an advisor's desk to approve a repeat claim.
+
+    Signed by the supervisor; the issue itself carries the signature over its
+    content. Counts as a correct passcode for the sign-in lock-out.
+    """
+
+    staff_id: str = Field(min_length=1, max_length=40)
+    issue_id: str = Field(pattern=ID)
+    kind: str = Field(pattern=r"^(VoucherIssued|CardIssued)$")
+    customer_id: str = Field(min_length=1, max_length=40)
 
 
 @event_kind("IssueVoided", roles=FRONTLINE, subject="issue_id", personal_fields=("reason",))

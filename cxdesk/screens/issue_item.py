@@ -30,6 +30,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
+from cxdesk.domain.approvals import Approval
 from cxdesk.domain.crisis_hours import WelfareContact, crisis_due
 from cxdesk.domain.money import format_pounds
 from cxdesk.domain.repeat_claims import CheckResult, knowledge_text
@@ -114,7 +115,8 @@ class IssueScreen(DeskScreen):
         self.kind, self.customer_id, self.customer_name = kind, customer_id, customer_name
         self.check: CheckResult | None = None
         self.warned = False
-        self.approver: str | None = None
+        self.approval: Approval | None = None
+        """The supervisor's signed approval of the form as it stood; void on any change."""
         self.done = False
         self.contact: WelfareContact | None = None
 
@@ -250,7 +252,7 @@ class IssueScreen(DeskScreen):
                 "This is a repeat claim. Press Ctrl+S again to issue anyway."
             )
             return
-        if self.check.needs_supervisor and not self.approver:
+        if self.check.needs_supervisor and not self.approval:
             if not self._values().get("override_reason", "").strip():
                 self.query_one("#err-override_reason", Static).update(
                     "Write why this repeat claim should go ahead."
@@ -262,21 +264,41 @@ class IssueScreen(DeskScreen):
         self._record(self._values())
 
     def _approval_form(self) -> FormModal:
-        store = self.app.store
+        store, session, values = self.app.store, self.app.session, self._values()
+
+        def approve(typed: dict[str, str]) -> Approval:
+            # The supervisor signs the issue exactly as the form holds it now.
+            content = ic.issue_content(
+                store, kind=self.kind, customer_id=self.customer_id,
+                serial_text=values.get("serial", ""), reason=values.get("reason", ""),
+                override_reason=values.get("override_reason", ""),
+                amount_text=values.get("amount", ""), location=session.location,
+            )  # fmt: skip
+            return ic.verify_approver(store, typed["staff_id"], typed["passcode"], content)
+
         fields = [FormField("staff_id", "Supervisor staff ID"),
                   FormField("passcode", "Passcode", password=True)]  # fmt: skip
         return FormModal(
             "Supervisor approval for a repeat claim",
             fields,
-            lambda v: ic.verify_approver(store, v["staff_id"], v["passcode"]),
-            intro="A supervisor signs in here to approve this issue.",
+            approve,
+            intro="A supervisor signs in here to approve this issue as it stands.",
         )
 
-    def _approved(self, result: tuple[str, str] | None) -> None:
+    def _approved(self, result: Approval | None) -> None:
         if result:
-            self.approver = result[0]
-            self.query_one("#err-form", Static).update(safe(f"Approved by {result[1]}."))
+            self.approval = result
+            self.query_one("#err-form", Static).update(safe(f"Approved by {result.name}."))
             self._record(self._values())
+
+    @on(Input.Changed)
+    def _void_approval(self, event: Input.Changed) -> None:
+        """Any change after the approval voids it (the supervisor approved what they saw)."""
+        if self.approval is not None and not self.done:
+            self.approval = None
+            self.query_one("#err-form", Static).update(
+                "Changed after approval: a supervisor must approve again (Ctrl+S)."
+            )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="issue-record")
     def _record(self, values: dict[str, str]) -> None:
@@ -286,7 +308,7 @@ class IssueScreen(DeskScreen):
                 store, actor=session.staff_id, role=session.role, location=session.location,
                 kind=self.kind, customer_id=self.customer_id, serial_text=values["serial"],
                 amount_text=values.get("amount", ""), reason=values["reason"], check=self.check,
-                override_reason=values.get("override_reason", ""), approved_by=self.approver,
+                override_reason=values.get("override_reason", ""), approval=self.approval,
             )  # fmt: skip
         except CxDeskError as exc:
             self.post_message(self.Refused(exc))
@@ -295,6 +317,8 @@ class IssueScreen(DeskScreen):
 
     @on(Refused)
     def _refused(self, message: Refused) -> None:
+        # A failed save voids the approval: what is saved next is approved afresh.
+        self.approval = None
         field = getattr(message.error, "field", None)
         target = self.query(f"#err-{field}")
         (target.first() if target else self.query_one("#err-form", Static)).update(

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cxdesk.domain import repeat_claims as rc
+from cxdesk.domain.approvals import Approval, approval_content, changed_fields, sign_approval
 from cxdesk.domain.crisis_hours import WELFARE_ENTRY_ID, WelfareContact, crisis_due
 from cxdesk.domain.money import parse_amount_pence
 from cxdesk.domain.safe_text import safe_text
@@ -28,13 +29,18 @@ from cxdesk.domain.serials import canonical_serial, parse_serial
 from cxdesk.domain.sla import from_iso, from_ms, to_iso, to_ms
 from cxdesk.domain.slip import slip_text
 from cxdesk.domain.stock import KIND_NAMES, KIND_PREFIX, PREFIX_NAMES, refusal_to_issue
-from cxdesk.domain.validation import clean_text
+from cxdesk.domain.validation import clean_text, parse_staff_id
 from cxdesk.errors import AuthError, ValidationError
 from cxdesk.events import FRONTLINE, SUPERVISORS
 from cxdesk.events.envelope import Event, new_event_id
 from cxdesk.events.issuing import MAX_MATCHES, VOUCHER_VALUE_PENCE
 from cxdesk.store import stock_queries
-from cxdesk.store.signin_commands import keys_if_passcode_matches
+from cxdesk.store.signin_commands import (
+    POLICY,
+    keys_if_passcode_matches,
+    record_failure,
+    signin_state,
+)
 from cxdesk.store.sync_queries import LAST_SUCCESS
 
 ISSUE_EVENT = {"food_voucher": "VoucherIssued", "payment_card": "CardIssued"}
@@ -124,20 +130,67 @@ def parse_card_amount(store, text: str) -> int:
     return parse_amount_pence(text, max_pence=limit, field="amount")
 
 
-def verify_approver(store, staff_id: str, passcode: str) -> tuple[str, str]:
-    """(staff id, name) of an active supervisor whose passcode matches; else AuthError."""
-    sid = (staff_id or "").strip().upper()
+def issue_content(
+    store, *, kind: str, customer_id: str, serial_text: str, reason: str,
+    override_reason: str = "", amount_text: str = "", location: str, issue_id: str | None = None,
+) -> dict:  # fmt: skip
+    """The fields of the issue about to be made that a supervisor's approval covers.
+
+    The screen asks for it before the approval (so the supervisor signs what
+    will be recorded) and ``issue_item`` builds it again to compare.
+    """
+    serial = check_serial(store, kind, serial_text, location)
+    value = parse_card_amount(store, amount_text) if kind == "payment_card" else VOUCHER_VALUE_PENCE
+    return approval_content(
+        ISSUE_EVENT[kind],
+        {"issue_id": issue_id or new_event_id(), "customer_id": customer_id, "serial": serial,
+         "value_pence": value, "reason": clean_text(reason, field="reason", max_len=500),
+         "override_reason": clean_text(override_reason, field="override_reason", max_len=500,
+                                       required=False)},
+    )  # fmt: skip
+
+
+def verify_approver(
+    store, staff_id: str, passcode: str, content: dict, *, now: datetime | None = None
+) -> Approval:
+    """A supervisor's signed approval of ``content`` (``issue_content``); else AuthError.
+
+    Each try counts towards the same lock-out as signing in: a wrong passcode
+    is recorded as a failed sign-in (and locks the staff ID at the limit), a
+    locked-out supervisor cannot approve, and a good one is recorded as
+    ``ApprovalGiven``, signed by the supervisor. Derives a key (~70 ms): call
+    from a thread worker.
+    """
+    now = now or datetime.now(UTC)
+    sid = parse_staff_id(staff_id)
+    if not passcode:
+        raise ValidationError("Please enter your passcode.", field="passcode")
+    state = signin_state(store, sid, now)
+    if state.locked:
+        store.record_as_desk("SignInFailed", {"staff_id": sid, "reason": "locked (approval)"})
+        raise AuthError(POLICY.locked_message(state), title="Staff ID locked")
     rows = store.query(
         "SELECT staff_id, name, role, public_key, key_salt, key_params, active "
         "FROM staff WHERE staff_id = ?",
         (sid,),
     )
-    ok = bool(rows) and rows[0]["active"] and keys_if_passcode_matches(rows[0], passcode)
-    if not ok:
-        raise AuthError("That staff ID and passcode do not match a signed-up member of staff.")
+    keys = keys_if_passcode_matches(rows[0], passcode) if rows else None
+    if keys is None or not rows[0]["active"]:
+        reason = "wrong passcode (approval)" if rows else "staff ID not recognised (approval)"
+        message = record_failure(store, sid, reason, now)
+        raise AuthError(
+            "That staff ID and passcode do not match a signed-up member of staff. " + message
+        )
     if rows[0]["role"] not in SUPERVISORS:
         raise AuthError(f"{rows[0]['name']} is not a supervisor, so cannot approve this.")
-    return rows[0]["staff_id"], rows[0]["name"]
+    approval = sign_approval(keys, sid, rows[0]["name"], content)
+    store.record(
+        "ApprovalGiven",
+        {"staff_id": sid, "issue_id": content["issue_id"], "kind": content["kind"],
+         "customer_id": content["customer_id"]},
+        actor=sid, role=rows[0]["role"], keys=keys,
+    )  # fmt: skip
+    return approval
 
 
 @dataclass(frozen=True)
@@ -185,9 +238,13 @@ def issue_item(
     check: rc.CheckResult,
     amount_text: str = "",
     override_reason: str = "",
-    approved_by: str | None = None,
+    approval: Approval | None = None,
 ) -> IssueReceipt:
-    """Record a voucher or card handed over; durable when this returns."""
+    """Record a voucher or card handed over; durable when this returns.
+
+    ``approval`` (from ``verify_approver``) must cover exactly this issue: if
+    any approved field changed since, the approval is void and this refuses.
+    """
     if role not in FRONTLINE:
         raise AuthError("Only advisors, hub staff and supervisors can issue vouchers and cards.")
     why = clean_text(reason, field="reason", max_len=500)
@@ -196,22 +253,32 @@ def issue_item(
         raise ValidationError(
             "This is a repeat claim: write why it should go ahead.", field="override_reason"
         )
-    if check.needs_supervisor and not approved_by:
+    if check.needs_supervisor and approval is None:
         raise AuthError("This repeat claim needs a supervisor to sign in and approve it.")
+    approval = approval if check.breached else None
     contact = welfare_contact(store)
     with store.transaction():
         serial = check_serial(store, kind, serial_text, location)
-        issue_id = new_event_id()
+        issue_id = approval.content["issue_id"] if approval else new_event_id()
         payload = {"issue_id": issue_id, "customer_id": customer_id, "serial": serial,
                    "reason": why, "repeat_check": _check_payload(check),
                    "override_reason": override if check.breached else "",
-                   "approved_by": approved_by if check.breached else None}  # fmt: skip
+                   "approved_by": approval.by if approval else None}  # fmt: skip
+        if approval:
+            payload["approval"] = approval.payload()
         if kind == "payment_card":
             limit = load_policy(store, kind).card_limit_pence
             payload["value_pence"] = parse_card_amount(store, amount_text)
             payload["limit_pence"] = limit
         else:
             payload["value_pence"] = VOUCHER_VALUE_PENCE
+        content = approval_content(ISSUE_EVENT[kind], payload)
+        if approval and (changed := changed_fields(approval, content)):
+            raise AuthError(
+                f"The {', '.join(changed)} changed after the supervisor approved, so the "
+                "approval no longer counts. Ask the supervisor to approve again.",
+                title="Approval void",
+            )
         event = store.record(ISSUE_EVENT[kind], payload, actor=actor, role=role, location=location)
         issued_at = from_ms(event.occurred_ms)
         request_id = due = None

@@ -72,7 +72,7 @@ def location_name(store, location_id: str | None) -> str:
     return name or location_id
 
 
-def _fail(store, staff_id: str, reason: FailureReason | str, now: datetime) -> str:
+def record_failure(store, staff_id: str, reason: FailureReason | str, now: datetime) -> str:
     """Record a failed try (and a lock-out if it is the last allowed); the message to show."""
     event = store.record_as_desk("SignInFailed", {"staff_id": staff_id, "reason": str(reason)})
     at = max(now, _ms_to_dt(event.occurred_ms))
@@ -135,12 +135,12 @@ def sign_in(
         (staff_id,),
     )
     if not rows:
-        message = _fail(store, staff_id, FailureReason.UNKNOWN_STAFF_ID, now)
+        message = record_failure(store, staff_id, FailureReason.UNKNOWN_STAFF_ID, now)
         raise AuthError(message, title="Not signed in")
     person = rows[0]
     keys = keys_if_passcode_matches(person, passcode)
     if keys is None:
-        message = _fail(store, staff_id, FailureReason.WRONG_PASSCODE, now)
+        message = record_failure(store, staff_id, FailureReason.WRONG_PASSCODE, now)
         raise AuthError(message, title="Not signed in")
     if not person["active"]:
         store.record_as_desk(

@@ -8,12 +8,17 @@ reaches any other desk, and a legitimate desk keeps syncing.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from cxdesk.domain import staff_keys as sk
+from cxdesk.domain.approvals import approval_content, sign_approval
 from cxdesk.errors import ValidationError
 from cxdesk.store import customer_commands as cc
 from cxdesk.sync.server import admin
+from cxdesk.sync.server.central import CentralItem, record_central
+from cxdesk.sync.server.db import write_transaction
 
 from ..conftest import key_fields_for, keys_for
 from ..customer_helpers import MARIA
@@ -139,3 +144,46 @@ def test_roster_keys_must_be_whole_and_strong(central, change, reason):
     fields = {k: v for k, v in (key_fields_for("A9") | change).items() if v is not None}
     with pytest.raises(ValidationError, match=reason):
         admin.change_staff(central.engine, "ADMIN1", **fields)
+
+
+def _voucher(approver: str | None, signer: str | None, **changes) -> dict:
+    """A repeat-claim voucher payload approved by ``approver``, signed by ``signer``'s key;
+    ``changes`` are made after the signature."""
+    payload = {"issue_id": str(uuid.uuid4()), "customer_id": "c-1", "serial": "FV000001",
+               "value_pence": 500, "reason": "no food", "override_reason": "lost the first",
+               "repeat_check": {"matches": [], "breached": ["7 days"], "action": "supervisor",
+                                "checked_at": "2026-11-30T10:00:00Z"},
+               "approved_by": approver}  # fmt: skip
+    if signer:
+        content = approval_content("VoucherIssued", payload)
+        payload["approval"] = sign_approval(keys_for(signer), approver, "", content).payload()
+    return payload | changes
+
+
+async def test_supervisor_approval_is_verified_against_what_was_issued(central):
+    _roster(central)
+    with write_transaction(central.engine) as conn:
+        record_central(
+            conn,
+            [
+                CentralItem(
+                    "LocationDefined",
+                    {"location_id": "CSC", "name": "Customer Service Centre", "kind": "csc"},
+                )
+            ],
+        )
+    desk = central.desk("D-A")
+    cases = [
+        (_voucher(SUPERVISOR, SUPERVISOR), None),
+        (_voucher(SUPERVISOR, SUPERVISOR, reason="something else"), "does not match this issue"),
+        (_voucher(SUPERVISOR, SUPERVISOR, customer_id="c-2"), "does not match this issue"),
+        (_voucher(SUPERVISOR, ADVISOR.staff_id), "does not match this issue"),
+        (_voucher(ADVISOR.staff_id, ADVISOR.staff_id), "is not a supervisor"),
+    ]
+    for payload, _ in cases:
+        desk.store.record("VoucherIssued", payload, actor=ADVISOR.staff_id, role="advisor")
+    report = await desk.sync()
+    expected = [reason for _, reason in cases if reason]
+    assert report.counts.accepted == 1 and report.counts.rejected == len(expected)
+    for reason, got in zip(expected, report.counts.reasons, strict=True):
+        assert reason in got, got

@@ -49,7 +49,7 @@ from cxdesk.sync.server.app import create_app, open_database
 from cxdesk.sync.server.central import CentralItem, record_central
 from cxdesk.sync.server.db import write_transaction
 
-from ..conftest import key_fields_for, keys_for
+from ..conftest import TEST_PASSCODE, key_fields_for, keys_for
 from ..crisis_helpers import POLICIES
 from ..customer_helpers import MARIA, REFERRAL_CHOICES
 from .conftest import assert_every_event_signed
@@ -199,13 +199,18 @@ class CrisisDesks(RuleBasedStateMachine):
         known = self._customers(i)
         cid = known[customer % len(known)]
         check = ic.check_repeat_claims(store, kind, cid)
+        fields = {
+            "kind": kind, "customer_id": cid, "serial_text": serial,
+            "reason": "No food in the house", "amount_text": "20" if kind == "payment_card" else "",
+            "override_reason": "Seen by the supervisor" if check.needs_reason else "",
+        }  # fmt: skip
+        approval = None
+        if check.needs_supervisor:  # the supervisor signs the issue at the advisor's desk
+            content = ic.issue_content(store, location=PLACES[i], **fields)
+            approval = ic.verify_approver(store, "SUP1", TEST_PASSCODE, content)
         receipt = ic.issue_item(
-            store, **ADV, location=PLACES[i], kind=kind, customer_id=cid, serial_text=serial,
-            reason="No food in the house", check=check,
-            amount_text="20" if kind == "payment_card" else "",
-            override_reason="Seen by the supervisor" if check.needs_reason else "",
-            approved_by="SUP1" if check.needs_supervisor else None,
-        )  # fmt: skip
+            store, **ADV, location=PLACES[i], check=check, approval=approval, **fields
+        )
         self.issued.add(receipt.issue_id)
         return receipt
 

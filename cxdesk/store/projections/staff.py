@@ -205,6 +205,7 @@ _OUTCOMES = {
     "SignInFailed": "failure",
     "SignInLockedOut": "locked",
     "LockoutCleared": "cleared",
+    "ApprovalGiven": "success",  # a supervisor's correct passcode at an approval
 }
 
 

@@ -19,18 +19,22 @@ Who needs no signature:
   out) and sign-outs. They name no author who could sign them: a failed
   sign-in is by definition someone without the passcode.
 
-The module also registers the server checks of the roster's key fields:
-parameters no weaker than today's, a key change with all three fields, and a
-re-key only by the person themselves.
+The module also registers the server checks of the roster's key fields
+(parameters no weaker than today's, a key change with all three fields, a
+re-key only by the person themselves) and of supervisors' approvals: an issue
+naming an approver must carry that active supervisor's signature over its own
+content (``cxdesk.domain.approvals``), so an approval changed, moved or
+invented at a desk is rejected.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+from cxdesk.domain.approvals import approval_problem
 from cxdesk.domain.staff_keys import KeyParams, params_problem, verify_event_signature
 from cxdesk.errors import ValidationError
-from cxdesk.events import DESK_ACTOR
+from cxdesk.events import DESK_ACTOR, SUPERVISORS
 from cxdesk.events.envelope import Event
 from cxdesk.sync.server_checks import server_check
 
@@ -99,3 +103,30 @@ def _rekeyed(conn: Connection, event: Event, history: list[Event]) -> str | None
     if event.payload["staff_id"] != event.actor:
         return f"{event.actor} may not re-key {event.payload['staff_id']}"
     return _params_problem(event.payload)
+
+
+@server_check("ApprovalGiven")
+def _approver_is_actor(conn: Connection, event: Event, history: list[Event]) -> str | None:
+    if event.payload["staff_id"] != event.actor:
+        return f"{event.actor} may not record an approval by {event.payload['staff_id']}"
+    return None
+
+
+def _issue_approval(conn: Connection, event: Event, history: list[Event]) -> str | None:
+    """A repeat-claim approval is the named supervisor's signature over this very issue."""
+    payload = event.payload
+    if not payload.get("approved_by"):
+        return None
+    approver = payload["approved_by"]
+    row = conn.execute(
+        text("SELECT role, active, public_key FROM roster WHERE staff_id = :s"), {"s": approver}
+    ).first()
+    if row is None or not row[1]:
+        return f"approver {approver} is not on the roster"
+    if row[0] not in SUPERVISORS:
+        return f"approver {approver} is not a supervisor"
+    return approval_problem(row[2], event.kind, payload)
+
+
+for _kind in ("VoucherIssued", "CardIssued"):
+    server_check(_kind)(_issue_approval)
