@@ -58,8 +58,12 @@ MAX_ANSWER_BYTES = 32 * 1024 * 1024
 """The most the desk reads of any answer: a pull page of a thousand events fits well."""
 
 
+class AnswerTooLarge(SyncUnavailable):
+    """An answer over ``MAX_ANSWER_BYTES`` (a pull asks again for fewer events)."""
+
+
 def _too_large() -> SyncUnavailable:
-    return SyncUnavailable(
+    return AnswerTooLarge(
         f"The central API's answer was larger than {MAX_ANSWER_BYTES // 1_048_576} MB and "
         "was not read (is something else answering at this address?).",
         "answer too large",

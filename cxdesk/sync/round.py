@@ -23,7 +23,7 @@ from cxdesk.errors import CxDeskError, StoreError
 from cxdesk.store import db
 from cxdesk.store.db import DiskFull, is_disk_full
 from cxdesk.sync import apply, receipts
-from cxdesk.sync.client import AsyncSyncClient, SyncRefused, SyncUnavailable
+from cxdesk.sync.client import AnswerTooLarge, AsyncSyncClient, SyncRefused, SyncUnavailable
 from cxdesk.sync.protocol import MAX_PULL_LIMIT
 from cxdesk.sync.receipts import MARK_HEADER, RECEIPT_HEADER
 
@@ -150,8 +150,15 @@ async def _push(store, client: AsyncSyncClient, report: RoundReport) -> None:
 async def _pull(store, client: AsyncSyncClient, report: RoundReport) -> None:
     raw_cursor = await _store(store.get_state, apply.CURSOR)
     cursor = int(raw_cursor or 0)
+    limit = MAX_PULL_LIMIT
     for _ in range(MAX_PAGES):
-        raw = await client.pull_raw(cursor, MAX_PULL_LIMIT)
+        try:
+            raw = await client.pull_raw(cursor, limit)
+        except AnswerTooLarge:
+            if limit == 1:
+                raise
+            limit = max(1, limit // 10)  # big events: the same place, fewer at a time
+            continue
         mark = receipts.from_header(client.last_mark)
         mark_text = None
         if mark is not None and _signed_by_server(store, mark):

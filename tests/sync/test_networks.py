@@ -202,3 +202,19 @@ def test_ctrl_s_forgets_the_back_off(store):
     worker.failures = 7
     worker.sync_now()
     assert worker.failures == 0 and worker._urgent
+
+
+async def test_a_feed_page_over_the_answer_limit_is_asked_again_smaller(central, monkeypatch):
+    """Pages of big events would pass the desk's answer limit: it asks for fewer at a time."""
+    from cxdesk.sync import client as client_module
+
+    a, b = central.desk("D-A"), central.desk("D-B", "HUB1")
+    for _ in range(30):
+        a.record_failed_signin()
+    await a.sync()
+    monkeypatch.setattr(client_module, "MAX_ANSWER_BYTES", 6000)  # about ten events a page
+    report = await b.sync()
+    assert report.pulled >= 30
+    assert {r[0] for r in b.store.query("SELECT id FROM events WHERE device = 'D-A'")} == {
+        r[0] for r in a.store.query("SELECT id FROM events WHERE device = 'D-A'")
+    }
