@@ -161,8 +161,15 @@ FORGERIES = {
         },
         "S4001",
         None,
-        "not a location the server knows",
+        "not a known location",
     ),  # fmt: skip
+    "sign-off of a place nobody knows": (
+        "LogSignedOff",
+        lambda: {"location_id": "NOWHERE", "day": "2026-11-29"},
+        "S4001",
+        None,
+        "not a location the server knows",
+    ),
     "card by a CSC-only advisor at the hub": (
         "CardIssued",
         lambda: card("PC900001", 4000, 5000),
