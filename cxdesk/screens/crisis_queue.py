@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from rich.text import Text
 from textual import on, work
@@ -26,6 +26,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from cxdesk.domain import deskclock
 from cxdesk.domain.safe_text import safe_cells
 from cxdesk.domain.sla import countdown_text, from_ms, is_late, london_time
 from cxdesk.events import FRONTLINE
@@ -100,7 +101,7 @@ class CrisisQueueScreen(DeskScreen):
     def _show(self, message: Loaded) -> None:
         self.items = message.items
         table = self.query_one(FitTable)
-        now = datetime.now(UTC)
+        now = deskclock.now()
         rows = []
         for item in self.items:
             kind = "Payment" if item.item == "payment" else "Crisis flag"
@@ -130,7 +131,7 @@ class CrisisQueueScreen(DeskScreen):
         if time.monotonic() - self._loaded_at >= RELOAD_SECONDS:
             self.action_reload()
             return
-        table, now = self.query_one(DataTable), datetime.now(UTC)
+        table, now = self.query_one(DataTable), deskclock.now()
         for item in self.items:
             table.update_cell(item.id, table.ordered_columns[0].key, self._left(item, now))
         self._status(now)

@@ -21,7 +21,7 @@ advisor rings them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,6 +30,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
+from cxdesk.domain import deskclock
 from cxdesk.domain.approvals import Approval
 from cxdesk.domain.crisis_hours import WelfareContact, crisis_due
 from cxdesk.domain.money import format_pounds
@@ -192,7 +193,7 @@ class IssueScreen(DeskScreen):
     def _show_check(self, message: Checked) -> None:
         self.check = message.result
         self.contact = message.contact
-        now = datetime.now(UTC)
+        now = deskclock.now()
         check = describe_check(message.result, now, message.names)
         self.query_one("#check", Static).update(safe(check, multiline=True))
         if self.kind == "payment_card":

@@ -21,7 +21,8 @@ from textual.widgets import DataTable, Static
 from cxdesk.domain.safe_text import safe, safe_text
 from cxdesk.screens.base import DeskScreen, PaletteCommand
 from cxdesk.store import sync_queries as q
-from cxdesk.sync.status import LONDON
+from cxdesk.store.projections.feed_refusals import refused_feed_events
+from cxdesk.sync.status import LONDON, parse_utc
 
 PROBLEM_CHARS = 300
 """How much of the last sync problem to show: a captive Wi-Fi portal can answer with a page."""
@@ -42,9 +43,12 @@ class SyncStatusScreen(DeskScreen):
     ]
 
     class Loaded(Message):
-        def __init__(self, state: dict[str, str], summary: q.LocalSummary, rejected: list) -> None:
+        def __init__(
+            self, state: dict[str, str], summary: q.LocalSummary, rejected: list, refused=()
+        ) -> None:
             super().__init__()
             self.state, self.summary, self.rejected = state, summary, rejected
+            self.refused = list(refused)
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="sync-state")
@@ -69,7 +73,12 @@ class SyncStatusScreen(DeskScreen):
     def _load(self) -> None:
         store = self.app.store
         self.post_message(
-            self.Loaded(q.sync_state(store), q.local_summary(store), q.rejected_events(store))
+            self.Loaded(
+                q.sync_state(store),
+                q.local_summary(store),
+                q.rejected_events(store),
+                refused_feed_events(store),
+            )  # fmt: skip
         )
 
     @on(Loaded)
@@ -91,12 +100,20 @@ class SyncStatusScreen(DeskScreen):
             if len(problem) > PROBLEM_CHARS:
                 problem = problem[: PROBLEM_CHARS - 1] + "…"
             lines.append(f"Last problem: {problem}")
+        if message.refused:
+            lines.append(f"Refused from the feed (did not verify): {len(message.refused)}")
         self.query_one("#sync-state", Static).update(Text("\n".join(lines)))
         table = self.query_one(DataTable)
         table.clear()
         for row in message.rejected:
             table.add_row(_when(row["hlc"]), safe(row["kind"]), safe(row["actor"]),
                           str(row["device_seq"]), safe(row["reason"]))  # fmt: skip
+        # Feed events this desk refused because they did not verify (never stored).
+        for row in message.refused:
+            when = parse_utc(row["refused_at"]).astimezone(LONDON).strftime("%d %b %H:%M")
+            why = safe(f"refused here: {row['reason']}")
+            table.add_row(when, safe(row["kind"]), safe(row["actor"]),
+                          f"feed {row['server_seq']}", why)  # fmt: skip
 
     def palette_commands(self) -> Iterable[PaletteCommand]:
         return [

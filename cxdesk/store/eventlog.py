@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
-from cxdesk.errors import AuthError, StoreError
+from cxdesk.domain import deskclock
+from cxdesk.errors import AuthError
 from cxdesk.events import may_author, validate_payload
 from cxdesk.events.envelope import (
     GENESIS,
@@ -45,7 +45,7 @@ _LOOKUP_CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limi
 
 
 def utc_now_text() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return deskclock.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # corrected by the server's Date
 
 
 def row_to_event(row: sqlite3.Row | tuple) -> Event:
@@ -172,7 +172,8 @@ def ingest_remote(
 
     Our own events coming back are not projected again; they only learn their
     place in the feed (and the ``on_ack`` hooks run). Returns how many events
-    were new to this desk. Every event is checked before anything is written.
+    were new to this desk. Every event is checked before anything is written;
+    one that does not verify is refused (``feed_refusals``) and the rest go in.
 
     A page is written in bulk: one query finds what the desk already holds,
     new events and every acknowledgement go in with ``executemany``, then the
@@ -180,24 +181,35 @@ def ingest_remote(
     in place when they are projected (as in a rebuild), so their handlers see
     their final place and no ``on_ack`` hook is needed for them.
     """
-    items = list(events)
+    from cxdesk.store.projections.feed_refusals import record_refusal, refusal_reason
+
+    # What does not verify is refused and reported (F8), never stored, and never
+    # stops the sync: the cursor moves past it with the rest of the page.
+    stamp, items = utc_now_text(), []
+    for event, server_seq in events:
+        reason = refusal_reason(event)
+        if reason is None:
+            items.append((event, server_seq))
+        else:
+            record_refusal(conn, event, server_seq, reason, stamp)
     known = _known_events(conn, [event.id for event, _ in items])
     steps: list[tuple[bool, Event]] = []  # (is new, event) in feed order
+    differs: set[str] = set()
     for event, server_seq in items:
         held = known.get(event.id)
         if held is None:
-            if not event.hash_ok():
-                raise StoreError(f"Feed event {event.id} fails its hash check; sync stopped.")
             steps.append((True, event))
         elif held[0] != event.hash:
-            raise StoreError(f"Feed event {event.id} differs from the copy on this desk.")
+            record_refusal(conn, event, server_seq, "it differs from this desk's copy", stamp)
+            differs.add(event.id)
+            continue
         elif server_seq is not None and held[1] is None:
             steps.append((False, event))  # ours, coming back: it has its place now
         place = server_seq if server_seq is not None else (held[1] if held else None)
         known[event.id] = (event.hash, place)  # a repeat later in the page is known
+    items = [(event, seq) for event, seq in items if event.id not in differs]
     new_events = [event for is_new, event in steps if is_new]
     conn.executemany(_INSERT_EVENT, [_row(event) for event in new_events])
-    stamp = utc_now_text()
     conn.executemany(
         _UPSERT_ACK, [(event.id, "accepted", seq, None, stamp) for event, seq in items]
     )

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from cxdesk.domain import deskclock
 from cxdesk.domain import repeat_claims as rc
 from cxdesk.domain.approvals import Approval, approval_content, changed_fields, sign_approval
 from cxdesk.domain.crisis_hours import WELFARE_ENTRY_ID, WelfareContact, crisis_due
@@ -82,7 +83,7 @@ def _person(row) -> rc.Person:
 
 def check_repeat_claims(store, kind: str, customer_id: str, *, now: datetime | None = None):
     """The repeat-claim check for ``customer_id`` now, across every location known here."""
-    now = now or datetime.now(UTC)
+    now = now or deskclock.now()
     policy = load_policy(store, kind)
     me = store.query(
         "SELECT customer_id, given_name, family_name, date_of_birth, postcode FROM customers "
@@ -220,7 +221,7 @@ def _check_payload(result: rc.CheckResult) -> dict:
         "more_matches": len(result.matches) - len(matches),
         "breached": result.breached,
         "action": result.action,
-        "checked_at": to_iso(result.checked_at or datetime.now(UTC)),
+        "checked_at": to_iso(result.checked_at or deskclock.now()),
         "knowledge_as_of": to_iso(result.knowledge_as_of) if result.knowledge_as_of else None,
     }
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from cxdesk.domain import deskclock
 from cxdesk.domain.signin_policy import FailureReason, SignInPolicy, SignInState
 from cxdesk.domain.staff_keys import (
     KeyParams,
@@ -50,17 +51,22 @@ def _ms_to_dt(ms: int) -> datetime:
 
 
 def signin_state(store, staff_id: str, now: datetime) -> SignInState:
-    """Where ``staff_id`` stands under the lock-out rule at ``now``."""
+    """Where ``staff_id`` stands under the lock-out rule at ``now``.
+
+    A try stamped after ``now`` (another desk's clock ahead, or a forged clock
+    value) counts as made ``now``: failures cannot be hidden in the future, and
+    a value past the calendar's end cannot break signing in.
+    """
     rows = store.query(
-        "SELECT at_ms, outcome FROM signin_attempts WHERE staff_id = ? ORDER BY at_ms",
-        (staff_id,),
+        "SELECT MIN(at_ms, :now), outcome FROM signin_attempts WHERE staff_id = :s ORDER BY at_ms",
+        {"now": int(now.timestamp() * 1000), "s": staff_id},
     )
     attempts = [
-        (_ms_to_dt(r["at_ms"]), r["outcome"] == "success")
+        (_ms_to_dt(max(r[0], 0)), r["outcome"] == "success")
         for r in rows
         if r["outcome"] in ("success", "failure")
     ]
-    cleared = [_ms_to_dt(r["at_ms"]) for r in rows if r["outcome"] == "cleared"]
+    cleared = [_ms_to_dt(max(r[0], 0)) for r in rows if r["outcome"] == "cleared"]
     return POLICY.state(attempts, now, cleared=cleared)
 
 
@@ -121,7 +127,7 @@ def sign_in(
     Returns the new session, or raises ``ValidationError`` (nothing typed; not
     counted) or ``AuthError`` (refused; recorded, message says what to do).
     """
-    now = now or datetime.now(UTC)
+    now = now or deskclock.now()
     staff_id = parse_staff_id(staff_id_text)
     if not passcode:
         raise ValidationError("Please enter your passcode.", field="passcode")
@@ -189,7 +195,7 @@ def lift_lockout(store, session: DeskSession, staff_id_text: str, *, now=None) -
     Recorded as ``LockoutCleared`` under the supervisor's own name (the server
     refuses it from any other role), so the log shows who let whom back in.
     """
-    now = now or datetime.now(UTC)
+    now = now or deskclock.now()
     staff_id = parse_staff_id(staff_id_text)
     if session.role not in ("supervisor", "admin"):
         raise AuthError("Only a supervisor can lift a lock-out.")

@@ -16,6 +16,7 @@ import json
 
 import httpx
 
+from cxdesk.domain import deskclock
 from cxdesk.errors import SyncError
 from cxdesk.sync.protocol import MAX_PULL_LIMIT, DeviceInfo, Health, PushResponse
 from cxdesk.sync.receipts import MARK_HEADER
@@ -207,11 +208,14 @@ class AsyncSyncClient:
         """The signed mark header of the last pull answer, if any."""
 
     async def _send(self, method: str, url: str, **kw) -> tuple[httpx.Response, bytes]:
+        sent = deskclock.raw_ms()
         try:
             async with self._http.stream(method, url, **kw) as response:
                 body = await _read_capped(response)
         except httpx.HTTPError as exc:
             raise network_failure(exc) from exc
+        # Every answer's Date header tells the desk how far its clock is off.
+        deskclock.observe_server_date(response.headers.get("date"), sent, deskclock.raw_ms())
         _check(response, body)
         return response, body
 

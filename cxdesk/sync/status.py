@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from cxdesk.domain import deskclock
+
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -48,7 +50,7 @@ class SyncStatus:
         """A crisis event has waited longer than the alert threshold: shout."""
         if self.oldest_crisis_ms is None:
             return False
-        now = now or datetime.now(UTC)
+        now = now or deskclock.now()
         waited = now.timestamp() - self.oldest_crisis_ms / 1000
         return waited >= self.crisis_alert_minutes * 60
 
@@ -58,7 +60,7 @@ class SyncStatus:
         return max(0.0, now.timestamp() - self.oldest_waiting_ms / 1000)
 
     def header_text(self, now: datetime | None = None) -> str:
-        now = now or datetime.now(UTC)
+        now = now or deskclock.now()
         waiting = f"{self.waiting} waiting"
         age = self.oldest_age_seconds(now)
         if self.waiting and age is not None and (not self.online_now(now) or age >= 60):
@@ -73,6 +75,8 @@ class SyncStatus:
             parts.append(f"last sync {_clock(self.last_success, now)}")
         if self.rejected:
             parts.append(f"{self.rejected} rejected (F8)")
+        if skew := deskclock.skew_text():  # the desk's own clock is off from the server's
+            parts.append(skew)
         if self.crisis_alert(now):
             waited = now.timestamp() - self.oldest_crisis_ms / 1000
             parts.insert(0, f"CRISIS NOT SENT ({_span(waited)})")

@@ -19,8 +19,8 @@ import asyncio
 import random
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 
+from cxdesk.domain import deskclock
 from cxdesk.errors import StoreError
 from cxdesk.sync import apply
 from cxdesk.sync.client import AsyncSyncClient, DeskRevoked, SyncRefused, SyncUnavailable
@@ -199,7 +199,7 @@ class SyncWorker:
         self.failures = 0
         self._offline = False
         await self._refresh(online=True, last_error=None, problem=None,
-                            last_round=datetime.now(UTC), **done)  # fmt: skip
+                            last_round=deskclock.now(), **done)  # fmt: skip
         if self.on_round:
             self.on_round(report)
         return report

@@ -1,0 +1,75 @@
+"""Feed events this desk refused because they do not verify, kept for the F8 screen.
+
+The central API checks every event before it enters the feed, but the desk
+does not take the feed's word either: a database edited behind the server's
+back, a proxy that rewrites answers, or an event accepted by an older server
+must not reach this desk's tables, and must not stop its sync. Each new feed
+event is checked here before it is stored (``refusal_reason``): its payload
+digest, its hash and its clock value. (Payloads are not re-validated: the
+server validated them under the model of its day, and a later model must not
+make a desk refuse history.)
+One that fails is not stored or projected; it is recorded in
+``feed_refusals`` with the reason (shown on F8), and the desk's cursor moves
+past it so the rest of the feed still arrives.
+
+``feed_refusals`` is not a projection (a rebuild keeps it): it records what
+this desk saw, not something derived from its log.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from cxdesk.events.envelope import Event, parse_hlc
+from cxdesk.store.components import Component, register
+
+V1 = """
+CREATE TABLE feed_refusals (
+    event_id TEXT PRIMARY KEY,
+    server_seq INTEGER,
+    kind TEXT NOT NULL,
+    device TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    refused_at TEXT NOT NULL
+);
+"""
+
+feed_refusals = register(Component("feed_refusals", migrations=[V1]))
+
+
+def refusal_reason(event: Event) -> str | None:
+    """Why a feed event new to this desk cannot be stored, or None if it verifies."""
+    if not event.digest_ok():
+        return "its payload does not match its digest"
+    if not event.hash_ok():
+        return "its hash does not match its fields"
+    try:
+        _ms, _counter, owner = parse_hlc(event.hlc)
+    except ValueError:
+        return f"its clock value {event.hlc[:40]!r} is malformed"
+    if owner != event.device:
+        return f"its clock value names device {owner[:40]!r}, not {event.device[:40]}"
+    return None
+
+
+def record_refusal(
+    conn: sqlite3.Connection, event: Event, server_seq: int | None, reason: str, at: str
+) -> None:
+    conn.execute(
+        "INSERT INTO feed_refusals (event_id, server_seq, kind, device, actor, reason, "
+        "refused_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO UPDATE SET "
+        "reason = excluded.reason, refused_at = excluded.refused_at",
+        (event.id, server_seq, event.kind[:64], event.device[:64], event.actor[:40],
+         reason[:300], at),
+    )  # fmt: skip
+
+
+def refused_feed_events(store, limit: int = 200) -> list[dict]:
+    """Feed events this desk refused, newest first, for F8."""
+    rows = store.query(
+        "SELECT event_id, server_seq, kind, device, actor, reason, refused_at "
+        "FROM feed_refusals ORDER BY refused_at DESC LIMIT ?",
+        (limit,),
+    )
+    return [dict(r) for r in rows]
