@@ -161,7 +161,7 @@ FORGERIES = {
         },
         "S4001",
         None,
-        "not a known location",
+        "not a location the server knows",
     ),  # fmt: skip
     "sign-off of a place nobody knows": (
         "LogSignedOff",

@@ -19,8 +19,7 @@ roster rows it reads) and answers "why reject this?" in two steps:
 ``payload_reason`` (after the payload is validated)
     * a payment card's amount is within the card limit of the *server's*
       latest policy, whatever ``limit_pence`` the desk wrote down;
-    * a sign-off names a location the server knows (stock events: see
-      ``cxdesk.sync.server_stock_checks``);
+    * stock and sign-off events name a location the server knows;
     * a failed sign-in recorded by a desk names someone who may sign in at
       that desk's location (unknown ids are accepted: they lock nobody out)
       and at most ``MAX_FAILURES_PER_HOUR`` per person per desk, so a rogue
@@ -40,7 +39,6 @@ from sqlalchemy import Connection, text
 from cxdesk.events import DESK_ACTOR
 from cxdesk.events.envelope import Event, parse_hlc
 from cxdesk.session import may_sign_in_at
-from cxdesk.sync.server_stock_checks import known_locations
 
 MAX_AHEAD_MS = 5 * 60 * 1000
 """How far ahead of the server's clock an event may be stamped (clock drift, a slow push)."""
@@ -56,8 +54,14 @@ CENTRAL_ONLY_KINDS = frozenset({
 })  # fmt: skip
 """Kinds only ``cxdesk admin`` on the server may record: a desk never can."""
 
-PLACE_FIELDS = {"LogSignedOff": ("location_id",)}
-"""Payload fields naming a location that must be known (stock kinds: ``server_stock_checks``)."""
+PLACE_FIELDS = {
+    "StockReceived": ("location",),
+    "StockTransferred": ("from_location", "to_location"),
+    "StockWrittenOff": ("location",),
+    "StockCounted": ("location",),
+    "LogSignedOff": ("location_id",),
+}
+"""Payload fields naming a location that must be on the server's list of locations."""
 
 
 def now_ms() -> int:
@@ -110,8 +114,12 @@ class EventTrust:
         return self._people[staff_id]
 
     def known_locations(self) -> set[str]:
+        """Every location a ``LocationDefined`` event in the feed has defined."""
         if self._locations is None:
-            self._locations = known_locations(self.conn)
+            rows = self.conn.execute(
+                text("SELECT payload FROM events WHERE kind = 'LocationDefined'")
+            )
+            self._locations = {json.loads(r[0]).get("location_id") for r in rows}
         return self._locations
 
     def card_limit(self) -> int | None:
