@@ -137,11 +137,23 @@ class CxDeskApp(App[None]):
 
         start_sync(self)  # only if this desk is enrolled with a central API
 
-    def on_sync_state_changed(self, message) -> None:
-        """The sync worker's news: the header text, and whether to shout (crisis unsent)."""
+    async def on_sync_state_changed(self, message) -> None:
+        """The sync worker's news: the header text, and whether to shout (crisis unsent).
+
+        A sync may bring a roster change: a person removed or given a new
+        passcode loses their open session (back to sign-in, with a message).
+        """
         self.sync_status = message.status
         self.sync_text = message.status.header_text()
         self.sync_alert = message.status.crisis_alert()
+        session = self.session
+        if session is None:
+            return
+        problem = await asyncio.to_thread(signin_commands.session_problem, self.store, session)
+        if problem and self.session is session:
+            await self._record_sign_out(session, "roster changed")
+            await self._end_session()
+            self.notify(problem, title="Signed out", severity="warning", timeout=15)
 
     def action_sync_now(self) -> None:
         if self.sync is None:

@@ -10,9 +10,10 @@ from click.testing import CliRunner
 from cxdesk import __version__, locations
 from cxdesk.cli import cli
 from cxdesk.config import load_settings
+from cxdesk.domain.staff_keys import verify_event_signature
 from cxdesk.store import open_store
 
-from .deskkit import build_desk
+from .deskkit import PASSCODES, build_desk
 
 
 @pytest.fixture
@@ -86,17 +87,34 @@ def test_import_directory_reports_bad_rows(runner, tmp_path):
     result = runner.invoke(cli, ["admin", "import-directory", str(bad), "--as", "ADMIN1"])
     # ADMIN1 is not on this roster: refused, nothing imported.
     assert result.exit_code == 1 and "not on this desk's staff list" in result.output
-    result = runner.invoke(cli, ["admin", "import-directory", str(bad), "--as", "S3001"])
+    # A wrong passcode: refused, counted towards the lock-out, nothing imported.
+    as_s3001 = ["admin", "import-directory", str(bad), "--as", "S3001"]
+    result = runner.invoke(cli, as_s3001, input="not the passcode at all\n")
+    assert result.exit_code == 1 and "do not match" in result.output
+    assert "not the passcode" not in result.output
+    result = runner.invoke(cli, as_s3001, input=PASSCODES["S3001"] + "\n")
     assert result.exit_code == 0, result.output
     assert "added: 1" in result.output
     assert "problems: 1" in result.output
     assert "row 3" in result.output
-    again = runner.invoke(cli, ["admin", "import-directory", str(bad), "--as", "S3001"])
+    again = runner.invoke(cli, as_s3001, input=PASSCODES["S3001"] + "\n")
     assert "added: 0" in again.output and "unchanged: 1" in again.output
     all_bad = tmp_path / "bad.csv"
     all_bad.write_text("id,name,phone,hours\nx,X,12345,Mon 09:00-17:00\n", encoding="utf-8")
-    result = runner.invoke(cli, ["admin", "import-directory", str(all_bad), "--as", "S3001"])
+    result = runner.invoke(cli, ["admin", "import-directory", str(all_bad), "--as", "S3001"],
+                           input=PASSCODES["S3001"] + "\n")  # fmt: skip
     assert result.exit_code == 1
+    store = open_store(load_settings().store_path)
+    try:
+        [failed] = store.query("SELECT payload FROM events WHERE kind = 'SignInFailed'")
+        assert "directory import" in failed["payload"]
+        [(key,)] = store.query("SELECT public_key FROM staff WHERE staff_id = 'S3001'")
+        signed = store.query(
+            "SELECT hash, signature FROM events WHERE kind = 'DirectoryEntryUpdated'"
+        )
+        assert signed and all(verify_event_signature(key, h, sig) for h, sig in signed)
+    finally:
+        store.close()
 
 
 def test_import_oruk_by_extension(runner):
@@ -104,7 +122,8 @@ def test_import_oruk_by_extension(runner):
     build_desk(store, with_directory=False)
     store.close()
     oruk = locations.fixtures_dir() / "directory_oruk.json"
-    result = runner.invoke(cli, ["admin", "import-directory", str(oruk), "--as", "S3001"])
+    result = runner.invoke(cli, ["admin", "import-directory", str(oruk), "--as", "S3001"],
+                           input=PASSCODES["S3001"] + "\n")  # fmt: skip
     assert result.exit_code == 0, result.output
     added = int(result.output.split("added: ")[1].split()[0])
     assert added > 0

@@ -244,3 +244,45 @@ async def test_supervisor_lifts_a_lockout(desk):
         e for e in desk.query("SELECT actor, payload FROM events WHERE kind='LockoutCleared'")
     ]
     assert [(r["actor"], r["payload"]) for r in cleared] == [("S3001", '{"staff_id":"A1001"}')]
+
+
+async def _roster_change_arrives(app, desk, kind, payload) -> None:
+    """A roster change reaches the desk (as a pull would bring it), then the sync news."""
+    from cxdesk.sync.app_bridge import SyncStateChanged
+    from cxdesk.sync.status import SyncStatus
+
+    desk.require_signatures = False  # ADMIN1 is not signed in here: stands in for the feed
+    desk.record(kind, payload, actor="ADMIN1", role="admin")
+    desk.require_signatures = True
+    app.post_message(SyncStateChanged(SyncStatus(configured=True, online=True)))
+
+
+@pytest.mark.parametrize(
+    ("kind", "change", "message"),
+    [
+        ("StaffRemoved", {}, "taken off the staff list"),
+        ("StaffUpdated", "new key", "passcode for A1001 was changed"),
+    ],
+)
+async def test_removed_or_rekeyed_person_loses_the_session_at_next_sync(
+    desk, kind, change, message
+):
+    from tests.conftest import key_fields_for
+
+    app = make_test_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "A1001")
+        # A sync that changes nothing for A1001 leaves them signed in.
+        await _roster_change_arrives(app, desk, "StaffRemoved", {"staff_id": "A1002"})
+        await settle(pilot)
+        assert app.session is not None and app.session.staff_id == "A1001"
+        payload = {"staff_id": "A1001"}
+        if change == "new key":
+            payload |= key_fields_for("A1001", "an entirely new passcode")
+        await _roster_change_arrives(app, desk, kind, payload)
+        await settle(pilot)
+        assert app.session is None
+        assert isinstance(app.screen, SignInScreen)
+        assert desk.keys_for("A1001") is None
+        assert any(message in str(n.message) for n in app._notifications)
+    assert any("roster changed" in p for p in kinds(desk, "SignedOut"))

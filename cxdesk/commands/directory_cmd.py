@@ -11,8 +11,10 @@ what changed. Exit status 0 when any row was good, 1 when none was.
 
 Who is recorded as making the change: ``--as STAFF_ID`` (an administrator or
 supervisor on the roster); without it, the roster's only active administrator.
-Whoever can run this command can already write this desk's store, so no
-passcode is asked; the central API checks the role again when the events sync.
+That person types their passcode (prompted, hidden, never an argument): the
+events are signed with the key it derives, wrong tries count towards their
+sign-in lock-out, and the central API accepts the events only with that
+signature.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from cxdesk.commands.admin_cmd import admin
 from cxdesk.config import load_settings
 from cxdesk.errors import AuthError, CxDeskError
 from cxdesk.events import SUPERVISORS
+from cxdesk.store.signin_commands import confirm_passcode
 
 
 def resolve_actor(store, staff_id: str | None) -> tuple[str, str]:
@@ -94,9 +97,16 @@ def import_directory_command(
         if store.device_id is None:
             raise CxDeskError("This store has no desk identity yet; enrol the desk first.")
         actor, role = resolve_actor(store, staff_id)
-        report = import_directory(
-            store, source, actor=actor, role=role, fmt=fmt, remove_missing=remove_missing
-        )
+        passcode = click.prompt(f"Passcode for {actor}", hide_input=True, default="",
+                                show_default=False)  # fmt: skip
+        _person, keys = confirm_passcode(store, actor, passcode, purpose="directory import")
+        store.use_keys(actor, keys)
+        try:
+            report = import_directory(
+                store, source, actor=actor, role=role, fmt=fmt, remove_missing=remove_missing
+            )
+        finally:
+            store.forget_keys(actor)
     finally:
         store.close()
     print_import_report(report)

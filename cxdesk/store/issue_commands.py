@@ -30,18 +30,13 @@ from cxdesk.domain.serials import canonical_serial, parse_serial
 from cxdesk.domain.sla import from_iso, from_ms, to_iso, to_ms
 from cxdesk.domain.slip import slip_text
 from cxdesk.domain.stock import KIND_NAMES, KIND_PREFIX, PREFIX_NAMES, refusal_to_issue
-from cxdesk.domain.validation import clean_text, parse_staff_id
+from cxdesk.domain.validation import clean_text
 from cxdesk.errors import AuthError, ValidationError
 from cxdesk.events import FRONTLINE, SUPERVISORS
 from cxdesk.events.envelope import Event, new_event_id
 from cxdesk.events.issuing import MAX_MATCHES, VOUCHER_VALUE_PENCE
 from cxdesk.store import stock_queries
-from cxdesk.store.signin_commands import (
-    POLICY,
-    keys_if_passcode_matches,
-    record_failure,
-    signin_state,
-)
+from cxdesk.store.signin_commands import confirm_passcode
 from cxdesk.store.sync_queries import LAST_SUCCESS
 
 ISSUE_EVENT = {"food_voucher": "VoucherIssued", "payment_card": "CardIssued"}
@@ -162,34 +157,16 @@ def verify_approver(
     ``ApprovalGiven``, signed by the supervisor. Derives a key (~70 ms): call
     from a thread worker.
     """
-    now = now or datetime.now(UTC)
-    sid = parse_staff_id(staff_id)
-    if not passcode:
-        raise ValidationError("Please enter your passcode.", field="passcode")
-    state = signin_state(store, sid, now)
-    if state.locked:
-        store.record_as_desk("SignInFailed", {"staff_id": sid, "reason": "locked (approval)"})
-        raise AuthError(POLICY.locked_message(state), title="Staff ID locked")
-    rows = store.query(
-        "SELECT staff_id, name, role, public_key, key_salt, key_params, active "
-        "FROM staff WHERE staff_id = ?",
-        (sid,),
-    )
-    keys = keys_if_passcode_matches(rows[0], passcode) if rows else None
-    if keys is None or not rows[0]["active"]:
-        reason = "wrong passcode (approval)" if rows else "staff ID not recognised (approval)"
-        message = record_failure(store, sid, reason, now)
-        raise AuthError(
-            "That staff ID and passcode do not match a signed-up member of staff. " + message
-        )
-    if rows[0]["role"] not in SUPERVISORS:
-        raise AuthError(f"{rows[0]['name']} is not a supervisor, so cannot approve this.")
-    approval = sign_approval(keys, sid, rows[0]["name"], content)
+    person, keys = confirm_passcode(store, staff_id, passcode, purpose="approval", now=now)
+    sid = person["staff_id"]
+    if person["role"] not in SUPERVISORS:
+        raise AuthError(f"{person['name']} is not a supervisor, so cannot approve this.")
+    approval = sign_approval(keys, sid, person["name"], content)
     store.record(
         "ApprovalGiven",
         {"staff_id": sid, "issue_id": content["issue_id"], "kind": content["kind"],
          "customer_id": content["customer_id"]},
-        actor=sid, role=rows[0]["role"], keys=keys,
+        actor=sid, role=person["role"], keys=keys,
     )  # fmt: skip
     return approval
 

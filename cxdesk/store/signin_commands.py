@@ -178,6 +178,64 @@ def sign_in(
     )
 
 
+def confirm_passcode(
+    store, staff_id_text: str, passcode: str, *, purpose: str, now: datetime | None = None
+):
+    """(staff row, keys) when ``passcode`` is right for an active person; else AuthError.
+
+    For a person confirming an action with their passcode without signing in
+    (a supervisor's approval, a directory import from the command line). Each
+    try counts towards the same lock-out as signing in: a wrong passcode is a
+    ``SignInFailed`` (reason naming ``purpose``) and locks the ID at the limit,
+    and a locked-out ID is refused even with the right passcode.
+    """
+    now = now or datetime.now(UTC)
+    staff_id = parse_staff_id(staff_id_text)
+    if not passcode:
+        raise ValidationError("Please enter your passcode.", field="passcode")
+    state = signin_state(store, staff_id, now)
+    if state.locked:
+        store.record_as_desk(
+            "SignInFailed", {"staff_id": staff_id, "reason": f"locked ({purpose})"[:200]}
+        )
+        raise AuthError(POLICY.locked_message(state), title="Staff ID locked")
+    rows = store.query(
+        "SELECT staff_id, name, role, locations, public_key, key_salt, key_params, active "
+        "FROM staff WHERE staff_id = ?",
+        (staff_id,),
+    )
+    keys = keys_if_passcode_matches(rows[0], passcode) if rows else None
+    if keys is None or not rows[0]["active"]:
+        reason = "wrong passcode" if rows else "staff ID not recognised"
+        message = record_failure(store, staff_id, f"{reason} ({purpose})"[:200], now)
+        raise AuthError(
+            "That staff ID and passcode do not match a signed-up member of staff. " + message
+        )
+    return rows[0], keys
+
+
+def session_problem(store, session: DeskSession) -> str | None:
+    """Why ``session`` may not go on after the roster changed (a sync brought it), or None.
+
+    A person removed from the roster, or whose key changed (an administrator
+    set a new passcode), loses an open session: what they record could no
+    longer be signed with a key the roster holds.
+    """
+    rows = store.query(
+        "SELECT public_key, active FROM staff WHERE staff_id = ?", (session.staff_id,)
+    )
+    if not rows or not rows[0]["active"]:
+        return f"{session.staff_id} has been taken off the staff list, so was signed out."
+    if session.keys is not None and not same_public_key(
+        rows[0]["public_key"], session.keys.public_key
+    ):
+        return (
+            f"The passcode for {session.staff_id} was changed by an administrator, so they "
+            "were signed out. Sign in with the new passcode."
+        )
+    return None
+
+
 def sign_out(store, session: DeskSession, reason: str = "signed out") -> None:
     """Record that ``session`` ended (signed out, replaced at the lock screen, app closed)."""
     store.record_as_desk("SignedOut", {"staff_id": session.staff_id, "reason": reason[:40]})
