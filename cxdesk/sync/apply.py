@@ -241,9 +241,9 @@ def _mark_matches(signed, page: PullResponse, after: int, device: str | None) ->
     mark = signed.mark()
     if mark is None or not mark.digest:
         return mark is not None  # a server that does not audit pages yet
-    digest = receipts.PageDigest()
+    digest = receipts.PageDigest(device or "")
     for event in page.events:
-        digest.add(event.server_seq, event.id, event.hash)
+        digest.add(event.server_seq, event.id, event.hash, event.device)
     return (mark.epoch, mark.after, mark.device, mark.count, mark.digest) == (
         page.epoch,
         after,

@@ -54,14 +54,17 @@ def _page_problems(store, key: str | None) -> list[str]:
             problems.append(
                 f"feed places {expected + 1}-{after}: no page the server signed covers them"
             )
-        digest = receipts.PageDigest()
-        for seq, event_id, event_hash in store.query(
-            "SELECT a.server_seq, e.id, e.hash FROM event_acks a "
+        expected = next_
+        if not mark.digest:
+            continue  # a page the server could not audit: its place in the sequence only
+        digest = receipts.PageDigest(store.device_id or "")
+        for seq, event_id, event_hash, device in store.query(
+            "SELECT a.server_seq, e.id, e.hash, e.device FROM event_acks a "
             "JOIN events e ON e.id = a.event_id WHERE a.server_seq > ? AND a.server_seq <= ? "
             "ORDER BY a.server_seq",
             (after, next_),
         ):
-            digest.add(seq, event_id, event_hash)
+            digest.add(seq, event_id, event_hash, device)
         if digest.count != mark.count:
             problems.append(
                 f"feed places {after + 1}-{next_}: the server sent {mark.count} events, "
@@ -71,7 +74,6 @@ def _page_problems(store, key: str | None) -> list[str]:
             problems.append(
                 f"feed places {after + 1}-{next_}: the events held are not the ones the server sent"
             )
-        expected = next_
     cursor = int(store.get_state(apply.CURSOR) or 0)
     if expected is not None and expected < cursor:
         problems.append(

@@ -68,13 +68,21 @@ class PageDigest:
 
     The server feeds it while writing a page; the desk recomputes it from what it
     holds, so a feed event deleted on the desk (with its acknowledgement) is caught.
+    Other desks' events only: the desk's own are vouched for by its receipt, and
+    whether a page carries them back is the feed's business, not the audit's.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, own_device: str) -> None:
         self._sha = hashlib.sha256()
+        self.own_device = own_device
+        self.seen = 0
+        """Every event offered, own included (the server checks it saw the whole page)."""
         self.count = 0
 
-    def add(self, server_seq: int, event_id: str, event_hash: str) -> None:
+    def add(self, server_seq: int, event_id: str, event_hash: str, device: str) -> None:
+        self.seen += 1
+        if device == self.own_device:
+            return
         self._sha.update(f"{server_seq}:{event_id}:{event_hash}\n".encode())
         self.count += 1
 

@@ -57,7 +57,7 @@ def pull_page_json(conn: Connection, after: int, limit: int, audit=None) -> tupl
     for row in rows:
         fields = dict(zip(FEED_COLUMNS, row[1:], strict=True))
         if audit is not None:
-            audit.add(fields["server_seq"], fields["id"], fields["hash"])
+            audit.add(fields["server_seq"], fields["id"], fields["hash"], fields["device"])
         # Splice the stored canonical payload in as it is: no parse, no re-dump.
         body = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
         parts.append('{"payload":' + row[0] + "," + body[1:])

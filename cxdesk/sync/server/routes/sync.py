@@ -126,9 +126,10 @@ async def pull(
         signing.notice_restore(engine, key, proofs, request.app.state.seen_proofs)
         with read_transaction(engine) as conn:
             device = authenticate(conn, token)
-            page = PageDigest()
-            content = pull_page_json(conn, after, limit, page)[0]
-            return content, signing.mark(conn, key, device.id, after, page).header()
+            page = PageDigest(device.id)
+            content, sent = pull_page_json(conn, after, limit, page)
+            audited = page if page.seen == sent else None  # else: head and epoch only
+            return content, signing.mark(conn, key, device.id, after, audited).header()
 
     content, mark = await run_in_threadpool(work)
     return Response(content=content, media_type="application/json",
