@@ -200,3 +200,21 @@ async def test_a_revoked_answer_naming_another_desk_wipes_nothing(tmp_path):
     assert orders == [] and "revoked" in worker.status.last_error
     assert store.scalar("SELECT device_id FROM desk") == "D-MINE"
     store.close()
+
+
+def test_wipe_also_takes_damaged_stores_recover_set_aside(tmp_path):
+    from cxdesk.sync.recover import set_aside
+    from cxdesk.sync.revoked import wipe_desk
+
+    settings = load_settings()
+    old = open_store(settings.store_path, device_id="D-OLD", location="CSC")
+    cc.register_customer(old, ADVISOR, MARIA)
+    old_key = old.data_key.key_id
+    old.close()
+    kept = set_aside(settings.store_path)
+    kept.with_name(kept.name + ".not-received.jsonl").write_text('{"kind": "x"}\n')
+    store = open_store(settings.store_path, device_id="D-NEW", location="CSC")
+    report = wipe_desk(store, settings.data_dir, settings.token_path)
+    assert desk_files(settings) == []
+    assert not keys.device_key_path(old_key).exists()
+    assert report.device == "D-NEW"
