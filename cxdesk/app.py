@@ -165,6 +165,9 @@ class CxDeskApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.Paste):
             self._last_input = self._clock()
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            # A paste is data from outside (a web page, an email): an Input shows it raw.
+            event = events.Paste(safe_text(event.text, multiline=True))
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
             await self.typeahead.feed(event)
             return

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import httpx
 import uuid6
-from textual.widgets import DataTable
+from textual import events
+from textual.widgets import DataTable, Input
 
 from cxdesk.app import CxDeskApp
 from cxdesk.config import load_settings
@@ -126,3 +127,15 @@ async def test_f8_shows_a_captive_portal_page_safely(store):
 
 async def test_f8_shows_a_captive_portal_refusal_safely(store):
     await _f8_with_portal(store, 403)
+
+
+async def test_a_pasted_escape_sequence_is_typed_as_visible_symbols(store):
+    build_desk(store)
+    app = make_test_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_area(pilot, ADVISOR, "customers")
+        app.post_message(events.Paste(f"quill{hostile.OSC0}{hostile.BIDI}"))
+        await settle(pilot)
+        box = app.screen.query_one("#customer-search", Input)
+        assert box.value.startswith("quill␛]0;pwned␇")
+        hostile.assert_terminal_safe(app)

@@ -52,6 +52,11 @@ def council(store, monkeypatch):
         issue_id = h.voucher(store, cid, "FV000001", at=now - timedelta(hours=1),
                              reason=hostile.TEXT, override=hostile.OSC52 + hostile.LINK,
                              action="reason")  # fmt: skip
+        store.record("PolicySet", {"kind": "food_voucher", "windows": [{"days": 7, "max": 1}],
+                     "action": "reason"}, actor="S3001", role="supervisor")  # fmt: skip
+        # A repeat claim, so the anomalies screen has a finding naming the resident.
+        h.voucher(store, cid, "FV000002", at=now - timedelta(minutes=30), reason="again",
+                  override=hostile.TEXT, action="reason")  # fmt: skip
         h.card(store, cid, "PC000001", at=now - timedelta(minutes=10))
         h.set_time(store, now - timedelta(minutes=5))
         store.record("CrisisFlagged", {"flag_id": f"flag-{uuid6.uuid7().hex[:12]}",
@@ -104,7 +109,7 @@ async def test_records_and_reports_show_hostile_text_safely(store, council):
             assert (
                 "markup[/]" in shown.lower()
                 or "[b]bold[/b]" in shown
-                or isinstance(screen, AnomaliesScreen | ReconciliationScreen | ManagerFiguresScreen)
+                or isinstance(screen, ReconciliationScreen | ManagerFiguresScreen)
             ), type(screen).__name__
             await app.pop_screen()
         assert "\x1b" not in letter and "[link='https://evil.example/']" in letter
