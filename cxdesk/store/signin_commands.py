@@ -189,7 +189,7 @@ def confirm_passcode(
     ``SignInFailed`` (reason naming ``purpose``) and locks the ID at the limit,
     and a locked-out ID is refused even with the right passcode.
     """
-    now = now or datetime.now(UTC)
+    now = now or deskclock.now()
     staff_id = parse_staff_id(staff_id_text)
     if not passcode:
         raise ValidationError("Please enter your passcode.", field="passcode")

@@ -179,7 +179,7 @@ FORGERIES = {
     ),
     "card of £1,000 with the desk's own limit": (
         "CardIssued",
-        lambda: card("PC900002", 100_000, 100_000, "S4001"),
+        lambda: card("PC900002", 100_000, 100_000),
         "H2001",
         None,
         "over the council's limit of £50.00",
