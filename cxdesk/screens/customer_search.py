@@ -23,6 +23,14 @@ from cxdesk.domain.safe_text import safe
 from cxdesk.errors import CxDeskError
 from cxdesk.screens.base import DeskScreen
 from cxdesk.store.customer_queries import CustomerHit, search_customers
+from cxdesk.widgets.fit_table import Column, FitTable, RowDetail
+
+RESULT_COLUMNS = (
+    Column("name", "Name", flex=True, min_width=20),
+    Column("born", "Born"),
+    Column("district", "District"),
+    Column("score", "Match", rank=1),
+)
 
 
 class CustomerSearchScreen(DeskScreen):
@@ -53,17 +61,13 @@ class CustomerSearchScreen(DeskScreen):
             id="customer-search",
             max_length=200,
         )
-        table = DataTable(id="customer-results", cursor_type="row")
+        table = FitTable(RESULT_COLUMNS, id="customer-results")
         table.can_focus = False
         yield table
+        yield RowDetail(id="customer-results-detail")
         yield Static("Type to search. Ctrl+N registers a new customer.", id="customer-status")
 
     def on_mount(self) -> None:
-        table = self.query_one("#customer-results", DataTable)
-        table.add_column("Name", key="name", width=36)
-        table.add_column("Born", key="born", width=6)
-        table.add_column("District", key="district", width=9)
-        table.add_column("Match", key="score", width=6)
         self.query_one("#customer-search", Input).focus()
 
     def on_screen_resume(self) -> None:
@@ -93,11 +97,11 @@ class CustomerSearchScreen(DeskScreen):
         if message.query != self.query_one("#customer-search", Input).value:
             return  # a newer search is on its way
         self.hits = message.hits
-        table = self.query_one("#customer-results", DataTable)
-        table.clear()
-        for hit in message.hits:
-            table.add_row(safe(hit.name), str(hit.birth_year), safe(hit.district),
-                          f"{hit.score:.0f}", key=hit.customer_id)  # fmt: skip
+        self.query_one("#customer-results", FitTable).set_rows([
+            (hit.customer_id, [safe(hit.name), str(hit.birth_year), safe(hit.district),
+                               f"{hit.score:.0f}"])
+            for hit in message.hits
+        ])  # fmt: skip
         status = self.query_one("#customer-status", Static)
         if message.problem:
             status.update(safe(message.problem))

@@ -77,7 +77,7 @@ class IssueScreen(DeskScreen):
     IssueScreen .error { color: $error; text-style: bold; height: auto; }
     IssueScreen #crisis-note { height: auto; text-style: bold; color: $warning; }
     IssueScreen #check { height: auto; border: round $primary; padding: 0 1; }
-    IssueScreen #title { text-style: bold; }
+    IssueScreen #title { text-style: bold; width: 1fr; height: auto; }
     IssueScreen #done { height: auto; }
     IssueScreen #result { width: 1fr; height: auto; padding: 0 1 0 0; }
     IssueScreen #slip { width: 42; height: auto; border-left: vkey $primary; padding: 0 0 0 1; }
