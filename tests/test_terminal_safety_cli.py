@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -68,3 +69,17 @@ def test_lookup_prints_a_hostile_directory_entry_safely(monkeypatch):
     assert as_json.exit_code == 0, as_json.output
     hostile.assert_text_safe(as_json.output, "lookup --json")
     assert json.loads(as_json.output)[0]["name"].startswith("Quill ")
+
+
+def test_every_command_prints_through_say():
+    """A bare ``click.echo`` or ``print`` in a command would print data raw."""
+    import cxdesk
+
+    package = Path(cxdesk.__file__).parent
+    offenders = [
+        f"{path.relative_to(package)}:{number}"
+        for path in [package / "cli.py", *sorted((package / "commands").glob("*.py"))]
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "click.echo(" in line or line.lstrip().startswith("print(")
+    ]
+    assert offenders == []
