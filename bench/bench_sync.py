@@ -161,12 +161,13 @@ def bench_push(db: Database, folder: Path, count: int) -> None:
         conn.execute(
             "CREATE TABLE direct_events (server_seq BIGINT PRIMARY KEY, id TEXT UNIQUE, "
             "kind TEXT, payload TEXT, payload_digest TEXT, actor TEXT, device TEXT, "
-            "location TEXT, device_seq BIGINT, hlc TEXT, prev_hash TEXT, hash TEXT)"
+            "location TEXT, device_seq BIGINT, hlc TEXT, prev_hash TEXT, hash TEXT, "
+            "signature TEXT)"
         )
         start = time.perf_counter()
         with conn.cursor() as cur:
             cur.executemany(
-                "INSERT INTO direct_events VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                "INSERT INTO direct_events VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                 [(i + 1, *tuple(r)) for i, r in enumerate(rows)],
             )
         conn.commit()
