@@ -9,6 +9,7 @@ from textual.app import App
 from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Static
 
+from cxdesk.errors import StoreError
 from cxdesk.screens.crisis_flag import CrisisFlagScreen
 from cxdesk.screens.crisis_queue import CrisisQueueScreen
 from cxdesk.screens.form_modal import FormModal
@@ -243,3 +244,49 @@ async def test_enter_on_the_last_field_does_not_go_back_to_the_serial(admin_stor
         assert app.focused.id == "f-reason"
         assert app.screen.query_one("#f-serial", Input).value == "fv000003"
         assert "Ctrl+S confirms" in text_of(app.screen, "#err-form")
+
+
+async def test_approval_is_void_after_a_failed_save_or_a_change(admin_store, monkeypatch):
+    """The approval does not survive a failed save: what is saved next is approved afresh."""
+    set_up_council(admin_store)
+    cid = register(admin_store)
+    ic.issue_item(admin_store, actor="ADV1", role="advisor", location="CSC", kind="payment_card",
+                  customer_id=cid, serial_text="PC000001", amount_text="10", reason="no money",
+                  check=ic.check_repeat_claims(admin_store, "payment_card", cid))  # fmt: skip
+    real_issue, failures = ic.issue_item, []
+
+    def failing_once(*args, **kwargs):
+        if not failures:
+            failures.append(kwargs["approval"])
+            raise StoreError("The disk is full: nothing was saved.")
+        return real_issue(*args, **kwargs)
+
+    monkeypatch.setattr(ic, "issue_item", failing_once)
+    app = DeskLike(admin_store, ADVISOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(IssueScreen("payment_card", cid, "Jo Bloggs"))
+        await settle(pilot)
+        for selector, text in (
+            ("#f-serial", "PC000002"),
+            ("#f-amount", "10"),
+            ("#f-reason", "no money"),
+            ("#f-override_reason", "fire"),
+        ):
+            await fill(pilot, selector, text)  # fmt: skip
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, FormModal)
+        modal.query_one("#f-staff_id", Input).value = "SUP1"
+        modal.query_one("#f-passcode", Input).value = PASSCODE
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert failures and failures[0].content["value_pence"] == 1000
+        assert "disk is full" in text_of(app.screen, "#err-form")
+        assert app.screen.approval is None  # void: the save failed
+        # The advisor raises the amount: Ctrl+S asks a supervisor again, nothing is saved.
+        app.screen.query_one("#f-amount", Input).value = "40"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, FormModal)
+    assert admin_store.scalar("SELECT COUNT(*) FROM issues") == 1
