@@ -8,6 +8,7 @@ from textual.widgets import Input
 from cxdesk.screens.lock import LockScreen
 from cxdesk.screens.lookup import LookupScreen
 from cxdesk.screens.signin import SignInScreen
+from cxdesk.store.demo_mark import mark_demo_store
 
 from .deskkit import (
     FakeClock,
@@ -196,6 +197,7 @@ async def test_help_lists_keys(desk):
 
 async def test_demo_lists_demo_accounts(desk, tmp_path, monkeypatch):
     monkeypatch.setenv("CXDESK_FIXTURES_DIR", str(fixtures_with_staff(tmp_path)))
+    mark_demo_store(desk)  # only a store made by `cxdesk demo` lists the accounts
     app = make_test_app(desk, demo=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

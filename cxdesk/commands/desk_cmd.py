@@ -39,6 +39,16 @@ def open_demo_store(desk: str, location: str, *, reset: bool = False):
 
         wipe_store(settings.store_path)
     store = open_store(settings.store_path, device_id=desk, location=location)
+    from cxdesk.store.demo_mark import is_demo_store
+
+    if store.scalar("SELECT COUNT(*) FROM events") and not is_demo_store(store):
+        store.close()
+        raise CxDeskError(
+            f"The store in {folder} was not made by `cxdesk demo`, so it is not opened as a "
+            "demo (its sign-in screen would list the demo passcodes). Use another folder, "
+            "or --reset to make a new demo desk there.",
+            title="Not a demo desk",
+        )
     if not store.scalar("SELECT COUNT(*) FROM events"):
         say(f"Creating the demo council in {folder} …", err=True)
         from cxdesk.sync.demo import seed_demo_desk
@@ -65,6 +75,15 @@ def start_demo_sync(settings: Settings, store):
 
 def run_app(settings: Settings, store, sync=None) -> None:
     from cxdesk.app import make_app
+
+    if settings.demo:
+        from cxdesk.store.demo_mark import refuse_demo_mode
+
+        try:
+            refuse_demo_mode(store)
+        except CxDeskError:
+            store.close()
+            raise
 
     app = make_app(settings, store=store, sync=sync)
     try:

@@ -51,12 +51,13 @@ class SignInScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="signin-load")
     def _load(self) -> None:
+        from cxdesk.store.demo_mark import is_demo_store
         from cxdesk.store.signin_commands import location_name
 
         app = self.app
         place = location_name(app.store, app.store.location) or "this desk (not set up)"
         lines: list[str] = []
-        if app.settings.demo:
+        if app.settings.demo and is_demo_store(app.store):  # never on a real desk
             from cxdesk.seed.staff import demo_accounts
             from cxdesk.session import may_sign_in_at
 

@@ -101,11 +101,13 @@ def ensure_demo_server(folder: Path) -> str:
 def seed_demo_desk(settings, store, desk: str, location: str) -> None:
     """Enrol a new demo desk with the demo server and pull the council; offline: seed here."""
     from cxdesk.seed import seed_store
+    from cxdesk.store.demo_mark import mark_demo_store
     from cxdesk.sync.desk import enrol_desk, make_client
     from cxdesk.sync.round import sync_round
     from cxdesk.sync.server import admin
     from cxdesk.sync.server.app import open_database
 
+    mark_demo_store(store)  # before anything else: this store is a demo one
     folder = demo_central_folder(settings)
     try:
         url = ensure_demo_server(folder)

@@ -290,3 +290,18 @@ async def test_set_policy_reaches_desks_latest_wins(desks, server_url):
             found = desk.store.query("SELECT action, windows FROM policies WHERE kind = ?",
                                      ("food_voucher",))  # fmt: skip
             assert found[0]["action"] == action
+
+
+def test_central_events_refuse_update_and_delete(central):
+    """The feed is append-only in the database itself, on SQLite and PostgreSQL."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    for statement in ("UPDATE events SET actor = 'X5001'", "DELETE FROM events"):
+        with (
+            pytest.raises(DBAPIError, match="append-only"),
+            write_transaction(central.engine) as conn,
+        ):
+            conn.execute(text(statement))
+    with central.engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM events")).scalar() > 0

@@ -129,6 +129,12 @@ def seed_server(engine: Engine, fixtures_dir: Path | None = None) -> int:
     with write_transaction(engine) as conn:
         if conn.execute(text("SELECT 1 FROM server_meta WHERE key = 'seeded'")).first():
             return 0
+        if conn.execute(text("SELECT 1 FROM roster LIMIT 1")).first():
+            # The demo roster's passcodes are published: never add them to a real one.
+            raise CxDeskError(
+                "This database already has staff on its roster, so the demo council (whose "
+                "passcodes are published) is not added. --seed-demo is for a new database."
+            )
         items = [
             CentralItem(s.kind, s.payload, actor=s.actor, role=s.role, location=s.location)
             for s in seed_events(fixtures_dir)

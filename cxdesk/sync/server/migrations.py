@@ -115,7 +115,38 @@ ALTER TABLE roster ADD COLUMN public_key TEXT;
 ALTER TABLE events ADD COLUMN signature TEXT;
 """
 
-MIGRATIONS: list[tuple[str, ...] | object] = [(V1, _identity), (V2,)]
+
+def _append_only(conn: Connection) -> None:
+    """V3: the feed's events table refuses UPDATE and DELETE (and TRUNCATE), as a desk's does.
+
+    Nothing in cxdesk changes an accepted event; a trigger makes that a property
+    of the database, so a bug or a stray SQL session cannot rewrite the feed
+    that every desk trusts. (An erasure past the retention period will need its
+    own sanctioned path.) PostgreSQL's function body holds semicolons, so this
+    step runs statement by statement rather than through ``_run``'s split.
+    """
+    if is_postgres(conn):
+        conn.exec_driver_sql(
+            "CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'events are append-only'; END $$"
+        )
+        conn.exec_driver_sql(
+            "CREATE TRIGGER events_no_change BEFORE UPDATE OR DELETE ON events "
+            "FOR EACH ROW EXECUTE FUNCTION events_append_only()"
+        )
+        conn.exec_driver_sql(
+            "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events "
+            "FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()"
+        )
+        return
+    for verb in ("UPDATE", "DELETE"):
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER events_no_{verb.lower()} BEFORE {verb} ON events "
+            "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"
+        )
+
+
+MIGRATIONS: list[tuple[str, ...] | object] = [(V1, _identity), (V2,), (_append_only,)]
 
 
 def _run(conn: Connection, step) -> None:
