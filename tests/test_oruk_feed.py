@@ -13,7 +13,7 @@ from cxdesk.store import open_store
 from cxdesk.store.directory_queries import get_entry
 from cxdesk.sync.oruk_feed import FeedError, check_url, fetch_service_pages, services_url
 
-from .deskkit import build_desk
+from .deskkit import PASSCODES, build_desk
 from .oruk_feed_server import FeedHandler as _Feed
 from .oruk_feed_server import serve_feed
 
@@ -22,6 +22,10 @@ from .oruk_feed_server import serve_feed
 def feed():
     with serve_feed() as url:
         yield url
+
+
+# The importer types their passcode: the import is recorded under their signature.
+TYPED = PASSCODES["S3001"] + "\n"
 
 
 @pytest.fixture
@@ -42,12 +46,14 @@ def test_every_page_is_fetched_in_order(feed):
 
 def test_cli_imports_the_feed_and_a_second_run_changes_nothing(feed, desk):
     runner = CliRunner()
-    result = runner.invoke(cli, ["admin", "import-directory", feed, "--as", "S3001"])
+    result = runner.invoke(cli, ["admin", "import-directory", feed, "--as", "S3001"], input=TYPED)
     assert result.exit_code == 0, result.output
     assert "fetched 2 page(s)" in result.output
     assert "added: 4" in result.output
     assert "schedule 1 ended on 2026-03-31; left out" in result.output
-    again = runner.invoke(cli, ["admin", "import-directory", feed + "/services", "--as", "S3001"])
+    again = runner.invoke(
+        cli, ["admin", "import-directory", feed + "/services", "--as", "S3001"], input=TYPED
+    )
     assert "added: 0" in again.output and "unchanged: 4" in again.output
     store = open_store(load_settings().store_path)
     try:
@@ -64,7 +70,7 @@ def test_a_staff_only_number_is_never_overwritten_by_the_public_feed(feed, desk)
     store.close()
     assert before is not None and before.staff_only
     result = CliRunner().invoke(
-        cli, ["admin", "import-directory", feed, "--as", "S3001", "--remove-missing"]
+        cli, ["admin", "import-directory", feed, "--as", "S3001", "--remove-missing"], input=TYPED
     )
     assert result.exit_code == 0, result.output
     assert "staff-only entries kept as they are" in result.output
@@ -81,7 +87,9 @@ def test_a_staff_only_number_is_never_overwritten_by_the_public_feed(feed, desk)
 )
 def test_a_broken_feed_is_one_sentence_and_imports_nothing(feed, desk, mode, message):
     _Feed.mode = mode
-    result = CliRunner().invoke(cli, ["admin", "import-directory", feed, "--as", "S3001"])
+    result = CliRunner().invoke(
+        cli, ["admin", "import-directory", feed, "--as", "S3001"], input=TYPED
+    )
     assert result.exit_code == 1
     assert message in result.output and "Traceback" not in result.output
     assert "added" not in result.output
@@ -90,7 +98,7 @@ def test_a_broken_feed_is_one_sentence_and_imports_nothing(feed, desk, mode, mes
 def test_an_empty_feed_removes_nothing(feed, desk):
     _Feed.mode = "empty"
     result = CliRunner().invoke(
-        cli, ["admin", "import-directory", feed, "--as", "S3001", "--remove-missing"]
+        cli, ["admin", "import-directory", feed, "--as", "S3001", "--remove-missing"], input=TYPED
     )
     assert result.exit_code == 1
     assert "removed:" not in result.output
