@@ -1,19 +1,30 @@
 """Settings: defaults, then an optional TOML file, then ``CXDESK_*`` environment variables.
 
-Later sources win. ``describe_settings`` reports where each value in force came
-from, which is what ``cxdesk config`` prints for an administrator chasing a
-misbehaving desk.
+Later sources win. The sources are pydantic-settings' own (``init`` for the
+values a command passes, the environment, a TOML file named by
+``locations.config_file``), so parsing follows the library: an environment
+value for a table such as ``keymap`` is JSON. ``describe_settings`` asks the
+same sources which of them supplied each value, which is what ``cxdesk
+config`` prints for an administrator chasing a misbehaving desk.
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+    TomlConfigSettingsSource,
+)
 
 from cxdesk import locations
 from cxdesk.errors import CxDeskError
@@ -21,8 +32,23 @@ from cxdesk.errors import CxDeskError
 ENV_PREFIX = "CXDESK_"
 
 
-class Settings(BaseModel):
+def _toml_source(settings_cls: type[BaseSettings]) -> TomlConfigSettingsSource:
+    """The settings file in force now (``CXDESK_CONFIG`` may move it between calls)."""
+    path = locations.config_file()
+    try:
+        return TomlConfigSettingsSource(settings_cls, toml_file=path)
+    except tomllib.TOMLDecodeError as exc:
+        raise CxDeskError(f"The settings file {path} is not valid TOML: {exc}") from exc
+
+
+class Settings(BaseSettings):
     """Everything a desk or the central API can be told."""
+
+    # extra="ignore": other CXDESK_* variables (CXDESK_CONFIG, CXDESK_KEY_STORE...)
+    # are read where they are used, and an old settings file keeps working.
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="ignore", use_attribute_docstrings=True
+    )
 
     data_dir: Path = Field(default_factory=locations.data_dir)
     """Folder holding the desk store and its device token (must be a local disk)."""
@@ -52,6 +78,19 @@ class Settings(BaseModel):
     keymap: dict[str, str] = Field(default_factory=dict)
     """Binding id to key overrides, e.g. {"copy-number": "ctrl+y"}."""
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # First wins: what a command passes, then the environment, then the file.
+        # No .env file and no secrets folder: a desk has neither.
+        return (init_settings, env_settings, _toml_source(settings_cls))
+
     @property
     def store_path(self) -> Path:
         return self.data_dir / "desk.sqlite3"
@@ -68,46 +107,27 @@ class SettingSource:
     source: str
 
 
-def _read_toml(path: Path) -> dict:
-    if not path.exists():
-        return {}
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise CxDeskError(f"The settings file {path} is not valid TOML: {exc}") from exc
-
-
-def _env_values() -> dict[str, str]:
-    found = {}
-    for name in Settings.model_fields:
-        key = ENV_PREFIX + name.upper()
-        if key in os.environ:
-            found[name] = os.environ[key]
-    return found
-
-
 def load_settings(**overrides: object) -> Settings:
     """Settings in force: defaults < TOML file < environment < explicit overrides."""
-    values: dict[str, object] = {}
-    values.update(_read_toml(locations.config_file()))
-    values.update(_env_values())
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    # Any: the values are checked by pydantic here, and reported below if wrong.
+    given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return Settings(**values)
+        return Settings(**given)
     except PydanticValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
         raise CxDeskError(f"Settings are not valid: {problems}") from exc
+    except SettingsError as exc:  # e.g. CXDESK_KEYMAP that is not JSON
+        raise CxDeskError(f"Settings are not valid: {exc}") from exc
 
 
 def describe_settings(**overrides: object) -> list[SettingSource]:
     """Each setting in force and where it came from."""
     settings = load_settings(**overrides)
     path = locations.config_file()
-    from_file = _read_toml(path)
-    from_env = _env_values()
+    from_file = _toml_source(Settings)()
+    from_env = EnvSettingsSource(Settings)()
     rows = []
     for name in Settings.model_fields:
         if overrides.get(name) is not None:
@@ -116,8 +136,6 @@ def describe_settings(**overrides: object) -> list[SettingSource]:
             source = f"environment {ENV_PREFIX}{name.upper()}"
         elif name in from_file:
             source = f"file {path}"
-        elif name == "data_dir" and os.environ.get("CXDESK_DATA_DIR"):
-            source = "environment CXDESK_DATA_DIR"
         else:
             source = "default"
         rows.append(SettingSource(name, getattr(settings, name), source))
