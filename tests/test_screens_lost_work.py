@@ -186,3 +186,27 @@ async def test_a_long_paste_into_a_note_keeps_1000_and_says_so(store):
         await settle(pilot)
         assert len(box.value) == 1000
         assert any("left out" in n.message for n in app._notifications)
+
+
+async def test_escape_on_a_half_typed_issue_asks_first(admin_store):
+    from cxdesk.screens.issue_item import IssueScreen
+    from tests.crisis_helpers import register, set_up_council
+    from tests.test_screens_crisis import ADVISOR as ADV
+    from tests.test_screens_crisis import DeskLike
+    from tests.test_screens_crisis import settle as settle_crisis
+
+    set_up_council(admin_store)
+    cid = register(admin_store)
+    app = DeskLike(admin_store, ADV)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(IssueScreen("food_voucher", cid, "Jo Bloggs"))
+        await settle_crisis(pilot)
+        form = app.screen
+        await pilot.press(*"FV000003")
+        await pilot.press("escape")
+        await settle_crisis(pilot)
+        assert isinstance(app.screen, DiscardDialog)
+        await pilot.press("enter")
+        await settle_crisis(pilot)
+        assert app.screen is form
+        assert form.query_one("#f-serial", Input).value == "FV000003"

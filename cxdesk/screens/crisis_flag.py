@@ -111,4 +111,10 @@ class CrisisFlagScreen(ModalScreen[str | None]):
         self.query_one("#err-form", Static).update(safe(message.error.message))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Escape: straight back if nothing was ticked or typed, else ask first."""
+        from cxdesk.screens.discard import ask_before_leaving
+
+        typed = bool(self.query_one("#signs", SelectionList).selected) or any(
+            i.value.strip() for i in self.query(Input)
+        )
+        ask_before_leaving(self, typed, lambda: self.dismiss(None))

@@ -129,3 +129,16 @@ class DraftGuard:
                 self.app.pop_screen()
 
         self.app.push_screen(DiscardDialog(), answered)
+
+
+def ask_before_leaving(screen, typed: bool, leave) -> None:
+    """For a small form without drafts: ``leave()`` at once if nothing was typed, else ask."""
+    if not typed:
+        leave()
+        return
+
+    def answered(discard: bool | None) -> None:
+        if discard:
+            leave()
+
+    screen.app.push_screen(DiscardDialog(), answered)

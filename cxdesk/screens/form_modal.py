@@ -103,7 +103,11 @@ class FormModal(ModalScreen[Any]):
         self._run(self.values())
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Escape: straight back if nothing was typed, else "Discard what you typed?"."""
+        from cxdesk.screens.discard import ask_before_leaving
+
+        typed = any(self.values()[f.name] != f.value for f in self.fields)
+        ask_before_leaving(self, typed, lambda: self.dismiss(None))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="form")
     def _run(self, values: dict[str, str]) -> None:

@@ -401,4 +401,8 @@ class IssueScreen(DeskScreen):
         self.app.call_from_thread(self.notify, outcome.message, severity=severity, timeout=10)
 
     def action_close(self) -> None:
-        self.dismiss(self.done)
+        """Escape: back to the record; before an issue, ask if a serial or reason was typed."""
+        from cxdesk.screens.discard import ask_before_leaving
+
+        typed = not self.done and any(v.strip() for v in self._values().values())
+        ask_before_leaving(self, typed, lambda: self.dismiss(self.done))
