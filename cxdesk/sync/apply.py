@@ -276,6 +276,12 @@ def start_clean(store) -> None:
         store.set_state(conn, PUSH_FROM, "1")
 
 
+def forget_signed(conn) -> None:
+    """Drop the receipt, mark and page marks (enrolled with another server)."""
+    conn.execute("DELETE FROM feed_pages")
+    conn.execute("DELETE FROM sync_state WHERE key IN (?, ?)", (RECEIPT, MARK))
+
+
 def pin_server_key(store, key: str) -> None:
     with store.transaction() as conn:
         store.set_state(conn, SERVER_KEY, key)

@@ -57,6 +57,8 @@ def enrol_desk(settings, store, url: str, token: str, location: str | None = Non
     with store.transaction() as conn:
         store.set_state(conn, apply.SERVER_URL, url.rstrip("/"))
         if server_key:  # pinned: receipts and marks signed by any other key are refused
+            if store.get_state(apply.SERVER_KEY) not in (None, server_key):
+                apply.forget_signed(conn)  # another server's word proves nothing here
             store.set_state(conn, apply.SERVER_KEY, server_key)
     return info
 

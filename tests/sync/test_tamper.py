@@ -160,3 +160,18 @@ async def test_server_refuses_a_push_contradicting_its_receipt(central, server_u
         from .conftest import drop_pg_database
 
         drop_pg_database(new_url.rsplit("/", 1)[1])
+
+
+async def test_answers_signed_by_another_key_are_refused(central):
+    """A server that is not the one enrolled with (another key) is not believed."""
+    a = await _synced_desk(central, events=1)
+    with a.store.transaction() as conn:
+        a.store.set_state(conn, apply.SERVER_KEY, "11" * 32)  # as if enrolled elsewhere
+    a.record_failed_signin()
+    with pytest.raises(SyncRefused, match="not signed with the key this desk enrolled with"):
+        await a.sync()
+    recorded = a.store.scalar(
+        "SELECT COUNT(*) FROM event_acks a JOIN events e ON e.id = a.event_id "
+        "WHERE e.device = 'D-A' AND e.device_seq = 2"
+    )
+    assert recorded == 0  # the unsigned answer was not recorded
