@@ -9,7 +9,7 @@ holding a 2,000-event feed:
 1. an empty pull (the common case: a desk polling) sending its proofs, beside
    the same pull sending none (the server then checks nothing);
 2. the first check of a fresh proof (a database read and two Ed25519 checks),
-   beside an already-checked one (the 30 s per-process memory);
+   beside an already-checked one (the 5 s per-process memory);
 3. signing one page mark, beside the bare SHA-256 of the page's lines.
 
 Run: ``.venv/bin/python bench/bench_sync_proofs.py [N]`` (N requests each, default 300).

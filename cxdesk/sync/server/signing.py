@@ -123,14 +123,15 @@ def proofs_from(headers) -> list[Signed]:
     return [p for p in found if p is not None]
 
 
-RECHECK_SECONDS = 30.0
+RECHECK_SECONDS = 5.0
 
 
 class SeenProofs:
     """Proofs this API process found consistent lately, so each is looked at again
     only after ``RECHECK_SECONDS``: desks send the same receipt and mark round
-    after round, and a restore under a running server is still noticed within
-    half a minute (one made across a restart at once: the app starts afresh)."""
+    after round (a push and its pull, page after page), and a restore under a
+    running server is still noticed within seconds (one made across a restart
+    at once: the app starts afresh)."""
 
     def __init__(self) -> None:
         self._seen: dict[str, float] = {}
