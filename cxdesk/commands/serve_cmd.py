@@ -6,6 +6,7 @@ import click
 
 from cxdesk.cli_output import say
 from cxdesk.config import load_settings
+from cxdesk.errors import CxDeskError
 
 
 def resolve_db_url(db: str | None) -> str:
@@ -32,12 +33,29 @@ def db_option(func):
 @click.option("--seed-demo", is_flag=True, help="Seed the demo council from the fixtures (once).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="API processes (stateless: more processes, one database).")  # fmt: skip
-def serve_command(host: str, port: int, db: str | None, seed_demo: bool, workers: int) -> None:
-    """Run the central API (OpenAPI at /docs, health at /health)."""
+@click.option("--ssl-certfile", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Serve HTTPS with this certificate (PEM; with --ssl-keyfile).")  # fmt: skip
+@click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The certificate's private key (PEM).")  # fmt: skip
+def serve_command(
+    host: str, port: int, db: str | None, seed_demo: bool, workers: int,
+    ssl_certfile: str | None, ssl_keyfile: str | None,
+) -> None:  # fmt: skip
+    """Run the central API (OpenAPI at /docs, health at /health).
+
+    Desks talk to it over HTTPS only (plain http:// is accepted on loopback, for
+    a reverse proxy on this machine that terminates TLS): give a certificate
+    here, or put the API behind a TLS proxy (README, Security).
+    """
     import uvicorn
+
+    if bool(ssl_certfile) != bool(ssl_keyfile):
+        raise CxDeskError("--ssl-certfile and --ssl-keyfile go together.")
+    tls = {"ssl_certfile": ssl_certfile, "ssl_keyfile": ssl_keyfile} if ssl_certfile else {}
 
     from cxdesk.sync.server import admin
     from cxdesk.sync.server.app import create_app, open_database
+    from cxdesk.sync.transport import is_loopback
 
     url = resolve_db_url(db)
     engine = open_database(url)
@@ -51,17 +69,21 @@ def serve_command(host: str, port: int, db: str | None, seed_demo: bool, workers
             f"new epoch {app.state.new_epoch}; desks will send their events again.",
             err=True,
         )
-    say(f"cxdesk central API on http://{host}:{port} ({engine.dialect.name})", err=True)
+    scheme = "https" if tls else "http"
+    say(f"cxdesk central API on {scheme}://{host}:{port} ({engine.dialect.name})", err=True)
+    if not tls and not is_loopback(host):
+        say("Warning: plain HTTP on a network address; desks will refuse it. Give "
+            "--ssl-certfile/--ssl-keyfile or serve behind a TLS proxy.", err=True)  # fmt: skip
     try:
         if workers == 1:
-            uvicorn.run(app, host=host, port=port, log_level="warning")
+            uvicorn.run(app, host=host, port=port, log_level="warning", **tls)
         else:
             import os
 
             engine.dispose()
             os.environ["CXDESK_SERVER_DB"], os.environ["CXDESK_SERVER_MARKS"] = url, str(marks)
             uvicorn.run("cxdesk.sync.server.app:app_from_env", factory=True, host=host,
-                        port=port, workers=workers, log_level="warning")  # fmt: skip
+                        port=port, workers=workers, log_level="warning", **tls)  # fmt: skip
     finally:
         engine.dispose()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
+from pathlib import Path
 
 import click
 
@@ -12,15 +14,43 @@ from cxdesk.config import load_settings
 from cxdesk.errors import CxDeskError
 
 
+def read_enrol_token(token_file: Path | None) -> str:
+    """The device token from a 0600 file, from standard input, or typed at a hidden prompt.
+
+    Never a command-line argument: arguments show in ``ps`` and shell history.
+    """
+    if token_file is not None:
+        mode = token_file.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise CxDeskError(
+                f"{token_file} can be read by others (mode {mode:o}); "
+                f"run `chmod 600 {token_file}` first."
+            )
+        token = token_file.read_text(encoding="utf-8").strip()
+    elif not sys.stdin.isatty():
+        token = sys.stdin.readline().strip()
+    else:
+        token = click.prompt("Device token (from cxdesk admin add-device)", hide_input=True)
+    if not token:
+        raise CxDeskError("No device token was given.")
+    return token.strip()
+
+
 @click.command("enrol")
-@click.option("--server", "url", required=True, help="The central API, e.g. http://127.0.0.1:8740")
-@click.option("--token", required=True, help="The token `cxdesk admin add-device` printed.")
+@click.option("--server", "url", required=True,
+              help="The central API's https:// address (http:// on loopback only).")  # fmt: skip
+@click.option("--token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="A file (mode 0600) holding the device token; otherwise it is "
+              "read from standard input or asked for.")  # fmt: skip
 @click.option("--location", default=None, help="Where this desk is (checked against the server).")
-def enrol_command(url: str, token: str, location: str | None) -> None:
+def enrol_command(url: str, token_file: Path | None, location: str | None) -> None:
     """Enrol this desk: check the token with the server and keep it (file mode 0600)."""
     from cxdesk.store import open_store
     from cxdesk.sync.desk import enrol_desk
+    from cxdesk.sync.transport import check_server_url
 
+    url = check_server_url(url)  # before asking for the token
+    token = read_enrol_token(token_file)
     settings = load_settings()
     store = open_store(settings.store_path)
     try:

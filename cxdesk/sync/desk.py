@@ -15,6 +15,7 @@ from cxdesk.errors import CxDeskError
 from cxdesk.sync import apply
 from cxdesk.sync.client import AsyncSyncClient, SyncClient
 from cxdesk.sync.protocol import DeviceInfo
+from cxdesk.sync.transport import check_server_url
 
 
 def write_token(path: Path, token: str) -> None:
@@ -45,6 +46,7 @@ def sync_configured(settings, store) -> bool:
 
 def enrol_desk(settings, store, url: str, token: str, location: str | None = None) -> DeviceInfo:
     """Check ``token`` with the server, then make this store that device."""
+    url = check_server_url(url)  # https, or http on loopback only
     with SyncClient(url, token) as client:
         info = client.whoami()
         server_key = client.health().server_key
@@ -67,7 +69,7 @@ def make_client(settings, store) -> AsyncSyncClient:
     url, token = server_url(settings, store), read_token(settings.token_path)
     if not url or not token:
         raise CxDeskError("This desk is not enrolled with a central API (cxdesk enrol).")
-    return AsyncSyncClient(url, token)
+    return AsyncSyncClient(check_server_url(url), token)
 
 
 def make_worker(settings, store, **kw):
