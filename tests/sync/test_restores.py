@@ -126,3 +126,34 @@ async def test_a_failure_to_record_an_answer_is_words_and_the_next_round_starts_
     await b.sync()
     assert set(events_of(a.store)) == set(server_events(central.engine)) == set(events_of(b.store))
     assert verify_store(a.store).ok
+
+
+async def test_restore_under_a_running_server_is_noticed_from_the_desks(
+    central, server_url, tmp_path, monkeypatch
+):
+    """The database goes back while the API keeps running: no start-up check, proofs only."""
+    from cxdesk.sync.server import signing
+
+    if not server_url.startswith("sqlite"):
+        pytest.skip("a file restore under a live engine is a SQLite drill")
+    monkeypatch.setattr(signing, "RECHECK_SECONDS", 0.0)  # no waiting out the memory
+    a, b = central.desk("D-A"), central.desk("D-B", "HUB1")
+    for desk in (a, b):
+        desk.record_failed_signin()
+    for desk in (a, b, a):
+        await desk.sync()
+    backup = _backup(central.engine, server_url, tmp_path)
+    for desk in (a, b):
+        desk.record_failed_signin()
+    for desk in (a, b, a):
+        await desk.sync()
+    before = set(server_events(central.engine))
+    _restore(central.engine, server_url, backup)  # same app, same engine: it reconnects
+    assert set(server_events(central.engine)) < before
+    b.record_failed_signin()  # unsent work on the desk that syncs first
+    for desk in (b, a, b, a):
+        await desk.sync()
+    on_server = set(server_events(central.engine))
+    assert before < on_server
+    assert set(events_of(a.store)) == set(events_of(b.store)) == on_server
+    assert verify_store(a.store).ok and verify_store(b.store).ok
