@@ -15,10 +15,11 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rich.text import Text
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from cxdesk.domain.safe_text import safe, safe_text
+from cxdesk.domain.safe_text import safe
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -63,8 +64,8 @@ class HistoryTable(DataTable):
         self.add_column(what, key="what", width=37)
         self.add_column("Who", key="who", width=FIXED["who"])
         self.add_column("Where", key="where", width=FIXED["where"])
-        self._lines: dict[RowKey, str] = {}
-        self.detail = HistoryDetail("", markup=False)
+        self._lines: dict[RowKey, Text] = {}
+        self.detail = HistoryDetail("")
 
     def on_mount(self) -> None:
         if self.parent is not None:
@@ -99,7 +100,7 @@ class HistoryTable(DataTable):
         row_key = self.add_row(
             when(at_ms), safe(summary), safe(short_name(actor_name)), safe(location), key=key
         )
-        self._lines[row_key] = safe_text(f"{when(at_ms)}  {summary} · {actor_name} · {location}")
+        self._lines[row_key] = safe(f"{when(at_ms)}  {summary} · {actor_name} · {location}")
         if self.row_count == 1:
             self._show(row_key)
 
@@ -108,4 +109,4 @@ class HistoryTable(DataTable):
             self._show(event.row_key)
 
     def _show(self, key: RowKey) -> None:
-        self.detail.update(self._lines.get(key, ""))
+        self.detail.update(self._lines.get(key, Text()))
