@@ -147,6 +147,15 @@ class Central:
         self.desks.append(desk)
         return desk
 
+    def define_location(self, location_id: str, kind: str = "hub") -> None:
+        """A ``LocationDefined`` from the server (a back office receives team referrals)."""
+        from cxdesk.sync.server.central import record_one
+        from cxdesk.sync.server.db import write_transaction
+
+        with write_transaction(self.engine) as conn:
+            record_one(conn, "LocationDefined",
+                       {"location_id": location_id, "name": location_id, "kind": kind})  # fmt: skip
+
     def fresh_store(self, name: str = "FRESH", location: str = "CSC"):
         return self.desk(name, location)
 

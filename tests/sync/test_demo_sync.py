@@ -10,7 +10,7 @@ from cxdesk.store.rebuild import verify_store
 from cxdesk.sync.demo import demo_central_folder, ensure_demo_server, seed_demo_desk
 from cxdesk.sync.demo import start_demo_sync as start
 
-from .test_protocol import events_of, table
+from .test_protocol import table
 
 
 def test_two_demo_desks_share_one_server(tmp_path):
@@ -28,8 +28,11 @@ def test_two_demo_desks_share_one_server(tmp_path):
         asyncio.run(worker.run(max_rounds=1))
         assert worker.status.online
     (_, a, _), (_, b, _) = desks
-    assert events_of(a) == events_of(b)
-    assert table(a, "staff") == table(b, "staff") and table(a, "staff")
+    # Both hold what every desk holds; each holds only its own location's staff.
+    assert table(a, "locations") == table(b, "locations") and table(a, "locations")
+    assert table(a, "policies") == table(b, "policies") and table(a, "policies")
+    csc_only = "SELECT COUNT(*) FROM staff WHERE locations = '[\"CSC\"]' AND role = 'advisor'"
+    assert a.scalar(csc_only) > 0 and b.scalar(csc_only) == 0
     # Seeded once, on the server: every seed event is a central one.
     assert a.scalar("SELECT COUNT(*) FROM events WHERE kind = 'LocationDefined' "
                     "AND device != 'central'") == 0  # fmt: skip

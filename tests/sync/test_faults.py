@@ -80,7 +80,7 @@ async def test_offline_for_weeks_with_5000_waiting_catches_up(central, monkeypat
     from cxdesk.domain import deskclock
     from cxdesk.events import envelope
 
-    a, b = central.desk("D-A"), central.desk("D-B", "HUB1")
+    a, b = central.desk("D-A"), central.desk("D-B")  # one location: the same share
     real = deskclock.raw_ms
     with monkeypatch.context() as m:  # the events were made 30 days ago
         m.setattr(deskclock, "raw_ms", lambda: real() - 30 * 86_400_000)
@@ -132,7 +132,7 @@ def _restore(engine, url: str, backup):
 
 
 async def test_restored_from_backup_everyone_converges(central, server_url, tmp_path):
-    a, b = central.desk("D-A"), central.desk("D-B", "HUB1")
+    a, b = central.desk("D-A"), central.desk("D-B")  # one location: the same share
     a.enrol_staff("A1001")
     b.enrol_staff("H2001")
     b.record_failed_signin("H2001")

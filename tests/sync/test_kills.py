@@ -98,7 +98,7 @@ def test_desk_killed_during_push_and_pull(tmp_path):
             kills += 1
         assert kills >= 2
         finish(pusher)
-        puller = make_desk(engine, server.url, tmp_path / "b", "D-B", "HUB1")
+        puller = make_desk(engine, server.url, tmp_path / "b", "D-B")  # same location
         for _ in range(6):  # and the pulling desk, each time its cursor moves
             seen = cursor_of(puller)
             if seen >= feed_head(engine):

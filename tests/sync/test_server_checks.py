@@ -17,6 +17,7 @@ async def test_referral_accepted_and_declined_offline(central):
                              ("SUP1", "supervisor", "CSC")):  # fmt: skip
         admin.add_staff(central.engine, who, name=who, role=role, locations=[where],
                         key_fields=key_fields_for(who))  # fmt: skip
+    central.define_location("CIVIC-BACK", "back-office")  # it works the team's queue
     a, b = central.desk("D-A"), central.desk("D-B", "CIVIC-BACK")
     add_team(a.store)
     cid = cc.register_customer(a.store, ADVISOR, FORM)

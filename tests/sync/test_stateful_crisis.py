@@ -148,7 +148,12 @@ class CrisisDesks(RuleBasedStateMachine):
                      "hours": "Mon-Fri 09:00-17:00", "staff_only": True}  # fmt: skip
             store.record("DirectoryEntryUpdated", entry, **SUP)
         for given in ("Maria", "Joe"):
-            cc.register_customer(store, self._session(0, "ADV1"), {**MARIA, "given_name": given})
+            cid = cc.register_customer(
+                store, self._session(0, "ADV1"), {**MARIA, "given_name": given}
+            )
+            # Referred to the hub, so the hub's desk works with them too (pull scoping).
+            raw = {**REFERRAL_CHOICES, "to_team": "HUB-N", "story": "Needs the hub's help."}
+            rc.raise_referral(store, self._session(0, "ADV1"), cid, raw)
 
     def _session(self, i: int, staff_id: str) -> DeskSession:
         return DeskSession(staff_id, f"Staff {staff_id}", STAFF[staff_id], PLACES[i])
@@ -413,14 +418,14 @@ class CrisisDesks(RuleBasedStateMachine):
         try:
             if not self.ready:
                 return  # the set-up itself failed: hypothesis reports that error
-            self.online = [True] * DESKS
+            self.online = [True] * (DESKS + 2)
             fresh = self._add_desk("D-FRESH", "CSC")
-            self.online.append(True)
+            fresh_hub = self._add_desk("D-FRESH-HUB", "HUB-N")
             for _ in range(2):
                 for i in range(len(self.stores)):
                     self._sync(i)
             assert_every_event_signed(self.engine)
-            self._check_converged(fresh)
+            self._check_converged(fresh, fresh_hub)
             self._check_issues(self.stores[fresh])
             self._check_payment_races(self.stores[fresh])
             self._check_referral_races(self.stores[fresh])
@@ -430,11 +435,12 @@ class CrisisDesks(RuleBasedStateMachine):
             self.engine.dispose()
             shutil.rmtree(self.folder, ignore_errors=True)
 
-    def _check_converged(self, fresh: int) -> None:
-        theirs = self.stores[fresh]
-        expected = rows(theirs, ACCEPTED)
+    def _check_converged(self, fresh: int, fresh_hub: int) -> None:
+        """Every desk holds what a fresh desk at its location pulls (its share of the feed)."""
         tables = projection_tables()
         for store in self.stores:
+            theirs = self.stores[fresh if store.location == "CSC" else fresh_hub]
+            expected = rows(theirs, ACCEPTED)
             assert rows(store, ACCEPTED) == expected, store.device_id
             for name in tables:
                 mine = sorted(rows(store, f'SELECT * FROM "{name}"'), key=repr)

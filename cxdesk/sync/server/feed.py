@@ -13,6 +13,7 @@ import json
 from sqlalchemy import Connection, select, text
 
 from cxdesk.sync.server.models import events_t
+from cxdesk.sync.server.scope import scoped_places
 
 FEED_COLUMNS = (
     "id", "kind", "payload_digest", "actor", "device", "location", "device_seq", "hlc",
@@ -39,31 +40,56 @@ def epoch_and_head(conn: Connection) -> tuple[str, int]:
     return epoch, int(top)
 
 
-def pull_page_json(conn: Connection, after: int, limit: int, audit=None) -> tuple[bytes, int]:
+def pull_page_json(
+    conn: Connection, after: int, limit: int, audit=None, audiences: list[str] | None = None
+) -> tuple[bytes, int]:
     """The pull answer as JSON bytes, and how many events it holds.
 
-    ``audit`` (a ``receipts.PageDigest``), if given, is fed every event sent, so
-    the server can sign exactly what this page carried.
+    ``audit`` (a ``receipts.PageDigest``), if given, is fed every event sent (in
+    ``server_seq`` order), so the server can sign exactly what this page carried.
+    With ``audiences`` (a desk's, see ``cxdesk.sync.server.scope``) the page holds
+    only what that desk may receive, and ``next`` can pass events it may not.
     """
     cols = [events_t.c[name] for name in FEED_COLUMNS]
-    rows = conn.execute(
-        select(events_t.c.payload, *cols)
-        .where(events_t.c.server_seq > after)
-        .order_by(events_t.c.server_seq)
-        .limit(limit)
-    ).all()
-    epoch, top = epoch_and_head(conn)
+    if audiences is not None:
+        # Head first: every event at or below it is committed (the counter moves in
+        # the pushing transaction), so passing up to it never skips a late commit.
+        epoch, top = epoch_and_head(conn)
+        order, last = scoped_places(conn, audiences, after, top, limit)
+        rows = _rows_by_seq(conn, cols, order)
+        last, top = max(last, after), max(top, after)
+    else:
+        rows = conn.execute(
+            select(events_t.c.payload, *cols)
+            .where(events_t.c.server_seq > after)
+            .order_by(events_t.c.server_seq)
+            .limit(limit)
+        ).all()
+        epoch, top = epoch_and_head(conn)
+        last = rows[-1].server_seq if rows else after
+        top = max(top, last)
     parts = []
     for row in rows:
         fields = dict(zip(FEED_COLUMNS, row[1:], strict=True))
-        if audit is not None:
-            audit.add(fields["server_seq"], fields["id"], fields["hash"], fields["device"])
         # Splice the stored canonical payload in as it is: no parse, no re-dump.
         body = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
         parts.append('{"payload":' + row[0] + "," + body[1:])
-    last = rows[-1].server_seq if rows else after
-    top = max(top, last)
+    if audit is not None:
+        for row in sorted(rows, key=lambda r: r.server_seq):
+            audit.add(row.server_seq, row.id, row.hash, row.device)
     text_ = (
         f'{{"epoch":{json.dumps(epoch)},"next":{last},"head":{top},"events":[{",".join(parts)}]}}'
     )
     return text_.encode(), len(rows)
+
+
+def _rows_by_seq(conn: Connection, cols, order: list[int]) -> list:
+    """The events at these feed places, in the order given."""
+    by_seq = {}
+    for start in range(0, len(order), 500):
+        chunk = order[start : start + 500]
+        for row in conn.execute(
+            select(events_t.c.payload, *cols).where(events_t.c.server_seq.in_(chunk))
+        ):
+            by_seq[row.server_seq] = row
+    return [by_seq[seq] for seq in order]

@@ -23,6 +23,7 @@ from cxdesk.errors import StoreError
 from cxdesk.events.envelope import GENESIS
 from cxdesk.sync.protocol import CENTRAL_DEVICE
 from cxdesk.sync.server.db import is_postgres, write_transaction
+from cxdesk.sync.server.scope import DDL as SCOPE_DDL
 
 V1 = """
 CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -146,7 +147,19 @@ def _append_only(conn: Connection) -> None:
         )
 
 
-MIGRATIONS: list[tuple[str, ...] | object] = [(V1, _identity), (V2,), (_append_only,)]
+def _scope_v4(conn: Connection) -> None:
+    from cxdesk.sync.server.scope import backfill_scope
+
+    backfill_scope(conn)
+
+
+# V4: pull scoping (who may receive each event; see cxdesk/sync/server/scope.py).
+MIGRATIONS: list[tuple[str, ...] | object] = [
+    (V1, _identity),
+    (V2,),
+    (_append_only,),
+    (SCOPE_DDL, _scope_v4),
+]
 
 
 def _run(conn: Connection, step) -> None:

@@ -35,6 +35,7 @@ from cxdesk.sync.server.db import is_postgres
 from cxdesk.sync.server.migrations import utc_now_text
 from cxdesk.sync.server.models import devices_t, events_t, rejected_t
 from cxdesk.sync.server.roster import project_roster
+from cxdesk.sync.server.scope import record_scope
 from cxdesk.sync.server.signatures import SignatureCheck
 from cxdesk.sync.server.trust import EventTrust
 from cxdesk.sync.server_checks import checks_for
@@ -203,6 +204,8 @@ def apply_push(
         text(f"SELECT value FROM feed_counter WHERE id = 1{_lock_clause(conn)}")
     ).scalar_one()
     judge, pending, now = _Judge(conn, trusted_role, device), [], utc_now_text()
+    judge, pending, now = _Judge(conn, trusted_role), [], utc_now_text()
+    placed: list[tuple[Event, int]] = []
 
     def flush() -> None:
         if pending:
@@ -224,6 +227,7 @@ def apply_push(
         if reason is None:
             counter += 1
             pending.append(_event_row(event, counter, now))
+            placed.append((event, counter))
             if project_roster(conn, event):
                 judge.roster.clear()
                 judge.signatures.forget()
@@ -236,6 +240,7 @@ def apply_push(
             results.append(PushResult(id=event.id, device_seq=event.device_seq,
                                       status="rejected", reason=reason))  # fmt: skip
     flush()
+    record_scope(conn, placed)  # who may pull each one (DESIGN.md, "Who receives what")
     conn.execute(text("UPDATE feed_counter SET value = :v WHERE id = 1"), {"v": counter})
     last = fresh[-1]
     conn.execute(

@@ -27,6 +27,7 @@ from cxdesk.sync.server.db import read_transaction, write_transaction
 from cxdesk.sync.server.deps import EngineDep, TokenDep, authenticate
 from cxdesk.sync.server.feed import current_epoch, epoch_and_head, pull_page_json
 from cxdesk.sync.server.push import PushRefused, apply_push
+from cxdesk.sync.server.scope import device_audiences
 
 router = APIRouter(prefix="/v1", tags=["sync"])
 
@@ -118,7 +119,7 @@ async def pull(
     after: int = Query(0, ge=0, le=MAX_SEQ, description="the cursor: last server_seq already held"),
     limit: int = Query(500, ge=1, le=MAX_PULL_LIMIT),
 ) -> Response:
-    """Accepted events after ``after`` in feed order, with the next cursor, epoch and head."""
+    """The events after ``after`` this desk may hold, in feed order, with the next cursor."""
 
     key, proofs = request.app.state.signing_key, signing.proofs_from(request.headers)
 
@@ -126,8 +127,10 @@ async def pull(
         signing.notice_restore(engine, key, proofs, request.app.state.seen_proofs)
         with read_transaction(engine) as conn:
             device = authenticate(conn, token)
+            # Only what this desk's location may hold (DESIGN.md, "Who receives what").
+            audiences = device_audiences(conn, device.location)
             page = PageDigest(device.id)
-            content, sent = pull_page_json(conn, after, limit, page)
+            content, sent = pull_page_json(conn, after, limit, page, audiences)
             audited = page if page.seen == sent else None  # else: head and epoch only
             return content, signing.mark(conn, key, device.id, after, audited).header()
 

@@ -1,0 +1,222 @@
+"""The server's side of scoping: who may receive each event, kept as events are accepted.
+
+``record_scope`` runs in the push transaction, after the events have their
+feed places, and writes (in feed order, so every grant has a definite place):
+
+- ``scope_targets``: per event its places and keys (``cxdesk.sync.scope``);
+- ``scope_grants``: per key and location, the first feed place from which
+  the location may hold the key's events (the *grant*);
+- ``scope_locations``: each location's kind, from ``LocationDefined``;
+- ``scope_private``: advice-only referrals and where they were given.
+
+``scoped_page`` is a desk's pull page. An event's *delivery place* is its
+``server_seq``, or for a keyed event held back until a grant, the grant's
+place: then the resident's earlier history arrives together, right after the
+cursor passes the grant ("backfill"). A page is every event whose delivery
+place is in ``(after, next]``, ordered by (delivery place, ``server_seq``), so
+the cursor never skips or repeats and the page is still in feed order for the
+events of each place. ``next`` is ``head`` (read first) when the page is not
+full, so a desk that may see nothing new still moves on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, bindparam, text
+
+from cxdesk.events.envelope import Event
+from cxdesk.sync import scope
+from cxdesk.sync.protocol import CENTRAL_DEVICE
+
+DDL = """
+CREATE TABLE scope_targets (
+    server_seq BIGINT NOT NULL,
+    target TEXT NOT NULL,
+    via_grant BOOLEAN NOT NULL,
+    PRIMARY KEY (server_seq, target)
+);
+CREATE INDEX scope_targets_target ON scope_targets (target, server_seq);
+CREATE TABLE scope_grants (
+    target TEXT NOT NULL,
+    location TEXT NOT NULL,
+    granted_seq BIGINT NOT NULL,
+    PRIMARY KEY (target, location)
+);
+CREATE INDEX scope_grants_location ON scope_grants (location, granted_seq);
+CREATE TABLE scope_locations (location_id TEXT PRIMARY KEY, kind TEXT NOT NULL);
+CREATE TABLE scope_private (referral_id TEXT PRIMARY KEY, location TEXT NOT NULL)
+"""
+
+
+class _Writer:
+    """Scope bookkeeping for one push (caches what it has read or written)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.kinds: dict[str, str | None] = {}
+        self.private: dict[str, str | None] = {}
+        self.device_places: dict[str, str] = {}
+
+    def location_kind(self, location: str) -> str | None:
+        if location not in self.kinds:
+            self.kinds[location] = self.conn.execute(
+                text("SELECT kind FROM scope_locations WHERE location_id = :l"), {"l": location}
+            ).scalar()
+        return self.kinds[location]
+
+    def private_referral(self, referral_id: str) -> str | None:
+        if referral_id not in self.private:
+            self.private[referral_id] = self.conn.execute(
+                text("SELECT location FROM scope_private WHERE referral_id = :r"),
+                {"r": referral_id},
+            ).scalar()
+        return self.private[referral_id]
+
+    def written_at(self, event: Event) -> str:
+        """Where the event was written: the enrolled desk's location, not the desk's word.
+
+        The server's own events (roster, seeds) name their location themselves.
+        """
+        if event.device == CENTRAL_DEVICE:
+            return event.location
+        if event.device not in self.device_places:
+            self.device_places[event.device] = self.conn.execute(
+                text("SELECT location FROM devices WHERE id = :d"), {"d": event.device}
+            ).scalar_one()
+        return self.device_places[event.device]
+
+    def holds(self, key: str, location: str) -> bool:
+        places = scope.audiences(location, self.location_kind(location))
+        found = self.conn.execute(
+            text("SELECT 1 FROM scope_grants WHERE target = :t AND location IN :p").bindparams(
+                bindparam("p", expanding=True)
+            ),
+            {"t": key, "p": places},
+        ).first()
+        return found is not None
+
+    def known(self, key: str) -> bool:
+        found = self.conn.execute(
+            text("SELECT 1 FROM scope_grants WHERE target = :t"), {"t": key}
+        ).first()
+        return found is not None
+
+    def entitled(self, event: Event, location: str) -> bool:
+        """Whether the writer may extend who holds this resident (see ``scope.grants``)."""
+        customer = event.payload.get("customer_id")
+        if event.device == CENTRAL_DEVICE or customer is None:
+            return True
+        key = scope.customer_key(customer)
+        if event.kind == "CustomerRegistered" and not self.known(key):
+            return True
+        return self.holds(key, location)
+
+    def grant(self, key: str, place: str, seq: int) -> None:
+        self.conn.execute(
+            text(
+                "INSERT INTO scope_grants (target, location, granted_seq) VALUES (:t, :l, :s) "
+                "ON CONFLICT (target, location) DO NOTHING"
+            ),
+            {"t": key, "l": place, "s": seq},
+        )
+
+    def note(self, event: Event, seq: int) -> None:
+        location = self.written_at(event)
+        if event.kind == "LocationDefined":
+            p = event.payload
+            self.conn.execute(
+                text(
+                    "INSERT INTO scope_locations (location_id, kind) VALUES (:l, :k) "
+                    "ON CONFLICT (location_id) DO UPDATE SET kind = excluded.kind"
+                ),
+                {"l": p["location_id"], "k": p["kind"]},
+            )
+            self.kinds[p["location_id"]] = p["kind"]
+        if scope.is_private_advice(event):
+            rid = event.payload["referral_id"]
+            self.conn.execute(
+                text("INSERT INTO scope_private (referral_id, location) VALUES (:r, :l) "
+                     "ON CONFLICT (referral_id) DO NOTHING"),
+                {"r": rid, "l": location},
+            )  # fmt: skip
+            self.private[rid] = location
+        found = {t.name: t for t in scope.targets(event, location, self.private_referral)}
+        self.conn.execute(
+            text("INSERT INTO scope_targets (server_seq, target, via_grant) VALUES (:s, :t, :g)"),
+            [{"s": seq, "t": t.name, "g": t.via_grant} for t in found.values()],
+        )
+        if self.entitled(event, location):
+            for key, place in scope.grants(event, location, self._is_location):
+                self.grant(key, place, seq)
+
+    def _is_location(self, name: str) -> bool:
+        return self.location_kind(name) is not None
+
+
+def record_scope(conn: Connection, accepted: Iterable[tuple[Event, int]]) -> None:
+    """Note who may receive each newly accepted event, in feed order (push transaction)."""
+    writer = _Writer(conn)
+    for event, seq in accepted:
+        writer.note(event, seq)
+
+
+def backfill_scope(conn: Connection) -> None:
+    """Fill the scope tables from every event already held (the migration's data step)."""
+    from cxdesk.sync.server.push import row_to_event
+
+    rows = conn.execute(text("SELECT * FROM events ORDER BY server_seq")).all()
+    record_scope(conn, ((row_to_event(r), r._mapping["server_seq"]) for r in rows))
+
+
+def device_audiences(conn: Connection, location: str) -> list[str]:
+    kind = conn.execute(
+        text("SELECT kind FROM scope_locations WHERE location_id = :l"), {"l": location}
+    ).scalar()
+    return scope.audiences(location, kind)
+
+
+_DIRECT = text(
+    "SELECT s.server_seq FROM scope_targets s WHERE s.server_seq > :after "
+    "AND s.server_seq <= :head AND ((NOT s.via_grant AND s.target IN :aud) OR (s.via_grant "
+    "AND EXISTS (SELECT 1 FROM scope_grants g WHERE g.target = s.target "
+    "AND g.location IN :aud AND g.granted_seq <= s.server_seq))) "
+    "GROUP BY s.server_seq ORDER BY s.server_seq LIMIT :limit"
+).bindparams(bindparam("aud", expanding=True))
+
+# Keys first granted to this desk's audiences inside (after, end]: their history
+# from before the grant arrives at the grant's place.
+_BACKFILL = text(
+    "SELECT s.server_seq, f.first FROM (SELECT target, MIN(granted_seq) AS first "
+    "FROM scope_grants WHERE location IN :aud GROUP BY target "
+    "HAVING MIN(granted_seq) > :after AND MIN(granted_seq) <= :end) f "
+    "JOIN scope_targets s ON s.target = f.target AND s.via_grant AND s.server_seq < f.first "
+    "WHERE NOT EXISTS (SELECT 1 FROM scope_targets o WHERE o.server_seq = s.server_seq "
+    "AND NOT o.via_grant AND o.target IN :aud) "
+    "ORDER BY f.first, s.server_seq"
+).bindparams(bindparam("aud", expanding=True))
+
+
+def scoped_places(
+    conn: Connection, aud: list[str], after: int, head: int, limit: int
+) -> tuple[list[int], int]:
+    """The ``server_seq``s of a desk's page in delivery order, and the next cursor."""
+    params = {"aud": aud, "after": after, "head": head, "limit": limit}
+    placed = [(seq, seq) for (seq,) in conn.execute(_DIRECT, params)]
+    direct_end = placed[-1][0] if len(placed) == limit else head
+    # Backfill groups past the direct page's end wait for a later page.
+    placed += [
+        (first, seq) for seq, first in conn.execute(_BACKFILL, {**params, "end": direct_end})
+    ]
+    placed.sort()
+    if len(placed) <= limit:
+        return [seq for _, seq in placed], direct_end
+    # Cut at a place boundary so a grant's history is never split between pages;
+    # one grant's history larger than a page still comes whole.
+    cut = placed[limit - 1][0]
+    if placed[0][0] == cut:
+        keep = [p for p in placed if p[0] == cut]
+    else:
+        keep = [p for p in placed if p[0] < cut]
+        cut = keep[-1][0]
+    return [seq for _, seq in keep], cut

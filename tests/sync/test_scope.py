@@ -1,0 +1,183 @@
+"""Pull scoping: each desk receives what its location's work needs, no more.
+
+A hub does a resident's whole story (registration, a note, an issue, a
+payment card and its crisis payment request, a crisis flag, a referral to a
+directory team, advice given without consent, a sign-off, a failed sign-in);
+then a desk at another hub, a back-office desk and a fresh desk at the same hub
+pull. Real API, SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cxdesk.events import load_all
+from cxdesk.session import DeskSession
+from cxdesk.store import crisis_commands as crisis
+from cxdesk.store import customer_commands as cc
+from cxdesk.store import issue_commands as ic
+from cxdesk.store import referral_commands as rc
+from cxdesk.store import supervision_commands as sc
+from cxdesk.store.rebuild import verify_store
+from cxdesk.sync import scope
+
+from ..crisis_helpers import set_up_council
+from ..customer_helpers import MARIA, REFERRAL_CHOICES
+from ..test_customers_store import add_team
+from .test_protocol import events_of
+
+ADV = DeskSession("ADV1", "Alex Advisor", "advisor", "HUB-N")
+SUP = DeskSession("SUP1", "Sam Super", "supervisor", "HUB-N")
+SHARED = scope.SHARED_KINDS
+
+
+def kinds(store) -> set[str]:
+    return {r[0] for r in store.query("SELECT DISTINCT kind FROM events")}
+
+
+def _issue(store, kind: str, cid: str, serial: str) -> ic.IssueReceipt:
+    check = ic.check_repeat_claims(store, kind, cid)
+    return ic.issue_item(
+        store, actor="ADV1", role="advisor", location="HUB-N", kind=kind, customer_id=cid,
+        serial_text=serial, reason="No money for food", check=check,
+        amount_text="20" if kind == "payment_card" else "",
+    )  # fmt: skip
+
+
+def _whole_story(store) -> str:
+    """Everything a hub records about one resident; returns the customer id."""
+    add_team(store)
+    cid = cc.register_customer(store, ADV, dict(MARIA))
+    store.record(
+        "CustomerNoteAdded",
+        {"customer_id": cid, "note": "Prefers mornings."},
+        actor="ADV1",
+        role="advisor",
+    )
+    _issue(store, "food_voucher", cid, "FV000101")
+    _issue(store, "payment_card", cid, "PC000101")
+    crisis.flag_crisis(store, actor="ADV1", role="advisor", customer_id=cid, signs=["no_food"],
+                       other_signs="", actions="Voucher and a call to welfare")  # fmt: skip
+    rc.raise_referral(store, ADV, cid, {**REFERRAL_CHOICES, "story": "Eviction notice."})
+    rc.raise_referral(store, ADV, cid, {**REFERRAL_CHOICES, "consent": "refused",
+                                        "story": "Told us about debts; no consent."})  # fmt: skip
+    sc.sign_off(store, SUP, "HUB-N", date(2026, 1, 5), "All counted.")
+    store.record_as_desk("SignInFailed", {"staff_id": "ADV1", "reason": "wrong passcode"})
+    return cid
+
+
+async def test_a_desk_elsewhere_receives_none_of_a_residents_story(central):
+    for loc, kind in (("HUB-N", "hub"), ("HUB-S", "hub"), ("BACK", "back-office")):
+        central.define_location(loc, kind)
+    north = central.desk("D-N", "HUB-N")
+    set_up_council(north.store)
+    cid = _whole_story(north.store)
+    await north.sync()
+    assert north.store.scalar("SELECT COUNT(*) FROM event_acks WHERE status = 'rejected'") == 0
+    south, back, twin = (central.desk("D-S", "HUB-S"), central.desk("D-B", "BACK"),
+                         central.desk("D-N2", "HUB-N"))  # fmt: skip
+    for desk in (south, back, twin):
+        await desk.sync()
+    recorded = kinds(north.store)
+    assert len(recorded) >= 15  # the story above covers most kinds
+
+    # Another hub: only what every desk needs (policies, directory, locations) and the
+    # staff who may sign in there (supervisors and welfare sign in anywhere).
+    assert kinds(south.store) <= SHARED | {"StaffEnrolled"}
+    assert south.store.scalar("SELECT COUNT(*) FROM customers") == 0
+    staff = {r[0] for r in south.store.query("SELECT staff_id FROM staff")}
+    assert "ADV1" not in staff and {"SUP1", "WEL1"} <= staff
+    assert south.store.scalar("SELECT COUNT(*) FROM stock_items") == 0
+
+    # The back office works the crisis payment and the directory team's referral,
+    # so it holds that resident, but never the advice given without consent.
+    got = kinds(back.store)
+    assert {"CrisisPaymentRequested", "ReferralRaised", "CustomerRegistered"} <= got
+    assert not got & {"StockReceived", "LogSignedOff", "SignInFailed"}
+    advice = "SELECT COUNT(*) FROM events WHERE kind = 'ReferralRaised' AND payload LIKE ?"
+    assert north.store.scalar(advice, ('%"advice_only":true%',)) == 1
+    assert back.store.scalar(advice, ('%"advice_only":true%',)) == 0
+    assert back.store.scalar("SELECT COUNT(*) FROM customers WHERE customer_id = ?", (cid,)) == 1
+
+    # A second desk at the hub holds exactly what the first does.
+    await north.sync()
+    assert sorted(events_of(twin.store)) == sorted(events_of(north.store))
+    for desk in (north, south, back, twin):
+        assert verify_store(desk.store).ok
+
+
+async def test_every_kind_has_a_rule():
+    """Each kind in the catalogue is named by the scoping rule (DESIGN.md's table)."""
+    named = (scope.SHARED_KINDS | scope.SIGN_IN_KINDS | scope.STAFF_KINDS
+             | set(scope.STOCK_PLACES))  # fmt: skip
+    for name, spec in load_all().items():
+        if name in named:
+            continue
+        fields = spec.payload.model_fields
+        assert "customer_id" in fields, f"{name} has no scoping rule"
+
+
+async def test_a_referral_to_a_hub_brings_the_residents_history(central):
+    for loc in ("HUB-N", "HUB-S"):
+        central.define_location(loc, "hub")
+    north, south = central.desk("D-N", "HUB-N"), central.desk("D-S", "HUB-S")
+    set_up_council(north.store)
+    await north.sync()  # the hubs' definitions: a hub is a referral target
+    cid = cc.register_customer(north.store, ADV, dict(MARIA))
+    other = cc.register_customer(north.store, ADV, {**MARIA, "given_name": "Joe"})
+    await north.sync()
+    await south.sync()
+    assert south.store.scalar("SELECT COUNT(*) FROM customers") == 0
+    cursor_before = int(south.store.get_state("cursor"))
+    rc.raise_referral(north.store, ADV, cid, {**REFERRAL_CHOICES, "to_team": "HUB-S",
+                                             "story": "Moving near Southfield."})  # fmt: skip
+    await north.sync()
+    await south.sync()
+    # The registration (before the south desk's cursor) came with the referral.
+    held = {r[0] for r in south.store.query("SELECT customer_id FROM customers")}
+    assert held == {cid} and other not in held
+    assert int(south.store.get_state("cursor")) > cursor_before
+    assert verify_store(south.store).ok
+
+
+async def test_paging_through_a_scoped_feed_never_skips_or_repeats(central):
+    """Small pages over a feed mostly hidden from the desk: the same share as one big page."""
+    from cxdesk.sync.server.db import read_transaction
+    from cxdesk.sync.server.feed import pull_page_json
+    from cxdesk.sync.server.scope import device_audiences
+
+    for loc in ("HUB-N", "HUB-S"):
+        central.define_location(loc, "hub")
+    north, south = central.desk("D-N", "HUB-N"), central.desk("D-S", "HUB-S")
+    set_up_council(north.store)
+    await north.sync()
+    south_ids = []
+    for i in range(6):
+        cc.register_customer(north.store, ADV, {**MARIA, "given_name": f"Ann{'a' * i}"})
+        cid = cc.register_customer(north.store, ADV, {**MARIA, "given_name": f"Bea{'a' * i}"})
+        rc.raise_referral(north.store, ADV, cid, {**REFERRAL_CHOICES, "to_team": "HUB-S",
+                                                  "story": "Moving."})  # fmt: skip
+        south_ids.append(cid)
+    await north.sync()
+    import json
+
+    def page_ids(limit: int) -> list[str]:
+        seen, after = [], 0
+        with read_transaction(central.engine) as conn:
+            aud = device_audiences(conn, "HUB-S")
+            while True:
+                raw, _ = pull_page_json(conn, after, limit, aud)
+                page = json.loads(raw)
+                seen += [e["id"] for e in page["events"]]
+                if page["next"] >= page["head"]:
+                    return seen
+                assert page["next"] > after
+                after = page["next"]
+
+    whole = page_ids(1000)
+    for limit in (1, 2, 3, 7):
+        paged = page_ids(limit)
+        assert len(paged) == len(set(paged)) and sorted(paged) == sorted(whole), limit
+    await south.sync()
+    held = {r[0] for r in south.store.query("SELECT customer_id FROM customers")}
+    assert held == set(south_ids)
