@@ -93,9 +93,9 @@ def _targets(event: Event, location: str, private_referral) -> list[Target]:
     p, kind = event.payload, event.kind
     if kind in SHARED_KINDS:
         return [Target(EVERYONE, False)]
-    if kind in SIGN_IN_KINDS:
-        return []
-    if kind in STAFF_KINDS:
+    if kind in STAFF_KINDS or kind in SIGN_IN_KINDS:
+        # Sign-in attempts go where the person may sign in, so a lock-out holds at
+        # every desk they could try next.
         return [Target(staff_key(p["staff_id"]), True)]
     if kind in STOCK_PLACES:
         return [Target(p[f], False) for f in STOCK_PLACES[kind]]

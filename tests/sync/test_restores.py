@@ -41,7 +41,8 @@ def _reopen(central, url: str, marks) -> None:
 
 
 async def _scenario(central, server_url, tmp_path, order: tuple[str, ...], keep_marks: bool):
-    desks = {"A": central.desk("D-A"), "B": central.desk("D-B", "HUB1"), "C": central.desk("D-C")}
+    # One location: every desk holds the same share of the feed (pull scoping).
+    desks = {"A": central.desk("D-A"), "B": central.desk("D-B"), "C": central.desk("D-C")}
     a, b, c = desks["A"], desks["B"], desks["C"]
     a.enrol_staff("A1001")
     for desk in (b, c):

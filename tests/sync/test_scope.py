@@ -20,8 +20,12 @@ from cxdesk.store import referral_commands as rc
 from cxdesk.store import supervision_commands as sc
 from cxdesk.store.rebuild import verify_store
 from cxdesk.sync import scope
+from cxdesk.sync.server import admin
+from cxdesk.sync.server.central import CentralItem, record_central
+from cxdesk.sync.server.db import write_transaction
 
-from ..crisis_helpers import set_up_council
+from ..conftest import key_fields_for, keys_for
+from ..crisis_helpers import POLICIES
 from ..customer_helpers import MARIA, REFERRAL_CHOICES
 from ..test_customers_store import add_team
 from .test_protocol import events_of
@@ -29,6 +33,40 @@ from .test_protocol import events_of
 ADV = DeskSession("ADV1", "Alex Advisor", "advisor", "HUB-N")
 SUP = DeskSession("SUP1", "Sam Super", "supervisor", "HUB-N")
 SHARED = scope.SHARED_KINDS
+STAFF = {"SUP1": "supervisor", "ADV1": "advisor", "WEL1": "welfare"}
+PLACES = {"HUB-N": "hub", "HUB-S": "hub", "BACK": "back-office"}
+
+
+def set_up_council(central) -> None:
+    """Places, policies and staff, from the central API (ADV1 works at HUB-N only)."""
+    for staff_id, role in STAFF.items():
+        admin.add_staff(central.engine, staff_id, name=staff_id, role=role, locations=["HUB-N"],
+                        key_fields=key_fields_for(staff_id))  # fmt: skip
+    items = [CentralItem("LocationDefined", {"location_id": loc, "name": loc, "kind": kind})
+             for loc, kind in PLACES.items()]  # fmt: skip
+    items += [CentralItem("PolicySet", policy, "SUP1", "supervisor") for policy in POLICIES]
+    with write_transaction(central.engine) as conn:
+        record_central(conn, items)
+
+
+def make_desk(central, name: str, place: str):
+    """A desk where everyone is signed in (every event they make is signed)."""
+    made = central.desk(name, place)
+    for staff_id in STAFF:
+        made.store.use_keys(staff_id, keys_for(staff_id))
+    return made
+
+
+async def hub_with_stock(central):
+    set_up_council(central)
+    north = make_desk(central, "D-N", "HUB-N")
+    await north.sync()
+    for kind, first, last in (("food_voucher", "FV000101", "FV000120"),
+                              ("payment_card", "PC000101", "PC000110")):  # fmt: skip
+        north.store.record("StockReceived",
+                           {"location": "HUB-N", "kind": kind, "first": first, "last": last},
+                           actor="SUP1", role="supervisor")  # fmt: skip
+    return north
 
 
 def kinds(store) -> set[str]:
@@ -62,20 +100,17 @@ def _whole_story(store) -> str:
     rc.raise_referral(store, ADV, cid, {**REFERRAL_CHOICES, "consent": "refused",
                                         "story": "Told us about debts; no consent."})  # fmt: skip
     sc.sign_off(store, SUP, "HUB-N", date(2026, 1, 5), "All counted.")
-    store.record_as_desk("SignInFailed", {"staff_id": "ADV1", "reason": "wrong passcode"})
+    store.record_as_desk("SignInFailed", {"staff_id": "Z9001", "reason": "wrong passcode"})
     return cid
 
 
 async def test_a_desk_elsewhere_receives_none_of_a_residents_story(central):
-    for loc, kind in (("HUB-N", "hub"), ("HUB-S", "hub"), ("BACK", "back-office")):
-        central.define_location(loc, kind)
-    north = central.desk("D-N", "HUB-N")
-    set_up_council(north.store)
+    north = await hub_with_stock(central)
     cid = _whole_story(north.store)
     await north.sync()
     assert north.store.scalar("SELECT COUNT(*) FROM event_acks WHERE status = 'rejected'") == 0
-    south, back, twin = (central.desk("D-S", "HUB-S"), central.desk("D-B", "BACK"),
-                         central.desk("D-N2", "HUB-N"))  # fmt: skip
+    south, back, twin = (make_desk(central, "D-S", "HUB-S"), make_desk(central, "D-B", "BACK"),
+                         make_desk(central, "D-N2", "HUB-N"))  # fmt: skip
     for desk in (south, back, twin):
         await desk.sync()
     recorded = kinds(north.store)
@@ -118,11 +153,8 @@ async def test_every_kind_has_a_rule():
 
 
 async def test_a_referral_to_a_hub_brings_the_residents_history(central):
-    for loc in ("HUB-N", "HUB-S"):
-        central.define_location(loc, "hub")
-    north, south = central.desk("D-N", "HUB-N"), central.desk("D-S", "HUB-S")
-    set_up_council(north.store)
-    await north.sync()  # the hubs' definitions: a hub is a referral target
+    north = await hub_with_stock(central)
+    south = make_desk(central, "D-S", "HUB-S")
     cid = cc.register_customer(north.store, ADV, dict(MARIA))
     other = cc.register_customer(north.store, ADV, {**MARIA, "given_name": "Joe"})
     await north.sync()
@@ -146,11 +178,8 @@ async def test_paging_through_a_scoped_feed_never_skips_or_repeats(central):
     from cxdesk.sync.server.feed import pull_page_json
     from cxdesk.sync.server.scope import device_audiences
 
-    for loc in ("HUB-N", "HUB-S"):
-        central.define_location(loc, "hub")
-    north, south = central.desk("D-N", "HUB-N"), central.desk("D-S", "HUB-S")
-    set_up_council(north.store)
-    await north.sync()
+    north = await hub_with_stock(central)
+    south = make_desk(central, "D-S", "HUB-S")
     south_ids = []
     for i in range(6):
         cc.register_customer(north.store, ADV, {**MARIA, "given_name": f"Ann{'a' * i}"})

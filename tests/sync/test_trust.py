@@ -211,7 +211,9 @@ async def test_forged_event_rejected_and_changes_nothing(desks, case):
     for desk in (hub, csc, hub):
         report = await desk.sync()
         assert report.counts.rejected == 0
-    assert csc.store.scalar("SELECT COUNT(*) FROM signin_attempts WHERE staff_id = 'H2001'") == 1
+    # H2001 signs in only at the hub, so the CSC desk never holds their attempts (scoping).
+    assert hub.store.scalar("SELECT COUNT(*) FROM signin_attempts WHERE staff_id = 'H2001'") == 1
+    assert csc.store.scalar("SELECT COUNT(*) FROM signin_attempts WHERE staff_id = 'H2001'") == 0
 
 
 BAD_CLOCKS = {

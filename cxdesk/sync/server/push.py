@@ -204,7 +204,6 @@ def apply_push(
         text(f"SELECT value FROM feed_counter WHERE id = 1{_lock_clause(conn)}")
     ).scalar_one()
     judge, pending, now = _Judge(conn, trusted_role, device), [], utc_now_text()
-    judge, pending, now = _Judge(conn, trusted_role), [], utc_now_text()
     placed: list[tuple[Event, int]] = []
 
     def flush() -> None:
