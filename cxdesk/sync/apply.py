@@ -224,6 +224,10 @@ def apply_pull_page(store, raw: bytes, after: int, mark: str | None = None) -> P
         )
     with store.transaction() as conn:
         new = ingest_remote(conn, store.clock, items)
+        conn.executemany(  # history brought by a grant, below this page's range
+            "INSERT OR REPLACE INTO feed_backfill (event_id, page_after) VALUES (?, ?)",
+            [(e.id, after) for e in page.events if e.server_seq <= after],
+        )
         store.set_state(conn, CURSOR, str(page.next))
         store.set_state(conn, EPOCH, page.epoch)
         if signed is not None:
@@ -242,7 +246,7 @@ def _mark_matches(signed, page: PullResponse, after: int, device: str | None) ->
     if mark is None or not mark.digest:
         return mark is not None  # a server that does not audit pages yet
     digest = receipts.PageDigest(device or "")
-    for event in page.events:
+    for event in sorted(page.events, key=lambda e: e.server_seq):  # as the server adds them
         digest.add(event.server_seq, event.id, event.hash, event.device)
     return (mark.epoch, mark.after, mark.device, mark.count, mark.digest) == (
         page.epoch,
@@ -257,6 +261,7 @@ def reset_for_new_epoch(store, epoch: str) -> None:
     """Forget feed places and cursor; push everything again from the first event."""
     with store.transaction() as conn:
         conn.execute("DELETE FROM feed_pages")
+        conn.execute("DELETE FROM feed_backfill")
         conn.execute("UPDATE event_acks SET server_seq = NULL")
         store.set_state(conn, CURSOR, "0")
         store.set_state(conn, EPOCH, epoch)
@@ -271,6 +276,7 @@ def start_clean(store) -> None:
     """
     with store.transaction() as conn:
         conn.execute("DELETE FROM feed_pages")
+        conn.execute("DELETE FROM feed_backfill")
         conn.execute("UPDATE event_acks SET server_seq = NULL")
         store.set_state(conn, CURSOR, "0")
         store.set_state(conn, PUSH_FROM, "1")

@@ -60,9 +60,10 @@ def _page_problems(store, key: str | None) -> list[str]:
         digest = receipts.PageDigest(store.device_id or "")
         for seq, event_id, event_hash, device in store.query(
             "SELECT a.server_seq, e.id, e.hash, e.device FROM event_acks a "
-            "JOIN events e ON e.id = a.event_id WHERE a.server_seq > ? AND a.server_seq <= ? "
-            "ORDER BY a.server_seq",
-            (after, next_),
+            "JOIN events e ON e.id = a.event_id LEFT JOIN feed_backfill b ON b.event_id = e.id "
+            "WHERE (a.server_seq > ? AND a.server_seq <= ? AND b.event_id IS NULL) "
+            "OR b.page_after = ? ORDER BY a.server_seq",
+            (after, next_, after),
         ):
             digest.add(seq, event_id, event_hash, device)
         if digest.count != mark.count:

@@ -195,7 +195,7 @@ async def test_paging_through_a_scoped_feed_never_skips_or_repeats(central):
         with read_transaction(central.engine) as conn:
             aud = device_audiences(conn, "HUB-S")
             while True:
-                raw, _ = pull_page_json(conn, after, limit, aud)
+                raw, _ = pull_page_json(conn, after, limit, audiences=aud)
                 page = json.loads(raw)
                 seen += [e["id"] for e in page["events"]]
                 if page["next"] >= page["head"]:

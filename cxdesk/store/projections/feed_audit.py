@@ -21,4 +21,14 @@ CREATE TABLE feed_pages (
 );
 """
 
-feed_audit = register(Component("feed_audit", migrations=[V1]))
+# A resident's history that reached this desk with a later grant (pull scoping):
+# such an event sits at a feed place below the page that brought it, so the
+# audit counts it in that page, not in the page whose range holds its place.
+V2 = """
+CREATE TABLE feed_backfill (
+    event_id TEXT PRIMARY KEY,
+    page_after INTEGER NOT NULL             -- the page (by its cursor) that brought it
+);
+"""
+
+feed_audit = register(Component("feed_audit", migrations=[V1, V2]))
