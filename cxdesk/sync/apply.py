@@ -232,7 +232,7 @@ def apply_pull_page(store, raw: bytes, after: int, mark: str | None = None) -> P
         store.set_state(conn, EPOCH, page.epoch)
         if signed is not None:
             store.set_state(conn, MARK, mark)
-            if items:
+            if items or page.next > after:  # a share can move on past nothing it holds
                 conn.execute(
                     "INSERT OR REPLACE INTO feed_pages (after, next, epoch, mark) "
                     "VALUES (?, ?, ?, ?)",

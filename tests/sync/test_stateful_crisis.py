@@ -142,6 +142,7 @@ class CrisisDesks(RuleBasedStateMachine):
         items += [CentralItem("PolicySet", policy, "SUP1", "supervisor") for policy in POLICIES]
         with write_transaction(self.engine) as conn:
             record_central(conn, items)
+        self._sync(0)  # the hub's definition: a referral target below
         for team_id, name in (("housing-options", "Housing Options"),
                               ("council-tax", "Council Tax")):  # fmt: skip
             entry = {"id": team_id, "name": name, "team": name, "phone": "020 7946 0101",

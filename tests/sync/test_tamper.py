@@ -84,7 +84,7 @@ async def test_synced_tail_deleted_is_caught(central):
 
 async def test_another_desks_event_deleted_with_its_acknowledgement_is_caught(central):
     a = await _synced_desk(central, "D-A", events=4)
-    b = central.desk("D-B", "HUB1")
+    b = central.desk("D-B")  # at A's location, so it holds A's events (pull scoping)
     await b.sync()
     assert verify_store(b.store).ok
     assert _delete_events(b.store, "device = ? AND device_seq = 2", ("D-A",)) == 1
