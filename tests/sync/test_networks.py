@@ -208,7 +208,7 @@ async def test_a_feed_page_over_the_answer_limit_is_asked_again_smaller(central,
     """Pages of big events would pass the desk's answer limit: it asks for fewer at a time."""
     from cxdesk.sync import client as client_module
 
-    a, b = central.desk("D-A"), central.desk("D-B", "HUB1")
+    a, b = central.desk("D-A"), central.desk("D-B")  # one location: one share of the feed
     for _ in range(30):
         a.record_failed_signin()
     await a.sync()

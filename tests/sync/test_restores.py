@@ -104,7 +104,7 @@ async def test_a_failure_to_record_an_answer_is_words_and_the_next_round_starts_
     from cxdesk.sync import apply
     from cxdesk.sync.worker import SyncWorker
 
-    a, b = central.desk("D-A"), central.desk("D-B", "HUB1")
+    a, b = central.desk("D-A"), central.desk("D-B")  # one location: one share of the feed
     b.record_failed_signin()
     await b.sync()
     for _ in range(3):

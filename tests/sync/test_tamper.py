@@ -96,7 +96,7 @@ async def test_another_desks_event_deleted_with_its_acknowledgement_is_caught(ce
 
 async def test_a_page_record_deleted_too_is_caught(central):
     await _synced_desk(central, "D-A", events=3)
-    b = central.desk("D-B", "HUB1")
+    b = central.desk("D-B")  # at the others' location: it holds their events
     await b.sync()
     central_desk_c = await _synced_desk(central, "D-C", events=2)
     await b.sync()  # a second page
