@@ -26,9 +26,11 @@ from pathlib import Path
 
 from textual import events
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from cxdesk.config import Settings
@@ -119,6 +121,8 @@ class CxDeskApp(App[None]):
         """The sync worker's latest ``SyncStatus`` (None until it reports)."""
         self.typeahead = TypeAhead(self, super().on_event)
         """Keys typed ahead of a focus or screen change go where focus lands (typeahead.py)."""
+        self._mode_bases: dict[str, str | Callable[[], Screen]] = dict(self.MODES)
+        """Each area's base screen, so that ``_drop_stacks`` can rebuild it."""
 
     # -- start and idle lock -------------------------------------------------
     @property
@@ -291,11 +295,24 @@ class CxDeskApp(App[None]):
         await self.switch_mode(SIGNIN_MODE)
         await self._drop_stacks(keep=SIGNIN_MODE)
 
+    def add_mode(self, mode: str, base_screen: str | Callable[[], Screen]) -> None:
+        """Add an area, remembering its base screen (Textual keeps it privately)."""
+        super().add_mode(mode, base_screen)
+        self._mode_bases[mode] = base_screen
+
+    def remove_mode(self, mode: str) -> AwaitComplete:
+        """Remove an area and its screens."""
+        self._mode_bases.pop(mode, None)
+        return super().remove_mode(mode)
+
     async def _drop_stacks(self, keep: str) -> None:
-        """Drop every mode's screens but ``keep``'s; each is rebuilt when next shown."""
-        for mode in list(self._screen_stacks):
-            if mode != keep and mode in self._modes:
-                base = self._modes[mode]
+        """Drop every mode's screens but ``keep``'s; each is rebuilt when next shown.
+
+        Removing a mode and adding it back is Textual's public way to discard its
+        screens (a mode never shown has none, and removing it costs nothing).
+        """
+        for mode, base in list(self._mode_bases.items()):
+            if mode != keep:
                 await self.remove_mode(mode)
                 self.add_mode(mode, base)
 

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from cxdesk.domain.safe_text import safe
+from cxdesk.widgets.textual_internals import column_widths_changed
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -88,10 +89,7 @@ class HistoryTable(DataTable):
         if column is None or column.width == width:
             return
         column.width = width
-        # DataTable has no public "column resized": recompute sizes and redraw it.
-        self._require_update_dimensions = True
-        self._clear_caches()
-        self.refresh()
+        column_widths_changed(self)
 
     def add_event(
         self, at_ms: int, summary: str, actor_name: str, location: str, key: str | None = None

@@ -20,8 +20,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import events
-from textual.widgets import Select
-from textual.widgets._select import SelectOverlay
+from textual.widgets import OptionList, Select
 
 SEARCH_RESET_SECONDS = 1.0
 
@@ -71,7 +70,7 @@ class QuickSelect(Select):
             key, character
         )
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         char = event.character
         if self.expanded or not char or not char.isprintable():
             return
@@ -92,7 +91,9 @@ class QuickSelect(Select):
         """Open the list; a blank field opens on its first real choice, not the prompt."""
         self._query = ""
         super().action_show_overlay()
-        overlay = self.query_one(SelectOverlay)
+        # The open list is Textual's SelectOverlay, an OptionList; found by its type
+        # name so that nothing here imports Textual's private ``_select`` module.
+        overlay = self.query_one("SelectOverlay", OptionList)
         if self.open_on_prompt:
             return
         if self.is_blank() and self._choices and overlay.highlighted == 0:
