@@ -138,7 +138,7 @@ async def test_restore_under_a_running_server_is_noticed_from_the_desks(
     if not server_url.startswith("sqlite"):
         pytest.skip("a file restore under a live engine is a SQLite drill")
     monkeypatch.setattr(signing, "RECHECK_SECONDS", 0.0)  # no waiting out the memory
-    a, b = central.desk("D-A"), central.desk("D-B", "HUB1")
+    a, b = central.desk("D-A"), central.desk("D-B")  # one location: one share of the feed
     for desk in (a, b):
         desk.record_failed_signin()
     for desk in (a, b, a):
