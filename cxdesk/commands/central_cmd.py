@@ -156,12 +156,14 @@ def rejected_command(limit: int, db: str | None) -> None:
 @admin.command("devices")
 @db_option
 def devices_command(db: str | None) -> None:
-    """The enrolled desks and how far each has synced."""
+    """The enrolled desks, how far each has synced, and the requests the API refused it."""
     from cxdesk.sync.server import admin as server_admin
 
     for row in server_admin.devices(_engine(db)):
         state = "revoked" if row["revoked"] else "active"
-        say(f"{row['id']}  {row['location']}  {state}  last #{row['last_seq']}")
+        refused = ", ".join(f"{n}x{status}" for status, n in sorted(row["refusals"].items()))
+        line = f"{row['id']}  {row['location']}  {state}  last #{row['last_seq']}"
+        say(line + (f"  refused: {refused}" if refused else ""))
 
 
 @admin.command("set-policy")

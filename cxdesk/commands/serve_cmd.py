@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from cxdesk.cli_output import say
@@ -57,6 +59,12 @@ def serve_command(
     from cxdesk.sync.server.app import create_app, open_database
     from cxdesk.sync.transport import is_loopback
 
+    access = logging.getLogger("cxdesk.access")  # one line per request, on standard error
+    if not access.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s access %(message)s"))
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
     url = resolve_db_url(db)
     engine = open_database(url)
     if seed_demo:

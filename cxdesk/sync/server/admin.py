@@ -115,11 +115,29 @@ def rejected_events(engine: Engine, limit: int = 200) -> list[dict[str, Any]]:
 
 
 def devices(engine: Engine) -> list[dict[str, Any]]:
+    """Every device, with ``refusals``: {status: count} of the 4xx answers it was given."""
     with read_transaction(engine) as conn:
         rows = conn.execute(
             text("SELECT id, location, revoked, last_seq, created_at FROM devices ORDER BY id")
         )
-        return [dict(r._mapping) for r in rows]
+        found = [dict(r._mapping, refusals={}) for r in rows]
+        counts = refusal_counts(conn)
+    for row in found:
+        row["refusals"] = counts.pop(row["id"], {})
+    if counts.get("-"):  # requests whose token matched no device
+        found.append({"id": "-", "location": "(unknown token)", "revoked": False, "last_seq": 0,
+                      "created_at": "", "refusals": counts["-"]})  # fmt: skip
+    return found
+
+
+def refusal_counts(conn) -> dict[str, dict[int, int]]:
+    """device -> {HTTP status: how many such refusals}."""
+    counts: dict[str, dict[int, int]] = {}
+    for device, status, count in conn.execute(
+        text("SELECT device, status, count FROM device_refusals")
+    ):
+        counts.setdefault(device, {})[int(status)] = int(count)
+    return counts
 
 
 def seed_server(engine: Engine, fixtures_dir: Path | None = None) -> int:

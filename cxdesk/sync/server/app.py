@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from cxdesk import __version__
 from cxdesk.events import load_all
+from cxdesk.sync.server.access import AccessControl
 from cxdesk.sync.server.db import make_engine, read_transaction
 from cxdesk.sync.server.epochs import HeadMarks, check_restored, database_id
 from cxdesk.sync.server.migrations import migrate
@@ -34,6 +35,7 @@ def create_app(
     *,
     engine: Engine | None = None,
     marks_dir: Path | None = None,
+    limits: dict | None = None,
 ) -> FastAPI:
     """The central API over ``db_url`` (opened at startup) or ``engine`` (prepared now).
 
@@ -60,6 +62,8 @@ def create_app(
         description="Sync for cxdesk desks: push a desk's events, pull the feed.",
         lifespan=lifespan,
     )
+    # Access log, refusal counts and rate limits (``limits``: per_token / per_address).
+    app.add_middleware(AccessControl, **(limits or {}))
     app.include_router(health.router)
     app.include_router(sync.router)
     _add_push_components(app)

@@ -16,6 +16,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine, text
 
+from cxdesk.sync.server.access import note_device
 from cxdesk.sync.server.tokens import hash_token
 
 _bearer = HTTPBearer(
@@ -63,6 +64,7 @@ def authenticate(conn: Connection, token_hash: str) -> AuthDevice:
     ).first()
     if row is None:
         raise unauthorised("this device token is not known", "unknown_token")
+    note_device(row[0])  # the access log and refusal counts name the device
     if row[2]:
         # Only this answer makes a desk wipe itself: it names the device the token
         # belongs to, so a desk never wipes on a 401 meant for someone else.

@@ -147,6 +147,18 @@ def _append_only(conn: Connection) -> None:
         )
 
 
+# V5: how many 401/403/409/413/422/429 answers each device has had (`admin devices`).
+V5 = """
+CREATE TABLE device_refusals (
+    device TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    count BIGINT NOT NULL,
+    last_at TEXT NOT NULL,
+    PRIMARY KEY (device, status)
+);
+"""
+
+
 def _scope_v4(conn: Connection) -> None:
     from cxdesk.sync.server.scope import backfill_scope
 
@@ -159,6 +171,7 @@ MIGRATIONS: list[tuple[str, ...] | object] = [
     (V2,),
     (_append_only,),
     (SCOPE_DDL, _scope_v4),
+    (V5,),
 ]
 
 

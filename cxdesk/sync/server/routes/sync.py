@@ -48,6 +48,11 @@ async def _read_body(request: Request) -> bytes:
     return bytes(body)
 
 
+def _known_token(engine, token: str) -> None:
+    with read_transaction(engine) as conn:
+        authenticate(conn, token)
+
+
 def _parse(body: bytes) -> PushRequest:
     try:
         return PushRequest.model_validate_json(body)
@@ -79,6 +84,7 @@ PUSH_COMPONENTS = PUSH_SCHEMA.pop("$defs", {})
 )
 async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response:
     """Place the device's events in the feed; answers per event."""
+    await run_in_threadpool(_known_token, engine, token)  # 401 before a byte of body is read
     raw = await _read_body(request)
     state = request.app.state
     proofs = signing.proofs_from(request.headers)
