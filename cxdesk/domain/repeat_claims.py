@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from cxdesk.domain import customers
+from cxdesk.domain import claim_keys, customers
 from cxdesk.domain.customers import likely_match
 from cxdesk.domain.sla import age_text
 
@@ -69,6 +69,8 @@ class PastIssue:
     location: str
     at: datetime  # aware, UTC
     person: Person | None = None  # None when this desk has not got the customer record
+    keys: claim_keys.ClaimKeys | None = None
+    """From the claims index: another location's issue, its person as keys only."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,11 @@ def _as_customer(p: Person) -> customers.Person:
 def find_matches(person: Person, kind: str, past: list[PastIssue]) -> list[Match]:
     """Earlier issues of ``kind`` that belong to ``person``: same record or likely match."""
     found = []
+    mine, close = None, set()
+    if any(i.keys is not None for i in past):
+        mine = claim_keys.keys_of(person.customer_id, person.given_name, person.family_name,
+                                  person.date_of_birth, person.postcode)  # fmt: skip
+        close = {claim_keys.dob_key(d) for d in claim_keys.close_dates(person.date_of_birth)}
     for issue in past:
         if issue.kind != kind:
             continue
@@ -126,6 +133,11 @@ def find_matches(person: Person, kind: str, past: list[PastIssue]) -> list[Match
             found.append(Match(issue, "same record"))
         elif issue.person is not None and likely_same_person(person, issue.person):
             found.append(Match(issue, "likely match"))
+        elif issue.keys is not None and mine is not None:
+            if issue.keys.record == mine.record:
+                found.append(Match(issue, "same record"))
+            elif claim_keys.likely_same(mine, close, issue.keys):
+                found.append(Match(issue, "likely match"))
     return sorted(found, key=lambda m: m.issue.at, reverse=True)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from cxdesk.domain import deskclock
 from cxdesk.domain import repeat_claims as rc
 from cxdesk.domain.approvals import Approval, approval_content, changed_fields, sign_approval
+from cxdesk.domain.claim_keys import ClaimKeys
 from cxdesk.domain.crisis_hours import WELFARE_ENTRY_ID, WelfareContact, crisis_due
 from cxdesk.domain.money import parse_amount_pence
 from cxdesk.domain.safe_text import safe_text
@@ -76,6 +77,21 @@ def _person(row) -> rc.Person:
                      row["date_of_birth"] or "", row["postcode"] or "")  # fmt: skip
 
 
+def _indexed_claims(store, kind: str, since: int, held: set[str]) -> list[rc.PastIssue]:
+    """Live issues from the claims index that this desk does not hold itself."""
+    rows = store.query(
+        "SELECT issue_id, kind, record_key, given_key, family_key, dob_key, postcode_key, "
+        "at_ms, location FROM claims_index WHERE kind = ? AND status = 'issued' AND at_ms >= ?",
+        (kind, since),
+    )
+    return [
+        rc.PastIssue(r["issue_id"], r["kind"], "", r["location"], from_ms(r["at_ms"]),
+                     keys=ClaimKeys(r["record_key"], r["given_key"], r["family_key"],
+                                    r["dob_key"], r["postcode_key"]))
+        for r in rows if r["issue_id"] not in held
+    ]  # fmt: skip
+
+
 def check_repeat_claims(store, kind: str, customer_id: str, *, now: datetime | None = None):
     """The repeat-claim check for ``customer_id`` now, across every location known here."""
     now = now or deskclock.now()
@@ -100,6 +116,7 @@ def check_repeat_claims(store, kind: str, customer_id: str, *, now: datetime | N
                      from_ms(r["at_ms"]), _person(r) if r["date_of_birth"] else None)
         for r in rows
     ]  # fmt: skip
+    past += _indexed_claims(store, kind, since, {p.issue_id for p in past})
     return rc.check_repeat(
         _person(me[0]), policy, past, now=now, kind_name=KIND_NAMES[kind],
         knowledge_as_of=knowledge_as_of(store),

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from cxdesk.store.eventlog import EVENT_COLUMNS, ingest_remote, record_ack, row_to_event
 from cxdesk.store.eventlog import utc_now_text as now_text
+from cxdesk.store.projections.claims_index import UPSERT as UPSERT_CLAIM
 from cxdesk.store.rebuild import rebuild_projections
 from cxdesk.store.sync_queries import (  # noqa: F401 (re-export)
     LAST_SUCCESS,
@@ -224,6 +225,10 @@ def apply_pull_page(store, raw: bytes, after: int, mark: str | None = None) -> P
         )
     with store.transaction() as conn:
         new = ingest_remote(conn, store.clock, items)
+        conn.executemany(UPSERT_CLAIM, [  # the council-wide claims index
+            (c.issue_id, c.kind, c.record_key, c.given_key, c.family_key, c.dob_key,
+             c.postcode_key, c.at_ms, c.location, c.status) for c in page.claims
+        ])  # fmt: skip
         conn.executemany(  # history brought by a grant, below this page's range
             "INSERT OR REPLACE INTO feed_backfill (event_id, page_after) VALUES (?, ?)",
             [(e.id, after) for e in page.events if e.server_seq <= after],

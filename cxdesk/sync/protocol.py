@@ -60,6 +60,21 @@ class FeedEvent(Event):
     server_seq: int = Field(ge=1)
 
 
+class ClaimEntry(BaseModel):
+    """One row of the claims index (``cxdesk.domain.claim_keys``): keys, not personal data."""
+
+    issue_id: str = Field(max_length=40)
+    kind: str = Field(max_length=40)
+    record_key: str = Field(max_length=64)
+    given_key: str = Field(max_length=64)
+    family_key: str = Field(max_length=64)
+    dob_key: str = Field(max_length=64)
+    postcode_key: str = Field(max_length=64)
+    at_ms: int
+    location: str = Field(max_length=40)
+    status: Literal["issued", "voided"]
+
+
 class PullResponse(BaseModel):
     epoch: str
     events: list[FeedEvent]
@@ -67,6 +82,8 @@ class PullResponse(BaseModel):
     """The cursor to ask with next time (the last ``server_seq`` in this page)."""
     head: int
     """The highest ``server_seq`` the server holds; a cursor above it means a restore."""
+    claims: list[ClaimEntry] = Field(default_factory=list)
+    """The claims index rows placed in this page's range (every desk gets them all)."""
 
 
 class DeviceInfo(BaseModel):

@@ -210,3 +210,31 @@ async def test_paging_through_a_scoped_feed_never_skips_or_repeats(central):
     await south.sync()
     held = {r[0] for r in south.store.query("SELECT customer_id FROM customers")}
     assert held == set(south_ids)
+
+
+async def test_the_claims_index_finds_a_repeat_claim_made_elsewhere_offline(central):
+    """Hub S holds none of hub N's residents, yet its repeat check (offline) sees N's issue."""
+    north = await hub_with_stock(central)
+    south = make_desk(central, "D-S", "HUB-S")
+    maria = cc.register_customer(north.store, ADV, dict(MARIA))
+    _issue(north.store, "food_voucher", maria, "FV000101")
+    joe = cc.register_customer(north.store, ADV, {**MARIA, "given_name": "Joe"})
+    voided = _issue(north.store, "food_voucher", joe, "FV000102")
+    ic.void_issue(north.store, actor="ADV1", role="advisor", issue_id=voided.issue_id,
+                  reason="Wrong person", item="back_to_stock")  # fmt: skip
+    await north.sync()
+    await south.sync()
+    assert south.store.scalar("SELECT COUNT(*) FROM customers") == 0
+    # Only keys travel: no name, address, phone or story in the index.
+    row = [tuple(r) for r in south.store.query("SELECT * FROM claims_index")]
+    assert len(row) == 2 and "Maria" not in repr(row) and "Mere Road" not in repr(row)
+    # Offline now: Maria comes to the south hub, typed a little differently.
+    south_adv = DeskSession("SUP1", "Sam Super", "supervisor", "HUB-S")
+    again = cc.register_customer(south.store, south_adv, {**MARIA, "family_name": "Okafore"})
+    check = ic.check_repeat_claims(south.store, "food_voucher", again)
+    assert [(m.how, m.issue.location) for m in check.matches] == [("likely match", "HUB-N")]
+    assert check.breached and check.action == "reason"
+    # Joe's voucher was voided: it does not count against him.
+    joe_south = cc.register_customer(south.store, south_adv, {**MARIA, "given_name": "Joe"})
+    assert ic.check_repeat_claims(south.store, "food_voucher", joe_south).matches == []
+    assert verify_store(south.store).ok

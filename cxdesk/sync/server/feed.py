@@ -12,6 +12,7 @@ import json
 
 from sqlalchemy import Connection, select, text
 
+from cxdesk.sync.server.claims import claims_between
 from cxdesk.sync.server.models import events_t
 from cxdesk.sync.server.scope import scoped_places
 
@@ -77,8 +78,13 @@ def pull_page_json(
     if audit is not None:
         for row in sorted(rows, key=lambda r: r.server_seq):
             audit.add(row.server_seq, row.id, row.hash, row.device)
+    claims = ""
+    if audiences is not None:  # a desk's pull: the claims index rows of this range
+        rows_ = claims_between(conn, after, last)
+        claims = ',"claims":' + json.dumps(rows_, separators=(",", ":"), ensure_ascii=False)
     text_ = (
-        f'{{"epoch":{json.dumps(epoch)},"next":{last},"head":{top},"events":[{",".join(parts)}]}}'
+        f'{{"epoch":{json.dumps(epoch)},"next":{last},"head":{top},'
+        f'"events":[{",".join(parts)}]{claims}}}'
     )
     return text_.encode(), len(rows)
 

@@ -22,6 +22,7 @@ from cxdesk import __version__
 from cxdesk.errors import StoreError
 from cxdesk.events.envelope import GENESIS
 from cxdesk.sync.protocol import CENTRAL_DEVICE
+from cxdesk.sync.server.claims import DDL as CLAIMS_DDL
 from cxdesk.sync.server.db import is_postgres, write_transaction
 from cxdesk.sync.server.scope import DDL as SCOPE_DDL
 
@@ -165,13 +166,21 @@ def _scope_v4(conn: Connection) -> None:
     backfill_scope(conn)
 
 
-# V4: pull scoping (who may receive each event; see cxdesk/sync/server/scope.py).
+def _claims_v6(conn: Connection) -> None:
+    from cxdesk.sync.server.claims import backfill_claims
+
+    backfill_claims(conn)
+
+
+# V4: pull scoping (who may receive each event; see cxdesk/sync/server/scope.py);
+# V6: the claims index every desk receives (cxdesk/sync/server/claims.py).
 MIGRATIONS: list[tuple[str, ...] | object] = [
     (V1, _identity),
     (V2,),
     (_append_only,),
     (SCOPE_DDL, _scope_v4),
     (V5,),
+    (CLAIMS_DDL, _claims_v6),
 ]
 
 

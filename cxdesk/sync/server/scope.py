@@ -28,6 +28,7 @@ from sqlalchemy import Connection, bindparam, text
 from cxdesk.events.envelope import Event
 from cxdesk.sync import scope
 from cxdesk.sync.protocol import CENTRAL_DEVICE
+from cxdesk.sync.server.claims import note_claim
 
 DDL = """
 CREATE TABLE scope_targets (
@@ -123,6 +124,7 @@ class _Writer:
 
     def note(self, event: Event, seq: int) -> None:
         location = self.written_at(event)
+        note_claim(self.conn, event, seq, location)  # every desk's claims index
         if event.kind == "LocationDefined":
             p = event.payload
             self.conn.execute(
