@@ -37,19 +37,9 @@ from cxdesk.config import Settings
 from cxdesk.domain.safe_text import safe_text
 from cxdesk.errors import CxDeskError
 from cxdesk.palette import DeskCommands
-from cxdesk.screens.crisis_queue import CrisisQueueScreen
-from cxdesk.screens.customer_search import CustomerSearchScreen
-from cxdesk.screens.form_modal import FormField, FormModal
-from cxdesk.screens.help import HelpScreen, key_rows, screen_help
-from cxdesk.screens.issue_log import IssueLogScreen
-from cxdesk.screens.lock import LockScreen
-from cxdesk.screens.lookup import LookupScreen
-from cxdesk.screens.referral_queues import ReferralQueuesScreen
+from cxdesk.screens.area import area
 from cxdesk.screens.signin import SignInScreen
-from cxdesk.screens.stock import StockScreen
-from cxdesk.screens.sync_status import SyncStatusScreen
 from cxdesk.session import DeskSession
-from cxdesk.store import signin_commands
 from cxdesk.typeahead import TypeAhead
 from cxdesk.widgets.signin_form import SignInForm
 
@@ -71,13 +61,14 @@ class CxDeskApp(App[None]):
     DEFAULT_MODE = SIGNIN_MODE
     MODES = {
         SIGNIN_MODE: SignInScreen,
-        "lookup": LookupScreen,
-        "customers": CustomerSearchScreen,
-        "queues": ReferralQueuesScreen,
-        "crisis": CrisisQueueScreen,
-        "stock": StockScreen,
-        "log": IssueLogScreen,
-        "sync": SyncStatusScreen,
+        # Each area's screen (and the store queries behind it) is imported when first opened.
+        "lookup": area("lookup", "LookupScreen"),
+        "customers": area("customer_search", "CustomerSearchScreen"),
+        "queues": area("referral_queues", "ReferralQueuesScreen"),
+        "crisis": area("crisis_queue", "CrisisQueueScreen"),
+        "stock": area("stock", "StockScreen"),
+        "log": area("issue_log", "IssueLogScreen"),
+        "sync": area("sync_status", "SyncStatusScreen"),
     }
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),
@@ -137,9 +128,14 @@ class CxDeskApp(App[None]):
             self.set_keymap(self.settings.keymap)
         check_every = min(5.0, max(0.25, self.idle_seconds / 4))
         self.set_interval(check_every, self.check_idle, name="idle-lock")
+        # Only if this desk is enrolled with a central API; after the first frame, because
+        # the sync worker brings the client and every projection (the sign-in needs neither).
+        self.call_after_refresh(self._start_sync)
+
+    def _start_sync(self) -> None:
         from cxdesk.sync.app_bridge import start_sync
 
-        start_sync(self)  # only if this desk is enrolled with a central API
+        start_sync(self)
 
     async def on_sync_state_changed(self, message) -> None:
         """The sync worker's news: the header text, and whether to shout (crisis unsent).
@@ -153,6 +149,8 @@ class CxDeskApp(App[None]):
         session = self.session
         if session is None:
             return
+        from cxdesk.store import signin_commands
+
         problem = await asyncio.to_thread(signin_commands.session_problem, self.store, session)
         if problem and self.session is session:
             await self._record_sign_out(session, "roster changed")
@@ -194,6 +192,8 @@ class CxDeskApp(App[None]):
         self.store.forget_keys(self.session.staff_id)
         # Notifications can name a resident; none may show over the lock.
         self.clear_notifications()
+        from cxdesk.screens.lock import LockScreen
+
         self.push_screen(LockScreen(self.session, reason))
 
     # -- bindings ------------------------------------------------------------
@@ -221,6 +221,8 @@ class CxDeskApp(App[None]):
         return display.upper() if re.fullmatch(r"f\d{1,2}", display) else display
 
     def action_help(self) -> None:
+        from cxdesk.screens.help import HelpScreen, key_rows, screen_help
+
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(key_rows(self.screen), screen_help(self.screen)))
@@ -230,6 +232,9 @@ class CxDeskApp(App[None]):
 
     def action_lift_lockout(self) -> None:
         """A supervisor lets a locked-out colleague sign in again."""
+        from cxdesk.screens.form_modal import FormField, FormModal
+        from cxdesk.store import signin_commands
+
         session = self.session
 
         def lift(values: dict[str, str]) -> str:
@@ -263,6 +268,8 @@ class CxDeskApp(App[None]):
             self.typeahead.release(SignInForm.HOLD)
 
     async def _start_session(self, new: DeskSession) -> None:
+        from cxdesk.screens.lock import LockScreen
+
         previous = self.session
         if previous is not None and self.locked and previous.staff_id == new.staff_id:
             # The same person back: lift the lock, everything as they left it.
@@ -351,6 +358,8 @@ class CxDeskApp(App[None]):
     async def _record_sign_out(self, session: DeskSession, reason: str) -> None:
         """Record the sign-out off the event loop (a durable commit may wait on the sync
         worker's transaction), but before the next person's session begins."""
+        from cxdesk.store import signin_commands
+
         try:
             await asyncio.to_thread(signin_commands.sign_out, self.store, session, reason)
         except CxDeskError as exc:

@@ -7,7 +7,6 @@ import click
 from cxdesk.cli_output import say
 from cxdesk.config import load_settings
 from cxdesk.store import open_store
-from cxdesk.store.rebuild import verify_store
 
 
 @click.group("admin")
@@ -18,6 +17,8 @@ def admin() -> None:
 @admin.command("verify")
 def verify_command() -> None:
     """Check the hash chain and that rebuilding every projection gives the live tables."""
+    from cxdesk.store.rebuild import verify_store
+
     settings = load_settings()
     store = open_store(settings.store_path)
     try:

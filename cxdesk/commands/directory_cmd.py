@@ -28,7 +28,6 @@ from cxdesk.commands.admin_cmd import admin
 from cxdesk.config import load_settings
 from cxdesk.errors import AuthError, CxDeskError
 from cxdesk.events import SUPERVISORS
-from cxdesk.store.signin_commands import confirm_passcode
 
 
 def resolve_actor(store, staff_id: str | None) -> tuple[str, str]:
@@ -88,6 +87,7 @@ def import_directory_command(
         return import_directory_on_server(db, source, fmt, remove_missing)
     from cxdesk.store import open_store
     from cxdesk.store.directory_commands import import_directory
+    from cxdesk.store.signin_commands import confirm_passcode
 
     settings = load_settings()
     if not settings.store_path.exists():

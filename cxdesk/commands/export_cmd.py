@@ -16,12 +16,7 @@ import click
 
 from cxdesk.cli_output import say
 from cxdesk.config import load_settings
-from cxdesk.domain.csv_export import export_to_file, write_issues_csv
-from cxdesk.domain.issue_log import IssueFilter
-from cxdesk.domain.validation import parse_date, parse_location_id
 from cxdesk.errors import StoreError
-from cxdesk.store import open_store
-from cxdesk.store.issue_log_queries import iter_log
 
 
 @click.group("export")
@@ -39,6 +34,13 @@ def export() -> None:
 )  # fmt: skip
 def export_issues(date_from: str, date_to: str, location: str | None, output: Path | None):
     """Every voucher and card issued in a date range, as CSV, newest first."""
+    # Imported here: the desk app starts through this CLI and needs none of it.
+    from cxdesk.domain.csv_export import export_to_file, write_issues_csv
+    from cxdesk.domain.issue_log import IssueFilter
+    from cxdesk.domain.validation import parse_date, parse_location_id
+    from cxdesk.store import open_store
+    from cxdesk.store.issue_log_queries import iter_log
+
     flt = IssueFilter(
         date_from=parse_date(date_from, field="from"),
         date_to=parse_date(date_to, field="to"),

@@ -17,9 +17,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from rapidfuzz import fuzz
-from rapidfuzz.distance import JaroWinkler
-
 from cxdesk.domain import validation as v
 from cxdesk.errors import ValidationError
 from cxdesk.events.customers import CONTACT_METHODS
@@ -40,6 +37,9 @@ def normalise_name(text: str) -> str:
 
 
 def _part_score(a: str, b: str) -> float:
+    from rapidfuzz import fuzz  # imported when a search first runs, not at start
+    from rapidfuzz.distance import JaroWinkler
+
     if not a or not b:
         return 0.0
     return max(JaroWinkler.normalized_similarity(a, b) * 100, fuzz.token_set_ratio(a, b))
@@ -112,6 +112,8 @@ def likely_match(a: Person, b: Person) -> Match | None:
 
 def search_name_score(query: str, given: str, family: str) -> float:
     """0-100: each typed word against its best name part, so order and typos matter little."""
+    from rapidfuzz.distance import JaroWinkler
+
     words = normalise_name(query).split()
     parts = normalise_name(f"{given} {family}").split()
     if not words or not parts:

@@ -27,8 +27,8 @@ import re
 import unicodedata
 from typing import Literal
 
-import phonenumbers
-from phonenumbers import shortnumberinfo
+# phonenumbers is imported where it is used (its tables load on the first number read),
+# because the event catalogue imports this module when the desk starts.
 from pydantic import BaseModel, ConfigDict, field_validator, model_serializer, model_validator
 
 from cxdesk.domain.hours import OpeningHours
@@ -106,6 +106,9 @@ def parse_phone(value: object, field: str = "phone") -> tuple[str, str | None]:
     The number is E.164, or the digits of a UK short number (999, 111, 116 123);
     the extension is the digits after "ext"/"x", or None.
     """
+    import phonenumbers
+    from phonenumbers import shortnumberinfo
+
     text = clean_text(value, field, required=True)
     try:
         number = phonenumbers.parse(text, "GB")
@@ -146,6 +149,8 @@ def clean_extension(value: object, field: str = "extension") -> str | None:
 
 def find_phone(text: str) -> str | None:
     """The first valid phone number written in ``text``, as E.164, or None."""
+    import phonenumbers
+
     for match in phonenumbers.PhoneNumberMatcher(text, "GB"):
         return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
     return None
@@ -163,6 +168,8 @@ def format_uk(e164: str, extension: str | None = None) -> str:
 
 
 def _format_number(e164: str) -> str:
+    import phonenumbers
+
     if e164.isdigit():  # a short number: 116 numbers are written in two threes
         return f"{e164[:3]} {e164[3:]}" if len(e164) == 6 else e164
     try:

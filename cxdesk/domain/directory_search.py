@@ -41,8 +41,8 @@ from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
-import phonenumbers
-from rapidfuzz import fuzz, process
+# phonenumbers and rapidfuzz are imported where they are used: their tables load on the
+# first search, not when the desk starts (the event catalogue imports this module).
 
 if TYPE_CHECKING:
     from cxdesk.domain.directory import DirectoryEntry
@@ -179,6 +179,8 @@ class DirectoryIndex:
         An empty query lists entries alphabetically by name (score 0). Digits
         only ("0161 496", "+44 20 7946 0123") search the phone numbers.
         """
+        from rapidfuzz import fuzz
+
         folded = fold(query)
         if not folded:
             return self._hits(((0.0, i) for i in self._alphabetical), limit, include_staff_only)
@@ -247,6 +249,8 @@ class DirectoryIndex:
 
     def _match_token(self, token: str) -> dict[int, float]:
         """Entry -> 0..100 for one query word (cached)."""
+        from rapidfuzz import fuzz, process
+
         cached = self._cache.get(token)
         if cached is not None:
             return cached
@@ -321,6 +325,8 @@ def _range(keys: list[str], digits: str, *, exact: bool = False) -> range:
 
 def _phone_digits(e164: str) -> tuple[str, str]:
     """The digit strings someone might type for a number: national and international."""
+    import phonenumbers
+
     if e164.isdigit():  # a short number (999, 116123) is dialled as it is everywhere
         return e164, e164
     if e164.startswith("+44"):

@@ -39,7 +39,6 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -62,6 +61,8 @@ _MAX_AHEAD = timedelta(days=366)
 
 @lru_cache(maxsize=64)
 def _bank_holidays(year: int) -> frozenset[date]:
+    import holidays  # its tables are built on first use, not at the desk's start
+
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 

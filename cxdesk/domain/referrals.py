@@ -25,8 +25,6 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from cxdesk.domain import validation as v
 from cxdesk.errors import ValidationError
 
@@ -189,6 +187,8 @@ def make_reference(referral_id: str) -> str:
 
 @lru_cache(maxsize=64)
 def _bank_holidays(year: int) -> frozenset[date]:
+    import holidays  # its tables are built on first use, not at the desk's start
+
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 

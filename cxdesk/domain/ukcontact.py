@@ -14,11 +14,12 @@ reach nobody, so accepting them cannot misdirect a call.
 from __future__ import annotations
 
 import re
-
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
+from typing import TYPE_CHECKING
 
 from cxdesk.errors import ValidationError
+
+if TYPE_CHECKING:
+    import phonenumbers
 
 _EXAMPLE_POSTCODE = "SW1A 1AA"
 _OUTWARD = (
@@ -130,6 +131,10 @@ def parse_uk_phone(value: str | None, *, field: str = "phone") -> str:
         "That phone number is too long: a UK number has 10 or 11 digits starting with 0.",
         field=field,
     )
+    # libphonenumber's tables load on the first number typed, not at the desk's start.
+    import phonenumbers
+    from phonenumbers import NumberParseException, ValidationResult
+
     try:
         number = phonenumbers.parse(typed, "GB")
     except NumberParseException as exc:
@@ -165,7 +170,7 @@ def parse_uk_phone(value: str | None, *, field: str = "phone") -> str:
         raise ValidationError(
             f"{typed} is not a valid UK number. Please check the digits.", field=field
         )
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def format_phone_national(e164: str) -> str:
@@ -173,6 +178,9 @@ def format_phone_national(e164: str) -> str:
 
     Display must never fail, so anything unparseable comes back as it was.
     """
+    import phonenumbers
+    from phonenumbers import NumberParseException, PhoneNumberFormat
+
     try:
         number = phonenumbers.parse(e164, "GB")
     except NumberParseException:

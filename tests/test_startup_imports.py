@@ -1,0 +1,118 @@
+"""The desk starts like a bare app: the sign-in path imports nothing it does not need.
+
+Each check runs in a fresh interpreter (``sys.modules`` of the test process
+holds everything the suite has imported). The child starts the desk app on an
+enrolled desk (a server URL and a token, so the sync worker starts too), waits
+for the sign-in screen, and prints which modules of a forbidden list it holds:
+at the first frame none of the areas' screens, their queries or their heavy
+tables; at any time nothing that belongs to the central API.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from cxdesk.config import load_settings
+from cxdesk.store import open_store
+
+# Never in a desk process: the central API's framework, server and models.
+SERVER_SIDE = [
+    "fastapi",
+    "uvicorn",
+    "starlette",
+    "sqlmodel",
+    "sqlalchemy",
+    "psycopg",
+    "cxdesk.sync.server",
+    "cxdesk.sync.demo",
+]
+# Not before sign-in: what the areas bring (loaded when an area first opens).
+AREAS = [
+    "holidays",
+    "phonenumbers",
+    "rapidfuzz",
+    "zxcvbn",
+    "cxdesk.screens.lookup",
+    "cxdesk.screens.customer_search",
+    "cxdesk.screens.referral_queues",
+    "cxdesk.screens.crisis_queue",
+    "cxdesk.screens.stock",
+    "cxdesk.screens.issue_log",
+    "cxdesk.screens.sync_status",
+    "cxdesk.screens.help",
+    "cxdesk.store.customer_queries",
+    "cxdesk.store.directory_queries",
+    "cxdesk.store.issue_log_queries",
+]
+
+CHILD = """
+import asyncio, json, sys
+
+FORBIDDEN = json.loads(sys.argv[1])
+
+def held(names):
+    return sorted(n for n in names if n in sys.modules)
+
+import cxdesk.cli  # the way `cxdesk run` starts: every command registered
+from cxdesk.app import make_app
+from cxdesk.config import load_settings
+from cxdesk.screens.signin import SignInScreen
+
+seen = {}
+mount_sign_in = SignInScreen.on_mount
+
+def on_mount(screen):
+    # What the process holds when the sign-in screen is ready to draw.
+    seen.setdefault("first_frame", held(FORBIDDEN["areas"] + FORBIDDEN["server"]))
+    mount_sign_in(screen)
+
+SignInScreen.on_mount = on_mount
+
+async def main():
+    app = make_app(load_settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(200):
+            if isinstance(app.screen, SignInScreen) and app.sync is not None:
+                break
+            await pilot.pause()
+        else:
+            raise SystemExit("the sign-in screen or the sync worker never started")
+        await pilot.pause()
+        seen["signed_out_with_sync"] = held(FORBIDDEN["server"])
+        app.exit()
+
+asyncio.run(main())
+print(json.dumps(seen))
+"""
+
+
+def test_sign_in_path_imports_nothing_forbidden(tmp_path):
+    settings = load_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    open_store(settings.store_path, device_id="D-TEST", location="CSC").close()
+    # Enrolled with a central API that is not there (port 9, discard): the worker starts.
+    settings.token_path.write_text("t" * 43)
+    env = dict(os.environ, CXDESK_SERVER_URL="http://127.0.0.1:9")
+    forbidden = {"areas": AREAS, "server": SERVER_SIDE}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps(forbidden)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["first_frame"] == []
+    assert seen["signed_out_with_sync"] == []
+
+
+def test_an_area_still_opens_its_screen():
+    """The lazy factories build the same screens the areas always had."""
+    from cxdesk.app import CxDeskApp
+    from cxdesk.screens.lookup import LookupScreen
+
+    assert isinstance(CxDeskApp.MODES["lookup"](), LookupScreen)
