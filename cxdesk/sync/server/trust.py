@@ -50,7 +50,7 @@ HOUR_MS = 3_600_000
 
 CENTRAL_ONLY_KINDS = frozenset({
     "LocationDefined", "StaffEnrolled", "StaffUpdated", "StaffRemoved",
-    "DeviceEnrolled", "DeviceRevoked", "PolicySet",
+    "DeviceEnrolled", "DeviceRevoked", "PolicySet", "ContactReasonsSet",
 })  # fmt: skip
 """Kinds only ``cxdesk admin`` on the server may record: a desk never can."""
 
