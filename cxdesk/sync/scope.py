@@ -35,7 +35,7 @@ STAFF_KINDS = frozenset(
 SIGN_IN_KINDS = frozenset({"SignInSucceeded", "SignInFailed", "SignInLockedOut", "SignedOut"})
 SHARED_KINDS = frozenset(
     {"PolicySet", "DirectoryEntryUpdated", "DirectoryEntryRemoved", "LocationDefined",
-     "DeviceEnrolled", "DeviceRevoked"}
+     "DeviceEnrolled", "DeviceRevoked", "ContactReasonsSet"}
 )  # fmt: skip
 ISSUE_KINDS = frozenset({"VoucherIssued", "CardIssued", "IssueVoided"})
 CRISIS_PAYMENT_KINDS = frozenset(
@@ -101,11 +101,11 @@ def _targets(event: Event, location: str, private_referral) -> list[Target]:
         return [Target(p[f], False) for f in STOCK_PLACES[kind]]
     if is_private_advice(event):
         return []
-    if "referral_id" in p:
+    if p.get("referral_id"):
         private_at = private_referral(p["referral_id"])
         if private_at is not None:
             return [Target(private_at, False)]
-    if "customer_id" in p:
+    if p.get("customer_id"):  # None: an anonymous contact, which stays where it happened
         found = [Target(customer_key(p["customer_id"]), True)]
         if kind in ISSUE_KINDS:
             found.append(Target(location, False))  # the location's stock counts its issues
@@ -130,7 +130,7 @@ def grants(event: Event, location: str, is_location: Callable[[str], bool]) -> I
         for place in p.get("locations") or ():
             yield key, place
         return
-    if "customer_id" not in p or kind in STAFF_KINDS:
+    if not p.get("customer_id") or kind in STAFF_KINDS:
         return
     key = customer_key(p["customer_id"])
     yield key, location  # worked with here (advice given here included: it stays here)

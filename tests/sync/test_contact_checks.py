@@ -59,3 +59,23 @@ async def test_wrap_up_reasons_must_be_on_the_servers_list(central):
     assert "more than a day before it was recorded" in reasons_seen
     assert "after the event was recorded" in reasons_seen
     assert "ContactReasonsSet is accepted only from the central API" in reasons_seen
+
+
+def test_an_anonymous_contact_stays_where_it_happened_and_a_named_one_follows_the_resident():
+    from cxdesk.events.envelope import Event
+    from cxdesk.sync.scope import Target, grants, targets
+
+    def event(customer_id):
+        payload = {**_wrap(["libraries"]), "customer_id": customer_id}
+        return Event.model_construct(
+            id="e1", kind="ContactWrapped", payload=payload, actor="ADV1", device="D1",
+            location="HUB-NORTH",
+        )  # fmt: skip
+
+    def none(_referral_id):
+        return None
+
+    assert targets(event(None), "HUB-NORTH", none) == [Target("HUB-NORTH", False)]
+    assert list(grants(event(None), "HUB-NORTH", lambda _: True)) == []
+    person = "0190b7a4-0000-7000-8000-000000000001"
+    assert targets(event(person), "HUB-NORTH", none) == [Target(f"c:{person}", True)]
