@@ -141,3 +141,18 @@ async def test_after_not_a_serial_the_next_scan_replaces_the_bad_text(admin_stor
         await type_at_once(pilot, "FV000004", "enter")
         assert field(app, "#f-serial").value == "FV000004"
         assert shows(app, "FV000004 is in stock here")
+
+
+async def test_a_staff_id_typed_as_the_passcode_at_the_lock_is_someone_else(store):
+    desk = build_desk(store, with_directory=False)
+    app = make_test_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "A1001")
+        await pilot.press("f9")
+        await settle(pilot)
+        await type_at_once(pilot, "A1002", "enter")
+        assert field(app, "#staff-id").value == "A1002"
+        assert shows(app, "Signing in as A1002: now type your passcode")
+        await type_at_once(pilot, "blue heron morning", "enter")
+        assert app.session.staff_id == "A1002"
+    assert not store.query("SELECT 1 FROM events WHERE kind = 'SignInFailed'")

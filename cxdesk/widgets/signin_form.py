@@ -117,10 +117,29 @@ class SignInForm(Vertical):
         if typeahead is not None:
             typeahead.release(self.HOLD, discard=True)
 
+    @dataclass
+    class _SomeoneElse(Message):
+        staff_id: str
+
+    def _is_other_staff_id(self, staff_id: str, passcode: str) -> str | None:
+        """The roster staff id typed into the passcode box by someone else, if that is what
+        happened (no passcode can be a staff id: passcodes must be long and not guessable)."""
+        typed = passcode.strip().upper()
+        if not typed or typed == staff_id.strip().upper() or len(typed) > 20:
+            return None
+        found = self.app.store.query("SELECT staff_id FROM staff WHERE staff_id = ?", (typed,))
+        return found[0]["staff_id"] if found else None
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="signin")
     def _check(self, staff_id: str, passcode: str) -> None:
         from cxdesk.store.signin_commands import sign_in
 
+        other = self._is_other_staff_id(staff_id, passcode) if self._initial_staff_id else None
+        if other is not None:
+            # At the lock screen the next person typed their staff id where the passcode
+            # goes: take it as theirs, never as a wrong try against the person locked out.
+            self.post_message(self._SomeoneElse(other))
+            return
         try:
             session = sign_in(self.app.store, staff_id, passcode)
         except CxDeskError as exc:
@@ -144,6 +163,16 @@ class SignInForm(Vertical):
         passcode.value = ""
         staff = self.query_one("#staff-id", Input)
         (staff if event.field == "staff_id" or not staff.value else passcode).focus()
+
+    @on(_SomeoneElse)
+    def _someone_else(self, event: _SomeoneElse) -> None:
+        event.stop()
+        self.busy = False
+        self._drop_held_keys()
+        self.query_one("#staff-id", Input).value = event.staff_id
+        self.query_one("#passcode", Input).value = ""
+        self.query_one("#passcode", Input).focus()
+        self.show_message(f"Signing in as {event.staff_id}: now type your passcode.", error=False)
 
     @on(_Accepted)
     def _pass_on_session(self, event: _Accepted) -> None:
