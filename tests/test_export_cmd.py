@@ -13,7 +13,9 @@ from cxdesk.config import load_settings
 from cxdesk.store import open_store
 
 from . import supervision_helpers as h
-from .conftest import key_fields_for
+from .conftest import TEST_PASSCODE, key_fields_for
+
+SUPERVISOR = f"S1\n{TEST_PASSCODE}\n"
 
 
 def fill():
@@ -38,7 +40,9 @@ def fill():
 def test_export_to_stdout_with_location(tmp_path):
     fill()
     result = CliRunner().invoke(
-        cli, ["export", "issues", "--from", "01/11/2026", "--to", "2026-11-08", "--location", "csc"]
+        cli,
+        ["export", "issues", "--from", "01/11/2026", "--to", "2026-11-08", "--location", "csc"],
+        input=SUPERVISOR,
     )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
@@ -52,6 +56,7 @@ def test_export_to_file_all_locations(tmp_path):
     result = CliRunner().invoke(
         cli,
         ["export", "issues", "--from", "2026-11-01", "--to", "2026-11-30", "--output", str(out)],
+        input=SUPERVISOR,
     )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
@@ -67,3 +72,34 @@ def test_bad_dates_are_one_line_errors():
         cli, ["export", "issues", "--from", "2026-11-09", "--to", "2026-11-01"]
     )
     assert result.exit_code == 1 and "after the 'to' date" in result.output
+
+
+def _exports():
+    store = open_store(load_settings().store_path)
+    try:
+        sql = "SELECT actor, payload, signature FROM events WHERE kind = 'IssuesExported'"
+        return [dict(r) for r in store.query(sql)]
+    finally:
+        store.close()
+
+
+def test_export_needs_a_supervisor_passcode_and_is_recorded(tmp_path):
+    fill()
+    args = ["export", "issues", "--from", "2026-11-01", "--to", "2026-11-30"]
+    wrong = CliRunner().invoke(cli, args, input="S1\nnot the passcode at all\n")
+    assert wrong.exit_code != 0 and "do not match" in wrong.output
+    assert "FV000001" not in wrong.stdout
+    advisor = CliRunner().invoke(cli, args, input=f"A1\n{TEST_PASSCODE}\n")
+    assert advisor.exit_code != 0 and "not a supervisor" in advisor.output
+    assert _exports() == []
+    result = CliRunner().invoke(cli, [*args, "--location", "HUB-N"], input=SUPERVISOR)
+    assert result.exit_code == 0, result.output
+    assert TEST_PASSCODE not in result.output  # typed at a hidden prompt
+    [export] = _exports()
+    assert export["actor"] == "S1" and export["signature"]
+    assert '"issues":1' in export["payload"] and '"to":"standard output"' in export["payload"]
+    store = open_store(load_settings().store_path)
+    try:  # the wrong try counts towards the lock-out, as at sign-in
+        assert store.scalar("SELECT COUNT(*) FROM events WHERE kind = 'SignInFailed'") == 1
+    finally:
+        store.close()

@@ -183,6 +183,10 @@ async def test_receiving_team_accepts_and_completes_from_the_queue(store):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ReferralViewScreen)
+        # Opening the story is recorded like opening the customer's record, once.
+        views = "SELECT actor, payload FROM events WHERE kind = 'CustomerRecordViewed'"
+        [(who, payload)] = [tuple(r) for r in store.query(views)]
+        assert who == "S3001" and f'"customer_id":"{cid}"' in payload and "referral" in payload
         await pilot.press("a")
         await settle(pilot)
         assert referral_queries.get_referral(store, rid)["status"] == "accepted"
@@ -196,6 +200,7 @@ async def test_receiving_team_accepts_and_completes_from_the_queue(store):
         steps = "SELECT actor FROM events WHERE kind IN ('ReferralAccepted', 'ReferralCompleted')"
         actors = {r[0] for r in store.query(steps)}
         assert actors == {"S3001"}
+        assert len(store.query(views)) == 1  # steps reload the story; one view recorded
         await pilot.press("escape")
         await settle(pilot)
         assert shows(app, "Incoming 0")

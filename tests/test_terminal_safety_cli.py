@@ -16,7 +16,7 @@ from cxdesk.store import open_store
 from cxdesk.store.directory_queries import get_entry
 from tests import hostile
 from tests import supervision_helpers as h
-from tests.conftest import key_fields_for
+from tests.conftest import TEST_PASSCODE, key_fields_for
 from tests.deskkit import build_desk
 
 AT = datetime(2026, 11, 3, 10, tzinfo=UTC)
@@ -38,7 +38,9 @@ def test_export_to_standard_output_carries_no_escape(monkeypatch):
     finally:
         store.close()
     result = CliRunner().invoke(
-        cli, ["export", "issues", "--from", "01/11/2026", "--to", "30/11/2026"]
+        cli,
+        ["export", "issues", "--from", "01/11/2026", "--to", "30/11/2026"],
+        input=f"S1\n{TEST_PASSCODE}\n",  # a supervisor's passcode, at the prompt
     )
     assert result.exit_code == 0, result.output
     hostile.assert_text_safe(result.stdout, "export issues")

@@ -16,7 +16,7 @@ import click
 
 from cxdesk.cli_output import say
 from cxdesk.config import load_settings
-from cxdesk.errors import StoreError
+from cxdesk.errors import AuthError, StoreError
 
 
 @click.group("export")
@@ -32,8 +32,18 @@ def export() -> None:
     "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="CSV file to write (default: standard output).",
 )  # fmt: skip
-def export_issues(date_from: str, date_to: str, location: str | None, output: Path | None):
-    """Every voucher and card issued in a date range, as CSV, newest first."""
+@click.option("--as", "staff_id", default=None,
+              help="The supervisor exporting (asked for if not given); the passcode is "
+              "always asked for, never taken as an argument.")  # fmt: skip
+def export_issues(
+    date_from: str, date_to: str, location: str | None, output: Path | None,
+    staff_id: str | None,
+):  # fmt: skip
+    """Every voucher and card issued in a date range, as CSV, newest first.
+
+    Only a supervisor may export, confirmed by their passcode at the prompt,
+    and the export is recorded (``IssuesExported``, signed by them).
+    """
     # Imported here: the desk app starts through this CLI and needs none of it.
     from cxdesk.domain.csv_export import export_to_file, write_issues_csv
     from cxdesk.domain.issue_log import IssueFilter
@@ -51,14 +61,37 @@ def export_issues(date_from: str, date_to: str, location: str | None, output: Pa
         raise StoreError(f"No desk store at {settings.store_path}; nothing to export.")
     store = open_store(settings.store_path)
     try:
+        who, keys = _supervisor(store, staff_id)
         rows = iter_log(store, flt)
         if output is None:
-            write_issues_csv(rows, sys.stdout)
+            count = write_issues_csv(rows, sys.stdout)
         else:
             count = export_to_file(rows, output)
             say(f"Wrote {count} issues to {output}", err=True)
+        payload = {"date_from": flt.date_from.isoformat(), "date_to": flt.date_to.isoformat(),
+                   "location": flt.location, "issues": count,
+                   "to": "standard output" if output is None else "file"}  # fmt: skip
+        store.record("IssuesExported", payload, actor=who["staff_id"], role=who["role"],
+                     keys=keys)  # fmt: skip
     finally:
         store.close()
+
+
+def _supervisor(store, staff_id: str | None):
+    """(staff row, signing keys) of the supervisor at the prompt; AuthError otherwise.
+
+    The desk's own passcode check (``confirm_passcode``): wrong tries count
+    towards the same lock-out as signing in, and are recorded.
+    """
+    from cxdesk.events import SUPERVISORS
+    from cxdesk.store.signin_commands import confirm_passcode
+
+    staff_id = staff_id or click.prompt("Supervisor staff ID", err=True)
+    passcode = click.prompt("Passcode", hide_input=True, err=True)
+    person, keys = confirm_passcode(store, staff_id, passcode, purpose="export")
+    if person["role"] not in SUPERVISORS:
+        raise AuthError(f"{person['name']} is not a supervisor, so cannot export the log.")
+    return person, keys
 
 
 def register(cli: click.Group) -> None:

@@ -78,6 +78,7 @@ class ReferralViewScreen(DeskScreen):
         self.referral: dict | None = None
         self.working_team: str | None = None
         """The team this desk's queue works for: only that team takes its steps."""
+        self._viewed = False  # the story's first showing is recorded (CustomerRecordViewed)
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="referral-details"):
@@ -94,6 +95,14 @@ class ReferralViewScreen(DeskScreen):
     def _load(self) -> None:
         store = self.app.store
         referral = referral_queries.get_referral(store, self.referral_id)
+        session = getattr(self.app, "session", None)
+        if referral and referral.get("customer_id") and session is not None and not self._viewed:
+            # Reading a referral's story is reading the customer's record: recorded alike.
+            from cxdesk.store.customer_commands import record_view
+
+            record_view(store, session, referral["customer_id"],
+                        reason=f"referral {referral['reference']}"[:120])  # fmt: skip
+            self._viewed = True
         steps = referral_queries.referral_steps(store, self.referral_id)
         team = referral_queries.queue_team(store)
         self.post_message(self._Loaded(referral, steps, team))
