@@ -24,6 +24,15 @@ def test_derivation_is_deterministic_and_salted():
     assert "signing_key" not in repr(a)  # the private key never reaches a log line
 
 
+def test_secrets_for_other_purposes_are_stable_and_separate():
+    keys = keys_for("S-A")
+    again = sk.derive_staff_keys("test passcode for everyone", keys.salt, keys.params)
+    wrap = keys.secret_for(b"cxdesk-store-key-v1")
+    assert wrap == again.secret_for(b"cxdesk-store-key-v1") and len(wrap) == 32
+    assert wrap != keys.secret_for(b"something else")
+    assert wrap != keys_for("S-B").secret_for(b"cxdesk-store-key-v1")
+
+
 def test_unicode_forms_of_the_same_passcode_give_the_same_key():
     params = sk.current_params()
     composed = sk.derive_staff_keys("caf\u00e9 at the hub", "aa" * 16, params)

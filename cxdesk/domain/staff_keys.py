@@ -34,7 +34,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 
 from cxdesk.errors import ValidationError
 
@@ -126,6 +133,16 @@ class StaffKeys:
 
     def sign_event_hash(self, event_hash: str) -> str:
         return self.sign(EVENT_PREFIX + event_hash.encode())
+
+    def secret_for(self, purpose: bytes) -> bytes:
+        """32 bytes derived from the private key for ``purpose`` (HKDF-SHA256).
+
+        For wrapping other keys under the person's passcode (for example the
+        desk store's data key) without ever using the signing key itself for it;
+        a different ``purpose`` gives an unrelated secret.
+        """
+        seed = self.signing_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        return HKDF(algorithm=SHA256(), length=32, salt=None, info=purpose).derive(seed)
 
     def roster_fields(self) -> dict[str, str]:
         """The payload fields of ``StaffEnrolled``/``StaffUpdated``/``StaffRekeyed``."""

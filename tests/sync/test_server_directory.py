@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from click.testing import CliRunner
 from sqlalchemy import text
 
 from cxdesk import locations
 from cxdesk.cli import cli
+from cxdesk.domain import staff_keys as sk
 
 from ..oruk_feed_server import serve_feed
 
@@ -65,6 +68,15 @@ def test_admin_staff_and_device_commands(central, server_url):
                          input="marmalade kettle drum\nmarmalade kettle drum\n")  # fmt: skip
     assert done.exit_code == 0, done.output
     assert "marmalade" not in done.output  # hidden, never echoed
+    # Only the public key derived from it reaches the roster (no passcode, no hash).
+    with central.engine.connect() as conn:
+        enrolled = json.loads(conn.execute(text(
+            "SELECT payload FROM events WHERE kind = 'StaffEnrolled' AND payload LIKE '%AB2001%'"
+        )).scalar())  # fmt: skip
+    assert "marmalade" not in json.dumps(enrolled) and "passcode_hash" not in enrolled
+    derived = sk.derive_staff_keys("marmalade kettle drum", enrolled["key_salt"],
+                                   sk.KeyParams.parse(enrolled["key_params"]))  # fmt: skip
+    assert derived.public_key == enrolled["public_key"]
     changed = runner.invoke(cli, ["admin", "change-staff", "AB2001", "--role", "supervisor",
                                   "--db", server_url])  # fmt: skip
     assert changed.exit_code == 0, changed.output
