@@ -134,6 +134,13 @@ def _check(response: httpx.Response, body: bytes) -> None:
             f"The central API failed ({response.status_code}); the sync will be tried again.",
             "server error",
         )
+    if response.status_code == 429:  # rate-limited: the same request will do later
+        wait = response.headers.get("retry-after", "")
+        after = f" in {wait} s" if wait.isdigit() else ""
+        raise SyncUnavailable(
+            f"The central API asked this desk to slow down; the sync will be tried again{after}.",
+            "busy server",
+        )
     try:
         detail = json.loads(body).get("detail")
     except (ValueError, AttributeError):

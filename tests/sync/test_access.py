@@ -69,3 +69,20 @@ async def test_sync_routes_are_rate_limited_per_token_and_address(central, tmp_p
         codes = [(await h.get("/v1/sync/pull", headers={"Authorization": f"Bearer {t}"}))
                  .status_code for t in (a.token, b.token)]  # fmt: skip
     assert codes == [200, 429]
+
+
+@pytest.mark.parametrize("server_url", ["sqlite"], indirect=True)
+async def test_a_rate_limited_desk_backs_off_and_catches_up(central, tmp_path):
+    """429 is 'try later' for the desk (back off), not a refusal a person must look at."""
+    from cxdesk.sync.client import AsyncSyncClient, SyncUnavailable
+    from cxdesk.sync.round import sync_round
+
+    a = central.desk("D-A")
+    slow = create_app(engine=central.engine, marks_dir=tmp_path / "marks",
+                      limits={"per_token": Limit(rate=0.001, burst=1)})  # fmt: skip
+    a.record_failed_signin()
+    client = AsyncSyncClient("http://c", a.token, transport=httpx.ASGITransport(app=slow))
+    with pytest.raises(SyncUnavailable) as info:
+        await sync_round(a.store, client)  # the push spends the only request; the pull waits
+    assert info.value.short == "busy server"
+    assert (await a.sync()).counts.rejected == 0  # the ordinary app: it goes through
