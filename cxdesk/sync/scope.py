@@ -42,6 +42,9 @@ CRISIS_PAYMENT_KINDS = frozenset(
     {"CrisisPaymentRequested", "CrisisPaymentCompleted", "CrisisPaymentDeclined"}
 )
 REFERRAL_TO_TEAM = frozenset({"ReferralRaised", "ReferralReassigned"})
+CAUTION_KINDS = frozenset(
+    {"CautionProposed", "CautionApproved", "CautionReviewed", "CautionDetailViewed"}
+)
 STOCK_PLACES: dict[str, tuple[str, ...]] = {
     "StockReceived": ("location",),
     "StockWrittenOff": ("location",),
@@ -105,6 +108,13 @@ def _targets(event: Event, location: str, private_referral) -> list[Target]:
         private_at = private_referral(p["referral_id"])
         if private_at is not None:
             return [Target(private_at, False)]
+    if kind in CAUTION_KINDS and p.get("address_key"):
+        # Any desk may meet someone at a marked address (a new resident registering, a
+        # visit), so an address marker goes everywhere; one on a person alone follows them.
+        found = [Target(EVERYONE, False)]
+        if p.get("customer_id"):
+            found.append(Target(customer_key(p["customer_id"]), True))
+        return found
     if p.get("customer_id"):  # None: an anonymous contact, which stays where it happened
         found = [Target(customer_key(p["customer_id"]), True)]
         if kind in ISSUE_KINDS:

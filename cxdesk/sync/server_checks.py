@@ -63,7 +63,11 @@ for _kind in REFERRAL_KINDS:
     server_check(_kind)(_referral_rule)
 
 
-# Stock and issue checks (known locations, canonical serials) and the contact log's
-# checks (reasons on the council's list) live in their own modules; importing them
-# registers them.
-from cxdesk.sync import server_contact_checks, server_stock_checks  # noqa: E402, F401
+# Stock and issue checks (known locations, canonical serials), the contact log's
+# checks (reasons on the council's list) and the cautionary register's (a second
+# supervisor) live in their own modules; importing them registers them.
+from cxdesk.sync import (  # noqa: E402, F401
+    server_caution_checks,
+    server_contact_checks,
+    server_stock_checks,
+)
