@@ -15,8 +15,18 @@ def admin() -> None:
 
 
 @admin.command("verify")
-def verify_command() -> None:
+@click.option("--db", default=None, help="Verify the central API's database at this URL instead.")
+def verify_command(db: str | None) -> None:
     """Check the hash chain and that rebuilding every projection gives the live tables."""
+    if db:
+        from cxdesk.sync.server.app import open_database
+        from cxdesk.sync.server.db import normalise_url
+        from cxdesk.sync.server.erasure import verify_central
+
+        central = verify_central(open_database(normalise_url(db)))
+        for line in central.lines():
+            say(line)
+        raise SystemExit(1 if central.problems else 0)
     from cxdesk.store.rebuild import verify_store
 
     settings = load_settings()

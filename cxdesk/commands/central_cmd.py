@@ -166,6 +166,34 @@ def devices_command(db: str | None) -> None:
         say(line + (f"  refused: {refused}" if refused else ""))
 
 
+@admin.command("erase")
+@click.option(
+    "--before",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Blank personal fields of events past their kind's retention on this date.",
+)
+@click.option("--customer", "customer_id", default=None, help="One resident's erasure request.")
+@click.option("--reason", required=True, help="Why (kept in the log, e.g. the request reference).")
+@db_option
+def erase_command(before, customer_id, reason, db) -> None:
+    """Erase personal data: past retention (--before) or one resident (--customer)."""
+    from datetime import date
+
+    from cxdesk.sync.server.erasure import erase
+
+    if (before is None) == (customer_id is None):
+        raise ValidationError("Give either --before DATE or --customer ID.", "before")
+    if before is not None:
+        try:
+            date.fromisoformat(before)
+        except ValueError:
+            raise ValidationError(f"--before is a date like 2020-04-01 (not {before!r}).",
+                                  "before") from None  # fmt: skip
+    erasure_id, count = erase(_engine(db), reason=reason, before=before, customer_id=customer_id)
+    say(f"Erasure {erasure_id}: {count} events blanked; desks apply it at their next sync.")
+
+
 @admin.command("set-policy")
 @click.argument("kind", type=click.Choice(["food_voucher", "payment_card"]))
 @click.option("--window", "windows", multiple=True, required=True, metavar="DAYS:MAX",

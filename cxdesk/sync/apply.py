@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from cxdesk.store.eventlog import EVENT_COLUMNS, ingest_remote, record_ack, row_to_event
 from cxdesk.store.eventlog import utc_now_text as now_text
 from cxdesk.store.projections.claims_index import UPSERT as UPSERT_CLAIM
+from cxdesk.store.projections.erasure import apply_erasures
 from cxdesk.store.rebuild import rebuild_projections
 from cxdesk.store.sync_queries import (  # noqa: F401 (re-export)
     LAST_SUCCESS,
@@ -225,6 +226,13 @@ def apply_pull_page(store, raw: bytes, after: int, mark: str | None = None) -> P
         )
     with store.transaction() as conn:
         new = ingest_remote(conn, store.clock, items)
+        conn.executemany(  # arrived already blanked (this desk synced after the erasure)
+            "INSERT OR IGNORE INTO erased_events (event_id, erasure_id) "
+            "SELECT ?, 'feed' WHERE EXISTS (SELECT 1 FROM events WHERE id = ?)",
+            [(e.id, e.id) for e in page.events if e.erased],
+        )
+        if apply_erasures(conn, [e for e in page.events if e.kind == "RecordsErased"]):
+            rebuild_projections(store)  # the blanked fields leave every table too
         conn.executemany(UPSERT_CLAIM, [  # the council-wide claims index
             (c.issue_id, c.kind, c.record_key, c.given_key, c.family_key, c.dob_key,
              c.postcode_key, c.at_ms, c.location, c.status) for c in page.claims

@@ -58,6 +58,8 @@ class FeedEvent(Event):
     """An event as the feed carries it: with its place in the server's order."""
 
     server_seq: int = Field(ge=1)
+    erased: bool = False
+    """Its personal fields were blanked by an erasure: the payload no longer fits its digest."""
 
 
 class ClaimEntry(BaseModel):

@@ -94,8 +94,8 @@ def targets(
 
 def _targets(event: Event, location: str, private_referral) -> list[Target]:
     p, kind = event.payload, event.kind
-    if kind in SHARED_KINDS:
-        return [Target(EVERYONE, False)]
+    if kind in SHARED_KINDS or (kind == "RecordsErased" and not p.get("customer_id")):
+        return [Target(EVERYONE, False)]  # a retention sweep reaches every desk
     if kind in STAFF_KINDS or kind in SIGN_IN_KINDS:
         # Sign-in attempts go where the person may sign in, so a lock-out holds at
         # every desk they could try next.
@@ -140,7 +140,7 @@ def grants(event: Event, location: str, is_location: Callable[[str], bool]) -> I
         for place in p.get("locations") or ():
             yield key, place
         return
-    if not p.get("customer_id") or kind in STAFF_KINDS:
+    if not p.get("customer_id") or kind in STAFF_KINDS or kind == "RecordsErased":
         return
     key = customer_key(p["customer_id"])
     yield key, location  # worked with here (advice given here included: it stays here)

@@ -129,7 +129,7 @@ def recompute_customer(conn: sqlite3.Connection, customer_id: str) -> None:
     row = {
         "customer_id": customer_id,
         **values,
-        "birth_year": int(values["date_of_birth"][:4]),
+        "birth_year": int(values["date_of_birth"][:4] or 0),  # 0: erased
         "postcode_district": district_of(values["postcode"]),
         "registered_at_ms": registered_at,
         "registered_location": registered_location,

@@ -38,9 +38,18 @@ CREATE TABLE feed_refusals (
 feed_refusals = register(Component("feed_refusals", migrations=[V1]))
 
 
+def _erased_as_said(event: Event) -> bool:
+    """The server says an erasure blanked it, and only personal fields differ from blank."""
+    from cxdesk.domain.erasure import blank
+
+    return (
+        bool(getattr(event, "erased", False)) and blank(event.kind, event.payload) == event.payload
+    )
+
+
 def refusal_reason(event: Event) -> str | None:
     """Why a feed event new to this desk cannot be stored, or None if it verifies."""
-    if not event.digest_ok():
+    if not event.digest_ok() and not _erased_as_said(event):
         return "its payload does not match its digest"
     if not event.hash_ok():
         return "its hash does not match its fields"

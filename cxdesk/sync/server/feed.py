@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, column, select, table, text
 
 from cxdesk.sync.server.claims import claims_between
 from cxdesk.sync.server.models import events_t
 from cxdesk.sync.server.scope import scoped_places
+
+erased_t = table("erased_events", column("event_id"))
 
 FEED_COLUMNS = (
     "id", "kind", "payload_digest", "actor", "device", "location", "device_seq", "hlc",
@@ -70,8 +72,11 @@ def pull_page_json(
         last = rows[-1].server_seq if rows else after
         top = max(top, last)
     parts = []
+    erased = _erased(conn, [row.id for row in rows])
     for row in rows:
         fields = dict(zip(FEED_COLUMNS, row[1:], strict=True))
+        if row.id in erased:
+            fields["erased"] = True
         # Splice the stored canonical payload in as it is: no parse, no re-dump.
         body = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
         parts.append('{"payload":' + row[0] + "," + body[1:])
@@ -87,6 +92,16 @@ def pull_page_json(
         f'"events":[{",".join(parts)}]{claims}}}'
     )
     return text_.encode(), len(rows)
+
+
+def _erased(conn: Connection, ids: list[str]) -> set[str]:
+    """Which of these events an erasure blanked (``cxdesk.sync.server.erasure``)."""
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found |= {r[0] for r in conn.execute(
+            select(erased_t.c.event_id).where(erased_t.c.event_id.in_(chunk)))}  # fmt: skip
+    return found
 
 
 def _rows_by_seq(conn: Connection, cols, order: list[int]) -> list:

@@ -172,6 +172,13 @@ def _claims_v6(conn: Connection) -> None:
     backfill_claims(conn)
 
 
+def _erasure_v7(conn: Connection) -> None:
+    from cxdesk.sync.server.erasure import permit_erasure
+
+    permit_erasure(conn)
+
+
+# V7: erasure's one sanctioned change to an event (cxdesk/sync/server/erasure.py).
 # V4: pull scoping (who may receive each event; see cxdesk/sync/server/scope.py);
 # V6: the claims index every desk receives (cxdesk/sync/server/claims.py).
 MIGRATIONS: list[tuple[str, ...] | object] = [
@@ -181,6 +188,7 @@ MIGRATIONS: list[tuple[str, ...] | object] = [
     (SCOPE_DDL, _scope_v4),
     (V5,),
     (CLAIMS_DDL, _claims_v6),
+    (_erasure_v7,),
 ]
 
 
