@@ -142,14 +142,18 @@ async def test_a_desk_elsewhere_receives_none_of_a_residents_story(central):
 
 
 async def test_every_kind_has_a_rule():
-    """Each kind in the catalogue is named by the scoping rule (DESIGN.md's table)."""
+    """Each kind is named by the rule, follows a resident, or stays where it was written."""
+    from cxdesk.events.envelope import Event
+
     named = (scope.SHARED_KINDS | scope.SIGN_IN_KINDS | scope.STAFF_KINDS
-             | set(scope.STOCK_PLACES))  # fmt: skip
+             | set(scope.STOCK_PLACES) | {"RecordsErased"})  # fmt: skip
     for name, spec in load_all().items():
-        if name in named:
+        if name in named or "customer_id" in spec.payload.model_fields:
             continue
-        fields = spec.payload.model_fields
-        assert "customer_id" in fields, f"{name} has no scoping rule"
+        # Any other kind (an audit record such as an export) never leaves its location.
+        event = Event.model_construct(kind=name, payload={})
+        found = scope.targets(event, "HUB-N", lambda _r: None)
+        assert found == [scope.Target("HUB-N", False)], name
 
 
 async def test_a_referral_to_a_hub_brings_the_residents_history(central):
