@@ -13,12 +13,20 @@ thing will not help, so the desk says what is wrong instead).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import httpx
 
 from cxdesk.domain import deskclock
 from cxdesk.errors import SyncError
-from cxdesk.sync.protocol import MAX_PULL_LIMIT, DeviceInfo, Health, PushResponse
+from cxdesk.sync.protocol import (
+    MAX_PULL_LIMIT,
+    WAIT_HEADER,
+    DeviceInfo,
+    Health,
+    PullResponse,
+    PushResponse,
+)
 from cxdesk.sync.receipts import MARK_HEADER
 
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
@@ -191,6 +199,14 @@ def _headers(token: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
+@dataclass(frozen=True)
+class FeedNews:
+    live: bool
+    """The server held the pull (False: it answered at once; poll by interval)."""
+    news: bool
+    """Something after the cursor: events for this desk, or a cursor to move on."""
+
+
 class AsyncSyncClient:
     """The worker's client. ``transport`` lets tests run against the in-process app.
 
@@ -239,6 +255,23 @@ class AsyncSyncClient:
             parse_answer(Health, response, raw)  # raises the web-page sentence
         self.last_mark = response.headers.get(MARK_HEADER)
         return raw
+
+    async def wait_for_feed(self, after: int, wait: float) -> FeedNews:
+        """Hold a pull open up to ``wait`` seconds: is there news after cursor ``after``?
+
+        Only a signal: the worker's next round pulls and applies from its stored
+        cursor, so a held pull cut anywhere loses and repeats nothing.
+        """
+        seconds = max(1, round(wait))
+        response, raw = await self._send(
+            "GET", "/v1/sync/pull", params={"after": after, "limit": 1, "wait": seconds},
+            headers=self.proofs, timeout=httpx.Timeout(seconds + 10.0, connect=5.0),
+        )  # fmt: skip
+        page = parse_answer(PullResponse, response, raw)
+        return FeedNews(
+            live=response.headers.get(WAIT_HEADER) is not None,
+            news=bool(page.events) or page.next != after,
+        )
 
     async def whoami(self) -> DeviceInfo:
         return parse_answer(DeviceInfo, *(await self._send("GET", "/v1/device")))

@@ -74,8 +74,9 @@ def make_client(settings, store) -> AsyncSyncClient:
 
 def make_worker(settings, store, **kw):
     """A ``SyncWorker`` for this desk, with the settings' interval."""
-    from cxdesk.sync.worker import SyncWorker
+    from cxdesk.sync.worker import LIVE_WAIT, SyncWorker
 
     kw.setdefault("interval", settings.sync_interval_seconds)
+    kw.setdefault("live_wait", LIVE_WAIT)  # hold the live feed while idle
     kw.setdefault("crisis_alert_minutes", settings.crisis_unsynced_alert_minutes)
     return SyncWorker(store, make_client(settings, store), **kw)

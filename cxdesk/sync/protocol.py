@@ -20,6 +20,10 @@ MAX_PUSH_EVENTS = 500
 MAX_PUSH_BYTES = 1_048_576
 """1 MiB: a push body larger than this is refused with 413 before it is parsed."""
 MAX_PULL_LIMIT = 1000
+MAX_WAIT = 30
+"""The longest a desk may ask the server to hold a pull, in seconds (the live feed)."""
+WAIT_HEADER = "Cxdesk-Wait"
+"""On a held pull's answer: this server holds pulls (absent: an older server; poll)."""
 CENTRAL_DEVICE = "central"
 """The device name of events the central API writes itself (roster, devices, seeds)."""
 CENTRAL_ACTOR = "central"

@@ -16,6 +16,7 @@ Every change of state is passed to ``on_change`` as a fresh ``SyncStatus``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import replace
@@ -32,6 +33,8 @@ BACKOFF_CAP = 30.0
 """Never more than this between tries: a hub's Wi-Fi comes back, the desk should too."""
 STALL_SECONDS = 3.0
 """A round waiting on the server longer than this turns the header to "Waiting for server"."""
+LIVE_WAIT = 25.0
+"""How long a held pull (the live feed) waits on the server for news, at most."""
 
 
 def backoff_delay(failures: int, rng: random.Random | None = None) -> float:
@@ -52,15 +55,19 @@ class SyncWorker:
         on_change: Callable[[SyncStatus], None] | None = None,
         on_round: Callable[[RoundReport], None] | None = None,
         on_revoked: Callable[[DeskRevoked], None] | None = None,
+        live_wait: float | None = None,
     ) -> None:
         self.store, self.client, self.interval = store, client, interval
         self.on_change, self.on_round = on_change, on_round
         self.on_revoked = on_revoked
         """Called (once, in the loop) when the server says this very desk was revoked;
         the worker has stopped and no longer uses the store, which may then be wiped."""
+        self.live_wait = live_wait
+        """Seconds to hold a pull open while idle (None: poll every ``interval``); set to
+        None when the server answers a held pull at once (a server without the live feed)."""
         self.status = SyncStatus(
             configured=True, crisis_alert_minutes=crisis_alert_minutes,
-            fresh_seconds=interval + STALL_SECONDS,
+            fresh_seconds=self._fresh_seconds(),
         )  # fmt: skip
         self.failures = 0
         self._offline = False
@@ -125,8 +132,49 @@ class SyncWorker:
                 break
             if report is not None and report.more:
                 continue
-            await self._wait(self._next_delay())
+            if self.live_wait and not self.failures and not (self._urgent or self._poked):
+                await self._hold_live()
+            else:
+                await self._wait(self._next_delay())
         await self.client.aclose()
+
+    def _fresh_seconds(self) -> float:
+        # Held pulls mean a round only every ``live_wait`` while nothing happens.
+        return max(self.interval, self.live_wait or 0) + STALL_SECONDS
+
+    async def _hold_live(self) -> None:
+        """Idle: hold a pull open until the server has news for this desk, or a local event.
+
+        The held pull only signals; the round that follows pulls from the stored
+        cursor, so cutting it (a poke, "sync now", a dropped line) loses nothing
+        and repeats nothing. A server that answers at once without saying it holds
+        pulls is an older one: from then on this desk polls every ``interval``.
+        """
+        raw = await asyncio.to_thread(self.store.get_state, apply.CURSOR)
+        held = asyncio.ensure_future(self.client.wait_for_feed(int(raw or 0), self.live_wait))
+        while not self._stopping:
+            woken = asyncio.ensure_future(self._wake.wait())
+            done, _ = await asyncio.wait({held, woken}, return_when=asyncio.FIRST_COMPLETED)
+            woken.cancel()
+            if held in done:
+                break
+            self._wake.clear()
+            if self._urgent or self._poked:
+                break
+        if not held.done():
+            held.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await held
+            return  # a local event or "sync now": the round runs at once
+        self._urgent = self._poked = False
+        try:
+            news = held.result()
+        except Exception:  # noqa: BLE001 - the round that follows says what is wrong
+            return
+        if not news.live:
+            self.live_wait = None  # an older server: poll every interval from now on
+            self._set(fresh_seconds=self._fresh_seconds())
+            await self._wait(self.interval)
 
     def _next_delay(self) -> float:
         return backoff_delay(self.failures) if self.failures else self.interval

@@ -18,6 +18,7 @@ from cxdesk.events import load_all
 from cxdesk.sync.server.access import AccessControl
 from cxdesk.sync.server.db import make_engine, read_transaction
 from cxdesk.sync.server.epochs import HeadMarks, check_restored, database_id
+from cxdesk.sync.server.feed_watch import FeedWatch
 from cxdesk.sync.server.migrations import migrate
 from cxdesk.sync.server.routes import health, sync
 from cxdesk.sync.server.signing import SeenProofs, ensure_key
@@ -53,6 +54,7 @@ def create_app(
         try:
             yield
         finally:
+            app.state.feed_watch.close()
             if own:
                 app.state.engine.dispose()
 
@@ -83,6 +85,7 @@ def prepare(app: FastAPI, engine: Engine, marks_dir: Path | None) -> None:
     app.state.new_epoch = check_restored(engine, app.state.marks)
     app.state.signing_key = ensure_key(engine)
     app.state.seen_proofs = SeenProofs()
+    app.state.feed_watch = FeedWatch(engine)
 
 
 def app_from_env() -> FastAPI:

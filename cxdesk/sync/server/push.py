@@ -32,6 +32,7 @@ from cxdesk.events import DESK_ACTOR, get_kind, may_author, validate_payload
 from cxdesk.events.envelope import Event, canonical_json
 from cxdesk.sync.protocol import PushResult
 from cxdesk.sync.server.db import is_postgres
+from cxdesk.sync.server.feed_watch import announce
 from cxdesk.sync.server.migrations import utc_now_text
 from cxdesk.sync.server.models import devices_t, events_t, rejected_t
 from cxdesk.sync.server.roster import project_roster
@@ -241,6 +242,7 @@ def apply_push(
     flush()
     record_scope(conn, placed)  # who may pull each one (DESIGN.md, "Who receives what")
     conn.execute(text("UPDATE feed_counter SET value = :v WHERE id = 1"), {"v": counter})
+    announce(conn, counter)  # held pulls in every API process wake at the commit
     last = fresh[-1]
     conn.execute(
         update(devices_t)

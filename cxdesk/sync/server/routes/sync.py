@@ -6,6 +6,8 @@ it is parsed, whatever the Content-Length header claims.
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError as PydanticValidationError
@@ -16,6 +18,8 @@ from cxdesk.sync.protocol import (
     MAX_PULL_LIMIT,
     MAX_PUSH_BYTES,
     MAX_PUSH_EVENTS,
+    MAX_WAIT,
+    WAIT_HEADER,
     DeviceInfo,
     PullResponse,
     PushRequest,
@@ -88,6 +92,7 @@ async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response
     raw = await _read_body(request)
     state = request.app.state
     proofs = signing.proofs_from(request.headers)
+    moved: list[int] = []
 
     def work() -> bytes:
         body = _parse(raw)  # in the thread: a 1 MiB body takes a while to check
@@ -103,6 +108,7 @@ async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response
             epoch, top = epoch_and_head(conn)
             receipt = signing.receipt(conn, state.signing_key, device.id)
         state.marks.note(state.database_id, top)
+        moved.append(top)
         answer = PushResponse(epoch=epoch, last_seq=outcome.last_seq, results=outcome.results,
                               receipt=receipt)  # fmt: skip
         return answer.model_dump_json().encode()
@@ -114,6 +120,8 @@ async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response
     except IntegrityError:
         # Two pushes raced to use one event id: the loser changes nothing.
         raise _refuse(409, "conflict", "an event id in this push is already used") from None
+    if moved:
+        state.feed_watch.moved(moved[0])  # committed: wake this process's held pulls
     return Response(content=content, media_type="application/json")
 
 
@@ -124,12 +132,22 @@ async def pull(
     engine: EngineDep,
     after: int = Query(0, ge=0, le=MAX_SEQ, description="the cursor: last server_seq already held"),
     limit: int = Query(500, ge=1, le=MAX_PULL_LIMIT),
+    wait: int = Query(
+        0,
+        ge=0,
+        le=MAX_WAIT,
+        description="seconds to hold the answer until there is something for this desk",
+    ),  # fmt: skip
 ) -> Response:
-    """The events after ``after`` this desk may hold, in feed order, with the next cursor."""
+    """The events after ``after`` this desk may hold, in feed order, with the next cursor.
+
+    With ``wait``, an answer with nothing for this desk is held until an event it
+    may receive is committed, or ``wait`` seconds pass (the live feed).
+    """
 
     key, proofs = request.app.state.signing_key, signing.proofs_from(request.headers)
 
-    def work() -> tuple[bytes, str]:
+    def work() -> tuple[bytes, str, int, int]:
         signing.notice_restore(engine, key, proofs, request.app.state.seen_proofs)
         with read_transaction(engine) as conn:
             device = authenticate(conn, token)
@@ -138,11 +156,21 @@ async def pull(
             page = PageDigest(device.id)
             content, sent = pull_page_json(conn, after, limit, page, audiences)
             audited = page if page.seen == sent else None  # else: head and epoch only
-            return content, signing.mark(conn, key, device.id, after, audited).header()
+            mark = signing.mark(conn, key, device.id, after, audited)
+            return content, mark.header(), sent, mark.body["head"]
 
-    content, mark = await run_in_threadpool(work)
-    return Response(content=content, media_type="application/json",
-                    headers={MARK_HEADER: mark})  # fmt: skip
+    watch = request.app.state.feed_watch
+    deadline = time.monotonic() + wait
+    while True:
+        content, mark, sent, top = await run_in_threadpool(work)
+        remaining = deadline - time.monotonic()
+        # Held without a thread or a connection; woken by a commit (feed_watch.py).
+        if sent or remaining <= 0 or not await watch.wait_past(top, remaining):
+            break
+    headers = {MARK_HEADER: mark}
+    if wait:
+        headers[WAIT_HEADER] = str(wait)  # this server holds pulls: the desk may rely on it
+    return Response(content=content, media_type="application/json", headers=headers)
 
 
 @router.get("/device", response_model=DeviceInfo)
