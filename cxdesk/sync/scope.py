@@ -35,7 +35,7 @@ STAFF_KINDS = frozenset(
 SIGN_IN_KINDS = frozenset({"SignInSucceeded", "SignInFailed", "SignInLockedOut", "SignedOut"})
 SHARED_KINDS = frozenset(
     {"PolicySet", "DirectoryEntryUpdated", "DirectoryEntryRemoved", "LocationDefined",
-     "DeviceEnrolled", "DeviceRevoked", "ContactReasonsSet"}
+     "DeviceEnrolled", "DeviceRevoked", "ContactReasonsSet", "IssuesExported"}
 )  # fmt: skip
 ISSUE_KINDS = frozenset({"VoucherIssued", "CardIssued", "IssueVoided"})
 CRISIS_PAYMENT_KINDS = frozenset(
