@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
-from rapidfuzz import fuzz
 
 from cxdesk.domain.contacts import REASON_CODE
 from cxdesk.domain.directory_search import fold
@@ -76,6 +75,10 @@ class ReasonIndex:
 
 
 def _word_score(term: str, words: tuple[str, ...]) -> float:
+    # Imported here, not at the top: the event catalogue imports this module when the
+    # desk starts, and the sign-in screen needs no fuzzy matching (DESIGN.md, start-up).
+    from rapidfuzz import fuzz
+
     best = 0.0
     for word in words:
         if word == term:
