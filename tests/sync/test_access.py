@@ -64,11 +64,15 @@ async def test_sync_routes_are_rate_limited_per_token_and_address(central, tmp_p
     assert {d["id"]: d["refusals"] for d in admin.devices(central.engine)}["D-A"] == {429: 1}
     by_address = create_app(engine=central.engine, marks_dir=tmp_path / "marks",
                             limits={"per_address": Limit(rate=0.5, burst=1)})  # fmt: skip
-    transport = httpx.ASGITransport(app=by_address)
+    transport = httpx.ASGITransport(app=by_address, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://c") as h:
         codes = [(await h.get("/v1/sync/pull", headers={"Authorization": f"Bearer {t}"}))
                  .status_code for t in (a.token, b.token)]  # fmt: skip
     assert codes == [200, 429]
+    local = httpx.ASGITransport(app=by_address)  # loopback: only per-token limits apply
+    async with httpx.AsyncClient(transport=local, base_url="http://c") as h:
+        answer = await h.get("/v1/sync/pull", headers={"Authorization": f"Bearer {b.token}"})
+    assert answer.status_code == 200
 
 
 @pytest.mark.parametrize("server_url", ["sqlite"], indirect=True)
