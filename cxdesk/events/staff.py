@@ -74,8 +74,15 @@ class StaffRemoved(Payload):
     staff_id: str = Field(pattern=ID_PATTERN)
 
 
-@event_kind("SignInSucceeded", desk_authored=True, roles=frozenset())
+@event_kind("SignInSucceeded")
 class SignInSucceeded(Payload):
+    """Recorded by the person who signed in, signed with the key their passcode gave.
+
+    A success clears the failure count of the lock-out, so it must not be
+    something a desk can claim for anyone: unlike a failed try (which by
+    definition has no one to sign it), it is signed and checked like any act.
+    """
+
     staff_id: str = Field(max_length=40)
 
 

@@ -1,7 +1,7 @@
 """Signing in and out at a desk: check the roster, apply the lock-out rule, record it all.
 
-Every try is recorded as a desk-authored event (``SignInSucceeded``,
-``SignInFailed``, ``SignInLockedOut``, ``SignedOut``) so a supervisor can see who
+Every try is recorded (``SignInSucceeded``, signed by the person; and the
+desk-authored ``SignInFailed``, ``SignInLockedOut``, ``SignedOut``) so a supervisor can see who
 used a desk and when, and so the ``signin_attempts`` projection the lock-out
 rule replays is itself rebuilt from the log. The rule is
 ``cxdesk.domain.signin_policy``; this module feeds it the history and says what
@@ -166,7 +166,9 @@ def sign_in(
             "Ask a supervisor to add this location to your staff record.",
             title="Not signed in",
         )
-    store.record_as_desk("SignInSucceeded", {"staff_id": staff_id})
+    store.record(
+        "SignInSucceeded", {"staff_id": staff_id}, actor=staff_id, role=person["role"], keys=keys
+    )
     keys = _rekeyed(store, staff_id, person["role"], passcode, keys)
     return DeskSession(
         staff_id=staff_id,

@@ -14,7 +14,7 @@ import pytest
 
 from cxdesk.domain import staff_keys as sk
 from cxdesk.domain.approvals import approval_content, sign_approval
-from cxdesk.errors import ValidationError
+from cxdesk.errors import AuthError, ValidationError
 from cxdesk.store import customer_commands as cc
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.central import CentralItem, record_central
@@ -187,3 +187,19 @@ async def test_supervisor_approval_is_verified_against_what_was_issued(central):
     assert report.counts.accepted == 1 and report.counts.rejected == len(expected)
     for reason, got in zip(expected, report.counts.reasons, strict=True):
         assert reason in got, got
+
+
+async def test_a_desk_cannot_claim_someone_signed_in(central):
+    """A success clears the lock-out count: only the person, with their key, records one."""
+    _roster(central)
+    desk = central.desk("D-A", signed=False)
+    with pytest.raises(AuthError, match="A desk may not record SignInSucceeded"):
+        desk.store.record_as_desk("SignInSucceeded", {"staff_id": ADVISOR.staff_id})
+    desk.store.record("SignInSucceeded", {"staff_id": ADVISOR.staff_id}, actor=SUPERVISOR,
+                      role="supervisor", keys=keys_for(SUPERVISOR))  # fmt: skip
+    desk.store.record("SignInSucceeded", {"staff_id": ADVISOR.staff_id},
+                      actor=ADVISOR.staff_id, role="advisor",
+                      keys=keys_for(ADVISOR.staff_id))  # fmt: skip
+    report = await desk.sync()
+    assert report.counts.accepted == 1 and report.counts.rejected == 1
+    assert "SUP1 may not record SignInSucceeded for AB1001" in report.counts.reasons[0]

@@ -15,9 +15,11 @@ Who needs no signature:
   trusted, and what an administrator types there (a passcode for
   ``add-staff``) never leaves the server;
 - events the desk itself authors (actor ``desk``), which the kind catalogue
-  limits to facts about the device: sign-in tries (succeeded, failed, locked
-  out) and sign-outs. They name no author who could sign them: a failed
-  sign-in is by definition someone without the passcode.
+  limits to facts about the device: failed sign-in tries, lock-outs and
+  sign-outs (a successful sign-in is signed by the person: it clears the
+  lock-out count, so a desk must not be able to claim one). They name no
+  author who could sign them: a failed sign-in is by definition someone
+  without the passcode.
 
 The module also registers the server checks of the roster's key fields
 (parameters no weaker than today's, a key change with all three fields, a
@@ -106,9 +108,11 @@ def _rekeyed(conn: Connection, event: Event, history: list[Event]) -> str | None
 
 
 @server_check("ApprovalGiven")
-def _approver_is_actor(conn: Connection, event: Event, history: list[Event]) -> str | None:
+@server_check("SignInSucceeded")
+def _only_oneself(conn: Connection, event: Event, history: list[Event]) -> str | None:
+    """A sign-in or an approval is the signer's own (it clears their lock-out count)."""
     if event.payload["staff_id"] != event.actor:
-        return f"{event.actor} may not record an approval by {event.payload['staff_id']}"
+        return f"{event.actor} may not record {event.kind} for {event.payload['staff_id']}"
     return None
 
 
