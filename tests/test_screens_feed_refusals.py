@@ -1,0 +1,38 @@
+"""F8 lists feed events this desk refused because they did not verify, with the reason."""
+
+from __future__ import annotations
+
+from cxdesk.events.envelope import Event, chain_hash, new_event_id, payload_digest
+from cxdesk.screens.sync_status import SyncStatusScreen
+from cxdesk.session import DeskSession
+from cxdesk.store.eventlog import utc_now_text
+from cxdesk.store.projections.feed_refusals import record_refusal, refusal_reason
+from tests.deskkit import build_desk, make_test_app, shows
+
+ADVISOR = DeskSession("A1001", "Sam Advisor", "advisor", "CSC", "Customer Service Centre")
+
+
+def _forged() -> Event:
+    payload = {"staff_id": "S4001", "reason": "wrong"}
+    fields = {"id": new_event_id(), "kind": "SignInFailed",
+              "payload_digest": payload_digest(payload), "actor": "desk", "device": "D-ROGUE", "location": "HUB-N", "device_seq": 7,
+              "hlc": "not-a-clock-value-at-all", "prev_hash": "0" * 64}  # fmt: skip
+    return Event(payload=payload, hash=chain_hash(**fields), **fields)
+
+
+async def test_f8_lists_refused_feed_events(store):
+    build_desk(store)
+    event = _forged()
+    reason = refusal_reason(event)
+    assert reason and "malformed" in reason
+    with store.transaction() as conn:
+        record_refusal(conn, event, 42, reason, utc_now_text())
+    app = make_test_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.session = ADVISOR
+        await app.switch_mode("sync")
+        assert isinstance(app.screen, SyncStatusScreen)
+        await app.workers.wait_for_complete([w for w in app.workers if w.group == "sync-load"])
+        await pilot.pause()
+        assert shows(app, "Refused from the feed (did not verify): 1")
+        assert shows(app, "feed 42") and shows(app, "SignInFailed")
