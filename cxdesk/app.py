@@ -84,6 +84,7 @@ class CxDeskApp(App[None]):
         Binding("ctrl+s", "sync_now", "Sync now", id="sync-now", show=False),
         Binding("f10", "sign_out", "Sign out", id="sign-out", show=False),
         Binding("ctrl+l", "lift_lockout", "Lift a lock-out", id="lift-lockout", show=False),
+        Binding("f12", "wrap_up", "Wrap up", id="wrap-up", show=False),
     ]
 
     session: reactive[DeskSession | None] = reactive(None, init=False)
@@ -213,12 +214,20 @@ class CxDeskApp(App[None]):
             return None  # shown dimmed: you are already there
         if action == "lift_lockout":
             return self.session.role in ("supervisor", "admin")
+        if action == "wrap_up":
+            return self.session.role in ("advisor", "hub", "supervisor")
         return True
 
     def get_key_display(self, binding: Binding) -> str:
         """Function keys as printed on the keyboard ("F9", not "f9")."""
         display = super().get_key_display(binding)
         return display.upper() if re.fullmatch(r"f\d{1,2}", display) else display
+
+    def action_wrap_up(self) -> None:
+        """F12 from any screen: wrap up a contact (the open record's resident, else anonymous)."""
+        from cxdesk.screens.wrap_up import open_wrap_up
+
+        open_wrap_up(self)
 
     def action_help(self) -> None:
         from cxdesk.screens.help import HelpScreen, key_rows, screen_help

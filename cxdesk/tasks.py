@@ -54,6 +54,8 @@ TASKS = (
     Task("task: stock of vouchers and cards", "F6", FRONTLINE, mode="stock"),
     Task("task: issued-voucher log (supervisors)", "F7", SUPERVISORS, mode="log"),
     Task("task: sync status", "F8", EVERYONE, mode="sync"),
+    Task("task: wrap up a contact (reason, channel, outcome)", "F12 from any screen",
+         FRONTLINE, then="app.wrap_up"),
 )  # fmt: skip
 
 

@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Static
 
 from cxdesk.domain.safe_text import safe_text
 from cxdesk.domain.ukcontact import format_phone_national
+from cxdesk.events import FRONTLINE
 from cxdesk.events.customers import NOTE_MAX
 from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.customer_dialogs import TextPrompt
@@ -70,6 +71,9 @@ class CustomerViewScreen(DeskScreen):
         self.history: list = []
         self.show_views = False
         self._viewed = False
+        self._wrapped = False  # a wrap-up (or a reason for none) was recorded on this visit
+        self._referrals_seen: set[str] | None = None
+        self._may_wrap = False  # this desk has the council's contact reasons (after a sync)
 
     def compose_body(self) -> ComposeResult:
         yield Static("Opening the record…", id="customer-details", markup=False)
@@ -80,6 +84,7 @@ class CustomerViewScreen(DeskScreen):
 
     def on_screen_resume(self) -> None:
         self._load()
+        self._look_for_new_referral()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="customer-view")
     def _load(self) -> None:
@@ -200,7 +205,50 @@ class CustomerViewScreen(DeskScreen):
         self._load()
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        session = self.app.session
+        if (
+            not self._may_wrap
+            or self._wrapped
+            or self.customer is None
+            or (session.role not in FRONTLINE)
+        ):
+            self.app.pop_screen()
+            return
+        self.offer_wrap_up(leaving=True)
+
+    # -- the contact's wrap-up: after an issue or a referral, and on leaving ------------
+    def wrapped_up(self, answer) -> None:
+        if answer is not None:
+            self._wrapped = True
+
+    def offer_wrap_up(self, *, leaving: bool = False, referral_id: str | None = None) -> None:
+        """Offer the wrap-up; when ``leaving``, Escape needs a reason and the record closes."""
+        from cxdesk.screens.wrap_up import WrapUpScreen
+
+        def answered(answer) -> None:
+            self.wrapped_up(answer)
+            if leaving and answer is not None:
+                self.app.pop_screen()
+
+        screen = WrapUpScreen(self.customer_id, self._display_name(), offered=leaving,
+                              referral_id=referral_id)  # fmt: skip
+        self.app.push_screen(screen, answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customer-view-referral")
+    def _look_for_new_referral(self) -> None:
+        """A referral this person raised here since the record opened: offer its wrap-up."""
+        from cxdesk.store.contact_queries import has_reasons, referrals_by
+
+        may_wrap = has_reasons(self.app.store)
+        self.app.call_from_thread(setattr, self, "_may_wrap", may_wrap)
+        found = referrals_by(self.app.store, self.customer_id, self.app.session.staff_id)
+        if self._referrals_seen is None:
+            self._referrals_seen = set(found)
+            return
+        new = [r for r in found if r not in self._referrals_seen]
+        self._referrals_seen.update(found)
+        if new and may_wrap and not self._wrapped:
+            self.app.call_from_thread(self.offer_wrap_up, referral_id=new[0])
 
     # -- crisis support: issue a voucher or card, flag a crisis --------------------
     def _display_name(self) -> str:
@@ -214,8 +262,14 @@ class CustomerViewScreen(DeskScreen):
         if self.customer is not None:
             self.app.push_screen(
                 IssueScreen(kind, self.customer_id, self._display_name()),
-                lambda done: done and self._load(),
+                self._issued,
             )
+
+    def _issued(self, done) -> None:
+        if done:
+            self._load()
+            if self._may_wrap and not self._wrapped:
+                self.offer_wrap_up()  # Escape here is "later": leaving the record asks again
 
     def action_void_issue(self) -> None:
         """Void a voucher or card handed over by mistake; nothing is deleted."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
+from cxdesk.domain import deskclock
 from cxdesk.domain.contact_reasons import ContactReason, ReasonIndex
-from cxdesk.domain.contacts import DEFAULT_FCR_DAYS
+from cxdesk.domain.contacts import DAY_MS, DEFAULT_FCR_DAYS
 
 
 def reasons(store) -> list[ContactReason]:
@@ -16,12 +17,32 @@ def reasons(store) -> list[ContactReason]:
     ]
 
 
+def has_reasons(store) -> bool:
+    """Whether this desk holds the council's reasons list (a wrap-up is possible)."""
+    return store.scalar("SELECT 1 FROM contact_reasons LIMIT 1") is not None
+
+
 def reason_labels(store) -> dict[str, str]:
     return {r["code"]: r["label"] for r in store.query("SELECT code, label FROM contact_reasons")}
 
 
-def reason_index(store) -> ReasonIndex:
-    return ReasonIndex(reasons(store))
+def reason_index(store, *, favour: str | None = None, days: int = 28) -> ReasonIndex:
+    """The reasons to search; with ``favour`` (a location), those most used there in the
+    last ``days`` come first, so an empty search offers the commonest and Enter picks it."""
+    listed = reasons(store)
+    if favour is None:
+        return ReasonIndex(listed)
+    since = deskclock.now_ms() - days * DAY_MS
+    counts = {
+        r["reason"]: r["n"]
+        for r in store.query(
+            "SELECT l.reason, COUNT(*) AS n FROM contact_reason_links l "
+            "JOIN contacts c ON c.contact_id = l.contact_id "
+            "WHERE l.at_ms >= ? AND c.location = ? GROUP BY l.reason",
+            (since, favour),
+        )
+    }
+    return ReasonIndex(sorted(listed, key=lambda r: -counts.get(r.code, 0)))
 
 
 def fcr_window_days(store) -> int:
@@ -50,3 +71,15 @@ def customer_contacts(store, customer_id: str, limit: int = 20) -> list[dict]:
         (customer_id, limit),
     )
     return [dict(r) | {"reasons": json.loads(r["reasons"])} for r in rows]
+
+
+def referrals_by(store, customer_id: str, staff_id: str) -> list[str]:
+    """Ids of the referrals ``staff_id`` raised for this resident, newest first."""
+    return [
+        r["referral_id"]
+        for r in store.query(
+            "SELECT referral_id FROM referrals WHERE customer_id = ? AND raised_by = ? "
+            "ORDER BY raised_at_ms DESC",
+            (customer_id, staff_id),
+        )
+    ]
