@@ -95,6 +95,7 @@ async def test_copy_number_to_clipboard(desk):
         await pilot.pause()
         assert app.clipboard == "020 7946 0101"
         assert any("Copied 020 7946 0101" in n.message for n in app._notifications)
+        await pilot.press("escape")  # what happened on the line: not now
         await pilot.press("enter")
         await settle(pilot)
         await pilot.press("o")

@@ -215,3 +215,7 @@ def copy_number(app, entry: DirectoryEntry, *, out_of_hours: bool = False) -> No
         " STAFF ONLY: do not give to the public." if entry.staff_only and not out_of_hours else ""
     )
     app.notify(f"Copied {shown} ({entry.name}).{warning}", title="Number copied", timeout=5)
+    if not out_of_hours:
+        from cxdesk.screens.transfer_outcome import ask_transfer_outcome
+
+        ask_transfer_outcome(app, entry)  # one key: answered, no answer, refused, wrong number
