@@ -77,3 +77,18 @@ def test_repeat_window_counts_an_issue_dated_after_now():
     policy = rc.Policy("food_voucher", (rc.Window(7, 1),), "reason", None)
     result = rc.check_repeat(person, policy, [later], now=now, kind_name="food voucher")
     assert result.breached and result.action == "reason"
+
+
+def test_own_event_with_a_broken_clock_value_does_not_break_the_header(store):
+    """A store edited to hold a bad clock value still gives the header its numbers."""
+    from cxdesk.screens.sync_status import _when
+    from cxdesk.store.eventlog import _INSERT_EVENT
+    from cxdesk.store.sync_queries import local_summary
+
+    with store.transaction() as conn:
+        row = ("e-bad", "SignInFailed", "{}", "0" * 64, "desk", "D-TEST", "CSC", 1,
+               "not-a-clock", "0" * 64, "f" * 64, None)  # fmt: skip
+        conn.execute(_INSERT_EVENT, row)
+    summary = local_summary(store)
+    assert summary.waiting == 1 and summary.oldest_ms is None
+    assert _when("not-a-clock") == "?" and _when("9999999999999999-0000-D") == "?"

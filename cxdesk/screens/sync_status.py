@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from cxdesk.domain.safe_text import safe, safe_text
+from cxdesk.events.envelope import parse_hlc
 from cxdesk.screens.base import DeskScreen, PaletteCommand
 from cxdesk.store import sync_queries as q
 from cxdesk.store.projections.feed_refusals import refused_feed_events
@@ -29,7 +30,10 @@ PROBLEM_CHARS = 300
 
 
 def _when(hlc: str) -> str:
-    moment = datetime.fromtimestamp(int(hlc.split("-", 1)[0]) / 1000, tz=UTC)
+    try:  # an edited store may hold any text here: show "?" rather than fail
+        moment = datetime.fromtimestamp(parse_hlc(hlc)[0] / 1000, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return "?"
     return moment.astimezone(LONDON).strftime("%d %b %H:%M")
 
 

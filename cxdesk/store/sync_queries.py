@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cxdesk.events.envelope import parse_hlc
+
 LAST_SUCCESS = "last_success"
 _WAITING = (
     "FROM events e LEFT JOIN event_acks a ON a.event_id = e.id "
@@ -26,7 +28,11 @@ class LocalSummary:
 
 
 def _ms(hlc: str | None) -> int | None:
-    return int(hlc.split("-", 1)[0]) if hlc else None
+    """The clock value's milliseconds; None if there is none or it is not one (never raises)."""
+    try:
+        return parse_hlc(hlc)[0] if hlc else None
+    except ValueError:
+        return None
 
 
 def local_summary(store) -> LocalSummary:
