@@ -31,6 +31,8 @@ class Task:
     """Or the area it is done in."""
     then: str | None = None
     """And the action to run there once it shows (e.g. new customer)."""
+    screen: str | None = None
+    """Or a screen pushed over the one in use ("module:Class", imported when chosen)."""
 
 
 TASKS = (
@@ -56,6 +58,12 @@ TASKS = (
     Task("task: sync status", "F8", EVERYONE, mode="sync"),
     Task("task: wrap up a contact (reason, channel, outcome)", "F12 from any screen",
          FRONTLINE, then="app.wrap_up"),
+    Task("task: cautionary markers: approve and review", "supervisors' list", SUPERVISORS,
+         screen="cxdesk.screens.cautions:CautionsScreen"),
+    Task("task: propose a cautionary marker", "on their record: M", SUPERVISORS,
+         record_action="propose_marker"),
+    Task("task: protect a resident's address", "on their record: P", FRONTLINE,
+         record_action="protect_address"),
 )  # fmt: skip
 
 
@@ -85,6 +93,12 @@ async def start(app, task: Task) -> None:
         words = task.title.removeprefix("task: ")
         app.notify(f"Find the resident and press Enter on their name: then '{words}' opens.",
                    timeout=8)  # fmt: skip
+        return
+    if task.screen is not None:
+        import importlib
+
+        module, name = task.screen.split(":")
+        await app.push_screen(getattr(importlib.import_module(module), name)())
         return
     if task.mode is not None:
         await app.switch_mode(task.mode)

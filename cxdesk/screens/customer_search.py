@@ -50,6 +50,7 @@ class CustomerSearchScreen(DeskScreen):
         query: str
         hits: list[CustomerHit]
         problem: str = ""
+        cautions: dict | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -88,18 +89,21 @@ class CustomerSearchScreen(DeskScreen):
         try:
             hits = search_customers(self.app.store, query) if query.strip() else []
             problem = ""
+            from cxdesk.screens.cautions import search_cautions
+
+            cautions = search_cautions(self.app, hits)
         except CxDeskError as exc:
-            hits, problem = [], exc.message
+            hits, problem, cautions = [], exc.message, {}
         if not worker.is_cancelled:
-            self.post_message(self._Results(query, hits, problem))
+            self.post_message(self._Results(query, hits, problem, cautions))
 
     def on_customer_search_screen__results(self, message: _Results) -> None:
         if message.query != self.query_one("#customer-search", Input).value:
             return  # a newer search is on its way
-        self.hits = message.hits
+        self.hits, cautions = message.hits, message.cautions or {}
         self.query_one("#customer-results", FitTable).set_rows([
-            (hit.customer_id, [safe(hit.name), str(hit.birth_year), safe(hit.district),
-                               f"{hit.score:.0f}"])
+            (hit.customer_id, [cautions.get(hit.customer_id) or safe(hit.name),
+                               str(hit.birth_year), safe(hit.district), f"{hit.score:.0f}"])
             for hit in message.hits
         ])  # fmt: skip
         status = self.query_one("#customer-status", Static)

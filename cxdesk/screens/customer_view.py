@@ -52,6 +52,11 @@ class CustomerViewScreen(DeskScreen):
         Binding("f", "flag_crisis", "Crisis", id="flag-crisis"),
         Binding("x", "void_issue", "Void issue", id="void-issue"),
         # --- end of crisis support actions ---
+        # --- cautionary register (screens/cautions.py): detail, propose, protected address ---
+        Binding("k", "caution_detail", "Caution", id="caution-detail"),
+        Binding("m", "propose_marker", "Marker", show=False, id="propose-marker"),
+        Binding("a", "reveal_address", "Address", show=False, id="reveal-address"),
+        Binding("p", "protect_address", "Protect", show=False, id="protect-address"),
     ]
     DEFAULT_CSS = """
     CustomerViewScreen #customer-details { height: auto; max-height: 8; padding: 0 1; }
@@ -76,6 +81,9 @@ class CustomerViewScreen(DeskScreen):
         self._may_wrap = False  # this desk has the council's contact reasons (after a sync)
 
     def compose_body(self) -> ComposeResult:
+        from cxdesk.screens.cautions import CautionBanner
+
+        yield CautionBanner(id="caution-banner")
         yield Static("Opening the record…", id="customer-details", markup=False)
         yield HistoryTable(id="customer-history")
 
@@ -93,6 +101,10 @@ class CustomerViewScreen(DeskScreen):
             customer_commands.record_view(store, self.app.session, self.customer_id)
             self._viewed = True
         customer = customer_queries.get_customer(store, self.customer_id)
+        if customer is not None:
+            from cxdesk.store.caution_queries import protection_of
+
+            customer["protected_route"] = protection_of(store, self.customer_id)
         history = customer_queries.customer_history(
             store, self.customer_id, include_views=self.show_views
         )
@@ -106,6 +118,8 @@ class CustomerViewScreen(DeskScreen):
             details.update("This customer is not on this desk.")
             return
         details.update(self.describe(message.customer, message.views))
+        c = message.customer
+        self.query_one("#caution-banner").load(self.customer_id, c["address"], c["postcode"])
         table = self.query_one("#customer-history", HistoryTable)
         table.clear()
         for line in message.history:
@@ -132,7 +146,9 @@ class CustomerViewScreen(DeskScreen):
         lines = [
             f"{c['given_name']} {c['family_name'].upper()}  born {born}"
             + (f"  ref {c['council_reference']}" if c["council_reference"] else ""),
-            f"{c['address']}, {c['postcode']}",
+            f"{c['address']}, {c['postcode']}"
+            if not record.get("protected_route")
+            else f"Address protected: contact by {c['protected_route']} only (A shows it)",
             f"{phone} · {email} · prefers {contact}",
             f"Language: {lang}"
             + (f" · Access: {c['accessibility_needs']}" if c["accessibility_needs"] else ""),
@@ -249,6 +265,30 @@ class CustomerViewScreen(DeskScreen):
         self._referrals_seen.update(found)
         if new and may_wrap and not self._wrapped:
             self.app.call_from_thread(self.offer_wrap_up, referral_id=new[0])
+
+    # -- cautionary register ------------------------------------------------------
+    def action_caution_detail(self) -> None:
+        from cxdesk.screens.cautions import open_detail
+
+        open_detail(self, self.query_one("#caution-banner").lines)
+
+    def action_propose_marker(self) -> None:
+        from cxdesk.screens.cautions import propose_form
+
+        if self.customer is not None:
+            propose_form(self, self.customer, self._load)
+
+    def action_reveal_address(self) -> None:
+        from cxdesk.screens.cautions import reveal_form
+
+        if self.customer is not None and self.customer.get("protected_route"):
+            reveal_form(self, self.customer_id)
+
+    def action_protect_address(self) -> None:
+        from cxdesk.screens.cautions import protect_form
+
+        if self.customer is not None:
+            protect_form(self, self.customer_id, self._load)
 
     # -- crisis support: issue a voucher or card, flag a crisis --------------------
     def _display_name(self) -> str:

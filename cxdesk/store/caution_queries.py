@@ -172,3 +172,19 @@ def reveals(store, customer_id: str) -> list[tuple[str, int, str]]:
             (customer_id,),
         )
     ]
+
+
+def markers_for_customers(
+    store, customer_ids: list[str], *, role: str, today: date
+) -> dict[str, list[MarkerLine]]:
+    """Markers per resident (on them or on the address they live at), for a page of rows."""
+    if not customer_ids:
+        return {}
+    marks = ",".join("?" * len(customer_ids))
+    rows = store.query(
+        f"SELECT customer_id, address, postcode FROM customers WHERE customer_id IN ({marks})",
+        tuple(customer_ids),
+    )
+    keys = {r[0]: address_key(r[1], r[2]) for r in rows}
+    found = markers_for_many(store, list(keys.items()), role=role, today=today)
+    return {cid: found[cid] for cid in keys if cid in found}
