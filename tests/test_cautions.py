@@ -152,3 +152,18 @@ def test_protected_address_is_hidden_until_revealed_with_a_reason(store, residen
     cmd.lift_protection(store, S1, resident, reason="Safe now")
     assert q.protection_of(store, resident) is None
     assert verify_store(store).ok
+
+
+def test_demo_council_has_markers_an_overdue_review_and_a_protected_address(store):
+    from cxdesk.seed import seed_store
+
+    seed_store(store)
+    today = date.today()
+    live = store.query("SELECT * FROM caution_markers WHERE status = 'live'")
+    assert len(live) == 3 and {r["proposed_by"] for r in live} != {r["approved_by"] for r in live}
+    assert sum(1 for r in live if r["customer_id"] is None) == 1  # the address marker
+    [overdue] = q.reviews_due(store, today)
+    [line] = q.markers_for(store, customer_id=overdue.customer_id, role="supervisor", today=today)
+    assert line.note == "review overdue"
+    assert store.scalar("SELECT COUNT(*) FROM protected_addresses") == 1
+    assert verify_store(store).ok
