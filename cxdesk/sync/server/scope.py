@@ -58,6 +58,8 @@ class _Writer:
         self.kinds: dict[str, str | None] = {}
         self.private: dict[str, str | None] = {}
         self.device_places: dict[str, str] = {}
+        self.targets: list[dict] = []
+        """``scope_targets`` rows, inserted together by ``flush`` (nothing here reads them)."""
 
     def location_kind(self, location: str) -> str | None:
         if location not in self.kinds:
@@ -144,10 +146,7 @@ class _Writer:
             )  # fmt: skip
             self.private[rid] = location
         found = {t.name: t for t in scope.targets(event, location, self.private_referral)}
-        self.conn.execute(
-            text("INSERT INTO scope_targets (server_seq, target, via_grant) VALUES (:s, :t, :g)"),
-            [{"s": seq, "t": t.name, "g": t.via_grant} for t in found.values()],
-        )
+        self.targets += [{"s": seq, "t": t.name, "g": t.via_grant} for t in found.values()]
         if self.entitled(event, location):
             for key, place in scope.grants(event, location, self._is_location):
                 self.grant(key, place, seq)
@@ -155,12 +154,24 @@ class _Writer:
     def _is_location(self, name: str) -> bool:
         return self.location_kind(name) is not None
 
+    def flush(self) -> None:
+        # One executemany for the whole push: a statement per event was most of its cost.
+        if self.targets:
+            self.conn.execute(
+                text(
+                    "INSERT INTO scope_targets (server_seq, target, via_grant) VALUES (:s, :t, :g)"
+                ),
+                self.targets,
+            )
+            self.targets = []
+
 
 def record_scope(conn: Connection, accepted: Iterable[tuple[Event, int]]) -> None:
     """Note who may receive each newly accepted event, in feed order (push transaction)."""
     writer = _Writer(conn)
     for event, seq in accepted:
         writer.note(event, seq)
+    writer.flush()
 
 
 def backfill_scope(conn: Connection) -> None:
