@@ -22,6 +22,8 @@ from cxdesk.errors import SyncError
 from cxdesk.sync.protocol import (
     MAX_PULL_LIMIT,
     WAIT_HEADER,
+    CentralSearch,
+    CentralSearchAnswer,
     DeviceInfo,
     Health,
     PullResponse,
@@ -272,6 +274,14 @@ class AsyncSyncClient:
             live=response.headers.get(WAIT_HEADER) is not None,
             news=bool(page.events) or page.next != after,
         )
+
+    async def search_central(self, ask: CentralSearch) -> CentralSearchAnswer:
+        """Ask the central API for a resident held elsewhere (recorded there as a view)."""
+        body = ask.model_dump_json().encode()
+        headers = {"Content-Type": "application/json"}
+        response, raw = await self._send("POST", "/v1/customers/search", content=body,
+                                         headers=headers)  # fmt: skip
+        return parse_answer(CentralSearchAnswer, response, raw)
 
     async def whoami(self) -> DeviceInfo:
         return parse_answer(DeviceInfo, *(await self._send("GET", "/v1/device")))

@@ -92,6 +92,27 @@ class PullResponse(BaseModel):
     """The claims index rows placed in this page's range (every desk gets them all)."""
 
 
+class CentralSearch(BaseModel):
+    """A desk asks the central API for a resident it does not hold (the same fields as
+    a likely match), with the reason it needs the record; the answer is recorded as a view."""
+
+    given_name: str = Field(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")
+    family_name: str = Field(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")
+    date_of_birth: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    postcode: str = Field(default="", max_length=8, pattern=r"^[A-Za-z0-9 ]*$")
+    reason: str = Field(min_length=3, max_length=120, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")
+
+
+class CentralMatch(BaseModel):
+    customer_id: str
+    how: Literal["same date of birth", "date of birth nearly the same"]
+
+
+class CentralSearchAnswer(BaseModel):
+    matches: list[CentralMatch]
+    """Each is now held by this desk's location: its record arrives with the next pull."""
+
+
 class DeviceInfo(BaseModel):
     """Who the bearer token belongs to (used by ``cxdesk enrol``)."""
 

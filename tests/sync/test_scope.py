@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from cxdesk.events import load_all
 from cxdesk.session import DeskSession
 from cxdesk.store import crisis_commands as crisis
@@ -242,3 +244,35 @@ async def test_the_claims_index_finds_a_repeat_claim_made_elsewhere_offline(cent
     joe_south = cc.register_customer(south.store, south_adv, {**MARIA, "given_name": "Joe"})
     assert ic.check_repeat_claims(south.store, "food_voucher", joe_south).matches == []
     assert verify_store(south.store).ok
+
+
+async def test_a_resident_held_elsewhere_is_found_by_asking_the_central_api(central):
+    """The south hub asks for Maria (registered at the north hub): recorded as a view, and
+    her record then arrives with the next pull; a wrong date of birth finds nobody."""
+    from cxdesk.errors import CxDeskError
+    from cxdesk.sync.protocol import CentralSearch
+
+    north = await hub_with_stock(central)
+    south = make_desk(central, "D-S", "HUB-S")
+    maria = cc.register_customer(north.store, ADV, dict(MARIA))
+    await north.sync()
+    await south.sync()
+    ask = {"given_name": "maria", "family_name": "OKAFOR", "date_of_birth": "1984-02-11",
+           "postcode": "EM1 4QT", "reason": "At the desk asking about her voucher"}  # fmt: skip
+    wrong = await south.client.search_central(
+        CentralSearch(**{**ask, "date_of_birth": "1990-01-01"})
+    )
+    assert wrong.matches == []
+    answer = await south.client.search_central(CentralSearch(**ask))
+    assert [m.customer_id for m in answer.matches] == [maria]
+    await south.sync()
+    held = [tuple(r) for r in south.store.query("SELECT customer_id, given_name FROM customers")]
+    assert held == [(maria, "Maria")]
+    viewed = south.store.scalar(
+        "SELECT COUNT(*) FROM events WHERE kind = 'CustomerRecordViewed' AND payload LIKE ?",
+        ("%At the desk asking%",),
+    )
+    assert viewed == 1 and verify_store(south.store).ok
+    # Bad input is a 4xx with a reason, never a 500.
+    with pytest.raises(CxDeskError):
+        await south.client.search_central(CentralSearch.model_construct(**{**ask, "reason": ""}))
