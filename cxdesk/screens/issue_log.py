@@ -44,6 +44,8 @@ from cxdesk.store.issue_log_queries import PAGE_SIZE, iter_log, log_page, log_to
 from cxdesk.widgets.fit_table import Column, FitTable, RowDetail
 from cxdesk.widgets.tick_box import TickBox
 
+LOCAL_LABEL = "This location's data"
+"""The log shows what this desk holds: its location's share of the feed."""
 KIND_WORDS = {"v": "food_voucher", "f": "food_voucher", "c": "payment_card", "p": "payment_card"}
 # What, when, to whom and its status first; at 80 columns the rest is in the line under
 # the table (RowDetail) for the highlighted issue, and in the story (Enter).
@@ -226,7 +228,11 @@ class IssueLogScreen(SupervisorScreen):
         first = (self.page_number - 1) * PAGE_SIZE + 1
         shown = f"{first}-{first + len(rows) - 1}" if rows else "none"
         more = " · Ctrl+N next page" if page and page.next_cursor else ""
-        self.query_one("#log-totals", Static).update(f"{totals} · showing {shown}{more}")
+        # A desk holds only its location's share of the feed (DESIGN.md, "Who receives
+        # what"): say so, so nobody reads these totals as the council's.
+        self.query_one("#log-totals", Static).update(
+            f"{LOCAL_LABEL} · {totals} · showing {shown}{more}"
+        )
 
     def action_next_page(self) -> None:
         if self.page and self.page.next_cursor:
