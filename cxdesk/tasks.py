@@ -55,6 +55,8 @@ TASKS = (
     Task("task: crisis queue (payments and flags)", "F5", EVERYONE, mode="crisis"),
     Task("task: stock of vouchers and cards", "F6", FRONTLINE, mode="stock"),
     Task("task: issued-voucher log (supervisors)", "F7", SUPERVISORS, mode="log"),
+    Task("task: contact figures: reasons, FCR, footfall, transfers (supervisors)",
+         "F7 then Ctrl+K", SUPERVISORS, mode="log", then="contact_figures"),
     Task("task: sync status", "F8", EVERYONE, mode="sync"),
     Task("task: wrap up a contact (reason, channel, outcome)", "F12 from any screen",
          FRONTLINE, then="app.wrap_up"),

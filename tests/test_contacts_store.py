@@ -33,7 +33,7 @@ def test_wrap_up_is_projected_with_its_reasons_and_local_time(council):
     at = parse_utc_ms("2026-07-01T08:30:00Z")
     cmd.wrap_contact(council, **ADV, customer_id=PERSON, reasons=["bins-missed", "bulky-waste"],
                      channel="phone", outcome="resolved", at_ms=at)  # fmt: skip
-    (row,) = q.customer_contacts(council, PERSON)
+    (row,) = q.customer_contacts(council, PERSON)  # PERSON is not in the demo history
     assert sorted(row["reasons"]) == ["bins-missed", "bulky-waste"]
     assert (row["channel"], row["outcome"], row["hour"], row["week"]) == (
         "phone",
@@ -46,6 +46,7 @@ def test_wrap_up_is_projected_with_its_reasons_and_local_time(council):
 
 def test_wrap_up_refuses_what_is_not_on_the_list_or_not_allowed(council):
     wrap = dict(customer_id=None, channel="face", outcome="advice")
+    before = q.contact_count(council)
     with pytest.raises(ValidationError, match="not on the council's list"):
         cmd.wrap_contact(council, **ADV, reasons=["made-up"], **wrap)
     with pytest.raises(ValidationError, match="at least one"):
@@ -56,7 +57,7 @@ def test_wrap_up_refuses_what_is_not_on_the_list_or_not_allowed(council):
         cmd.wrap_contact(council, **ADV, reasons=["libraries"], **{**wrap, "outcome": "referred"})
     with pytest.raises(AuthError):
         cmd.wrap_contact(council, actor="W1", role="welfare", reasons=["libraries"], **wrap)
-    assert q.contact_count(council) == 0
+    assert q.contact_count(council) == before
 
 
 def test_leaving_unwrapped_needs_a_reason(council):
@@ -85,6 +86,12 @@ def test_transfer_outcome_and_rebuild_equals_live(council):
     cmd.record_digital_exclusion(council, **ADV, customer_id=PERSON, reasons=["skills"])
     cmd.wrap_contact(council, **ADV, customer_id=None, reasons=["libraries"], channel="face",
                      outcome="advice")  # fmt: skip
-    assert council.scalar("SELECT result FROM transfer_outcomes") == "refused"
+    assert (
+        council.scalar(
+            "SELECT result FROM transfer_outcomes WHERE entry_id = 'housing-options' "
+            "ORDER BY at_ms DESC LIMIT 1"
+        )
+        == "refused"
+    )
     report = verify_store(council)
     assert report.ok, report

@@ -160,3 +160,33 @@ async def test_a_referral_raised_from_the_record_offers_a_wrap_up_linked_to_it(s
         await pilot.press("escape")  # already wrapped up: leaving asks nothing more
         await settle(pilot)
         assert not isinstance(app.screen, (WrapUpScreen, CustomerViewScreen))
+
+
+async def test_supervisor_sees_contact_figures_from_the_log(store):
+    from cxdesk.screens.contact_figures import ContactFiguresScreen
+    from cxdesk.store import contact_commands
+
+    council(store)
+    for outcome in ("resolved", "advice"):
+        contact_commands.wrap_contact(store, actor="A1001", role="advisor", customer_id=None,
+                                      reasons=["bulky-waste"], channel="face",
+                                      outcome=outcome)  # fmt: skip
+    supervisor = DeskSession("S3001", "Sue Supervisor", "supervisor", "HUB-NORTH", "North Hub")
+    app = make_test_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        pilot.app.session = supervisor
+        give_keys(store, "S3001")
+        await pilot.app.switch_mode("log")
+        await settle(pilot)
+        await pilot.press("ctrl+k")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactFiguresScreen)
+        assert shows(app, "Contacts by reason (1/11")
+        assert shows(app, "Bulky waste collection") and shows(app, "100.0%")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert shows(app, "Contacts by channel") and shows(app, "Face to face")
+        for _ in range(6):
+            await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert shows(app, "Anonymous footfall") and shows(app, "CSC")

@@ -151,3 +151,19 @@ class DigitalExclusionRecorded(Payload):
         return "Cannot use online services: " + ", ".join(
             EXCLUSION_REASONS[r].lower() for r in self.reasons
         )
+
+
+@event_kind("ContactsExported", roles=SUPERVISORS)
+class ContactsExported(Payload):
+    """A supervisor exported the contact log or one of its figures (``cxdesk export contacts``)."""
+
+    date_from: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    date_to: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    location: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{1,39}$")
+    report: str = Field(pattern=r"^[a-z-]{3,20}$")
+    rows: int = Field(ge=0, le=100_000_000)
+    to: str = Field(pattern=r"^(file|standard output)$")
+
+    def summary(self) -> str:
+        where = f" at {self.location}" if self.location else ""
+        return f"Contacts ({self.report}){where} {self.date_from}..{self.date_to} exported"

@@ -82,6 +82,7 @@ class IssueLogScreen(SupervisorScreen):
         Binding("ctrl+g", "anomalies", "Anomalies", id="log-anomalies"),
         Binding("ctrl+o", "reconciliation", "Reconcile", id="log-reconcile"),
         Binding("ctrl+f", "figures", "Figures", id="log-figures"),
+        Binding("ctrl+k", "contact_figures", "Contacts", id="log-contact-figures"),
         Binding("escape", "focus_table", "To list", id="log-to-list", show=False),
     ]
 
@@ -280,6 +281,11 @@ class IssueLogScreen(SupervisorScreen):
         from cxdesk.screens.manager_figures import ManagerFiguresScreen
 
         self.app.push_screen(ManagerFiguresScreen())
+
+    def action_contact_figures(self) -> None:
+        from cxdesk.screens.contact_figures import ContactFiguresScreen
+
+        self.app.push_screen(ContactFiguresScreen())
 
     def action_export(self) -> None:
         if self.export_dir is None:
