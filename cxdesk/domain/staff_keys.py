@@ -36,12 +36,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-)
 
 from cxdesk.errors import ValidationError
 
@@ -141,7 +135,7 @@ class StaffKeys:
         desk store's data key) without ever using the signing key itself for it;
         a different ``purpose`` gives an unrelated secret.
         """
-        seed = self.signing_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        seed = self.signing_key.private_bytes_raw()
         return HKDF(algorithm=SHA256(), length=32, salt=None, info=purpose).derive(seed)
 
     def roster_fields(self) -> dict[str, str]:
@@ -182,7 +176,7 @@ def derive_staff_keys(passcode: str, salt: str, params: KeyParams) -> StaffKeys:
         type=Type.ID,
     )
     private = Ed25519PrivateKey.from_private_bytes(seed)
-    public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+    public = private.public_key().public_bytes_raw().hex()
     return StaffKeys(public, salt, params, private)
 
 
