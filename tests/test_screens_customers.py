@@ -60,6 +60,16 @@ async def test_search_shows_only_name_year_and_district(store):
             assert not shows(app, private), private
 
 
+async def test_no_match_says_the_desk_holds_this_locations_residents(store):
+    build_desk(store)
+    app = make_test_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_area(pilot, ADVISOR, "customers")
+        await pilot.press(*"zed quill")
+        await settle(pilot)
+        assert shows(app, "No customer found among this location's residents")
+
+
 async def test_find_or_create_offers_the_likely_match(store):
     build_desk(store)
     existing = customer_commands.register_customer(store, ADVISOR, MARIA)

@@ -112,7 +112,11 @@ class CustomerSearchScreen(DeskScreen):
         elif not message.query.strip():
             status.update("Type to search. Ctrl+N registers a new customer.")
         elif not message.hits:
-            status.update("No customer found. Check the spelling, or Ctrl+N to register.")
+            # A desk holds only its location's residents (DESIGN.md, "Who receives what").
+            status.update(
+                "No customer found among this location's residents. Check the spelling, "
+                "or Ctrl+N to register."
+            )
         else:
             count = len(message.hits)
             status.update(f"{count} found. Enter opens the highlighted record.")
