@@ -24,8 +24,8 @@ SUP2 = DeskSession("S3002", "Sol Second", "supervisor", "CSC", "Customer Service
 LONG_AGO = date(2020, 1, 6)
 
 
-def desk_with_resident(store):
-    build_desk(store, with_directory=False)
+def desk_with_resident(store, *, with_directory=False):
+    build_desk(store, with_directory=with_directory)
     store.record("StaffEnrolled", {"staff_id": "S3002", "name": "Sol Second", "role": "supervisor",
                                    "locations": ["CSC"], **key_fields_for("S3002")},
                  actor="ADMIN1", role="admin")  # fmt: skip
@@ -166,3 +166,25 @@ async def test_protected_address_hidden_and_shown_only_with_a_reason(store):
         await settle(pilot)
         await fill(pilot, "Posting a crisis card")
         assert [why for _, _, why in q.reveals(store, cid)] == ["Posting a crisis card"]
+
+
+async def test_receiving_team_sees_the_marker_in_its_queue_and_on_the_referral(store):
+    from textual.widgets import Select
+
+    from cxdesk.screens.referral_view import ReferralViewScreen
+    from cxdesk.store import referral_commands
+    from tests.customer_helpers import REFERRAL_CHOICES
+
+    cid = desk_with_resident(store, with_directory=True)  # the teams to refer to
+    live_marker(store, cid)
+    referral_commands.raise_referral(store, ADVISOR, cid, {**REFERRAL_CHOICES, "story": "Rent."})
+    app = make_test_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_area(pilot, SUP, "queues")
+        app.screen.query_one("#queue-team", Select).value = "housing-options"
+        await settle(pilot)
+        assert shows(app, "⚠ Maria Okafor · Meet only")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReferralViewScreen)
+        assert shows(app, "⚠ Violence or threats (person): Meet only in room 2")

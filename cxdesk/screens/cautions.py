@@ -64,23 +64,29 @@ class CautionBanner(Static):
     class Loaded(Message):
         lines: list[MarkerLine]
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, detail_key: str = "", **kwargs) -> None:
         super().__init__("", markup=False, **kwargs)
         self.lines: list[MarkerLine] = []
+        self.detail_key = detail_key
+        """The screen's key that opens the detail, named on the banner ("" if none)."""
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="caution-banner")
-    def load(self, customer_id: str | None, address: str = "", postcode: str = "") -> None:
+    def load(self, customer_id: str) -> None:
+        """The markers on the resident and on the address their record holds now."""
         session = self.app.session
-        lines = q.markers_for(
-            self.app.store, customer_id=customer_id, address=address, postcode=postcode,
+        found = q.markers_for_customers(
+            self.app.store, [customer_id],
             role=session.role if session else "advisor", today=today(),
         )  # fmt: skip
-        self.post_message(self.Loaded(lines))
+        self.post_message(self.Loaded(found.get(customer_id, [])))
 
     def on_caution_banner_loaded(self, message: Loaded) -> None:
         message.stop()
         self.lines = message.lines
-        self.update(banner_text(message.lines))
+        text = banner_text(message.lines)
+        if message.lines and self.detail_key:
+            text.append(f"  ({self.detail_key}: detail)")
+        self.update(text)
         self.set_class(bool(message.lines), "-shown")
 
 
@@ -329,16 +335,19 @@ def protect_form(screen, customer_id: str, on_done=None) -> None:
     app.push_screen(FormModal("Protect this resident's address", fields, protect), done)
 
 
-def search_cautions(app, hits) -> dict[str, Text]:
-    """The name cell of each marked search row: "⚠ name · precaution" (RowDetail shows it
-    whole when the row is highlighted). Runs in the search worker."""
+def marked_names(app, people: list[tuple[str, str]]) -> dict[str, Text]:
+    """The name cell of each marked resident in a list (search rows, a team's queue):
+    "⚠ name · precaution"; RowDetail shows it whole. ``people`` are (customer id, name);
+    runs in the list's worker."""
     session = app.session
     found = q.markers_for_customers(
-        app.store, [hit.customer_id for hit in hits],
+        app.store, sorted({cid for cid, _ in people if cid}),
         role=session.role if session else "advisor", today=today(),
     )  # fmt: skip
     return {
-        hit.customer_id: safe(f"⚠ {hit.name} · {found[hit.customer_id][0].precaution}")
-        for hit in hits
-        if hit.customer_id in found
+        cid: safe(f"⚠ {name} · {found[cid][0].precaution}") for cid, name in people if cid in found
     }
+
+
+def search_cautions(app, hits) -> dict[str, Text]:
+    return marked_names(app, [(hit.customer_id, hit.name) for hit in hits])

@@ -53,7 +53,7 @@ class CustomerViewScreen(DeskScreen):
         Binding("x", "void_issue", "Void issue", id="void-issue"),
         # --- end of crisis support actions ---
         # --- cautionary register (screens/cautions.py): detail, propose, protected address ---
-        Binding("k", "caution_detail", "Caution", id="caution-detail"),
+        Binding("k", "caution_detail", "Caution", show=False, id="caution-detail"),
         Binding("m", "propose_marker", "Marker", show=False, id="propose-marker"),
         Binding("a", "reveal_address", "Address", show=False, id="reveal-address"),
         Binding("p", "protect_address", "Protect", show=False, id="protect-address"),
@@ -83,7 +83,7 @@ class CustomerViewScreen(DeskScreen):
     def compose_body(self) -> ComposeResult:
         from cxdesk.screens.cautions import CautionBanner
 
-        yield CautionBanner(id="caution-banner")
+        yield CautionBanner("K", id="caution-banner")
         yield Static("Opening the record…", id="customer-details", markup=False)
         yield HistoryTable(id="customer-history")
 
@@ -118,8 +118,7 @@ class CustomerViewScreen(DeskScreen):
             details.update("This customer is not on this desk.")
             return
         details.update(self.describe(message.customer, message.views))
-        c = message.customer
-        self.query_one("#caution-banner").load(self.customer_id, c["address"], c["postcode"])
+        self.query_one("#caution-banner").load(self.customer_id)
         table = self.query_one("#customer-history", HistoryTable)
         table.clear()
         for line in message.history:

@@ -65,6 +65,7 @@ class ReferralQueuesScreen(DeskScreen):
         team: str | None
         incoming: list
         outgoing: list
+        cautions: dict | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -101,7 +102,11 @@ class ReferralQueuesScreen(DeskScreen):
         outgoing = referral_queries.outgoing(
             store, session.location, sort=self.sort, open_only=self.open_only
         )
-        self.post_message(self._Loaded(targets, team, incoming, outgoing))
+        from cxdesk.screens.cautions import marked_names
+
+        people = [(line.customer_id, line.customer) for line in incoming + outgoing]
+        cautions = marked_names(self.app, people)
+        self.post_message(self._Loaded(targets, team, incoming, outgoing, cautions))
 
     def on_referral_queues_screen__loaded(self, message: _Loaded) -> None:
         if self.loaded is None and not message.team:
@@ -142,8 +147,9 @@ class ReferralQueuesScreen(DeskScreen):
             status = STATUS_LABELS[line.status]
             if line.overdue:
                 status = "OVERDUE"
+            name = (message.cautions or {}).get(line.customer_id) or line.customer
             rows.append((line.referral_id, safe_cells(
-                line.reference, line.customer, str(line.birth_year or ""), line.district,
+                line.reference, name, str(line.birth_year or ""), line.district,
                 _URGENCY_SHORT[line.urgency], due,
                 Text(status, style="bold reverse" if line.overdue else ""),
             )))  # fmt: skip

@@ -81,6 +81,9 @@ class ReferralViewScreen(DeskScreen):
         self._viewed = False  # the story's first showing is recorded (CustomerRecordViewed)
 
     def compose_body(self) -> ComposeResult:
+        from cxdesk.screens.cautions import CautionBanner
+
+        yield CautionBanner(id="caution-banner")
         with VerticalScroll(id="referral-details"):
             yield Static("Loading…", id="referral-text", markup=False)
         yield HistoryTable("Step", id="referral-steps")
@@ -114,6 +117,8 @@ class ReferralViewScreen(DeskScreen):
             text.update("This referral is not on this desk.")
             return
         text.update(self.describe(message.referral))
+        if message.referral.get("customer_id"):
+            self.query_one("#caution-banner").load(message.referral["customer_id"])
         table = self.query_one("#referral-steps", HistoryTable)
         table.clear()
         for step in message.steps:
