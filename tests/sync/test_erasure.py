@@ -16,7 +16,7 @@ from cxdesk.store.rebuild import verify_store
 from cxdesk.sync.server.erasure import erase, verify_central
 
 from ..customer_helpers import MARIA
-from .test_scope import ADV, hub_with_stock, make_desk
+from .test_scope import ADV, _issue, hub_with_stock, make_desk
 
 
 async def _two_hub_desks(central):
@@ -39,13 +39,18 @@ def _payloads(store) -> str:
 
 async def test_a_residents_erasure_reaches_every_desk_and_verify_passes(central):
     north, twin, maria, joe = await _two_hub_desks(central)
+    issue = _issue(north.store, "food_voucher", maria, "FV000101")
+    await north.sync()
+    await twin.sync()
     _id, count = erase(central.engine, reason="Request ER-1", customer_id=maria)
-    assert count == 2  # her registration and the note; Joe is untouched
+    assert count == 3  # her registration, the note, the voucher's reason; Joe is untouched
     for desk in (north, twin):
         await desk.sync()
         text = _payloads(desk.store)
         assert "Fled violence" not in text and "Mere Road" not in text
-        assert desk.store.scalar("SELECT COUNT(*) FROM erased_events") == 2
+        assert desk.store.scalar("SELECT COUNT(*) FROM erased_events") == 3
+        keys = "SELECT given_key || dob_key FROM claims_index WHERE issue_id = ?"
+        assert desk.store.scalar(keys, (issue.issue_id,)) == ""  # her match keys gone
         row = desk.store.query("SELECT given_name, address FROM customers WHERE customer_id = ?",
                                (maria,))[0]  # fmt: skip
         assert tuple(row) == ("", "")
@@ -56,7 +61,15 @@ async def test_a_residents_erasure_reaches_every_desk_and_verify_passes(central)
         report = verify_store(desk.store)
         assert report.ok, report.lines()
     report = verify_central(central.engine)
-    assert not report.problems and report.erased == 2
+    assert not report.problems and report.erased == 3
+    with central.engine.connect() as conn:  # her match keys are gone from the server
+        left = conn.exec_driver_sql(
+            "SELECT COUNT(*) FROM claim_people WHERE customer_id = ?"
+            if central.engine.dialect.name == "sqlite"
+            else "SELECT COUNT(*) FROM claim_people WHERE customer_id = %s",
+            (maria,),
+        ).scalar()
+    assert left == 0
     # A desk enrolled afterwards gets the blanked events and verifies too.
     late = make_desk(central, "D-N3", "HUB-N")
     await late.sync()

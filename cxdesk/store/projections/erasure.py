@@ -15,6 +15,7 @@ import json
 import sqlite3
 
 from cxdesk.domain import erasure
+from cxdesk.domain.claim_keys import record_key
 from cxdesk.events.envelope import Event, canonical_json
 from cxdesk.store.components import Component, register
 
@@ -42,6 +43,12 @@ def apply_erasures(conn: sqlite3.Connection, events: list[Event]) -> int:
         if rule_event.kind != "RecordsErased":
             continue
         rule = rule_event.payload
+        if rule.get("customer_id"):  # their match keys in the claims index go too
+            conn.execute(
+                "UPDATE claims_index SET given_key = '', family_key = '', dob_key = '', "
+                "postcode_key = '' WHERE record_key = ?",
+                (record_key(rule["customer_id"]),),
+            )
         rows = conn.execute(
             "SELECT e.id, e.kind, e.payload, e.hlc FROM events e JOIN event_acks a "
             "ON a.event_id = e.id WHERE a.server_seq IS NOT NULL AND a.server_seq <= ?",

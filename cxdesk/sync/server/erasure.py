@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, text
 
-from cxdesk.domain import erasure
+from cxdesk.domain import claim_keys, erasure
 from cxdesk.events.envelope import GENESIS, canonical_json, new_event_id
 from cxdesk.sync.server.central import record_one
 from cxdesk.sync.server.db import is_postgres, read_transaction, write_transaction
@@ -65,8 +65,18 @@ def erase(
         return event.payload["erasure_id"], apply_erasure(conn, event.payload, seq)
 
 
+FORGET_KEYS = (
+    "UPDATE claims_index SET given_key = '', family_key = '', dob_key = '', "
+    "postcode_key = '' WHERE record_key = :r"
+)
+
+
 def apply_erasure(conn: Connection, rule: dict, erasure_seq: int) -> int:
     if rule.get("customer_id"):
+        # The person's match keys go too: their issues stay countable by record only.
+        conn.execute(text("DELETE FROM claim_people WHERE customer_id = :c"),
+                     {"c": rule["customer_id"]})  # fmt: skip
+        conn.execute(text(FORGET_KEYS), {"r": claim_keys.record_key(rule["customer_id"])})
         # Canonical JSON (sorted keys, no spaces) spells the id one way in every payload.
         needle = f'%"customer_id":{json.dumps(rule["customer_id"])}%'
         rows = conn.execute(
