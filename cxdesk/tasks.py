@@ -58,6 +58,8 @@ TASKS = (
     Task("task: contact figures: reasons, FCR, footfall, transfers (supervisors)",
          "F7 then Ctrl+K", SUPERVISORS, mode="log", then="contact_figures"),
     Task("task: sync status", "F8", EVERYONE, mode="sync"),
+    Task("task: why a resident cannot go online (digital exclusion)", "on their record: D",
+         FRONTLINE, record_action="digital_exclusion"),
     Task("task: wrap up a contact (reason, channel, outcome)", "F12 from any screen",
          FRONTLINE, then="app.wrap_up"),
     Task("task: cautionary markers: approve and review", "supervisors' list", SUPERVISORS,

@@ -190,3 +190,31 @@ async def test_supervisor_sees_contact_figures_from_the_log(store):
             await pilot.press("ctrl+n")
         await settle(pilot)
         assert shows(app, "Anonymous footfall") and shows(app, "CSC")
+
+
+async def test_digital_exclusion_recorded_once_on_the_record_and_shown(store):
+    from cxdesk.screens.digital_exclusion import DigitalExclusionScreen
+    from cxdesk.store import contact_queries
+
+    council(store)
+    cid = customer_commands.register_customer(store, ADVISOR, MARIA)
+    app = make_test_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "customers")
+        await app.push_screen(CustomerViewScreen(cid))
+        await settle(pilot)
+        assert not shows(app, "cannot use online services")
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, DigitalExclusionScreen)
+        await pilot.press("space", "down", "down", "down", "space", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerViewScreen)
+        assert contact_queries.digital_exclusion(store, cid) == ["no_device", "skills"]
+        assert shows(app, "Online: cannot use online services (no device, skills or confidence)")
+        await pilot.press("d")  # opens as recorded: untick both, and it is cleared
+        await settle(pilot)
+        await pilot.press("space", "down", "down", "down", "space", "ctrl+s")
+        await settle(pilot)
+        assert contact_queries.digital_exclusion(store, cid) == []
+        assert not shows(app, "cannot use online services")

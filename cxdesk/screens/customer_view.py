@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from cxdesk.domain.safe_text import safe_text
+from cxdesk.domain.safe_text import safe, safe_text
 from cxdesk.domain.ukcontact import format_phone_national
 from cxdesk.events import FRONTLINE
 from cxdesk.events.customers import NOTE_MAX
@@ -45,6 +45,7 @@ class CustomerViewScreen(DeskScreen):
         Binding("enter", "open_line", "Open referral", id="open-history-line"),
         Binding("v", "toggle_views", "Views", id="toggle-views"),
         Binding("escape", "back", "Back", id="customer-view-back"),
+        Binding("d", "digital_exclusion", "Online", show=False, id="digital-exclusion"),
         # --- crisis support actions: "issue voucher", "issue card", "flag crisis" ---
         # (added here by crisis support; keys i, c and f are kept free for them)
         Binding("i", "issue('food_voucher')", "Voucher", id="issue-voucher"),
@@ -61,6 +62,7 @@ class CustomerViewScreen(DeskScreen):
     DEFAULT_CSS = """
     CustomerViewScreen #customer-details { height: auto; max-height: 8; padding: 0 1; }
     CustomerViewScreen #customer-history { height: 1fr; }
+    CustomerViewScreen #customer-digital { height: auto; padding: 0 1; display: none; }
     """
 
     @dataclass
@@ -85,6 +87,7 @@ class CustomerViewScreen(DeskScreen):
 
         yield CautionBanner("K", id="caution-banner")
         yield Static("Opening the record…", id="customer-details", markup=False)
+        yield Static("", id="customer-digital")
         yield HistoryTable(id="customer-history")
 
     def on_mount(self) -> None:
@@ -93,6 +96,7 @@ class CustomerViewScreen(DeskScreen):
     def on_screen_resume(self) -> None:
         self._load()
         self._look_for_new_referral()
+        self._load_digital()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="customer-view")
     def _load(self) -> None:
@@ -230,6 +234,30 @@ class CustomerViewScreen(DeskScreen):
             self.app.pop_screen()
             return
         self.offer_wrap_up(leaving=True)
+
+    # -- digital exclusion: why this resident cannot use online services ------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customer-view-digital")
+    def _load_digital(self) -> None:
+        from cxdesk.store.contact_queries import digital_exclusion
+
+        reasons = digital_exclusion(self.app.store, self.customer_id)
+        self.app.call_from_thread(self._show_digital, reasons)
+
+    def _show_digital(self, reasons: list[str]) -> None:
+        from cxdesk.screens.digital_exclusion import describe
+
+        self.digital_reasons = reasons
+        line = self.query_one("#customer-digital", Static)
+        line.update(safe(describe(reasons)))
+        line.display = bool(reasons)
+
+    def action_digital_exclusion(self) -> None:
+        from cxdesk.screens.digital_exclusion import DigitalExclusionScreen
+
+        if self.customer is not None:
+            current = getattr(self, "digital_reasons", [])
+            screen = DigitalExclusionScreen(self.customer_id, self._display_name(), current)
+            self.app.push_screen(screen, lambda saved: saved is not None and self._load_digital())
 
     # -- the contact's wrap-up: after an issue or a referral, and on leaving ------------
     def wrapped_up(self, answer) -> None:
