@@ -167,3 +167,31 @@ def test_demo_council_has_markers_an_overdue_review_and_a_protected_address(stor
     assert line.note == "review overdue"
     assert store.scalar("SELECT COUNT(*) FROM protected_addresses") == 1
     assert verify_store(store).ok
+
+
+def test_letter_to_a_protected_resident_names_only_the_chosen_route(store):
+    from cxdesk.store import referral_commands as rc
+    from tests.customer_helpers import REFERRAL_CHOICES
+    from tests.test_customers_store import add_team
+
+    add_team(store)
+    cid = cc.register_customer(store, ADVISOR, {**MARIA, "preferred_contact": "letter"},
+                               today=TODAY)  # fmt: skip
+    rid = rc.raise_referral(store, ADVISOR, cid, REFERRAL_CHOICES | {"story": "Rent arrears."})
+    assert "by letter to your address" in rc.confirmation_letter(store, rid)[0]
+    cmd.protect_address(store, ADVISOR, cid, route="phone", reason="Fleeing abuse")
+    text = rc.confirmation_letter(store, rid)[0]
+    assert "your address" not in text and "by phone on 07700 900101" in text
+    assert "Mere Road" not in text and "EM1" not in text
+
+
+def test_letters_and_slips_never_read_the_register():
+    """The person is never told through cxdesk: the modules that build printouts do not
+    import the register's queries (so no future edit shows a marker there by accident)."""
+    import inspect
+
+    from cxdesk.domain import letters, slip
+
+    for module in (letters, slip):
+        source = inspect.getsource(module)
+        assert "caution" not in source and "marker" not in source.lower()

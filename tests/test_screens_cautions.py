@@ -188,3 +188,24 @@ async def test_receiving_team_sees_the_marker_in_its_queue_and_on_the_referral(s
         await settle(pilot)
         assert isinstance(app.screen, ReferralViewScreen)
         assert shows(app, "⚠ Violence or threats (person): Meet only in room 2")
+
+
+async def test_search_by_postcode_holds_back_a_protected_resident_until_a_reason(store):
+    cid = desk_with_resident(store)
+    cmd.protect_address(store, ADVISOR, cid, route="phone", reason="Fleeing abuse")
+    app = make_test_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_area(pilot, ADVISOR, "customers")
+        await pilot.press(*"maria okafor")
+        await settle(pilot)
+        row = next(line for line in screen_text(app).splitlines() if "Maria Okafor" in line)
+        assert "protected" in row and "EM1" not in row  # by name: found, area hidden
+        await pilot.press("escape", *"em1 4qt")
+        await settle(pilot)
+        assert not shows(app, "Maria Okafor") and shows(app, "1 with a protected address")
+        assert q.reveals(store, cid) == []
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await fill(pilot, "Caller gave this postcode")
+        assert shows(app, "Maria Okafor")
+        assert [why for _, _, why in q.reveals(store, cid)] == ["Caller gave this postcode"]

@@ -351,3 +351,48 @@ def marked_names(app, people: list[tuple[str, str]]) -> dict[str, Text]:
 
 def search_cautions(app, hits) -> dict[str, Text]:
     return marked_names(app, [(hit.customer_id, hit.name) for hit in hits])
+
+
+@dataclass
+class Protected:
+    """What a customer search must hide of residents whose address is protected."""
+
+    ids: set[str]
+    """Every protected resident among the hits: their district is not shown."""
+    hidden: list
+    """Hits found only because the search named where they live (postcode or district):
+    left out until someone gives a reason (Ctrl+R)."""
+
+
+def protected_in_search(app, query: str, hits) -> Protected:
+    """Runs in the search worker. A search by postcode or district that finds a protected
+    resident would reveal where they live, so those hits are held back."""
+    from cxdesk.domain.customers import parse_search
+
+    ids = q.protected_among(app.store, [hit.customer_id for hit in hits])
+    if not ids:
+        return Protected(set(), [])
+    try:
+        terms = parse_search(query)
+    except ValidationError:
+        terms = None
+    by_place = terms is not None and bool(terms.postcode or terms.district)
+    hidden = [hit for hit in hits if hit.customer_id in ids] if by_place else []
+    return Protected(ids, hidden)
+
+
+def reveal_hidden(screen, hidden: list, on_done) -> None:
+    """Ctrl+R on a search: one reason, recorded for each resident it shows, then shown."""
+    app = screen.app
+    if not hidden:
+        screen.notify("Nothing is held back in this search.", timeout=3)
+        return
+
+    def reveal(values: dict[str, str]) -> list:
+        for hit in hidden:
+            cmd.reveal_address(app.store, app.session, hit.customer_id, values["reason"])
+        return hidden
+
+    fields = [FormField("reason", "Why does this search need them? (recorded)", "the reason")]
+    title = f"Show {len(hidden)} resident(s) with a protected address"
+    app.push_screen(FormModal(title, fields, reveal), lambda shown: shown and on_done(shown))

@@ -41,6 +41,7 @@ class CustomerSearchScreen(DeskScreen):
         Binding("enter", "open_customer", "Open", id="open-customer"),
         Binding("ctrl+n", "new_customer", "New customer", id="new-customer"),
         Binding("escape", "clear_search", "Clear", id="clear-customer-search"),
+        Binding("ctrl+r", "reveal_protected", "Reveal", show=False, id="reveal-protected"),
         Binding("down", "move(1)", "Next", show=False, id="next-customer"),
         Binding("up", "move(-1)", "Previous", show=False, id="previous-customer"),
     ]
@@ -51,10 +52,13 @@ class CustomerSearchScreen(DeskScreen):
         hits: list[CustomerHit]
         problem: str = ""
         cautions: dict | None = None
+        protected: object = None
 
     def __init__(self) -> None:
         super().__init__()
         self.hits: list[CustomerHit] = []
+        self.held_back: list[CustomerHit] = []
+        self.revealed: set[str] = set()
 
     def compose_body(self) -> ComposeResult:
         yield Input(
@@ -89,22 +93,29 @@ class CustomerSearchScreen(DeskScreen):
         try:
             hits = search_customers(self.app.store, query) if query.strip() else []
             problem = ""
-            from cxdesk.screens.cautions import search_cautions
+            from cxdesk.screens.cautions import protected_in_search, search_cautions
 
             cautions = search_cautions(self.app, hits)
+            protected = protected_in_search(self.app, query, hits)
         except CxDeskError as exc:
-            hits, problem, cautions = [], exc.message, {}
+            hits, problem, cautions, protected = [], exc.message, {}, None
         if not worker.is_cancelled:
-            self.post_message(self._Results(query, hits, problem, cautions))
+            self.post_message(self._Results(query, hits, problem, cautions, protected))
 
     def on_customer_search_screen__results(self, message: _Results) -> None:
         if message.query != self.query_one("#customer-search", Input).value:
             return  # a newer search is on its way
-        self.hits, cautions = message.hits, message.cautions or {}
+        cautions, protected = message.cautions or {}, message.protected
+        held = {h.customer_id for h in protected.hidden} - self.revealed if protected else set()
+        self.held_back = [h for h in message.hits if h.customer_id in held]
+        self.hits = [h for h in message.hits if h.customer_id not in held]
+        hide_area = protected.ids if protected else set()
         self.query_one("#customer-results", FitTable).set_rows([
             (hit.customer_id, [cautions.get(hit.customer_id) or safe(hit.name),
-                               str(hit.birth_year), safe(hit.district), f"{hit.score:.0f}"])
-            for hit in message.hits
+                               str(hit.birth_year),
+                               "protected" if hit.customer_id in hide_area else safe(hit.district),
+                               f"{hit.score:.0f}"])
+            for hit in self.hits
         ])  # fmt: skip
         status = self.query_one("#customer-status", Static)
         if message.problem:
@@ -118,8 +129,22 @@ class CustomerSearchScreen(DeskScreen):
                 "or Ctrl+N to register."
             )
         else:
-            count = len(message.hits)
+            count = len(self.hits)
             status.update(f"{count} found. Enter opens the highlighted record.")
+        if self.held_back:
+            status.update(
+                f"{len(self.hits)} found; {len(self.held_back)} with a protected address held "
+                "back (this search names where they live). Ctrl+R shows them with a reason."
+            )
+
+    def action_reveal_protected(self) -> None:
+        from cxdesk.screens.cautions import reveal_hidden
+
+        def shown(hits) -> None:
+            self.revealed |= {hit.customer_id for hit in hits}
+            self._search(self.query_one("#customer-search", Input).value)
+
+        reveal_hidden(self, self.held_back, shown)
 
     def action_move(self, step: int) -> None:
         table = self.query_one("#customer-results", DataTable)

@@ -115,15 +115,20 @@ class FitTable(DataTable):
             self.add_row(*out, key=None if key is None else str(key))
         if self._rows:
             self.move_cursor(row=min(max(keep, 0), len(self._rows) - 1))
+        else:
+            self._show_detail(-1)  # no row is highlighted: the last one's detail must go
+
+    def _show_detail(self, index: int) -> None:
+        detail = self.screen.query(f"#{self.id}-detail") if self.id and self.is_mounted else None
+        if detail:
+            detail.first().show(self, index)
 
     def on_resize(self, event: events.Resize) -> None:
         if self._rows and self._available() != self._planned_for:
             self._rebuild()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        detail = self.screen.query(f"#{self.id}-detail") if self.id else None
-        if detail:
-            detail.first().show(self, event.cursor_row)
+        self._show_detail(event.cursor_row)
 
 
 class RowDetail(Static):
