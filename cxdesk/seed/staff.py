@@ -90,9 +90,22 @@ def demo_accounts(
     return sorted(chosen.values(), key=lambda a: order.index(a.role) if a.role in order else 99)
 
 
+def _derivation_fingerprint() -> str:
+    """A digest of the key-derivation module's source.
+
+    The cache outlives the code that filled it: a file written by another version
+    of the derivation would hand the demo roster keys that no passcode derives
+    (every demo sign-in "wrong"). Naming the file after the code that made it
+    retires it the moment that code changes.
+    """
+    from cxdesk.domain import staff_keys
+
+    return hashlib.sha256(Path(staff_keys.__file__).read_bytes()).hexdigest()[:16]
+
+
 def _cache_file() -> Path:
     folder = os.environ.get("CXDESK_CACHE_DIR") or platformdirs.user_cache_dir("cxdesk", False)
-    return Path(folder) / "demo-staff-keys.json"
+    return Path(folder) / f"demo-staff-keys-{_derivation_fingerprint()}.json"
 
 
 def _load_cache() -> None:
