@@ -19,6 +19,7 @@ import pytest
 from cxdesk.events.envelope import GENESIS, Event, HybridClock, chain_hash, new_event_id
 from cxdesk.events.envelope import payload_digest as digest
 from cxdesk.sync.server import admin
+from cxdesk.sync.server.access import Limit
 from cxdesk.sync.server.app import create_app, open_database
 
 from .helpers import ThreadServer
@@ -53,7 +54,14 @@ def client(url: str, token: str) -> httpx.Client:
 @pytest.mark.postgres
 def test_feed_never_skips_under_concurrency(pg_url, tmp_path):
     engine = open_database(pg_url, pool_size=20)
-    app = create_app(engine=engine, marks_dir=tmp_path / "marks")
+    # Pullers poll flat out on pushers' tokens: that is this test's load, not abuse, so the
+    # sync routes' rate limits (tested in test_access.py) are lifted here.
+    unlimited = Limit(rate=1e9, burst=10**9)
+    app = create_app(
+        engine=engine,
+        marks_dir=tmp_path / "marks",
+        limits={"per_token": unlimited, "per_address": unlimited},
+    )
     devices = [admin.add_device(engine, "CSC", f"D-P{i}") for i in range(PUSHERS)]
     total = PUSHERS + PUSHERS * EVENTS_EACH  # one DeviceEnrolled per device, then theirs
     pushing = threading.Semaphore(0)
