@@ -195,3 +195,13 @@ def test_letters_and_slips_never_read_the_register():
     for module in (letters, slip):
         source = inspect.getsource(module)
         assert "caution" not in source and "marker" not in source.lower()
+
+
+def test_banner_shows_a_precaution_as_text_never_markup_or_escapes():
+    from cxdesk.domain.cautions import MarkerLine
+    from cxdesk.screens.cautions import banner_text
+
+    hostile = "[link=https://x.invalid]Meet[/] in [@click=app.quit]room 2\x1b]52;c;x\x07"
+    text = banner_text([MarkerLine("m1", "person", "other", hostile, TODAY, "")])
+    assert "[link=https://x.invalid]Meet[/]" in text.plain and "\x1b" not in text.plain
+    assert not text.spans  # no style came from the stored words

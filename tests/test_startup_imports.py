@@ -46,6 +46,8 @@ AREAS = [
     "cxdesk.store.customer_queries",
     "cxdesk.store.directory_queries",
     "cxdesk.store.issue_log_queries",
+    "cxdesk.screens.cautions",
+    "cxdesk.store.caution_queries",
 ]
 
 CHILD = """
