@@ -176,7 +176,7 @@ async def test_receiving_team_sees_the_marker_in_its_queue_and_on_the_referral(s
     from tests.customer_helpers import REFERRAL_CHOICES
 
     cid = desk_with_resident(store, with_directory=True)  # the teams to refer to
-    live_marker(store, cid)
+    marker = live_marker(store, cid)
     referral_commands.raise_referral(store, ADVISOR, cid, {**REFERRAL_CHOICES, "story": "Rent."})
     app = make_test_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -188,6 +188,12 @@ async def test_receiving_team_sees_the_marker_in_its_queue_and_on_the_referral(s
         await settle(pilot)
         assert isinstance(app.screen, ReferralViewScreen)
         assert shows(app, "⚠ Violence or threats (person): Meet only in room 2")
+        await pilot.press("k")  # the detail from the referral: a reason first, recorded
+        await settle(pilot)
+        await fill(pilot, "Calling her back about rent")
+        assert isinstance(app.screen, MarkerDetailModal) and shows(app, "Threw a chair")
+        [(who, _, why)] = q.detail_views(store, marker)
+        assert (who, why) == ("S3001", "Calling her back about rent")
 
 
 async def test_search_by_postcode_holds_back_a_protected_resident_until_a_reason(store):

@@ -60,6 +60,7 @@ class ReferralViewScreen(DeskScreen):
         Binding("n", "note", "Note", id="referral-note"),
         Binding("l", "letter", "Letter", id="referral-letter"),
         Binding("escape", "back", "Back", id="referral-view-back"),
+        Binding("k", "caution_detail", "Caution", show=False, id="referral-caution-detail"),
     ]
     DEFAULT_CSS = """
     ReferralViewScreen #referral-details { height: auto; max-height: 12; padding: 0 1; }
@@ -83,7 +84,7 @@ class ReferralViewScreen(DeskScreen):
     def compose_body(self) -> ComposeResult:
         from cxdesk.screens.cautions import CautionBanner
 
-        yield CautionBanner(id="caution-banner")
+        yield CautionBanner("K", id="caution-banner")
         with VerticalScroll(id="referral-details"):
             yield Static("Loading…", id="referral-text", markup=False)
         yield HistoryTable("Step", id="referral-steps")
@@ -166,6 +167,11 @@ class ReferralViewScreen(DeskScreen):
         if r["outcome"]:
             lines.append(f"Outcome: {r['outcome']}")
         return Text("\n".join(lines))
+
+    def action_caution_detail(self) -> None:
+        from cxdesk.screens.cautions import open_detail
+
+        open_detail(self, self.query_one("#caution-banner").lines)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _STEP_ACTIONS:
