@@ -103,15 +103,21 @@ def _counted(store, rng: Range, column: str, name: str, label=str, order="n DESC
 
 def by_reason(store, rng: Range) -> Report:
     labels = contact_queries.reason_labels(store)
-    where, params = rng.where("l")
-    if rng.location:
-        where = where.replace("l.location = ?", "c.location = ?")
-    rows = store.query(
-        "SELECT l.reason AS k, COUNT(*) AS n FROM contact_reason_links l "
-        f"JOIN contacts c ON c.contact_id = l.contact_id WHERE {where} "
-        "GROUP BY l.reason ORDER BY n DESC",
-        params,
-    )
+    if rng.location:  # only then is the contact's row needed (for its location)
+        where, params = rng.where("c")
+        sql = (
+            "SELECT l.reason AS k, COUNT(*) AS n FROM contact_reason_links l "
+            f"JOIN contacts c ON c.contact_id = l.contact_id WHERE {where} "
+            "AND l.at_ms >= ? AND l.at_ms < ? GROUP BY l.reason ORDER BY n DESC"
+        )
+        params += [rng.start_ms, rng.end_ms]
+    else:
+        sql = (
+            "SELECT l.reason AS k, COUNT(*) AS n FROM contact_reason_links l "
+            "WHERE l.at_ms >= ? AND l.at_ms < ? GROUP BY l.reason ORDER BY n DESC"
+        )
+        params = [rng.start_ms, rng.end_ms]
+    rows = store.query(sql, params)  # fmt: skip
     contacts = _total(store, rng)
     return Report("by-reason", REPORTS["by-reason"], ("reason", "contacts", "share"),
                   [(labels.get(r["k"], r["k"]), r["n"], _share(r["n"], contacts))
