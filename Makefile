@@ -1,4 +1,5 @@
-# cxdesk: `make demo` opens the app on a demo store; `make test` runs every test.
+# cxdesk: `make demo` opens the app on a demo store; `make test` runs every test;
+# `make lint` runs ruff (check and format) and pyright.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -24,6 +25,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/pyright
 
 format: $(STAMP)
 	$(BIN)/ruff format .

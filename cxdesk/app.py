@@ -245,6 +245,8 @@ class CxDeskApp(App[None]):
         from cxdesk.store import signin_commands
 
         session = self.session
+        if session is None:  # the binding only works past sign-in
+            return
 
         def lift(values: dict[str, str]) -> str:
             return signin_commands.lift_lockout(self.store, session, values["staff_id"])

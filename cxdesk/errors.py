@@ -11,6 +11,8 @@ class CxDeskError(Exception):
     """A failure a person can understand and act on."""
 
     title = "Something went wrong"
+    short: str | None = None
+    """A few words for the sync header ("records changed"), where a failure has them."""
 
     def __init__(self, message: str, title: str | None = None) -> None:
         super().__init__(message)

@@ -202,8 +202,9 @@ def _entry_from_row(
         take(name, lambda v, n=name: clean_text(v, n))
     take("keywords", lambda v: [clean_text(word, "keyword") for word in v.split(";")])
     take("phone", lambda v: parse_phone(v, "phone"))
-    if isinstance(values.get("phone"), tuple):
-        values["phone"], values["extension"] = values["phone"]
+    phone = values.get("phone")
+    if isinstance(phone, tuple):
+        values["phone"], values["extension"] = phone
     if row.get("extension", "").strip():
         take("extension", clean_extension)
     take("hours", _hours_cell)
@@ -211,10 +212,9 @@ def _entry_from_row(
         "out_of_hours_phone",
         lambda v: parse_phone(v, "out_of_hours_phone") if v.strip() else None,
     )
-    if isinstance(values.get("out_of_hours_phone"), tuple):
-        values["out_of_hours_phone"], values["out_of_hours_extension"] = values[
-            "out_of_hours_phone"
-        ]
+    out_of_hours_phone = values.get("out_of_hours_phone")
+    if isinstance(out_of_hours_phone, tuple):
+        values["out_of_hours_phone"], values["out_of_hours_extension"] = out_of_hours_phone
     if values.get("out_of_hours_phone") is None and values.get("out_of_hours"):
         values["out_of_hours_phone"] = find_phone(str(values["out_of_hours"]))
     take("staff_only", _yes_no)

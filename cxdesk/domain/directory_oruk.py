@@ -194,7 +194,7 @@ def _entry(
         service=_shorten(
             clean_text(record.get("description"), "description"), MAX_LENGTHS["service"]
         ),
-        keywords=_keywords(record),
+        keywords=tuple(_keywords(record)),
         phone=phone[0],
         extension=phone[1],
         hours=read_hours(record, today=today, warnings=warnings),

@@ -113,10 +113,10 @@ class DirectoryIndex:
         self._first_letter: dict[str, list[int]] = {}
         self._word_letter: dict[str, list[int]] = {}
         for index in self._alphabetical:
-            words = self._names[index].split()
-            if words:
-                self._first_letter.setdefault(words[0][0], []).append(index)
-            for letter in dict.fromkeys(word[0] for word in words[1:]):
+            name_words = self._names[index].split()
+            if name_words:
+                self._first_letter.setdefault(name_words[0][0], []).append(index)
+            for letter in dict.fromkeys(word[0] for word in name_words[1:]):
                 self._word_letter.setdefault(letter, []).append(index)
         words: dict[str, dict[int, float]] = {}
         joined: dict[str, dict[int, float]] = {}

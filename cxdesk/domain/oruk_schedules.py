@@ -32,10 +32,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from cxdesk.domain.hours import DatedWeek, HolidayHours, OpeningHours, offset_name, zone_of
-from cxdesk.domain.hours_text import ALL_DAY, DAYS, format_minutes
+from cxdesk.domain.hours_text import ALL_DAY, format_minutes
 from cxdesk.errors import ValidationError
 
 LONDON = "Europe/London"
@@ -335,12 +335,25 @@ def _merge(spans: list[tuple[int, int]]) -> list[str]:
     return out
 
 
-def _week(slots: list[_Slot]) -> dict[str, list[str]]:
+class _Week(TypedDict):
+    """Each day's opening intervals ("09:00-17:00"), as ``OpeningHours`` takes them."""
+
+    mon: tuple[str, ...]
+    tue: tuple[str, ...]
+    wed: tuple[str, ...]
+    thu: tuple[str, ...]
+    fri: tuple[str, ...]
+    sat: tuple[str, ...]
+    sun: tuple[str, ...]
+
+
+def _week(slots: list[_Slot]) -> _Week:
     days: dict[int, list[tuple[int, int]]] = {day: [] for day in range(7)}
     for slot in slots:
         for day in slot.days:
             days[day].append((slot.start, slot.end))
-    return {DAYS[day]: _merge(spans) for day, spans in days.items()}
+    mon, tue, wed, thu, fri, sat, sun = (tuple(_merge(days[day])) for day in range(7))
+    return _Week(mon=mon, tue=tue, wed=wed, thu=thu, fri=fri, sat=sat, sun=sun)
 
 
 def _build(slots: list[_Slot], zone: str, today: date) -> OpeningHours:
@@ -357,18 +370,20 @@ def _build(slots: list[_Slot], zone: str, today: date) -> OpeningHours:
         DatedWeek(valid_from=start, valid_to=end, **_week(group))
         for (start, end), group in sorted(periods.items(), key=lambda item: _sort_key(item[0]))
     ]
+    # A holiday slot always has its first date (_read_holiday leaves out one without).
+    dated_holidays = [(s.valid_from, s) for s in slots if s.holiday and s.valid_from is not None]
     holidays = [
         HolidayHours(
-            start=s.valid_from,
-            end=s.valid_to or s.valid_from,
+            start=start,
+            end=s.valid_to or start,
             closed=s.closed,
             intervals=() if s.closed else (_interval(s.start, s.end),),
             note=s.note,
         )
-        for s in sorted((s for s in slots if s.holiday), key=lambda s: s.valid_from)
+        for start, s in sorted(dated_holidays, key=lambda pair: pair[0])
     ][:MAX_HOLIDAYS]
     week = _week(undated)
-    always = not dated and not holidays and all(week[d] == [ALL_DAY] for d in DAYS)
+    always = not dated and not holidays and all(day == (ALL_DAY,) for day in week.values())
     try:
         if always:
             return OpeningHours(always_open=True, bank_holidays_stated=False, timezone=zone)

@@ -97,7 +97,9 @@ def reconcile(
     """
     # Counts sort after movements at the same instant: a count records what was
     # there once everything up to that moment had happened.
-    timeline: dict[tuple[str, str], list[tuple[datetime, int, object]]] = defaultdict(list)
+    timeline: dict[tuple[str, str], list[tuple[datetime, int, StockMovement | StockCountFact]]] = (
+        defaultdict(list)
+    )
     for move in movements:
         if move.change not in CHANGES:
             raise ValueError(f"unknown stock movement {move.change!r}")

@@ -162,7 +162,8 @@ def check_referral_event(kind: str, payload: dict, history_payloads: Iterable[An
         return "The referral is already with that team."
     if next_status(status, kind, payload) is None:
         step = KIND_STEPS.get(kind, kind)
-        return f"A referral that is {STATUS_LABELS.get(status, status).lower()} cannot be {step}."
+        now = status or ""  # set: the referral was raised
+        return f"A referral that is {STATUS_LABELS.get(now, now).lower()} cannot be {step}."
     return None
 
 

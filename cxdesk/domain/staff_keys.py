@@ -60,13 +60,13 @@ class KeyParams:
     @classmethod
     def parse(cls, text: str) -> KeyParams:
         """Parse ``m=47104,t=1,p=1``; ValidationError for anything else."""
-        params = None
+        params: KeyParams | None = None
         try:
             parts = dict(item.split("=", 1) for item in text.split(","))
             params = cls(int(parts["m"]), int(parts["t"]), int(parts["p"]))
         except (AttributeError, KeyError, ValueError, TypeError):
             parts = {}
-        if set(parts) != {"m", "t", "p"}:
+        if set(parts) != {"m", "t", "p"} or params is None:
             raise ValidationError(f"Unreadable key parameters {text!r}.", field="key_params")
         return params
 

@@ -15,13 +15,14 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from cxdesk.desk_app import OnDesk
 from cxdesk.widgets.header import DeskHeader
 
 PaletteCommand = tuple[str, str, Callable[[], object]]
 """(title "category: verb", help text, callback)."""
 
 
-class DeskScreen(Screen):
+class DeskScreen(OnDesk, Screen):
     """A full screen with the desk header and the key footer."""
 
     def compose(self) -> ComposeResult:

@@ -16,13 +16,14 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, SelectionList, Static
 
+from cxdesk.desk_app import OnDesk
 from cxdesk.domain.crisis import SIGNS
 from cxdesk.domain.safe_text import safe
 from cxdesk.errors import CxDeskError
 from cxdesk.store import crisis_commands as cc
 
 
-class CrisisFlagScreen(ModalScreen[str | None]):
+class CrisisFlagScreen(OnDesk, ModalScreen[str | None]):
     """Returns the new flag's id, or None if cancelled."""
 
     DEFAULT_CSS = """
@@ -91,7 +92,7 @@ class CrisisFlagScreen(ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="flag-save")
     def _save(self, values: dict) -> None:
-        s = self.app.session
+        s = self.signed_in
         try:
             event = cc.flag_crisis(
                 self.app.store, actor=s.staff_id, role=s.role, customer_id=self.customer_id,

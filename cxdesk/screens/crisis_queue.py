@@ -187,7 +187,7 @@ class CrisisQueueScreen(DeskScreen):
         if item is None or item.item != kind:
             self.notify(CHOOSE_FIRST[kind])
             return
-        s, store = self.app.session, self.app.store
+        s, store = self.signed_in, self.app.store
         ids = {ID_ARGUMENT[kind]: item.id}
         form = FormModal(
             title.format(name=item.customer_name, what=item.what),

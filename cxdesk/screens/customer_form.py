@@ -213,14 +213,16 @@ class CustomerFormScreen(DraftGuard, DeskScreen):
         self.app.push_screen(LikelyMatchDialog(shown), chosen)
 
     def values(self) -> dict:
-        raw = {name: self.query_one(f"#f-{name}", Input).value for name, *_rest in TEXT_FIELDS}
+        raw: dict[str, object] = {
+            name: self.query_one(f"#f-{name}", Input).value for name, *_rest in TEXT_FIELDS
+        }
         for check, _label in CHECKS:
             raw[check] = self.query_one(f"#f-{check}", Checkbox).value
         raw["preferred_contact"] = self.query_one("#f-preferred_contact", Select).value
         return raw
 
     def show_errors(self, errors: dict[str, str]) -> None:
-        for widget in self.query(".field-error"):
+        for widget in self.query(".field-error").results(Static):
             message = errors.get((widget.id or "")[2:], "")
             widget.update(safe(message))
             widget.set_class(bool(message), "-shown")
@@ -240,7 +242,7 @@ class CustomerFormScreen(DraftGuard, DeskScreen):
         name = (getattr(event.control, "id", None) or "")[2:]
         error = self.query(f"#e-{name}") if name else None
         if error:
-            error.first().update("")
+            error.first(Static).update("")
             error.first().remove_class("-shown")
 
     def action_save(self) -> None:

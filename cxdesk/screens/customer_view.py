@@ -323,6 +323,11 @@ class CustomerViewScreen(DeskScreen):
         name = f"{c.get('given_name', '')} {c.get('family_name', '')}".strip()
         return safe_text(name) or "this customer"
 
+    def _reload_if(self, changed: object) -> None:
+        """A dialog's answer: anything but None or False means the record changed."""
+        if changed:
+            self._load()
+
     def action_issue(self, kind: str) -> None:
         from cxdesk.screens.issue_item import IssueScreen
 
@@ -345,7 +350,7 @@ class CustomerViewScreen(DeskScreen):
 
         if self.customer is None:
             return
-        session, customer_id = self.app.session, self.customer_id
+        session, customer_id = self.signed_in, self.customer_id
 
         def void(values: dict[str, str]):
             return issue_commands.void_customer_issue(
@@ -376,5 +381,5 @@ class CustomerViewScreen(DeskScreen):
         if self.customer is not None:
             self.app.push_screen(
                 CrisisFlagScreen(self.customer_id, self._display_name()),
-                lambda flag_id: flag_id and self._load(),
+                self._reload_if,
             )

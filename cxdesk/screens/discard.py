@@ -22,6 +22,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Select, Static
 
+from cxdesk.screens.base import DeskScreen
+
 
 class DiscardDialog(ModalScreen[bool]):
     """ "Discard what you typed?": Enter (or Escape) keeps it, D discards."""
@@ -48,16 +50,13 @@ class DiscardDialog(ModalScreen[bool]):
         self.dismiss(True)
 
 
-def drafts(app) -> dict[tuple[str, str], dict[str, Any]]:
+def drafts(app: object) -> dict[tuple[str, str], dict[str, Any]]:
     """The app's drafts by (form, resident), created on first use."""
-    store = getattr(app, "_form_drafts", None)
-    if store is None:
-        store = app._form_drafts = {}
-    return store
+    return app.__dict__.setdefault("_form_drafts", {})
 
 
-class DraftGuard:
-    """Mixed into a form screen that has ``values()`` and ``restore(values)``.
+class DraftGuard(DeskScreen):
+    """The base of a form screen that has ``values()`` and ``restore(values)``.
 
     Subclasses set ``DRAFT_FORM`` (a name) and ``draft_key`` (the resident's
     id, or "" for a new registration), call ``start_draft()`` once the fields
@@ -69,6 +68,14 @@ class DraftGuard:
     _initial: dict | None = None
     _latest: dict | None = None
     _finished = False
+
+    def values(self) -> dict[str, Any]:
+        """What the form's fields hold now."""
+        raise NotImplementedError
+
+    def restore(self, values: dict[str, Any]) -> None:
+        """Put ``values`` back into the form's fields."""
+        raise NotImplementedError
 
     def start_draft(self) -> None:
         """Put back a draft left for this form and resident; note the starting values."""
@@ -109,7 +116,7 @@ class DraftGuard:
     def on_unmount(self) -> None:
         # Closed any other way (a new person at the desk, the session swept away): keep it.
         if not self._finished and self.is_dirty():
-            drafts(self.app)[(self.DRAFT_FORM, self.draft_key)] = dict(self._latest)
+            drafts(self.app)[(self.DRAFT_FORM, self.draft_key)] = dict(self._latest or {})
 
     def leave(self) -> None:
         """Escape: close a dropdown first; ask before throwing typed work away."""

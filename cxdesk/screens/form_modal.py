@@ -98,7 +98,7 @@ class FormModal(ModalScreen[Any]):
             self.focus_next()
 
     def action_submit(self) -> None:
-        for static in self.query(".form-error"):
+        for static in self.query(".form-error").results(Static):
             static.update("")
         self._run(self.values())
 

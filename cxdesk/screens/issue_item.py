@@ -135,7 +135,7 @@ class IssueScreen(DeskScreen):
         lines = []
         opens = contact.opens_at(now) if contact else None
         due = london_time(crisis_due(now, contact), with_date=True)
-        if opens is not None:
+        if contact is not None and opens is not None:
             lines.append(
                 f"{contact.name} is closed: opens {london_time(opens, with_date=True)}. "
                 f"The payment will be due by {due}."
@@ -207,7 +207,9 @@ class IssueScreen(DeskScreen):
     def _submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "f-serial":
             self._check_serial(event.value)
-        shown = [i for i in self.query(Input) if i.display and i.parent.display]
+        shown = [
+            i for i in self.query(Input) if i.display and i.parent is not None and i.parent.display
+        ]
         if shown and event.input is shown[-1]:
             # Not back round to the serial, where the next keys would replace it.
             self.query_one("#err-form", Static).update("All filled in? Ctrl+S confirms the issue.")
@@ -216,7 +218,7 @@ class IssueScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="issue-serial")
     def _check_serial(self, text: str) -> None:
-        location = self.app.session.location
+        location = self.signed_in.location
         try:
             serial = ic.check_serial(self.app.store, self.kind, text, location)
         except CxDeskError as exc:
@@ -245,7 +247,7 @@ class IssueScreen(DeskScreen):
     def action_confirm(self) -> None:
         if self.done or self.check is None:
             return
-        for static in self.query(".error"):
+        for static in self.query(".error").results(Static):
             static.update("")
         if self.check.breached and self.check.action == "warn" and not self.warned:
             self.warned = True
@@ -265,7 +267,7 @@ class IssueScreen(DeskScreen):
         self._record(self._values())
 
     def _approval_form(self) -> FormModal:
-        store, session, values = self.app.store, self.app.session, self._values()
+        store, session, values = self.app.store, self.signed_in, self._values()
 
         def approve(typed: dict[str, str]) -> Approval:
             # The supervisor signs the issue exactly as the form holds it now.
@@ -303,12 +305,14 @@ class IssueScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="issue-record")
     def _record(self, values: dict[str, str]) -> None:
-        session, store = self.app.session, self.app.store
+        session, store, check = self.signed_in, self.app.store, self.check
+        if check is None:  # action_confirm starts this only once the check has answered
+            return
         try:
             receipt = ic.issue_item(
                 store, actor=session.staff_id, role=session.role, location=session.location,
                 kind=self.kind, customer_id=self.customer_id, serial_text=values["serial"],
-                amount_text=values.get("amount", ""), reason=values["reason"], check=self.check,
+                amount_text=values.get("amount", ""), reason=values["reason"], check=check,
                 override_reason=values.get("override_reason", ""), approval=self.approval,
             )  # fmt: skip
         except CxDeskError as exc:
@@ -322,7 +326,7 @@ class IssueScreen(DeskScreen):
         self.approval = None
         field = getattr(message.error, "field", None)
         target = self.query(f"#err-{field}")
-        (target.first() if target else self.query_one("#err-form", Static)).update(
+        (target.first(Static) if target else self.query_one("#err-form", Static)).update(
             safe(message.error.message)
         )
         if field and self.query(f"#f-{field}"):

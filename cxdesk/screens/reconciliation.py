@@ -159,10 +159,11 @@ class ReconciliationScreen(RangeReportScreen):
     def _explain(self, item: DayReconciliation) -> None:
         r = item.row
         text = safe(f"{r.location} {r.day:%a %d/%m/%Y}: expected {r.expected} on hand")
-        if r.counted is not None:
+        if r.counted is not None and r.counted_at is not None:  # set together
             text.append(f"; counted {r.counted} at {r.counted_at.astimezone(LONDON):%H:%M} "
                         f"(difference {r.difference:+d})")  # fmt: skip
         if item.signed_by:
+            assert item.signed_at is not None  # a sign-off always has its time
             when = item.signed_at.astimezone(LONDON)
             signed = f"Signed off by {item.signed_by} at {when:%d/%m %H:%M}: {item.note}"
             text.append("\n" + safe_text(signed))

@@ -84,7 +84,7 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
     @dataclass
     class _OpenReferral(Message):
         team: str
-        line: object
+        line: referral_queries.ReferralLine | None
 
     @dataclass
     class _Targets(Message):
@@ -93,7 +93,7 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
     @dataclass
     class _Checked(Message):
         errors: dict[str, str]
-        duplicate: object
+        duplicate: referral_queries.ReferralLine | None
         raw: dict
 
     @dataclass
@@ -233,7 +233,7 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
 
     def show_errors(self, errors: dict[str, str]) -> None:
         self._errors = dict(errors)
-        for widget in self.query(".field-error"):
+        for widget in self.query(".field-error").results(Static):
             message = errors.get((widget.id or "")[2:], "")
             widget.update(safe(message))
             widget.set_class(bool(message), "-shown")

@@ -93,7 +93,7 @@ class ReferralQueuesScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queues")
     def _load(self, team: str | None) -> None:
-        store, session = self.app.store, self.app.session
+        store, session = self.app.store, self.signed_in
         targets = referral_queries.workable_targets(store, session.staff_id, session.role)
         team = team or referral_queries.queue_team(store)
         if team not in {t.target_id for t in targets}:

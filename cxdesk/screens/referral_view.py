@@ -191,7 +191,8 @@ class ReferralViewScreen(DeskScreen):
         self._load()
 
     def action_accept(self) -> None:
-        self._do(referral_commands.accept, self.referral["to_team"])
+        if self.referral is not None:
+            self._do(referral_commands.accept, self.referral["to_team"])
 
     def action_start(self) -> None:
         self._do(referral_commands.start)
@@ -223,7 +224,8 @@ class ReferralViewScreen(DeskScreen):
             if answer:
                 self._do(referral_commands.reassign, *answer)
 
-        prompt = TeamPrompt("Transfer to another team", targets, exclude=self.referral["to_team"])
+        current = self.referral["to_team"] if self.referral is not None else ""
+        prompt = TeamPrompt("Transfer to another team", targets, exclude=current)
         self.app.call_from_thread(self.app.push_screen, prompt, answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="referral-letter")
@@ -236,7 +238,7 @@ class ReferralViewScreen(DeskScreen):
 
 
 def _step_text(step: dict) -> str:
-    p, kind = step["payload"], step["kind"]
+    p, kind = step["payload"], str(step["kind"])
     if kind == "ReferralRaised":
         return (
             "Advice given (no consent)"

@@ -117,11 +117,11 @@ class StockScreen(DeskScreen):
         self.app.push_screen(FormModal(title, [KIND_FIELD, *fields], submit), self._after)
 
     def _who(self) -> dict:
-        s = self.app.session
+        s = self.signed_in
         return {"actor": s.staff_id, "role": s.role}
 
     def action_receive(self) -> None:
-        store, who, here = self.app.store, self._who(), self.app.session.location
+        store, who, here = self.app.store, self._who(), self.signed_in.location
         self._form(
             f"Stock received at {here}",
             [FormField("first", "First serial"), FormField("last", "Last serial")],
@@ -130,7 +130,7 @@ class StockScreen(DeskScreen):
         )  # fmt: skip
 
     def action_transfer(self) -> None:
-        store, who, here = self.app.store, self._who(), self.app.session.location
+        store, who, here = self.app.store, self._who(), self.signed_in.location
         self._form(
             f"Transfer stock from {here}",
             [FormField("to", "To location (id)"), FormField("first", "First serial"),
@@ -141,7 +141,7 @@ class StockScreen(DeskScreen):
         )  # fmt: skip
 
     def action_write_off(self) -> None:
-        store, who, here = self.app.store, self._who(), self.app.session.location
+        store, who, here = self.app.store, self._who(), self.signed_in.location
         self._form(
             f"Write off stock at {here}",
             [FormField("serials", "Serials (FV000001 FV000002 or FV000001..FV000005)"),
@@ -153,7 +153,7 @@ class StockScreen(DeskScreen):
         )  # fmt: skip
 
     def action_count(self) -> None:
-        store, who, here = self.app.store, self._who(), self.app.session.location
+        store, who, here = self.app.store, self._who(), self.signed_in.location
         self._form(
             f"Physical count at {here}",
             [FormField("counted", "How many did you count?")],

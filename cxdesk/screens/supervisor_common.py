@@ -15,7 +15,7 @@ Ctrl+R. Each report keeps its own keys, columns, worker and rows.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import ClassVar
+from typing import ClassVar, Literal, overload
 
 from textual import on
 from textual.app import ComposeResult
@@ -84,6 +84,10 @@ def default_range(days: int = 7) -> tuple[date, date]:
     return today - timedelta(days=days - 1), today
 
 
+@overload
+def read_date(field: Input, *, required: Literal[True]) -> date: ...
+@overload
+def read_date(field: Input, *, required: bool = False) -> date | None: ...
 def read_date(field: Input, *, required: bool = False) -> date | None:
     """The date typed in ``field`` (blank allowed unless required); marks the field if wrong."""
     field.remove_class("-invalid")

@@ -114,7 +114,8 @@ class SyncStatusScreen(DeskScreen):
                           str(row["device_seq"]), safe(row["reason"]))  # fmt: skip
         # Feed events this desk refused because they did not verify (never stored).
         for row in message.refused:
-            when = parse_utc(row["refused_at"]).astimezone(LONDON).strftime("%d %b %H:%M")
+            refused_at = parse_utc(row["refused_at"])
+            when = refused_at.astimezone(LONDON).strftime("%d %b %H:%M") if refused_at else ""
             why = safe(f"refused here: {row['reason']}")
             table.add_row(when, safe(row["kind"]), safe(row["actor"]),
                           f"feed {row['server_seq']}", why)  # fmt: skip

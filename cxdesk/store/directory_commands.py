@@ -154,9 +154,11 @@ def import_directory(
     entry it was meant to update, and never when it had no entries at all: an
     empty file or feed page (a publishing glitch) must not empty the directory.
     """
-    parsed = isinstance(path, list | dict)
-    source = path if parsed else Path(path)
-    public = parsed or detect_format(source, fmt) == "oruk"
+    if isinstance(path, list | dict):  # pages fetched from a feed: always Open Referral UK
+        source, public = path, True
+    else:
+        source = Path(path)
+        public = detect_format(source, fmt) == "oruk"
     result = read_directory_file(source, fmt)
     problems = list(result.problems)
     if not result.entries and not problems:

@@ -192,8 +192,14 @@ def _os_key_store(doing: str):
 def _new_kek(guard: str, key_id: str, store_path: Path) -> bytes:
     kek = secrets.token_bytes(KEY_BYTES)
     if guard == "keyring":
+        backend = _real_keyring()
+        if backend is None:
+            raise StoreError(
+                "CXDESK_KEY_STORE=keyring but this machine has no OS key store.",
+                title="OS key store unavailable",
+            )
         with _os_key_store("keep the store's key"):
-            _real_keyring().set_password(KEYRING_SERVICE, key_id, _b64(kek))
+            backend.set_password(KEYRING_SERVICE, key_id, _b64(kek))
     else:
         path = device_key_path(key_id)
         _check_outside(store_path, path)

@@ -129,9 +129,11 @@ def confirmation_letter(store, referral_id: str) -> tuple[str, str]:
     if referral is None:
         raise ValidationError("That referral is not on this desk.", field="referral_id")
     customer = get_customer(store, referral["customer_id"])
+    if customer is None:
+        raise ValidationError("That referral's customer is not on this desk.", field="referral_id")
     from cxdesk.store.caution_queries import protection_of
 
-    if customer is not None and (route := protection_of(store, referral["customer_id"])):
+    if route := protection_of(store, referral["customer_id"]):
         # A protected address: the letter promises contact only by the route they chose.
         customer = {**customer, "preferred_contact": route, "contact_times": ""}
     target = get_target(store, referral["to_team"])

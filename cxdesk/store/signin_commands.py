@@ -83,7 +83,7 @@ def record_failure(store, staff_id: str, reason: FailureReason | str, now: datet
     event = store.record_as_desk("SignInFailed", {"staff_id": staff_id, "reason": str(reason)})
     at = max(now, _ms_to_dt(event.occurred_ms))
     state = signin_state(store, staff_id, at)
-    if state.locked:
+    if state.locked and state.locked_until is not None:  # a lock-out always has its end
         until = state.locked_until.strftime("%Y-%m-%dT%H:%M:%SZ")
         store.record_as_desk("SignInLockedOut", {"staff_id": staff_id, "until": until})
     policy_reason = reason if isinstance(reason, FailureReason) else FailureReason.WRONG_PASSCODE

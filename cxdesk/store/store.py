@@ -78,9 +78,9 @@ class Store:
         """Name this desk and its location (once; enrolment or demo set-up does it)."""
         with self.transaction() as conn:
             row = conn.execute("SELECT device_id, location FROM desk").fetchone()
-            moved = row and tuple(row) != (device_id, location)
-            has_events = moved and conn.execute("SELECT 1 FROM events WHERE device = ?", (row[0],))
-            if moved and has_events.fetchone():
+            moved = row is not None and tuple(row) != (device_id, location)
+            has_events = "SELECT 1 FROM events WHERE device = ?"
+            if row is not None and moved and conn.execute(has_events, (row[0],)).fetchone():
                 raise StoreError(
                     f"This store already belongs to desk {row[0]} at {row[1]} and holds "
                     "its events; use a new data folder for another desk."

@@ -168,10 +168,18 @@ def late_arrivals(store, location: str, day: date) -> list[LateArrival]:
     return sorted(out, key=lambda a: a.at)
 
 
+def _ms_bounds(flt: IssueFilter) -> tuple[int, int]:
+    """The filter's [start, end) in epoch milliseconds; both its days are given."""
+    start, end = flt.utc_bounds()
+    if start is None or end is None:
+        raise ValueError("a report needs both its from and to days")
+    return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+
+
 def find_anomalies(store, day_from: date, day_to: date) -> list[rules.Finding]:
     """Every anomaly rule over the issues in the date range (repeat claims look back further)."""
     flt = IssueFilter(date_from=day_from, date_to=day_to)
-    start, end = (int(b.timestamp() * 1000) for b in flt.utc_bounds())
+    start, end = _ms_bounds(flt)
     with store.reading() as conn:
         # Repeat windows reach back before the range: fetch up to a year earlier for them.
         lookback = start - 366 * 86_400_000
@@ -270,7 +278,7 @@ def manager_figures(
     """Issues by location and ISO week: count, value, overrides, the one-hour promise kept."""
     now = int(time.time() * 1000) if now_ms is None else now_ms
     flt = IssueFilter(date_from=day_from, date_to=day_to)
-    start, end = (int(b.timestamp() * 1000) for b in flt.utc_bounds())
+    start, end = _ms_bounds(flt)
     weeks: dict[tuple[str, str], WeekFigures] = {}
 
     def bucket(location: str, at_ms: int) -> WeekFigures:

@@ -46,7 +46,7 @@ def _page_problems(store, key: str | None) -> list[str]:
     ):
         signed = receipts.from_text(mark_text)
         mark = signed.mark() if signed else None
-        if mark is None or (key and not receipts.verified(key, signed)):
+        if signed is None or mark is None or (key and not receipts.verified(key, signed)):
             problems.append(f"feed places {after + 1}-{next_}: the server's signed page is damaged")
             expected = next_
             continue

@@ -156,7 +156,12 @@ def _check(response: httpx.Response, body: bytes) -> None:
     except (ValueError, AttributeError):
         detail = None
     revoked = isinstance(detail, dict) and detail.get("code") == "revoked"
-    if response.status_code == 401 and revoked and isinstance(detail.get("device"), str):
+    if (
+        response.status_code == 401
+        and revoked
+        and isinstance(detail, dict)
+        and isinstance(detail.get("device"), str)
+    ):
         message = str(detail.get("message") or "this desk was revoked")[:300]
         raise DeskRevoked(detail["device"][:100], message)
     if isinstance(detail, dict):

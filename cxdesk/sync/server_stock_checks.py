@@ -44,6 +44,8 @@ def _format(conn: Connection, kind: str):
 
 def _serials_canonical(conn: Connection, event: Event, history: list[Event]) -> str | None:
     kind = _ISSUE_KIND.get(event.kind) or event.payload.get("kind")
+    if not isinstance(kind, str):  # the payload model requires it; never trust that here
+        return "the event names no stock kind"
     fmt = _format(conn, kind)
     serials = [event.payload.get(name) for name in _SERIALS.get(event.kind, ())]
     serials += event.payload.get("serials") or []

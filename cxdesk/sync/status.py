@@ -77,7 +77,7 @@ class SyncStatus:
             parts.append(f"{self.rejected} rejected (F8)")
         if skew := deskclock.skew_text():  # the desk's own clock is off from the server's
             parts.append(skew)
-        if self.crisis_alert(now):
+        if self.crisis_alert(now) and self.oldest_crisis_ms is not None:
             waited = now.timestamp() - self.oldest_crisis_ms / 1000
             parts.insert(0, f"CRISIS NOT SENT ({_span(waited)})")
         return " · ".join(parts)

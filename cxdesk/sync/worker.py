@@ -39,9 +39,9 @@ LIVE_WAIT = 25.0
 
 def backoff_delay(failures: int, rng: random.Random | None = None) -> float:
     """Seconds to wait after ``failures`` failed rounds in a row (full jitter, capped)."""
-    rng = rng or random
+    uniform = rng.uniform if rng is not None else random.uniform
     ceiling = min(BACKOFF_CAP, BACKOFF_START * 2 ** max(0, failures - 1))
-    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+    return ceiling / 2 + uniform(0, ceiling / 2)
 
 
 class SyncWorker:

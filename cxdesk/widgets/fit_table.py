@@ -121,7 +121,7 @@ class FitTable(DataTable):
     def _show_detail(self, index: int) -> None:
         detail = self.screen.query(f"#{self.id}-detail") if self.id and self.is_mounted else None
         if detail:
-            detail.first().show(self, index)
+            detail.first(RowDetail).show(self, index)
 
     def on_resize(self, event: events.Resize) -> None:
         if self._rows and self._available() != self._planned_for:

@@ -18,6 +18,7 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from cxdesk.desk_app import OnDesk
 from cxdesk.domain.safe_text import safe
 
 OFFLINE_ONLY = "Offline only"
@@ -51,7 +52,7 @@ class SyncIndicator(Static):
         self.set_class(value, "-alert")
 
 
-class DeskHeader(Horizontal):
+class DeskHeader(OnDesk, Horizontal):
     """Signed-in person, role and location on the left; sync status on the right."""
 
     def compose(self) -> ComposeResult:

@@ -16,6 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
@@ -69,7 +70,7 @@ class HistoryTable(DataTable):
         self.detail = HistoryDetail("")
 
     def on_mount(self) -> None:
-        if self.parent is not None:
+        if isinstance(self.parent, Widget):
             self.parent.mount(self.detail, after=self)
 
     def clear(self, columns: bool = False) -> HistoryTable:

@@ -97,4 +97,5 @@ class QuickSelect(Select):
         if self.open_on_prompt:
             return
         if self.is_blank() and self._choices and overlay.highlighted == 0:
-            overlay.select(1)
+            overlay.highlighted = 1
+            overlay.scroll_to_highlight()

@@ -23,12 +23,13 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
+from cxdesk.desk_app import OnDesk
 from cxdesk.domain.safe_text import safe
 from cxdesk.errors import CxDeskError, ValidationError
 from cxdesk.session import DeskSession
 
 
-class SignInForm(Vertical):
+class SignInForm(OnDesk, Vertical):
     """Staff id + passcode; posts ``SignInForm.SignedIn`` on success."""
 
     HOLD = "sign-in"

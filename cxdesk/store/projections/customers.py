@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 from cxdesk.domain.customers import district_of, normalise_name
 from cxdesk.events import KINDS, Payload, load_all
@@ -110,13 +111,13 @@ def recompute_customer(conn: sqlite3.Connection, customer_id: str) -> None:
     rows = conn.execute(_FEED_ORDER, (customer_id,)).fetchall()
     if not rows or rows[0][0] != "CustomerRegistered":
         return  # a change seen before its registration waits for it
-    current: dict = {}
+    current: dict[str, Any] = {}
     _, first, registered_at, registered_by, registered_location = rows[0]
     updated_at = registered_at
     for _kind, fields, at_ms, _actor, _location in rows:
         current.update(json.loads(fields))
         updated_at = max(updated_at, at_ms)
-    values = {k: current.get(k) for k in _COLUMNS}
+    values: dict[str, Any] = {k: current.get(k) for k in _COLUMNS}
     values["phone"] = values["phone"] or None  # "" removes a number
     values["email"] = values["email"] or None
     values["vulnerability_flags"] = json.dumps(values["vulnerability_flags"] or [])

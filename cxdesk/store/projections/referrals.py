@@ -107,6 +107,8 @@ def recompute_referral(conn: sqlite3.Connection, referral_id: str) -> None:
                 declined_by_team=None,
                 note_count=0,
             )
+        elif row is None:  # nothing can happen to a referral before it is raised
+            continue
         elif kind == "ReferralNoteAdded":
             row["note_count"] += 1
         elif kind == "ReferralCompleted":

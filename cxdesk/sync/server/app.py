@@ -50,6 +50,7 @@ def create_app(
     async def lifespan(app: FastAPI):
         own = not hasattr(app.state, "engine")
         if own:
+            assert db_url is not None  # checked above: without an engine there is a URL
             prepare(app, make_engine(db_url), marks_dir)
         try:
             yield
@@ -107,6 +108,7 @@ def _add_push_components(app: FastAPI) -> None:
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             for name, definition in sync.PUSH_COMPONENTS.items():
                 schemas.setdefault(name, definition)
+            app.openapi_schema = schema  # build() kept it already; said here for the reader
         return app.openapi_schema
 
     app.openapi = openapi

@@ -11,12 +11,12 @@ over, on both databases: the bytes that were hashed are the bytes stored.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 class SchemaVersion(SQLModel, table=True):
-    __tablename__ = "schema_version"
+    __tablename__ = "schema_version"  # pyright: ignore[reportAssignmentType]
     version: int = Field(primary_key=True)
     applied_at: str
     written_by: str
@@ -25,7 +25,7 @@ class SchemaVersion(SQLModel, table=True):
 class ServerMeta(SQLModel, table=True):
     """Facts about this database: ``database_id`` (never changes, survives a backup)."""
 
-    __tablename__ = "server_meta"
+    __tablename__ = "server_meta"  # pyright: ignore[reportAssignmentType]
     key: str = Field(primary_key=True)
     value: str
 
@@ -33,7 +33,7 @@ class ServerMeta(SQLModel, table=True):
 class Epoch(SQLModel, table=True):
     """Every epoch this database has had; the highest ``number`` is the current one."""
 
-    __tablename__ = "epochs"
+    __tablename__ = "epochs"  # pyright: ignore[reportAssignmentType]
     number: int = Field(primary_key=True)
     epoch: str = Field(unique=True)
     started_at: str
@@ -42,7 +42,7 @@ class Epoch(SQLModel, table=True):
 
 
 class Device(SQLModel, table=True):
-    __tablename__ = "devices"
+    __tablename__ = "devices"  # pyright: ignore[reportAssignmentType]
     id: str = Field(primary_key=True)
     location: str
     token_hash: str | None = Field(default=None, unique=True)
@@ -55,13 +55,13 @@ class Device(SQLModel, table=True):
 class FeedCounter(SQLModel, table=True):
     """One row: the last ``server_seq`` handed out, updated inside every push transaction."""
 
-    __tablename__ = "feed_counter"
+    __tablename__ = "feed_counter"  # pyright: ignore[reportAssignmentType]
     id: int = Field(primary_key=True)
     value: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
 
 
 class ServerEvent(SQLModel, table=True):
-    __tablename__ = "events"
+    __tablename__ = "events"  # pyright: ignore[reportAssignmentType]
     __table_args__ = (
         UniqueConstraint("device", "device_seq", name="events_device_seq"),
         Index("events_subject", "subject"),
@@ -86,7 +86,7 @@ class ServerEvent(SQLModel, table=True):
 class Roster(SQLModel, table=True):
     """Staff as the staff events say, for checking who may author what."""
 
-    __tablename__ = "roster"
+    __tablename__ = "roster"  # pyright: ignore[reportAssignmentType]
     staff_id: str = Field(primary_key=True)
     role: str
     locations: str = Field(sa_column=Column(Text, nullable=False))
@@ -97,7 +97,7 @@ class Roster(SQLModel, table=True):
 class RejectedEvent(SQLModel, table=True):
     """Events the server refused, with why: for supervisors, and to answer retries alike."""
 
-    __tablename__ = "rejected_events"
+    __tablename__ = "rejected_events"  # pyright: ignore[reportAssignmentType]
     device: str = Field(primary_key=True)
     device_seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     event_id: str = Field(unique=True)
@@ -108,10 +108,15 @@ class RejectedEvent(SQLModel, table=True):
     rejected_at: str
 
 
-events_t = ServerEvent.__table__
-devices_t = Device.__table__
-counter_t = FeedCounter.__table__
-roster_t = Roster.__table__
-rejected_t = RejectedEvent.__table__
-meta_t = ServerMeta.__table__
-epochs_t = Epoch.__table__
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a row model (SQLModel leaves ``__table__`` untyped)."""
+    return model.__table__  # pyright: ignore[reportAttributeAccessIssue]
+
+
+events_t = table_of(ServerEvent)
+devices_t = table_of(Device)
+counter_t = table_of(FeedCounter)
+roster_t = table_of(Roster)
+rejected_t = table_of(RejectedEvent)
+meta_t = table_of(ServerMeta)
+epochs_t = table_of(Epoch)

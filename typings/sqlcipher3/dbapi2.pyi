@@ -1,0 +1,9 @@
+# The same DB-API module as the standard library's sqlite3 (see __init__.pyi).
+from sqlite3 import *  # noqa: F403
+from sqlite3 import Connection as Connection
+from sqlite3 import Cursor as Cursor
+from sqlite3 import DatabaseError as DatabaseError
+from sqlite3 import Error as Error
+from sqlite3 import OperationalError as OperationalError
+from sqlite3 import Row as Row
+from sqlite3 import connect as connect
