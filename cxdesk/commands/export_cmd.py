@@ -51,9 +51,10 @@ def export_issues(
     from cxdesk.store import open_store
     from cxdesk.store.issue_log_queries import iter_log
 
+    day_from, day_to = parse_date(date_from, field="from"), parse_date(date_to, field="to")
     flt = IssueFilter(
-        date_from=parse_date(date_from, field="from"),
-        date_to=parse_date(date_to, field="to"),
+        date_from=day_from,
+        date_to=day_to,
         location=parse_location_id(location, field="location") if location else None,
     )
     settings = load_settings()
@@ -68,7 +69,7 @@ def export_issues(
         else:
             count = export_to_file(rows, output)
             say(f"Wrote {count} issues to {output}", err=True)
-        payload = {"date_from": flt.date_from.isoformat(), "date_to": flt.date_to.isoformat(),
+        payload = {"date_from": day_from.isoformat(), "date_to": day_to.isoformat(),
                    "location": flt.location, "issues": count,
                    "to": "standard output" if output is None else "file"}  # fmt: skip
         store.record("IssuesExported", payload, actor=who["staff_id"], role=who["role"],

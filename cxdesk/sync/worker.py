@@ -133,7 +133,7 @@ class SyncWorker:
             if report is not None and report.more:
                 continue
             if self.live_wait and not self.failures and not (self._urgent or self._poked):
-                await self._hold_live()
+                await self._hold_live(self.live_wait)
             else:
                 await self._wait(self._next_delay())
         await self.client.aclose()
@@ -142,7 +142,7 @@ class SyncWorker:
         # Held pulls mean a round only every ``live_wait`` while nothing happens.
         return max(self.interval, self.live_wait or 0) + STALL_SECONDS
 
-    async def _hold_live(self) -> None:
+    async def _hold_live(self, live_wait: float) -> None:
         """Idle: hold a pull open until the server has news for this desk, or a local event.
 
         The held pull only signals; the round that follows pulls from the stored
@@ -151,7 +151,7 @@ class SyncWorker:
         pulls is an older one: from then on this desk polls every ``interval``.
         """
         raw = await asyncio.to_thread(self.store.get_state, apply.CURSOR)
-        held = asyncio.ensure_future(self.client.wait_for_feed(int(raw or 0), self.live_wait))
+        held = asyncio.ensure_future(self.client.wait_for_feed(int(raw or 0), live_wait))
         while not self._stopping:
             woken = asyncio.ensure_future(self._wake.wait())
             done, _ = await asyncio.wait({held, woken}, return_when=asyncio.FIRST_COMPLETED)

@@ -74,7 +74,7 @@ def pull_page_json(
     parts = []
     erased = _erased(conn, [row.id for row in rows])
     for row in rows:
-        fields = dict(zip(FEED_COLUMNS, row[1:], strict=True))
+        fields: dict[str, object] = dict(zip(FEED_COLUMNS, row[1:], strict=True))
         if row.id in erased:
             fields["erased"] = True
         # Splice the stored canonical payload in as it is: no parse, no re-dump.
