@@ -300,6 +300,9 @@ class CxDeskApp(App[None]):
         self._last_input = self._clock()
         await self.switch_mode(HOME_MODE)
 
+    last_contact_channel: str | None = None
+    """The channel of the last wrap-up at this desk; the next one starts with it."""
+
     pending_record_task = None
     """A palette task about a resident, waiting for their record to open (``cxdesk.tasks``)."""
 

@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from cxdesk.desk_app import OnDesk
 from cxdesk.domain.cautions import CATEGORIES, SUPERVISOR_ROLES, MarkerLine
 from cxdesk.domain.safe_text import safe, safe_text
 from cxdesk.domain.validation import london_today, parse_date
@@ -51,7 +52,7 @@ def banner_text(lines: list[MarkerLine]) -> Text:
     return text
 
 
-class CautionBanner(Static):
+class CautionBanner(OnDesk, Static):
     """The live markers on a resident or their address; empty (and hidden) when none."""
 
     DEFAULT_CSS = """
@@ -90,7 +91,7 @@ class CautionBanner(Static):
         self.set_class(bool(message.lines), "-shown")
 
 
-class MarkerDetailModal(ModalScreen[None]):
+class MarkerDetailModal(OnDesk, ModalScreen[None]):
     """The detail behind a marker, shown once its view was recorded. Escape closes."""
 
     DEFAULT_CSS = """
@@ -287,7 +288,11 @@ class CautionsScreen(DeskScreen):
         if outcome == "keep":
             fields.append(FormField("review_due", "Next review (blank: 12 months)", "dd/mm/yyyy"))
         title = "Keep this marker" if outcome == "keep" else "Remove this marker"
-        app.push_screen(FormModal(title, fields, review), lambda done: done and self._load())
+        app.push_screen(FormModal(title, fields, review), self._reload_if)
+
+    def _reload_if(self, done: object) -> None:
+        if done:
+            self._load()
 
     def action_detail(self) -> None:
         if (row := self._current()) is not None:

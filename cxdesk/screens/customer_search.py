@@ -11,6 +11,7 @@ as the name (the form offers likely matches before it creates anything).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,6 +23,9 @@ from textual.worker import get_current_worker
 from cxdesk.domain.safe_text import safe
 from cxdesk.errors import CxDeskError
 from cxdesk.screens.base import DeskScreen
+
+if TYPE_CHECKING:
+    from cxdesk.screens.cautions import Protected
 from cxdesk.store.customer_queries import CustomerHit, search_customers
 from cxdesk.widgets.fit_table import Column, FitTable, RowDetail
 
@@ -52,7 +56,7 @@ class CustomerSearchScreen(DeskScreen):
         hits: list[CustomerHit]
         problem: str = ""
         cautions: dict | None = None
-        protected: object = None
+        protected: Protected | None = None
 
     def __init__(self) -> None:
         super().__init__()

@@ -122,7 +122,9 @@ class CustomerViewScreen(DeskScreen):
             details.update("This customer is not on this desk.")
             return
         details.update(self.describe(message.customer, message.views))
-        self.query_one("#caution-banner").load(self.customer_id)
+        from cxdesk.screens.cautions import CautionBanner
+
+        self.query_one("#caution-banner", CautionBanner).load(self.customer_id)
         table = self.query_one("#customer-history", HistoryTable)
         table.clear()
         for line in message.history:
@@ -229,6 +231,7 @@ class CustomerViewScreen(DeskScreen):
             not self._may_wrap
             or self._wrapped
             or self.customer is None
+            or session is None
             or (session.role not in FRONTLINE)
         ):
             self.app.pop_screen()
@@ -257,7 +260,11 @@ class CustomerViewScreen(DeskScreen):
         if self.customer is not None:
             current = getattr(self, "digital_reasons", [])
             screen = DigitalExclusionScreen(self.customer_id, self._display_name(), current)
-            self.app.push_screen(screen, lambda saved: saved is not None and self._load_digital())
+            self.app.push_screen(screen, self._digital_saved)
+
+    def _digital_saved(self, saved: list[str] | None) -> None:
+        if saved is not None:
+            self._load_digital()
 
     # -- the contact's wrap-up: after an issue or a referral, and on leaving ------------
     def wrapped_up(self, answer) -> None:
@@ -284,7 +291,7 @@ class CustomerViewScreen(DeskScreen):
 
         may_wrap = has_reasons(self.app.store)
         self.app.call_from_thread(setattr, self, "_may_wrap", may_wrap)
-        found = referrals_by(self.app.store, self.customer_id, self.app.session.staff_id)
+        found = referrals_by(self.app.store, self.customer_id, self.signed_in.staff_id)
         if self._referrals_seen is None:
             self._referrals_seen = set(found)
             return
@@ -295,9 +302,9 @@ class CustomerViewScreen(DeskScreen):
 
     # -- cautionary register ------------------------------------------------------
     def action_caution_detail(self) -> None:
-        from cxdesk.screens.cautions import open_detail
+        from cxdesk.screens.cautions import CautionBanner, open_detail
 
-        open_detail(self, self.query_one("#caution-banner").lines)
+        open_detail(self, self.query_one("#caution-banner", CautionBanner).lines)
 
     def action_propose_marker(self) -> None:
         from cxdesk.screens.cautions import propose_form

@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, SelectionList, Static
 
+from cxdesk.desk_app import OnDesk
 from cxdesk.domain.contacts import EXCLUSION_REASONS
 from cxdesk.domain.safe_text import safe
 from cxdesk.errors import CxDeskError
@@ -34,7 +35,7 @@ def describe(reasons: list[str]) -> str:
     return f"Online: cannot use online services ({words}) · D to change"
 
 
-class DigitalExclusionScreen(ModalScreen[list[str] | None]):
+class DigitalExclusionScreen(OnDesk, ModalScreen[list[str] | None]):
     """Returns the reasons recorded, or None if closed without saving."""
 
     DEFAULT_CSS = """
@@ -85,7 +86,7 @@ class DigitalExclusionScreen(ModalScreen[list[str] | None]):
     def _save(self, reasons: list[str]) -> None:
         from cxdesk.store import contact_commands
 
-        s = self.app.session
+        s = self.signed_in
         try:
             contact_commands.record_digital_exclusion(
                 self.app.store, actor=s.staff_id, role=s.role, customer_id=self.customer_id,

@@ -119,7 +119,10 @@ class ReferralViewScreen(DeskScreen):
             return
         text.update(self.describe(message.referral))
         if message.referral.get("customer_id"):
-            self.query_one("#caution-banner").load(message.referral["customer_id"])
+            from cxdesk.screens.cautions import CautionBanner
+
+            banner = self.query_one("#caution-banner", CautionBanner)
+            banner.load(message.referral["customer_id"])
         table = self.query_one("#referral-steps", HistoryTable)
         table.clear()
         for step in message.steps:

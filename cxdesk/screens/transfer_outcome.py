@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from cxdesk.desk_app import OnDesk
 from cxdesk.domain.contacts import TRANSFER_KEYS, TRANSFER_RESULTS
 from cxdesk.domain.directory import DirectoryEntry
 from cxdesk.domain.safe_text import safe
@@ -28,7 +29,7 @@ from cxdesk.errors import CxDeskError
 from cxdesk.events import FRONTLINE
 
 
-class TransferOutcomeScreen(ModalScreen[str | None]):
+class TransferOutcomeScreen(OnDesk, ModalScreen[str | None]):
     """Returns the result code recorded, or None if closed without one."""
 
     PALETTE_CATEGORY = "transfer"
@@ -91,7 +92,7 @@ class TransferOutcomeScreen(ModalScreen[str | None]):
     def _save(self, result: str) -> None:
         from cxdesk.store import contact_commands
 
-        s = self.app.session
+        s = self.signed_in
         try:
             contact_commands.record_transfer(
                 self.app.store, actor=s.staff_id, role=s.role, entry_id=self.entry.id,

@@ -30,6 +30,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from cxdesk.desk_app import OnDesk
 from cxdesk.domain.contact_reasons import ContactReason, ReasonIndex
 from cxdesk.domain.contacts import (
     CHANNEL_KEYS,
@@ -53,7 +54,7 @@ class _Keys(Static, can_focus=True):
     """Holds focus while the channel and outcome keys are live (the search box has let go)."""
 
 
-class WrapUpScreen(ModalScreen[Wrapped | None]):
+class WrapUpScreen(OnDesk, ModalScreen[Wrapped | None]):
     """Returns ``Wrapped`` once something was recorded, or None if closed (F12 only)."""
 
     PALETTE_CATEGORY = "wrap-up"
@@ -248,7 +249,7 @@ class WrapUpScreen(ModalScreen[Wrapped | None]):
     def _save(self, reasons: list[str], channel: str, outcome: str) -> None:
         from cxdesk.store import contact_commands
 
-        s = self.app.session
+        s = self.signed_in
         try:
             event = contact_commands.wrap_contact(
                 self.app.store, actor=s.staff_id, role=s.role, customer_id=self.customer_id,
@@ -290,7 +291,7 @@ class WrapUpScreen(ModalScreen[Wrapped | None]):
     def _leave_unwrapped(self, reason: str) -> None:
         from cxdesk.store import contact_commands
 
-        s = self.app.session
+        s = self.signed_in
         try:
             contact_commands.leave_unwrapped(
                 self.app.store, actor=s.staff_id, role=s.role, customer_id=self.customer_id,

@@ -43,10 +43,11 @@ def events(fixtures_dir: Path) -> Iterator[SeedEvent]:
         for name in (("Tomasz", "Nowak"), ("Amy", "Patel"), ("Daniel", "Evans"),
                      ("Grace", "O'Brien"))
     ]  # fmt: skip
-    if len(sups) < 2 or None in found:
+    people_found = [person for person in found if person is not None]
+    if len(sups) < 2 or len(people_found) < len(found):
         return
     proposer, approver = sups[0], sups[1]
-    nowak, patel, evans, obrien = found
+    nowak, patel, evans, obrien = people_found
     today = date.today()
     markers = [
         ("person", {"customer_id": nowak["customer_id"], "category": "verbal",

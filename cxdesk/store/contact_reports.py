@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from cxdesk.domain import deskclock
 from cxdesk.domain.contacts import (
@@ -78,7 +80,8 @@ class Range:
         return cls(ms(first), ms(last + timedelta(days=1)), location)
 
     def where(self, alias: str = "c") -> tuple[str, list]:
-        sql, params = f"{alias}.at_ms >= ? AND {alias}.at_ms < ?", [self.start_ms, self.end_ms]
+        sql = f"{alias}.at_ms >= ? AND {alias}.at_ms < ?"
+        params: list[object] = [self.start_ms, self.end_ms]
         if self.location:
             sql += f" AND {alias}.location = ?"
             params.append(self.location)
@@ -89,7 +92,9 @@ def _share(part: int, whole: int) -> str:
     return Rate(part, whole).text()
 
 
-def _counted(store, rng: Range, column: str, name: str, label=str, order="n DESC") -> Report:
+def _counted(
+    store, rng: Range, column: str, name: str, label: Callable[[Any], object] = str, order="n DESC"
+) -> Report:
     where, params = rng.where()
     rows = store.query(
         f"SELECT {column} AS k, COUNT(*) AS n FROM contacts c WHERE {where} "
@@ -129,7 +134,9 @@ def _total(store, rng: Range) -> int:
     return int(store.scalar(f"SELECT COUNT(*) FROM contacts c WHERE {where}", params) or 0)
 
 
-def _facts(store, rng: Range, window_days: int) -> tuple[list[ContactFact], dict[str, tuple]]:
+def _facts(
+    store, rng: Range, window_days: int
+) -> tuple[list[ContactFact], dict[str, tuple[str, frozenset[str], bool]]]:
     """Named contacts from the range to one window after it, and (location, in range) per id."""
     rows = store.query(
         "SELECT c.contact_id, c.customer_id, c.outcome, c.at_ms, c.location, "
