@@ -172,9 +172,9 @@ class ReferralViewScreen(DeskScreen):
         return Text("\n".join(lines))
 
     def action_caution_detail(self) -> None:
-        from cxdesk.screens.cautions import open_detail
+        from cxdesk.screens.cautions import CautionBanner, open_detail
 
-        open_detail(self, self.query_one("#caution-banner").lines)
+        open_detail(self, self.query_one("#caution-banner", CautionBanner).lines)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _STEP_ACTIONS:
