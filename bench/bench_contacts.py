@@ -20,6 +20,7 @@ Run: ``.venv/bin/python bench/bench_contacts.py [CONTACTS] [WRAPS]``.
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import statistics
@@ -36,7 +37,14 @@ from bench.bench_issue import bare_inserts  # noqa: E402
 from bench.plainstore import plain_copy  # noqa: E402
 from cxdesk import locations  # noqa: E402
 from cxdesk.domain import deskclock  # noqa: E402
-from cxdesk.domain.contacts import CHANNELS, DAY_MS, OUTCOMES, contact_time  # noqa: E402
+from cxdesk.domain.contacts import (  # noqa: E402
+    CHANNELS,
+    DAY_MS,
+    EXCLUSION_REASONS,
+    OUTCOMES,
+    TRANSFER_RESULTS,
+    contact_time,
+)
 from cxdesk.domain.staff_keys import enrol_keys  # noqa: E402
 from cxdesk.domain.validation import london_today  # noqa: E402
 from cxdesk.seed.contacts import reasons_payload  # noqa: E402
@@ -68,6 +76,19 @@ def fill(store, n: int) -> None:
             if len(batch_c) >= 50_000:
                 _flush(conn, batch_c, batch_l)
         _flush(conn, batch_c, batch_l)
+        teams = [f"Team {t}" for t in range(40)]
+        transfers = []
+        for i in range(n // 20):  # one contact in twenty was put through to a direct line
+            at = now - rng.randrange(365 * DAY_MS)
+            transfers.append((f"bench-t-{i:08d}", f"entry-{i % 40}", rng.choice(teams),
+                              rng.choice(list(TRANSFER_RESULTS)), None, at,
+                              contact_time(at).week, rng.choice(PLACES), "A1"))  # fmt: skip
+        conn.executemany("INSERT INTO transfer_outcomes VALUES (?,?,?,?,?,?,?,?,?)", transfers)
+        conn.executemany(
+            "INSERT INTO digital_exclusion (customer_id, reasons, event_id) VALUES (?, ?, ?)",
+            [(who, json.dumps(rng.sample(list(EXCLUSION_REASONS), 2)), who)
+             for who in people[::10]],
+        )  # fmt: skip
         conn.execute("ANALYZE")
 
 
