@@ -22,8 +22,16 @@ from cxdesk.domain.money import format_pounds
 from cxdesk.domain.safe_text import safe_cells, safe_text
 from cxdesk.screens.supervisor_common import COMPACT_CSS, RangeReportScreen
 from cxdesk.store.supervisor_reports import WeekFigures, manager_figures
+from cxdesk.widgets.fit_table import Column, FitTable
 
-COLUMNS = ("Week", "Loc", "Issues", "Vouch", "Cards", "Value", "Overr", "Reqs", "1h %", "Late")
+# Widths from content (FitTable): a location id shows whole; the split by kind and the
+# override count go first when the width runs out (the line below gives them in words).
+COLUMNS = (
+    Column("week", "Week"), Column("loc", "Loc", flex=True, min_width=16),
+    Column("issues", "Issues"), Column("vouch", "Vouch", rank=3), Column("cards", "Cards", rank=3),
+    Column("value", "Value"), Column("overr", "Overr", rank=2), Column("reqs", "Reqs", rank=1),
+    Column("on_time", "1h %"), Column("late", "Late"),
+)  # fmt: skip
 
 
 class ManagerFiguresScreen(RangeReportScreen):
@@ -32,7 +40,7 @@ class ManagerFiguresScreen(RangeReportScreen):
     PALETTE_CATEGORY = "figures"
     BAR_TITLE = "Manager figures"
     ERROR_ID, TABLE_ID, DETAIL_ID = "figures-error", "figures-table", "figures-late"
-    DEFAULT_CSS = COMPACT_CSS + "#figures-late { height: 5; }"
+    DEFAULT_CSS = COMPACT_CSS + "#figures-late { height: 6; }"
     BINDINGS = [
         Binding("ctrl+r", "apply", "Apply", id="figures-apply"),
         Binding("escape", "app.pop_screen", "Back", id="figures-back"),
@@ -46,9 +54,8 @@ class ManagerFiguresScreen(RangeReportScreen):
         super().__init__()
         self.weeks: list[WeekFigures] = []
 
-    def add_columns(self, table: DataTable) -> None:
-        for label in COLUMNS:
-            table.add_column(label, key=label.lower())
+    def make_table(self) -> FitTable:
+        return FitTable(COLUMNS, id=self.TABLE_ID, classes="supervisor-only")
 
     def action_apply(self) -> None:
         dates = self.read_range()
@@ -62,13 +69,13 @@ class ManagerFiguresScreen(RangeReportScreen):
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         self.weeks = message.weeks
-        table = self.query_one("#figures-table", DataTable)
-        table.clear()
+        rows = []
         for n, w in enumerate(message.weeks):
             pct = "-" if w.on_time_percent is None else f"{w.on_time_percent:.0f}%"
-            table.add_row(*safe_cells(w.week, w.location, w.issues, w.vouchers, w.cards,
-                                      format_pounds(w.value_pence), w.overrides, w.requests,
-                                      pct, len(w.late)), key=str(n))  # fmt: skip
+            rows.append((n, safe_cells(w.week, w.location, w.issues, w.vouchers, w.cards,
+                                       format_pounds(w.value_pence), w.overrides, w.requests,
+                                       pct, len(w.late))))  # fmt: skip
+        self.query_one("#figures-table", FitTable).set_rows(rows)
         if not message.weeks:
             self.query_one("#figures-late", Static).update("No issues in these days.")
 
@@ -77,7 +84,11 @@ class ManagerFiguresScreen(RangeReportScreen):
         if not 0 <= event.cursor_row < len(self.weeks):
             return
         w = self.weeks[event.cursor_row]
-        lines = [f"Late crisis payment requests, {w.location} {w.week}: {len(w.late)}"]
+        lines = [
+            f"{w.location} {w.week}: vouchers {w.vouchers} · cards {w.cards} · "
+            f"overrides {w.overrides} · crisis payment requests {w.requests}",
+            f"Late crisis payment requests: {len(w.late)}",
+        ]
         lines += [f"  card {late['serial']}: {late['minutes']} min ({late['status']})"
                   for late in w.late[:3]]  # fmt: skip
         text = Text("\n".join(safe_text(line) for line in lines))

@@ -27,11 +27,18 @@ from cxdesk.domain.safe_text import safe, safe_cells, safe_text
 from cxdesk.screens.supervisor_common import COMPACT_CSS, RangeReportScreen
 from cxdesk.store.supervision_commands import sign_off
 from cxdesk.store.supervisor_reports import DayReconciliation, late_arrivals, reconciliation
+from cxdesk.widgets.fit_table import Column, FitTable
 
-# Widths include the gap to the next column (cell padding 0), so all 13 fit in 80 columns.
+# Widths from content (FitTable). What a sign-off rests on always shows: the day, where
+# (a location id whole), issued, expected, counted, the difference and who signed; the
+# movements behind the expected figure go first when the width runs out, and the line
+# below the table gives every figure of the highlighted row in words.
 COLUMNS = (
-    ("Day", 6), ("Loc", 14), ("K", 3), ("Open", 5), ("In", 4), ("Out", 4), ("Iss", 4),
-    ("Void", 5), ("Lost", 5), ("Exp", 5), ("Cnt", 4), ("Diff", 5), ("Signed", 8),
+    Column("day", "Day"), Column("loc", "Loc", flex=True, min_width=16), Column("k", "K"),
+    Column("open", "Open", rank=4), Column("in", "In", rank=5), Column("out", "Out", rank=6),
+    Column("iss", "Iss"), Column("void", "Void", rank=7), Column("lost", "Lost", rank=3),
+    Column("exp", "Exp"), Column("cnt", "Cnt"), Column("diff", "Diff"),
+    Column("signed", "Signed", max_width=20),
 )  # fmt: skip
 
 
@@ -77,9 +84,9 @@ class ReconciliationScreen(RangeReportScreen):
     """Reconciliation and sign-off; see the module docstring."""
 
     PALETTE_CATEGORY = "reconciliation"
-    BAR_TITLE, DAYS, CELL_PADDING = "Reconciliation", 7, 0
+    BAR_TITLE, DAYS = "Reconciliation", 7
     ERROR_ID, TABLE_ID, DETAIL_ID = "recon-error", "recon-table", "recon-detail"
-    DEFAULT_CSS = COMPACT_CSS + "#recon-detail { height: 4; }"
+    DEFAULT_CSS = COMPACT_CSS + "#recon-detail { height: 5; }"
     BINDINGS = [
         Binding("ctrl+o", "sign_off", "Sign off day", id="recon-signoff"),
         Binding("ctrl+r", "apply", "Apply", id="recon-apply"),
@@ -108,9 +115,8 @@ class ReconciliationScreen(RangeReportScreen):
         yield Label("Loc")
         yield Input(self.location or "", id="location", placeholder="any")
 
-    def add_columns(self, table: DataTable) -> None:
-        for label, width in COLUMNS:
-            table.add_column(label, width=width, key=label.lower())
+    def make_table(self) -> FitTable:
+        return FitTable(COLUMNS, id=self.TABLE_ID, classes="supervisor-only")
 
     def action_apply(self) -> None:
         dates = self.read_range()
@@ -125,21 +131,21 @@ class ReconciliationScreen(RangeReportScreen):
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         self.rows = message.rows
-        table = self.query_one("#recon-table", DataTable)
-        table.clear()
+        rows = []
         for n, item in enumerate(message.rows):
             r = item.row
             diff = "" if r.difference is None else f"{r.difference:+d}"
             signed = safe(item.signed_by or "-")
             if item.late_arrivals:
                 signed = safe(f"{item.signed_by} +{item.late_arrivals} late", "reverse")
-            table.add_row(*safe_cells(
+            rows.append((n, safe_cells(
                 r.day.strftime("%d/%m"), r.location, "FV" if r.stock_kind == "food_voucher"
                 else "PC", r.opening, r.received + r.transferred_in, r.transferred_out,
                 r.issued, r.voided, r.lost, r.expected,
                 "" if r.counted is None else r.counted, Text(diff, style="bold" if diff
                 and diff != "+0" else ""), signed,
-            ), key=str(n))  # fmt: skip
+            )))  # fmt: skip
+        self.query_one("#recon-table", FitTable).set_rows(rows)
         if not message.rows:
             self.query_one("#recon-detail", Static).update("No stock activity in these days.")
 
@@ -158,7 +164,11 @@ class ReconciliationScreen(RangeReportScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="reconciliation-detail")
     def _explain(self, item: DayReconciliation) -> None:
         r = item.row
-        text = safe(f"{r.location} {r.day:%a %d/%m/%Y}: expected {r.expected} on hand")
+        text = safe(
+            f"{r.location} {r.day:%a %d/%m/%Y}: opened {r.opening}, received {r.received}, "
+            f"in {r.transferred_in}, out {r.transferred_out}, issued {r.issued}, voided "
+            f"{r.voided}, lost {r.lost}; expected {r.expected} on hand"
+        )
         if r.counted is not None and r.counted_at is not None:  # set together
             text.append(f"; counted {r.counted} at {r.counted_at.astimezone(LONDON):%H:%M} "
                         f"(difference {r.difference:+d})")  # fmt: skip

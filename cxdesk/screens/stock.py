@@ -6,7 +6,8 @@ count are supervisor actions: their keys are hidden for anyone else
 (``check_action``) and the store refuses them by role as well. Each opens a
 small form; the count form shows the difference once recorded.
 Locations are shown by id (it fits 80 columns and is what Transfer asks for);
-the line under the table names the highlighted location in full.
+the line under the table names the highlighted location in full. The table
+fits its width (``FitTable``): the written-off and issued columns go first.
 """
 
 from __future__ import annotations
@@ -24,10 +25,16 @@ from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.form_modal import FormField, FormModal
 from cxdesk.store import stock_commands as sc
 from cxdesk.store import stock_queries as sq
+from cxdesk.widgets.fit_table import Column, FitTable
 from cxdesk.widgets.history_table import when
 
 KIND_FIELD = FormField("kind", "Kind: v = food vouchers, c = payment cards", value="v")
 SUPERVISOR_ACTIONS = {"receive", "transfer", "write_off", "count"}
+COLUMNS = (
+    Column("where", "Location", flex=True, min_width=10), Column("kind", "Kind"),
+    Column("on_hand", "On hand"), Column("issued", "Issued", rank=2),
+    Column("lost", "Lost/spoilt", rank=3), Column("count", "Last count", rank=1),
+)  # fmt: skip
 
 
 def _kind(text: str) -> str:
@@ -39,7 +46,7 @@ class StockScreen(DeskScreen):
 
     DEFAULT_CSS = """
     StockScreen DataTable { height: 1fr; }
-    StockScreen #stock-detail { height: auto; max-height: 2; padding: 0 1; background: $panel;
+    StockScreen #stock-line { height: auto; max-height: 2; padding: 0 1; background: $panel;
         text-style: bold; }
     """
     BINDINGS = [
@@ -61,10 +68,8 @@ class StockScreen(DeskScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Stock on hand at every location (from the records)", id="stock-status")
-        table = DataTable(id="stock", cursor_type="row")
-        table.add_columns("Location", "Kind", "On hand", "Issued", "Lost/spoilt", "Last count")
-        yield table
-        yield Static("", id="stock-detail", markup=False)
+        yield FitTable(COLUMNS, id="stock")
+        yield Static("", id="stock-line", markup=False)
 
     def on_mount(self) -> None:
         self.action_reload()
@@ -78,18 +83,18 @@ class StockScreen(DeskScreen):
 
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
         self.rows = {f"{r.location}/{r.kind}": r for r in message.rows}
         here = self.app.session.location if self.app.session else None
+        lines = []
         for key, r in self.rows.items():
             count = "-" if r.last_count is None else f"{r.last_count} ({r.last_difference:+d})"
             # The id, not the name: it fits 80 columns and is what Transfer asks for.
             where = f"{r.location} (here)" if r.location == here else r.location
-            table.add_row(*safe_cells(where, KIND_NAMES[r.kind], str(r.on_hand), str(r.issued),
-                                      str(r.written_off), count), key=key)  # fmt: skip
+            lines.append((key, safe_cells(where, KIND_NAMES[r.kind], str(r.on_hand),
+                                          str(r.issued), str(r.written_off), count)))  # fmt: skip
+        self.query_one(FitTable).set_rows(lines)
         if not self.rows:
-            self.query_one("#stock-detail", Static).update("No stock recorded yet.")
+            self.query_one("#stock-line", Static).update("No stock recorded yet.")
 
     @on(DataTable.RowHighlighted)
     def _detail(self, event: DataTable.RowHighlighted) -> None:
@@ -100,7 +105,7 @@ class StockScreen(DeskScreen):
         counted = "never counted"
         if r.last_count_at_ms is not None:
             counted = f"last counted {when(r.last_count_at_ms)}: {r.last_count}"
-        self.query_one("#stock-detail", Static).update(
+        self.query_one("#stock-line", Static).update(
             safe(
                 f"{r.location}: {r.location_name} · {KIND_NAMES[r.kind]}s · {r.on_hand} on hand"
                 f" · {counted}"

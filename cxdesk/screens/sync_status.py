@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from cxdesk.domain.safe_text import safe, safe_text
 from cxdesk.events.envelope import parse_hlc
@@ -24,7 +24,14 @@ from cxdesk.screens.base import DeskScreen, PaletteCommand
 from cxdesk.store import sync_queries as q
 from cxdesk.store.projections.feed_refusals import refused_feed_events
 from cxdesk.sync.status import LONDON, parse_utc
+from cxdesk.widgets.fit_table import Column, FitTable, RowDetail
 
+# The reason is what a supervisor acts on: it takes the room left and the line under the
+# table shows the highlighted one whole (FitTable, RowDetail); who and the number go first.
+COLUMNS = (
+    Column("when", "When"), Column("what", "What", max_width=24), Column("by", "By", rank=2),
+    Column("seq", "#", rank=1), Column("why", "Why", flex=True, min_width=20),
+)  # fmt: skip
 PROBLEM_CHARS = 300
 """How much of the last sync problem to show: a captive Wi-Fi portal can answer with a page."""
 
@@ -57,9 +64,8 @@ class SyncStatusScreen(DeskScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="sync-state")
         yield Static("Events the central API rejected (newest first):", id="sync-rejected-title")
-        table = DataTable(id="sync-rejected", cursor_type="row")
-        table.add_columns("When", "What", "By", "#", "Why")
-        yield table
+        yield FitTable(COLUMNS, id="sync-rejected")
+        yield RowDetail(id="sync-rejected-detail")
 
     def on_mount(self) -> None:
         self.action_reload()
@@ -107,18 +113,18 @@ class SyncStatusScreen(DeskScreen):
         if message.refused:
             lines.append(f"Refused from the feed (did not verify): {len(message.refused)}")
         self.query_one("#sync-state", Static).update(Text("\n".join(lines)))
-        table = self.query_one(DataTable)
-        table.clear()
+        rows: list[tuple[None, list]] = []
         for row in message.rejected:
-            table.add_row(_when(row["hlc"]), safe(row["kind"]), safe(row["actor"]),
-                          str(row["device_seq"]), safe(row["reason"]))  # fmt: skip
+            rows.append((None, [_when(row["hlc"]), safe(row["kind"]), safe(row["actor"]),
+                                str(row["device_seq"]), safe(row["reason"])]))  # fmt: skip
         # Feed events this desk refused because they did not verify (never stored).
         for row in message.refused:
             refused_at = parse_utc(row["refused_at"])
             when = refused_at.astimezone(LONDON).strftime("%d %b %H:%M") if refused_at else ""
             why = safe(f"refused here: {row['reason']}")
-            table.add_row(when, safe(row["kind"]), safe(row["actor"]),
-                          f"feed {row['server_seq']}", why)  # fmt: skip
+            rows.append((None, [when, safe(row["kind"]), safe(row["actor"]),
+                                f"feed {row['server_seq']}", why]))  # fmt: skip
+        self.query_one(FitTable).set_rows(rows)
 
     def palette_commands(self) -> Iterable[PaletteCommand]:
         return [
