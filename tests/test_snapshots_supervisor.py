@@ -117,3 +117,14 @@ def test_manager_figures(office, snap_compare):
 def test_contact_figures(office, snap_compare):
     run = as_supervisor("log", "ctrl+k")
     assert snap_compare(make_test_app(office), run_before=run, terminal_size=SIZE)
+
+
+def test_crisis_queue_with_a_late_request(office, snap_compare):
+    run = as_supervisor("crisis")
+    assert snap_compare(make_test_app(office), run_before=run, terminal_size=SIZE)
+
+
+def test_crisis_queue_without_colour(office, snap_compare, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    run = as_supervisor("crisis")
+    assert snap_compare(make_test_app(office), run_before=run, terminal_size=SIZE)

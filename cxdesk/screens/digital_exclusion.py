@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Label, SelectionList, Static
+from textual.widgets import SelectionList, Static
 
 from cxdesk.desk_app import OnDesk
 from cxdesk.domain.contacts import EXCLUSION_REASONS
@@ -66,7 +66,8 @@ class DigitalExclusionScreen(OnDesk, ModalScreen[list[str] | None]):
         with Vertical() as box:
             box.border_title = "Online services"
             box.border_subtitle = "Space ticks · Enter saves · Esc cancels"
-            yield Label(safe(f"Why can {self.customer_name} not use online services?"))
+            # Static, not Label: a long name wraps instead of being cut at the box's edge.
+            yield Static(safe(f"Why can {self.customer_name} not use online services?"))
             yield SelectionList[str](
                 *[(words, code, code in self.current) for code, words in EXCLUSION_REASONS.items()],
                 id="exclusion-reasons",

@@ -27,7 +27,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cxdesk.desk_app import OnDesk
@@ -124,7 +124,7 @@ class WrapUpScreen(OnDesk, ModalScreen[Wrapped | None]):
             box.border_subtitle = "Enter adds · Esc " + (
                 "leaves unwrapped (say why)" if self.offered else "closes"
             )
-            yield Label(safe(who), id="wrap-who")
+            yield Static(safe(who), id="wrap-who")  # wraps a long name (a Label is cut)
             yield Input(placeholder="Reason: type a few letters", id="wrap-search")
             yield OptionList(id="wrap-matches")
             yield Static("Reasons: none yet", id="wrap-chosen")
