@@ -69,8 +69,22 @@ def fill(store, n: int) -> None:
             who = None if rng.random() < 0.25 else rng.choice(people)
             cid = f"bench-{i:08d}"
             outcome = rng.choices(list(OUTCOMES), weights=(74, 3, 6, 4, 7, 6))[0]
-            batch_c.append((cid, cid, who, rng.choice(list(CHANNELS)), outcome, None, at,
-                            when.day, when.hour, when.week, rng.choice(PLACES), "A1"))  # fmt: skip
+            batch_c.append(
+                (
+                    cid,
+                    cid,
+                    who,
+                    rng.choice(list(CHANNELS)),
+                    outcome,
+                    None,
+                    at,
+                    when.day,
+                    when.hour,
+                    when.week,
+                    rng.choice(PLACES),
+                    "A1",
+                )
+            )
             reasons = {rng.choices(codes, weights)[0] for _ in range(1 + (rng.random() < 0.15))}
             batch_l += [(cid, r, who, at) for r in reasons]
             if len(batch_c) >= 50_000:
@@ -80,15 +94,27 @@ def fill(store, n: int) -> None:
         transfers = []
         for i in range(n // 20):  # one contact in twenty was put through to a direct line
             at = now - rng.randrange(365 * DAY_MS)
-            transfers.append((f"bench-t-{i:08d}", f"entry-{i % 40}", rng.choice(teams),
-                              rng.choice(list(TRANSFER_RESULTS)), None, at,
-                              contact_time(at).week, rng.choice(PLACES), "A1"))  # fmt: skip
+            transfers.append(
+                (
+                    f"bench-t-{i:08d}",
+                    f"entry-{i % 40}",
+                    rng.choice(teams),
+                    rng.choice(list(TRANSFER_RESULTS)),
+                    None,
+                    at,
+                    contact_time(at).week,
+                    rng.choice(PLACES),
+                    "A1",
+                )
+            )
         conn.executemany("INSERT INTO transfer_outcomes VALUES (?,?,?,?,?,?,?,?,?)", transfers)
         conn.executemany(
             "INSERT INTO digital_exclusion (customer_id, reasons, event_id) VALUES (?, ?, ?)",
-            [(who, json.dumps(rng.sample(list(EXCLUSION_REASONS), 2)), who)
-             for who in people[::10]],
-        )  # fmt: skip
+            [
+                (who, json.dumps(rng.sample(list(EXCLUSION_REASONS), 2)), who)
+                for who in people[::10]
+            ],
+        )
         conn.execute("ANALYZE")
 
 
@@ -160,28 +186,53 @@ def _first_rows(store, rng: Range) -> list:
 def wrap_ups(folder: Path, n: int) -> None:
     store = open_store(folder / "wrap.sqlite3", device_id="D-WRAP", location="CSC")
     keys = enrol_keys("bench passcode for ade")
-    store.record("StaffEnrolled", {"staff_id": "A1", "name": "Ade", "role": "advisor",
-                 "locations": ["CSC"], **keys.roster_fields()}, actor="A1", role="admin",
-                 keys=keys)  # fmt: skip
-    store.record("ContactReasonsSet", reasons_payload(_reasons()), actor="A1", role="supervisor",
-                 keys=keys)  # fmt: skip
+    store.record(
+        "StaffEnrolled",
+        {
+            "staff_id": "A1",
+            "name": "Ade",
+            "role": "advisor",
+            "locations": ["CSC"],
+            **keys.roster_fields(),
+        },
+        actor="A1",
+        role="admin",
+        keys=keys,
+    )
+    store.record(
+        "ContactReasonsSet", reasons_payload(_reasons()), actor="A1", role="supervisor", keys=keys
+    )
     store.use_keys("A1", keys)
     times = []
     for i in range(n):
         start = time.perf_counter()
-        contact_commands.wrap_contact(store, actor="A1", role="advisor", customer_id=None,
-                                      reasons=["bins-missed"], channel="face",
-                                      outcome="advice" if i % 2 else "resolved")  # fmt: skip
+        contact_commands.wrap_contact(
+            store,
+            actor="A1",
+            role="advisor",
+            customer_id=None,
+            reasons=["bins-missed"],
+            channel="face",
+            outcome="advice" if i % 2 else "resolved",
+        )
         times.append(time.perf_counter() - start)
     store.close()
     bare = bare_inserts(folder, n)
     for label, q in (("median", 0.5), ("p95", 0.95)):
-        ours = statistics.quantiles(times, n=100)[int(q * 100) - 1] if q != 0.5 else (
-            statistics.median(times))  # fmt: skip
-        base = statistics.quantiles(bare, n=100)[int(q * 100) - 1] if q != 0.5 else (
-            statistics.median(bare))  # fmt: skip
-        print(f"wrap-up to durable commit, {label}: {ours * 1000:.2f} ms beside a bare insert "
-              f"{base * 1000:.2f} ms ({ours / base:.2f}x)")  # fmt: skip
+        ours = (
+            statistics.quantiles(times, n=100)[int(q * 100) - 1]
+            if q != 0.5
+            else (statistics.median(times))
+        )
+        base = (
+            statistics.quantiles(bare, n=100)[int(q * 100) - 1]
+            if q != 0.5
+            else (statistics.median(bare))
+        )
+        print(
+            f"wrap-up to durable commit, {label}: {ours * 1000:.2f} ms beside a bare insert "
+            f"{base * 1000:.2f} ms ({ours / base:.2f}x)"
+        )
 
 
 def main() -> None:

@@ -94,10 +94,18 @@ def write_customer(conn, cid: str, fields: dict) -> None:
         "council_reference, registered_at_ms, registered_location, registered_by, updated_at_ms) "
         "VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, NULL, 1, 'phone', '', 'English', 0, '', '[]', ?, "
         "0, 'CSC', 'B', 0)",
-        (cid, fields["given_name"], fields["family_name"], fields["date_of_birth"],
-         int(fields["date_of_birth"][:4]), fields["postcode"], district_of(fields["postcode"]),
-         fields["phone"], fields["council_reference"]),
-    )  # fmt: skip
+        (
+            cid,
+            fields["given_name"],
+            fields["family_name"],
+            fields["date_of_birth"],
+            int(fields["date_of_birth"][:4]),
+            fields["postcode"],
+            district_of(fields["postcode"]),
+            fields["phone"],
+            fields["council_reference"],
+        ),
+    )
     tokens = set(normalise_name(f"{fields['given_name']} {fields['family_name']}").split())
     conn.executemany(
         "INSERT OR IGNORE INTO customer_name_tokens (token, customer_id) VALUES (?, ?)",
@@ -134,18 +142,26 @@ def main() -> None:
         typo = family[0] + family[2] + family[1] + family[3:]  # swap two letters
         cases = [
             (f"{family} {given}", "family_name = ? AND given_name = ?", (family, given)),
-            (f"{given.lower()} {typo.lower()}", "family_name = ? AND given_name = ?",
-             (typo, given)),
-            (f"{family} {dob[8:]}/{dob[5:7]}/{dob[:4]}", "family_name = ? AND date_of_birth = ?",
-             (family, dob)),
+            (
+                f"{given.lower()} {typo.lower()}",
+                "family_name = ? AND given_name = ?",
+                (typo, given),
+            ),
+            (
+                f"{family} {dob[8:]}/{dob[5:7]}/{dob[:4]}",
+                "family_name = ? AND date_of_birth = ?",
+                (family, dob),
+            ),
             ("CT-1050000", "council_reference = ?", ("CT-1050000",)),
             ("07700 900500", "phone = ?", ("+447700900500",)),
             (family, "family_name LIKE ?", (family + "%",)),
-        ]  # fmt: skip
+        ]
         every = store.query("SELECT customer_id, given_name, family_name FROM customers")
-        print(f"{'query':28} {'cxdesk ms':>9} {'cold':>6} {'found':>5} {'raw SQL ms':>10} "
-              f"{'found':>5} {'ratio':>6} {'scan ms':>8} {'plain ms':>8} "
-              f"{'enc/plain':>9}")  # fmt: skip
+        print(
+            f"{'query':28} {'cxdesk ms':>9} {'cold':>6} {'found':>5} {'raw SQL ms':>10} "
+            f"{'found':>5} {'ratio':>6} {'scan ms':>8} {'plain ms':>8} "
+            f"{'enc/plain':>9}"
+        )
         ratios = []
         for query, where, params in cases:
             cold, _ = timed(lambda q=query: customer_queries.search_customers(store, q), cold=True)
@@ -162,9 +178,11 @@ def main() -> None:
                 repeat=1,
             )
             ratios.append(ours / bare)
-            print(f"{query:28} {ours:9.2f} {cold:6.1f} {found:5d} {raw:10.2f} {raw_found:5d} "
-                  f"{ours / raw if raw else 0:6.1f} {scan:8.0f} {bare:8.2f} "
-                  f"{ours / bare:8.2f}x")  # fmt: skip
+            print(
+                f"{query:28} {ours:9.2f} {cold:6.1f} {found:5d} {raw:10.2f} {raw_found:5d} "
+                f"{ours / raw if raw else 0:6.1f} {scan:8.0f} {bare:8.2f} "
+                f"{ours / bare:8.2f}x"
+            )
         print(
             f"encryption's cost to search: median {statistics.median(ratios):.2f}x, "
             f"worst {max(ratios):.2f}x (encrypted store / plain SQLite store, same rows)"

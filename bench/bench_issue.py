@@ -80,10 +80,17 @@ def issue_one(store, i: int, cid: str) -> float:
     check = ic.check_repeat_claims(store, "food_voucher", cid)
     start = time.perf_counter()  # the advisor presses Confirm
     ic.issue_item(
-        store, actor="ADV1", role="advisor", location="CSC", kind="food_voucher",
-        customer_id=cid, serial_text=f"FV{100000 + i}", reason="no food", check=check,
+        store,
+        actor="ADV1",
+        role="advisor",
+        location="CSC",
+        kind="food_voucher",
+        customer_id=cid,
+        serial_text=f"FV{100000 + i}",
+        reason="no food",
+        check=check,
         override_reason="bench",
-    )  # fmt: skip
+    )
     return time.perf_counter() - start  # committed, fsynced: shown as confirmed
 
 
@@ -106,22 +113,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cxdesk-bench-") as folder:
         base = bare_inserts(Path(folder), n)
         ours, plain = issues(
-            [open_store(Path(folder) / "desk.sqlite3", device_id="D-BENCH", location="CSC"),
-             open_plain_store(Path(folder) / "plain.sqlite3", "D-BENCH", "CSC")],
-            n, residents,
-        )  # fmt: skip
+            [
+                open_store(Path(folder) / "desk.sqlite3", device_id="D-BENCH", location="CSC"),
+                open_plain_store(Path(folder) / "plain.sqlite3", "D-BENCH", "CSC"),
+            ],
+            n,
+            residents,
+        )
     med_base, med_ours = statistics.median(base) * 1000, statistics.median(ours) * 1000
     med_plain = statistics.median(plain) * 1000
     p95 = sorted(ours)[int(0.95 * (n - 1))] * 1000
     p95_plain = sorted(plain)[int(0.95 * (n - 1))] * 1000
     print(f"issues recorded: {n}, on a store holding {residents:,} residents")
     print(f"confirm -> durable commit (encrypted): median {med_ours:.2f} ms, p95 {p95:.2f} ms")
-    print(f"same on plain SQLite (same store):     median {med_plain:.2f} ms, "
-          f"p95 {p95_plain:.2f} ms")  # fmt: skip
+    print(
+        f"same on plain SQLite (same store):     median {med_plain:.2f} ms, p95 {p95_plain:.2f} ms"
+    )
     print(f"baseline bare INSERT (WAL, synchronous=FULL): median {med_base:.2f} ms")
     print(f"ratio to bare INSERT: {med_ours / med_base:.1f}x")
-    print(f"encryption's cost: {med_ours / med_plain:.2f}x median, {p95 / p95_plain:.2f}x p95 "
-          "(encrypted / plain)")  # fmt: skip
+    print(
+        f"encryption's cost: {med_ours / med_plain:.2f}x median, {p95 / p95_plain:.2f}x p95 "
+        "(encrypted / plain)"
+    )
 
 
 if __name__ == "__main__":

@@ -57,18 +57,46 @@ def fill(path: Path, key, issues: int, customers: int) -> None:
         at = START.timestamp() * 1000 + rng.randrange(SPAN_MS)
         issue_id = f"iss-{n:012d}"
         override = "new baby" if n % 25 == 0 else ""
-        rows.append((
-            issue_id, "payment_card" if card else "food_voucher", rng.choice(ids),
-            f"{'PC' if card else 'FV'}{n:08d}", 4000 if card else 500, rng.choice(LOCATIONS),
-            "D-BENCH", rng.choice(ADVISORS), int(at), "synthetic",
-            "reason" if override else "none", 1 if override else 0, "{}", None, override, None,
-            "voided" if n % 200 == 0 else "issued", 0, f"ev-{n:012d}",
-        ))  # fmt: skip
+        rows.append(
+            (
+                issue_id,
+                "payment_card" if card else "food_voucher",
+                rng.choice(ids),
+                f"{'PC' if card else 'FV'}{n:08d}",
+                4000 if card else 500,
+                rng.choice(LOCATIONS),
+                "D-BENCH",
+                rng.choice(ADVISORS),
+                int(at),
+                "synthetic",
+                "reason" if override else "none",
+                1 if override else 0,
+                "{}",
+                None,
+                override,
+                None,
+                "voided" if n % 200 == 0 else "issued",
+                0,
+                f"ev-{n:012d}",
+            )
+        )
         if card:
             done = int(at) + rng.randrange(20, 100) * 60_000
-            requests.append((f"req-{n:012d}", issue_id, rows[-1][2], rows[-1][3], 4000,
-                             rows[-1][5], rows[-1][7], int(at), int(at) + 3_600_000,
-                             "completed", done))  # fmt: skip
+            requests.append(
+                (
+                    f"req-{n:012d}",
+                    issue_id,
+                    rows[-1][2],
+                    rows[-1][3],
+                    4000,
+                    rows[-1][5],
+                    rows[-1][7],
+                    int(at),
+                    int(at) + 3_600_000,
+                    "completed",
+                    done,
+                )
+            )
         if len(rows) == 50_000:
             _insert(conn, rows, requests)
             rows, requests = [], []
@@ -107,15 +135,16 @@ def median_ms(func, runs: int) -> float:
 FILTERS = {
     "no filter (newest 50)": IssueFilter(),
     "one location, one week": IssueFilter(
-        date_from=date(2025, 6, 2), date_to=date(2025, 6, 8), location="HUB-3"),
+        date_from=date(2025, 6, 2), date_to=date(2025, 6, 8), location="HUB-3"
+    ),
     "advisor + overrides, a year": IssueFilter(
-        date_from=date(2025, 1, 1), date_to=date(2025, 12, 31), advisor="A007",
-        overrides_only=True),
+        date_from=date(2025, 1, 1), date_to=date(2025, 12, 31), advisor="A007", overrides_only=True
+    ),
     "cards with late requests, a month": IssueFilter(
-        date_from=date(2025, 3, 1), date_to=date(2025, 3, 31), kind="payment_card",
-        late_only=True),
+        date_from=date(2025, 3, 1), date_to=date(2025, 3, 31), kind="payment_card", late_only=True
+    ),
     "customer surname prefix": IssueFilter(customer="Family123"),
-}  # fmt: skip
+}
 
 
 def main() -> None:
@@ -129,31 +158,46 @@ def main() -> None:
         first.close()
         t0 = time.perf_counter()
         fill(path, first.data_key, args.issues, customers=max(1000, args.issues // 10))
-        print(f"synthetic fill: {args.issues:,} issues in {time.perf_counter() - t0:.1f} s "
-              f"(straight into the projection tables)")  # fmt: skip
+        print(
+            f"synthetic fill: {args.issues:,} issues in {time.perf_counter() - t0:.1f} s "
+            f"(straight into the projection tables)"
+        )
         store = open_store(path)
         raw = db.connect(path, key=store.data_key)
         now = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp() * 1000)
-        print(f"{'filter':38} {'page':>7} {'raw':>7} {'ratio':>6} | {'+totals':>8} {'raw':>7} "
-              f"{'ratio':>6} | shown/matched")  # fmt: skip
+        print(
+            f"{'filter':38} {'page':>7} {'raw':>7} {'ratio':>6} | {'+totals':>8} {'raw':>7} "
+            f"{'ratio':>6} | shown/matched"
+        )
         for name, flt in FILTERS.items():
             where, params = where_clause(flt, now)
-            page_sql = f"{_row_sql(raw)} WHERE {where} ORDER BY i.at_ms DESC, i.issue_id DESC " \
-                       "LIMIT :limit"  # fmt: skip
-            totals_sql = (f"SELECT COUNT(*), COALESCE(SUM(i.value_pence), 0) FROM issues i "
-                          f"WHERE {where}")  # fmt: skip
-            page = median_ms(lambda f=flt: log_page(store, f, with_totals=False, now_ms=now),
-                             args.runs)  # fmt: skip
-            base = median_ms(lambda s=page_sql, p=params: raw.execute(s, {**p, "limit": 51})
-                             .fetchall(), args.runs)  # fmt: skip
+            page_sql = (
+                f"{_row_sql(raw)} WHERE {where} ORDER BY i.at_ms DESC, i.issue_id DESC LIMIT :limit"
+            )
+            totals_sql = (
+                f"SELECT COUNT(*), COALESCE(SUM(i.value_pence), 0) FROM issues i WHERE {where}"
+            )
+            page = median_ms(
+                lambda f=flt: log_page(store, f, with_totals=False, now_ms=now), args.runs
+            )
+            base = median_ms(
+                lambda s=page_sql, p=params: raw.execute(s, {**p, "limit": 51}).fetchall(),
+                args.runs,
+            )
             full = median_ms(lambda f=flt: log_page(store, f, now_ms=now), args.runs)
-            full_base = median_ms(lambda s=page_sql, t=totals_sql, p=params: (
-                raw.execute(s, {**p, "limit": 51}).fetchall(), raw.execute(t, p).fetchall()),
-                args.runs)  # fmt: skip
+            full_base = median_ms(
+                lambda s=page_sql, t=totals_sql, p=params: (
+                    raw.execute(s, {**p, "limit": 51}).fetchall(),
+                    raw.execute(t, p).fetchall(),
+                ),
+                args.runs,
+            )
             result = log_page(store, flt, now_ms=now)
-            print(f"{name:38} {page:6.2f}ms {base:6.2f}ms {page / base:5.2f}x | "
-                  f"{full:7.2f}ms {full_base:6.2f}ms {full / full_base:5.2f}x | "
-                  f"{len(result.rows)}/{result.total_count:,}")  # fmt: skip
+            print(
+                f"{name:38} {page:6.2f}ms {base:6.2f}ms {page / base:5.2f}x | "
+                f"{full:7.2f}ms {full_base:6.2f}ms {full / full_base:5.2f}x | "
+                f"{len(result.rows)}/{result.total_count:,}"
+            )
         raw.close()
         store.close()
 

@@ -48,8 +48,9 @@ async def delays(a, b, samples: int, live: bool, rng: random.Random) -> list[flo
         if wanted and store_b.scalar("SELECT 1 FROM events WHERE id = ?", (wanted[-1],)):
             arrived.set()
 
-    worker = make_worker(settings_b, store_b, on_round=after_round,
-                         live_wait=25.0 if live else None)  # fmt: skip
+    worker = make_worker(
+        settings_b, store_b, on_round=after_round, live_wait=25.0 if live else None
+    )
     task = asyncio.create_task(worker.run())
     found = []
     async with make_client(settings_a, store_a) as client:
@@ -98,8 +99,10 @@ def main() -> None:
     print("(PostgreSQL, cxdesk serve --workers 2; baseline: the worker polling every 5 s)")
     for label, share in (("p50", 0.5), ("p95", 0.95)):
         ours, base = percentile(live, share) * 1000, percentile(polled, share) * 1000
-        print(f"live feed {label} (ms) {ours:>10.1f}   interval polling {base:>10.1f}   "
-              f"ratio {ours / base:.3f}")  # fmt: skip
+        print(
+            f"live feed {label} (ms) {ours:>10.1f}   interval polling {base:>10.1f}   "
+            f"ratio {ours / base:.3f}"
+        )
 
 
 if __name__ == "__main__":

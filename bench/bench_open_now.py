@@ -30,20 +30,35 @@ TODAY = date(2026, 11, 30)
 
 def oruk_hours() -> OpeningHours:
     holidays = [
-        {"closed": True, "valid_from": (TODAY + timedelta(days=d)).isoformat(),
-         "description": f"closure {d}"}
+        {
+            "closed": True,
+            "valid_from": (TODAY + timedelta(days=d)).isoformat(),
+            "description": f"closure {d}",
+        }
         for d in range(10, 130, 10)
-    ]  # fmt: skip
+    ]
     schedules = [
-        {"byday": "MO,TU,WE,TH,FR", "opens_at": "09:00+01:00", "closes_at": "17:00+01:00",
-         "valid_to": "2027-01-03"},
-        {"byday": "MO,TU,WE,TH", "opens_at": "08:00+01:00", "closes_at": "19:00+01:00",
-         "valid_from": "2027-01-04"},
+        {
+            "byday": "MO,TU,WE,TH,FR",
+            "opens_at": "09:00+01:00",
+            "closes_at": "17:00+01:00",
+            "valid_to": "2027-01-03",
+        },
+        {
+            "byday": "MO,TU,WE,TH",
+            "opens_at": "08:00+01:00",
+            "closes_at": "19:00+01:00",
+            "valid_from": "2027-01-04",
+        },
         {"byday": "SA", "opens_at": "10:00+01:00", "closes_at": "13:00+01:00"},
         *holidays,
-    ]  # fmt: skip
-    service = {"id": "svc", "name": "Service", "phones": [{"number": "020 7946 0700"}],
-               "schedules": schedules}  # fmt: skip
+    ]
+    service = {
+        "id": "svc",
+        "name": "Service",
+        "phones": [{"number": "020 7946 0700"}],
+        "schedules": schedules,
+    }
     [entry] = import_oruk([service], today=TODAY).entries
     return entry.hours
 

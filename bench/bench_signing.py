@@ -34,14 +34,24 @@ PASSCODE = "bench passcode, kettle on"
 
 def line(label: str, figure: float, baseline: float, unit: str) -> None:
     ratio = figure / baseline if baseline else float("nan")
-    print(f"{label:<44} {figure:>10.1f} {unit:<8} baseline {baseline:>10.1f} {unit:<8} "
-          f"ratio {ratio:.2f}")  # fmt: skip
+    print(
+        f"{label:<44} {figure:>10.1f} {unit:<8} baseline {baseline:>10.1f} {unit:<8} "
+        f"ratio {ratio:.2f}"
+    )
 
 
 def per_event(keys: sk.StaffKeys, n: int) -> None:
-    fields = {"id": str(uuid.uuid4()), "kind": "LockoutCleared", "payload_digest": "a" * 64,
-              "actor": "S1", "device": "D-B", "location": "CSC", "device_seq": 1,
-              "hlc": "0001764072000000-0000-D-B", "prev_hash": "0" * 64}  # fmt: skip
+    fields = {
+        "id": str(uuid.uuid4()),
+        "kind": "LockoutCleared",
+        "payload_digest": "a" * 64,
+        "actor": "S1",
+        "device": "D-B",
+        "location": "CSC",
+        "device_seq": 1,
+        "hlc": "0001764072000000-0000-D-B",
+        "prev_hash": "0" * 64,
+    }
     start = time.perf_counter()
     hashes = [chain_hash(**fields, n=i) for i in range(n)]
     hashing = (time.perf_counter() - start) / n
@@ -77,9 +87,17 @@ def desk_with_signed_events(folder: Path, keys: sk.StaffKeys, n: int):
     store = open_store(folder / "desk.sqlite3", device_id="D-B", location="CSC")
     with store.transaction() as conn:
         for _ in range(n):
-            append_local(conn, store.clock, kind="LockoutCleared", payload={"staff_id": "A1"},
-                         actor="S1", role="supervisor", device="D-B", location="CSC",
-                         keys=keys)  # fmt: skip
+            append_local(
+                conn,
+                store.clock,
+                kind="LockoutCleared",
+                payload={"staff_id": "A1"},
+                actor="S1",
+                role="supervisor",
+                device="D-B",
+                location="CSC",
+                keys=keys,
+            )
     return store
 
 
@@ -96,8 +114,14 @@ def push_rate(url: str, folder: Path, keys: sk.StaffKeys, n: int, *, check: bool
     from cxdesk.sync.server.signatures import SignatureCheck
 
     engine = open_database(url)
-    admin.add_staff(engine, "S1", name="Sam", role="supervisor", locations=["CSC"],
-                    key_fields=keys.roster_fields())  # fmt: skip
+    admin.add_staff(
+        engine,
+        "S1",
+        name="Sam",
+        role="supervisor",
+        locations=["CSC"],
+        key_fields=keys.roster_fields(),
+    )
     _, token = admin.add_device(engine, "CSC", "D-B")
     app = create_app(engine=engine, marks_dir=folder / "marks")
     store = desk_with_signed_events(folder, keys, n)

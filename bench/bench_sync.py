@@ -43,8 +43,10 @@ def ping():
 
 def line(label: str, figure: float, baseline: float, unit: str) -> None:
     ratio = figure / baseline if baseline else float("nan")
-    print(f"{label:<44} {figure:>10.1f} {unit:<8} baseline {baseline:>10.1f} {unit:<8} "
-          f"ratio {ratio:.2f}")  # fmt: skip
+    print(
+        f"{label:<44} {figure:>10.1f} {unit:<8} baseline {baseline:>10.1f} {unit:<8} "
+        f"ratio {ratio:.2f}"
+    )
 
 
 class Database:
@@ -92,12 +94,32 @@ class Server:
         env = dict(os.environ, CXDESK_DATA_DIR=str(data_dir), PYTHONPATH=str(data_dir))
         if db_url is None:
             (data_dir / "bare_app.py").write_text(BARE_APP)
-            args = [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(self.port),
-                    "--host", "127.0.0.1", "--log-level", "warning"]  # fmt: skip
+            args = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bare_app:app",
+                "--port",
+                str(self.port),
+                "--host",
+                "127.0.0.1",
+                "--log-level",
+                "warning",
+            ]
             path = "/ping"
         else:
-            args = [sys.executable, "-m", "cxdesk", "serve", "--port", str(self.port),
-                    "--db", db_url, "--workers", str(workers)]  # fmt: skip
+            args = [
+                sys.executable,
+                "-m",
+                "cxdesk",
+                "serve",
+                "--port",
+                str(self.port),
+                "--db",
+                db_url,
+                "--workers",
+                str(workers),
+            ]
             path = "/health"
         self.proc = subprocess.Popen(args, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
         wait_healthy(self.url, path, self.proc)
@@ -125,9 +147,16 @@ def bulk_events(store, count: int) -> None:
 
     with store.transaction() as conn:
         for i in range(count):
-            append_local(conn, store.clock, kind="SignInFailed",
-                         payload={"staff_id": "A1001", "reason": f"try {i}"}, actor="desk",
-                         role=None, device=store.device_id, location=store.location)  # fmt: skip
+            append_local(
+                conn,
+                store.clock,
+                kind="SignInFailed",
+                payload={"staff_id": "A1001", "reason": f"try {i}"},
+                actor="desk",
+                role=None,
+                device=store.device_id,
+                location=store.location,
+            )
 
 
 async def timed_round(settings, store) -> float:
@@ -189,9 +218,17 @@ def bench_pull(db: Database, folder: Path, count: int) -> None:
     clock, prev, batch, seq = HybridClock("D-SRC"), GENESIS, [], 0
     for seq in range(1, count + 1):  # fill the server directly (not what is measured)
         payload = {"staff_id": "A1001", "reason": f"try {seq}"}
-        fields = {"id": new_event_id(), "kind": "SignInFailed", "payload_digest": digest(payload),
-                  "actor": "desk", "device": "D-SRC", "location": "CSC", "device_seq": seq,
-                  "hlc": clock.now(), "prev_hash": prev}  # fmt: skip
+        fields = {
+            "id": new_event_id(),
+            "kind": "SignInFailed",
+            "payload_digest": digest(payload),
+            "actor": "desk",
+            "device": "D-SRC",
+            "location": "CSC",
+            "device_seq": seq,
+            "hlc": clock.now(),
+            "prev_hash": prev,
+        }
         event = Event(payload=payload, hash=chain_hash(**fields), **fields)
         prev = event.hash
         batch.append(event)

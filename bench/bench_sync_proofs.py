@@ -64,9 +64,16 @@ async def main(n: int) -> None:
     store = open_store(WORK / "desk.sqlite3", device_id=device, location="CSC")
     with store.transaction() as conn:
         for i in range(2000):
-            append_local(conn, store.clock, kind="SignInFailed",
-                         payload={"staff_id": "A1001", "reason": f"try {i}"}, actor="desk",
-                         role=None, device=device, location="CSC")  # fmt: skip
+            append_local(
+                conn,
+                store.clock,
+                kind="SignInFailed",
+                payload={"staff_id": "A1001", "reason": f"try {i}"},
+                actor="desk",
+                role=None,
+                device=device,
+                location="CSC",
+            )
     client = AsyncSyncClient("http://central", token, transport=httpx.ASGITransport(app=app))
     await sync_round(store, client)
     cursor = int(store.get_state(apply.CURSOR))
@@ -80,8 +87,12 @@ async def main(n: int) -> None:
     print(f"empty pull with proofs:     {_ms(with_proofs)}")
     print(f"baseline, same pull bare:   {_ms(bare)}  (ratio {ratio:.2f}x)")
 
-    signed = signing.proofs_from({receipts.RECEIPT_HEADER: proofs[receipts.RECEIPT_HEADER],
-                                  receipts.MARK_HEADER: proofs[receipts.MARK_HEADER]})  # fmt: skip
+    signed = signing.proofs_from(
+        {
+            receipts.RECEIPT_HEADER: proofs[receipts.RECEIPT_HEADER],
+            receipts.MARK_HEADER: proofs[receipts.MARK_HEADER],
+        }
+    )
     key = app.state.signing_key
     first, again = [], []
     for _ in range(n):

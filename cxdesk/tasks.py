@@ -36,39 +36,93 @@ class Task:
 
 
 TASKS = (
-    Task("task: find a number (directory)", "F2, then type a team, service or keyword",
-         EVERYONE, mode="lookup"),
-    Task("task: new customer: register someone", "F3 then Ctrl+N",
-         FRONTLINE | {"welfare"}, mode="customers", then="new_customer"),
-    Task("task: find a customer", "F3, type a name, date of birth or postcode",
-         FRONTLINE | {"welfare"}, mode="customers"),
-    Task("task: issue food voucher", "on their record: I", FRONTLINE,
-         record_action="issue('food_voucher')"),
-    Task("task: issue payment card (crisis payment)", "on their record: C", FRONTLINE,
-         record_action="issue('payment_card')"),
-    Task("task: refer to a team (referral)", "on their record: R", FRONTLINE,
-         record_action="raise_referral"),
+    Task(
+        "task: find a number (directory)",
+        "F2, then type a team, service or keyword",
+        EVERYONE,
+        mode="lookup",
+    ),
+    Task(
+        "task: new customer: register someone",
+        "F3 then Ctrl+N",
+        FRONTLINE | {"welfare"},
+        mode="customers",
+        then="new_customer",
+    ),
+    Task(
+        "task: find a customer",
+        "F3, type a name, date of birth or postcode",
+        FRONTLINE | {"welfare"},
+        mode="customers",
+    ),
+    Task(
+        "task: issue food voucher",
+        "on their record: I",
+        FRONTLINE,
+        record_action="issue('food_voucher')",
+    ),
+    Task(
+        "task: issue payment card (crisis payment)",
+        "on their record: C",
+        FRONTLINE,
+        record_action="issue('payment_card')",
+    ),
+    Task(
+        "task: refer to a team (referral)",
+        "on their record: R",
+        FRONTLINE,
+        record_action="raise_referral",
+    ),
     Task("task: flag a crisis", "on their record: F", FRONTLINE, record_action="flag_crisis"),
-    Task("task: add a note to a customer's record", "on their record: N",
-         FRONTLINE | {"welfare"}, record_action="add_note"),
+    Task(
+        "task: add a note to a customer's record",
+        "on their record: N",
+        FRONTLINE | {"welfare"},
+        record_action="add_note",
+    ),
     Task("task: referral queue (incoming referrals)", "F4", EVERYONE, mode="queues"),
     Task("task: crisis queue (payments and flags)", "F5", EVERYONE, mode="crisis"),
     Task("task: stock of vouchers and cards", "F6", FRONTLINE, mode="stock"),
     Task("task: issued-voucher log (supervisors)", "F7", SUPERVISORS, mode="log"),
-    Task("task: contact figures: reasons, FCR, footfall, transfers (supervisors)",
-         "F7 then Ctrl+K", SUPERVISORS, mode="log", then="contact_figures"),
+    Task(
+        "task: contact figures: reasons, FCR, footfall, transfers (supervisors)",
+        "F7 then Ctrl+K",
+        SUPERVISORS,
+        mode="log",
+        then="contact_figures",
+    ),
     Task("task: sync status", "F8", EVERYONE, mode="sync"),
-    Task("task: why a resident cannot go online (digital exclusion)", "on their record: D",
-         FRONTLINE, record_action="digital_exclusion"),
-    Task("task: wrap up a contact (reason, channel, outcome)", "F12 from any screen",
-         FRONTLINE, then="app.wrap_up"),
-    Task("task: cautionary markers: approve and review", "supervisors' list", SUPERVISORS,
-         screen="cxdesk.screens.cautions:CautionsScreen"),
-    Task("task: propose a cautionary marker", "on their record: M", SUPERVISORS,
-         record_action="propose_marker"),
-    Task("task: protect a resident's address", "on their record: P", FRONTLINE,
-         record_action="protect_address"),
-)  # fmt: skip
+    Task(
+        "task: why a resident cannot go online (digital exclusion)",
+        "on their record: D",
+        FRONTLINE,
+        record_action="digital_exclusion",
+    ),
+    Task(
+        "task: wrap up a contact (reason, channel, outcome)",
+        "F12 from any screen",
+        FRONTLINE,
+        then="app.wrap_up",
+    ),
+    Task(
+        "task: cautionary markers: approve and review",
+        "supervisors' list",
+        SUPERVISORS,
+        screen="cxdesk.screens.cautions:CautionsScreen",
+    ),
+    Task(
+        "task: propose a cautionary marker",
+        "on their record: M",
+        SUPERVISORS,
+        record_action="propose_marker",
+    ),
+    Task(
+        "task: protect a resident's address",
+        "on their record: P",
+        FRONTLINE,
+        record_action="protect_address",
+    ),
+)
 
 
 def tasks_for(role: str | None) -> list[Task]:
@@ -95,8 +149,9 @@ async def start(app, task: Task) -> None:
         app.pending_record_task = task
         await app.switch_mode("customers")
         words = task.title.removeprefix("task: ")
-        app.notify(f"Find the resident and press Enter on their name: then '{words}' opens.",
-                   timeout=8)  # fmt: skip
+        app.notify(
+            f"Find the resident and press Enter on their name: then '{words}' opens.", timeout=8
+        )
         return
     if task.screen is not None:
         import importlib

@@ -10,11 +10,20 @@ PASSCODE = "correct horse battery"
 NOT_A_SUPERVISOR = "advisor passcode 1"
 
 POLICIES = [
-    {"kind": "food_voucher", "windows": [{"days": 7, "max": 1}, {"days": 90, "max": 3}],
-     "action": "reason", "help_line": "Welfare Assistance Team 020 7946 0321"},
-    {"kind": "payment_card", "windows": [{"days": 28, "max": 1}], "action": "supervisor",
-     "card_limit_pence": 5000, "help_line": "Welfare Assistance Team 020 7946 0321"},
-]  # fmt: skip
+    {
+        "kind": "food_voucher",
+        "windows": [{"days": 7, "max": 1}, {"days": 90, "max": 3}],
+        "action": "reason",
+        "help_line": "Welfare Assistance Team 020 7946 0321",
+    },
+    {
+        "kind": "payment_card",
+        "windows": [{"days": 28, "max": 1}],
+        "action": "supervisor",
+        "card_limit_pence": 5000,
+        "help_line": "Welfare Assistance Team 020 7946 0321",
+    },
+]
 
 
 def set_up_council(store, *, stock: bool = True) -> None:
@@ -60,13 +69,23 @@ def set_up_council(store, *, stock: bool = True) -> None:
                 actor="SUP1",
                 role="supervisor",
             )
-    # fmt: skip
 
 
-def register(store, given="Jo", family="Bloggs", dob="1980-04-02", postcode="N1 1AA",
-             location=None) -> str:  # fmt: skip
+def register(
+    store, given="Jo", family="Bloggs", dob="1980-04-02", postcode="N1 1AA", location=None
+) -> str:
     cid = str(uuid.uuid4())
-    store.record("CustomerRegistered", {"customer_id": cid, "given_name": given,
-                 "family_name": family, "date_of_birth": dob, "postcode": postcode},
-                 actor="ADV1", role="advisor", location=location)  # fmt: skip
+    store.record(
+        "CustomerRegistered",
+        {
+            "customer_id": cid,
+            "given_name": given,
+            "family_name": family,
+            "date_of_birth": dob,
+            "postcode": postcode,
+        },
+        actor="ADV1",
+        role="advisor",
+        location=location,
+    )
     return cid

@@ -23,8 +23,19 @@ from cxdesk.domain.reconciliation import ReconciliationRow
 T0 = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
 
 
-def issue(n, *, customer="C1", kind="food_voucher", at=T0, location="CSC", advisor="A1",
-          serial=None, override="", voided=False, name="Sam Jones"):  # fmt: skip
+def issue(
+    n,
+    *,
+    customer="C1",
+    kind="food_voucher",
+    at=T0,
+    location="CSC",
+    advisor="A1",
+    serial=None,
+    override="",
+    voided=False,
+    name="Sam Jones",
+):
     return IssueFact(
         issue_id=f"issue-{n:04d}",
         kind=kind,
@@ -131,7 +142,7 @@ def _batch(advisor, count, overrides=0, start=0, location="CSC"):
             location=location,
             customer=f"C{start + i}",
             override="repeat ok" if i < overrides else "",
-        )  # fmt: skip
+        )
         for i in range(count)
     ]
 
@@ -161,10 +172,12 @@ def test_advisor_outlier_needs_enough_issues_and_a_comparison():
 
 
 def test_stock_count_difference_is_found_only_when_it_differs():
-    short = ReconciliationRow("CSC", "food_voucher", date(2026, 11, 3), counted=48,
-                              expected_at_count=50, counted_at=T0)  # fmt: skip
-    right = ReconciliationRow("CSC", "food_voucher", date(2026, 11, 4), counted=50,
-                              expected_at_count=50, counted_at=T0)  # fmt: skip
+    short = ReconciliationRow(
+        "CSC", "food_voucher", date(2026, 11, 3), counted=48, expected_at_count=50, counted_at=T0
+    )
+    right = ReconciliationRow(
+        "CSC", "food_voucher", date(2026, 11, 4), counted=50, expected_at_count=50, counted_at=T0
+    )
     uncounted = ReconciliationRow("CSC", "food_voucher", date(2026, 11, 5), expected=50)
     found = stock_count_differences([short, right, uncounted])
     assert len(found) == 1 and "2 short" in found[0].detail and "counted 48" in found[0].detail

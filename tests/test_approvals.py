@@ -12,32 +12,58 @@ from cxdesk.errors import AuthError
 from cxdesk.store import issue_commands as ic
 from tests.crisis_helpers import PASSCODE, register, set_up_council
 
-ISSUE = {"kind": "payment_card", "serial_text": "PC000002", "amount_text": "20",
-         "reason": "no money", "override_reason": "fled home"}  # fmt: skip
+ISSUE = {
+    "kind": "payment_card",
+    "serial_text": "PC000002",
+    "amount_text": "20",
+    "reason": "no money",
+    "override_reason": "fled home",
+}
 
 
 def _repeat_claim(store):
     """A council with Jo already given a card: a second card needs a supervisor."""
     set_up_council(store)
     jo = register(store)
-    ic.issue_item(store, actor="ADV1", role="advisor", location="CSC", kind="payment_card",
-                  customer_id=jo, serial_text="PC000001", amount_text="20", reason="no money",
-                  check=ic.check_repeat_claims(store, "payment_card", jo))  # fmt: skip
+    ic.issue_item(
+        store,
+        actor="ADV1",
+        role="advisor",
+        location="CSC",
+        kind="payment_card",
+        customer_id=jo,
+        serial_text="PC000001",
+        amount_text="20",
+        reason="no money",
+        check=ic.check_repeat_claims(store, "payment_card", jo),
+    )
     check = ic.check_repeat_claims(store, "payment_card", jo)
     assert check.needs_supervisor
     return jo, check
 
 
 def _issue(store, jo, check, approval, **changes):
-    return ic.issue_item(store, actor="ADV1", role="advisor", location="CSC", customer_id=jo,
-                         check=check, approval=approval, **(ISSUE | changes))  # fmt: skip
+    return ic.issue_item(
+        store,
+        actor="ADV1",
+        role="advisor",
+        location="CSC",
+        customer_id=jo,
+        check=check,
+        approval=approval,
+        **(ISSUE | changes),
+    )
 
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"amount_text": "40"}, "value_pence"), ({"serial_text": "PC000003"}, "serial"),
-     ({"reason": "no money at all"}, "reason"), ({"override_reason": "other"}, "override_reason")],
-)  # fmt: skip
+    [
+        ({"amount_text": "40"}, "value_pence"),
+        ({"serial_text": "PC000003"}, "serial"),
+        ({"reason": "no money at all"}, "reason"),
+        ({"override_reason": "other"}, "override_reason"),
+    ],
+)
 def test_changing_what_was_approved_voids_the_approval(admin_store, change, field):
     store = admin_store
     jo, check = _repeat_claim(store)

@@ -40,8 +40,9 @@ def test_review_expiry_overdue_then_lapsed_for_advisors_only():
 def test_address_key_ignores_spelling_and_the_town():
     one = address_key("12, Mill Lane, Aylesbury", "hp20 1aa")
     assert one == address_key("12 Mill Lane", "HP20 1AA") == "HP201AA|12 mill lane"
-    assert address_key("Flat 3, 12 Mere Road", "EM1 4QT") != address_key("Flat 4, 12 Mere Road",
-                                                                         "EM1 4QT")  # fmt: skip
+    assert address_key("Flat 3, 12 Mere Road", "EM1 4QT") != address_key(
+        "Flat 4, 12 Mere Road", "EM1 4QT"
+    )
     assert address_key("anywhere", "NFA") == ""
 
 
@@ -57,7 +58,7 @@ def propose(store, cid, **kw):
         "detail": "Threatened a colleague with a chair on 3 Nov.",
         "evidence_ref": "INC-77",
     }
-    return cmd.propose_marker(store, S1, customer_id=cid, today=TODAY, **(args | kw))  # fmt: skip
+    return cmd.propose_marker(store, S1, customer_id=cid, today=TODAY, **(args | kw))
 
 
 def test_marker_is_live_only_after_a_second_supervisor_approves(store, resident):
@@ -80,26 +81,55 @@ def test_marker_is_live_only_after_a_second_supervisor_approves(store, resident)
 
 def test_self_approval_recorded_past_the_desk_counts_for_nothing(store, resident):
     marker = propose(store, resident)
-    store.record("CautionApproved", {"marker_id": marker, "customer_id": resident},
-                 actor="S1", role="supervisor")  # fmt: skip
+    store.record(
+        "CautionApproved",
+        {"marker_id": marker, "customer_id": resident},
+        actor="S1",
+        role="supervisor",
+    )
     assert q.get_marker(store, marker).status == "proposed"
 
 
 def test_address_marker_reaches_everyone_at_that_address(store, resident):
-    marker = cmd.propose_marker(store, S1, address="12 Mere Road, Flat 3", postcode="em1 4qt",
-                                category="animals", precaution="Dog on site; phone first",
-                                detail="Bitten on a visit.", today=TODAY)  # fmt: skip
+    marker = cmd.propose_marker(
+        store,
+        S1,
+        address="12 Mere Road, Flat 3",
+        postcode="em1 4qt",
+        category="animals",
+        precaution="Dog on site; phone first",
+        detail="Bitten on a visit.",
+        today=TODAY,
+    )
     cmd.approve_marker(store, S2, marker)
-    found = q.markers_for(store, customer_id=resident, address="Flat 3, 12 Mere Road",
-                          postcode="EM1 4QT", role="advisor", today=TODAY)  # fmt: skip
+    found = q.markers_for(
+        store,
+        customer_id=resident,
+        address="Flat 3, 12 Mere Road",
+        postcode="EM1 4QT",
+        role="advisor",
+        today=TODAY,
+    )
     assert found == []  # "12 Mere Road, Flat 3" is written the other way round: another key
-    marker2 = cmd.propose_marker(store, S1, address="Flat 3, 12 Mere Road, Emtown",
-                                 postcode="em1 4qt", category="animals",
-                                 precaution="Dog on site; phone first",
-                                 detail="Bitten on a visit.", today=TODAY)  # fmt: skip
+    marker2 = cmd.propose_marker(
+        store,
+        S1,
+        address="Flat 3, 12 Mere Road, Emtown",
+        postcode="em1 4qt",
+        category="animals",
+        precaution="Dog on site; phone first",
+        detail="Bitten on a visit.",
+        today=TODAY,
+    )
     cmd.approve_marker(store, S2, marker2)
-    [line] = q.markers_for(store, customer_id=resident, address="Flat 3, 12 Mere Road",
-                           postcode="EM1 4QT", role="advisor", today=TODAY)  # fmt: skip
+    [line] = q.markers_for(
+        store,
+        customer_id=resident,
+        address="Flat 3, 12 Mere Road",
+        postcode="EM1 4QT",
+        role="advisor",
+        today=TODAY,
+    )
     assert line.on == "address" and line.category_words == "Animals"
 
 
@@ -115,8 +145,9 @@ def test_overdue_review_shows_to_supervisors_and_lapses_for_advisors(store, resi
     assert [m.marker_id for m in q.reviews_due(store, lapsed)] == [marker]
     with pytest.raises(ValidationError, match="reason"):
         cmd.review_marker(store, S1, marker, outcome="keep", reason=" ", today=lapsed)
-    cmd.review_marker(store, S1, marker, outcome="keep", reason="Still threatening staff",
-                      today=lapsed)  # fmt: skip
+    cmd.review_marker(
+        store, S1, marker, outcome="keep", reason="Still threatening staff", today=lapsed
+    )
     [kept] = q.markers_for(store, customer_id=resident, role="advisor", today=lapsed)
     assert kept.review_due == date(2028, 2, 1) and q.reviews_due(store, lapsed) == []
     cmd.review_marker(store, S2, marker, outcome="remove", reason="Moved away", today=lapsed)
@@ -175,8 +206,9 @@ def test_letter_to_a_protected_resident_names_only_the_chosen_route(store):
     from tests.test_customers_store import add_team
 
     add_team(store)
-    cid = cc.register_customer(store, ADVISOR, {**MARIA, "preferred_contact": "letter"},
-                               today=TODAY)  # fmt: skip
+    cid = cc.register_customer(
+        store, ADVISOR, {**MARIA, "preferred_contact": "letter"}, today=TODAY
+    )
     rid = rc.raise_referral(store, ADVISOR, cid, REFERRAL_CHOICES | {"story": "Rent arrears."})
     assert "by letter to your address" in rc.confirmation_letter(store, rid)[0]
     cmd.protect_address(store, ADVISOR, cid, route="phone", reason="Fleeing abuse")

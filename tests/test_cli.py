@@ -101,8 +101,11 @@ def test_import_directory_reports_bad_rows(runner, tmp_path):
     assert "added: 0" in again.output and "unchanged: 1" in again.output
     all_bad = tmp_path / "bad.csv"
     all_bad.write_text("id,name,phone,hours\nx,X,12345,Mon 09:00-17:00\n", encoding="utf-8")
-    result = runner.invoke(cli, ["admin", "import-directory", str(all_bad), "--as", "S3001"],
-                           input=PASSCODES["S3001"] + "\n")  # fmt: skip
+    result = runner.invoke(
+        cli,
+        ["admin", "import-directory", str(all_bad), "--as", "S3001"],
+        input=PASSCODES["S3001"] + "\n",
+    )
     assert result.exit_code == 1
     store = open_store(load_settings().store_path)
     try:
@@ -122,8 +125,11 @@ def test_import_oruk_by_extension(runner):
     build_desk(store, with_directory=False)
     store.close()
     oruk = locations.fixtures_dir() / "directory_oruk.json"
-    result = runner.invoke(cli, ["admin", "import-directory", str(oruk), "--as", "S3001"],
-                           input=PASSCODES["S3001"] + "\n")  # fmt: skip
+    result = runner.invoke(
+        cli,
+        ["admin", "import-directory", str(oruk), "--as", "S3001"],
+        input=PASSCODES["S3001"] + "\n",
+    )
     assert result.exit_code == 0, result.output
     added = int(result.output.split("added: ")[1].split()[0])
     assert added > 0

@@ -25,8 +25,10 @@ ADV = {"actor": "A1", "role": "advisor"}
 P1 = "0190b7a4-0000-7000-8000-000000000001"
 P2 = "0190b7a4-0000-7000-8000-000000000002"
 T0 = parse_utc_ms("2026-10-05T10:00:00Z")  # a Monday, 11:00 in London
-OCTOBER = Range.of(london_today().replace(year=2026, month=10, day=1),
-                   london_today().replace(year=2026, month=10, day=31))  # fmt: skip
+OCTOBER = Range.of(
+    london_today().replace(year=2026, month=10, day=1),
+    london_today().replace(year=2026, month=10, day=31),
+)
 
 
 @pytest.fixture
@@ -40,8 +42,15 @@ def council(store):
 
 
 def wrap(store, who, reasons, outcome="resolved", day=0.0, channel="phone"):
-    cmd.wrap_contact(store, **ADV, customer_id=who, reasons=reasons, channel=channel,
-                     outcome=outcome, at_ms=T0 + int(day * DAY_MS))  # fmt: skip
+    cmd.wrap_contact(
+        store,
+        **ADV,
+        customer_id=who,
+        reasons=reasons,
+        channel=channel,
+        outcome=outcome,
+        at_ms=T0 + int(day * DAY_MS),
+    )
 
 
 def test_fcr_counts_and_repeat_contacts_from_the_log(council):
@@ -84,14 +93,36 @@ def test_demo_seed_gives_about_2000_contacts_over_eight_weeks_and_every_report(s
 def _fill_cli_store():
     store = open_store(load_settings().store_path, device_id="D-CLI", location="CSC")
     try:
-        store.record("StaffEnrolled", {"staff_id": "S1", "name": "Sue", "role": "supervisor",
-                     "locations": ["CSC"], **key_fields_for("S1")},
-                     actor="S1", role="admin")  # fmt: skip
-        store.record("StaffEnrolled", {"staff_id": "A1", "name": "Ade", "role": "advisor",
-                     "locations": ["CSC"], **key_fields_for("A1")},
-                     actor="S1", role="admin")  # fmt: skip
-        hostile = {"reasons": [{"code": "odd", "label": "=HYPERLINK(\"x\")"},
-                               {"code": "libraries", "label": "Libraries"}]}  # fmt: skip
+        store.record(
+            "StaffEnrolled",
+            {
+                "staff_id": "S1",
+                "name": "Sue",
+                "role": "supervisor",
+                "locations": ["CSC"],
+                **key_fields_for("S1"),
+            },
+            actor="S1",
+            role="admin",
+        )
+        store.record(
+            "StaffEnrolled",
+            {
+                "staff_id": "A1",
+                "name": "Ade",
+                "role": "advisor",
+                "locations": ["CSC"],
+                **key_fields_for("A1"),
+            },
+            actor="S1",
+            role="admin",
+        )
+        hostile = {
+            "reasons": [
+                {"code": "odd", "label": '=HYPERLINK("x")'},
+                {"code": "libraries", "label": "Libraries"},
+            ]
+        }
         store.record("ContactReasonsSet", hostile, actor="S1", role="supervisor")
         wrap(store, None, ["odd"], "advice", channel="face")
         wrap(store, P1, ["libraries"])
@@ -110,13 +141,15 @@ def test_export_contacts_needs_a_supervisor_and_neutralises_formulas(tmp_path):
     assert len(rows) == 2
     assert rows[0]["reasons"] == '\'=HYPERLINK("x")' and rows[0]["customer_id"] == ""
     out = tmp_path / "reasons.csv"
-    by_reason = CliRunner().invoke(cli, [*args, "--report", "by-reason", "--output", str(out)],
-                                   input=f"S1\n{TEST_PASSCODE}\n")  # fmt: skip
+    by_reason = CliRunner().invoke(
+        cli, [*args, "--report", "by-reason", "--output", str(out)], input=f"S1\n{TEST_PASSCODE}\n"
+    )
     assert by_reason.exit_code == 0, by_reason.output
     assert (out.stat().st_mode & 0o777) == 0o600
     assert "'=HYPERLINK" in out.read_text(encoding="utf-8-sig")
-    bad = CliRunner().invoke(cli, [*args[:3], "31/10/2026", "--to", "01/10/2026"],
-                             input=f"S1\n{TEST_PASSCODE}\n")  # fmt: skip
+    bad = CliRunner().invoke(
+        cli, [*args[:3], "31/10/2026", "--to", "01/10/2026"], input=f"S1\n{TEST_PASSCODE}\n"
+    )
     assert bad.exit_code != 0 and "after" in bad.output
     store = open_store(load_settings().store_path)
     try:

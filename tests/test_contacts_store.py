@@ -31,8 +31,15 @@ def test_the_reasons_list_comes_from_the_seed(council):
 
 def test_wrap_up_is_projected_with_its_reasons_and_local_time(council):
     at = parse_utc_ms("2026-07-01T08:30:00Z")
-    cmd.wrap_contact(council, **ADV, customer_id=PERSON, reasons=["bins-missed", "bulky-waste"],
-                     channel="phone", outcome="resolved", at_ms=at)  # fmt: skip
+    cmd.wrap_contact(
+        council,
+        **ADV,
+        customer_id=PERSON,
+        reasons=["bins-missed", "bulky-waste"],
+        channel="phone",
+        outcome="resolved",
+        at_ms=at,
+    )
     (row,) = q.customer_contacts(council, PERSON)  # PERSON is not in the demo history
     assert sorted(row["reasons"]) == ["bins-missed", "bulky-waste"]
     assert (row["channel"], row["outcome"], row["hour"], row["week"]) == (
@@ -69,8 +76,9 @@ def test_leaving_unwrapped_needs_a_reason(council):
 
 def test_digital_exclusion_latest_wins_and_can_be_cleared(council):
     cmd.record_digital_exclusion(council, **ADV, customer_id=PERSON, reasons=["skills"])
-    cmd.record_digital_exclusion(council, **ADV, customer_id=PERSON,
-                                 reasons=["no_device", "language"])  # fmt: skip
+    cmd.record_digital_exclusion(
+        council, **ADV, customer_id=PERSON, reasons=["no_device", "language"]
+    )
     assert q.digital_exclusion(council, PERSON) == ["no_device", "language"]
     with pytest.raises(ValidationError):
         cmd.record_digital_exclusion(council, **ADV, customer_id=PERSON, reasons=["lazy"])
@@ -79,13 +87,15 @@ def test_digital_exclusion_latest_wins_and_can_be_cleared(council):
 
 
 def test_transfer_outcome_and_rebuild_equals_live(council):
-    cmd.record_transfer(council, **ADV, entry_id="housing-options", team="Housing Options",
-                        result="refused")  # fmt: skip
+    cmd.record_transfer(
+        council, **ADV, entry_id="housing-options", team="Housing Options", result="refused"
+    )
     with pytest.raises(ValidationError):
         cmd.record_transfer(council, **ADV, entry_id="x", team="X", result="maybe")
     cmd.record_digital_exclusion(council, **ADV, customer_id=PERSON, reasons=["skills"])
-    cmd.wrap_contact(council, **ADV, customer_id=None, reasons=["libraries"], channel="face",
-                     outcome="advice")  # fmt: skip
+    cmd.wrap_contact(
+        council, **ADV, customer_id=None, reasons=["libraries"], channel="face", outcome="advice"
+    )
     assert (
         council.scalar(
             "SELECT result FROM transfer_outcomes WHERE entry_id = 'housing-options' "

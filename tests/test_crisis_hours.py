@@ -20,10 +20,13 @@ WEEKDAYS = OpeningHours.parse("Mon-Fri 09:00-17:00")
 
 def entry(**changes) -> DirectoryEntry:
     fields = dict(
-        id="welfare-assistance-team", name="Welfare Assistance Team", phone="020 7946 0220",
-        hours="Mon-Fri 09:00-17:00", out_of_hours="Ring the Emergency Duty Team",
+        id="welfare-assistance-team",
+        name="Welfare Assistance Team",
+        phone="020 7946 0220",
+        hours="Mon-Fri 09:00-17:00",
+        out_of_hours="Ring the Emergency Duty Team",
         out_of_hours_phone="020 7946 0999",
-    )  # fmt: skip
+    )
     fields.update(changes)
     return DirectoryEntry(**fields)
 
@@ -55,10 +58,15 @@ def test_out_of_hours_slip_says_when_and_gives_the_directory_numbers():
     contact = WelfareContact.from_entry(entry(phone="020 7946 0555"))
     issued = utc(2026, 11, 30, 19, 10)
     slip = slip_text(
-        kind="payment_card", serial="PC001001", value_pence=4000, issued_at=issued,
-        location_name="Customer Service Centre", issue_id="0193-abcdef12",
-        due_at=crisis_due(issued, contact), contact=contact,
-    )  # fmt: skip
+        kind="payment_card",
+        serial="PC001001",
+        value_pence=4000,
+        issued_at=issued,
+        location_name="Customer Service Centre",
+        issue_id="0193-abcdef12",
+        due_at=crisis_due(issued, contact),
+        contact=contact,
+    )
     flat = " ".join(slip.split())
     assert "closed now and opens Tue 1 Dec 09:00 GMT" in flat
     assert "by Tue 1 Dec 10:00 GMT" in flat and "20:10" not in flat
@@ -71,13 +79,23 @@ def test_card_issue_takes_due_time_and_numbers_from_the_directory(admin_store):
     from tests.crisis_helpers import register, set_up_council
 
     set_up_council(admin_store)
-    import_directory(admin_store, locations.fixtures_dir() / "directory.csv", actor="ADMIN1",
-                     role="admin")  # fmt: skip
+    import_directory(
+        admin_store, locations.fixtures_dir() / "directory.csv", actor="ADMIN1", role="admin"
+    )
     cid = register(admin_store)
     check = ic.check_repeat_claims(admin_store, "payment_card", cid)
-    receipt = ic.issue_item(admin_store, actor="ADV1", role="advisor", location="CSC",
-                            kind="payment_card", customer_id=cid, serial_text="PC000001",
-                            amount_text="40", reason="no money", check=check)  # fmt: skip
+    receipt = ic.issue_item(
+        admin_store,
+        actor="ADV1",
+        role="advisor",
+        location="CSC",
+        kind="payment_card",
+        customer_id=cid,
+        serial_text="PC000001",
+        amount_text="40",
+        reason="no money",
+        check=check,
+    )
     contact = ic.welfare_contact(admin_store)
     assert contact is not None
     assert receipt.due_at == crisis_due(receipt.issued_at, contact)

@@ -18,9 +18,13 @@ TODAY = date(2026, 11, 30)
 
 @pytest.mark.parametrize(
     ("typed", "born"),
-    [("29/2/88", date(1988, 2, 29)), ("11/2/84", date(1984, 2, 11)),
-     ("1/1/26", date(2026, 1, 1)), ("31/12/26", date(1926, 12, 31))],
-)  # fmt: skip
+    [
+        ("29/2/88", date(1988, 2, 29)),
+        ("11/2/84", date(1984, 2, 11)),
+        ("1/1/26", date(2026, 1, 1)),
+        ("31/12/26", date(1926, 12, 31)),
+    ],
+)
 def test_two_digit_year_of_birth_is_the_latest_past_year(typed, born):
     assert v.parse_date_of_birth(typed, today=TODAY) == born
 

@@ -26,10 +26,17 @@ REFERRAL = {**REFERRAL_CHOICES, "story": STORY}
 def add_team(store, team_id="housing-options", name="Housing Options", staff_only=True):
     store.record(
         "DirectoryEntryUpdated",
-        {"id": team_id, "name": name, "team": "Housing", "phone": "020 7946 0101",
-         "hours": "Mon-Fri 09:00-17:00", "staff_only": staff_only},
-        actor="SUP1", role="supervisor",
-    )  # fmt: skip
+        {
+            "id": team_id,
+            "name": name,
+            "team": "Housing",
+            "phone": "020 7946 0101",
+            "hours": "Mon-Fri 09:00-17:00",
+            "staff_only": staff_only,
+        },
+        actor="SUP1",
+        role="supervisor",
+    )
 
 
 def events_of(store, kind=None):
@@ -117,9 +124,15 @@ def test_search_finds_by_every_key(store):
     cid = cc.register_customer(store, ADVISOR, {**FORM, "council_reference": "CT-1048823"})
     cc.register_customer(store, ADVISOR, {**FORM, "given_name": "Mary", "family_name": "Jones"})
     for query in (
-        "maria okafor", "okafor maria", "Mraia Okafr", "okafor 11/02/1984", "EM1 4QT okafor",
-        "07700 900101 maria", "ct-1048823", "okafor EM1",
-    ):  # fmt: skip
+        "maria okafor",
+        "okafor maria",
+        "Mraia Okafr",
+        "okafor 11/02/1984",
+        "EM1 4QT okafor",
+        "07700 900101 maria",
+        "ct-1048823",
+        "okafor EM1",
+    ):
         hits = cq.search_customers(store, query)
         assert hits and hits[0].customer_id == cid, query
     assert cq.search_customers(store, "okafor 12/02/1984") == []
@@ -236,8 +249,9 @@ def test_demo_seed_records_customers_and_referrals(store, tmp_path):
     else:
         shutil.copy(locations.fixtures_dir() / "staff.json", folder / "staff.json")
     for item in [*seed_customers.events(folder), *seed_referrals.events(folder)]:
-        store.record(item.kind, item.payload, actor=item.actor, role=item.role,
-                     location=item.location)  # fmt: skip
+        store.record(
+            item.kind, item.payload, actor=item.actor, role=item.role, location=item.location
+        )
     assert store.scalar("SELECT COUNT(*) FROM customers") == 20
     statuses = {r[0] for r in store.query("SELECT status FROM referrals")}
     assert statuses == {"raised", "in_progress", "completed", "declined", "advice_given"}

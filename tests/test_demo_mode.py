@@ -45,8 +45,14 @@ def test_a_store_is_a_demo_store_only_when_marked(tmp_path):
 
 def test_seed_demo_refuses_a_database_with_staff(tmp_path):
     engine = open_database(f"sqlite:///{tmp_path / 'central.sqlite3'}")
-    admin.add_staff(engine, "S9001", name="Real Supervisor", role="supervisor",
-                    locations=["CSC"], key_fields=key_fields_for("S9001"))  # fmt: skip
+    admin.add_staff(
+        engine,
+        "S9001",
+        name="Real Supervisor",
+        role="supervisor",
+        locations=["CSC"],
+        key_fields=key_fields_for("S9001"),
+    )
     with pytest.raises(CxDeskError, match="already has staff"):
         admin.seed_server(engine)
     assert {d["id"] for d in admin.devices(engine)} == {"central"}

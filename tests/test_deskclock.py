@@ -86,8 +86,20 @@ def test_own_event_with_a_broken_clock_value_does_not_break_the_header(store):
     from cxdesk.store.sync_queries import local_summary
 
     with store.transaction() as conn:
-        row = ("e-bad", "SignInFailed", "{}", "0" * 64, "desk", "D-TEST", "CSC", 1,
-               "not-a-clock", "0" * 64, "f" * 64, None)  # fmt: skip
+        row = (
+            "e-bad",
+            "SignInFailed",
+            "{}",
+            "0" * 64,
+            "desk",
+            "D-TEST",
+            "CSC",
+            1,
+            "not-a-clock",
+            "0" * 64,
+            "f" * 64,
+            None,
+        )
         conn.execute(_INSERT_EVENT, row)
     summary = local_summary(store)
     assert summary.waiting == 1 and summary.oldest_ms is None

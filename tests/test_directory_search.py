@@ -115,9 +115,13 @@ def test_single_letter_lists_names_starting_with_it():
     found = names("p")
     assert found == ["Pest Control", "Private Sector Housing"]
     # Then names with a later word starting with it, alphabetically.
-    assert names("t") == ["Temporary Accommodation", "Council Tax", "Emergency Duty Team",
-                          "Housing Benefit and Council Tax Support",
-                          "Welfare Assistance Team"]  # fmt: skip
+    assert names("t") == [
+        "Temporary Accommodation",
+        "Council Tax",
+        "Emergency Duty Team",
+        "Housing Benefit and Council Tax Support",
+        "Welfare Assistance Team",
+    ]
 
 
 def test_phone_digits():
@@ -140,8 +144,13 @@ def test_phone_exact_out_of_hours_number_comes_after_its_own_entry():
 
 def test_phone_prefix_lists_numbers_in_order():
     found = names("020 7946 01")
-    assert found == ["Housing", "Housing Options", "Temporary Accommodation",
-                     "Council Housing Repairs", "Private Sector Housing"]  # fmt: skip
+    assert found == [
+        "Housing",
+        "Housing Options",
+        "Temporary Accommodation",
+        "Council Housing Repairs",
+        "Private Sector Housing",
+    ]
 
 
 def test_letters_and_digits_together():

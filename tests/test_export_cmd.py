@@ -21,17 +21,27 @@ SUPERVISOR = f"S1\n{TEST_PASSCODE}\n"
 def fill():
     store = open_store(load_settings().store_path, device_id="D-CLI", location="CSC")
     try:
-        store.record("StaffEnrolled", {"staff_id": "ADMIN1", "name": "Ada", "role": "admin",
-                     "locations": ["CSC"], **key_fields_for("ADMIN1")},
-                     actor="ADMIN1", role="admin")  # fmt: skip
+        store.record(
+            "StaffEnrolled",
+            {
+                "staff_id": "ADMIN1",
+                "name": "Ada",
+                "role": "admin",
+                "locations": ["CSC"],
+                **key_fields_for("ADMIN1"),
+            },
+            actor="ADMIN1",
+            role="admin",
+        )
         h.set_time(store, datetime(2026, 11, 2, 8, tzinfo=UTC))
         h.council(store)
         h.receive(store)
         h.receive(store, first="FV000101", last="FV000200", location="HUB-N")
         cid = h.customer(store, "=cmd", "Jones")
         h.voucher(store, cid, "FV000001", at=datetime(2026, 11, 3, 10, tzinfo=UTC))
-        h.voucher(store, cid, "FV000101", at=datetime(2026, 11, 4, 10, tzinfo=UTC),
-                  location="HUB-N")  # fmt: skip
+        h.voucher(
+            store, cid, "FV000101", at=datetime(2026, 11, 4, 10, tzinfo=UTC), location="HUB-N"
+        )
         h.voucher(store, cid, "FV000002", at=datetime(2026, 11, 9, 10, tzinfo=UTC))
     finally:
         store.close()

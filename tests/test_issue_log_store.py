@@ -41,7 +41,7 @@ def log(admin_store):
             advisor="A2",
             override="baby due",
             action="reason",
-        ),  # fmt: skip
+        ),
         "v3": h.voucher(s, kim, "FV000002", at=at(5, 9, 30), advisor="A2"),
         "v4": h.voucher(s, kim, "FV000003", at=at(6, 14)),
     }
@@ -80,9 +80,12 @@ def test_filters_combine(log):
     assert ids_of(log_page(s, IssueFilter(voided=True), now_ms=NOW)) == [ids["v4"]]
     assert ids["v4"] not in ids_of(log_page(s, IssueFilter(voided=False), now_ms=NOW))
     assert ids_of(log_page(s, IssueFilter(customer="lee", kind="food_voucher"), now_ms=NOW)) == [
-        ids["v4"], ids["v3"]]  # fmt: skip
+        ids["v4"],
+        ids["v3"],
+    ]
     assert ids_of(log_page(s, IssueFilter(customer=zoe, repeats_only=True), now_ms=NOW)) == [
-        ids["v2"]]  # fmt: skip
+        ids["v2"]
+    ]
     empty = log_page(s, IssueFilter(location="HUB-N", kind="payment_card"), now_ms=NOW)
     assert empty.rows == [] and empty.total_count == 0 and empty.total_pence == 0
 
@@ -138,8 +141,10 @@ def test_open_request_past_due_is_late_only_once_due(log):
     before_due = int((at(7, 10) + timedelta(minutes=30)).timestamp() * 1000)
     f = IssueFilter(late_only=True, date_from=date(2026, 11, 7))
     assert ids_of(log_page(s, f, now_ms=before_due)) == []
-    assert log_page(s, IssueFilter(date_from=date(2026, 11, 7)), now_ms=before_due).rows[
-        0].status == "request open"  # fmt: skip
+    assert (
+        log_page(s, IssueFilter(date_from=date(2026, 11, 7)), now_ms=before_due).rows[0].status
+        == "request open"
+    )
     assert ids_of(log_page(s, f, now_ms=NOW)) == [c3]
 
 
@@ -151,8 +156,10 @@ def test_reports_read_the_same_store(log):
     assert [late["issue_id"] for late in w45["CSC"].late] == [ids["c1"]]
     assert w45["CSC"].on_time_percent == 50.0 and w45["HUB-N"].overrides == 1
     assert w45["CSC"].issues == 4  # the voided voucher does not count
-    rows = {(d.row.location, d.row.stock_kind, d.row.day): d.row
-            for d in reconciliation(s, date(2026, 11, 6), date(2026, 11, 6))}  # fmt: skip
+    rows = {
+        (d.row.location, d.row.stock_kind, d.row.day): d.row
+        for d in reconciliation(s, date(2026, 11, 6), date(2026, 11, 6))
+    }
     fv = rows[("CSC", "food_voucher", date(2026, 11, 6))]
     assert (fv.opening, fv.issued, fv.voided, fv.expected) == (98, 1, 1, 98)
     rules = {f.rule for f in find_anomalies(s, date(2026, 11, 1), date(2026, 11, 8))}

@@ -215,11 +215,21 @@ def test_funds_loaded_on_a_voided_card_is_an_anomaly(admin_store):
     req = cq.request_for_issue(store, card.issue_id)
     today = date.today()
     assert not [f for f in find_anomalies(store, today, today) if f.rule == "funds-after-void"]
-    ic.void_issue(store, actor="ADV1", role="advisor", issue_id=card.issue_id,
-                  reason="wrong customer", item="spoiled")  # fmt: skip
+    ic.void_issue(
+        store,
+        actor="ADV1",
+        role="advisor",
+        issue_id=card.issue_id,
+        reason="wrong customer",
+        item="spoiled",
+    )
     # The completion made at another desk before it heard of the void, arriving now.
-    store.record("CrisisPaymentCompleted", {"request_id": req["request_id"], "customer_id": cid},
-                 actor="WEL1", role="welfare")  # fmt: skip
+    store.record(
+        "CrisisPaymentCompleted",
+        {"request_id": req["request_id"], "customer_id": cid},
+        actor="WEL1",
+        role="welfare",
+    )
     assert cq.request(store, req["request_id"])["status"] == "cancelled"
     found = [f for f in find_anomalies(store, today, today) if f.rule == "funds-after-void"]
     assert len(found) == 1 and "£30.00 was loaded on card PC000003" in found[0].detail

@@ -116,11 +116,16 @@ def test_older_uk_holiday_schedules_and_schedules_at_a_location_are_read():
         schedules=[],
         service_at_locations=[{"id": "sal-1", "schedules": [SATURDAY_MORNING]}],
         holiday_schedules=[
-            {"closed": False, "start_date": "2026-12-31", "end_date": "2026-12-31",
-             "opens_at": "10:00", "closes_at": "11:00"},
+            {
+                "closed": False,
+                "start_date": "2026-12-31",
+                "end_date": "2026-12-31",
+                "opens_at": "10:00",
+                "closes_at": "11:00",
+            },
             {"closed": True, "start_date": "2027-01-02", "end_date": "2027-01-02"},
         ],
-    )  # fmt: skip
+    )
     hours = import_oruk([service], today=TODAY).entries[0].hours
     assert is_open(hours, utc(2026, 12, 5, 11, 0))  # Saturday, from the location's schedule
     assert is_open(hours, utc(2026, 12, 31, 10, 30))  # Thursday: special hours

@@ -36,8 +36,10 @@ def test_old_letters_slips_and_exports_go_at_start(tmp_path, monkeypatch):
     monkeypatch.setenv("CXDESK_PRINTOUT_DAYS", "30")
     settings = load_settings()
     folder = settings.data_dir
-    old = [write_private_text(folder / f / "old.txt", "Okafor") for f in ("letters", "slips",
-                                                                           "exports")]  # fmt: skip
+    old = [
+        write_private_text(folder / f / "old.txt", "Okafor")
+        for f in ("letters", "slips", "exports")
+    ]
     new = write_private_text(folder / "slips" / "new.txt", "Okafor")
     keep = write_private_text(folder / "notes" / "old.txt", "not ours to delete")
     for path in (*old, keep):

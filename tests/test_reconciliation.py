@@ -66,7 +66,7 @@ def test_days_are_uk_days_and_range_limits_rows_not_balances():
     moves = [
         StockMovement(
             "CSC", "food_voucher", datetime(2026, 6, 30, 23, 30, tzinfo=UTC), "received", 5
-        ),  # fmt: skip
+        ),
         StockMovement("CSC", "food_voucher", datetime(2026, 7, 2, 10, tzinfo=UTC), "issued", 1),
     ]
     rows = reconcile(moves)

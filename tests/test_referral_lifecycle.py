@@ -130,9 +130,14 @@ RID = "01900000-0000-7000-8000-000000000001"
 CID = "01900000-0000-7000-8000-0000000000c1"
 RAISED = (
     "ReferralRaised",
-    {"referral_id": RID, "customer_id": CID, "to_team": "housing-options", "advice_only": False,
-     "consent": "given"},
-)  # fmt: skip
+    {
+        "referral_id": RID,
+        "customer_id": CID,
+        "to_team": "housing-options",
+        "advice_only": False,
+        "consent": "given",
+    },
+)
 
 
 def step(kind, **extra):
@@ -198,8 +203,12 @@ def test_the_central_api_runs_the_same_check():
 def test_only_the_receiving_team_works_a_referral():
     from cxdesk.domain.referrals import whose_step
 
-    r = {"status": "raised", "to_team": "housing-options", "to_team_name": "Housing Options",
-         "from_location": "CSC"}  # fmt: skip
+    r = {
+        "status": "raised",
+        "to_team": "housing-options",
+        "to_team_name": "Housing Options",
+        "from_location": "CSC",
+    }
     assert whose_step("accepted", r, "housing-options", "BACK-OFFICE") is None
     refusal = whose_step("accepted", r, None, "CSC")
     assert "Only Housing Options" in refusal and "F4, then T" in refusal

@@ -139,9 +139,16 @@ def test_card_override_needs_a_real_supervisor(admin_store):
     )
     result = ic.check_repeat_claims(store, "payment_card", jo)
     assert result.needs_supervisor
-    content = ic.issue_content(store, kind="payment_card", customer_id=jo, serial_text="PC000002",
-                               amount_text="20", reason="no money", override_reason="fled home",
-                               location="CSC")  # fmt: skip
+    content = ic.issue_content(
+        store,
+        kind="payment_card",
+        customer_id=jo,
+        serial_text="PC000002",
+        amount_text="20",
+        reason="no money",
+        override_reason="fled home",
+        location="CSC",
+    )
     with pytest.raises(AuthError, match="not a supervisor"):
         ic.verify_approver(store, "WEL1", PASSCODE, content)
     with pytest.raises(AuthError, match="do not match"):

@@ -26,9 +26,18 @@ LONG_AGO = date(2020, 1, 6)
 
 def desk_with_resident(store, *, with_directory=False):
     build_desk(store, with_directory=with_directory)
-    store.record("StaffEnrolled", {"staff_id": "S3002", "name": "Sol Second", "role": "supervisor",
-                                   "locations": ["CSC"], **key_fields_for("S3002")},
-                 actor="ADMIN1", role="admin")  # fmt: skip
+    store.record(
+        "StaffEnrolled",
+        {
+            "staff_id": "S3002",
+            "name": "Sol Second",
+            "role": "supervisor",
+            "locations": ["CSC"],
+            **key_fields_for("S3002"),
+        },
+        actor="ADMIN1",
+        role="admin",
+    )
     store.use_keys("S3002", keys_for("S3002"))
     give_keys(store, "S3001")
     return customer_commands.register_customer(store, ADVISOR, MARIA)
@@ -41,7 +50,7 @@ def live_marker(store, cid, **kw):
         "detail": "Threw a chair at a colleague, 3 Nov.",
         "evidence_ref": "INC-77",
     }
-    marker = cmd.propose_marker(store, SUP, customer_id=cid, **(args | kw))  # fmt: skip
+    marker = cmd.propose_marker(store, SUP, customer_id=cid, **(args | kw))
     cmd.approve_marker(store, SUP2, marker)
     return marker
 
@@ -104,8 +113,9 @@ async def test_proposed_by_one_supervisor_approved_by_another(store):
         await open_record(pilot, SUP, cid)
         await pilot.press("m")
         await settle(pilot)
-        await fill(pilot, "b", "animals", "Dog on site; phone first", "Bitten on a visit",
-                   "INC-9", "")  # fmt: skip
+        await fill(
+            pilot, "b", "animals", "Dog on site; phone first", "Bitten on a visit", "INC-9", ""
+        )
         assert isinstance(app.screen, CustomerViewScreen)
         assert not shows(app, "Dog on site")  # proposed, not live
         [waiting] = q.waiting_approval(store)
@@ -132,9 +142,16 @@ async def test_proposed_by_one_supervisor_approved_by_another(store):
 
 async def test_overdue_review_for_supervisors_and_gone_for_advisors(store):
     cid = desk_with_resident(store)
-    marker = cmd.propose_marker(store, SUP, customer_id=cid, category="weapons",
-                                precaution="Screened room only", detail="Carried a knife.",
-                                review_due=date(2020, 6, 1), today=LONG_AGO)  # fmt: skip
+    marker = cmd.propose_marker(
+        store,
+        SUP,
+        customer_id=cid,
+        category="weapons",
+        precaution="Screened room only",
+        detail="Carried a knife.",
+        review_due=date(2020, 6, 1),
+        today=LONG_AGO,
+    )
     cmd.approve_marker(store, SUP2, marker)
     app = make_test_app(store)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -131,9 +131,18 @@ async def test_repeat_claim_needs_a_supervisor_not_an_advisor(admin_store):
     set_up_council(admin_store)
     cid = register(admin_store)
     first = ic.check_repeat_claims(admin_store, "payment_card", cid)
-    ic.issue_item(admin_store, actor="ADV1", role="advisor", location="CSC", kind="payment_card",
-                  customer_id=cid, serial_text="PC000001", amount_text="10", reason="no money",
-                  check=first)  # fmt: skip
+    ic.issue_item(
+        admin_store,
+        actor="ADV1",
+        role="advisor",
+        location="CSC",
+        kind="payment_card",
+        customer_id=cid,
+        serial_text="PC000001",
+        amount_text="10",
+        reason="no money",
+        check=first,
+    )
     app = DeskLike(admin_store, ADVISOR)
     async with app.run_test(size=(80, 24)) as pilot:
         await app.push_screen(IssueScreen("payment_card", cid, "Jo Bloggs"))
@@ -161,8 +170,9 @@ async def test_repeat_claim_needs_a_supervisor_not_an_advisor(admin_store):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "CONFIRMED" in text_of(app.screen, "#result")
-    row = admin_store.query("SELECT approved_by, override_reason FROM issues WHERE serial = ?",
-                            ("PC000002",))[0]  # fmt: skip
+    row = admin_store.query(
+        "SELECT approved_by, override_reason FROM issues WHERE serial = ?", ("PC000002",)
+    )[0]
     assert tuple(row) == ("SUP1", "card lost in a fire")
 
 
@@ -250,9 +260,18 @@ async def test_approval_is_void_after_a_failed_save_or_a_change(admin_store, mon
     """The approval does not survive a failed save: what is saved next is approved afresh."""
     set_up_council(admin_store)
     cid = register(admin_store)
-    ic.issue_item(admin_store, actor="ADV1", role="advisor", location="CSC", kind="payment_card",
-                  customer_id=cid, serial_text="PC000001", amount_text="10", reason="no money",
-                  check=ic.check_repeat_claims(admin_store, "payment_card", cid))  # fmt: skip
+    ic.issue_item(
+        admin_store,
+        actor="ADV1",
+        role="advisor",
+        location="CSC",
+        kind="payment_card",
+        customer_id=cid,
+        serial_text="PC000001",
+        amount_text="10",
+        reason="no money",
+        check=ic.check_repeat_claims(admin_store, "payment_card", cid),
+    )
     real_issue, failures = ic.issue_item, []
 
     def failing_once(*args, **kwargs):
@@ -272,7 +291,7 @@ async def test_approval_is_void_after_a_failed_save_or_a_change(admin_store, mon
             ("#f-reason", "no money"),
             ("#f-override_reason", "fire"),
         ):
-            await fill(pilot, selector, text)  # fmt: skip
+            await fill(pilot, selector, text)
         await pilot.press("ctrl+s")
         await settle(pilot)
         modal = app.screen

@@ -14,10 +14,17 @@ ADVISOR = DeskSession("A1001", "Sam Advisor", "advisor", "CSC", "Customer Servic
 
 def _forged() -> Event:
     payload = {"staff_id": "S4001", "reason": "wrong"}
-    fields = {"id": new_event_id(), "kind": "SignInFailed",
-              "payload_digest": payload_digest(payload), "actor": "desk", "device": "D-ROGUE",
-              "location": "HUB-N", "device_seq": 7,
-              "hlc": "not-a-clock-value-at-all", "prev_hash": "0" * 64}  # fmt: skip
+    fields = {
+        "id": new_event_id(),
+        "kind": "SignInFailed",
+        "payload_digest": payload_digest(payload),
+        "actor": "desk",
+        "device": "D-ROGUE",
+        "location": "HUB-N",
+        "device_seq": 7,
+        "hlc": "not-a-clock-value-at-all",
+        "prev_hash": "0" * 64,
+    }
     return Event(payload=payload, hash=chain_hash(**fields), **fields)
 
 

@@ -47,8 +47,16 @@ def filled(admin_store):
     zoe = h.customer(s, "Zoë", "Jones")
     kim = h.customer(s, "Kim", "Lee", dob="1975-01-01", postcode="NE1 4ST")
     h.voucher(s, zoe, "FV000001", at=today - timedelta(days=2))
-    h.voucher(s, kim, "FV000101", at=today - timedelta(days=1), location="HUB-N", advisor="A2",
-              override="=cmd|' /C calc'!A0", action="reason")  # fmt: skip
+    h.voucher(
+        s,
+        kim,
+        "FV000101",
+        at=today - timedelta(days=1),
+        location="HUB-N",
+        advisor="A2",
+        override="=cmd|' /C calc'!A0",
+        action="reason",
+    )
     h.voucher(s, kim, "FV000002", at=today - timedelta(hours=1))
     return s, today
 
@@ -167,14 +175,19 @@ async def test_sign_off_from_reconciliation_and_late_arrival_is_highlighted(fill
         await settle(pilot)
         assert table_rows(screen, "#recon-table")[index][-1] == "S1"
         # A voucher for that day reaches the desk after the sign-off.
-        h.voucher(store, h.customer(store, "Al", "Late"), "FV000050",
-                  at=today - timedelta(days=2, hours=-1))  # fmt: skip
+        h.voucher(
+            store,
+            h.customer(store, "Al", "Late"),
+            "FV000050",
+            at=today - timedelta(days=2, hours=-1),
+        )
         screen.action_apply()
         await settle(pilot)
         assert table_rows(screen, "#recon-table")[index][-1] == "S1 +1 late"
     signed = store.query("SELECT signed_by, day, note FROM signoffs")
     assert [tuple(r) for r in signed] == [
-        ("S1", (today - timedelta(days=2)).date().isoformat(), "1 voucher, count ok")]  # fmt: skip
+        ("S1", (today - timedelta(days=2)).date().isoformat(), "1 voucher, count ok")
+    ]
     app = LogApp(store, SUPERVISOR, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -168,9 +168,15 @@ async def test_supervisor_sees_contact_figures_from_the_log(store):
 
     council(store)
     for outcome in ("resolved", "advice"):
-        contact_commands.wrap_contact(store, actor="A1001", role="advisor", customer_id=None,
-                                      reasons=["bulky-waste"], channel="face",
-                                      outcome=outcome)  # fmt: skip
+        contact_commands.wrap_contact(
+            store,
+            actor="A1001",
+            role="advisor",
+            customer_id=None,
+            reasons=["bulky-waste"],
+            channel="face",
+            outcome=outcome,
+        )
     supervisor = DeskSession("S3001", "Sue Supervisor", "supervisor", "HUB-NORTH", "North Hub")
     app = make_test_app(store)
     async with app.run_test(size=SIZE) as pilot:

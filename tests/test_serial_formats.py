@@ -54,27 +54,48 @@ def test_the_policy_sets_the_format():
     assert canonical_serial("PCX000042", eight) == "PCX00000042"
     old = {"kind": "food_voucher", "windows": [{"days": 7, "max": 1}], "action": "warn"}
     # A policy recorded before formats existed keeps its exact payload (and digest).
-    assert validate_payload("PolicySet", old) == {**old, "card_limit_pence": None,
-                                                  "help_line": "", "note": ""}  # fmt: skip
+    assert validate_payload("PolicySet", old) == {
+        **old,
+        "card_limit_pence": None,
+        "help_line": "",
+        "note": "",
+    }
 
 
 def test_receipts_transfers_write_offs_and_issues_are_canonical(admin_store):
     store = admin_store
     set_up_council(store)  # FV000001..FV000020 at the CSC
     with pytest.raises(ValidationError, match="Already in the stock records: FV000001"):
-        sc.receive_stock(store, **SUP, location="CSC", kind="food_voucher",
-                         first="FV0000001", last="FV0000005")  # fmt: skip
-    sc.receive_stock(store, **SUP, location="CSC", kind="food_voucher",
-                     first="FV0500001", last="FV0500010")  # fmt: skip
+        sc.receive_stock(
+            store, **SUP, location="CSC", kind="food_voucher", first="FV0000001", last="FV0000005"
+        )
+    sc.receive_stock(
+        store, **SUP, location="CSC", kind="food_voucher", first="FV0500001", last="FV0500010"
+    )
     assert sq.known_serials(store, ["FV500001", "FV500010"]) == ["FV500001", "FV500010"]
     with pytest.raises(ValidationError, match="Already in the stock records"):
-        sc.receive_stock(store, **SUP, location="CSC", kind="food_voucher",
-                         first="FV500001", last="FV500002")  # fmt: skip
-    sc.transfer_stock(store, **SUP, from_location="CSC", to_location="HUB-N",
-                      kind="food_voucher", first="FV0500001", last="FV0500002")  # fmt: skip
+        sc.receive_stock(
+            store, **SUP, location="CSC", kind="food_voucher", first="FV500001", last="FV500002"
+        )
+    sc.transfer_stock(
+        store,
+        **SUP,
+        from_location="CSC",
+        to_location="HUB-N",
+        kind="food_voucher",
+        first="FV0500001",
+        last="FV0500002",
+    )
     assert sq.serial_state(store, "FV500001").location == "HUB-N"
-    sc.write_off(store, **SUP, location="CSC", kind="food_voucher",
-                 serials_text="FV0500003", condition="lost", reason="dropped")  # fmt: skip
+    sc.write_off(
+        store,
+        **SUP,
+        location="CSC",
+        kind="food_voucher",
+        serials_text="FV0500003",
+        condition="lost",
+        reason="dropped",
+    )
     assert sq.serial_state(store, "FV500003").status == "lost"
     assert ic.check_serial(store, "food_voucher", "FV0000004", "CSC") == "FV000004"
     with pytest.raises(ValidationError, match="FV and 6 digits"):
@@ -85,11 +106,19 @@ def test_stock_at_an_unknown_location_is_refused_on_the_desk(admin_store):
     store = admin_store
     set_up_council(store)
     with pytest.raises(ValidationError, match="NOWHERE is not a known location"):
-        sc.receive_stock(store, **SUP, location="NOWHERE", kind="food_voucher",
-                         first="FV700001", last="FV700002")  # fmt: skip
+        sc.receive_stock(
+            store, **SUP, location="NOWHERE", kind="food_voucher", first="FV700001", last="FV700002"
+        )
     with pytest.raises(ValidationError, match="ELSEWHERE is not a known location"):
-        sc.transfer_stock(store, **SUP, from_location="CSC", to_location="ELSEWHERE",
-                          kind="food_voucher", first="FV000001", last="FV000002")  # fmt: skip
+        sc.transfer_stock(
+            store,
+            **SUP,
+            from_location="CSC",
+            to_location="ELSEWHERE",
+            kind="food_voucher",
+            first="FV000001",
+            last="FV000002",
+        )
     with pytest.raises(ValidationError, match="NOWHERE is not a known location"):
         sc.record_count(store, **SUP, location="NOWHERE", kind="food_voucher", counted_text="3")
     assert sq.known_serials(store, ["FV700001"]) == []

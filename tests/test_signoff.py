@@ -39,9 +39,13 @@ def desk(admin_store):
 
 
 def all_events(store):
-    return [row_to_event(r) for r in store.conn.execute(
-        "SELECT id, kind, payload, payload_digest, actor, device, location, device_seq, hlc, "
-        "prev_hash, hash FROM events ORDER BY rowid_")]  # fmt: skip
+    return [
+        row_to_event(r)
+        for r in store.conn.execute(
+            "SELECT id, kind, payload, payload_digest, actor, device, location, device_seq, hlc, "
+            "prev_hash, hash FROM events ORDER BY rowid_"
+        )
+    ]
 
 
 def test_only_supervisors_may_sign_off(desk):
@@ -53,8 +57,9 @@ def test_only_supervisors_may_sign_off(desk):
     assert not may_author("LogSignedOff", "hub", "H1")
     assert may_author("LogSignedOff", "supervisor", "S1")
     with pytest.raises(AuthError):
-        store.record("LogSignedOff", {"location_id": "CSC", "day": "2026-11-03"},
-                     actor="A1", role="advisor")  # fmt: skip
+        store.record(
+            "LogSignedOff", {"location_id": "CSC", "day": "2026-11-03"}, actor="A1", role="advisor"
+        )
 
 
 def test_sign_off_needs_a_note_and_a_day_that_has_begun(desk):

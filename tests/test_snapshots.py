@@ -246,10 +246,14 @@ def test_cautions_list(desk, snap_compare):
 
     give_keys(desk, TEAM_WORKER.staff_id)
     caution_commands.propose_marker(
-        desk, TEAM_WORKER, customer_id=long_customer(desk), category="violence",
+        desk,
+        TEAM_WORKER,
+        customer_id=long_customer(desk),
+        category="violence",
         precaution="Meet only in room 2 with a colleague; never alone at home visits",
-        detail="Threw a chair at a colleague, 3 Nov.", evidence_ref="INC-77",
-    )  # fmt: skip
+        detail="Threw a chair at a colleague, 3 Nov.",
+        evidence_ref="INC-77",
+    )
     desk.forget_keys()
 
     async def run(pilot) -> None:

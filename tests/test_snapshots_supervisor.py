@@ -38,20 +38,40 @@ def office(admin_store):
     h.set_time(s, morning - timedelta(days=4))
     h.council(s)
     loc, name = LONG_PLACE
-    s.record("LocationDefined", {"location_id": loc, "name": name, "kind": "hub"},
-             actor="ADMIN1", role="admin")  # fmt: skip
+    s.record(
+        "LocationDefined",
+        {"location_id": loc, "name": name, "kind": "hub"},
+        actor="ADMIN1",
+        role="admin",
+    )
     h.receive(s)
     h.receive(s, first="FV000101", last="FV000200", location=loc)
     h.receive(s, first="PC000001", last="PC000050", kind="payment_card")
-    long = h.customer(s, "Bartholomew-Alexander Maximilian", "Featherstonehaugh-Montgomery",
-                      dob="1988-02-29", postcode="EM2 7DN")  # fmt: skip
+    long = h.customer(
+        s,
+        "Bartholomew-Alexander Maximilian",
+        "Featherstonehaugh-Montgomery",
+        dob="1988-02-29",
+        postcode="EM2 7DN",
+    )
     kim = h.customer(s, "Kim", "Lee", dob="1975-01-01", postcode="NE1 4ST")
-    h.voucher(s, long, "FV000001", at=morning - timedelta(days=2),
-              reason="no food until payday; benefit sanction appeal still outstanding")  # fmt: skip
+    h.voucher(
+        s,
+        long,
+        "FV000001",
+        at=morning - timedelta(days=2),
+        reason="no food until payday; benefit sanction appeal still outstanding",
+    )
     h.voucher(s, kim, "FV000101", at=morning - timedelta(days=1), location=loc, advisor="A2")
-    h.voucher(s, long, "FV000102", at=morning - timedelta(hours=2), location=loc,
-              override="second voucher this week: children at home, cupboard empty",
-              action="reason")  # fmt: skip
+    h.voucher(
+        s,
+        long,
+        "FV000102",
+        at=morning - timedelta(hours=2),
+        location=loc,
+        override="second voucher this week: children at home, cupboard empty",
+        action="reason",
+    )
     h.card(s, long, "PC000001", at=morning - timedelta(days=1, hours=-2))
     h.count(s, 97, at=morning - timedelta(hours=1), expected=98)
     return s
@@ -90,8 +110,9 @@ def test_stock_long_location(office, snap_compare):
 
 
 def test_sync_status_with_a_rejected_event(office, snap_compare):
-    event = office.record("SignInFailed", {"staff_id": "A2", "reason": "wrong"}, actor="desk",
-                          role=None)  # fmt: skip
+    event = office.record(
+        "SignInFailed", {"staff_id": "A2", "reason": "wrong"}, actor="desk", role=None
+    )
     why = "Staff A2 is not on the roster at RIVERSIDE-NORTH on the day this was recorded"
     with office.transaction() as conn:
         record_ack(conn, event, status="rejected", reason=why)

@@ -76,10 +76,10 @@ def _desk(tmp_path, **enrol):
     fields = enrol or key_fields_for("A7001")
     store.record(
         "StaffEnrolled",
-        {"staff_id": "A7001", "name": "Kim Key", "role": "advisor", "locations": ["CSC"],
-         **fields},
-        actor="ADMIN1", role="admin",
-    )  # fmt: skip
+        {"staff_id": "A7001", "name": "Kim Key", "role": "advisor", "locations": ["CSC"], **fields},
+        actor="ADMIN1",
+        role="admin",
+    )
     return store
 
 
@@ -117,10 +117,16 @@ def test_roster_entry_without_a_key_cannot_sign_in(tmp_path):
     weak = sk.derive_staff_keys("test passcode for everyone", "00" * 16, sk.KeyParams(8, 1, 1))
     store.record(
         "StaffEnrolled",
-        {"staff_id": "A7001", "name": "Kim", "role": "advisor", "locations": ["CSC"],
-         **weak.roster_fields() | {"public_key": "00" * 32}},
-        actor="ADMIN1", role="admin",
-    )  # fmt: skip
+        {
+            "staff_id": "A7001",
+            "name": "Kim",
+            "role": "advisor",
+            "locations": ["CSC"],
+            **weak.roster_fields() | {"public_key": "00" * 32},
+        },
+        actor="ADMIN1",
+        role="admin",
+    )
     with pytest.raises(AuthError, match="Wrong passcode"):
         sign_in(store, "A7001", "test passcode for everyone")
     store.close()
@@ -139,9 +145,10 @@ def test_sign_in_rekeys_when_parameters_changed(tmp_path):
     assert tuple(row) == (session.keys.public_key, sk.current_params().text())
     # Another desk re-keying the same person derives the very same key.
     again = sk.derive_staff_keys(
-        "test passcode for everyone", sk.rekey_salt("00" * 16, sk.current_params()),
+        "test passcode for everyone",
+        sk.rekey_salt("00" * 16, sk.current_params()),
         sk.current_params(),
-    )  # fmt: skip
+    )
     assert again.public_key == session.keys.public_key
     # Next time: no re-key.
     sign_in(store, "A7001", "test passcode for everyone")

@@ -25,14 +25,14 @@ KEY_B = key_fields_for("B-KEY")
 
 def _admin_desk(path, device, location):
     store = open_store(path, device_id=device, location=location)
-    store.record("StaffEnrolled", _enrol("ADMIN1", "Ada Admin", "admin"), actor="ADMIN1",
-                 role="admin")  # fmt: skip
+    store.record(
+        "StaffEnrolled", _enrol("ADMIN1", "Ada Admin", "admin"), actor="ADMIN1", role="admin"
+    )
     return store
 
 
 def _enrol(staff_id, name, role, key=KEY_A, where=("CSC",)):
-    return {"staff_id": staff_id, "name": name, "role": role, "locations": list(where),
-            **key}  # fmt: skip
+    return {"staff_id": staff_id, "name": name, "role": role, "locations": list(where), **key}
 
 
 def _events(store) -> list[Event]:
@@ -96,9 +96,7 @@ def test_two_arrival_orders_give_one_roster(tmp_path):
     rows = {r[0]: r for r in in_order}
     # A2001: the hub's enrolment came second; then the centre's role, then the hub's name.
     key_b = (KEY_B["public_key"], KEY_B["key_salt"], KEY_B["key_params"])
-    assert rows["A2001"] == (
-        "A2001", "Samir Patel", "supervisor", json.dumps(["HUB-N"]), *key_b, 1
-    )  # fmt: skip
+    assert rows["A2001"] == ("A2001", "Samir Patel", "supervisor", json.dumps(["HUB-N"]), *key_b, 1)
     # A2002: removed, then a passcode change; still removed.
     assert rows["A2002"][4:] == (*key_b, 0)
     # A2003: the update came before any enrolment, so it changed nothing.
@@ -125,8 +123,9 @@ def test_own_change_takes_its_place_when_it_comes_back(tmp_path):
     try:
         with desk.transaction() as conn:
             ingest_remote(conn, desk.clock, feed)
-        own = desk.record("StaffUpdated", {"staff_id": "A2001", "role": "welfare"},
-                          actor="ADMIN1", role="admin")  # fmt: skip
+        own = desk.record(
+            "StaffUpdated", {"staff_id": "A2001", "role": "welfare"}, actor="ADMIN1", role="admin"
+        )
         assert desk.scalar("SELECT role FROM staff WHERE staff_id = 'A2001'") == "welfare"
         top = len(feed) + 10
         with desk.transaction() as conn:  # the hub's change arrives first, placed at top + 1

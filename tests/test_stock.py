@@ -26,8 +26,11 @@ def test_range_arithmetic():
 
 
 def test_serial_life_in_feed_order():
-    moves = [Move("received", "CSC"), Move("transferred", "CSC", "HUB-N"),
-             Move("issued", "HUB-N", issue_id="i1")]  # fmt: skip
+    moves = [
+        Move("received", "CSC"),
+        Move("transferred", "CSC", "HUB-N"),
+        Move("issued", "HUB-N", issue_id="i1"),
+    ]
     s = apply_moves(moves)
     assert (s.status, s.location, s.issue_id) == ("issued", "HUB-N", "i1")
     s = apply_moves([*moves, Move("voided", "HUB-N", issue_id="i1", condition="back_to_stock")])
@@ -47,13 +50,26 @@ def test_on_hand_transfer_write_off_and_count(admin_store):
     store = admin_store
     set_up_council(store)
     assert sq.on_hand_count(store, "CSC", "food_voucher") == 20
-    sc.transfer_stock(store, **SUP, from_location="CSC", to_location="HUB-N",
-                      kind="food_voucher", first="FV000011", last="FV000015")  # fmt: skip
+    sc.transfer_stock(
+        store,
+        **SUP,
+        from_location="CSC",
+        to_location="HUB-N",
+        kind="food_voucher",
+        first="FV000011",
+        last="FV000015",
+    )
     assert sq.on_hand_count(store, "CSC", "food_voucher") == 15
     assert sq.on_hand_count(store, "HUB-N", "food_voucher") == 25
-    sc.write_off(store, **SUP, location="CSC", kind="food_voucher",
-                 serials_text="FV000001, FV000002..FV000003", condition="spoiled",
-                 reason="water damage")  # fmt: skip
+    sc.write_off(
+        store,
+        **SUP,
+        location="CSC",
+        kind="food_voucher",
+        serials_text="FV000001, FV000002..FV000003",
+        condition="spoiled",
+        reason="water damage",
+    )
     assert sq.on_hand_count(store, "CSC", "food_voucher") == 12
     result = sc.record_count(store, **SUP, location="CSC", kind="food_voucher", counted_text="11")
     assert (result.expected, result.difference) == (12, -1)
@@ -67,17 +83,33 @@ def test_refusals(admin_store):
     store = admin_store
     set_up_council(store)
     with pytest.raises(ValidationError, match="Already in the stock records: FV000020"):
-        sc.receive_stock(store, **SUP, location="CSC", kind="food_voucher",
-                         first="FV000020", last="FV000030")  # fmt: skip
+        sc.receive_stock(
+            store, **SUP, location="CSC", kind="food_voucher", first="FV000020", last="FV000030"
+        )
     with pytest.raises(ValidationError, match="Not on hand at CSC: FV000101"):
-        sc.transfer_stock(store, **SUP, from_location="CSC", to_location="HUB-N",
-                          kind="food_voucher", first="FV000101", last="FV000101")  # fmt: skip
+        sc.transfer_stock(
+            store,
+            **SUP,
+            from_location="CSC",
+            to_location="HUB-N",
+            kind="food_voucher",
+            first="FV000101",
+            last="FV000101",
+        )
     with pytest.raises(ValidationError, match="payment card serial"):
-        sc.receive_stock(store, **SUP, location="CSC", kind="food_voucher",
-                         first="PC000500", last="")  # fmt: skip
+        sc.receive_stock(
+            store, **SUP, location="CSC", kind="food_voucher", first="PC000500", last=""
+        )
     with pytest.raises(ValidationError) as err:
-        sc.write_off(store, **SUP, location="CSC", kind="food_voucher", serials_text="FV000004",
-                     condition="lost", reason="  ")  # fmt: skip
+        sc.write_off(
+            store,
+            **SUP,
+            location="CSC",
+            kind="food_voucher",
+            serials_text="FV000004",
+            condition="lost",
+            reason="  ",
+        )
     assert err.value.field == "reason"
     with pytest.raises(ValidationError, match="number of items"):
         sc.record_count(store, **SUP, location="CSC", kind="food_voucher", counted_text="-3")
@@ -86,9 +118,19 @@ def test_refusals(admin_store):
 def test_only_supervisors_record_stock(admin_store):
     set_up_council(admin_store)
     with pytest.raises(AuthError):
-        sc.receive_stock(admin_store, actor="ADV1", role="advisor", location="CSC",
-                         kind="food_voucher", first="FV000500", last="FV000510")  # fmt: skip
+        sc.receive_stock(
+            admin_store,
+            actor="ADV1",
+            role="advisor",
+            location="CSC",
+            kind="food_voucher",
+            first="FV000500",
+            last="FV000510",
+        )
     with pytest.raises(AuthError):  # the catalogue refuses too, whatever the caller checks
-        admin_store.record("StockReceived", {"location": "CSC", "kind": "food_voucher",
-                           "first": "FV000500", "last": "FV000510"}, actor="ADV1",
-                           role="advisor")  # fmt: skip
+        admin_store.record(
+            "StockReceived",
+            {"location": "CSC", "kind": "food_voucher", "first": "FV000500", "last": "FV000510"},
+            actor="ADV1",
+            role="advisor",
+        )

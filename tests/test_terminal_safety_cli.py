@@ -25,16 +25,32 @@ AT = datetime(2026, 11, 3, 10, tzinfo=UTC)
 def test_export_to_standard_output_carries_no_escape(monkeypatch):
     store = open_store(load_settings().store_path, device_id="D-CLI", location="CSC")
     try:
-        store.record("StaffEnrolled", {"staff_id": "ADMIN1", "name": "Ada", "role": "admin",
-                     "locations": ["CSC"], **key_fields_for("ADMIN1")},
-                     actor="ADMIN1", role="admin")  # fmt: skip
+        store.record(
+            "StaffEnrolled",
+            {
+                "staff_id": "ADMIN1",
+                "name": "Ada",
+                "role": "admin",
+                "locations": ["CSC"],
+                **key_fields_for("ADMIN1"),
+            },
+            actor="ADMIN1",
+            role="admin",
+        )
         h.set_time(store, datetime(2026, 11, 2, 8, tzinfo=UTC))
         h.council(store)
         h.receive(store)
         with hostile.allow_hostile(monkeypatch):
             cid = h.customer(store, hostile.GIVEN, hostile.FAMILY)
-            h.voucher(store, cid, "FV000001", at=AT, reason=hostile.TEXT,
-                      override=f"{hostile.OSC52}=cmd", action="reason")  # fmt: skip
+            h.voucher(
+                store,
+                cid,
+                "FV000001",
+                at=AT,
+                reason=hostile.TEXT,
+                override=f"{hostile.OSC52}=cmd",
+                action="reason",
+            )
     finally:
         store.close()
     result = CliRunner().invoke(

@@ -47,24 +47,54 @@ def council(store, monkeypatch):
     h.receive(store, first="PC000001", last="PC000010", kind="payment_card")
     cid = str(uuid6.uuid7())
     with hostile.allow_hostile(monkeypatch):
-        store.record("CustomerRegistered", hostile.customer_payload(cid),
-                     actor="A1001", role="advisor")  # fmt: skip
-        issue_id = h.voucher(store, cid, "FV000001", at=now - timedelta(hours=1),
-                             reason=hostile.TEXT, override=hostile.OSC52 + hostile.LINK,
-                             action="reason")  # fmt: skip
-        store.record("PolicySet", {"kind": "food_voucher", "windows": [{"days": 7, "max": 1}],
-                     "action": "reason"}, actor="S3001", role="supervisor")  # fmt: skip
+        store.record(
+            "CustomerRegistered", hostile.customer_payload(cid), actor="A1001", role="advisor"
+        )
+        issue_id = h.voucher(
+            store,
+            cid,
+            "FV000001",
+            at=now - timedelta(hours=1),
+            reason=hostile.TEXT,
+            override=hostile.OSC52 + hostile.LINK,
+            action="reason",
+        )
+        store.record(
+            "PolicySet",
+            {"kind": "food_voucher", "windows": [{"days": 7, "max": 1}], "action": "reason"},
+            actor="S3001",
+            role="supervisor",
+        )
         # A repeat claim, so the anomalies screen has a finding naming the resident.
-        h.voucher(store, cid, "FV000002", at=now - timedelta(minutes=30), reason="again",
-                  override=hostile.TEXT, action="reason")  # fmt: skip
+        h.voucher(
+            store,
+            cid,
+            "FV000002",
+            at=now - timedelta(minutes=30),
+            reason="again",
+            override=hostile.TEXT,
+            action="reason",
+        )
         h.card(store, cid, "PC000001", at=now - timedelta(minutes=10))
         h.set_time(store, now - timedelta(minutes=5))
-        store.record("CrisisFlagged", {"flag_id": f"flag-{uuid6.uuid7().hex[:12]}",
-                     "customer_id": cid, "other_signs": hostile.GIVEN, "actions": hostile.TEXT},
-                     actor="A1001", role="advisor")  # fmt: skip
+        store.record(
+            "CrisisFlagged",
+            {
+                "flag_id": f"flag-{uuid6.uuid7().hex[:12]}",
+                "customer_id": cid,
+                "other_signs": hostile.GIVEN,
+                "actions": hostile.TEXT,
+            },
+            actor="A1001",
+            role="advisor",
+        )
         who = DeskSession("A1001", hostile.HOSTILE_NAME, "advisor", "CSC", "CSC")
-        raw = {**REFERRAL_CHOICES, "story": hostile.TEXT, "already_told": hostile.TEXT,
-               "customer_actions": f"Bring {hostile.LINK} {hostile.OSC0}"}  # fmt: skip
+        raw = {
+            **REFERRAL_CHOICES,
+            "story": hostile.TEXT,
+            "already_told": hostile.TEXT,
+            "customer_actions": f"Bring {hostile.LINK} {hostile.OSC0}",
+        }
         referral_id = referral_commands.raise_referral(store, who, cid, raw)
         referral_commands.add_note(store, who, referral_id, hostile.TEXT)
     return {"customer": cid, "issue": issue_id, "referral": referral_id}
@@ -129,7 +159,7 @@ async def test_forms_and_dialogs_about_a_hostile_resident_are_safe(store, counci
             [FormField("serial", name)],
             lambda v: None,
             intro=hostile.TEXT,
-        ),  # fmt: skip
+        ),
         SignOffDialog(hostile.GIVEN, datetime.now(UTC).date()),
     ]
     async with app.run_test(size=(80, 24)) as pilot:

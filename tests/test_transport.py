@@ -27,9 +27,14 @@ from .sync.helpers import ROOT, free_port, wait_until
 
 @pytest.mark.parametrize(
     "url",
-    ["https://cxdesk.eastmere.example", "https://10.0.0.5:8740/", "http://127.0.0.1:8740",
-     "http://localhost:8740", "http://[::1]:8740"],
-)  # fmt: skip
+    [
+        "https://cxdesk.eastmere.example",
+        "https://10.0.0.5:8740/",
+        "http://127.0.0.1:8740",
+        "http://localhost:8740",
+        "http://[::1]:8740",
+    ],
+)
 def test_allowed_server_addresses(url):
     assert check_server_url(url) == url.rstrip("/")
 
@@ -65,14 +70,19 @@ def _self_signed(folder):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=1))
         .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .sign(key, hashes.SHA256())
-    )  # fmt: skip
+    )
     certfile, keyfile = folder / "cert.pem", folder / "key.pem"
     certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     pem = key.private_bytes(
@@ -87,11 +97,23 @@ def test_serve_speaks_tls_with_a_certificate(tmp_path):
     certfile, keyfile = _self_signed(tmp_path)
     port = free_port()
     env = dict(os.environ, CXDESK_DATA_DIR=str(tmp_path / "data"))
-    args = [sys.executable, "-m", "cxdesk", "serve", "--port", str(port), "--db",
-            f"sqlite:///{tmp_path / 'central.sqlite3'}", "--ssl-certfile", str(certfile),
-            "--ssl-keyfile", str(keyfile)]  # fmt: skip
-    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "cxdesk",
+        "serve",
+        "--port",
+        str(port),
+        "--db",
+        f"sqlite:///{tmp_path / 'central.sqlite3'}",
+        "--ssl-certfile",
+        str(certfile),
+        "--ssl-keyfile",
+        str(keyfile),
+    ]
+    proc = subprocess.Popen(
+        args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     trust = ssl.create_default_context(cafile=str(certfile))
     try:
 

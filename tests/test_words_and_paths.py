@@ -39,12 +39,19 @@ def test_no_fixed_abode_is_a_choice_not_a_blank(store):
 
 
 def test_refused_consent_letter_names_the_service_and_how_to_reach_it():
-    referral = {"reference": "R-ABC123", "advice_only": True, "to_team": "housing-options",
-                "to_team_name": "Housing Options"}  # fmt: skip
+    referral = {
+        "reference": "R-ABC123",
+        "advice_only": True,
+        "to_team": "housing-options",
+        "to_team_name": "Housing Options",
+    }
     text = referral_confirmation(
-        referral, {"given_name": "Maria", "family_name": "Okafor"},
-        team_phone="+442079460101", team_phone_public=True, location_name="CSC",
-    )  # fmt: skip
+        referral,
+        {"given_name": "Maria", "family_name": "Okafor"},
+        team_phone="+442079460101",
+        team_phone_public=True,
+        location_name="CSC",
+    )
     flat = " ".join(text.split())
     assert "About: Housing Options" in flat
     assert "not to have your details passed to Housing Options" in flat
@@ -110,8 +117,7 @@ def test_over_200_earlier_issues_still_make_a_valid_record():
         rc.PastIssue(f"0193{i:08d}-0000", "food_voucher", "c1", "CSC", start + timedelta(hours=i))
         for i in range(250)
     ]
-    result = rc.CheckResult(matches=[rc.Match(i, "same record") for i in issues],
-                            checked_at=start)  # fmt: skip
+    result = rc.CheckResult(matches=[rc.Match(i, "same record") for i in issues], checked_at=start)
     payload = _check_payload(result)
     check = RepeatCheck.model_validate(payload)
     assert len(check.matches) == 200 and check.more_matches == 50

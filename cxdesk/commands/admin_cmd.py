@@ -42,8 +42,12 @@ def verify_command(db: str | None) -> None:
 
 
 @admin.command("recover")
-@click.option("--server", "url", default=None,
-              help="The central API (default: the settings' or the damaged store's).")  # fmt: skip
+@click.option(
+    "--server",
+    "url",
+    default=None,
+    help="The central API (default: the settings' or the damaged store's).",
+)
 def recover_command(url: str | None) -> None:
     """Set a damaged desk store aside (kept), enrol again, pull everything back.
 

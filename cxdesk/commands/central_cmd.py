@@ -80,8 +80,9 @@ def revoke_device_command(device_id: str, reason: str, db: str | None) -> None:
 @admin.command("add-staff")
 @click.argument("staff_id")
 @click.option("--name", required=True)
-@click.option("--role", required=True, type=click.Choice(["advisor", "hub", "welfare",
-                                                          "supervisor", "admin"]))  # fmt: skip
+@click.option(
+    "--role", required=True, type=click.Choice(["advisor", "hub", "welfare", "supervisor", "admin"])
+)
 @click.option("--location", "locations", multiple=True, required=True, help="Repeatable.")
 @db_option
 def add_staff_command(staff_id, name, role, locations, db) -> None:
@@ -92,17 +93,22 @@ def add_staff_command(staff_id, name, role, locations, db) -> None:
     engine = _engine(db)
     key_fields = _ask_passcode(staff_id, name)
     server_admin.add_staff(
-        engine, staff_id, name=name, role=role,
-        locations=[x.upper() for x in locations], key_fields=key_fields,
-    )  # fmt: skip
+        engine,
+        staff_id,
+        name=name,
+        role=role,
+        locations=[x.upper() for x in locations],
+        key_fields=key_fields,
+    )
     say(f"{staff_id} added as {role}.")
 
 
 @admin.command("change-staff")
 @click.argument("staff_id")
 @click.option("--name", default=None)
-@click.option("--role", default=None, type=click.Choice(["advisor", "hub", "welfare",
-                                                          "supervisor", "admin"]))  # fmt: skip
+@click.option(
+    "--role", default=None, type=click.Choice(["advisor", "hub", "welfare", "supervisor", "admin"])
+)
 @click.option("--location", "locations", multiple=True, help="Repeatable; replaces the list.")
 @click.option("--passcode", "new_passcode", is_flag=True, help="Set a new passcode (asks).")
 @db_option
@@ -114,9 +120,13 @@ def change_staff_command(staff_id, name, role, locations, new_passcode, db) -> N
     engine = _engine(db)
     key_fields = _ask_passcode(staff_id, name) if new_passcode else {}
     server_admin.change_staff(
-        engine, staff_id, name=name, role=role,
-        locations=[x.upper() for x in locations] or None, **key_fields,
-    )  # fmt: skip
+        engine,
+        staff_id,
+        name=name,
+        role=role,
+        locations=[x.upper() for x in locations] or None,
+        **key_fields,
+    )
     say(f"{staff_id} changed.")
 
 
@@ -149,8 +159,10 @@ def rejected_command(limit: int, db: str | None) -> None:
     from cxdesk.sync.server import admin as server_admin
 
     for row in server_admin.rejected_events(_engine(db), limit):
-        say(f"{row['rejected_at']}  {row['device']} #{row['device_seq']}  {row['kind']}"
-                   f"  by {row['actor']}: {row['reason']}")  # fmt: skip
+        say(
+            f"{row['rejected_at']}  {row['device']} #{row['device_seq']}  {row['kind']}"
+            f"  by {row['actor']}: {row['reason']}"
+        )
 
 
 @admin.command("devices")
@@ -188,24 +200,39 @@ def erase_command(before, customer_id, reason, db) -> None:
         try:
             date.fromisoformat(before)
         except ValueError:
-            raise ValidationError(f"--before is a date like 2020-04-01 (not {before!r}).",
-                                  "before") from None  # fmt: skip
+            raise ValidationError(
+                f"--before is a date like 2020-04-01 (not {before!r}).", "before"
+            ) from None
     erasure_id, count = erase(_engine(db), reason=reason, before=before, customer_id=customer_id)
     say(f"Erasure {erasure_id}: {count} events blanked; desks apply it at their next sync.")
 
 
 @admin.command("set-policy")
 @click.argument("kind", type=click.Choice(["food_voucher", "payment_card"]))
-@click.option("--window", "windows", multiple=True, required=True, metavar="DAYS:MAX",
-              help="At most MAX issues in DAYS days, e.g. 7:1 (repeatable).")  # fmt: skip
-@click.option("--action", required=True, type=click.Choice(["warn", "reason", "supervisor"]),
-              help="What a repeat claim needs: a warning, a reason, or a supervisor.")  # fmt: skip
+@click.option(
+    "--window",
+    "windows",
+    multiple=True,
+    required=True,
+    metavar="DAYS:MAX",
+    help="At most MAX issues in DAYS days, e.g. 7:1 (repeatable).",
+)
+@click.option(
+    "--action",
+    required=True,
+    type=click.Choice(["warn", "reason", "supervisor"]),
+    help="What a repeat claim needs: a warning, a reason, or a supervisor.",
+)
 @click.option("--card-limit", default=None, help="Payment cards: the most per card, e.g. 50.00")
 @click.option("--help-line", default="", help="Who the customer calls (printed on the slip).")
 @click.option("--note", default="", help="Why the policy is what it is.")
 @click.option("--serial-prefix", default=None, help="The kind's serial letters, e.g. FV.")
-@click.option("--serial-digits", type=click.IntRange(6, 10), default=None,
-              help="How many digits follow the letters (6 to 10).")  # fmt: skip
+@click.option(
+    "--serial-digits",
+    type=click.IntRange(6, 10),
+    default=None,
+    help="How many digits follow the letters (6 to 10).",
+)
 @db_option
 def set_policy_command(
     kind, windows, action, card_limit, help_line, note, serial_prefix, serial_digits, db
@@ -221,8 +248,13 @@ def set_policy_command(
         if not (days.strip().isdigit() and most.strip().isdigit()):
             raise ValidationError(f"A window is DAYS:MAX, such as 7:1 (not {text!r}).", "window")
         parsed.append({"days": int(days), "max": int(most)})
-    payload = {"kind": kind, "windows": parsed, "action": action, "help_line": help_line,
-               "note": note}  # fmt: skip
+    payload = {
+        "kind": kind,
+        "windows": parsed,
+        "action": action,
+        "help_line": help_line,
+        "note": note,
+    }
     if card_limit:
         payload["card_limit_pence"] = parse_amount_pence(card_limit, field="card_limit")
     if serial_prefix:

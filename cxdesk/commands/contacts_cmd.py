@@ -23,9 +23,18 @@ from cxdesk.commands.serve_cmd import db_option, resolve_db_url
 from cxdesk.errors import ValidationError
 
 REPORT_NAMES = (
-    "by-reason", "by-channel", "by-location", "by-hour", "by-week", "fcr-reason",
-    "fcr-location", "footfall", "transfers", "repeats", "exclusion",
-)  # fmt: skip
+    "by-reason",
+    "by-channel",
+    "by-location",
+    "by-hour",
+    "by-week",
+    "fcr-reason",
+    "fcr-location",
+    "footfall",
+    "transfers",
+    "repeats",
+    "exclusion",
+)
 """``contact_reports.REPORTS``, named here so ``--help`` does not import the store."""
 
 
@@ -61,11 +70,19 @@ def set_contact_reasons_command(file: Path, db: str | None) -> None:
     type=click.Choice(["contacts", *REPORT_NAMES]),
     help="contacts: one row per contact (default); or one of the figures.",
 )
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="CSV file to write (default: standard output).")  # fmt: skip
-@click.option("--as", "staff_id", default=None,
-              help="The supervisor exporting (asked for if not given); the passcode is "
-              "always asked for, never taken as an argument.")  # fmt: skip
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV file to write (default: standard output).",
+)
+@click.option(
+    "--as",
+    "staff_id",
+    default=None,
+    help="The supervisor exporting (asked for if not given); the passcode is "
+    "always asked for, never taken as an argument.",
+)
 def export_contacts(date_from, date_to, location, report_name, output, staff_id) -> None:
     """The contact log for a date range as CSV: every contact, or one of the figures.
 
@@ -104,11 +121,17 @@ def export_contacts(date_from, date_to, location, report_name, output, staff_id)
         else:
             count = write_csv_file(header, rows, output)
             say(f"Wrote {count} rows to {output}", err=True)
-        payload = {"date_from": first.isoformat(), "date_to": last.isoformat(),
-                   "location": where, "report": report_name, "rows": count,
-                   "to": "standard output" if output is None else "file"}  # fmt: skip
-        store.record("ContactsExported", payload, actor=who["staff_id"], role=who["role"],
-                     keys=keys)  # fmt: skip
+        payload = {
+            "date_from": first.isoformat(),
+            "date_to": last.isoformat(),
+            "location": where,
+            "report": report_name,
+            "rows": count,
+            "to": "standard output" if output is None else "file",
+        }
+        store.record(
+            "ContactsExported", payload, actor=who["staff_id"], role=who["role"], keys=keys
+        )
     finally:
         store.close()
 

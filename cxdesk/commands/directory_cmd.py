@@ -97,8 +97,9 @@ def import_directory_command(
         if store.device_id is None:
             raise CxDeskError("This store has no desk identity yet; enrol the desk first.")
         actor, role = resolve_actor(store, staff_id)
-        passcode = click.prompt(f"Passcode for {actor}", hide_input=True, default="",
-                                show_default=False)  # fmt: skip
+        passcode = click.prompt(
+            f"Passcode for {actor}", hide_input=True, default="", show_default=False
+        )
         _person, keys = confirm_passcode(store, actor, passcode, purpose="directory import")
         store.use_keys(actor, keys)
         try:

@@ -29,16 +29,25 @@ def export() -> None:
 @click.option("--to", "date_to", required=True, help="Last day (inclusive).")
 @click.option("--location", default=None, help="Only this location id, e.g. CSC.")
 @click.option(
-    "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="CSV file to write (default: standard output).",
-)  # fmt: skip
-@click.option("--as", "staff_id", default=None,
-              help="The supervisor exporting (asked for if not given); the passcode is "
-              "always asked for, never taken as an argument.")  # fmt: skip
+)
+@click.option(
+    "--as",
+    "staff_id",
+    default=None,
+    help="The supervisor exporting (asked for if not given); the passcode is "
+    "always asked for, never taken as an argument.",
+)
 def export_issues(
-    date_from: str, date_to: str, location: str | None, output: Path | None,
+    date_from: str,
+    date_to: str,
+    location: str | None,
+    output: Path | None,
     staff_id: str | None,
-):  # fmt: skip
+):
     """Every voucher and card issued in a date range, as CSV, newest first.
 
     Only a supervisor may export, confirmed by their passcode at the prompt,
@@ -69,11 +78,14 @@ def export_issues(
         else:
             count = export_to_file(rows, output)
             say(f"Wrote {count} issues to {output}", err=True)
-        payload = {"date_from": day_from.isoformat(), "date_to": day_to.isoformat(),
-                   "location": flt.location, "issues": count,
-                   "to": "standard output" if output is None else "file"}  # fmt: skip
-        store.record("IssuesExported", payload, actor=who["staff_id"], role=who["role"],
-                     keys=keys)  # fmt: skip
+        payload = {
+            "date_from": day_from.isoformat(),
+            "date_to": day_to.isoformat(),
+            "location": flt.location,
+            "issues": count,
+            "to": "standard output" if output is None else "file",
+        }
+        store.record("IssuesExported", payload, actor=who["staff_id"], role=who["role"], keys=keys)
     finally:
         store.close()
 

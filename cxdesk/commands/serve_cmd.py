@@ -33,16 +33,34 @@ def db_option(func):
 @click.option("--port", default=8740, show_default=True, type=int)
 @db_option
 @click.option("--seed-demo", is_flag=True, help="Seed the demo council from the fixtures (once).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="API processes (stateless: more processes, one database).")  # fmt: skip
-@click.option("--ssl-certfile", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Serve HTTPS with this certificate (PEM; with --ssl-keyfile).")  # fmt: skip
-@click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The certificate's private key (PEM).")  # fmt: skip
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="API processes (stateless: more processes, one database).",
+)
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Serve HTTPS with this certificate (PEM; with --ssl-keyfile).",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="The certificate's private key (PEM).",
+)
 def serve_command(
-    host: str, port: int, db: str | None, seed_demo: bool, workers: int,
-    ssl_certfile: str | None, ssl_keyfile: str | None,
-) -> None:  # fmt: skip
+    host: str,
+    port: int,
+    db: str | None,
+    seed_demo: bool,
+    workers: int,
+    ssl_certfile: str | None,
+    ssl_keyfile: str | None,
+) -> None:
     """Run the central API (OpenAPI at /docs, health at /health).
 
     Desks talk to it over HTTPS only (plain http:// is accepted on loopback, for
@@ -80,8 +98,11 @@ def serve_command(
     scheme = "https" if tls else "http"
     say(f"cxdesk central API on {scheme}://{host}:{port} ({engine.dialect.name})", err=True)
     if not tls and not is_loopback(host):
-        say("Warning: plain HTTP on a network address; desks will refuse it. Give "
-            "--ssl-certfile/--ssl-keyfile or serve behind a TLS proxy.", err=True)  # fmt: skip
+        say(
+            "Warning: plain HTTP on a network address; desks will refuse it. Give "
+            "--ssl-certfile/--ssl-keyfile or serve behind a TLS proxy.",
+            err=True,
+        )
     try:
         if workers == 1:
             uvicorn.run(app, host=host, port=port, log_level="warning", **tls)
@@ -90,8 +111,15 @@ def serve_command(
 
             engine.dispose()
             os.environ["CXDESK_SERVER_DB"], os.environ["CXDESK_SERVER_MARKS"] = url, str(marks)
-            uvicorn.run("cxdesk.sync.server.app:app_from_env", factory=True, host=host,
-                        port=port, workers=workers, log_level="warning", **tls)  # fmt: skip
+            uvicorn.run(
+                "cxdesk.sync.server.app:app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level="warning",
+                **tls,
+            )
     finally:
         engine.dispose()
 

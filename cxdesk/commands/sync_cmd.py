@@ -37,11 +37,19 @@ def read_enrol_token(token_file: Path | None) -> str:
 
 
 @click.command("enrol")
-@click.option("--server", "url", required=True,
-              help="The central API's https:// address (http:// on loopback only).")  # fmt: skip
-@click.option("--token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="A file (mode 0600) holding the device token; otherwise it is "
-              "read from standard input or asked for.")  # fmt: skip
+@click.option(
+    "--server",
+    "url",
+    required=True,
+    help="The central API's https:// address (http:// on loopback only).",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A file (mode 0600) holding the device token; otherwise it is "
+    "read from standard input or asked for.",
+)
 @click.option("--location", default=None, help="Where this desk is (checked against the server).")
 def enrol_command(url: str, token_file: Path | None, location: str | None) -> None:
     """Enrol this desk: check the token with the server and keep it (file mode 0600)."""
@@ -89,9 +97,12 @@ def sync_command(once: bool) -> None:
                 raise CxDeskError(exc.message, title="Sync failed") from exc
         else:
             worker = make_worker(
-                settings, store, on_change=lambda s: say(s.header_text()),
-                on_round=lambda r: say(r.summary()), on_revoked=revoked.append,
-            )  # fmt: skip
+                settings,
+                store,
+                on_change=lambda s: say(s.header_text()),
+                on_round=lambda r: say(r.summary()),
+                on_revoked=revoked.append,
+            )
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(worker.run())
         if revoked:

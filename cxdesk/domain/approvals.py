@@ -25,8 +25,14 @@ from cxdesk.domain.staff_keys import APPROVAL_PREFIX, StaffKeys, verify_signatur
 from cxdesk.events.envelope import canonical_json
 
 APPROVED_FIELDS = (
-    "issue_id", "customer_id", "kind", "serial", "value_pence", "reason", "override_reason",
-)  # fmt: skip
+    "issue_id",
+    "customer_id",
+    "kind",
+    "serial",
+    "value_pence",
+    "reason",
+    "override_reason",
+)
 
 
 def approval_content(event_kind: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -66,9 +72,10 @@ def approval_problem(public_key: str | None, event_kind: str, payload: dict) -> 
     """Why an issue's ``approval`` does not prove the approver approved exactly this issue."""
     approval = payload.get("approval") or {}
     if not verify_signature(
-        public_key, approval_message(approval_content(event_kind, payload)),
+        public_key,
+        approval_message(approval_content(event_kind, payload)),
         approval.get("signature"),
-    ):  # fmt: skip
+    ):
         return (
             f"the approval by {approval.get('by')} does not match this issue "
             "(changed after approval, or not their signature)"

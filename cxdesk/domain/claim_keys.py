@@ -77,8 +77,13 @@ class ClaimKeys:
 
 
 def keys_of(customer_id: str, given: str, family: str, dob: str, postcode: str) -> ClaimKeys:
-    return ClaimKeys(record_key(customer_id), name_key(given), name_key(family), dob_key(dob),
-                     postcode_key(postcode))  # fmt: skip
+    return ClaimKeys(
+        record_key(customer_id),
+        name_key(given),
+        name_key(family),
+        dob_key(dob),
+        postcode_key(postcode),
+    )
 
 
 def likely_same(mine: ClaimKeys, close_dobs: set[str], theirs: ClaimKeys) -> bool:

@@ -291,9 +291,11 @@ class DirectoryIndex:
             ((_OOH_EXACT, index) for index in self._ooh.get(digits, ())),
             ((_PHONE_START, self._start_owner[k]) for k in starts if k not in exact),
             ((_PHONE_END, self._end_owner[k]) for k in ends),
-            ((_PHONE_MIDDLE, self._piece_owner[self._piece_at(m.start())])
-             for m in re.finditer(re.escape(digits), self._phone_blob)),
-        )  # fmt: skip
+            (
+                (_PHONE_MIDDLE, self._piece_owner[self._piece_at(m.start())])
+                for m in re.finditer(re.escape(digits), self._phone_blob)
+            ),
+        )
         for count, item in enumerate(found):
             if cap is not None and count >= cap:
                 return

@@ -21,13 +21,21 @@ from cxdesk.events import get_kind, load_all
 SIX_YEARS, TWO_YEARS = 2192, 731
 RETENTION_DAYS: dict[str, int] = {
     # Money handed over is an accounting record: six years (HMRC, Limitation Act).
-    "VoucherIssued": SIX_YEARS, "CardIssued": SIX_YEARS, "IssueVoided": SIX_YEARS,
-    "CrisisPaymentDeclined": SIX_YEARS, "LogSignedOff": SIX_YEARS,
+    "VoucherIssued": SIX_YEARS,
+    "CardIssued": SIX_YEARS,
+    "IssueVoided": SIX_YEARS,
+    "CrisisPaymentDeclined": SIX_YEARS,
+    "LogSignedOff": SIX_YEARS,
     # The resident's record, story and welfare notes: two years after they were written.
-    "CustomerRegistered": TWO_YEARS, "CustomerDetailsChanged": TWO_YEARS,
-    "CustomerNoteAdded": TWO_YEARS, "ReferralRaised": TWO_YEARS, "ReferralNoteAdded": TWO_YEARS,
-    "ReferralCompleted": TWO_YEARS, "CrisisFlagged": TWO_YEARS, "CrisisFlagClosed": TWO_YEARS,
-}  # fmt: skip
+    "CustomerRegistered": TWO_YEARS,
+    "CustomerDetailsChanged": TWO_YEARS,
+    "CustomerNoteAdded": TWO_YEARS,
+    "ReferralRaised": TWO_YEARS,
+    "ReferralNoteAdded": TWO_YEARS,
+    "ReferralCompleted": TWO_YEARS,
+    "CrisisFlagged": TWO_YEARS,
+    "CrisisFlagClosed": TWO_YEARS,
+}
 
 
 def personal_kinds() -> dict[str, tuple[str, ...]]:

@@ -94,8 +94,9 @@ def referral_confirmation(
         ]
     if referral.get("customer_actions"):
         lines += ["", "What you need to do:"]
-        lines += textwrap.wrap(referral["customer_actions"], WIDTH, initial_indent="  ",
-                               subsequent_indent="  ")  # fmt: skip
+        lines += textwrap.wrap(
+            referral["customer_actions"], WIDTH, initial_indent="  ", subsequent_indent="  "
+        )
     lines.append("")
     if phone:
         lines.append(f"If you have not heard by then, call {format_phone_national(phone)}")

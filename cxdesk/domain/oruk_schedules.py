@@ -41,9 +41,12 @@ from cxdesk.errors import ValidationError
 LONDON = "Europe/London"
 MAX_HOLIDAYS = 100
 _BYDAY = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
-_DAY_NAMES = {name: i for i, name in enumerate(
-    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-)}  # fmt: skip
+_DAY_NAMES = {
+    name: i
+    for i, name in enumerate(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    )
+}
 _TIME = re.compile(
     r"^(?:\d{4}-\d{2}-\d{2}T)?(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\s*"
     r"(Z|[+-]\d{2}(?::?\d{2})?)?$"

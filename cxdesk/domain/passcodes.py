@@ -37,11 +37,26 @@ def _normalise(passcode: str) -> str:
 # off leading and trailing digits and symbols, so "Password123!" counts.
 _COMMON_WORDS = frozenset(
     {
-        "password", "passw0rd", "passcode", "letmein", "welcome", "changeme",
-        "qwerty", "qwertyuiop", "iloveyou", "secret", "admin", "council",
-        "monkey", "football", "sunshine", "dragon", "princess", "trustno",
+        "password",
+        "passw0rd",
+        "passcode",
+        "letmein",
+        "welcome",
+        "changeme",
+        "qwerty",
+        "qwertyuiop",
+        "iloveyou",
+        "secret",
+        "admin",
+        "council",
+        "monkey",
+        "football",
+        "sunshine",
+        "dragon",
+        "princess",
+        "trustno",
     }
-)  # fmt: skip
+)
 _RUNS = (
     "01234567890123456789012345678901234567890123456789",
     "abcdefghijklmnopqrstuvwxyz",

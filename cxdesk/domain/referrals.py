@@ -83,8 +83,9 @@ def referral_transition_allowed(current: str, new: str) -> bool:
     return current in allowed_from
 
 
-def whose_step(new: str, referral: dict[str, Any], working_team: str | None,
-               desk_location: str | None) -> str | None:  # fmt: skip
+def whose_step(
+    new: str, referral: dict[str, Any], working_team: str | None, desk_location: str | None
+) -> str | None:
     """Who may take step ``new`` on this referral from this desk; None if this desk may.
 
     The receiving team works a referral (accept, start, complete, decline, pass
@@ -306,17 +307,25 @@ def clean_referral(raw: dict) -> tuple[dict, dict[str, str]]:
     take(
         "already_told",
         lambda x: v.clean_text(
-            x, field="already_told", max_len=1000, required=False, multiline=True,
+            x,
+            field="already_told",
+            max_len=1000,
+            required=False,
+            multiline=True,
             label="What they have been told",
         ),
-    )  # fmt: skip
+    )
     take(
         "customer_actions",
         lambda x: v.clean_text(
-            x, field="customer_actions", max_len=500, required=False, multiline=True,
+            x,
+            field="customer_actions",
+            max_len=500,
+            required=False,
+            multiline=True,
             label="What the customer must do",
         ),
-    )  # fmt: skip
+    )
     take("consent", consent_outcome)
     if "consent" not in errors:
         clean["advice_only"] = clean.pop("consent")

@@ -123,8 +123,13 @@ def find_matches(person: Person, kind: str, past: list[PastIssue]) -> list[Match
     found = []
     mine, close = None, set()
     if any(i.keys is not None for i in past):
-        mine = claim_keys.keys_of(person.customer_id, person.given_name, person.family_name,
-                                  person.date_of_birth, person.postcode)  # fmt: skip
+        mine = claim_keys.keys_of(
+            person.customer_id,
+            person.given_name,
+            person.family_name,
+            person.date_of_birth,
+            person.postcode,
+        )
         close = {claim_keys.dob_key(d) for d in claim_keys.close_dates(person.date_of_birth)}
     for issue in past:
         if issue.kind != kind:

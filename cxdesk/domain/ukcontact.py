@@ -86,14 +86,28 @@ def postcode_district(postcode: str, *, field: str = "postcode") -> str:
 # and film: telephone numbers for drama purposes".
 _DRAMA_PREFIXES = frozenset(
     {
-        "1134960", "1144960", "1154960", "1164960", "1174960", "1184960",  # Leeds..Reading
-        "1214960", "1314960", "1414960", "1514960", "1614960", "1914980",  # cities
-        "2079460", "2896496", "2920180",  # London, Belfast, Cardiff
+        "1134960",
+        "1144960",
+        "1154960",
+        "1164960",
+        "1174960",
+        "1184960",  # Leeds..Reading
+        "1214960",
+        "1314960",
+        "1414960",
+        "1514960",
+        "1614960",
+        "1914980",  # cities
+        "2079460",
+        "2896496",
+        "2920180",  # London, Belfast, Cardiff
         "1632960",  # no area
         "7700900",  # mobile
-        "8081570", "9098790", "3069990",  # freephone, premium rate, UK-wide
+        "8081570",
+        "9098790",
+        "3069990",  # freephone, premium rate, UK-wide
     }
-)  # fmt: skip
+)
 _PHONE_CHARS = re.compile(r"^\+?[0-9()\-.\s]+$")
 _EXAMPLE_PHONE = "020 7946 0000 or 07700 900000"
 

@@ -140,8 +140,9 @@ def parse_date(value: str | None, *, field: str = "date", past_before: date | No
     elif uk := _UK_DATE.match(text):
         day, month, year_text = int(uk[1]), int(uk[3]), uk[4]
         if len(year_text) == 2 and past_before is not None:
-            return _checked_date(_past_year(int(year_text), month, day, past_before), month,
-                                 day, field)  # fmt: skip
+            return _checked_date(
+                _past_year(int(year_text), month, day, past_before), month, day, field
+            )
         if len(year_text) == 2:
             raise ValidationError(
                 f"Please give the year with all four digits, not just {year_text}.", field=field

@@ -68,8 +68,12 @@ class AnomaliesScreen(RangeReportScreen):
         table = self.query_one("#anomaly-table", DataTable)
         table.clear()
         for n, f in enumerate(message.findings):
-            table.add_row(*safe_cells(f.title, f.location or "-", when(f.at) if f.at else "-",
-                                      len(f.issue_ids) or ""), key=str(n))  # fmt: skip
+            table.add_row(
+                *safe_cells(
+                    f.title, f.location or "-", when(f.at) if f.at else "-", len(f.issue_ids) or ""
+                ),
+                key=str(n),
+            )
         detail = self.query_one("#anomaly-detail", Static)
         count = len(message.findings)
         detail.update("Nothing unusual found in these days." if not count else "")

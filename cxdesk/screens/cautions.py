@@ -76,9 +76,11 @@ class CautionBanner(OnDesk, Static):
         """The markers on the resident and on the address their record holds now."""
         session = self.app.session
         found = q.markers_for_customers(
-            self.app.store, [customer_id],
-            role=session.role if session else "advisor", today=today(),
-        )  # fmt: skip
+            self.app.store,
+            [customer_id],
+            role=session.role if session else "advisor",
+            today=today(),
+        )
         self.post_message(self.Loaded(found.get(customer_id, [])))
 
     def on_caution_banner_loaded(self, message: Loaded) -> None:
@@ -166,13 +168,17 @@ def propose_form(screen, customer: dict, on_done=None) -> None:
         review = values["review_due"].strip()
         due = parse_date(review, field="review_due") if review else None
         return cmd.propose_marker(
-            app.store, app.session,
+            app.store,
+            app.session,
             customer_id=customer["customer_id"] if on in "PB" else None,
             address=customer["address"] if on in "AB" else "",
             postcode=customer["postcode"] if on in "AB" else "",
-            category=_category(values["category"]), precaution=values["precaution"],
-            detail=values["detail"], evidence_ref=values["evidence_ref"], review_due=due,
-        )  # fmt: skip
+            category=_category(values["category"]),
+            precaution=values["precaution"],
+            detail=values["detail"],
+            evidence_ref=values["evidence_ref"],
+            review_due=due,
+        )
 
     fields = [
         FormField("on", "On the person (P), the address (A) or both (B)?", "P, A or B"),
@@ -222,8 +228,9 @@ class CautionsScreen(DeskScreen):
         self.rows: list[q.MarkerRow] = []
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Cautionary markers: waiting for approval, and reviews overdue",
-                     id="cautions-title")  # fmt: skip
+        yield Static(
+            "Cautionary markers: waiting for approval, and reviews overdue", id="cautions-title"
+        )
         yield FitTable(MARKER_COLUMNS, id="cautions-table")
         yield RowDetail(id="cautions-detail")
         yield Static("", id="cautions-status", markup=False)
@@ -241,14 +248,21 @@ class CautionsScreen(DeskScreen):
 
     def on_cautions_screen__loaded(self, message: _Loaded) -> None:
         self.rows = message.rows
-        self.query_one("#cautions-table", FitTable).set_rows([
-            (r.marker_id, [
-                "approve" if r.status == "proposed" else "review overdue",
-                CATEGORIES.get(r.category, r.category), safe(r.precaution),
-                r.review_due.strftime("%d/%m/%Y"), safe(r.proposed_by),
-            ])
-            for r in message.rows
-        ])  # fmt: skip
+        self.query_one("#cautions-table", FitTable).set_rows(
+            [
+                (
+                    r.marker_id,
+                    [
+                        "approve" if r.status == "proposed" else "review overdue",
+                        CATEGORIES.get(r.category, r.category),
+                        safe(r.precaution),
+                        r.review_due.strftime("%d/%m/%Y"),
+                        safe(r.proposed_by),
+                    ],
+                )
+                for r in message.rows
+            ]
+        )
         self.query_one("#cautions-status", Static).update(
             f"{len(message.rows)} marker(s). A approves, K keeps, D removes, Enter detail."
             if message.rows
@@ -281,8 +295,14 @@ class CautionsScreen(DeskScreen):
         def review(values: dict[str, str]):
             review = values.get("review_due", "").strip()
             due = parse_date(review, field="review_due") if review else None
-            return cmd.review_marker(app.store, app.session, row.marker_id, outcome=outcome,
-                                     reason=values["reason"], review_due=due)  # fmt: skip
+            return cmd.review_marker(
+                app.store,
+                app.session,
+                row.marker_id,
+                outcome=outcome,
+                reason=values["reason"],
+                review_due=due,
+            )
 
         fields = [FormField("reason", "Reason (recorded)", "why it is kept or removed")]
         if outcome == "keep":
@@ -296,8 +316,14 @@ class CautionsScreen(DeskScreen):
 
     def action_detail(self) -> None:
         if (row := self._current()) is not None:
-            line = MarkerLine(row.marker_id, "person" if row.customer_id else "address",
-                              row.category, row.precaution, row.review_due, "")  # fmt: skip
+            line = MarkerLine(
+                row.marker_id,
+                "person" if row.customer_id else "address",
+                row.category,
+                row.precaution,
+                row.review_due,
+                "",
+            )
             open_detail(self, [line])
 
     def action_back(self) -> None:
@@ -324,9 +350,13 @@ def protect_form(screen, customer_id: str, on_done=None) -> None:
     app = screen.app
 
     def protect(values: dict[str, str]):
-        return cmd.protect_address(app.store, app.session, customer_id,
-                                   route=values["route"].strip().lower(),
-                                   reason=values["reason"])  # fmt: skip
+        return cmd.protect_address(
+            app.store,
+            app.session,
+            customer_id,
+            route=values["route"].strip().lower(),
+            reason=values["reason"],
+        )
 
     fields = [
         FormField("route", "Contact only by", "phone, text, email, letter or in person"),
@@ -346,9 +376,11 @@ def marked_names(app, people: list[tuple[str, str]]) -> dict[str, Text]:
     runs in the list's worker."""
     session = app.session
     found = q.markers_for_customers(
-        app.store, sorted({cid for cid, _ in people if cid}),
-        role=session.role if session else "advisor", today=today(),
-    )  # fmt: skip
+        app.store,
+        sorted({cid for cid, _ in people if cid}),
+        role=session.role if session else "advisor",
+        today=today(),
+    )
     return {
         cid: safe(f"⚠ {name} · {found[cid][0].precaution}") for cid, name in people if cid in found
     }

@@ -95,9 +95,14 @@ class CrisisFlagScreen(OnDesk, ModalScreen[str | None]):
         s = self.signed_in
         try:
             event = cc.flag_crisis(
-                self.app.store, actor=s.staff_id, role=s.role, customer_id=self.customer_id,
-                signs=values["signs"], other_signs=values["other_signs"], actions=values["actions"],
-            )  # fmt: skip
+                self.app.store,
+                actor=s.staff_id,
+                role=s.role,
+                customer_id=self.customer_id,
+                signs=values["signs"],
+                other_signs=values["other_signs"],
+                actions=values["actions"],
+            )
         except CxDeskError as exc:
             self.post_message(self.Failed(exc))
         else:

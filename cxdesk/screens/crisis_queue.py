@@ -106,13 +106,18 @@ class CrisisQueueScreen(DeskScreen):
         for item in self.items:
             kind = "Payment" if item.item == "payment" else "Crisis flag"
             due = from_ms(item.due_ms)
-            rows.append((item.id, safe_cells(
-                self._left(item, now),
-                london_time(due, with_date=due - now > timedelta(hours=12)),
-                f"{kind}: {item.what}",
-                item.customer_name,
-                item.location,
-            )))  # fmt: skip
+            rows.append(
+                (
+                    item.id,
+                    safe_cells(
+                        self._left(item, now),
+                        london_time(due, with_date=due - now > timedelta(hours=12)),
+                        f"{kind}: {item.what}",
+                        item.customer_name,
+                        item.location,
+                    ),
+                )
+            )
         table.set_rows(rows)
         self._status(now)
 

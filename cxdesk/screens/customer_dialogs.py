@@ -106,7 +106,7 @@ class LikelyMatchDialog(_Dialog):
                         f"({', '.join(m.reasons)})"
                     ),
                     id=hit.customer_id,
-                )  # fmt: skip
+                )
                 for hit, m in self.matches
             ]
             options.append(Option("None of these: register a new customer", id="new"))

@@ -114,13 +114,20 @@ class CustomerSearchScreen(DeskScreen):
         self.held_back = [h for h in message.hits if h.customer_id in held]
         self.hits = [h for h in message.hits if h.customer_id not in held]
         hide_area = protected.ids if protected else set()
-        self.query_one("#customer-results", FitTable).set_rows([
-            (hit.customer_id, [cautions.get(hit.customer_id) or safe(hit.name),
-                               str(hit.birth_year),
-                               "protected" if hit.customer_id in hide_area else safe(hit.district),
-                               f"{hit.score:.0f}"])
-            for hit in self.hits
-        ])  # fmt: skip
+        self.query_one("#customer-results", FitTable).set_rows(
+            [
+                (
+                    hit.customer_id,
+                    [
+                        cautions.get(hit.customer_id) or safe(hit.name),
+                        str(hit.birth_year),
+                        "protected" if hit.customer_id in hide_area else safe(hit.district),
+                        f"{hit.score:.0f}",
+                    ],
+                )
+                for hit in self.hits
+            ]
+        )
         status = self.query_one("#customer-status", Static)
         if message.problem:
             status.update(safe(message.problem))

@@ -280,8 +280,9 @@ class CustomerViewScreen(DeskScreen):
             if leaving and answer is not None:
                 self.app.pop_screen()
 
-        screen = WrapUpScreen(self.customer_id, self._display_name(), offered=leaving,
-                              referral_id=referral_id)  # fmt: skip
+        screen = WrapUpScreen(
+            self.customer_id, self._display_name(), offered=leaving, referral_id=referral_id
+        )
         self.app.push_screen(screen, answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="customer-view-referral")
@@ -361,10 +362,14 @@ class CustomerViewScreen(DeskScreen):
 
         def void(values: dict[str, str]):
             return issue_commands.void_customer_issue(
-                self.app.store, actor=session.staff_id, role=session.role,
-                customer_id=customer_id, serial_text=values["serial"],
-                reason=values["reason"], item=values["item"],
-            )  # fmt: skip
+                self.app.store,
+                actor=session.staff_id,
+                role=session.role,
+                customer_id=customer_id,
+                serial_text=values["serial"],
+                reason=values["reason"],
+                item=values["item"],
+            )
 
         fields = [
             FormField("serial", "Serial of the voucher or card", "e.g. FV001003"),

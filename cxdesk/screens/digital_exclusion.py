@@ -90,9 +90,12 @@ class DigitalExclusionScreen(OnDesk, ModalScreen[list[str] | None]):
         s = self.signed_in
         try:
             contact_commands.record_digital_exclusion(
-                self.app.store, actor=s.staff_id, role=s.role, customer_id=self.customer_id,
+                self.app.store,
+                actor=s.staff_id,
+                role=s.role,
+                customer_id=self.customer_id,
                 reasons=reasons,
-            )  # fmt: skip
+            )
         except CxDeskError as exc:
             self.post_message(self._Failed(exc))
         else:

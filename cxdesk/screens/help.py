@@ -31,62 +31,100 @@ INTRO = (
 
 HOW_TO: dict[str, list[tuple[str, frozenset[str] | None]]] = {
     "SignInScreen": [
-        ("Type your staff ID, press Enter (or Tab), type your passcode, press Enter. "
-         "You can type it all at once.", ANY),
+        (
+            "Type your staff ID, press Enter (or Tab), type your passcode, press Enter. "
+            "You can type it all at once.",
+            ANY,
+        ),
     ],
     "LockScreen": [
         ("The person shown: type your passcode and press Enter to carry on where you were.", ANY),
-        ("Someone else: press F12, then your own staff ID and passcode. The first "
-         "person's session ends; yours starts fresh. F10 signs out.", ANY),
+        (
+            "Someone else: press F12, then your own staff ID and passcode. The first "
+            "person's session ends; yours starts fresh. F10 signs out.",
+            ANY,
+        ),
     ],
     "LookupScreen": [
-        ("Find a number: just type a team, a service, a keyword or part of a number. "
-         "Up/Down choose, Enter shows the entry (hours, out-of-hours route), Ctrl+Y copies "
-         "the number. STAFF means a priority line: not for the public.", ANY),
+        (
+            "Find a number: just type a team, a service, a keyword or part of a number. "
+            "Up/Down choose, Enter shows the entry (hours, out-of-hours route), Ctrl+Y copies "
+            "the number. STAFF means a priority line: not for the public.",
+            ANY,
+        ),
     ],
     "CustomerSearchScreen": [
-        ("Find a resident: type a name (any order, typos are fine), a date of birth, a "
-         "postcode or a phone number, then Enter on their name to open the record.", ANY),
-        ("Not there? Ctrl+N registers them; likely matches show as soon as their names and "
-         "date of birth are typed.", ANY),
+        (
+            "Find a resident: type a name (any order, typos are fine), a date of birth, a "
+            "postcode or a phone number, then Enter on their name to open the record.",
+            ANY,
+        ),
+        (
+            "Not there? Ctrl+N registers them; likely matches show as soon as their names and "
+            "date of birth are typed.",
+            ANY,
+        ),
     ],
     "CustomerViewScreen": [
         ("A food voucher: I, then scan or type the serial and a reason, Ctrl+S.", FRONT),
-        ("A crisis payment card: C, the serial, the amount and why, Ctrl+S; the Welfare "
-         "Assistance Team loads it within a working hour.", FRONT),
-        ("Refer them to a team: R, choose the team, their story in their words, consent, "
-         "Ctrl+S.", FRONT),
+        (
+            "A crisis payment card: C, the serial, the amount and why, Ctrl+S; the Welfare "
+            "Assistance Team loads it within a working hour.",
+            FRONT,
+        ),
+        (
+            "Refer them to a team: R, choose the team, their story in their words, consent, "
+            "Ctrl+S.",
+            FRONT,
+        ),
         ("Flag a crisis: F, tick what you saw and write what you did.", FRONT),
         ("N adds a note; E changes their details; Enter opens a referral in the history.", ANY),
     ],
     "CustomerFormScreen": [
-        ("Fill in each line (Tab moves on), then Ctrl+S. Escape asks before throwing away "
-         "what you typed. No fixed abode: tick it beside the postcode.", ANY),
+        (
+            "Fill in each line (Tab moves on), then Ctrl+S. Escape asks before throwing away "
+            "what you typed. No fixed abode: tick it beside the postcode.",
+            ANY,
+        ),
     ],
     "ReferralFormScreen": [
-        ("Type letters to choose the team, then the reason, their story in their own "
-         "words, and consent (ask them: there is no default). Ctrl+S raises it; you are told "
-         "at once if they already have an open referral to that team.", ANY),
+        (
+            "Type letters to choose the team, then the reason, their story in their own "
+            "words, and consent (ask them: there is no default). Ctrl+S raises it; you are told "
+            "at once if they already have an open referral to that team.",
+            ANY,
+        ),
     ],
     "IssueScreen": [
-        ("Scan or type the serial (Enter checks it), then the reason; Ctrl+S confirms. "
-         "After that P prints the slip for the resident.", ANY),
+        (
+            "Scan or type the serial (Enter checks it), then the reason; Ctrl+S confirms. "
+            "After that P prints the slip for the resident.",
+            ANY,
+        ),
     ],
     "ConfirmationScreen": [("P prints the letter for the resident; Escape when done.", ANY)],
     "ReferralQueuesScreen": [
-        ("Pick your team's queue, then Enter on a referral to accept, start, complete or "
-         "decline it. Outgoing lists what your desk sent, with the outcome.", ANY),
+        (
+            "Pick your team's queue, then Enter on a referral to accept, start, complete or "
+            "decline it. Outgoing lists what your desk sent, with the outcome.",
+            ANY,
+        ),
     ],
     "CrisisQueueScreen": [
         ("Open crisis payments and flags, most urgent first.", ANY),
-        ("C when the funds are loaded, D to decline with a reason.", frozenset({"welfare",
-                                                                               "admin"})),
+        (
+            "C when the funds are loaded, D to decline with a reason.",
+            frozenset({"welfare", "admin"}),
+        ),
     ],
     "IssueLogScreen": [
-        ("Filter by dates, location, advisor or kind and press Ctrl+R; Enter shows an "
-         "issue's whole story.", SUPERVISORS),
+        (
+            "Filter by dates, location, advisor or kind and press Ctrl+R; Enter shows an "
+            "issue's whole story.",
+            SUPERVISORS,
+        ),
     ],
-}  # fmt: skip
+}
 
 
 def screen_help(screen: Screen) -> str:

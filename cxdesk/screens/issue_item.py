@@ -272,15 +272,21 @@ class IssueScreen(DeskScreen):
         def approve(typed: dict[str, str]) -> Approval:
             # The supervisor signs the issue exactly as the form holds it now.
             content = ic.issue_content(
-                store, kind=self.kind, customer_id=self.customer_id,
-                serial_text=values.get("serial", ""), reason=values.get("reason", ""),
+                store,
+                kind=self.kind,
+                customer_id=self.customer_id,
+                serial_text=values.get("serial", ""),
+                reason=values.get("reason", ""),
                 override_reason=values.get("override_reason", ""),
-                amount_text=values.get("amount", ""), location=session.location,
-            )  # fmt: skip
+                amount_text=values.get("amount", ""),
+                location=session.location,
+            )
             return ic.verify_approver(store, typed["staff_id"], typed["passcode"], content)
 
-        fields = [FormField("staff_id", "Supervisor staff ID"),
-                  FormField("passcode", "Passcode", password=True)]  # fmt: skip
+        fields = [
+            FormField("staff_id", "Supervisor staff ID"),
+            FormField("passcode", "Passcode", password=True),
+        ]
         return FormModal(
             "Supervisor approval for a repeat claim",
             fields,
@@ -310,11 +316,19 @@ class IssueScreen(DeskScreen):
             return
         try:
             receipt = ic.issue_item(
-                store, actor=session.staff_id, role=session.role, location=session.location,
-                kind=self.kind, customer_id=self.customer_id, serial_text=values["serial"],
-                amount_text=values.get("amount", ""), reason=values["reason"], check=check,
-                override_reason=values.get("override_reason", ""), approval=self.approval,
-            )  # fmt: skip
+                store,
+                actor=session.staff_id,
+                role=session.role,
+                location=session.location,
+                kind=self.kind,
+                customer_id=self.customer_id,
+                serial_text=values["serial"],
+                amount_text=values.get("amount", ""),
+                reason=values["reason"],
+                check=check,
+                override_reason=values.get("override_reason", ""),
+                approval=self.approval,
+            )
         except CxDeskError as exc:
             self.post_message(self.Refused(exc))
             return
@@ -396,9 +410,11 @@ class IssueScreen(DeskScreen):
         settings = getattr(self.app, "settings", None)
         command = getattr(settings, "print_command", "lp")
         outcome = print_or_save(
-            self.receipt.slip, command, lambda: ic.save_slip(self.app.store, self.receipt),
+            self.receipt.slip,
+            command,
+            lambda: ic.save_slip(self.app.store, self.receipt),
             "the slip",
-        )  # fmt: skip
+        )
         if outcome.path is not None:
             self.slip_path = str(outcome.path)
         severity = "information" if outcome.printed or outcome.path else "error"

@@ -50,12 +50,18 @@ KIND_WORDS = {"v": "food_voucher", "f": "food_voucher", "c": "payment_card", "p"
 # What, when, to whom and its status first; at 80 columns the rest is in the line under
 # the table (RowDetail) for the highlighted issue, and in the story (Enter).
 COLUMNS = (
-    Column("when", "When"), Column("loc", "Loc", rank=3), Column("advisor", "Advisor", rank=4),
-    Column("customer", "Customer", flex=True, min_width=12), Column("kind", "Kind"),
-    Column("serial", "Serial"), Column("amount", "Amount"),
-    Column("reason", "Reason", rank=5, max_width=20), Column("repeat", "Repeat", rank=6),
-    Column("override", "Override", rank=7, max_width=20), Column("status", "Status", rank=2),
-)  # fmt: skip
+    Column("when", "When"),
+    Column("loc", "Loc", rank=3),
+    Column("advisor", "Advisor", rank=4),
+    Column("customer", "Customer", flex=True, min_width=12),
+    Column("kind", "Kind"),
+    Column("serial", "Serial"),
+    Column("amount", "Amount"),
+    Column("reason", "Reason", rank=5, max_width=20),
+    Column("repeat", "Repeat", rank=6),
+    Column("override", "Override", rank=7, max_width=20),
+    Column("status", "Status", rank=2),
+)
 
 
 def parse_kind(text: str) -> str | None:
@@ -209,11 +215,24 @@ class IssueLogScreen(SupervisorScreen):
             status = safe(row.status)
             if row.after_signoff:
                 status = safe(f"{row.status}, after sign-off", "reverse")
-            rows.append((row.issue_id, safe_cells(
-                row.london_time, row.location, row.advisor, row.customer_label,
-                KIND_LABELS.get(row.kind, row.kind).split()[-1].lower(), row.serial,
-                row.amount, row.reason, row.repeat_result, row.override_text, status,
-            )))  # fmt: skip
+            rows.append(
+                (
+                    row.issue_id,
+                    safe_cells(
+                        row.london_time,
+                        row.location,
+                        row.advisor,
+                        row.customer_label,
+                        KIND_LABELS.get(row.kind, row.kind).split()[-1].lower(),
+                        row.serial,
+                        row.amount,
+                        row.reason,
+                        row.repeat_result,
+                        row.override_text,
+                        status,
+                    ),
+                )
+            )
         self.query_one("#log-table", FitTable).set_rows(rows)
         self.page_number = message.page_number
         self._show_totals("counting…")

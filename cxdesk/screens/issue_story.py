@@ -50,8 +50,10 @@ def story_text(story: IssueStory) -> Text:
 
     first = f"{KIND_LABELS.get(row.kind, row.kind)} {row.serial}, {row.amount}"
     out.append(f"{safe_text(first)}\n", "bold")
-    line(f"{row.london_time} at {row.location} by {story.advisor_name or row.advisor} "
-         f"({row.advisor}), desk {story.device}")  # fmt: skip
+    line(
+        f"{row.london_time} at {row.location} by {story.advisor_name or row.advisor} "
+        f"({row.advisor}), desk {story.device}"
+    )
     line(f"Customer: {row.customer_label}")
     line(f"Reason: {row.reason}")
     line(f"Status: {row.status}" + (" — ARRIVED AFTER SIGN-OFF" if row.after_signoff else ""))
@@ -79,8 +81,10 @@ def story_text(story: IssueStory) -> Text:
         head("Crisis payment request")
         line(f"Requested {_ms_text(req['requested_ms'])}, due {_ms_text(req['due_ms'])}")
         if req["closed_ms"] is not None:
-            line(f"{req['status'].capitalize()} {_ms_text(req['closed_ms'])} by "
-                 f"{req['closed_by']}: took {story.request_minutes} minutes")  # fmt: skip
+            line(
+                f"{req['status'].capitalize()} {_ms_text(req['closed_ms'])} by "
+                f"{req['closed_by']}: took {story.request_minutes} minutes"
+            )
         else:
             line(f"Still {req['status']}.")
         if req.get("decline_reason"):
@@ -104,8 +108,10 @@ def story_text(story: IssueStory) -> Text:
     for earlier in story.earlier:
         kind = KIND_LABELS.get(earlier.kind, earlier.kind).lower()
         amount = format_pounds(earlier.value_pence)
-        line(f"{earlier.london_time} {earlier.location:<6} {kind:<13} {earlier.serial} "
-             f"{amount:>6} {earlier.status}")  # fmt: skip
+        line(
+            f"{earlier.london_time} {earlier.location:<6} {kind:<13} {earlier.serial} "
+            f"{amount:>6} {earlier.status}"
+        )
     return out
 
 

@@ -27,11 +27,17 @@ from cxdesk.widgets.fit_table import Column, FitTable
 # Widths from content (FitTable): a location id shows whole; the split by kind and the
 # override count go first when the width runs out (the line below gives them in words).
 COLUMNS = (
-    Column("week", "Week"), Column("loc", "Loc", flex=True, min_width=16),
-    Column("issues", "Issues"), Column("vouch", "Vouch", rank=3), Column("cards", "Cards", rank=3),
-    Column("value", "Value"), Column("overr", "Overr", rank=2), Column("reqs", "Reqs", rank=1),
-    Column("on_time", "1h %"), Column("late", "Late"),
-)  # fmt: skip
+    Column("week", "Week"),
+    Column("loc", "Loc", flex=True, min_width=16),
+    Column("issues", "Issues"),
+    Column("vouch", "Vouch", rank=3),
+    Column("cards", "Cards", rank=3),
+    Column("value", "Value"),
+    Column("overr", "Overr", rank=2),
+    Column("reqs", "Reqs", rank=1),
+    Column("on_time", "1h %"),
+    Column("late", "Late"),
+)
 
 
 class ManagerFiguresScreen(RangeReportScreen):
@@ -72,9 +78,23 @@ class ManagerFiguresScreen(RangeReportScreen):
         rows = []
         for n, w in enumerate(message.weeks):
             pct = "-" if w.on_time_percent is None else f"{w.on_time_percent:.0f}%"
-            rows.append((n, safe_cells(w.week, w.location, w.issues, w.vouchers, w.cards,
-                                       format_pounds(w.value_pence), w.overrides, w.requests,
-                                       pct, len(w.late))))  # fmt: skip
+            rows.append(
+                (
+                    n,
+                    safe_cells(
+                        w.week,
+                        w.location,
+                        w.issues,
+                        w.vouchers,
+                        w.cards,
+                        format_pounds(w.value_pence),
+                        w.overrides,
+                        w.requests,
+                        pct,
+                        len(w.late),
+                    ),
+                )
+            )
         self.query_one("#figures-table", FitTable).set_rows(rows)
         if not message.weeks:
             self.query_one("#figures-late", Static).update("No issues in these days.")
@@ -89,7 +109,9 @@ class ManagerFiguresScreen(RangeReportScreen):
             f"overrides {w.overrides} · crisis payment requests {w.requests}",
             f"Late crisis payment requests: {len(w.late)}",
         ]
-        lines += [f"  card {late['serial']}: {late['minutes']} min ({late['status']})"
-                  for late in w.late[:3]]  # fmt: skip
+        lines += [
+            f"  card {late['serial']}: {late['minutes']} min ({late['status']})"
+            for late in w.late[:3]
+        ]
         text = Text("\n".join(safe_text(line) for line in lines))
         self.query_one("#figures-late", Static).update(text)

@@ -34,12 +34,20 @@ from cxdesk.widgets.fit_table import Column, FitTable
 # movements behind the expected figure go first when the width runs out, and the line
 # below the table gives every figure of the highlighted row in words.
 COLUMNS = (
-    Column("day", "Day"), Column("loc", "Loc", flex=True, min_width=16), Column("k", "K"),
-    Column("open", "Open", rank=4), Column("in", "In", rank=5), Column("out", "Out", rank=6),
-    Column("iss", "Iss"), Column("void", "Void", rank=7), Column("lost", "Lost", rank=3),
-    Column("exp", "Exp"), Column("cnt", "Cnt"), Column("diff", "Diff"),
+    Column("day", "Day"),
+    Column("loc", "Loc", flex=True, min_width=16),
+    Column("k", "K"),
+    Column("open", "Open", rank=4),
+    Column("in", "In", rank=5),
+    Column("out", "Out", rank=6),
+    Column("iss", "Iss"),
+    Column("void", "Void", rank=7),
+    Column("lost", "Lost", rank=3),
+    Column("exp", "Exp"),
+    Column("cnt", "Cnt"),
+    Column("diff", "Diff"),
     Column("signed", "Signed", max_width=20),
-)  # fmt: skip
+)
 
 
 class SignOffDialog(ModalScreen[str | None]):
@@ -138,13 +146,26 @@ class ReconciliationScreen(RangeReportScreen):
             signed = safe(item.signed_by or "-")
             if item.late_arrivals:
                 signed = safe(f"{item.signed_by} +{item.late_arrivals} late", "reverse")
-            rows.append((n, safe_cells(
-                r.day.strftime("%d/%m"), r.location, "FV" if r.stock_kind == "food_voucher"
-                else "PC", r.opening, r.received + r.transferred_in, r.transferred_out,
-                r.issued, r.voided, r.lost, r.expected,
-                "" if r.counted is None else r.counted, Text(diff, style="bold" if diff
-                and diff != "+0" else ""), signed,
-            )))  # fmt: skip
+            rows.append(
+                (
+                    n,
+                    safe_cells(
+                        r.day.strftime("%d/%m"),
+                        r.location,
+                        "FV" if r.stock_kind == "food_voucher" else "PC",
+                        r.opening,
+                        r.received + r.transferred_in,
+                        r.transferred_out,
+                        r.issued,
+                        r.voided,
+                        r.lost,
+                        r.expected,
+                        "" if r.counted is None else r.counted,
+                        Text(diff, style="bold" if diff and diff != "+0" else ""),
+                        signed,
+                    ),
+                )
+            )
         self.query_one("#recon-table", FitTable).set_rows(rows)
         if not message.rows:
             self.query_one("#recon-detail", Static).update("No stock activity in these days.")
@@ -170,8 +191,10 @@ class ReconciliationScreen(RangeReportScreen):
             f"{r.voided}, lost {r.lost}; expected {r.expected} on hand"
         )
         if r.counted is not None and r.counted_at is not None:  # set together
-            text.append(f"; counted {r.counted} at {r.counted_at.astimezone(LONDON):%H:%M} "
-                        f"(difference {r.difference:+d})")  # fmt: skip
+            text.append(
+                f"; counted {r.counted} at {r.counted_at.astimezone(LONDON):%H:%M} "
+                f"(difference {r.difference:+d})"
+            )
         if item.signed_by:
             assert item.signed_at is not None  # a sign-off always has its time
             when = item.signed_at.astimezone(LONDON)

@@ -142,8 +142,10 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
                 "customer_actions",
                 LimitedInput(placeholder="goes on their letter (optional)", max_length=500),
             )
-            consent = [("Given: the team may see this", "given"),
-                       ("Refused: record as advice given only", "refused")]  # fmt: skip
+            consent = [
+                ("Given: the team may see this", "given"),
+                ("Refused: record as advice given only", "refused"),
+            ]
             yield from self._row(
                 "consent", QuickSelect(consent, prompt="Ask the customer", open_on_prompt=True)
             )

@@ -29,10 +29,14 @@ from cxdesk.widgets.fit_table import Column, FitTable, RowDetail
 
 _URGENCY_SHORT = {"immediate": "IMMED", "urgent": "URGENT", "standard": "std"}
 QUEUE_COLUMNS = (
-    Column("ref", "Ref"), Column("customer", "Customer", flex=True, min_width=12),
-    Column("born", "Born", rank=3), Column("area", "Area", rank=2),
-    Column("urgency", "Urgency", rank=1), Column("due", "Due"), Column("status", "Status"),
-)  # fmt: skip
+    Column("ref", "Ref"),
+    Column("customer", "Customer", flex=True, min_width=12),
+    Column("born", "Born", rank=3),
+    Column("area", "Area", rank=2),
+    Column("urgency", "Urgency", rank=1),
+    Column("due", "Due"),
+    Column("status", "Status"),
+)
 
 
 def short_due(due: str) -> str:
@@ -148,11 +152,20 @@ class ReferralQueuesScreen(DeskScreen):
             if line.overdue:
                 status = "OVERDUE"
             name = (message.cautions or {}).get(line.customer_id) or line.customer
-            rows.append((line.referral_id, safe_cells(
-                line.reference, name, str(line.birth_year or ""), line.district,
-                _URGENCY_SHORT[line.urgency], due,
-                Text(status, style="bold reverse" if line.overdue else ""),
-            )))  # fmt: skip
+            rows.append(
+                (
+                    line.referral_id,
+                    safe_cells(
+                        line.reference,
+                        name,
+                        str(line.birth_year or ""),
+                        line.district,
+                        _URGENCY_SHORT[line.urgency],
+                        due,
+                        Text(status, style="bold reverse" if line.overdue else ""),
+                    ),
+                )
+            )
         self.query_one("#queue-table", FitTable).set_rows(rows)
 
     @on(Select.Changed, "#queue-team")

@@ -104,8 +104,12 @@ class ReferralViewScreen(DeskScreen):
             # Reading a referral's story is reading the customer's record: recorded alike.
             from cxdesk.store.customer_commands import record_view
 
-            record_view(store, session, referral["customer_id"],
-                        reason=f"referral {referral['reference']}"[:120])  # fmt: skip
+            record_view(
+                store,
+                session,
+                referral["customer_id"],
+                reason=f"referral {referral['reference']}"[:120],
+            )
             self._viewed = True
         steps = referral_queries.referral_steps(store, self.referral_id)
         team = referral_queries.queue_team(store)

@@ -31,10 +31,13 @@ from cxdesk.widgets.history_table import when
 KIND_FIELD = FormField("kind", "Kind: v = food vouchers, c = payment cards", value="v")
 SUPERVISOR_ACTIONS = {"receive", "transfer", "write_off", "count"}
 COLUMNS = (
-    Column("where", "Location", flex=True, min_width=10), Column("kind", "Kind"),
-    Column("on_hand", "On hand"), Column("issued", "Issued", rank=2),
-    Column("lost", "Lost/spoilt", rank=3), Column("count", "Last count", rank=1),
-)  # fmt: skip
+    Column("where", "Location", flex=True, min_width=10),
+    Column("kind", "Kind"),
+    Column("on_hand", "On hand"),
+    Column("issued", "Issued", rank=2),
+    Column("lost", "Lost/spoilt", rank=3),
+    Column("count", "Last count", rank=1),
+)
 
 
 def _kind(text: str) -> str:
@@ -90,8 +93,19 @@ class StockScreen(DeskScreen):
             count = "-" if r.last_count is None else f"{r.last_count} ({r.last_difference:+d})"
             # The id, not the name: it fits 80 columns and is what Transfer asks for.
             where = f"{r.location} (here)" if r.location == here else r.location
-            lines.append((key, safe_cells(where, KIND_NAMES[r.kind], str(r.on_hand),
-                                          str(r.issued), str(r.written_off), count)))  # fmt: skip
+            lines.append(
+                (
+                    key,
+                    safe_cells(
+                        where,
+                        KIND_NAMES[r.kind],
+                        str(r.on_hand),
+                        str(r.issued),
+                        str(r.written_off),
+                        count,
+                    ),
+                )
+            )
         self.query_one(FitTable).set_rows(lines)
         if not self.rows:
             self.query_one("#stock-line", Static).update("No stock recorded yet.")
@@ -130,42 +144,77 @@ class StockScreen(DeskScreen):
         self._form(
             f"Stock received at {here}",
             [FormField("first", "First serial"), FormField("last", "Last serial")],
-            lambda v: sc.receive_stock(store, **who, location=here, kind=_kind(v["kind"]),
-                                       first=v["first"], last=v["last"]) and "Received.",
-        )  # fmt: skip
+            lambda v: (
+                sc.receive_stock(
+                    store,
+                    **who,
+                    location=here,
+                    kind=_kind(v["kind"]),
+                    first=v["first"],
+                    last=v["last"],
+                )
+                and "Received."
+            ),
+        )
 
     def action_transfer(self) -> None:
         store, who, here = self.app.store, self._who(), self.signed_in.location
         self._form(
             f"Transfer stock from {here}",
-            [FormField("to", "To location (id)"), FormField("first", "First serial"),
-             FormField("last", "Last serial")],
-            lambda v: sc.transfer_stock(store, **who, from_location=here,
-                                        to_location=v["to"].strip().upper(), kind=_kind(v["kind"]),
-                                        first=v["first"], last=v["last"]) and "Transferred.",
-        )  # fmt: skip
+            [
+                FormField("to", "To location (id)"),
+                FormField("first", "First serial"),
+                FormField("last", "Last serial"),
+            ],
+            lambda v: (
+                sc.transfer_stock(
+                    store,
+                    **who,
+                    from_location=here,
+                    to_location=v["to"].strip().upper(),
+                    kind=_kind(v["kind"]),
+                    first=v["first"],
+                    last=v["last"],
+                )
+                and "Transferred."
+            ),
+        )
 
     def action_write_off(self) -> None:
         store, who, here = self.app.store, self._who(), self.signed_in.location
         self._form(
             f"Write off stock at {here}",
-            [FormField("serials", "Serials (FV000001 FV000002 or FV000001..FV000005)"),
-             FormField("condition", "lost or spoiled", value="lost"),
-             FormField("reason", "Reason")],
-            lambda v: sc.write_off(store, **who, location=here, kind=_kind(v["kind"]),
-                                   serials_text=v["serials"], condition=v["condition"].strip(),
-                                   reason=v["reason"]) and "Written off.",
-        )  # fmt: skip
+            [
+                FormField("serials", "Serials (FV000001 FV000002 or FV000001..FV000005)"),
+                FormField("condition", "lost or spoiled", value="lost"),
+                FormField("reason", "Reason"),
+            ],
+            lambda v: (
+                sc.write_off(
+                    store,
+                    **who,
+                    location=here,
+                    kind=_kind(v["kind"]),
+                    serials_text=v["serials"],
+                    condition=v["condition"].strip(),
+                    reason=v["reason"],
+                )
+                and "Written off."
+            ),
+        )
 
     def action_count(self) -> None:
         store, who, here = self.app.store, self._who(), self.signed_in.location
         self._form(
             f"Physical count at {here}",
             [FormField("counted", "How many did you count?")],
-            lambda v: "Count recorded: "
-            + sc.record_count(store, **who, location=here, kind=_kind(v["kind"]),
-                              counted_text=v["counted"]).text,
-        )  # fmt: skip
+            lambda v: (
+                "Count recorded: "
+                + sc.record_count(
+                    store, **who, location=here, kind=_kind(v["kind"]), counted_text=v["counted"]
+                ).text
+            ),
+        )
 
     def _after(self, result: object) -> None:
         if result:

@@ -29,9 +29,12 @@ from cxdesk.widgets.fit_table import Column, FitTable, RowDetail
 # The reason is what a supervisor acts on: it takes the room left and the line under the
 # table shows the highlighted one whole (FitTable, RowDetail); who and the number go first.
 COLUMNS = (
-    Column("when", "When"), Column("what", "What", max_width=24), Column("by", "By", rank=2),
-    Column("seq", "#", rank=1), Column("why", "Why", flex=True, min_width=20),
-)  # fmt: skip
+    Column("when", "When"),
+    Column("what", "What", max_width=24),
+    Column("by", "By", rank=2),
+    Column("seq", "#", rank=1),
+    Column("why", "Why", flex=True, min_width=20),
+)
 PROBLEM_CHARS = 300
 """How much of the last sync problem to show: a captive Wi-Fi portal can answer with a page."""
 
@@ -88,7 +91,7 @@ class SyncStatusScreen(DeskScreen):
                 q.local_summary(store),
                 q.rejected_events(store),
                 refused_feed_events(store),
-            )  # fmt: skip
+            )
         )
 
     @on(Loaded)
@@ -115,15 +118,29 @@ class SyncStatusScreen(DeskScreen):
         self.query_one("#sync-state", Static).update(Text("\n".join(lines)))
         rows: list[tuple[None, list]] = []
         for row in message.rejected:
-            rows.append((None, [_when(row["hlc"]), safe(row["kind"]), safe(row["actor"]),
-                                str(row["device_seq"]), safe(row["reason"])]))  # fmt: skip
+            rows.append(
+                (
+                    None,
+                    [
+                        _when(row["hlc"]),
+                        safe(row["kind"]),
+                        safe(row["actor"]),
+                        str(row["device_seq"]),
+                        safe(row["reason"]),
+                    ],
+                )
+            )
         # Feed events this desk refused because they did not verify (never stored).
         for row in message.refused:
             refused_at = parse_utc(row["refused_at"])
             when = refused_at.astimezone(LONDON).strftime("%d %b %H:%M") if refused_at else ""
             why = safe(f"refused here: {row['reason']}")
-            rows.append((None, [when, safe(row["kind"]), safe(row["actor"]),
-                                f"feed {row['server_seq']}", why]))  # fmt: skip
+            rows.append(
+                (
+                    None,
+                    [when, safe(row["kind"]), safe(row["actor"]), f"feed {row['server_seq']}", why],
+                )
+            )
         self.query_one(FitTable).set_rows(rows)
 
     def palette_commands(self) -> Iterable[PaletteCommand]:

@@ -95,9 +95,13 @@ class TransferOutcomeScreen(OnDesk, ModalScreen[str | None]):
         s = self.signed_in
         try:
             contact_commands.record_transfer(
-                self.app.store, actor=s.staff_id, role=s.role, entry_id=self.entry.id,
-                team=self.team, result=result,
-            )  # fmt: skip
+                self.app.store,
+                actor=s.staff_id,
+                role=s.role,
+                entry_id=self.entry.id,
+                team=self.team,
+                result=result,
+            )
         except CxDeskError as exc:
             self.post_message(self._Failed(exc))
         else:

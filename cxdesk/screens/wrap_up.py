@@ -231,8 +231,10 @@ class WrapUpScreen(OnDesk, ModalScreen[Wrapped | None]):
         keys = Text("Channel: ")
         for key, code in CHANNEL_KEYS.items():
             mark = ">" if code == self.channel else " "  # in words as well as style (NO_COLOR)
-            keys.append(f"{mark}{key.upper()} {CHANNELS[code]}  ",
-                        style="reverse" if code == self.channel else "")  # fmt: skip
+            keys.append(
+                f"{mark}{key.upper()} {CHANNELS[code]}  ",
+                style="reverse" if code == self.channel else "",
+            )
         keys.append("\nOutcome (saves): ")
         for key, code in OUTCOME_KEYS.items():
             if code == "referred" and self.customer_id is None:
@@ -252,10 +254,15 @@ class WrapUpScreen(OnDesk, ModalScreen[Wrapped | None]):
         s = self.signed_in
         try:
             event = contact_commands.wrap_contact(
-                self.app.store, actor=s.staff_id, role=s.role, customer_id=self.customer_id,
-                reasons=reasons, channel=channel, outcome=outcome,
+                self.app.store,
+                actor=s.staff_id,
+                role=s.role,
+                customer_id=self.customer_id,
+                reasons=reasons,
+                channel=channel,
+                outcome=outcome,
                 referral_id=self.referral_id if outcome == "referred" else None,
-            )  # fmt: skip
+            )
         except CxDeskError as exc:
             self.post_message(self._Failed(exc))
         else:
@@ -294,9 +301,12 @@ class WrapUpScreen(OnDesk, ModalScreen[Wrapped | None]):
         s = self.signed_in
         try:
             contact_commands.leave_unwrapped(
-                self.app.store, actor=s.staff_id, role=s.role, customer_id=self.customer_id,
+                self.app.store,
+                actor=s.staff_id,
+                role=s.role,
+                customer_id=self.customer_id,
                 reason=reason,
-            )  # fmt: skip
+            )
         except CxDeskError as exc:
             self.post_message(self._Failed(exc))
         else:

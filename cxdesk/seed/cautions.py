@@ -40,9 +40,13 @@ def events(fixtures_dir: Path) -> Iterator[SeedEvent]:
     sups, people = _supervisors(fixtures_dir), load_fixture(fixtures_dir).get("customers", [])
     found = [
         _person(people, *name)
-        for name in (("Tomasz", "Nowak"), ("Amy", "Patel"), ("Daniel", "Evans"),
-                     ("Grace", "O'Brien"))
-    ]  # fmt: skip
+        for name in (
+            ("Tomasz", "Nowak"),
+            ("Amy", "Patel"),
+            ("Daniel", "Evans"),
+            ("Grace", "O'Brien"),
+        )
+    ]
     people_found = [person for person in found if person is not None]
     if len(sups) < 2 or len(people_found) < len(found):
         return
@@ -50,33 +54,60 @@ def events(fixtures_dir: Path) -> Iterator[SeedEvent]:
     nowak, patel, evans, obrien = people_found
     today = date.today()
     markers = [
-        ("person", {"customer_id": nowak["customer_id"], "category": "verbal",
-                    "precaution": "Two staff at the counter; no home visits",
-                    "detail": "Shouted abuse at an advisor and followed them to the car park.",
-                    "evidence_ref": "INC-2026-0412",
-                    "review_due": default_review_date(today).isoformat()}),
-        ("address", {"address_key": address_key(patel["address"], patel["postcode"]),
-                     "address": f"{patel['address']}, {patel['postcode']}",
-                     "category": "animals", "precaution": "Large dog: phone before visiting",
-                     "detail": "A housing officer was bitten at the gate on a visit.",
-                     "evidence_ref": "INC-2026-0388",
-                     "review_due": default_review_date(today).isoformat()}),
-        ("overdue", {"customer_id": evans["customer_id"], "category": "lone_worker",
-                     "precaution": "Meet at the hub, never alone",
-                     "detail": "Made threats to a lone visitor last year.",
-                     "evidence_ref": "INC-2025-0107",
-                     "review_due": (today - timedelta(days=10)).isoformat()}),
-    ]  # fmt: skip
+        (
+            "person",
+            {
+                "customer_id": nowak["customer_id"],
+                "category": "verbal",
+                "precaution": "Two staff at the counter; no home visits",
+                "detail": "Shouted abuse at an advisor and followed them to the car park.",
+                "evidence_ref": "INC-2026-0412",
+                "review_due": default_review_date(today).isoformat(),
+            },
+        ),
+        (
+            "address",
+            {
+                "address_key": address_key(patel["address"], patel["postcode"]),
+                "address": f"{patel['address']}, {patel['postcode']}",
+                "category": "animals",
+                "precaution": "Large dog: phone before visiting",
+                "detail": "A housing officer was bitten at the gate on a visit.",
+                "evidence_ref": "INC-2026-0388",
+                "review_due": default_review_date(today).isoformat(),
+            },
+        ),
+        (
+            "overdue",
+            {
+                "customer_id": evans["customer_id"],
+                "category": "lone_worker",
+                "precaution": "Meet at the hub, never alone",
+                "detail": "Made threats to a lone visitor last year.",
+                "evidence_ref": "INC-2025-0107",
+                "review_due": (today - timedelta(days=10)).isoformat(),
+            },
+        ),
+    ]
     for name, fields in markers:
         marker_id = str(uuid.uuid5(_NS, name))
         subject = {k: fields[k] for k in ("customer_id", "address_key") if k in fields}
-        yield SeedEvent("CautionProposed", {"marker_id": marker_id, **fields},
-                        actor=proposer, role="supervisor")  # fmt: skip
-        yield SeedEvent("CautionApproved", {"marker_id": marker_id, **subject},
-                        actor=approver, role="supervisor")  # fmt: skip
+        yield SeedEvent(
+            "CautionProposed", {"marker_id": marker_id, **fields}, actor=proposer, role="supervisor"
+        )
+        yield SeedEvent(
+            "CautionApproved",
+            {"marker_id": marker_id, **subject},
+            actor=approver,
+            role="supervisor",
+        )
     yield SeedEvent(
         "ProtectedAddressSet",
-        {"customer_id": obrien["customer_id"], "route": "phone",
-         "reason": "Fleeing domestic abuse: address known only to the housing team"},
-        actor=proposer, role="supervisor",
-    )  # fmt: skip
+        {
+            "customer_id": obrien["customer_id"],
+            "route": "phone",
+            "reason": "Fleeing domestic abuse: address known only to the housing team",
+        },
+        actor=proposer,
+        role="supervisor",
+    )

@@ -43,11 +43,24 @@ _PLACES = (  # location, share of contacts, share anonymous, channels (weights)
     ("HUB-WEST", 0.09, 0.45, {"face": 0.95, "phone": 0.05}),
     ("HUB-RIVERSIDE", 0.08, 0.5, {"face": 0.95, "phone": 0.05}),
 )
-_OUTCOMES = {"resolved": 0.74, "signposted": 0.07, "advice": 0.06, "transferred": 0.06,
-             "callback": 0.04, "referred": 0.03}  # fmt: skip
+_OUTCOMES = {
+    "resolved": 0.74,
+    "signposted": 0.07,
+    "advice": 0.06,
+    "transferred": 0.06,
+    "callback": 0.04,
+    "referred": 0.03,
+}
 _TRANSFER_RESULTS = ("answered", "no_answer", "refused", "wrong_number")
-_EXCLUSION = ("no_device", "no_internet", "no_email", "skills", "disability", "language",
-              "prefers_not")  # fmt: skip
+_EXCLUSION = (
+    "no_device",
+    "no_internet",
+    "no_email",
+    "skills",
+    "disability",
+    "language",
+    "prefers_not",
+)
 
 
 def _id(name: str) -> str:
@@ -65,8 +78,9 @@ def _when(rng: random.Random, now: datetime) -> datetime:
         if day.weekday() == 6:
             continue
         hour = rng.choices(range(9, 17), weights=(9, 12, 11, 10, 8, 9, 7, 5))[0]
-        return day.replace(hour=hour, minute=rng.randrange(60), second=rng.randrange(60),
-                           microsecond=0)  # fmt: skip
+        return day.replace(
+            hour=hour, minute=rng.randrange(60), second=rng.randrange(60), microsecond=0
+        )
 
 
 def _teams(fixtures_dir: Path) -> list[tuple[str, str]]:
@@ -111,23 +125,35 @@ def events(fixtures_dir: Path) -> Iterator[SeedEvent]:
                 outcome = "signposted"
             if n == 0 and len(visits) > 1:
                 outcome = "resolved"  # wrapped "resolved here", yet they came back
-            payload = {"contact_id": _id(f"contact-{made}"), "customer_id": who,
-                       "reasons": reasons, "channel": "face" if who is None and place != "CSC"
-                       else _pick(rng, channels), "outcome": outcome, "referral_id": None,
-                       "at": utc_text(int(moment.timestamp() * 1000))}  # fmt: skip
+            payload = {
+                "contact_id": _id(f"contact-{made}"),
+                "customer_id": who,
+                "reasons": reasons,
+                "channel": "face" if who is None and place != "CSC" else _pick(rng, channels),
+                "outcome": outcome,
+                "referral_id": None,
+                "at": utc_text(int(moment.timestamp() * 1000)),
+            }
             yield SeedEvent("ContactWrapped", payload, actor=actor, role=role, location=place)
             made += 1
             if outcome == "transferred" and teams:
                 entry, team = rng.choice(teams)
                 answered = rng.random() < answer_rate[entry]
                 result = "answered" if answered else rng.choice(_TRANSFER_RESULTS[1:])
-                transfer = {"transfer_id": _id(f"transfer-{made}"), "entry_id": entry,
-                            "team": team, "result": result, "customer_id": who,
-                            "at": payload["at"]}  # fmt: skip
-                yield SeedEvent("TransferOutcomeRecorded", transfer, actor=actor, role=role,
-                                location=place)  # fmt: skip
+                transfer = {
+                    "transfer_id": _id(f"transfer-{made}"),
+                    "entry_id": entry,
+                    "team": team,
+                    "result": result,
+                    "customer_id": who,
+                    "at": payload["at"],
+                }
+                yield SeedEvent(
+                    "TransferOutcomeRecorded", transfer, actor=actor, role=role, location=place
+                )
     for n, who in enumerate(residents[::12]):
         why = rng.sample(_EXCLUSION, k=rng.choice((1, 1, 2)))
         actor, role = staff["CSC" if n % 2 else "HUB-NORTH"]
-        yield SeedEvent("DigitalExclusionRecorded", {"customer_id": who, "reasons": why},
-                        actor=actor, role=role)  # fmt: skip
+        yield SeedEvent(
+            "DigitalExclusionRecorded", {"customer_id": who, "reasons": why}, actor=actor, role=role
+        )

@@ -28,8 +28,13 @@ def _id(name: str) -> str:
 
 
 def _check(now: datetime, matches: list[dict], breached: list[str], action: str) -> dict:
-    return {"matches": matches, "breached": breached, "action": action,
-            "checked_at": to_iso(now), "knowledge_as_of": None}  # fmt: skip
+    return {
+        "matches": matches,
+        "breached": breached,
+        "action": action,
+        "checked_at": to_iso(now),
+        "knowledge_as_of": None,
+    }
 
 
 def _first_serial(fixtures_dir: Path, location: str, kind: str, offset: int) -> str:
@@ -50,35 +55,84 @@ def events(fixtures_dir: Path) -> Iterator[SeedEvent]:
     csc, csc_role = frontline_at(fixtures_dir, "CSC")
     hub, hub_role = frontline_at(fixtures_dir, "HUB-NORTH")
     v1 = _id("demo voucher 1")
-    yield SeedEvent("VoucherIssued", {
-        "issue_id": v1, "customer_id": first["customer_id"],
-        "serial": _first_serial(fixtures_dir, "CSC", "food_voucher", 0),
-        "reason": "No food in the house until payday", "repeat_check": _check(now, [], [], "none"),
-    }, actor=csc, role=csc_role, location="CSC")  # fmt: skip
-    match = {"issue_id": v1, "kind": "food_voucher", "customer_id": first["customer_id"],
-             "location": "CSC", "issued_at": to_iso(now), "how": "same record"}  # fmt: skip
-    yield SeedEvent("VoucherIssued", {
-        "issue_id": _id("demo voucher 2"), "customer_id": first["customer_id"],
-        "serial": _first_serial(fixtures_dir, "HUB-NORTH", "food_voucher", 0),
-        "reason": "Voucher from the CSC was stolen on the bus",
-        "repeat_check": _check(now, [match], ["at most 1 food voucher in 7 days: 1 already"],
-                               "reason"),
-        "override_reason": "Crime reference seen; children at home with no food",
-    }, actor=hub, role=hub_role, location="HUB-NORTH")  # fmt: skip
-    yield SeedEvent("VoucherIssued", {
-        "issue_id": _id("demo voucher 3"), "customer_id": second["customer_id"],
-        "serial": _first_serial(fixtures_dir, "HUB-NORTH", "food_voucher", 1),
-        "reason": "Benefit sanction, no money for food",
-        "repeat_check": _check(now, [], [], "none"),
-    }, actor=hub, role=hub_role, location="HUB-NORTH")  # fmt: skip
+    yield SeedEvent(
+        "VoucherIssued",
+        {
+            "issue_id": v1,
+            "customer_id": first["customer_id"],
+            "serial": _first_serial(fixtures_dir, "CSC", "food_voucher", 0),
+            "reason": "No food in the house until payday",
+            "repeat_check": _check(now, [], [], "none"),
+        },
+        actor=csc,
+        role=csc_role,
+        location="CSC",
+    )
+    match = {
+        "issue_id": v1,
+        "kind": "food_voucher",
+        "customer_id": first["customer_id"],
+        "location": "CSC",
+        "issued_at": to_iso(now),
+        "how": "same record",
+    }
+    yield SeedEvent(
+        "VoucherIssued",
+        {
+            "issue_id": _id("demo voucher 2"),
+            "customer_id": first["customer_id"],
+            "serial": _first_serial(fixtures_dir, "HUB-NORTH", "food_voucher", 0),
+            "reason": "Voucher from the CSC was stolen on the bus",
+            "repeat_check": _check(
+                now, [match], ["at most 1 food voucher in 7 days: 1 already"], "reason"
+            ),
+            "override_reason": "Crime reference seen; children at home with no food",
+        },
+        actor=hub,
+        role=hub_role,
+        location="HUB-NORTH",
+    )
+    yield SeedEvent(
+        "VoucherIssued",
+        {
+            "issue_id": _id("demo voucher 3"),
+            "customer_id": second["customer_id"],
+            "serial": _first_serial(fixtures_dir, "HUB-NORTH", "food_voucher", 1),
+            "reason": "Benefit sanction, no money for food",
+            "repeat_check": _check(now, [], [], "none"),
+        },
+        actor=hub,
+        role=hub_role,
+        location="HUB-NORTH",
+    )
     card, serial = _id("demo card 1"), _first_serial(fixtures_dir, "CSC", "payment_card", 0)
-    yield SeedEvent("CardIssued", {
-        "issue_id": card, "customer_id": second["customer_id"], "serial": serial,
-        "value_pence": 3000, "limit_pence": 5000, "reason": "Electricity meter empty, baby at home",
-        "repeat_check": _check(now, [], [], "none"),
-    }, actor=csc, role=csc_role, location="CSC")  # fmt: skip
-    yield SeedEvent("CrisisPaymentRequested", {
-        "request_id": _id("demo request 1"), "issue_id": card,
-        "customer_id": second["customer_id"], "serial": serial, "amount_pence": 3000,
-        "requested_at": to_iso(now), "due_at": to_iso(due_at(now)),
-    }, actor=csc, role=csc_role, location="CSC")  # fmt: skip
+    yield SeedEvent(
+        "CardIssued",
+        {
+            "issue_id": card,
+            "customer_id": second["customer_id"],
+            "serial": serial,
+            "value_pence": 3000,
+            "limit_pence": 5000,
+            "reason": "Electricity meter empty, baby at home",
+            "repeat_check": _check(now, [], [], "none"),
+        },
+        actor=csc,
+        role=csc_role,
+        location="CSC",
+    )
+    yield SeedEvent(
+        "CrisisPaymentRequested",
+        {
+            "request_id": _id("demo request 1"),
+            "issue_id": card,
+            "customer_id": second["customer_id"],
+            "serial": serial,
+            "amount_pence": 3000,
+            "requested_at": to_iso(now),
+            "due_at": to_iso(due_at(now)),
+        },
+        actor=csc,
+        role=csc_role,
+        location="CSC",
+    )

@@ -66,17 +66,19 @@ def propose_marker(
         "marker_id": marker_id,
         "customer_id": customer_id or None,
         "address_key": key or None,
-        "address": clean_text(address, field="address", max_len=300, required=False,
-                              multiline=True).replace("\n", ", "),
+        "address": clean_text(
+            address, field="address", max_len=300, required=False, multiline=True
+        ).replace("\n", ", "),
         "category": category,
-        "precaution": clean_text(precaution, field="precaution", max_len=120,
-                                 label="The precaution"),
-        "detail": clean_text(detail, field="detail", max_len=1000, multiline=True,
-                             label="The detail"),
-        "evidence_ref": clean_text(evidence_ref, field="evidence_ref", max_len=60,
-                                   required=False),
+        "precaution": clean_text(
+            precaution, field="precaution", max_len=120, label="The precaution"
+        ),
+        "detail": clean_text(
+            detail, field="detail", max_len=1000, multiline=True, label="The detail"
+        ),
+        "evidence_ref": clean_text(evidence_ref, field="evidence_ref", max_len=60, required=False),
         "review_due": due.isoformat(),
-    }  # fmt: skip
+    }
     _record(store, session, "CautionProposed", payload)
     return marker_id
 
@@ -128,9 +130,10 @@ def review_marker(
         raise ValidationError("Keep or remove the marker.", field="outcome")
     payload = _step_payload(marker, store) | {
         "outcome": outcome,
-        "reason": clean_text(reason, field="reason", max_len=500, multiline=True,
-                             label="The reason"),
-    }  # fmt: skip
+        "reason": clean_text(
+            reason, field="reason", max_len=500, multiline=True, label="The reason"
+        ),
+    }
     if outcome == "keep":
         due = review_due or default_review_date(today)
         if due <= today:
@@ -160,9 +163,15 @@ def view_detail(store, session, marker_id: str, reason: str) -> MarkerDetail:
     _record(store, session, "CautionDetailViewed", _step_payload(marker, store) | {"reason": why})
     [row] = store.query("SELECT * FROM caution_markers WHERE marker_id = ?", (marker_id,))
     return MarkerDetail(
-        marker_id, row["category"], row["precaution"], row["detail"], row["evidence_ref"],
-        row["proposed_by"], row["approved_by"], row["review_due"],
-    )  # fmt: skip
+        marker_id,
+        row["category"],
+        row["precaution"],
+        row["detail"],
+        row["evidence_ref"],
+        row["proposed_by"],
+        row["approved_by"],
+        row["review_due"],
+    )
 
 
 def protect_address(store, session, customer_id: str, *, route: str, reason: str):
@@ -173,9 +182,11 @@ def protect_address(store, session, customer_id: str, *, route: str, reason: str
         raise ValidationError(f"Choose a route: {', '.join(ROUTES)}.", field="route")
     why = clean_text(reason, field="reason", max_len=300, label="The reason")
     return _record(
-        store, session, "ProtectedAddressSet",
+        store,
+        session,
+        "ProtectedAddressSet",
         {"customer_id": customer_id, "route": route, "reason": why},
-    )  # fmt: skip
+    )
 
 
 def lift_protection(store, session, customer_id: str, *, reason: str):

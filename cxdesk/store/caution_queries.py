@@ -99,10 +99,16 @@ class MarkerRow:
 
 def _marker_row(row) -> MarkerRow:
     return MarkerRow(
-        row["marker_id"], row["customer_id"], row["address"], row["category"],
-        row["precaution"], date.fromisoformat(row["review_due"]), row["proposed_by"],
-        row["approved_by"], row["status"],
-    )  # fmt: skip
+        row["marker_id"],
+        row["customer_id"],
+        row["address"],
+        row["category"],
+        row["precaution"],
+        date.fromisoformat(row["review_due"]),
+        row["proposed_by"],
+        row["approved_by"],
+        row["status"],
+    )
 
 
 def get_marker(store, marker_id: str) -> MarkerRow | None:

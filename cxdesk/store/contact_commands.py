@@ -36,9 +36,17 @@ def _at(at_ms: int | None) -> str:
 
 
 def wrap_contact(
-    store, *, actor: str, role: str, customer_id: str | None, reasons: Sequence[str],
-    channel: str, outcome: str, referral_id: str | None = None, at_ms: int | None = None,
-) -> Event:  # fmt: skip
+    store,
+    *,
+    actor: str,
+    role: str,
+    customer_id: str | None,
+    reasons: Sequence[str],
+    channel: str,
+    outcome: str,
+    referral_id: str | None = None,
+    at_ms: int | None = None,
+) -> Event:
     """Record one contact's wrap-up (``customer_id`` None: anonymous)."""
     _frontline(role, "wrap up a contact")
     if not reasons:
@@ -58,10 +66,14 @@ def wrap_contact(
     if outcome == "referred" and customer_id is None:
         raise ValidationError("An anonymous contact cannot be referred.", field="outcome")
     payload = {
-        "contact_id": new_event_id(), "customer_id": customer_id,
-        "reasons": list(dict.fromkeys(reasons)), "channel": channel, "outcome": outcome,
-        "referral_id": referral_id if outcome == "referred" else None, "at": _at(at_ms),
-    }  # fmt: skip
+        "contact_id": new_event_id(),
+        "customer_id": customer_id,
+        "reasons": list(dict.fromkeys(reasons)),
+        "channel": channel,
+        "outcome": outcome,
+        "referral_id": referral_id if outcome == "referred" else None,
+        "at": _at(at_ms),
+    }
     return store.record("ContactWrapped", payload, actor=actor, role=role)
 
 
@@ -71,22 +83,38 @@ def leave_unwrapped(store, *, actor: str, role: str, customer_id: str | None, re
     why = clean_text(reason, field="reason", max_len=300)
     if len(why) < 3:
         raise ValidationError("Say why this contact is not wrapped up.", field="reason")
-    payload = {"contact_id": new_event_id(), "customer_id": customer_id, "reason": why,
-               "at": _at(None)}  # fmt: skip
+    payload = {
+        "contact_id": new_event_id(),
+        "customer_id": customer_id,
+        "reason": why,
+        "at": _at(None),
+    }
     return store.record("ContactLeftUnwrapped", payload, actor=actor, role=role)
 
 
 def record_transfer(
-    store, *, actor: str, role: str, entry_id: str, team: str, result: str,
-    customer_id: str | None = None, at_ms: int | None = None,
-) -> Event:  # fmt: skip
+    store,
+    *,
+    actor: str,
+    role: str,
+    entry_id: str,
+    team: str,
+    result: str,
+    customer_id: str | None = None,
+    at_ms: int | None = None,
+) -> Event:
     """What happened when the advisor rang a team's direct line for a resident."""
     _frontline(role, "record a transfer")
     if result not in TRANSFER_RESULTS:
         raise ValidationError("Pick what happened on the line.", field="result")
-    payload = {"transfer_id": new_event_id(), "entry_id": entry_id,
-               "team": (team.strip() or entry_id)[:120], "result": result,
-               "customer_id": customer_id, "at": _at(at_ms)}  # fmt: skip
+    payload = {
+        "transfer_id": new_event_id(),
+        "entry_id": entry_id,
+        "team": (team.strip() or entry_id)[:120],
+        "result": result,
+        "customer_id": customer_id,
+        "at": _at(at_ms),
+    }
     return store.record("TransferOutcomeRecorded", payload, actor=actor, role=role)
 
 

@@ -102,8 +102,12 @@ def _counted(
         params,
     )
     total = sum(r["n"] for r in rows)
-    return Report(name, REPORTS[name], (name.removeprefix("by-"), "contacts", "share"),
-                  [(label(r["k"]), r["n"], _share(r["n"], total)) for r in rows])  # fmt: skip
+    return Report(
+        name,
+        REPORTS[name],
+        (name.removeprefix("by-"), "contacts", "share"),
+        [(label(r["k"]), r["n"], _share(r["n"], total)) for r in rows],
+    )
 
 
 def by_reason(store, rng: Range) -> Report:
@@ -122,11 +126,14 @@ def by_reason(store, rng: Range) -> Report:
             "WHERE l.at_ms >= ? AND l.at_ms < ? GROUP BY l.reason ORDER BY n DESC"
         )
         params = [rng.start_ms, rng.end_ms]
-    rows = store.query(sql, params)  # fmt: skip
+    rows = store.query(sql, params)
     contacts = _total(store, rng)
-    return Report("by-reason", REPORTS["by-reason"], ("reason", "contacts", "share"),
-                  [(labels.get(r["k"], r["k"]), r["n"], _share(r["n"], contacts))
-                   for r in rows])  # fmt: skip
+    return Report(
+        "by-reason",
+        REPORTS["by-reason"],
+        ("reason", "contacts", "share"),
+        [(labels.get(r["k"], r["k"]), r["n"], _share(r["n"], contacts)) for r in rows],
+    )
 
 
 def _total(store, rng: Range) -> int:
@@ -149,8 +156,9 @@ def _facts(
     facts, where = [], {}
     for r in rows:
         reasons = frozenset(r["reasons"].split(" "))
-        facts.append(ContactFact(r["contact_id"], r["customer_id"], reasons, r["outcome"],
-                                 r["at_ms"]))  # fmt: skip
+        facts.append(
+            ContactFact(r["contact_id"], r["customer_id"], reasons, r["outcome"], r["at_ms"])
+        )
         in_range = r["at_ms"] < rng.end_ms and (rng.location in (None, r["location"]))
         where[r["contact_id"]] = (r["location"], reasons, in_range)
     return facts, where
@@ -173,8 +181,9 @@ def fcr(store, rng: Range, *, by: str, as_of_ms: int | None = None) -> Report:
     rows = []
     for key, seen in groups.items():
         rate = Rate(seen["resolved"], seen["resolved"] + seen["repeat"] + seen["not_resolved_here"])
-        rows.append((key, rate.whole, seen["resolved"], rate.text(), seen["repeat"],
-                     seen["pending"]))  # fmt: skip
+        rows.append(
+            (key, rate.whole, seen["resolved"], rate.text(), seen["repeat"], seen["pending"])
+        )
     rows.sort(key=lambda row: (-row[1], row[0]))
     name = f"fcr-{by}"
     header = (by, "judged", "1st time", "FCR", "back", "pending")
@@ -188,19 +197,26 @@ def footfall(store, rng: Range) -> Report:
         "AND c.customer_id IS NULL GROUP BY c.location, c.day ORDER BY c.day DESC, c.location",
         params,
     )
-    return Report("footfall", REPORTS["footfall"], ("location", "day", "anonymous"),
-                  [(r["location"], r["day"], r["n"]) for r in rows])  # fmt: skip
+    return Report(
+        "footfall",
+        REPORTS["footfall"],
+        ("location", "day", "anonymous"),
+        [(r["location"], r["day"], r["n"]) for r in rows],
+    )
 
 
 def transfers(store, rng: Range) -> Report:
     where, params = rng.where("t")
-    rows = store.query(f"SELECT t.team, t.week, t.result FROM transfer_outcomes t WHERE {where}",
-                       params)  # fmt: skip
+    rows = store.query(
+        f"SELECT t.team, t.week, t.result FROM transfer_outcomes t WHERE {where}", params
+    )
     figures = transfer_figures((r["team"], r["week"], r["result"]) for r in rows)
-    return Report("transfers", REPORTS["transfers"],
-                  ("team", "week", "calls", "answered %", "refused %"),
-                  [(f.team, f.week, f.total, f.answer_rate.text(), f.refusal_rate.text())
-                   for f in figures])  # fmt: skip
+    return Report(
+        "transfers",
+        REPORTS["transfers"],
+        ("team", "week", "calls", "answered %", "refused %"),
+        [(f.team, f.week, f.total, f.answer_rate.text(), f.refusal_rate.text()) for f in figures],
+    )
 
 
 def repeats(store, rng: Range) -> Report:
@@ -216,8 +232,12 @@ def repeats(store, rng: Range) -> Report:
         "GROUP BY l.reason ORDER BY n DESC",
         [*params, window],
     )
-    return Report("repeats", REPORTS["repeats"], ("reason", "repeats", "residents"),
-                  [(labels.get(r["k"], r["k"]), r["n"], r["people"]) for r in rows])  # fmt: skip
+    return Report(
+        "repeats",
+        REPORTS["repeats"],
+        ("reason", "repeats", "residents"),
+        [(labels.get(r["k"], r["k"]), r["n"], r["people"]) for r in rows],
+    )
 
 
 def exclusion(store, rng: Range) -> Report:
@@ -255,9 +275,18 @@ def report(store, name: str, rng: Range) -> Report:
 
 
 CONTACT_HEADER = (
-    "contact_id", "at_uk", "at_utc", "location", "advisor", "customer_id", "channel",
-    "outcome", "reasons", "referral_id", "first_contact_resolution",
-)  # fmt: skip
+    "contact_id",
+    "at_uk",
+    "at_utc",
+    "location",
+    "advisor",
+    "customer_id",
+    "channel",
+    "outcome",
+    "reasons",
+    "referral_id",
+    "first_contact_resolution",
+)
 
 
 def contact_rows(store, rng: Range, *, as_of_ms: int | None = None):
@@ -277,7 +306,16 @@ def contact_rows(store, rng: Range, *, as_of_ms: int | None = None):
     ):
         at_uk = datetime.fromtimestamp(r["at_ms"] / 1000, tz=LONDON)
         reasons = "; ".join(labels.get(code, code) for code in (r["reasons"] or "").split())
-        yield (r["contact_id"], at_uk.strftime("%Y-%m-%d %H:%M:%S"), utc_text(r["at_ms"]),
-               r["location"], r["actor"], r["customer_id"] or "", CHANNELS[r["channel"]],
-               OUTCOMES[r["outcome"]], reasons, r["referral_id"] or "",
-               states.get(r["contact_id"], "anonymous"))  # fmt: skip
+        yield (
+            r["contact_id"],
+            at_uk.strftime("%Y-%m-%d %H:%M:%S"),
+            utc_text(r["at_ms"]),
+            r["location"],
+            r["actor"],
+            r["customer_id"] or "",
+            CHANNELS[r["channel"]],
+            OUTCOMES[r["outcome"]],
+            reasons,
+            r["referral_id"] or "",
+            states.get(r["contact_id"], "anonymous"),
+        )

@@ -48,9 +48,15 @@ def decline_payment(store, *, actor: str, role: str, request_id: str, reason: st
 
 
 def flag_crisis(
-    store, *, actor: str, role: str, customer_id: str, signs: list[str], other_signs: str,
+    store,
+    *,
+    actor: str,
+    role: str,
+    customer_id: str,
+    signs: list[str],
+    other_signs: str,
     actions: str,
-) -> Event:  # fmt: skip
+) -> Event:
     """Flag a customer in crisis with the signs seen and the actions taken."""
     if role not in FRONTLINE:
         raise AuthError("Only advisors, hub staff and supervisors can flag a crisis.")
@@ -61,8 +67,13 @@ def flag_crisis(
     if not signs and not other:
         raise ValidationError("Tick at least one sign, or describe it under Other.", "signs")
     done = clean_text(actions, field="actions", max_len=1000, multiline=True)
-    payload = {"flag_id": new_event_id(), "customer_id": customer_id, "signs": list(signs),
-               "other_signs": other, "actions": done}  # fmt: skip
+    payload = {
+        "flag_id": new_event_id(),
+        "customer_id": customer_id,
+        "signs": list(signs),
+        "other_signs": other,
+        "actions": done,
+    }
     return store.record("CrisisFlagged", payload, actor=actor, role=role)
 
 

@@ -33,26 +33,42 @@ class QueueItem:
 def open_queue(store, *, include_flags: bool = True) -> list[QueueItem]:
     """Open payment requests (and open crisis flags), soonest due first."""
     items = [
-        QueueItem("payment", r["request_id"], r["customer_id"], r["name"] or r["customer_id"],
-                  r["location"], r["requested_at_ms"], r["due_ms"],
-                  f"£{r['amount_pence'] / 100:.2f} on card {r['serial']}", r["requested_by"])
+        QueueItem(
+            "payment",
+            r["request_id"],
+            r["customer_id"],
+            r["name"] or r["customer_id"],
+            r["location"],
+            r["requested_at_ms"],
+            r["due_ms"],
+            f"£{r['amount_pence'] / 100:.2f} on card {r['serial']}",
+            r["requested_by"],
+        )
         for r in store.query(
             "SELECT r.*, TRIM(c.given_name || ' ' || c.family_name) AS name "
             "FROM crisis_payment_requests r LEFT JOIN customers c ON c.customer_id = r.customer_id "
             "WHERE r.status = 'open'"
         )
-    ]  # fmt: skip
+    ]
     if include_flags:
         items += [
-            QueueItem("flag", r["flag_id"], r["customer_id"], r["name"] or r["customer_id"],
-                      r["location"], r["opened_at_ms"], r["opened_at_ms"] + PROMISE_MS,
-                      signs_text(json.loads(r["signs"]), r["other_signs"]), r["opened_by"])
+            QueueItem(
+                "flag",
+                r["flag_id"],
+                r["customer_id"],
+                r["name"] or r["customer_id"],
+                r["location"],
+                r["opened_at_ms"],
+                r["opened_at_ms"] + PROMISE_MS,
+                signs_text(json.loads(r["signs"]), r["other_signs"]),
+                r["opened_by"],
+            )
             for r in store.query(
                 "SELECT f.*, TRIM(c.given_name || ' ' || c.family_name) AS name "
                 "FROM crisis_flags f LEFT JOIN customers c ON c.customer_id = f.customer_id "
                 "WHERE f.status = 'open'"
             )
-        ]  # fmt: skip
+        ]
     return sorted(items, key=lambda i: (i.due_ms, i.id))
 
 

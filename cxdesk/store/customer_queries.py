@@ -113,10 +113,14 @@ def _hits(rows, names: str, limit: int) -> list[CustomerHit]:
         if score >= MIN_NAME_SCORE:
             hits.append(
                 CustomerHit(
-                    r["customer_id"], r["given_name"], r["family_name"], r["birth_year"],
-                    r["postcode_district"], round(score, 1),
+                    r["customer_id"],
+                    r["given_name"],
+                    r["family_name"],
+                    r["birth_year"],
+                    r["postcode_district"],
+                    round(score, 1),
                 )
-            )  # fmt: skip
+            )
     hits.sort(key=lambda h: (-h.score, h.family_name, h.given_name, h.birth_year))
     return hits[:limit]
 
@@ -192,9 +196,13 @@ def likely_matches(
         )
         if match:
             hit = CustomerHit(
-                r["customer_id"], r["given_name"], r["family_name"], r["birth_year"],
-                r["postcode_district"], match.score,
-            )  # fmt: skip
+                r["customer_id"],
+                r["given_name"],
+                r["family_name"],
+                r["birth_year"],
+                r["postcode_district"],
+                match.score,
+            )
             found.append((hit, match))
     found.sort(key=lambda pair: -pair[1].score)
     return found[:limit]

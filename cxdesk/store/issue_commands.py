@@ -73,8 +73,13 @@ def knowledge_as_of(store) -> datetime | None:
 
 
 def _person(row) -> rc.Person:
-    return rc.Person(row["customer_id"], row["given_name"] or "", row["family_name"] or "",
-                     row["date_of_birth"] or "", row["postcode"] or "")  # fmt: skip
+    return rc.Person(
+        row["customer_id"],
+        row["given_name"] or "",
+        row["family_name"] or "",
+        row["date_of_birth"] or "",
+        row["postcode"] or "",
+    )
 
 
 def _indexed_claims(store, kind: str, since: int, held: set[str]) -> list[rc.PastIssue]:
@@ -85,11 +90,19 @@ def _indexed_claims(store, kind: str, since: int, held: set[str]) -> list[rc.Pas
         (kind, since),
     )
     return [
-        rc.PastIssue(r["issue_id"], r["kind"], "", r["location"], from_ms(r["at_ms"]),
-                     keys=ClaimKeys(r["record_key"], r["given_key"], r["family_key"],
-                                    r["dob_key"], r["postcode_key"]))
-        for r in rows if r["issue_id"] not in held
-    ]  # fmt: skip
+        rc.PastIssue(
+            r["issue_id"],
+            r["kind"],
+            "",
+            r["location"],
+            from_ms(r["at_ms"]),
+            keys=ClaimKeys(
+                r["record_key"], r["given_key"], r["family_key"], r["dob_key"], r["postcode_key"]
+            ),
+        )
+        for r in rows
+        if r["issue_id"] not in held
+    ]
 
 
 def check_repeat_claims(store, kind: str, customer_id: str, *, now: datetime | None = None):
@@ -112,15 +125,25 @@ def check_repeat_claims(store, kind: str, customer_id: str, *, now: datetime | N
         (kind, since),
     )
     past = [
-        rc.PastIssue(r["issue_id"], r["kind"], r["customer_id"], r["location"],
-                     from_ms(r["at_ms"]), _person(r) if r["date_of_birth"] else None)
+        rc.PastIssue(
+            r["issue_id"],
+            r["kind"],
+            r["customer_id"],
+            r["location"],
+            from_ms(r["at_ms"]),
+            _person(r) if r["date_of_birth"] else None,
+        )
         for r in rows
-    ]  # fmt: skip
+    ]
     past += _indexed_claims(store, kind, since, {p.issue_id for p in past})
     return rc.check_repeat(
-        _person(me[0]), policy, past, now=now, kind_name=KIND_NAMES[kind],
+        _person(me[0]),
+        policy,
+        past,
+        now=now,
+        kind_name=KIND_NAMES[kind],
         knowledge_as_of=knowledge_as_of(store),
-    )  # fmt: skip
+    )
 
 
 def check_serial(store, kind: str, text: str, location: str) -> str:
@@ -129,9 +152,11 @@ def check_serial(store, kind: str, text: str, location: str) -> str:
     serial = canonical_serial(text, fmt, kinds=PREFIX_NAMES)
     names = stock_queries.location_names(store)
     refusal = refusal_to_issue(
-        serial, stock_queries.serial_state(store, serial), location=location,
+        serial,
+        stock_queries.serial_state(store, serial),
+        location=location,
         location_name=names.get(location),
-    )  # fmt: skip
+    )
     if refusal:
         raise ValidationError(refusal, field="serial")
     return serial
@@ -144,9 +169,17 @@ def parse_card_amount(store, text: str) -> int:
 
 
 def issue_content(
-    store, *, kind: str, customer_id: str, serial_text: str, reason: str,
-    override_reason: str = "", amount_text: str = "", location: str, issue_id: str | None = None,
-) -> dict:  # fmt: skip
+    store,
+    *,
+    kind: str,
+    customer_id: str,
+    serial_text: str,
+    reason: str,
+    override_reason: str = "",
+    amount_text: str = "",
+    location: str,
+    issue_id: str | None = None,
+) -> dict:
     """The fields of the issue about to be made that a supervisor's approval covers.
 
     The screen asks for it before the approval (so the supervisor signs what
@@ -156,11 +189,17 @@ def issue_content(
     value = parse_card_amount(store, amount_text) if kind == "payment_card" else VOUCHER_VALUE_PENCE
     return approval_content(
         ISSUE_EVENT[kind],
-        {"issue_id": issue_id or new_event_id(), "customer_id": customer_id, "serial": serial,
-         "value_pence": value, "reason": clean_text(reason, field="reason", max_len=500),
-         "override_reason": clean_text(override_reason, field="override_reason", max_len=500,
-                                       required=False)},
-    )  # fmt: skip
+        {
+            "issue_id": issue_id or new_event_id(),
+            "customer_id": customer_id,
+            "serial": serial,
+            "value_pence": value,
+            "reason": clean_text(reason, field="reason", max_len=500),
+            "override_reason": clean_text(
+                override_reason, field="override_reason", max_len=500, required=False
+            ),
+        },
+    )
 
 
 def verify_approver(
@@ -181,10 +220,16 @@ def verify_approver(
     approval = sign_approval(keys, sid, person["name"], content)
     store.record(
         "ApprovalGiven",
-        {"staff_id": sid, "issue_id": content["issue_id"], "kind": content["kind"],
-         "customer_id": content["customer_id"]},
-        actor=sid, role=person["role"], keys=keys,
-    )  # fmt: skip
+        {
+            "staff_id": sid,
+            "issue_id": content["issue_id"],
+            "kind": content["kind"],
+            "customer_id": content["customer_id"],
+        },
+        actor=sid,
+        role=person["role"],
+        keys=keys,
+    )
     return approval
 
 
@@ -206,10 +251,16 @@ def _check_payload(result: rc.CheckResult) -> dict:
     # earlier issues must not be refused a voucher because the record would be too long.
     newest = sorted(result.matches, key=lambda m: m.issue.at, reverse=True)[:MAX_MATCHES]
     matches = [
-        {"issue_id": m.issue.issue_id, "kind": m.issue.kind, "customer_id": m.issue.customer_id,
-         "location": m.issue.location, "issued_at": to_iso(m.issue.at), "how": m.how}
+        {
+            "issue_id": m.issue.issue_id,
+            "kind": m.issue.kind,
+            "customer_id": m.issue.customer_id,
+            "location": m.issue.location,
+            "issued_at": to_iso(m.issue.at),
+            "how": m.how,
+        }
         for m in newest
-    ]  # fmt: skip
+    ]
     return {
         "matches": matches,
         "more_matches": len(result.matches) - len(matches),
@@ -255,10 +306,15 @@ def issue_item(
     with store.transaction():
         serial = check_serial(store, kind, serial_text, location)
         issue_id = approval.content["issue_id"] if approval else new_event_id()
-        payload = {"issue_id": issue_id, "customer_id": customer_id, "serial": serial,
-                   "reason": why, "repeat_check": _check_payload(check),
-                   "override_reason": override if check.breached else "",
-                   "approved_by": approval.by if approval else None}  # fmt: skip
+        payload = {
+            "issue_id": issue_id,
+            "customer_id": customer_id,
+            "serial": serial,
+            "reason": why,
+            "repeat_check": _check_payload(check),
+            "override_reason": override if check.breached else "",
+            "approved_by": approval.by if approval else None,
+        }
         if approval:
             payload["approval"] = approval.payload()
         if kind == "payment_card":
@@ -282,19 +338,41 @@ def issue_item(
             request_id, due = new_event_id(), crisis_due(issued_at, contact)
             store.record(
                 "CrisisPaymentRequested",
-                {"request_id": request_id, "issue_id": issue_id, "customer_id": customer_id,
-                 "serial": serial, "amount_pence": payload["value_pence"],
-                 "requested_at": to_iso(issued_at), "due_at": to_iso(due)},
-                actor=actor, role=role, location=location,
-            )  # fmt: skip
+                {
+                    "request_id": request_id,
+                    "issue_id": issue_id,
+                    "customer_id": customer_id,
+                    "serial": serial,
+                    "amount_pence": payload["value_pence"],
+                    "requested_at": to_iso(issued_at),
+                    "due_at": to_iso(due),
+                },
+                actor=actor,
+                role=role,
+                location=location,
+            )
     names = stock_queries.location_names(store)
     slip = slip_text(
-        kind=kind, serial=serial, value_pence=payload["value_pence"], issued_at=issued_at,
-        location_name=names.get(location, location), issue_id=issue_id, due_at=due,
+        kind=kind,
+        serial=serial,
+        value_pence=payload["value_pence"],
+        issued_at=issued_at,
+        location_name=names.get(location, location),
+        issue_id=issue_id,
+        due_at=due,
         contact=contact,
-    )  # fmt: skip
-    return IssueReceipt(issue_id, kind, serial, payload["value_pence"], issued_at, event,
-                        request_id, due, safe_text(slip, multiline=True))  # fmt: skip
+    )
+    return IssueReceipt(
+        issue_id,
+        kind,
+        serial,
+        payload["value_pence"],
+        issued_at,
+        event,
+        request_id,
+        due,
+        safe_text(slip, multiline=True),
+    )
 
 
 def save_slip(store, receipt: IssueReceipt) -> Path:
@@ -322,8 +400,14 @@ def void_issue(store, *, actor: str, role: str, issue_id: str, reason: str, item
         r = rows[0]
         if r["status"] == "voided":
             raise ValidationError("That issue has already been voided.", field="issue")
-        payload = {"issue_id": issue_id, "customer_id": r["customer_id"], "kind": r["kind"],
-                   "serial": r["serial"], "reason": why, "item": item}  # fmt: skip
+        payload = {
+            "issue_id": issue_id,
+            "customer_id": r["customer_id"],
+            "kind": r["kind"],
+            "serial": r["serial"],
+            "reason": why,
+            "item": item,
+        }
         return store.record("IssueVoided", payload, actor=actor, role=role)
 
 
@@ -342,9 +426,10 @@ def void_customer_issue(
             serial = canonical_serial(serial, fmt, field="serial")
             break
     found = [
-        i for i in customer_issues(store, customer_id)
+        i
+        for i in customer_issues(store, customer_id)
         if i["serial"] == serial and i["status"] != "voided"
-    ]  # fmt: skip
+    ]
     if not found:
         raise ValidationError(
             f"{serial} was not issued to this customer, or is already voided.", field="serial"

@@ -123,9 +123,28 @@ def repeat_text(action: str, matches: int) -> str:
 
 
 def _to_row(raw: tuple, now_ms: int) -> tuple[IssueLogRow, tuple[float, int]]:
-    (issue_id, at_ms, location, actor, customer_id, name, dob, postcode, kind, serial, value,
-     reason, repeat_action, repeat_matches, override, approved_by, status, request,
-     place_seq, place_row) = raw  # fmt: skip
+    (
+        issue_id,
+        at_ms,
+        location,
+        actor,
+        customer_id,
+        name,
+        dob,
+        postcode,
+        kind,
+        serial,
+        value,
+        reason,
+        repeat_action,
+        repeat_matches,
+        override,
+        approved_by,
+        status,
+        request,
+        place_seq,
+        place_row,
+    ) = raw
     req_status = due = closed = None
     if request:
         req_status, due_text, closed_text = request.split("|")
@@ -307,12 +326,20 @@ def issue_story(store, issue_id: str, *, now_ms: int | None = None) -> IssueStor
     if req:
         request = dict(
             zip(
-                ("request_id", "status", "requested_ms", "due_ms", "closed_ms", "closed_by",
-                 "decline_reason", "note"),
+                (
+                    "request_id",
+                    "status",
+                    "requested_ms",
+                    "due_ms",
+                    "closed_ms",
+                    "closed_by",
+                    "decline_reason",
+                    "note",
+                ),
                 req,
                 strict=True,
             )
-        )  # fmt: skip
+        )
     return IssueStory(
         row=row,
         device=device,

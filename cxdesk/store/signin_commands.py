@@ -113,9 +113,12 @@ def _rekeyed(store, staff_id: str, role: str, passcode: str, keys: StaffKeys) ->
         return keys
     fresh = derive_staff_keys(passcode, rekey_salt(keys.salt, params), params)
     store.record(
-        "StaffRekeyed", {"staff_id": staff_id, **fresh.roster_fields()},
-        actor=staff_id, role=role, keys=keys,
-    )  # fmt: skip
+        "StaffRekeyed",
+        {"staff_id": staff_id, **fresh.roster_fields()},
+        actor=staff_id,
+        role=role,
+        keys=keys,
+    )
     return fresh
 
 

@@ -131,8 +131,13 @@ def write_off(store, *, actor, role, location, kind, serials_text, condition, re
     missing = q.serials_not_on_hand(store, serials, location, kind)
     if missing:
         raise ValidationError(f"Not on hand at {location}: {_listed(missing)}.", field="serials")
-    payload = {"location": location, "kind": kind, "serials": serials, "condition": condition,
-               "reason": why}  # fmt: skip
+    payload = {
+        "location": location,
+        "kind": kind,
+        "serials": serials,
+        "condition": condition,
+        "reason": why,
+    }
     return store.record("StockWrittenOff", payload, actor=actor, role=role)
 
 

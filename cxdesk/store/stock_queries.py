@@ -54,9 +54,18 @@ def stock_summary(store) -> list[OnHand]:
         )
         c = last[0] if last else None
         out.append(
-            OnHand(r["location"], r["name"], r["kind"], r["on_hand"], r["issued"],
-                   r["written_off"], c and c["counted"], c and c["difference"], c and c["at_ms"])
-        )  # fmt: skip
+            OnHand(
+                r["location"],
+                r["name"],
+                r["kind"],
+                r["on_hand"],
+                r["issued"],
+                r["written_off"],
+                c and c["counted"],
+                c and c["difference"],
+                c and c["at_ms"],
+            )
+        )
     return out
 
 

@@ -235,7 +235,7 @@ def find_anomalies(store, day_from: date, day_to: date) -> list[rules.Finding]:
             name or "",
             override or "",
             status == "voided",
-        )  # fmt: skip
+        )
         for iid, kind, serial, loc, actor, ms, cid, name, override, status in raw
     ]
     in_range = [f for f in facts if f.at >= _at(start)]
@@ -311,8 +311,11 @@ def manager_figures(
         still_open_late = status == "open" and now > due
         if late_closed or still_open_late:
             minutes = ((closed if closed is not None else now) - requested) // 60_000
-            week.late.append(dict(request_id=rid, issue_id=issue_id, serial=serial,
-                                  minutes=minutes, status=status))  # fmt: skip
+            week.late.append(
+                dict(
+                    request_id=rid, issue_id=issue_id, serial=serial, minutes=minutes, status=status
+                )
+            )
         elif closed is not None:
             week.on_time += 1
     return sorted(weeks.values(), key=lambda w: (w.week, w.location))

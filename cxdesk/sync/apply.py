@@ -168,8 +168,13 @@ def record_push_results(store, response: PushResponse) -> PushCounts:
             if row is None:
                 continue  # not ours any more? nothing to record against
             event, before = row_to_event(row), row[12]
-            record_ack(conn, event, status=result.status, server_seq=result.server_seq,
-                       reason=result.reason)  # fmt: skip
+            record_ack(
+                conn,
+                event,
+                status=result.status,
+                server_seq=result.server_seq,
+                reason=result.reason,
+            )
             # Own events are projected when made: a new rejection (or a rejection the
             # restored server no longer holds) changes what the tables should show.
             if (result.status == "rejected") != (before == "rejected"):
@@ -233,10 +238,24 @@ def apply_pull_page(store, raw: bytes, after: int, mark: str | None = None) -> P
         )
         if apply_erasures(conn, [e for e in page.events if e.kind == "RecordsErased"]):
             rebuild_projections(store)  # the blanked fields leave every table too
-        conn.executemany(UPSERT_CLAIM, [  # the council-wide claims index
-            (c.issue_id, c.kind, c.record_key, c.given_key, c.family_key, c.dob_key,
-             c.postcode_key, c.at_ms, c.location, c.status) for c in page.claims
-        ])  # fmt: skip
+        conn.executemany(
+            UPSERT_CLAIM,
+            [  # the council-wide claims index
+                (
+                    c.issue_id,
+                    c.kind,
+                    c.record_key,
+                    c.given_key,
+                    c.family_key,
+                    c.dob_key,
+                    c.postcode_key,
+                    c.at_ms,
+                    c.location,
+                    c.status,
+                )
+                for c in page.claims
+            ],
+        )
         conn.executemany(  # history brought by a grant, below this page's range
             "INSERT OR REPLACE INTO feed_backfill (event_id, page_after) VALUES (?, ?)",
             [(e.id, after) for e in page.events if e.server_seq <= after],

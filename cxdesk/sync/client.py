@@ -166,9 +166,11 @@ def _check(response: httpx.Response, body: bytes) -> None:
         raise DeskRevoked(detail["device"][:100], message)
     if isinstance(detail, dict):
         raise SyncRefused(
-            response.status_code, str(detail.get("code", "refused")),
-            str(detail.get("message", ""))[:300], detail.get("last_seq"),
-        )  # fmt: skip
+            response.status_code,
+            str(detail.get("code", "refused")),
+            str(detail.get("message", ""))[:300],
+            detail.get("last_seq"),
+        )
     if _looks_like_web_page(response, body):
         raise SyncUnavailable(
             f"A web page answered instead of the central API ({response.status_code}): "
@@ -230,9 +232,11 @@ class AsyncSyncClient:
         timeout: httpx.Timeout = TIMEOUT,
     ) -> None:
         self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"), headers=_headers(token), transport=transport,
+            base_url=base_url.rstrip("/"),
+            headers=_headers(token),
+            transport=transport,
             timeout=timeout,
-        )  # fmt: skip
+        )
         self.proofs: dict[str, str] = {}
         self.last_mark: str | None = None
         """The signed mark header of the last pull answer, if any."""
@@ -271,9 +275,12 @@ class AsyncSyncClient:
         """
         seconds = max(1, round(wait))
         response, raw = await self._send(
-            "GET", "/v1/sync/pull", params={"after": after, "limit": 1, "wait": seconds},
-            headers=self.proofs, timeout=httpx.Timeout(seconds + 10.0, connect=5.0),
-        )  # fmt: skip
+            "GET",
+            "/v1/sync/pull",
+            params={"after": after, "limit": 1, "wait": seconds},
+            headers=self.proofs,
+            timeout=httpx.Timeout(seconds + 10.0, connect=5.0),
+        )
         page = parse_answer(PullResponse, response, raw)
         return FeedNews(
             live=response.headers.get(WAIT_HEADER) is not None,
@@ -284,8 +291,9 @@ class AsyncSyncClient:
         """Ask the central API for a resident held elsewhere (recorded there as a view)."""
         body = ask.model_dump_json().encode()
         headers = {"Content-Type": "application/json"}
-        response, raw = await self._send("POST", "/v1/customers/search", content=body,
-                                         headers=headers)  # fmt: skip
+        response, raw = await self._send(
+            "POST", "/v1/customers/search", content=body, headers=headers
+        )
         return parse_answer(CentralSearchAnswer, response, raw)
 
     async def whoami(self) -> DeviceInfo:

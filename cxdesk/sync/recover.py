@@ -58,13 +58,17 @@ class Recovery:
         else:
             stop = f" before an unreadable part ({s.problem})." if s.problem else "."
             out.append(f"{len(s.events)} events read from the damaged store{stop}")
-        out.append(f"This desk is {self.device} again; {self.pulled} events pulled back from the "
-                   "central API.")  # fmt: skip
+        out.append(
+            f"This desk is {self.device} again; {self.pulled} events pulled back from the "
+            "central API."
+        )
         if not self.not_received:
             out.append("Every event read from the damaged store is on the central API.")
             return out
-        out.append(f"{len(self.not_received)} events the central API never received "
-                   f"(listed in {self.listing}):")  # fmt: skip
+        out.append(
+            f"{len(self.not_received)} events the central API never received "
+            f"(listed in {self.listing}):"
+        )
         for event in self.not_received[:50]:
             out.append(f"  #{event.device_seq} {event.kind} by {event.actor} at {event.hlc[:16]}")
         if len(self.not_received) > 50:

@@ -102,11 +102,12 @@ def _signed_by_server(store, signed) -> bool:
 
 def _refuse_unsigned() -> SyncRefused:
     return SyncRefused(
-        0, "signature",
+        0,
+        "signature",
         "The central API's answer is not signed with the key this desk enrolled with; "
         "sync is stopped. Ask the administrator whether the server was replaced "
         "(if so, enrol this desk again with cxdesk enrol).",
-    )  # fmt: skip
+    )
 
 
 async def _push(store, client: AsyncSyncClient, report: RoundReport) -> None:

@@ -34,9 +34,17 @@ STAFF_KINDS = frozenset(
 )
 SIGN_IN_KINDS = frozenset({"SignInSucceeded", "SignInFailed", "SignInLockedOut", "SignedOut"})
 SHARED_KINDS = frozenset(
-    {"PolicySet", "DirectoryEntryUpdated", "DirectoryEntryRemoved", "LocationDefined",
-     "DeviceEnrolled", "DeviceRevoked", "ContactReasonsSet", "IssuesExported"}
-)  # fmt: skip
+    {
+        "PolicySet",
+        "DirectoryEntryUpdated",
+        "DirectoryEntryRemoved",
+        "LocationDefined",
+        "DeviceEnrolled",
+        "DeviceRevoked",
+        "ContactReasonsSet",
+        "IssuesExported",
+    }
+)
 ISSUE_KINDS = frozenset({"VoucherIssued", "CardIssued", "IssueVoided"})
 CRISIS_PAYMENT_KINDS = frozenset(
     {"CrisisPaymentRequested", "CrisisPaymentCompleted", "CrisisPaymentDeclined"}

@@ -66,9 +66,10 @@ class SyncWorker:
         """Seconds to hold a pull open while idle (None: poll every ``interval``); set to
         None when the server answers a held pull at once (a server without the live feed)."""
         self.status = SyncStatus(
-            configured=True, crisis_alert_minutes=crisis_alert_minutes,
+            configured=True,
+            crisis_alert_minutes=crisis_alert_minutes,
             fresh_seconds=self._fresh_seconds(),
-        )  # fmt: skip
+        )
         self.failures = 0
         self._offline = False
         """The last failure was the network (so the loop probes for its return)."""
@@ -246,8 +247,9 @@ class SyncWorker:
             return None
         self.failures = 0
         self._offline = False
-        await self._refresh(online=True, last_error=None, problem=None,
-                            last_round=deskclock.now(), **done)  # fmt: skip
+        await self._refresh(
+            online=True, last_error=None, problem=None, last_round=deskclock.now(), **done
+        )
         if self.on_round:
             self.on_round(report)
         return report

@@ -109,18 +109,29 @@ class Desk:
 
     def enrol_staff(self, staff_id: str, role: str = "advisor"):
         """Put someone working at this desk's location on the roster, as ``cxdesk admin`` does."""
-        admin.add_staff(self.central.engine, staff_id, name=f"Staff {staff_id}", role=role,
-                        locations=[self.store.location],
-                        key_fields=key_fields_for(staff_id))  # fmt: skip
+        admin.add_staff(
+            self.central.engine,
+            staff_id,
+            name=f"Staff {staff_id}",
+            role=role,
+            locations=[self.store.location],
+            key_fields=key_fields_for(staff_id),
+        )
 
     def forge_staff(self, staff_id: str, role: str = "advisor", actor: str = "ADMIN1"):
         """A roster change made on the desk itself: the server must refuse it."""
         return self.store.record(
             "StaffEnrolled",
-            {"staff_id": staff_id, "name": f"Staff {staff_id}", "role": role,
-             "locations": [self.store.location], **key_fields_for(staff_id)},
-            actor=actor, role="admin",
-        )  # fmt: skip
+            {
+                "staff_id": staff_id,
+                "name": f"Staff {staff_id}",
+                "role": role,
+                "locations": [self.store.location],
+                **key_fields_for(staff_id),
+            },
+            actor=actor,
+            role="admin",
+        )
 
 
 @dataclass
@@ -153,8 +164,11 @@ class Central:
         from cxdesk.sync.server.db import write_transaction
 
         with write_transaction(self.engine) as conn:
-            record_one(conn, "LocationDefined",
-                       {"location_id": location_id, "name": location_id, "kind": kind})  # fmt: skip
+            record_one(
+                conn,
+                "LocationDefined",
+                {"location_id": location_id, "name": location_id, "kind": kind},
+            )
 
     def fresh_store(self, name: str = "FRESH", location: str = "CSC"):
         return self.desk(name, location)
@@ -165,8 +179,14 @@ def central(server_url, tmp_path):
     """The central API with admin ADMIN1 on its roster."""
     engine = open_database(server_url)
     app = create_app(engine=engine, marks_dir=tmp_path / "marks")
-    admin.add_staff(engine, "ADMIN1", name="Ada Admin", role="admin", locations=["CSC"],
-                    key_fields=key_fields_for("ADMIN1"))  # fmt: skip
+    admin.add_staff(
+        engine,
+        "ADMIN1",
+        name="Ada Admin",
+        role="admin",
+        locations=["CSC"],
+        key_fields=key_fields_for("ADMIN1"),
+    )
     c = Central(engine, app, tmp_path)
     yield c
     for desk in c.desks:

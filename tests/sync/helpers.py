@@ -77,10 +77,21 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         env = dict(os.environ, CXDESK_DATA_DIR=str(self.data_dir))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cxdesk", "serve", "--port", str(self.port), "--db",
-             self.db_url],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "cxdesk",
+                "serve",
+                "--port",
+                str(self.port),
+                "--db",
+                self.db_url,
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         wait_until(lambda: healthy(self.url) or self.proc.poll() is not None, what="server")
         if self.proc.poll() is not None:
             raise AssertionError(f"server failed: {self.proc.stderr.read().decode()[-2000:]}")
@@ -219,8 +230,10 @@ class FaultProxy:
             body = b"<!DOCTYPE html><html><body>Sign in to Library Wi-Fi</body></html>"
             client.sendall(_head(200, "text/html; charset=utf-8", len(body)) + body)
         elif mode == "redirect":
-            client.sendall(b"HTTP/1.1 302 Found\r\nLocation: http://portal.invalid/\r\n"
-                           b"Content-Length: 0\r\nConnection: close\r\n\r\n")  # fmt: skip
+            client.sendall(
+                b"HTTP/1.1 302 Found\r\nLocation: http://portal.invalid/\r\n"
+                b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+            )
 
     def close(self) -> None:
         self.listener.close()

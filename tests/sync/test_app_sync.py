@@ -39,10 +39,12 @@ async def test_app_runs_the_worker_and_shows_rejections(central, tmp_path):
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_for(pilot, lambda: app.sync_text.startswith("Online"))
             await wait_for(pilot, lambda: "1 rejected" in app.sync_text)
-            await asyncio.to_thread(store.record_as_desk, "SignInFailed",
-                                    {"staff_id": "A1", "reason": "wrong"})  # fmt: skip
-            await wait_for(pilot, lambda: app.sync.status.waiting == 0 and
-                           "0 waiting" in app.sync_text)  # fmt: skip
+            await asyncio.to_thread(
+                store.record_as_desk, "SignInFailed", {"staff_id": "A1", "reason": "wrong"}
+            )
+            await wait_for(
+                pilot, lambda: app.sync.status.waiting == 0 and "0 waiting" in app.sync_text
+            )
             await app.push_screen(SyncStatusScreen())
             # No wait on the loading worker itself: a new status may restart it (exclusive).
             await pilot.pause()

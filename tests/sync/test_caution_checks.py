@@ -22,15 +22,26 @@ TODAY = date(2026, 11, 30)
 
 def enrol(central):
     for who, role in (("AB1001", "advisor"), ("SUP1", "supervisor"), ("SUP2", "supervisor")):
-        admin.add_staff(central.engine, who, name=who, role=role, locations=["CSC"],
-                        key_fields=key_fields_for(who))  # fmt: skip
+        admin.add_staff(
+            central.engine,
+            who,
+            name=who,
+            role=role,
+            locations=["CSC"],
+            key_fields=key_fields_for(who),
+        )
 
 
 def propose(store, cid):
     return cmd.propose_marker(
-        store, S1, customer_id=cid, category="weapons", precaution="Meet in the screened room",
-        detail="Carried a knife on 2 Nov.", today=TODAY,
-    )  # fmt: skip
+        store,
+        S1,
+        customer_id=cid,
+        category="weapons",
+        precaution="Meet in the screened room",
+        detail="Carried a knife on 2 Nov.",
+        today=TODAY,
+    )
 
 
 async def test_a_marker_goes_live_only_with_a_second_supervisors_approval(central):
@@ -39,14 +50,25 @@ async def test_a_marker_goes_live_only_with_a_second_supervisors_approval(centra
     cid = cc.register_customer(a.store, ADVISOR, MARIA, today=TODAY)
     marker = propose(a.store, cid)
     # The desk refuses a self-approval; a changed desk records it anyway.
-    a.store.record("CautionApproved", {"marker_id": marker, "customer_id": cid},
-                   actor="SUP1", role="supervisor")  # fmt: skip
+    a.store.record(
+        "CautionApproved",
+        {"marker_id": marker, "customer_id": cid},
+        actor="SUP1",
+        role="supervisor",
+    )
     # An advisor claiming to be a supervisor, and a step naming another person.
-    a.store.record("CautionApproved", {"marker_id": marker, "customer_id": cid},
-                   actor="AB1001", role="supervisor")  # fmt: skip
-    a.store.record("CautionApproved", {"marker_id": marker,
-                                       "customer_id": "01234567-89ab-7def-8123-456789abcdef"},
-                   actor="SUP2", role="supervisor")  # fmt: skip
+    a.store.record(
+        "CautionApproved",
+        {"marker_id": marker, "customer_id": cid},
+        actor="AB1001",
+        role="supervisor",
+    )
+    a.store.record(
+        "CautionApproved",
+        {"marker_id": marker, "customer_id": "01234567-89ab-7def-8123-456789abcdef"},
+        actor="SUP2",
+        role="supervisor",
+    )
     result = await a.sync()
     reasons = result.counts.reasons
     assert result.counts.rejected == 3, reasons
@@ -65,8 +87,12 @@ async def test_a_marker_goes_live_only_with_a_second_supervisors_approval(centra
         assert line.precaution == "Meet in the screened room"
         assert verify_store(desk.store).ok
     # Approved once only: a second approval is refused by the server too.
-    b.store.record("CautionApproved", {"marker_id": marker, "customer_id": cid},
-                   actor="SUP1", role="supervisor")  # fmt: skip
+    b.store.record(
+        "CautionApproved",
+        {"marker_id": marker, "customer_id": cid},
+        actor="SUP1",
+        role="supervisor",
+    )
     result = await b.sync()
     assert result.counts.rejected == 1 and "already approved" in result.counts.reasons[0]
 
@@ -78,9 +104,15 @@ async def test_address_marker_reaches_a_desk_elsewhere_a_person_marker_does_not(
     cid = cc.register_customer(a.store, ADVISOR, MARIA, today=TODAY)
     person = propose(a.store, cid)
     place = cmd.propose_marker(
-        a.store, S1, address="Flat 3, 12 Mere Road", postcode="EM1 4QT", category="animals",
-        precaution="Dog on site; phone first", detail="Bitten on a visit.", today=TODAY,
-    )  # fmt: skip
+        a.store,
+        S1,
+        address="Flat 3, 12 Mere Road",
+        postcode="EM1 4QT",
+        category="animals",
+        precaution="Dog on site; phone first",
+        detail="Bitten on a visit.",
+        today=TODAY,
+    )
     b = central.desk("D-B")
     await a.sync()
     await b.sync()
@@ -92,6 +124,12 @@ async def test_address_marker_reaches_a_desk_elsewhere_a_person_marker_does_not(
     # registers there at that address, offline.
     assert q.get_marker(hub.store, person) is None
     assert q.get_marker(hub.store, place).status == "live"
-    [line] = q.markers_for(hub.store, customer_id=None, address="Flat 3, 12 Mere Road",
-                           postcode="em1 4qt", role="hub", today=TODAY)  # fmt: skip
+    [line] = q.markers_for(
+        hub.store,
+        customer_id=None,
+        address="Flat 3, 12 Mere Road",
+        postcode="em1 4qt",
+        role="hub",
+        today=TODAY,
+    )
     assert line.on == "address"

@@ -22,14 +22,26 @@ FIXTURE = Path(__file__).parents[2] / "fixtures" / "contact_reasons.json"
 
 
 def _wrap(reasons, at_ms=None, contact_id=None):
-    return {"contact_id": contact_id or new_event_id(), "customer_id": None, "reasons": reasons,
-            "channel": "face", "outcome": "advice", "referral_id": None,
-            "at": utc_text(at_ms or deskclock.now_ms())}  # fmt: skip
+    return {
+        "contact_id": contact_id or new_event_id(),
+        "customer_id": None,
+        "reasons": reasons,
+        "channel": "face",
+        "outcome": "advice",
+        "referral_id": None,
+        "at": utc_text(at_ms or deskclock.now_ms()),
+    }
 
 
 async def test_wrap_up_reasons_must_be_on_the_servers_list(central):
-    admin.add_staff(central.engine, "ADV1", name="Ade Advisor", role="advisor",
-                    locations=["CSC"], key_fields=key_fields_for("ADV1"))  # fmt: skip
+    admin.add_staff(
+        central.engine,
+        "ADV1",
+        name="Ade Advisor",
+        role="advisor",
+        locations=["CSC"],
+        key_fields=key_fields_for("ADV1"),
+    )
     desk = central.desk("D-CSC", "CSC")
     desk.store.record("ContactWrapped", _wrap(["libraries"]), **ADV)
     reasons = json.loads(FIXTURE.read_text())["reasons"]
@@ -37,17 +49,26 @@ async def test_wrap_up_reasons_must_be_on_the_servers_list(central):
     assert first.counts.rejected == 1
     assert "no list of contact reasons" in first.counts.reasons[0]
     with write_transaction(central.engine) as conn:
-        record_central(conn, [CentralItem("ContactReasonsSet", {"reasons": reasons},
-                                          actor="SUP1", role="supervisor")])  # fmt: skip
+        record_central(
+            conn,
+            [
+                CentralItem(
+                    "ContactReasonsSet", {"reasons": reasons}, actor="SUP1", role="supervisor"
+                )
+            ],
+        )
     await desk.sync()  # the desk learns the list
-    good = cmd.wrap_contact(desk.store, **ADV, customer_id=None, reasons=["libraries"],
-                            channel="face", outcome="advice")  # fmt: skip
+    good = cmd.wrap_contact(
+        desk.store, **ADV, customer_id=None, reasons=["libraries"], channel="face", outcome="advice"
+    )
     # An altered desk skips its own check: the server checks against its own list.
     desk.store.record("ContactWrapped", _wrap(["libraries", "free-beer"]), **ADV)
-    desk.store.record("ContactWrapped", {**_wrap(["libraries"]), "contact_id":
-                      good.payload["contact_id"]}, **ADV)  # fmt: skip
-    desk.store.record("ContactWrapped", _wrap(["libraries"], deskclock.now_ms() - 3 * DAY_MS),
-                      **ADV)  # fmt: skip
+    desk.store.record(
+        "ContactWrapped", {**_wrap(["libraries"]), "contact_id": good.payload["contact_id"]}, **ADV
+    )
+    desk.store.record(
+        "ContactWrapped", _wrap(["libraries"], deskclock.now_ms() - 3 * DAY_MS), **ADV
+    )
     desk.store.record("ContactWrapped", _wrap(["libraries"], deskclock.now_ms() + DAY_MS), **ADV)
     forged = {"reasons": [{"code": "free-beer", "label": "Free beer"}]}
     desk.store.record("ContactReasonsSet", forged, actor="ADV1", role="supervisor")
@@ -68,9 +89,13 @@ def test_an_anonymous_contact_stays_where_it_happened_and_a_named_one_follows_th
     def event(customer_id):
         payload = {**_wrap(["libraries"]), "customer_id": customer_id}
         return Event.model_construct(
-            id="e1", kind="ContactWrapped", payload=payload, actor="ADV1", device="D1",
+            id="e1",
+            kind="ContactWrapped",
+            payload=payload,
+            actor="ADV1",
+            device="D1",
             location="HUB-NORTH",
-        )  # fmt: skip
+        )
 
     def none(_referral_id):
         return None

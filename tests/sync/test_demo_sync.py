@@ -34,8 +34,12 @@ def test_two_demo_desks_share_one_server(tmp_path):
     csc_only = "SELECT COUNT(*) FROM staff WHERE locations = '[\"CSC\"]' AND role = 'advisor'"
     assert a.scalar(csc_only) > 0 and b.scalar(csc_only) == 0
     # Seeded once, on the server: every seed event is a central one.
-    assert a.scalar("SELECT COUNT(*) FROM events WHERE kind = 'LocationDefined' "
-                    "AND device != 'central'") == 0  # fmt: skip
+    assert (
+        a.scalar(
+            "SELECT COUNT(*) FROM events WHERE kind = 'LocationDefined' AND device != 'central'"
+        )
+        == 0
+    )
     assert verify_store(a).ok and verify_store(b).ok
     for _, store, _ in desks:
         store.close()

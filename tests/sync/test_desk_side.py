@@ -19,14 +19,27 @@ from cxdesk.sync.server.tokens import hash_token
 from cxdesk.sync.status import SyncStatus
 from cxdesk.sync.worker import BACKOFF_CAP, SyncWorker, backoff_delay
 
-MODEL_TABLES = {"schema_version", "server_meta", "epochs", "devices", "feed_counter", "events",
-                "roster", "rejected_events"}  # fmt: skip
+MODEL_TABLES = {
+    "schema_version",
+    "server_meta",
+    "epochs",
+    "devices",
+    "feed_counter",
+    "events",
+    "roster",
+    "rejected_events",
+}
 NOW = datetime(2026, 3, 2, 10, 42, 30, tzinfo=UTC)
 
 
 def test_header_words():
-    online = SyncStatus(configured=True, online=True, last_success=NOW - timedelta(seconds=12),
-                        last_round=NOW - timedelta(seconds=12), fresh_seconds=15)  # fmt: skip
+    online = SyncStatus(
+        configured=True,
+        online=True,
+        last_success=NOW - timedelta(seconds=12),
+        last_round=NOW - timedelta(seconds=12),
+        fresh_seconds=15,
+    )
     assert online.header_text(NOW) == "Online · 0 waiting · synced 12s ago"
     # "Online" means a round finished within the interval: not 20 s ago, not mid-wait.
     stale = replace(online, last_round=NOW - timedelta(seconds=20))
@@ -37,10 +50,13 @@ def test_header_words():
     full = replace(online, last_error="The disk ... is full", problem="disk full")
     assert full.header_text(NOW).startswith("Sync stopped: disk full (F8) ·")
     offline = SyncStatus(
-        configured=True, online=False, waiting=3,
+        configured=True,
+        online=False,
+        waiting=3,
         oldest_waiting_ms=int((NOW - timedelta(minutes=4)).timestamp() * 1000),
-        last_success=NOW - timedelta(minutes=20), rejected=1,
-    )  # fmt: skip
+        last_success=NOW - timedelta(minutes=20),
+        rejected=1,
+    )
     assert offline.header_text(NOW) == (
         "Offline · 3 waiting (oldest 4 min) · last sync 10:22 · 1 rejected (F8)"
     )
@@ -126,8 +142,10 @@ def test_models_match_migrated_schema(central):
 
 def test_newer_database_is_refused(central):
     with central.engine.begin() as conn:
-        conn.execute(text("INSERT INTO schema_version VALUES (:v, 'x', 'future')"),
-                     {"v": len(MIGRATIONS) + 1})  # fmt: skip
+        conn.execute(
+            text("INSERT INTO schema_version VALUES (:v, 'x', 'future')"),
+            {"v": len(MIGRATIONS) + 1},
+        )
     with pytest.raises(StoreError, match="newer"):
         migrate(central.engine)
 
@@ -136,8 +154,14 @@ async def test_roster_changes_reach_desks(central):
     from cxdesk.sync.server import admin
     from tests.conftest import key_fields_for
 
-    admin.add_staff(central.engine, "A1001", name="Sam", role="advisor", locations=["CSC"],
-                    key_fields=key_fields_for("A1001"))  # fmt: skip
+    admin.add_staff(
+        central.engine,
+        "A1001",
+        name="Sam",
+        role="advisor",
+        locations=["CSC"],
+        key_fields=key_fields_for("A1001"),
+    )
     a = central.desk("D-A")
     await a.sync()
     assert a.store.scalar("SELECT active FROM staff WHERE staff_id = 'A1001'") == 1

@@ -26,8 +26,12 @@ async def _two_hub_desks(central):
     joe = cc.register_customer(
         north.store, ADV, {**MARIA, "given_name": "Joe", "address": "9 Elm Row"}
     )
-    north.store.record("CustomerNoteAdded", {"customer_id": maria, "note": "Fled violence."},
-                       actor="ADV1", role="advisor")  # fmt: skip
+    north.store.record(
+        "CustomerNoteAdded",
+        {"customer_id": maria, "note": "Fled violence."},
+        actor="ADV1",
+        role="advisor",
+    )
     for desk in (north, twin, north):
         await desk.sync()
     return north, twin, maria, joe
@@ -51,8 +55,9 @@ async def test_a_residents_erasure_reaches_every_desk_and_verify_passes(central)
         assert desk.store.scalar("SELECT COUNT(*) FROM erased_events") == 3
         keys = "SELECT given_key || dob_key FROM claims_index WHERE issue_id = ?"
         assert desk.store.scalar(keys, (issue.issue_id,)) == ""  # her match keys gone
-        row = desk.store.query("SELECT given_name, address FROM customers WHERE customer_id = ?",
-                               (maria,))[0]  # fmt: skip
+        row = desk.store.query(
+            "SELECT given_name, address FROM customers WHERE customer_id = ?", (maria,)
+        )[0]
         assert tuple(row) == ("", "")
         assert (
             desk.store.scalar("SELECT given_name FROM customers WHERE customer_id = ?", (joe,))

@@ -29,9 +29,16 @@ def bulk_failed_signins(store, count: int) -> None:
     """``count`` desk events in one transaction (fast set-up for big outboxes)."""
     with store.transaction() as conn:
         for i in range(count):
-            append_local(conn, store.clock, kind="SignInFailed",
-                         payload={"staff_id": "A1001", "reason": f"try {i}"}, actor="desk",
-                         role=None, device=store.device_id, location=store.location)  # fmt: skip
+            append_local(
+                conn,
+                store.clock,
+                kind="SignInFailed",
+                payload={"staff_id": "A1001", "reason": f"try {i}"},
+                actor="desk",
+                role=None,
+                device=store.device_id,
+                location=store.location,
+            )
 
 
 async def test_server_down_when_events_are_made(central):

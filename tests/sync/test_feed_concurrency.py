@@ -32,9 +32,17 @@ def chained_events(device: str, count: int, location: str = "CSC") -> list[Event
     clock, prev, out = HybridClock(device), GENESIS, []
     for seq in range(1, count + 1):
         payload = {"staff_id": "A1001", "reason": f"try {seq}"}
-        fields = {"id": new_event_id(), "kind": "SignInFailed", "payload_digest": digest(payload),
-                  "actor": "desk", "device": device, "location": location, "device_seq": seq,
-                  "hlc": clock.now(), "prev_hash": prev}  # fmt: skip
+        fields = {
+            "id": new_event_id(),
+            "kind": "SignInFailed",
+            "payload_digest": digest(payload),
+            "actor": "desk",
+            "device": device,
+            "location": location,
+            "device_seq": seq,
+            "hlc": clock.now(),
+            "prev_hash": prev,
+        }
         event = Event(payload=payload, hash=chain_hash(**fields), **fields)
         out.append(event)
         prev = event.hash

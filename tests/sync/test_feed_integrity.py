@@ -45,8 +45,20 @@ def _resign(event: dict, **changes) -> None:
     """Change fields and recompute digest and hash, so only the changed field can be wrong."""
     event.update(changes)
     event["payload_digest"] = payload_digest(event["payload"])
-    core = {k: event[k] for k in ("id", "kind", "payload_digest", "actor", "device", "location",
-                                  "device_seq", "hlc", "prev_hash")}  # fmt: skip
+    core = {
+        k: event[k]
+        for k in (
+            "id",
+            "kind",
+            "payload_digest",
+            "actor",
+            "device",
+            "location",
+            "device_seq",
+            "hlc",
+            "prev_hash",
+        )
+    }
     event["hash"] = chain_hash(**core)
 
 
@@ -87,10 +99,17 @@ async def test_tampered_feed_event_is_refused_and_sync_goes_on(central, case):
 
 def _event(device: str, seq: int, prev: str, hlc: str, reason: str) -> dict:
     payload = {"staff_id": "Z9001", "reason": reason}
-    fields = {"id": new_event_id(), "kind": "SignInFailed",
-              "payload_digest": payload_digest(payload), "actor": "desk", "device": device,
-              "location": "CSC", "device_seq": seq,
-              "hlc": hlc, "prev_hash": prev}  # fmt: skip
+    fields = {
+        "id": new_event_id(),
+        "kind": "SignInFailed",
+        "payload_digest": payload_digest(payload),
+        "actor": "desk",
+        "device": device,
+        "location": "CSC",
+        "device_seq": seq,
+        "hlc": hlc,
+        "prev_hash": prev,
+    }
     return {**fields, "payload": payload, "hash": chain_hash(**fields)}
 
 

@@ -18,21 +18,42 @@ from ..conftest import key_fields_for, keys_for
 
 
 async def test_hostile_text_is_refused_in_every_field_and_never_fed(central, monkeypatch):
-    admin.add_staff(central.engine, "A1001", name="Sam Advisor", role="advisor",
-                    locations=["CSC"], key_fields=key_fields_for("A1001"))  # fmt: skip
+    admin.add_staff(
+        central.engine,
+        "A1001",
+        name="Sam Advisor",
+        role="advisor",
+        locations=["CSC"],
+        key_fields=key_fields_for("A1001"),
+    )
     desk = central.desk("D-A")
     desk.store.use_keys("A1001", keys_for("A1001"))
     customer_id = str(uuid6.uuid7())
-    clean = {"customer_id": customer_id, "given_name": "Ann", "family_name": "Lee",
-             "date_of_birth": "1984-02-11", "postcode": "EM1 4QT"}  # fmt: skip
-    hostile.record(desk.store, monkeypatch, "CustomerRegistered",
-                   {**clean, "given_name": f"Ann{hostile.OSC52}"})  # fmt: skip
-    hostile.record(desk.store, monkeypatch, "CustomerRegistered",
-                   {**clean, "customer_id": str(uuid6.uuid7()),
-                    "vulnerability_flags": [f"x{hostile.C1_CSI}"]})  # fmt: skip
-    hostile.record(desk.store, monkeypatch, "CustomerRegistered",
-                   {**clean, "customer_id": str(uuid6.uuid7()),
-                    "family_name": f"Lee{hostile.BIDI}"})  # fmt: skip
+    clean = {
+        "customer_id": customer_id,
+        "given_name": "Ann",
+        "family_name": "Lee",
+        "date_of_birth": "1984-02-11",
+        "postcode": "EM1 4QT",
+    }
+    hostile.record(
+        desk.store,
+        monkeypatch,
+        "CustomerRegistered",
+        {**clean, "given_name": f"Ann{hostile.OSC52}"},
+    )
+    hostile.record(
+        desk.store,
+        monkeypatch,
+        "CustomerRegistered",
+        {**clean, "customer_id": str(uuid6.uuid7()), "vulnerability_flags": [f"x{hostile.C1_CSI}"]},
+    )
+    hostile.record(
+        desk.store,
+        monkeypatch,
+        "CustomerRegistered",
+        {**clean, "customer_id": str(uuid6.uuid7()), "family_name": f"Lee{hostile.BIDI}"},
+    )
     hostile.record(
         desk.store,
         monkeypatch,
@@ -43,21 +64,34 @@ async def test_hostile_text_is_refused_in_every_field_and_never_fed(central, mon
         desk.store.record_as_desk("SignInFailed", {"staff_id": "A1", "reason": hostile.OSC0})
     # Line breaks are fine where a kind allows them (a note), and ordinary text is accepted.
     desk.store.record("CustomerRegistered", clean, actor="A1001", role="advisor")
-    desk.store.record("CustomerNoteAdded", {"customer_id": customer_id, "note": "one\ntwo"},
-                      actor="A1001", role="advisor")  # fmt: skip
+    desk.store.record(
+        "CustomerNoteAdded",
+        {"customer_id": customer_id, "note": "one\ntwo"},
+        actor="A1001",
+        role="advisor",
+    )
 
     report = await desk.sync()
 
     with central.engine.connect() as conn:
-        reasons = [r for (r,) in conn.execute(
-            text("SELECT reason FROM rejected_events ORDER BY device_seq"))]  # fmt: skip
+        reasons = [
+            r
+            for (r,) in conn.execute(text("SELECT reason FROM rejected_events ORDER BY device_seq"))
+        ]
         fed = conn.execute(text("SELECT kind, payload FROM events WHERE device = 'D-A'")).all()
     assert len(reasons) == 5, reasons
-    expected = [("given_name", "001B"), ("vulnerability_flags", "009B"),
-                ("family_name", "202E"), ("language", "000A"), ("reason", "001B")]  # fmt: skip
+    expected = [
+        ("given_name", "001B"),
+        ("vulnerability_flags", "009B"),
+        ("family_name", "202E"),
+        ("language", "000A"),
+        ("reason", "001B"),
+    ]
     for where, code in expected:
-        assert any(f"{where}: contains a control or bidirectional character (U+{code})" in r
-                   for r in reasons), (where, reasons)  # fmt: skip
+        assert any(
+            f"{where}: contains a control or bidirectional character (U+{code})" in r
+            for r in reasons
+        ), (where, reasons)
     assert sorted(kind for kind, _ in fed) == ["CustomerNoteAdded", "CustomerRegistered"]
     assert not any("\x1b" in payload or "\u202e" in payload for _, payload in fed)
     assert report is not None

@@ -37,8 +37,9 @@ def desk_env(folder) -> dict:
 
 def start_sync(folder, once: bool = False) -> subprocess.Popen:
     args = [sys.executable, "-m", "cxdesk", "sync"] + (["--once"] if once else [])
-    return subprocess.Popen(args, env=desk_env(folder), cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    return subprocess.Popen(
+        args, env=desk_env(folder), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def make_desk(engine, url: str, folder, name: str, location: str = "CSC", events: int = 0):
@@ -150,8 +151,9 @@ def test_server_killed_mid_push_and_restarted(tmp_path):
             proc.kill()
         server.stop()
     with engine.connect() as conn:
-        count = conn.execute(text("SELECT COUNT(DISTINCT id), COUNT(*) FROM events "
-                                  "WHERE device = 'D-A'")).one()  # fmt: skip
+        count = conn.execute(
+            text("SELECT COUNT(DISTINCT id), COUNT(*) FROM events WHERE device = 'D-A'")
+        ).one()
     assert tuple(count) == (3000, 3000)
     store = open_store(desk.store_path)
     try:

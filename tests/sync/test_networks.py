@@ -114,8 +114,11 @@ async def test_worker_says_waiting_for_server_and_backs_off_briefly(served, tmp_
     _settings, store, token = _desk(engine, proxy, tmp_path, "D-STALL")
     proxy.mode = "hang"
     seen: list[str] = []
-    worker = SyncWorker(store, AsyncSyncClient(proxy.url, token, timeout=httpx.Timeout(1.0)),
-                        on_change=lambda s: seen.append(s.header_text()))  # fmt: skip
+    worker = SyncWorker(
+        store,
+        AsyncSyncClient(proxy.url, token, timeout=httpx.Timeout(1.0)),
+        on_change=lambda s: seen.append(s.header_text()),
+    )
     old = worker_module.STALL_SECONDS
     worker_module.STALL_SECONDS = 0.2
     try:
@@ -151,8 +154,9 @@ async def test_header_stays_responsive_with_the_worker_on_a_hung_server(
             await wait_for(pilot, lambda: app.sync_text.startswith("Waiting for server"))
             assert "1 waiting" in app.sync_text
             # An event committed while the round hangs shows at once in the count.
-            await asyncio.to_thread(store.record_as_desk, "SignInFailed",
-                                    {"staff_id": "A1001", "reason": "wrong"})  # fmt: skip
+            await asyncio.to_thread(
+                store.record_as_desk, "SignInFailed", {"staff_id": "A1001", "reason": "wrong"}
+            )
             await wait_for(pilot, lambda: "2 waiting" in app.sync_text)
             assert app.sync.status.syncing  # still the same hung round
             indicator = app.screen.query(SyncIndicator).first(None)

@@ -39,8 +39,10 @@ async def _desk_with_unsent_work(central, server, settings):
 
     async with central.client(token) as client:
         await sync_round(store, client)
-    unsent = [store.record_as_desk("SignInFailed", {"staff_id": "A1001", "reason": f"unsent {i}"})
-              for i in range(2)]  # fmt: skip
+    unsent = [
+        store.record_as_desk("SignInFailed", {"staff_id": "A1001", "reason": f"unsent {i}"})
+        for i in range(2)
+    ]
     store.close()
     return unsent
 
@@ -109,8 +111,9 @@ def test_a_wrong_token_moves_nothing(central, tmp_path, monkeypatch):
     store.close()
     with ThreadServer(central.app) as server:
         monkeypatch.setenv("CXDESK_DATA_DIR", str(settings.data_dir))
-        result = CliRunner().invoke(cli, ["admin", "recover", "--server", server.url],
-                                    input="cxd_not-a-token\n")  # fmt: skip
+        result = CliRunner().invoke(
+            cli, ["admin", "recover", "--server", server.url], input="cxd_not-a-token\n"
+        )
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert not [p for p in settings.data_dir.iterdir() if ".damaged-" in p.name]
     open_store(settings.store_path).close()

@@ -74,8 +74,14 @@ def desk_files(settings):
 def set_up_desk(central, server, settings, device="D-CLI"):
     """An enrolled desk with a resident, a slip and a letter written on request."""
     _, token = admin.add_device(central.engine, "CSC", device)
-    admin.add_staff(central.engine, ADVISOR.staff_id, name=ADVISOR.name, role="advisor",
-                    locations=["CSC"], key_fields=key_fields_for(ADVISOR.staff_id))  # fmt: skip
+    admin.add_staff(
+        central.engine,
+        ADVISOR.staff_id,
+        name=ADVISOR.name,
+        role="advisor",
+        locations=["CSC"],
+        key_fields=key_fields_for(ADVISOR.staff_id),
+    )
     store = open_store(settings.store_path)
     enrol_desk(settings, store, server.url, token)
     store.use_keys(ADVISOR.staff_id, keys_for(ADVISOR.staff_id))  # as signing in gives them

@@ -42,10 +42,18 @@ PLACES = {"HUB-N": "hub", "HUB-S": "hub", "BACK": "back-office"}
 def set_up_council(central) -> None:
     """Places, policies and staff, from the central API (ADV1 works at HUB-N only)."""
     for staff_id, role in STAFF.items():
-        admin.add_staff(central.engine, staff_id, name=staff_id, role=role, locations=["HUB-N"],
-                        key_fields=key_fields_for(staff_id))  # fmt: skip
-    items = [CentralItem("LocationDefined", {"location_id": loc, "name": loc, "kind": kind})
-             for loc, kind in PLACES.items()]  # fmt: skip
+        admin.add_staff(
+            central.engine,
+            staff_id,
+            name=staff_id,
+            role=role,
+            locations=["HUB-N"],
+            key_fields=key_fields_for(staff_id),
+        )
+    items = [
+        CentralItem("LocationDefined", {"location_id": loc, "name": loc, "kind": kind})
+        for loc, kind in PLACES.items()
+    ]
     items += [CentralItem("PolicySet", policy, "SUP1", "supervisor") for policy in POLICIES]
     with write_transaction(central.engine) as conn:
         record_central(conn, items)
@@ -63,11 +71,16 @@ async def hub_with_stock(central):
     set_up_council(central)
     north = make_desk(central, "D-N", "HUB-N")
     await north.sync()
-    for kind, first, last in (("food_voucher", "FV000101", "FV000120"),
-                              ("payment_card", "PC000101", "PC000110")):  # fmt: skip
-        north.store.record("StockReceived",
-                           {"location": "HUB-N", "kind": kind, "first": first, "last": last},
-                           actor="SUP1", role="supervisor")  # fmt: skip
+    for kind, first, last in (
+        ("food_voucher", "FV000101", "FV000120"),
+        ("payment_card", "PC000101", "PC000110"),
+    ):
+        north.store.record(
+            "StockReceived",
+            {"location": "HUB-N", "kind": kind, "first": first, "last": last},
+            actor="SUP1",
+            role="supervisor",
+        )
     return north
 
 
@@ -78,10 +91,17 @@ def kinds(store) -> set[str]:
 def _issue(store, kind: str, cid: str, serial: str) -> ic.IssueReceipt:
     check = ic.check_repeat_claims(store, kind, cid)
     return ic.issue_item(
-        store, actor="ADV1", role="advisor", location="HUB-N", kind=kind, customer_id=cid,
-        serial_text=serial, reason="No money for food", check=check,
+        store,
+        actor="ADV1",
+        role="advisor",
+        location="HUB-N",
+        kind=kind,
+        customer_id=cid,
+        serial_text=serial,
+        reason="No money for food",
+        check=check,
         amount_text="20" if kind == "payment_card" else "",
-    )  # fmt: skip
+    )
 
 
 def _whole_story(store) -> str:
@@ -96,11 +116,22 @@ def _whole_story(store) -> str:
     )
     _issue(store, "food_voucher", cid, "FV000101")
     _issue(store, "payment_card", cid, "PC000101")
-    crisis.flag_crisis(store, actor="ADV1", role="advisor", customer_id=cid, signs=["no_food"],
-                       other_signs="", actions="Voucher and a call to welfare")  # fmt: skip
+    crisis.flag_crisis(
+        store,
+        actor="ADV1",
+        role="advisor",
+        customer_id=cid,
+        signs=["no_food"],
+        other_signs="",
+        actions="Voucher and a call to welfare",
+    )
     rc.raise_referral(store, ADV, cid, {**REFERRAL_CHOICES, "story": "Eviction notice."})
-    rc.raise_referral(store, ADV, cid, {**REFERRAL_CHOICES, "consent": "refused",
-                                        "story": "Told us about debts; no consent."})  # fmt: skip
+    rc.raise_referral(
+        store,
+        ADV,
+        cid,
+        {**REFERRAL_CHOICES, "consent": "refused", "story": "Told us about debts; no consent."},
+    )
     sc.sign_off(store, SUP, "HUB-N", date(2026, 1, 5), "All counted.")
     store.record_as_desk("SignInFailed", {"staff_id": "Z9001", "reason": "wrong passcode"})
     return cid
@@ -111,8 +142,11 @@ async def test_a_desk_elsewhere_receives_none_of_a_residents_story(central):
     cid = _whole_story(north.store)
     await north.sync()
     assert north.store.scalar("SELECT COUNT(*) FROM event_acks WHERE status = 'rejected'") == 0
-    south, back, twin = (make_desk(central, "D-S", "HUB-S"), make_desk(central, "D-B", "BACK"),
-                         make_desk(central, "D-N2", "HUB-N"))  # fmt: skip
+    south, back, twin = (
+        make_desk(central, "D-S", "HUB-S"),
+        make_desk(central, "D-B", "BACK"),
+        make_desk(central, "D-N2", "HUB-N"),
+    )
     for desk in (south, back, twin):
         await desk.sync()
     recorded = kinds(north.store)
@@ -147,8 +181,13 @@ async def test_every_kind_has_a_rule():
     """Each kind is named by the rule, follows a resident, or stays where it was written."""
     from cxdesk.events.envelope import Event
 
-    named = (scope.SHARED_KINDS | scope.SIGN_IN_KINDS | scope.STAFF_KINDS
-             | set(scope.STOCK_PLACES) | {"RecordsErased"})  # fmt: skip
+    named = (
+        scope.SHARED_KINDS
+        | scope.SIGN_IN_KINDS
+        | scope.STAFF_KINDS
+        | set(scope.STOCK_PLACES)
+        | {"RecordsErased"}
+    )
     for name, spec in load_all().items():
         if name in named or "customer_id" in spec.payload.model_fields:
             continue
@@ -167,8 +206,12 @@ async def test_a_referral_to_a_hub_brings_the_residents_history(central):
     await south.sync()
     assert south.store.scalar("SELECT COUNT(*) FROM customers") == 0
     cursor_before = int(south.store.get_state("cursor"))
-    rc.raise_referral(north.store, ADV, cid, {**REFERRAL_CHOICES, "to_team": "HUB-S",
-                                             "story": "Moving near Southfield."})  # fmt: skip
+    rc.raise_referral(
+        north.store,
+        ADV,
+        cid,
+        {**REFERRAL_CHOICES, "to_team": "HUB-S", "story": "Moving near Southfield."},
+    )
     await north.sync()
     await south.sync()
     # The registration (before the south desk's cursor) came with the referral.
@@ -190,8 +233,9 @@ async def test_paging_through_a_scoped_feed_never_skips_or_repeats(central):
     for i in range(6):
         cc.register_customer(north.store, ADV, {**MARIA, "given_name": f"Ann{'a' * i}"})
         cid = cc.register_customer(north.store, ADV, {**MARIA, "given_name": f"Bea{'a' * i}"})
-        rc.raise_referral(north.store, ADV, cid, {**REFERRAL_CHOICES, "to_team": "HUB-S",
-                                                  "story": "Moving."})  # fmt: skip
+        rc.raise_referral(
+            north.store, ADV, cid, {**REFERRAL_CHOICES, "to_team": "HUB-S", "story": "Moving."}
+        )
         south_ids.append(cid)
     await north.sync()
     import json
@@ -226,8 +270,14 @@ async def test_the_claims_index_finds_a_repeat_claim_made_elsewhere_offline(cent
     _issue(north.store, "food_voucher", maria, "FV000101")
     joe = cc.register_customer(north.store, ADV, {**MARIA, "given_name": "Joe"})
     voided = _issue(north.store, "food_voucher", joe, "FV000102")
-    ic.void_issue(north.store, actor="ADV1", role="advisor", issue_id=voided.issue_id,
-                  reason="Wrong person", item="back_to_stock")  # fmt: skip
+    ic.void_issue(
+        north.store,
+        actor="ADV1",
+        role="advisor",
+        issue_id=voided.issue_id,
+        reason="Wrong person",
+        item="back_to_stock",
+    )
     await north.sync()
     await south.sync()
     assert south.store.scalar("SELECT COUNT(*) FROM customers") == 0
@@ -257,8 +307,13 @@ async def test_a_resident_held_elsewhere_is_found_by_asking_the_central_api(cent
     maria = cc.register_customer(north.store, ADV, dict(MARIA))
     await north.sync()
     await south.sync()
-    ask = {"given_name": "maria", "family_name": "OKAFOR", "date_of_birth": "1984-02-11",
-           "postcode": "EM1 4QT", "reason": "At the desk asking about her voucher"}  # fmt: skip
+    ask = {
+        "given_name": "maria",
+        "family_name": "OKAFOR",
+        "date_of_birth": "1984-02-11",
+        "postcode": "EM1 4QT",
+        "reason": "At the desk asking about her voucher",
+    }
     wrong = await south.client.search_central(
         CentralSearch(**{**ask, "date_of_birth": "1990-01-01"})
     )

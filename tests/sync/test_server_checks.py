@@ -13,10 +13,19 @@ from ..test_customers_store import ADVISOR, FORM, HOUSING, REFERRAL, add_team
 
 
 async def test_referral_accepted_and_declined_offline(central):
-    for who, role, where in (("AB1001", "advisor", "CSC"), ("HO2001", "advisor", "CIVIC-BACK"),
-                             ("SUP1", "supervisor", "CSC")):  # fmt: skip
-        admin.add_staff(central.engine, who, name=who, role=role, locations=[where],
-                        key_fields=key_fields_for(who))  # fmt: skip
+    for who, role, where in (
+        ("AB1001", "advisor", "CSC"),
+        ("HO2001", "advisor", "CIVIC-BACK"),
+        ("SUP1", "supervisor", "CSC"),
+    ):
+        admin.add_staff(
+            central.engine,
+            who,
+            name=who,
+            role=role,
+            locations=[where],
+            key_fields=key_fields_for(who),
+        )
     central.define_location("CIVIC-BACK", "back-office")  # it works the team's queue
     a, b = central.desk("D-A"), central.desk("D-B", "CIVIC-BACK")
     add_team(a.store)

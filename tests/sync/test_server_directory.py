@@ -20,7 +20,7 @@ def directory_events(engine) -> int:
             text(
                 "SELECT COUNT(*) FROM events WHERE kind = 'DirectoryEntryUpdated' "
                 "AND device = 'central'"
-            )  # fmt: skip
+            )
         ).scalar_one()
 
 
@@ -43,8 +43,19 @@ async def test_import_on_the_server_reaches_desks_once(central, server_url):
 
 async def test_set_policy_reaches_desks(central, server_url):
     runner = CliRunner()
-    args = ["admin", "set-policy", "payment_card", "--window", "28:1", "--action", "supervisor",
-            "--card-limit", "50.00", "--db", server_url]  # fmt: skip
+    args = [
+        "admin",
+        "set-policy",
+        "payment_card",
+        "--window",
+        "28:1",
+        "--action",
+        "supervisor",
+        "--card-limit",
+        "50.00",
+        "--db",
+        server_url,
+    ]
     done = runner.invoke(cli, args)
     assert done.exit_code == 0, done.output
     bad = runner.invoke(
@@ -59,32 +70,68 @@ async def test_set_policy_reaches_desks(central, server_url):
 
 def test_admin_staff_and_device_commands(central, server_url):
     runner = CliRunner()
-    weak = runner.invoke(cli, ["admin", "add-staff", "AB2001", "--name", "Bo", "--role", "advisor",
-                               "--location", "CSC", "--db", server_url],
-                         input="short\nshort\nshort\n")  # fmt: skip
+    weak = runner.invoke(
+        cli,
+        [
+            "admin",
+            "add-staff",
+            "AB2001",
+            "--name",
+            "Bo",
+            "--role",
+            "advisor",
+            "--location",
+            "CSC",
+            "--db",
+            server_url,
+        ],
+        input="short\nshort\nshort\n",
+    )
     assert weak.exit_code != 0 and "at least" in weak.output
-    done = runner.invoke(cli, ["admin", "add-staff", "AB2001", "--name", "Bo", "--role", "advisor",
-                               "--location", "CSC", "--db", server_url],
-                         input="marmalade kettle drum\nmarmalade kettle drum\n")  # fmt: skip
+    done = runner.invoke(
+        cli,
+        [
+            "admin",
+            "add-staff",
+            "AB2001",
+            "--name",
+            "Bo",
+            "--role",
+            "advisor",
+            "--location",
+            "CSC",
+            "--db",
+            server_url,
+        ],
+        input="marmalade kettle drum\nmarmalade kettle drum\n",
+    )
     assert done.exit_code == 0, done.output
     assert "marmalade" not in done.output  # hidden, never echoed
     # Only the public key derived from it reaches the roster (no passcode, no hash).
     with central.engine.connect() as conn:
-        enrolled = json.loads(conn.execute(text(
-            "SELECT payload FROM events WHERE kind = 'StaffEnrolled' AND payload LIKE '%AB2001%'"
-        )).scalar())  # fmt: skip
+        enrolled = json.loads(
+            conn.execute(
+                text(
+                    "SELECT payload FROM events"
+                    " WHERE kind = 'StaffEnrolled' AND payload LIKE '%AB2001%'"
+                )
+            ).scalar()
+        )
     assert "marmalade" not in json.dumps(enrolled) and "passcode_hash" not in enrolled
-    derived = sk.derive_staff_keys("marmalade kettle drum", enrolled["key_salt"],
-                                   sk.KeyParams.parse(enrolled["key_params"]))  # fmt: skip
+    derived = sk.derive_staff_keys(
+        "marmalade kettle drum", enrolled["key_salt"], sk.KeyParams.parse(enrolled["key_params"])
+    )
     assert derived.public_key == enrolled["public_key"]
-    changed = runner.invoke(cli, ["admin", "change-staff", "AB2001", "--role", "supervisor",
-                                  "--db", server_url])  # fmt: skip
+    changed = runner.invoke(
+        cli, ["admin", "change-staff", "AB2001", "--role", "supervisor", "--db", server_url]
+    )
     assert changed.exit_code == 0, changed.output
     with central.engine.connect() as conn:
         role = conn.execute(text("SELECT role FROM roster WHERE staff_id = 'AB2001'")).scalar()
     assert role == "supervisor"
-    added = runner.invoke(cli, ["admin", "add-device", "--location", "HUB-NORTH", "--db",
-                                server_url])  # fmt: skip
+    added = runner.invoke(
+        cli, ["admin", "add-device", "--location", "HUB-NORTH", "--db", server_url]
+    )
     device = added.output.split("device: ")[1].split()[0]
     assert "token: cxd_" in added.output
     assert runner.invoke(cli, ["admin", "revoke-device", device, "--db", server_url]).exit_code == 0

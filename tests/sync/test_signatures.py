@@ -38,10 +38,22 @@ class Replaying:
 
 
 def _roster(central) -> None:
-    admin.add_staff(central.engine, ADVISOR.staff_id, name="Alex", role="advisor",
-                    locations=["CSC"], key_fields=key_fields_for(ADVISOR.staff_id))  # fmt: skip
-    admin.add_staff(central.engine, SUPERVISOR, name="Sue", role="supervisor",
-                    locations=["CSC"], key_fields=key_fields_for(SUPERVISOR))  # fmt: skip
+    admin.add_staff(
+        central.engine,
+        ADVISOR.staff_id,
+        name="Alex",
+        role="advisor",
+        locations=["CSC"],
+        key_fields=key_fields_for(ADVISOR.staff_id),
+    )
+    admin.add_staff(
+        central.engine,
+        SUPERVISOR,
+        name="Sue",
+        role="supervisor",
+        locations=["CSC"],
+        key_fields=key_fields_for(SUPERVISOR),
+    )
 
 
 def _register_as_advisor(desk, keys) -> str:
@@ -111,18 +123,34 @@ async def test_rekey_is_signed_with_the_old_key_and_only_for_oneself(central):
     desk = central.desk("D-A", signed=False)
     old = keys_for(ADVISOR.staff_id)
     fresh = sk.derive_staff_keys(
-        "test passcode for everyone", sk.rekey_salt(old.salt, sk.current_params()),
+        "test passcode for everyone",
+        sk.rekey_salt(old.salt, sk.current_params()),
         sk.current_params(),
-    )  # fmt: skip
+    )
     # Someone else re-keying AB1001 (with their own valid signature): refused.
-    desk.store.record("StaffRekeyed", {"staff_id": ADVISOR.staff_id, **fresh.roster_fields()},
-                      actor=SUPERVISOR, role="supervisor", keys=keys_for(SUPERVISOR))  # fmt: skip
+    desk.store.record(
+        "StaffRekeyed",
+        {"staff_id": ADVISOR.staff_id, **fresh.roster_fields()},
+        actor=SUPERVISOR,
+        role="supervisor",
+        keys=keys_for(SUPERVISOR),
+    )
     # AB1001 re-keying with a signature by the new key only: not proof of the passcode.
-    desk.store.record("StaffRekeyed", {"staff_id": ADVISOR.staff_id, **fresh.roster_fields()},
-                      actor=ADVISOR.staff_id, role="advisor", keys=fresh)  # fmt: skip
+    desk.store.record(
+        "StaffRekeyed",
+        {"staff_id": ADVISOR.staff_id, **fresh.roster_fields()},
+        actor=ADVISOR.staff_id,
+        role="advisor",
+        keys=fresh,
+    )
     # The real thing: signed with the old key; then the new key signs.
-    desk.store.record("StaffRekeyed", {"staff_id": ADVISOR.staff_id, **fresh.roster_fields()},
-                      actor=ADVISOR.staff_id, role="advisor", keys=old)  # fmt: skip
+    desk.store.record(
+        "StaffRekeyed",
+        {"staff_id": ADVISOR.staff_id, **fresh.roster_fields()},
+        actor=ADVISOR.staff_id,
+        role="advisor",
+        keys=old,
+    )
     _register_as_advisor(desk, fresh)
     _register_as_advisor(desk, old)  # the old key no longer signs
     report = await desk.sync()
@@ -149,11 +177,21 @@ def test_roster_keys_must_be_whole_and_strong(central, change, reason):
 def _voucher(approver: str | None, signer: str | None, **changes) -> dict:
     """A repeat-claim voucher payload approved by ``approver``, signed by ``signer``'s key;
     ``changes`` are made after the signature."""
-    payload = {"issue_id": str(uuid.uuid4()), "customer_id": "c-1", "serial": "FV000001",
-               "value_pence": 500, "reason": "no food", "override_reason": "lost the first",
-               "repeat_check": {"matches": [], "breached": ["7 days"], "action": "supervisor",
-                                "checked_at": "2026-11-30T10:00:00Z"},
-               "approved_by": approver}  # fmt: skip
+    payload = {
+        "issue_id": str(uuid.uuid4()),
+        "customer_id": "c-1",
+        "serial": "FV000001",
+        "value_pence": 500,
+        "reason": "no food",
+        "override_reason": "lost the first",
+        "repeat_check": {
+            "matches": [],
+            "breached": ["7 days"],
+            "action": "supervisor",
+            "checked_at": "2026-11-30T10:00:00Z",
+        },
+        "approved_by": approver,
+    }
     if signer:
         content = approval_content("VoucherIssued", payload)
         payload["approval"] = sign_approval(keys_for(signer), approver, "", content).payload()
@@ -195,11 +233,20 @@ async def test_a_desk_cannot_claim_someone_signed_in(central):
     desk = central.desk("D-A", signed=False)
     with pytest.raises(AuthError, match="A desk may not record SignInSucceeded"):
         desk.store.record_as_desk("SignInSucceeded", {"staff_id": ADVISOR.staff_id})
-    desk.store.record("SignInSucceeded", {"staff_id": ADVISOR.staff_id}, actor=SUPERVISOR,
-                      role="supervisor", keys=keys_for(SUPERVISOR))  # fmt: skip
-    desk.store.record("SignInSucceeded", {"staff_id": ADVISOR.staff_id},
-                      actor=ADVISOR.staff_id, role="advisor",
-                      keys=keys_for(ADVISOR.staff_id))  # fmt: skip
+    desk.store.record(
+        "SignInSucceeded",
+        {"staff_id": ADVISOR.staff_id},
+        actor=SUPERVISOR,
+        role="supervisor",
+        keys=keys_for(SUPERVISOR),
+    )
+    desk.store.record(
+        "SignInSucceeded",
+        {"staff_id": ADVISOR.staff_id},
+        actor=ADVISOR.staff_id,
+        role="advisor",
+        keys=keys_for(ADVISOR.staff_id),
+    )
     report = await desk.sync()
     assert report.counts.accepted == 1 and report.counts.rejected == 1
     assert "SUP1 may not record SignInSucceeded for AB1001" in report.counts.reasons[0]

@@ -49,10 +49,22 @@ class Desks(RuleBasedStateMachine):
         self.folder = Path(tempfile.mkdtemp(prefix="cxdesk-stateful-"))
         self.engine = open_database(f"sqlite:///{self.folder / 'central.sqlite3'}")
         self.app = create_app(engine=self.engine, marks_dir=self.folder / "marks")
-        admin.add_staff(self.engine, "ADMIN1", name="Ada", role="admin", locations=["CSC"],
-                        key_fields=key_fields_for("ADMIN1"))  # fmt: skip
-        admin.add_staff(self.engine, ADVISOR.staff_id, name="Alex", role="advisor",
-                        locations=["CSC"], key_fields=key_fields_for(ADVISOR.staff_id))  # fmt: skip
+        admin.add_staff(
+            self.engine,
+            "ADMIN1",
+            name="Ada",
+            role="admin",
+            locations=["CSC"],
+            key_fields=key_fields_for("ADMIN1"),
+        )
+        admin.add_staff(
+            self.engine,
+            ADVISOR.staff_id,
+            name="Alex",
+            role="advisor",
+            locations=["CSC"],
+            key_fields=key_fields_for(ADVISOR.staff_id),
+        )
         self.stores, self.tokens, self.online = [], [], [True] * DESKS
         self.staff: list[list[str]] = [[] for _ in range(DESKS)]
         for i in range(DESKS):
@@ -92,8 +104,13 @@ class Desks(RuleBasedStateMachine):
     def enrol(self, i: int, forged: bool) -> None:
         staff_id = f"S{i}-{len(self.staff[i]) + 1}"
         self.staff[i].append(staff_id)
-        payload = {"staff_id": staff_id, "name": "Sam", "role": "advisor",
-                   "locations": ["CSC"], **key_fields_for(staff_id)}  # fmt: skip
+        payload = {
+            "staff_id": staff_id,
+            "name": "Sam",
+            "role": "advisor",
+            "locations": ["CSC"],
+            **key_fields_for(staff_id),
+        }
         self._staff_event(i, "StaffEnrolled", payload, actor="NOBODY" if forged else "ADMIN1")
 
     @rule(i=st.integers(0, DESKS - 1), pick=st.integers(0, 50), name=st.sampled_from("ABC"))
@@ -119,8 +136,9 @@ class Desks(RuleBasedStateMachine):
         known = [r[0] for r in self.stores[i].query("SELECT customer_id FROM customers")]
         if known:
             with contextlib.suppress(ValidationError):  # "nothing has changed"
-                cc.change_customer(self.stores[i], ADVISOR, known[pick % len(known)],
-                                   {**FORM, "address": address})  # fmt: skip
+                cc.change_customer(
+                    self.stores[i], ADVISOR, known[pick % len(known)], {**FORM, "address": address}
+                )
 
     @rule(i=st.integers(0, DESKS - 1))
     def toggle(self, i: int) -> None:
@@ -169,6 +187,8 @@ class Desks(RuleBasedStateMachine):
 
 TestDesks = Desks.TestCase
 TestDesks.settings = settings(
-    max_examples=20, stateful_step_count=30, deadline=None,
+    max_examples=20,
+    stateful_step_count=30,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
-)  # fmt: skip
+)

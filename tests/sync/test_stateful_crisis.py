@@ -70,8 +70,11 @@ NEXT_STEPS = {
 """What a desk may do next to an open referral (``cxdesk.domain.referrals``' lifecycle)."""
 STAFF = {"ADMIN1": "admin", "SUP1": "supervisor", "ADV1": "advisor", "WEL1": "welfare"}
 ADV, SUP, WEL = ({"actor": a, "role": STAFF[a]} for a in ("ADV1", "SUP1", "WEL1"))
-OUTCOME_OF = {"CrisisPaymentCompleted": "completed", "CrisisPaymentDeclined": "declined",
-              "IssueVoided": "cancelled"}  # fmt: skip
+OUTCOME_OF = {
+    "CrisisPaymentCompleted": "completed",
+    "CrisisPaymentDeclined": "declined",
+    "IssueVoided": "cancelled",
+}
 """What a request becomes when this is the first word on it in feed order."""
 ACCEPTED = (
     "SELECT e.id, e.hash FROM events e LEFT JOIN event_acks a ON a.event_id = e.id "
@@ -107,9 +110,14 @@ class CrisisDesks(RuleBasedStateMachine):
         self.engine = open_database(f"sqlite:///{self.folder / 'central.sqlite3'}")
         self.app = create_app(engine=self.engine, marks_dir=self.folder / "marks")
         for staff_id, role in STAFF.items():
-            admin.add_staff(self.engine, staff_id, name=f"Staff {staff_id}", role=role,
-                            locations=["CSC", "HUB-N"],
-                            key_fields=key_fields_for(staff_id))  # fmt: skip
+            admin.add_staff(
+                self.engine,
+                staff_id,
+                name=f"Staff {staff_id}",
+                role=role,
+                locations=["CSC", "HUB-N"],
+                key_fields=key_fields_for(staff_id),
+            )
         self.stores, self.tokens, self.online = [], [], [True] * DESKS
         for i, place in enumerate(PLACES):
             self._add_desk(f"D-{i}", place)
@@ -137,16 +145,26 @@ class CrisisDesks(RuleBasedStateMachine):
         """Locations, repeat-claim policies, directory teams and two customers."""
         # Locations and policies come only from the central API (cxdesk admin).
         places = (("CSC", "Customer Service Centre", "csc"), ("HUB-N", "Northgate Hub", "hub"))
-        items = [CentralItem("LocationDefined", {"location_id": loc, "name": name, "kind": kind})
-                 for loc, name, kind in places]  # fmt: skip
+        items = [
+            CentralItem("LocationDefined", {"location_id": loc, "name": name, "kind": kind})
+            for loc, name, kind in places
+        ]
         items += [CentralItem("PolicySet", policy, "SUP1", "supervisor") for policy in POLICIES]
         with write_transaction(self.engine) as conn:
             record_central(conn, items)
         self._sync(0)  # the hub's definition: a referral target below
-        for team_id, name in (("housing-options", "Housing Options"),
-                              ("council-tax", "Council Tax")):  # fmt: skip
-            entry = {"id": team_id, "name": name, "team": name, "phone": "020 7946 0101",
-                     "hours": "Mon-Fri 09:00-17:00", "staff_only": True}  # fmt: skip
+        for team_id, name in (
+            ("housing-options", "Housing Options"),
+            ("council-tax", "Council Tax"),
+        ):
+            entry = {
+                "id": team_id,
+                "name": name,
+                "team": name,
+                "phone": "020 7946 0101",
+                "hours": "Mon-Fri 09:00-17:00",
+                "staff_only": True,
+            }
             store.record("DirectoryEntryUpdated", entry, **SUP)
         for given in ("Maria", "Joe"):
             cid = cc.register_customer(
@@ -186,8 +204,9 @@ class CrisisDesks(RuleBasedStateMachine):
         n = self.next_serial[kind]
         self.next_serial[kind] += size
         first, last = (f"{PREFIX[kind]}{n:06d}", f"{PREFIX[kind]}{n + size - 1:06d}")
-        sc.receive_stock(self.stores[i], **SUP, location=PLACES[i], kind=kind, first=first,
-                         last=last)  # fmt: skip
+        sc.receive_stock(
+            self.stores[i], **SUP, location=PLACES[i], kind=kind, first=first, last=last
+        )
 
     def _on_hand(self, i: int, kind: str) -> list[str]:
         return column(
@@ -206,10 +225,13 @@ class CrisisDesks(RuleBasedStateMachine):
         cid = known[customer % len(known)]
         check = ic.check_repeat_claims(store, kind, cid)
         fields = {
-            "kind": kind, "customer_id": cid, "serial_text": serial,
-            "reason": "No food in the house", "amount_text": "20" if kind == "payment_card" else "",
+            "kind": kind,
+            "customer_id": cid,
+            "serial_text": serial,
+            "reason": "No food in the house",
+            "amount_text": "20" if kind == "payment_card" else "",
             "override_reason": "Seen by the supervisor" if check.needs_reason else "",
-        }  # fmt: skip
+        }
         approval = None
         if check.needs_supervisor:  # the supervisor signs the issue at the advisor's desk
             content = ic.issue_content(store, location=PLACES[i], **fields)
@@ -229,9 +251,15 @@ class CrisisDesks(RuleBasedStateMachine):
         """A supervisor reports an item lost, perhaps one another desk is issuing offline."""
         serials = self._on_hand(i, kind)
         if serials:
-            sc.write_off(self.stores[i], **SUP, location=PLACES[i], kind=kind,
-                         serials_text=serials[item % len(serials)], condition="lost",
-                         reason="Not in the drawer at the count")  # fmt: skip
+            sc.write_off(
+                self.stores[i],
+                **SUP,
+                location=PLACES[i],
+                kind=kind,
+                serials_text=serials[item % len(serials)],
+                condition="lost",
+                reason="Not in the drawer at the count",
+            )
 
     @rule(i=desk, kind=st.sampled_from(KINDS), item=pick, customer=pick)
     def issue(self, i: int, kind: str, item: int, customer: int) -> None:
@@ -259,17 +287,25 @@ class CrisisDesks(RuleBasedStateMachine):
 
     @rule(i=desk, which=pick, item=st.sampled_from(["back_to_stock", "spoiled"]))
     def void(self, i: int, which: int, item: str) -> None:
-        live = column(self.stores[i], "SELECT issue_id FROM issues WHERE status = 'issued' "
-                      "ORDER BY issue_id")  # fmt: skip
+        live = column(
+            self.stores[i], "SELECT issue_id FROM issues WHERE status = 'issued' ORDER BY issue_id"
+        )
         if live:
-            ic.void_issue(self.stores[i], **ADV, issue_id=live[which % len(live)],
-                          reason="Wrong person", item=item)  # fmt: skip
+            ic.void_issue(
+                self.stores[i],
+                **ADV,
+                issue_id=live[which % len(live)],
+                reason="Wrong person",
+                item=item,
+            )
 
     # -- crisis payments and flags --------------------------------------------------------
 
     def _open_requests(self, i: int) -> list[str]:
-        return column(self.stores[i], "SELECT request_id FROM crisis_payment_requests "
-                      "WHERE status = 'open' ORDER BY 1")  # fmt: skip
+        return column(
+            self.stores[i],
+            "SELECT request_id FROM crisis_payment_requests WHERE status = 'open' ORDER BY 1",
+        )
 
     def _request_issue(self, i: int, request_id: str) -> str:
         sql = "SELECT issue_id FROM crisis_payment_requests WHERE request_id = ?"
@@ -278,11 +314,13 @@ class CrisisDesks(RuleBasedStateMachine):
     def _welfare(self, i: int, request_id: str, complete: bool) -> None:
         """The Welfare Assistance Team, working at desk ``i``, loads the card or declines."""
         if complete:
-            crisis.complete_payment(self.stores[i], **WEL, request_id=request_id,
-                                    note="Funds loaded")  # fmt: skip
+            crisis.complete_payment(
+                self.stores[i], **WEL, request_id=request_id, note="Funds loaded"
+            )
         else:
-            crisis.decline_payment(self.stores[i], **WEL, request_id=request_id,
-                                   reason="Not eligible this month")  # fmt: skip
+            crisis.decline_payment(
+                self.stores[i], **WEL, request_id=request_id, reason="Not eligible this month"
+            )
 
     @rule(i=desk, which=pick, complete=st.booleans())
     def welfare_acts(self, i: int, which: int, complete: bool) -> None:
@@ -295,11 +333,16 @@ class CrisisDesks(RuleBasedStateMachine):
         """Welfare completes at desk a while desk b voids the card: both offline."""
         a, b = pair[0], pair[1]
         self._bring_together(a, b)
-        live = set(column(self.stores[b], "SELECT issue_id FROM issues "
-                          "WHERE kind = 'payment_card' AND status = 'issued'"))  # fmt: skip
+        live = set(
+            column(
+                self.stores[b],
+                "SELECT issue_id FROM issues WHERE kind = 'payment_card' AND status = 'issued'",
+            )
+        )
         theirs = set(self._open_requests(b))
-        both = [r for r in self._open_requests(a)
-                if r in theirs and self._request_issue(b, r) in live]  # fmt: skip
+        both = [
+            r for r in self._open_requests(a) if r in theirs and self._request_issue(b, r) in live
+        ]
         if not both:
             if not self._on_hand(b, "payment_card"):
                 self._receive(b, "payment_card")
@@ -308,24 +351,36 @@ class CrisisDesks(RuleBasedStateMachine):
             self._bring_together(a, b)
         request_id = both[which % len(both)]
         self._welfare(a, request_id, complete=True)
-        ic.void_issue(self.stores[b], **ADV, issue_id=self._request_issue(b, request_id),
-                      reason="Card would not read", item="spoiled")  # fmt: skip
+        ic.void_issue(
+            self.stores[b],
+            **ADV,
+            issue_id=self._request_issue(b, request_id),
+            reason="Card would not read",
+            item="spoiled",
+        )
         self.payment_races.append(request_id)
 
     @rule(i=desk, customer=pick)
     def flag_crisis(self, i: int, customer: int) -> None:
         known = self._customers(i)
-        crisis.flag_crisis(self.stores[i], **ADV, customer_id=known[customer % len(known)],
-                           signs=["no_food"], other_signs="",
-                           actions="Food voucher and a call to welfare")  # fmt: skip
+        crisis.flag_crisis(
+            self.stores[i],
+            **ADV,
+            customer_id=known[customer % len(known)],
+            signs=["no_food"],
+            other_signs="",
+            actions="Food voucher and a call to welfare",
+        )
 
     @rule(i=desk, which=pick)
     def close_flag(self, i: int, which: int) -> None:
-        open_ = column(self.stores[i], "SELECT flag_id FROM crisis_flags WHERE status = 'open' "
-                       "ORDER BY 1")  # fmt: skip
+        open_ = column(
+            self.stores[i], "SELECT flag_id FROM crisis_flags WHERE status = 'open' ORDER BY 1"
+        )
         if open_:
-            crisis.close_flag(self.stores[i], **WEL, flag_id=open_[which % len(open_)],
-                              outcome="Payment made")  # fmt: skip
+            crisis.close_flag(
+                self.stores[i], **WEL, flag_id=open_[which % len(open_)], outcome="Payment made"
+            )
 
     # -- referrals ----------------------------------------------------------------------
 
@@ -365,8 +420,9 @@ class CrisisDesks(RuleBasedStateMachine):
 
     @rule(i=desk, which=pick, step=st.sampled_from(STEPS), team=pick)
     def referral_step(self, i: int, which: int, step: str, team: int) -> None:
-        known = column(self.stores[i], "SELECT referral_id FROM referrals "
-                       "WHERE advice_only = 0 ORDER BY 1")  # fmt: skip
+        known = column(
+            self.stores[i], "SELECT referral_id FROM referrals WHERE advice_only = 0 ORDER BY 1"
+        )
         if known:
             self._step(i, known[which % len(known)], step, team)
 
@@ -528,6 +584,8 @@ class CrisisDesks(RuleBasedStateMachine):
 
 TestCrisisDesks = CrisisDesks.TestCase
 TestCrisisDesks.settings = settings(
-    max_examples=EXAMPLES, stateful_step_count=25, deadline=None,
+    max_examples=EXAMPLES,
+    stateful_step_count=25,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
-)  # fmt: skip
+)

@@ -44,9 +44,16 @@ def _delete_events(store, where: str, params: tuple) -> int:
 def _remake(store, count: int) -> None:
     with store.transaction() as conn:
         for i in range(count):
-            append_local(conn, store.clock, kind="SignInFailed",
-                         payload={"staff_id": "A1001", "reason": f"re-made {i}"}, actor="desk",
-                         role=None, device=store.device_id, location=store.location)  # fmt: skip
+            append_local(
+                conn,
+                store.clock,
+                kind="SignInFailed",
+                payload={"staff_id": "A1001", "reason": f"re-made {i}"},
+                actor="desk",
+                role=None,
+                device=store.device_id,
+                location=store.location,
+            )
 
 
 async def _synced_desk(central, name="D-A", events=5):
@@ -144,9 +151,17 @@ async def test_server_refuses_a_push_contradicting_its_receipt(central, server_u
     forged, prev, clock = [], first.hash, HybridClock("D-A")  # #2-#3 made again, differently
     for seq in (2, 3):
         payload = {"staff_id": "A1001", "reason": f"re-made {seq}"}
-        fields = {"id": new_event_id(), "kind": "SignInFailed", "payload_digest":
-                  payload_digest(payload), "actor": "desk", "device": "D-A", "location": "CSC",
-                  "device_seq": seq, "hlc": clock.now(), "prev_hash": prev}  # fmt: skip
+        fields = {
+            "id": new_event_id(),
+            "kind": "SignInFailed",
+            "payload_digest": payload_digest(payload),
+            "actor": "desk",
+            "device": "D-A",
+            "location": "CSC",
+            "device_seq": seq,
+            "hlc": clock.now(),
+            "prev_hash": prev,
+        }
         forged.append(Event(payload=payload, hash=chain_hash(**fields), **fields))
         prev = forged[-1].hash
     body = json.dumps({"device": "D-A", "events": [e.model_dump() for e in forged]}).encode()

@@ -28,22 +28,36 @@ STAFF = {
     "H2001": ("hub", ["HUB-NORTH"]),
     "W3001": ("welfare", ["CSC"]),
 }
-CARD_POLICY = {"kind": "payment_card", "windows": [{"days": 28, "max": 1}],
-               "action": "supervisor", "card_limit_pence": 5000}  # fmt: skip
+CARD_POLICY = {
+    "kind": "payment_card",
+    "windows": [{"days": 28, "max": 1}],
+    "action": "supervisor",
+    "card_limit_pence": 5000,
+}
 VOUCHER_POLICY = {"kind": "food_voucher", "windows": [{"days": 7, "max": 1}], "action": "warn"}
-WATCHED = ("staff", "locations", "policies", "stock_moves", "issues", "signin_attempts",
-           "signoffs")  # fmt: skip
+WATCHED = ("staff", "locations", "policies", "stock_moves", "issues", "signin_attempts", "signoffs")
 """The honest desk's tables that a forged event would change if it got through."""
 
 
 def council(engine) -> None:
     """Two locations, five staff and the repeat-claim policies, as ``cxdesk admin`` makes them."""
-    items = [CentralItem("LocationDefined", {"location_id": loc, "name": loc, "kind": kind})
-             for loc, kind in (("CSC", "csc"), ("HUB-NORTH", "hub"))]  # fmt: skip
+    items = [
+        CentralItem("LocationDefined", {"location_id": loc, "name": loc, "kind": kind})
+        for loc, kind in (("CSC", "csc"), ("HUB-NORTH", "hub"))
+    ]
     for staff_id, (role, places) in STAFF.items():
-        items.append(CentralItem("StaffEnrolled", {
-            "staff_id": staff_id, "name": f"Staff {staff_id}", "role": role,
-            "locations": places, **key_fields_for(staff_id)}))  # fmt: skip
+        items.append(
+            CentralItem(
+                "StaffEnrolled",
+                {
+                    "staff_id": staff_id,
+                    "name": f"Staff {staff_id}",
+                    "role": role,
+                    "locations": places,
+                    **key_fields_for(staff_id),
+                },
+            )
+        )
     items += [
         CentralItem("PolicySet", p, "S4001", "supervisor") for p in (CARD_POLICY, VOUCHER_POLICY)
     ]
@@ -51,8 +65,15 @@ def council(engine) -> None:
         record_central(conn, items)
 
 
-def forge(store, kind: str, payload: dict, actor: str, *, location: str | None = None,
-          hlc: str | None = None) -> Event:  # fmt: skip
+def forge(
+    store,
+    kind: str,
+    payload: dict,
+    actor: str,
+    *,
+    location: str | None = None,
+    hlc: str | None = None,
+) -> Event:
     """An event written straight into a desk's log, chained and signed, never checked.
 
     It is signed with the named actor's own key, as if the attacker knew their
@@ -60,10 +81,17 @@ def forge(store, kind: str, payload: dict, actor: str, *, location: str | None =
     """
     with store.transaction() as conn:
         seq, prev = chain_head(conn, store.device_id)
-        fields = {"id": new_event_id(), "kind": kind, "payload_digest": payload_digest(payload),
-                  "actor": actor, "device": store.device_id,
-                  "location": location or store.location, "device_seq": seq + 1,
-                  "hlc": hlc or store.clock.now(), "prev_hash": prev}  # fmt: skip
+        fields = {
+            "id": new_event_id(),
+            "kind": kind,
+            "payload_digest": payload_digest(payload),
+            "actor": actor,
+            "device": store.device_id,
+            "location": location or store.location,
+            "device_seq": seq + 1,
+            "hlc": hlc or store.clock.now(),
+            "prev_hash": prev,
+        }
         hash_ = chain_hash(**fields)
         signature = None if actor == "desk" else keys_for(actor).sign_event_hash(hash_)
         event = Event(payload=payload, hash=hash_, signature=signature, **fields)
@@ -82,10 +110,16 @@ def snapshot(store) -> dict[str, list[tuple]]:
 
 
 def card(serial: str, value: int, limit: int, approved_by: str | None = None) -> dict:
-    return {"issue_id": new_event_id(), "customer_id": "C-0001", "serial": serial,
-            "value_pence": value, "limit_pence": limit, "reason": "no money for the meter",
-            "repeat_check": {"action": "none", "checked_at": "2026-11-30T12:00:00Z"},
-            "approved_by": approved_by}  # fmt: skip
+    return {
+        "issue_id": new_event_id(),
+        "customer_id": "C-0001",
+        "serial": serial,
+        "value_pence": value,
+        "limit_pence": limit,
+        "reason": "no money for the meter",
+        "repeat_check": {"action": "none", "checked_at": "2026-11-30T12:00:00Z"},
+        "approved_by": approved_by,
+    }
 
 
 @pytest.fixture
@@ -110,7 +144,7 @@ FORGERIES = {
         "X5001",
         None,
         "only from the central API",
-    ),  # fmt: skip
+    ),
     "supervisor's passcode reset": (
         "StaffUpdated",
         lambda: {"staff_id": "S4001", **key_fields_for("S4001", "the attacker's own passcode")},
@@ -143,7 +177,7 @@ FORGERIES = {
         "S4001",
         "CSC",
         "device D-HUB is at HUB-NORTH",
-    ),  # fmt: skip
+    ),
     "CSC day signed off from a hub": (
         "LogSignedOff",
         lambda: {"location_id": "CSC", "day": "2026-11-29"},
@@ -162,7 +196,7 @@ FORGERIES = {
         "S4001",
         None,
         "not a location the server knows",
-    ),  # fmt: skip
+    ),
     "sign-off of a place nobody knows": (
         "LogSignedOff",
         lambda: {"location_id": "NOWHERE", "day": "2026-11-29"},
@@ -283,14 +317,24 @@ async def test_set_policy_reaches_desks_latest_wins(desks, server_url):
     csc, hub = desks
     runner = CliRunner()
     for action in ("reason", "supervisor"):
-        args = ["admin", "set-policy", "food_voucher", "--window", "7:2", "--action", action,
-                "--db", server_url]  # fmt: skip
+        args = [
+            "admin",
+            "set-policy",
+            "food_voucher",
+            "--window",
+            "7:2",
+            "--action",
+            action,
+            "--db",
+            server_url,
+        ]
         result = runner.invoke(cli, args)
         assert result.exit_code == 0, result.output
         for desk in (csc, hub):
             await desk.sync()
-            found = desk.store.query("SELECT action, windows FROM policies WHERE kind = ?",
-                                     ("food_voucher",))  # fmt: skip
+            found = desk.store.query(
+                "SELECT action, windows FROM policies WHERE kind = ?", ("food_voucher",)
+            )
             assert found[0]["action"] == action
 
 

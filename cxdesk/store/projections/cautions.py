@@ -99,11 +99,15 @@ cautions = register(
         "cautions",
         migrations=[V1],
         tables=(
-            "caution_steps", "caution_markers", "caution_views",
-            "protected_steps", "protected_addresses", "protected_reveals",
+            "caution_steps",
+            "caution_markers",
+            "caution_views",
+            "protected_steps",
+            "protected_addresses",
+            "protected_reveals",
         ),
     )
-)  # fmt: skip
+)
 
 MARKER_STEPS = ("CautionProposed", "CautionApproved", "CautionReviewed")
 PROTECTION_STEPS = ("ProtectedAddressSet", "ProtectedAddressLifted")
@@ -137,14 +141,24 @@ def recompute_marker(conn: sqlite3.Connection, marker_id: str) -> None:
             if row is not None:
                 continue  # one proposal per marker; a repeat changes nothing
             row = {
-                "marker_id": marker_id, "customer_id": p.get("customer_id"),
-                "address_key": p.get("address_key"), "address": p.get("address", ""),
-                "category": p["category"], "precaution": p["precaution"],
-                "detail": p["detail"], "evidence_ref": p.get("evidence_ref", ""),
-                "review_due": p["review_due"], "proposed_by": actor, "proposed_at_ms": at_ms,
-                "approved_by": None, "approved_at_ms": None, "status": "proposed",
-                "reviewed_by": None, "reviewed_at_ms": None, "review_reason": "",
-            }  # fmt: skip
+                "marker_id": marker_id,
+                "customer_id": p.get("customer_id"),
+                "address_key": p.get("address_key"),
+                "address": p.get("address", ""),
+                "category": p["category"],
+                "precaution": p["precaution"],
+                "detail": p["detail"],
+                "evidence_ref": p.get("evidence_ref", ""),
+                "review_due": p["review_due"],
+                "proposed_by": actor,
+                "proposed_at_ms": at_ms,
+                "approved_by": None,
+                "approved_at_ms": None,
+                "status": "proposed",
+                "reviewed_by": None,
+                "reviewed_at_ms": None,
+                "review_reason": "",
+            }
         elif row is None:
             continue  # a step before its proposal (not possible in the server's order)
         elif kind == "CautionApproved":
@@ -183,9 +197,15 @@ def _marker_step(conn: sqlite3.Connection, event: Event) -> None:
     conn.execute(
         "INSERT OR IGNORE INTO caution_steps (event_id, marker_id, kind, fields, actor, at_ms) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (event.id, event.payload["marker_id"], event.kind,
-         json.dumps(event.payload, sort_keys=True), event.actor, hlc_millis(event.hlc)),
-    )  # fmt: skip
+        (
+            event.id,
+            event.payload["marker_id"],
+            event.kind,
+            json.dumps(event.payload, sort_keys=True),
+            event.actor,
+            hlc_millis(event.hlc),
+        ),
+    )
     recompute_marker(conn, event.payload["marker_id"])
 
 
@@ -195,9 +215,15 @@ def _protection_step(conn: sqlite3.Connection, event: Event) -> None:
     conn.execute(
         "INSERT OR IGNORE INTO protected_steps (event_id, customer_id, kind, route, actor, at_ms) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (event.id, p["customer_id"], event.kind, p.get("route", ""), event.actor,
-         hlc_millis(event.hlc)),
-    )  # fmt: skip
+        (
+            event.id,
+            p["customer_id"],
+            event.kind,
+            p.get("route", ""),
+            event.actor,
+            hlc_millis(event.hlc),
+        ),
+    )
     recompute_protection(conn, p["customer_id"])
 
 
@@ -206,9 +232,14 @@ def _viewed(conn: sqlite3.Connection, event: Event) -> None:
     conn.execute(
         "INSERT OR IGNORE INTO caution_views (event_id, marker_id, actor, at_ms, reason) "
         "VALUES (?, ?, ?, ?, ?)",
-        (event.id, event.payload["marker_id"], event.actor, hlc_millis(event.hlc),
-         event.payload["reason"]),
-    )  # fmt: skip
+        (
+            event.id,
+            event.payload["marker_id"],
+            event.actor,
+            hlc_millis(event.hlc),
+            event.payload["reason"],
+        ),
+    )
 
 
 @cautions.handles("ProtectedAddressRevealed")
@@ -216,9 +247,14 @@ def _revealed(conn: sqlite3.Connection, event: Event) -> None:
     conn.execute(
         "INSERT OR IGNORE INTO protected_reveals (event_id, customer_id, actor, at_ms, reason) "
         "VALUES (?, ?, ?, ?, ?)",
-        (event.id, event.payload["customer_id"], event.actor, hlc_millis(event.hlc),
-         event.payload["reason"]),
-    )  # fmt: skip
+        (
+            event.id,
+            event.payload["customer_id"],
+            event.actor,
+            hlc_millis(event.hlc),
+            event.payload["reason"],
+        ),
+    )
 
 
 @cautions.acknowledged

@@ -117,7 +117,7 @@ contacts = register(
             "digital_exclusion_history",
             "digital_exclusion",
         ),
-    )  # fmt: skip
+    )
 )
 
 _FEED_ORDER = "ORDER BY COALESCE(a.server_seq, 9e18) DESC, e.rowid_ DESC LIMIT 1"
@@ -179,10 +179,21 @@ def _wrapped(conn: sqlite3.Connection, event: Event) -> None:
         "INSERT OR IGNORE INTO contacts (contact_id, event_id, customer_id, channel, outcome, "
         "referral_id, at_ms, day, hour, week, location, actor) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (p["contact_id"], event.id, p.get("customer_id"), p["channel"], p["outcome"],
-         p.get("referral_id"), when.at_ms, when.day, when.hour, when.week, event.location,
-         event.actor),
-    )  # fmt: skip
+        (
+            p["contact_id"],
+            event.id,
+            p.get("customer_id"),
+            p["channel"],
+            p["outcome"],
+            p.get("referral_id"),
+            when.at_ms,
+            when.day,
+            when.hour,
+            when.week,
+            event.location,
+            event.actor,
+        ),
+    )
     if cursor.rowcount:
         conn.executemany(
             "INSERT OR IGNORE INTO contact_reason_links (contact_id, reason, customer_id, at_ms) "
@@ -197,9 +208,15 @@ def _unwrapped(conn: sqlite3.Connection, event: Event) -> None:
     conn.execute(
         "INSERT OR IGNORE INTO contacts_unwrapped (contact_id, customer_id, reason, at_ms, "
         "location, actor) VALUES (?, ?, ?, ?, ?, ?)",
-        (p["contact_id"], p.get("customer_id"), p["reason"], parse_utc_ms(p["at"]),
-         event.location, event.actor),
-    )  # fmt: skip
+        (
+            p["contact_id"],
+            p.get("customer_id"),
+            p["reason"],
+            parse_utc_ms(p["at"]),
+            event.location,
+            event.actor,
+        ),
+    )
 
 
 @contacts.handles("TransferOutcomeRecorded")
@@ -209,9 +226,18 @@ def _transfer(conn: sqlite3.Connection, event: Event) -> None:
     conn.execute(
         "INSERT OR IGNORE INTO transfer_outcomes (transfer_id, entry_id, team, result, "
         "customer_id, at_ms, week, location, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (p["transfer_id"], p["entry_id"], p["team"], p["result"], p.get("customer_id"),
-         when.at_ms, when.week, event.location, event.actor),
-    )  # fmt: skip
+        (
+            p["transfer_id"],
+            p["entry_id"],
+            p["team"],
+            p["result"],
+            p.get("customer_id"),
+            when.at_ms,
+            when.week,
+            event.location,
+            event.actor,
+        ),
+    )
 
 
 @contacts.handles("DigitalExclusionRecorded")

@@ -119,9 +119,15 @@ def _recompute_request(conn: sqlite3.Connection, request_id: str) -> None:
     conn.execute(
         "UPDATE crisis_payment_requests SET status = ?, completed_at_ms = ?, completed_by = ?, "
         "decline_reason = ?, note = ? WHERE request_id = ?",
-        (outcome, at_ms, actor, reason if outcome != "completed" else None,
-         reason if outcome == "completed" else None, request_id),
-    )  # fmt: skip
+        (
+            outcome,
+            at_ms,
+            actor,
+            reason if outcome != "completed" else None,
+            reason if outcome == "completed" else None,
+            request_id,
+        ),
+    )
 
 
 @crisis.handles("CrisisPaymentRequested")
@@ -131,9 +137,18 @@ def _requested(conn: sqlite3.Connection, event: Event) -> None:
         "INSERT INTO crisis_payment_requests (request_id, issue_id, customer_id, serial, "
         "amount_pence, location, requested_by, requested_at_ms, due_ms) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (p["request_id"], p["issue_id"], p["customer_id"], p["serial"], p["amount_pence"],
-         event.location, event.actor, iso_to_ms(p["requested_at"]), iso_to_ms(p["due_at"])),
-    )  # fmt: skip
+        (
+            p["request_id"],
+            p["issue_id"],
+            p["customer_id"],
+            p["serial"],
+            p["amount_pence"],
+            event.location,
+            event.actor,
+            iso_to_ms(p["requested_at"]),
+            iso_to_ms(p["due_at"]),
+        ),
+    )
     _recompute_request(conn, p["request_id"])
 
 
@@ -192,9 +207,17 @@ def _flagged(conn: sqlite3.Connection, event: Event) -> None:
     conn.execute(
         "INSERT INTO crisis_flags (flag_id, customer_id, signs, other_signs, actions, "
         "opened_at_ms, opened_by, location) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (p["flag_id"], p["customer_id"], json.dumps(p["signs"]), p.get("other_signs", ""),
-         p["actions"], hlc_millis(event.hlc), event.actor, event.location),
-    )  # fmt: skip
+        (
+            p["flag_id"],
+            p["customer_id"],
+            json.dumps(p["signs"]),
+            p.get("other_signs", ""),
+            p["actions"],
+            hlc_millis(event.hlc),
+            event.actor,
+            event.location,
+        ),
+    )
     _recompute_flag(conn, p["flag_id"])
 
 

@@ -100,10 +100,22 @@ _FEED_ORDER = (
     "ORDER BY c.kind != 'CustomerRegistered', COALESCE(a.server_seq, 9e18), e.rowid_"
 )
 _COLUMNS = (
-    "given_name", "family_name", "date_of_birth", "address", "postcode", "phone", "email",
-    "no_email", "preferred_contact", "contact_times", "language", "interpreter_needed",
-    "accessibility_needs", "vulnerability_flags", "council_reference",
-)  # fmt: skip
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "address",
+    "postcode",
+    "phone",
+    "email",
+    "no_email",
+    "preferred_contact",
+    "contact_times",
+    "language",
+    "interpreter_needed",
+    "accessibility_needs",
+    "vulnerability_flags",
+    "council_reference",
+)
 
 
 def recompute_customer(conn: sqlite3.Connection, customer_id: str) -> None:

@@ -21,9 +21,19 @@ from cxdesk.store.components import Component, register
 
 SAME = " AND ".join(
     f"NEW.{c} = OLD.{c}"
-    for c in ("id", "kind", "payload_digest", "actor", "device", "location", "device_seq",
-              "hlc", "prev_hash", "hash")
-)  # fmt: skip
+    for c in (
+        "id",
+        "kind",
+        "payload_digest",
+        "actor",
+        "device",
+        "location",
+        "device_seq",
+        "hlc",
+        "prev_hash",
+        "hash",
+    )
+)
 
 V1 = f"""
 CREATE TABLE erased_events (event_id TEXT PRIMARY KEY, erasure_id TEXT NOT NULL);

@@ -69,9 +69,16 @@ def record_refusal(
         "INSERT INTO feed_refusals (event_id, server_seq, kind, device, actor, reason, "
         "refused_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO UPDATE SET "
         "reason = excluded.reason, refused_at = excluded.refused_at",
-        (event.id, server_seq, event.kind[:64], event.device[:64], event.actor[:40],
-         reason[:300], at),
-    )  # fmt: skip
+        (
+            event.id,
+            server_seq,
+            event.kind[:64],
+            event.device[:64],
+            event.actor[:40],
+            reason[:300],
+            at,
+        ),
+    )
 
 
 def refused_feed_events(store, limit: int = 200) -> list[dict]:

@@ -139,12 +139,26 @@ def _issued(conn: sqlite3.Connection, event: Event) -> None:
         "actor, at_ms, reason, repeat_action, repeat_matches, repeat_result, knowledge_as_of, "
         "override_reason, approved_by, event_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (p["issue_id"], ISSUE_KINDS[event.kind], p["customer_id"], p["serial"],
-         p["value_pence"], event.location, event.device, event.actor, hlc_millis(event.hlc),
-         p["reason"], action, seen, json.dumps(check, sort_keys=True),
-         check.get("knowledge_as_of"), p.get("override_reason", ""), p.get("approved_by"),
-         event.id),
-    )  # fmt: skip
+        (
+            p["issue_id"],
+            ISSUE_KINDS[event.kind],
+            p["customer_id"],
+            p["serial"],
+            p["value_pence"],
+            event.location,
+            event.device,
+            event.actor,
+            hlc_millis(event.hlc),
+            p["reason"],
+            action,
+            seen,
+            json.dumps(check, sort_keys=True),
+            check.get("knowledge_as_of"),
+            p.get("override_reason", ""),
+            p.get("approved_by"),
+            event.id,
+        ),
+    )
     _recompute_issue(conn, p["issue_id"])
 
 
@@ -185,9 +199,17 @@ def _policy(conn: sqlite3.Connection, event: Event) -> None:
     conn.execute(
         "INSERT INTO policy_versions (event_id, kind, windows, action, card_limit_pence, at_ms, "
         "actor, help_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (event.id, p["kind"], json.dumps(p["windows"]), p["action"], p.get("card_limit_pence"),
-         hlc_millis(event.hlc), event.actor, p.get("help_line", "")),
-    )  # fmt: skip
+        (
+            event.id,
+            p["kind"],
+            json.dumps(p["windows"]),
+            p["action"],
+            p.get("card_limit_pence"),
+            hlc_millis(event.hlc),
+            event.actor,
+            p.get("help_line", ""),
+        ),
+    )
     _recompute_policy(conn, p["kind"])
 
 

@@ -127,10 +127,21 @@ def recompute_referral(conn: sqlite3.Connection, referral_id: str) -> None:
 
 
 _RAISED_FIELDS = (
-    "reference", "customer_id", "to_team", "to_team_name", "reason_category", "story",
-    "urgency", "already_told", "customer_actions", "consent", "consent_method",
-    "consent_obtained_by", "consent_at", "due_at",
-)  # fmt: skip
+    "reference",
+    "customer_id",
+    "to_team",
+    "to_team_name",
+    "reason_category",
+    "story",
+    "urgency",
+    "already_told",
+    "customer_actions",
+    "consent",
+    "consent_method",
+    "consent_obtained_by",
+    "consent_at",
+    "due_at",
+)
 
 
 @referrals.handles(*REFERRAL_KINDS)

@@ -166,9 +166,17 @@ def recompute_person(conn: sqlite3.Connection, staff_id: str) -> None:
         "name = excluded.name, role = excluded.role, locations = excluded.locations, "
         "public_key = excluded.public_key, key_salt = excluded.key_salt, "
         "key_params = excluded.key_params, active = excluded.active",
-        (staff_id, row["name"], row["role"], json.dumps(row["locations"]),
-         row["public_key"], row["key_salt"], row["key_params"], row["active"]),
-    )  # fmt: skip
+        (
+            staff_id,
+            row["name"],
+            row["role"],
+            json.dumps(row["locations"]),
+            row["public_key"],
+            row["key_salt"],
+            row["key_params"],
+            row["active"],
+        ),
+    )
 
 
 @staff.handles("LocationDefined")

@@ -108,9 +108,17 @@ def recompute_serials(conn: sqlite3.Connection, serials: list[str]) -> None:
             state = apply_moves(Move(m[2], m[3], m[4], m[5], m[6]) for m in moves)
             updated = max(m[7] for m in moves)
             out.append(
-                (serial, moves[0][1], state.location, state.status, state.issue_id,
-                 int(state.clash), json.dumps(state.notes), updated)
-            )  # fmt: skip
+                (
+                    serial,
+                    moves[0][1],
+                    state.location,
+                    state.status,
+                    state.issue_id,
+                    int(state.clash),
+                    json.dumps(state.notes),
+                    updated,
+                )
+            )
         conn.executemany(
             "INSERT INTO stock_items (serial, kind, location, status, issue_id, clash, notes, "
             "updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (serial) DO UPDATE SET "
@@ -135,8 +143,9 @@ def _serials_of(event: Event) -> list[str]:
 @stock.handles("StockReceived")
 def _received(conn: sqlite3.Connection, event: Event) -> None:
     p, serials = event.payload, _serials_of(event)
-    _add_moves(conn, event, p["kind"], ((s, "received", p["location"], None, None, None)
-                                         for s in serials))  # fmt: skip
+    _add_moves(
+        conn, event, p["kind"], ((s, "received", p["location"], None, None, None) for s in serials)
+    )
     recompute_serials(conn, serials)
 
 
@@ -178,9 +187,18 @@ def _counted(conn: sqlite3.Connection, event: Event) -> None:
     conn.execute(
         "INSERT INTO stock_counts (event_id, location, kind, counted, expected, difference, "
         "at_ms, actor, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (event.id, p["location"], p["kind"], p["counted"], p["expected"],
-         p["counted"] - p["expected"], hlc_millis(event.hlc), event.actor, p.get("note", "")),
-    )  # fmt: skip
+        (
+            event.id,
+            p["location"],
+            p["kind"],
+            p["counted"],
+            p["expected"],
+            p["counted"] - p["expected"],
+            hlc_millis(event.hlc),
+            event.actor,
+            p.get("note", ""),
+        ),
+    )
 
 
 @stock.acknowledged

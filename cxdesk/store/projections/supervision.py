@@ -72,6 +72,12 @@ def _signed_off(conn: sqlite3.Connection, event: Event) -> None:
     conn.execute(
         "INSERT INTO signoffs (event_id, location_id, day, note, signed_by, signed_at_ms) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (event.id, p["location_id"], p["day"], p.get("note", ""), event.actor,
-         hlc_millis(event.hlc)),
-    )  # fmt: skip
+        (
+            event.id,
+            p["location_id"],
+            p["day"],
+            p.get("note", ""),
+            event.actor,
+            hlc_millis(event.hlc),
+        ),
+    )

@@ -171,9 +171,17 @@ class AccessControl:
         seconds = max(1, math.ceil(wait))
         message = f"too many requests; try again in {seconds} s"
         body = json.dumps({"detail": {"code": "rate-limited", "message": message}}).encode()
-        await send({"type": "http.response.start", "status": 429, "headers": [
-            (b"content-type", b"application/json"), (b"retry-after", str(seconds).encode()),
-            (b"content-length", str(len(body)).encode())]})  # fmt: skip
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"retry-after", str(seconds).encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def _account(self, scope, holder, token_hash, address, started) -> None:
@@ -183,8 +191,15 @@ class AccessControl:
                 self.devices.clear()
             self.devices[token_hash] = device
         millis = (time.perf_counter() - started) * 1000
-        log.info("device=%s route=%s %s status=%d ms=%.1f addr=%s", device, scope["method"],
-                 scope["path"], status, millis, address)  # fmt: skip
+        log.info(
+            "device=%s route=%s %s status=%d ms=%.1f addr=%s",
+            device,
+            scope["method"],
+            scope["path"],
+            status,
+            millis,
+            address,
+        )
         if status in COUNTED:
             engine = getattr(scope["app"].state, "engine", None) if "app" in scope else None
             if engine is not None:

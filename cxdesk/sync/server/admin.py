@@ -43,9 +43,14 @@ def add_device(engine: Engine, location: str, device_id: str | None = None) -> t
                 "INSERT INTO devices (id, location, token_hash, revoked, last_seq, last_hash, "
                 "created_at) VALUES (:d, :l, :h, FALSE, 0, :g, :t)"
             ),
-            {"d": device_id, "l": location, "h": hash_token(token), "g": GENESIS,
-             "t": utc_now_text()},
-        )  # fmt: skip
+            {
+                "d": device_id,
+                "l": location,
+                "h": hash_token(token),
+                "g": GENESIS,
+                "t": utc_now_text(),
+            },
+        )
         record_one(conn, "DeviceEnrolled", {"device_id": device_id, "location": location})
     return device_id, token
 
@@ -63,12 +68,22 @@ def revoke_device(engine: Engine, device_id: str, reason: str = "") -> None:
 
 
 def add_staff(
-    engine: Engine, staff_id: str, *, name: str, role: str, locations: list[str],
+    engine: Engine,
+    staff_id: str,
+    *,
+    name: str,
+    role: str,
+    locations: list[str],
     key_fields: dict[str, str],
-) -> None:  # fmt: skip
+) -> None:
     """Enrol someone; ``key_fields`` are ``StaffKeys.roster_fields()`` of their passcode."""
-    payload = {"staff_id": staff_id, "name": name, "role": role,
-               "locations": locations, **key_fields}  # fmt: skip
+    payload = {
+        "staff_id": staff_id,
+        "name": name,
+        "role": role,
+        "locations": locations,
+        **key_fields,
+    }
     with write_transaction(engine) as conn:
         known = conn.execute(
             text("SELECT active FROM roster WHERE staff_id = :s"), {"s": staff_id}
@@ -125,8 +140,16 @@ def devices(engine: Engine) -> list[dict[str, Any]]:
     for row in found:
         row["refusals"] = counts.pop(row["id"], {})
     if counts.get("-"):  # requests whose token matched no device
-        found.append({"id": "-", "location": "(unknown token)", "revoked": False, "last_seq": 0,
-                      "created_at": "", "refusals": counts["-"]})  # fmt: skip
+        found.append(
+            {
+                "id": "-",
+                "location": "(unknown token)",
+                "revoked": False,
+                "last_seq": 0,
+                "created_at": "",
+                "refusals": counts["-"],
+            }
+        )
     return found
 
 

@@ -51,11 +51,16 @@ def record_central(conn: Connection, items: Iterable[CentralItem]) -> list[Event
         clean = validate_payload(item.kind, item.payload)
         seq += 1
         fields = {
-            "id": new_event_id(), "kind": item.kind, "payload_digest": payload_digest(clean),
-            "actor": item.actor, "device": CENTRAL_DEVICE,
-            "location": item.location or "CENTRAL", "device_seq": seq, "hlc": clock.now(),
+            "id": new_event_id(),
+            "kind": item.kind,
+            "payload_digest": payload_digest(clean),
+            "actor": item.actor,
+            "device": CENTRAL_DEVICE,
+            "location": item.location or "CENTRAL",
+            "device_seq": seq,
+            "hlc": clock.now(),
             "prev_hash": prev,
-        }  # fmt: skip
+        }
         event = Event(payload=clean, hash=chain_hash(**fields), **fields)
         prev = event.hash
         if not by_role or by_role[-1][0] != item.role:

@@ -42,18 +42,34 @@ CREATE INDEX claims_index_issue ON claims_index (issue_id)
 # claim_people holds keys, not names: the columns are named for what they key.
 
 ISSUE_KINDS = {"VoucherIssued": "food_voucher", "CardIssued": "payment_card"}
-PERSON_FIELDS = (("given_name", "given_name"), ("family_name", "family_name"),
-                 ("date_of_birth", "dob"), ("postcode", "postcode"))  # fmt: skip
-COLUMNS = ("issue_id", "kind", "record_key", "given_key", "family_key", "dob_key",
-           "postcode_key", "at_ms", "location", "status")  # fmt: skip
+PERSON_FIELDS = (
+    ("given_name", "given_name"),
+    ("family_name", "family_name"),
+    ("date_of_birth", "dob"),
+    ("postcode", "postcode"),
+)
+COLUMNS = (
+    "issue_id",
+    "kind",
+    "record_key",
+    "given_key",
+    "family_key",
+    "dob_key",
+    "postcode_key",
+    "at_ms",
+    "location",
+    "status",
+)
 
 
 def _person(conn: Connection, event: Event) -> None:
     p = event.payload
     keyed = {
-        "given_name": claim_keys.name_key, "family_name": claim_keys.name_key,
-        "date_of_birth": claim_keys.dob_key, "postcode": claim_keys.postcode_key,
-    }  # fmt: skip
+        "given_name": claim_keys.name_key,
+        "family_name": claim_keys.name_key,
+        "date_of_birth": claim_keys.dob_key,
+        "postcode": claim_keys.postcode_key,
+    }
     values = {col: keyed[f](p[f]) for f, col in PERSON_FIELDS if p.get(f)}
     if event.kind == "CustomerRegistered":
         conn.execute(
@@ -80,14 +96,25 @@ def note_claim(conn: Connection, event: Event, seq: int, location: str) -> None:
     p = event.payload
     if event.kind in ISSUE_KINDS:
         person = conn.execute(
-            text("SELECT given_name, family_name, dob, postcode FROM claim_people "
-                 "WHERE customer_id = :c"), {"c": p["customer_id"]},
-        ).first()  # fmt: skip
+            text(
+                "SELECT given_name, family_name, dob, postcode FROM claim_people "
+                "WHERE customer_id = :c"
+            ),
+            {"c": p["customer_id"]},
+        ).first()
         given, family, dob, postcode = person or ("", "", "", "")
-        row = {"issue_id": p["issue_id"], "kind": ISSUE_KINDS[event.kind],
-               "record_key": claim_keys.record_key(p["customer_id"]), "given_key": given,
-               "family_key": family, "dob_key": dob, "postcode_key": postcode,
-               "at_ms": event.occurred_ms, "location": location, "status": "issued"}  # fmt: skip
+        row = {
+            "issue_id": p["issue_id"],
+            "kind": ISSUE_KINDS[event.kind],
+            "record_key": claim_keys.record_key(p["customer_id"]),
+            "given_key": given,
+            "family_key": family,
+            "dob_key": dob,
+            "postcode_key": postcode,
+            "at_ms": event.occurred_ms,
+            "location": location,
+            "status": "issued",
+        }
     elif event.kind == "IssueVoided":
         first = conn.execute(
             text("SELECT * FROM claims_index WHERE issue_id = :i ORDER BY server_seq LIMIT 1"),

@@ -51,8 +51,9 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         path = Path(database)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # The same rule as the desk store: WAL on a network drive can lose the feed.
-        refuse_network_filesystem(path.parent, what="The central database folder",
-                                  advice=SERVER_ADVICE)  # fmt: skip
+        refuse_network_filesystem(
+            path.parent, what="The central database folder", advice=SERVER_ADVICE
+        )
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         os.chmod(path, 0o600)

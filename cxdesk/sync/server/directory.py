@@ -38,18 +38,33 @@ def mirror_feed(engine: Engine, store, max_pages: int = 100_000) -> None:
         cursor = page.next
 
 
-def import_directory_central(engine: Engine, path: Path | list | dict, *, fmt: str | None = None,
-                             remove_missing: bool = False):  # fmt: skip
+def import_directory_central(
+    engine: Engine,
+    path: Path | list | dict,
+    *,
+    fmt: str | None = None,
+    remove_missing: bool = False,
+):
     """Import the directory file (or fetched feed pages) centrally; returns the report."""
     from cxdesk.store.directory_commands import import_directory
 
     with tempfile.TemporaryDirectory(prefix="cxdesk-import-") as folder:
-        store = open_store(Path(folder) / "mirror.sqlite3", device_id=MIRROR_DEVICE,
-                           location="CENTRAL", check_filesystem=False)  # fmt: skip
+        store = open_store(
+            Path(folder) / "mirror.sqlite3",
+            device_id=MIRROR_DEVICE,
+            location="CENTRAL",
+            check_filesystem=False,
+        )
         try:
             mirror_feed(engine, store)
-            report = import_directory(store, path, actor=CENTRAL_ACTOR, role="admin",
-                                      fmt=fmt, remove_missing=remove_missing)  # fmt: skip
+            report = import_directory(
+                store,
+                path,
+                actor=CENTRAL_ACTOR,
+                role="admin",
+                fmt=fmt,
+                remove_missing=remove_missing,
+            )
             made = store.query(
                 "SELECT kind, payload FROM events WHERE device = ? ORDER BY device_seq",
                 (MIRROR_DEVICE,),

@@ -24,9 +24,20 @@ from cxdesk.sync.server.feed import head
 
 SAME = " AND ".join(
     f"NEW.{c} = OLD.{c}"
-    for c in ("server_seq", "id", "kind", "payload_digest", "actor", "device", "location",
-              "device_seq", "hlc", "prev_hash", "hash")
-)  # fmt: skip
+    for c in (
+        "server_seq",
+        "id",
+        "kind",
+        "payload_digest",
+        "actor",
+        "device",
+        "location",
+        "device_seq",
+        "hlc",
+        "prev_hash",
+        "hash",
+    )
+)
 PERMITTED = f"{SAME} AND EXISTS (SELECT 1 FROM erased_events x WHERE x.event_id = OLD.id)"
 
 
@@ -50,16 +61,23 @@ def permit_erasure(conn: Connection) -> None:
 
 
 def erase(
-    engine: Engine, *, reason: str, before: str | None = None, customer_id: str | None = None,
+    engine: Engine,
+    *,
+    reason: str,
+    before: str | None = None,
+    customer_id: str | None = None,
     retention_days: dict[str, int] | None = None,
-) -> tuple[str, int]:  # fmt: skip
+) -> tuple[str, int]:
     """Record and apply one erasure; returns (erasure id, events blanked)."""
     with write_transaction(engine) as conn:
         rule = {
-            "erasure_id": new_event_id(), "before": before, "customer_id": customer_id,
-            "reason": reason, "upto_seq": head(conn),
+            "erasure_id": new_event_id(),
+            "before": before,
+            "customer_id": customer_id,
+            "reason": reason,
+            "upto_seq": head(conn),
             "retention_days": retention_days or (erasure.RETENTION_DAYS if before else {}),
-        }  # fmt: skip
+        }
         event = record_one(conn, "RecordsErased", rule)
         seq = head(conn)
         return event.payload["erasure_id"], apply_erasure(conn, event.payload, seq)
@@ -74,24 +92,29 @@ FORGET_KEYS = (
 def apply_erasure(conn: Connection, rule: dict, erasure_seq: int) -> int:
     if rule.get("customer_id"):
         # The person's match keys go too: their issues stay countable by record only.
-        conn.execute(text("DELETE FROM claim_people WHERE customer_id = :c"),
-                     {"c": rule["customer_id"]})  # fmt: skip
+        conn.execute(
+            text("DELETE FROM claim_people WHERE customer_id = :c"), {"c": rule["customer_id"]}
+        )
         conn.execute(text(FORGET_KEYS), {"r": claim_keys.record_key(rule["customer_id"])})
         # Canonical JSON (sorted keys, no spaces) spells the id one way in every payload.
         needle = f'%"customer_id":{json.dumps(rule["customer_id"])}%'
         rows = conn.execute(
-            text("SELECT server_seq, id, kind, payload, hlc FROM events "
-                 "WHERE server_seq <= :u AND payload LIKE :n"),
+            text(
+                "SELECT server_seq, id, kind, payload, hlc FROM events "
+                "WHERE server_seq <= :u AND payload LIKE :n"
+            ),
             {"u": rule["upto_seq"], "n": needle},
-        )  # fmt: skip
+        )
     else:
         kinds = list(rule.get("retention_days", {})) or [""]
         marks = ", ".join(f":k{i}" for i in range(len(kinds)))
         rows = conn.execute(
-            text("SELECT server_seq, id, kind, payload, hlc FROM events "
-                 f"WHERE server_seq <= :u AND kind IN ({marks})"),
+            text(
+                "SELECT server_seq, id, kind, payload, hlc FROM events "
+                f"WHERE server_seq <= :u AND kind IN ({marks})"
+            ),
             {"u": rule["upto_seq"], **{f"k{i}": k for i, k in enumerate(kinds)}},
-        )  # fmt: skip
+        )
     count = 0
     for seq, event_id, kind, payload_text, hlc in rows.all():
         payload = json.loads(payload_text)
@@ -101,10 +124,12 @@ def apply_erasure(conn: Connection, rule: dict, erasure_seq: int) -> int:
         if blanked == payload_text:
             continue
         conn.execute(
-            text("INSERT INTO erased_events (event_id, erasure_seq) VALUES (:i, :s) "
-                 "ON CONFLICT (event_id) DO NOTHING"),
+            text(
+                "INSERT INTO erased_events (event_id, erasure_seq) VALUES (:i, :s) "
+                "ON CONFLICT (event_id) DO NOTHING"
+            ),
             {"i": event_id, "s": erasure_seq},
-        )  # fmt: skip
+        )
         conn.execute(
             text("UPDATE events SET payload = :p WHERE server_seq = :s"),
             {"p": blanked, "s": seq},

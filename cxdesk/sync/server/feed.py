@@ -19,9 +19,19 @@ from cxdesk.sync.server.scope import scoped_places
 erased_t = table("erased_events", column("event_id"))
 
 FEED_COLUMNS = (
-    "id", "kind", "payload_digest", "actor", "device", "location", "device_seq", "hlc",
-    "prev_hash", "hash", "server_seq", "signature",
-)  # fmt: skip
+    "id",
+    "kind",
+    "payload_digest",
+    "actor",
+    "device",
+    "location",
+    "device_seq",
+    "hlc",
+    "prev_hash",
+    "hash",
+    "server_seq",
+    "signature",
+)
 
 
 def current_epoch(conn: Connection) -> str:
@@ -99,8 +109,10 @@ def _erased(conn: Connection, ids: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        found |= {r[0] for r in conn.execute(
-            select(erased_t.c.event_id).where(erased_t.c.event_id.in_(chunk)))}  # fmt: skip
+        found |= {
+            r[0]
+            for r in conn.execute(select(erased_t.c.event_id).where(erased_t.c.event_id.in_(chunk)))
+        }
     return found
 
 

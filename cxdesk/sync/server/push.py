@@ -114,8 +114,15 @@ def _sort_batch(
                 )
             _hash, seq, reason = seen
             status = "rejected" if reason is not None else "duplicate"
-            retries.append(PushResult(id=event.id, device_seq=event.device_seq, status=status,
-                                      server_seq=seq, reason=reason))  # fmt: skip
+            retries.append(
+                PushResult(
+                    id=event.id,
+                    device_seq=event.device_seq,
+                    status=status,
+                    server_seq=seq,
+                    reason=reason,
+                )
+            )
             continue
         if seen is not None:
             raise PushRefused(409, "changed", f"event id {event.id} is already used")
@@ -125,9 +132,11 @@ def _sort_batch(
             )
         if event.prev_hash != expected_prev:
             raise PushRefused(
-                409, "chain", f"{device} #{event.device_seq} does not link to #{expected_seq - 1}",
+                409,
+                "chain",
+                f"{device} #{event.device_seq} does not link to #{expected_seq - 1}",
                 last_seq,
-            )  # fmt: skip
+            )
         fresh.append(event)
         expected_seq, expected_prev = event.device_seq + 1, event.hash
     return retries, fresh
@@ -231,14 +240,29 @@ def apply_push(
             if project_roster(conn, event):
                 judge.roster.clear()
                 judge.signatures.forget()
-            results.append(PushResult(id=event.id, device_seq=event.device_seq,
-                                      status="accepted", server_seq=counter))  # fmt: skip
+            results.append(
+                PushResult(
+                    id=event.id, device_seq=event.device_seq, status="accepted", server_seq=counter
+                )
+            )
         else:
-            conn.execute(insert(rejected_t).values(
-                device=device, device_seq=event.device_seq, event_id=event.id, kind=event.kind,
-                actor=event.actor, hash=event.hash, reason=reason, rejected_at=now))  # fmt: skip
-            results.append(PushResult(id=event.id, device_seq=event.device_seq,
-                                      status="rejected", reason=reason))  # fmt: skip
+            conn.execute(
+                insert(rejected_t).values(
+                    device=device,
+                    device_seq=event.device_seq,
+                    event_id=event.id,
+                    kind=event.kind,
+                    actor=event.actor,
+                    hash=event.hash,
+                    reason=reason,
+                    rejected_at=now,
+                )
+            )
+            results.append(
+                PushResult(
+                    id=event.id, device_seq=event.device_seq, status="rejected", reason=reason
+                )
+            )
     flush()
     record_scope(conn, placed)  # who may pull each one (DESIGN.md, "Who receives what")
     conn.execute(text("UPDATE feed_counter SET value = :v WHERE id = 1"), {"v": counter})
@@ -259,20 +283,37 @@ def _event_row(event: Event, server_seq: int, now: str) -> dict:
     except CxDeskError:
         subject = None
     return {
-        "server_seq": server_seq, "id": event.id, "kind": event.kind,
-        "payload": canonical_json(event.payload), "payload_digest": event.payload_digest,
-        "actor": event.actor, "device": event.device, "location": event.location,
-        "device_seq": event.device_seq, "hlc": event.hlc, "prev_hash": event.prev_hash,
-        "hash": event.hash, "subject": subject, "received_at": now,
+        "server_seq": server_seq,
+        "id": event.id,
+        "kind": event.kind,
+        "payload": canonical_json(event.payload),
+        "payload_digest": event.payload_digest,
+        "actor": event.actor,
+        "device": event.device,
+        "location": event.location,
+        "device_seq": event.device_seq,
+        "hlc": event.hlc,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+        "subject": subject,
+        "received_at": now,
         "signature": event.signature,
-    }  # fmt: skip
+    }
 
 
 def row_to_event(row) -> Event:
     m = row._mapping
     return Event(
-        id=m["id"], kind=m["kind"], payload=json.loads(m["payload"]),
-        payload_digest=m["payload_digest"], actor=m["actor"], device=m["device"],
-        location=m["location"], device_seq=m["device_seq"], hlc=m["hlc"],
-        prev_hash=m["prev_hash"], hash=m["hash"], signature=m["signature"],
-    )  # fmt: skip
+        id=m["id"],
+        kind=m["kind"],
+        payload=json.loads(m["payload"]),
+        payload_digest=m["payload_digest"],
+        actor=m["actor"],
+        device=m["device"],
+        location=m["location"],
+        device_seq=m["device_seq"],
+        hlc=m["hlc"],
+        prev_hash=m["prev_hash"],
+        hash=m["hash"],
+        signature=m["signature"],
+    )

@@ -29,9 +29,13 @@ def project_roster(conn: Connection, event: Event) -> bool:
                 "role = excluded.role, locations = excluded.locations, active = TRUE, "
                 "public_key = excluded.public_key"
             ),
-            {"s": p["staff_id"], "r": p["role"], "l": json.dumps(p["locations"]),
-             "k": p.get("public_key")},
-        )  # fmt: skip
+            {
+                "s": p["staff_id"],
+                "r": p["role"],
+                "l": json.dumps(p["locations"]),
+                "k": p.get("public_key"),
+            },
+        )
     elif event.kind == "StaffRekeyed":
         conn.execute(
             text("UPDATE roster SET public_key = :k WHERE staff_id = :s"),

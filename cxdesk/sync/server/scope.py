@@ -140,10 +140,12 @@ class _Writer:
         if scope.is_private_advice(event):
             rid = event.payload["referral_id"]
             self.conn.execute(
-                text("INSERT INTO scope_private (referral_id, location) VALUES (:r, :l) "
-                     "ON CONFLICT (referral_id) DO NOTHING"),
+                text(
+                    "INSERT INTO scope_private (referral_id, location) VALUES (:r, :l) "
+                    "ON CONFLICT (referral_id) DO NOTHING"
+                ),
                 {"r": rid, "l": location},
-            )  # fmt: skip
+            )
             self.private[rid] = location
         found = {t.name: t for t in scope.targets(event, location, self.private_referral)}
         self.targets += [{"s": seq, "t": t.name, "g": t.via_grant} for t in found.values()]

@@ -57,8 +57,14 @@ def receipt(conn: Connection, key, device: str) -> Signed:
     last_seq, last_hash = conn.execute(
         text("SELECT last_seq, last_hash FROM devices WHERE id = :d"), {"d": device}
     ).one()
-    statement = Receipt(epoch=epoch, device=device, last_seq=int(last_seq), last_hash=last_hash,
-                        head=top, head_id=feed_id_at(conn, top))  # fmt: skip
+    statement = Receipt(
+        epoch=epoch,
+        device=device,
+        last_seq=int(last_seq),
+        last_hash=last_hash,
+        head=top,
+        head_id=feed_id_at(conn, top),
+    )
     return receipts.sign(key, statement)
 
 
@@ -66,8 +72,15 @@ def mark(conn: Connection, key, device: str = "", after: int = 0, page=None) -> 
     """The feed head, and (with ``page``) what the pull page after ``after`` carried."""
     epoch, top = epoch_and_head(conn)
     count, digest = (page.count, page.hexdigest()) if page is not None else (0, "")
-    statement = Mark(epoch=epoch, head=top, head_id=feed_id_at(conn, top), device=device,
-                     after=after, count=count, digest=digest)  # fmt: skip
+    statement = Mark(
+        epoch=epoch,
+        head=top,
+        head_id=feed_id_at(conn, top),
+        device=device,
+        after=after,
+        count=count,
+        digest=digest,
+    )
     return receipts.sign(key, statement)
 
 
@@ -118,8 +131,10 @@ def behind(conn: Connection, proofs: list[Signed], public: str) -> str | None:
 
 
 def proofs_from(headers) -> list[Signed]:
-    found = [receipts.from_header(headers.get(name))
-             for name in (receipts.RECEIPT_HEADER, receipts.MARK_HEADER)]  # fmt: skip
+    found = [
+        receipts.from_header(headers.get(name))
+        for name in (receipts.RECEIPT_HEADER, receipts.MARK_HEADER)
+    ]
     return [p for p in found if p is not None]
 
 
@@ -188,7 +203,8 @@ def refuse_contradiction(conn: Connection, device: str, events, proofs: list[Sig
         for event in events:
             if event.device_seq == r.last_seq and event.hash != r.last_hash:
                 raise PushRefused(
-                    409, "receipt",
+                    409,
+                    "receipt",
                     f"{device} #{r.last_seq} is not the event the server gave a receipt for",
                     r.last_seq,
-                )  # fmt: skip
+                )

@@ -48,10 +48,18 @@ MAX_FAILURES_PER_HOUR = 10
 """Failed sign-ins per person a desk may record in any hour (two lock-outs' worth)."""
 HOUR_MS = 3_600_000
 
-CENTRAL_ONLY_KINDS = frozenset({
-    "LocationDefined", "StaffEnrolled", "StaffUpdated", "StaffRemoved",
-    "DeviceEnrolled", "DeviceRevoked", "PolicySet", "ContactReasonsSet",
-})  # fmt: skip
+CENTRAL_ONLY_KINDS = frozenset(
+    {
+        "LocationDefined",
+        "StaffEnrolled",
+        "StaffUpdated",
+        "StaffRemoved",
+        "DeviceEnrolled",
+        "DeviceRevoked",
+        "PolicySet",
+        "ContactReasonsSet",
+    }
+)
 """Kinds only ``cxdesk admin`` on the server may record: a desk never can."""
 
 PLACE_FIELDS = {

@@ -59,12 +59,17 @@ async def search(ask: CentralSearch, token: TokenDep, engine: EngineDep) -> Cent
             device = authenticate(conn, token)
             matches = find_people(conn, ask)[:MAX_MATCHES]
             views = [
-                CentralItem("CustomerRecordViewed",
-                            {"customer_id": m.customer_id,
-                             "reason": f"central search from {device.id}: {ask.reason}"[:120]},
-                            role="advisor", location=device.location)
+                CentralItem(
+                    "CustomerRecordViewed",
+                    {
+                        "customer_id": m.customer_id,
+                        "reason": f"central search from {device.id}: {ask.reason}"[:120],
+                    },
+                    role="advisor",
+                    location=device.location,
+                )
                 for m in matches
-            ]  # fmt: skip
+            ]
             if views:
                 record_central(conn, views)
         return CentralSearchAnswer(matches=matches)

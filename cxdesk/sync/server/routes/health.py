@@ -25,9 +25,12 @@ async def health(request: Request, engine: EngineDep) -> Health:
     def work() -> Health:
         with read_transaction(engine) as conn:
             return Health(
-                status="ok", epoch=current_epoch(conn), head=head(conn),
-                database=engine.dialect.name, server_key=signing_public(request),
-            )  # fmt: skip
+                status="ok",
+                epoch=current_epoch(conn),
+                head=head(conn),
+                database=engine.dialect.name,
+                server_key=signing_public(request),
+            )
 
     try:
         return await run_in_threadpool(work)

@@ -109,8 +109,9 @@ async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response
             receipt = signing.receipt(conn, state.signing_key, device.id)
         state.marks.note(state.database_id, top)
         moved.append(top)
-        answer = PushResponse(epoch=epoch, last_seq=outcome.last_seq, results=outcome.results,
-                              receipt=receipt)  # fmt: skip
+        answer = PushResponse(
+            epoch=epoch, last_seq=outcome.last_seq, results=outcome.results, receipt=receipt
+        )
         return answer.model_dump_json().encode()
 
     try:
@@ -137,7 +138,7 @@ async def pull(
         ge=0,
         le=MAX_WAIT,
         description="seconds to hold the answer until there is something for this desk",
-    ),  # fmt: skip
+    ),
 ) -> Response:
     """The events after ``after`` this desk may hold, in feed order, with the next cursor.
 
