@@ -115,3 +115,33 @@ async def test_admin_erase_and_verify_commands(central, server_url):
     assert checked.exit_code == 0 and "OK: every chain intact." in checked.output
     refused = run(cli, ["admin", "erase", "--reason", "x", "--db", server_url])
     assert refused.exit_code != 0
+
+
+@pytest.mark.parametrize("desk_erased_first", [True, False], ids=["blanked-copy", "original-copy"])
+async def test_an_erased_event_pushed_again_after_a_new_epoch_is_a_duplicate(
+    central, desk_erased_first
+):
+    """After a restore the desk pushes everything again from its first event. An
+    event the server erased since comes back either blanked (the desk applied the
+    erasure) or whole (it had not pulled yet): both are the event the server holds
+    (the hash covers the digest), so both are answered ``duplicate``, and the desk
+    ends up with the erasure applied."""
+    from cxdesk.sync.server.db import write_transaction
+    from cxdesk.sync.server.epochs import start_new_epoch
+
+    north, _twin, maria, _joe = await _two_hub_desks(central)
+    erase(central.engine, reason="Request ER-3", customer_id=maria)
+    if desk_erased_first:
+        await north.sync()
+        assert "Fled violence" not in _payloads(north.store)
+    with write_transaction(central.engine) as conn:
+        start_new_epoch(conn, "restored from a backup")
+    report = await north.sync()
+    assert report.epoch_resets == 1
+    assert report.counts.rejected == 0 and report.counts.accepted == 0
+    assert report.counts.duplicate >= 3  # her registration and note among them
+    text = _payloads(north.store)
+    assert "Fled violence" not in text and "Mere Road" not in text
+    assert north.store.scalar("SELECT COUNT(*) FROM erased_events") == 2
+    assert verify_store(north.store).ok, verify_store(north.store).lines()
+    assert not verify_central(central.engine).problems

@@ -3,7 +3,8 @@
 Everything happens in the caller's write transaction, in this order:
 
 1. whole-request checks, before any lock: every event names the authenticated
-   device (403), every hash and payload digest is right (422);
+   device (403), every hash and payload digest is right (422; an erased event the
+   server holds may come back blanked, see ``check_envelopes``);
 2. lock the device row (``FOR UPDATE``; ``BEGIN IMMEDIATE`` already holds the
    lock on SQLite) and sort events into retries (at or below ``last_seq``) and
    new ones; a retry must be byte-for-byte the event we hold (else 409, nothing
@@ -25,7 +26,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, null, select, text, union_all, update
+from sqlalchemy import Connection, column, insert, null, select, table, text, union_all, update
 
 from cxdesk.errors import CxDeskError
 from cxdesk.events import DESK_ACTOR, get_kind, may_author, validate_payload
@@ -40,6 +41,8 @@ from cxdesk.sync.server.scope import record_scope
 from cxdesk.sync.server.signatures import SignatureCheck
 from cxdesk.sync.server.trust import EventTrust
 from cxdesk.sync.server_checks import checks_for
+
+erased_t = table("erased_events", column("event_id"))
 
 
 class PushRefused(Exception):
@@ -63,17 +66,45 @@ def _lock_clause(conn: Connection) -> str:
     return " FOR UPDATE" if is_postgres(conn) else ""
 
 
-def check_envelopes(device: str, events: list[Event]) -> None:
-    """Refuse a push naming another device (403) or with a bad hash or digest (422)."""
+def check_envelopes(conn: Connection, device: str, events: list[Event]) -> None:
+    """Refuse a push naming another device (403) or with a bad hash or digest (422).
+
+    A payload that no longer matches its digest is accepted only for an event the
+    server holds, erased, with the same hash: the desk applied the erasure to its
+    copy and is pushing it again (after a restore). The hash covers the digest, so
+    an equal hash proves it is the same event; it is answered ``duplicate``.
+    """
+    blanked: list[Event] = []
     for event in events:
         if event.device != device:
             raise PushRefused(
                 403, "wrong-device", f"event {event.id} belongs to {event.device}, not {device}"
             )
-        if not event.digest_ok():
-            raise PushRefused(422, "bad-digest", f"event {event.id}: payload does not match digest")
         if not event.hash_ok():
             raise PushRefused(422, "bad-hash", f"event {event.id}: hash does not match its fields")
+        if not event.digest_ok():
+            blanked.append(event)
+    if blanked:
+        erased = _erased_here(conn, [e.id for e in blanked])
+        for event in blanked:
+            if erased.get(event.id) != event.hash:
+                raise PushRefused(
+                    422, "bad-digest", f"event {event.id}: payload does not match digest"
+                )
+
+
+def _erased_here(conn: Connection, ids: list[str]) -> dict[str, str]:
+    """id -> hash for the events among ``ids`` that the server holds erased."""
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = conn.execute(
+            select(events_t.c.id, events_t.c.hash)
+            .where(events_t.c.id.in_(chunk))
+            .where(events_t.c.id.in_(select(erased_t.c.event_id)))
+        )
+        found.update({id_: hash_ for id_, hash_ in rows})
+    return found
 
 
 def _known(conn: Connection, ids: list[str]) -> dict[str, tuple[str, int | None, str | None]]:
@@ -199,7 +230,7 @@ def apply_push(
     conn: Connection, device: str, events: list[Event], *, trusted_role: str | None = None
 ) -> PushOutcome:
     """Place ``device``'s events in the feed; the caller owns the (write) transaction."""
-    check_envelopes(device, events)
+    check_envelopes(conn, device, events)
     row = conn.execute(
         text(f"SELECT last_seq, last_hash FROM devices WHERE id = :d{_lock_clause(conn)}"),
         {"d": device},
