@@ -32,10 +32,9 @@ from cxdesk.domain.issue_log import (
     issue_status,
 )
 from cxdesk.domain.reconciliation import london_day
+from cxdesk.store import feed
 
 PAGE_SIZE = 50
-UNSYNCED = 9e18
-"""Feed place of an event the server has not placed yet: after every synced one."""
 
 _LATE_REQUEST = (
     "((r.completed_at_ms IS NOT NULL AND r.completed_at_ms > r.due_ms) "
@@ -108,9 +107,8 @@ def _row_sql(conn: sqlite3.Connection) -> str:
         "i.repeat_matches, i.override_reason, i.approved_by, i.status, "
         "(SELECT r.status || '|' || r.due_ms || '|' || COALESCE(r.completed_at_ms, '') "
         " FROM crisis_payment_requests r WHERE r.issue_id = i.issue_id LIMIT 1), "
-        "COALESCE(a.server_seq, 9e18), e.rowid_ "
-        f"FROM issues i{joins} LEFT JOIN events e ON e.id = i.event_id "
-        "LEFT JOIN event_acks a ON a.event_id = i.event_id"
+        f"{feed.PLACE}, e.rowid_ "
+        f"FROM issues i{joins} {feed.join_events('i.event_id', outer=True)}"
     )
 
 
@@ -189,9 +187,8 @@ def latest_signoffs(conn: sqlite3.Connection, pairs: set[tuple[str, str]]) -> di
     marks = ",".join("?" * len(days))
     rows = conn.execute(
         "SELECT s.location_id, s.day, s.signed_by, s.signed_at_ms, s.note, "
-        "COALESCE(a.server_seq, 9e18), e.rowid_ FROM signoffs s "
-        "JOIN events e ON e.id = s.event_id LEFT JOIN event_acks a ON a.event_id = s.event_id "
-        f"WHERE s.day IN ({marks})",
+        f"{feed.PLACE}, e.rowid_ FROM signoffs s {feed.join_events('s.event_id')} "
+        f"WHERE s.day IN ({marks}) AND {feed.NOT_REJECTED}",
         days,
     ).fetchall()
     for location, day, by, at_ms, note, seq, rowid in rows:

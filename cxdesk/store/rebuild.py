@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxdesk.events.envelope import GENESIS
+from cxdesk.store import feed
 from cxdesk.store.components import Handler, handlers_for, load_components, projection_tables
 from cxdesk.store.eventlog import EVENT_COLUMNS, row_to_event
 
@@ -28,7 +29,7 @@ def rebuild_projections(store) -> int:
         rows = conn.execute(
             f"SELECT {', '.join('e.' + c.strip() for c in EVENT_COLUMNS.split(','))} "
             "FROM events e LEFT JOIN event_acks a ON a.event_id = e.id "
-            "WHERE a.status IS NULL OR a.status != 'rejected' ORDER BY e.rowid_"
+            f"WHERE {feed.NOT_REJECTED} ORDER BY e.rowid_"
         )
         handlers: dict[str, list[Handler]] = {}  # looked up once per kind, not per event
         for row in rows.fetchall():

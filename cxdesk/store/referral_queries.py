@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cxdesk.domain.referrals import OPEN_STATUSES, is_overdue
+from cxdesk.store import feed
 
 QUEUE_TEAM_KEY = "referrals.queue_team"
 
@@ -203,10 +204,8 @@ def referral_steps(store, referral_id: str) -> list[dict]:
 def referral_history(store, referral_id: str) -> list[tuple[str, dict]]:
     """The referral's events as (kind, payload) in this desk's best view of feed order."""
     rows = store.query(
-        "SELECT r.kind, r.payload FROM referral_events r JOIN events e ON e.id = r.event_id "
-        "LEFT JOIN event_acks a ON a.event_id = r.event_id WHERE r.referral_id = ? "
-        "AND (a.status IS NULL OR a.status != 'rejected') "
-        "ORDER BY COALESCE(a.server_seq, 9e18), e.rowid_",
+        f"SELECT r.kind, r.payload FROM referral_events r {feed.join_events('r.event_id')} "
+        f"WHERE r.referral_id = ? AND {feed.NOT_REJECTED} ORDER BY {feed.ORDER}",
         (referral_id,),
     )
     return [(r["kind"], json.loads(r["payload"])) for r in rows]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from cxdesk.domain.serials import SerialFormat
 from cxdesk.domain.stock import ON_HAND, SerialState, serial_format
+from cxdesk.store import feed
 
 _ON_HAND_SQL = "status IN ('in_stock', 'voided_back')"
 
@@ -130,12 +131,9 @@ def clashes(store) -> list[dict]:
 
 def kind_serial_format(store, kind: str) -> SerialFormat:
     """The serial format the latest policy for ``kind`` sets, in feed order (or the default)."""
-    from cxdesk.store.projections.stock import FEED_ORDER
-
     rows = store.query(
-        "SELECT e.payload FROM policy_versions v JOIN events e ON e.id = v.event_id "
-        "LEFT JOIN event_acks a ON a.event_id = v.event_id "
-        f"WHERE v.kind = ? ORDER BY {FEED_ORDER} DESC LIMIT 1",
+        f"SELECT e.payload FROM policy_versions v {feed.join_events('v.event_id')} "
+        f"WHERE v.kind = ? AND {feed.NOT_REJECTED} ORDER BY {feed.LATEST_FIRST} LIMIT 1",
         (kind,),
     )
     return serial_format(kind, json.loads(rows[0]["payload"]) if rows else None)

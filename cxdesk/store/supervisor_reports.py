@@ -27,6 +27,7 @@ from cxdesk.domain.reconciliation import (
     reconcile,
 )
 from cxdesk.errors import ValidationError
+from cxdesk.store import feed
 from cxdesk.store.issue_log_queries import has_table, latest_signoffs
 
 # stock_moves (move, condition) -> reconciliation change, for the item's own location.
@@ -133,10 +134,10 @@ def _late(conn, location: str, day: date, place: tuple) -> list[tuple]:
     marks = ",".join("?" * len(LATE_KINDS))
     # The hlc's first 16 characters are the milliseconds, zero-padded: text order is time order.
     rows = conn.execute(
-        "SELECT e.id, e.kind, e.actor, e.hlc, e.payload, COALESCE(a.server_seq, 9e18), e.rowid_ "
+        f"SELECT e.id, e.kind, e.actor, e.hlc, e.payload, {feed.PLACE}, e.rowid_ "
         "FROM events e LEFT JOIN event_acks a ON a.event_id = e.id "
         f"WHERE e.kind IN ({marks}) AND e.location = ? AND e.hlc >= ? AND e.hlc < ? "
-        "AND (a.status IS NULL OR a.status != 'rejected')",
+        f"AND {feed.NOT_REJECTED}",
         (*LATE_KINDS, location, f"{start:016d}", f"{end:016d}"),
     ).fetchall()
     return [r[:5] for r in rows if (r[5], r[6]) > place]

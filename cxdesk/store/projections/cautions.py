@@ -4,7 +4,7 @@ Tables:
 
 - ``caution_steps``: every proposal, approval and review of a marker (insert-only);
 - ``caution_markers``: each marker's current state, recomputed from its steps
-  in feed order (``COALESCE(server_seq, 9e18), rowid_``; rejected steps left
+  in feed order (``cxdesk.store.feed``; rejected steps left
   out) whenever a step arrives or the server places one, so every desk agrees
   whatever order the steps came in. ``status`` is ``proposed`` until a second
   supervisor approves (an approval by the proposer counts for nothing, as the
@@ -22,6 +22,7 @@ import sqlite3
 
 from cxdesk.domain.cautions import approval_problem
 from cxdesk.events.envelope import Event, hlc_millis
+from cxdesk.store import feed
 from cxdesk.store.components import Component, register
 
 V1 = """
@@ -116,18 +117,16 @@ PROTECTION_STEPS = ("ProtectedAddressSet", "ProtectedAddressLifted")
 def _in_feed_order(table: str, key: str) -> str:
     return (
         f"SELECT s.kind, s.fields, s.actor, s.at_ms FROM {table} s "
-        "JOIN events e ON e.id = s.event_id LEFT JOIN event_acks a ON a.event_id = s.event_id "
-        f"WHERE s.{key} = ? AND (a.status IS NULL OR a.status != 'rejected') "
-        "ORDER BY COALESCE(a.server_seq, 9e18), e.rowid_"
+        f"{feed.join_events('s.event_id')} "
+        f"WHERE s.{key} = ? AND {feed.NOT_REJECTED} ORDER BY {feed.ORDER}"
     )
 
 
 _MARKER_ORDER = _in_feed_order("caution_steps", "marker_id")
 _PROTECTION_ORDER = (
     "SELECT s.kind, s.route, s.actor, s.at_ms FROM protected_steps s "
-    "JOIN events e ON e.id = s.event_id LEFT JOIN event_acks a ON a.event_id = s.event_id "
-    "WHERE s.customer_id = ? AND (a.status IS NULL OR a.status != 'rejected') "
-    "ORDER BY COALESCE(a.server_seq, 9e18), e.rowid_"
+    f"{feed.join_events('s.event_id')} "
+    f"WHERE s.customer_id = ? AND {feed.NOT_REJECTED} ORDER BY {feed.ORDER}"
 )
 
 

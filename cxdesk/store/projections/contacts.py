@@ -19,6 +19,7 @@ import sqlite3
 
 from cxdesk.domain.contacts import contact_time, parse_utc_ms
 from cxdesk.events.envelope import Event, canonical_json
+from cxdesk.store import feed
 from cxdesk.store.components import Component, register
 
 V1 = """
@@ -120,14 +121,14 @@ contacts = register(
     )
 )
 
-_FEED_ORDER = "ORDER BY COALESCE(a.server_seq, 9e18) DESC, e.rowid_ DESC LIMIT 1"
+_LATEST = f"{feed.NOT_REJECTED} ORDER BY {feed.LATEST_FIRST} LIMIT 1"
 
 
 def _recompute_reasons(conn: sqlite3.Connection) -> None:
     """Make the current list the latest ``ContactReasonsSet`` in feed order."""
     row = conn.execute(
-        "SELECT h.payload FROM contact_reason_lists h JOIN events e ON e.id = h.event_id "
-        f"LEFT JOIN event_acks a ON a.event_id = h.event_id {_FEED_ORDER}"
+        f"SELECT h.payload FROM contact_reason_lists h {feed.join_events('h.event_id')} "
+        f"WHERE {_LATEST}"
     ).fetchone()
     conn.execute("DELETE FROM contact_reasons")
     conn.execute("DELETE FROM contact_settings")
@@ -150,8 +151,7 @@ def _recompute_reasons(conn: sqlite3.Connection) -> None:
 def _recompute_exclusion(conn: sqlite3.Connection, customer_id: str) -> None:
     row = conn.execute(
         "SELECT h.event_id, h.reasons FROM digital_exclusion_history h "
-        "JOIN events e ON e.id = h.event_id LEFT JOIN event_acks a ON a.event_id = h.event_id "
-        f"WHERE h.customer_id = ? {_FEED_ORDER}",
+        f"{feed.join_events('h.event_id')} WHERE h.customer_id = ? AND {_LATEST}",
         (customer_id,),
     ).fetchone()
     conn.execute("DELETE FROM digital_exclusion WHERE customer_id = ?", (customer_id,))

@@ -25,8 +25,8 @@ import sqlite3
 from datetime import datetime
 
 from cxdesk.events.envelope import Event, hlc_millis
+from cxdesk.store import feed
 from cxdesk.store.components import Component, register
-from cxdesk.store.projections.stock import FEED_ORDER
 
 V1 = """
 CREATE TABLE crisis_payment_requests (
@@ -109,8 +109,8 @@ def _recompute_request(conn: sqlite3.Connection, request_id: str) -> None:
         return
     first = conn.execute(
         "SELECT u.outcome, u.at_ms, u.actor, u.reason FROM crisis_payment_updates u "
-        "JOIN events e ON e.id = u.event_id LEFT JOIN event_acks a ON a.event_id = u.event_id "
-        f"WHERE u.request_id = ? OR u.issue_id = ? ORDER BY {FEED_ORDER} LIMIT 1",
+        f"{feed.join_events('u.event_id')} WHERE (u.request_id = ? OR u.issue_id = ?) "
+        f"AND {feed.NOT_REJECTED} ORDER BY {feed.ORDER} LIMIT 1",
         (request_id, row[0]),
     ).fetchone()
     if first is None:
@@ -189,8 +189,8 @@ def _issue_voided(conn: sqlite3.Connection, event: Event) -> None:
 def _recompute_flag(conn: sqlite3.Connection, flag_id: str) -> None:
     first = conn.execute(
         "SELECT c.outcome, c.at_ms, c.actor FROM crisis_flag_closures c "
-        "JOIN events e ON e.id = c.event_id LEFT JOIN event_acks a ON a.event_id = c.event_id "
-        f"WHERE c.flag_id = ? ORDER BY {FEED_ORDER} LIMIT 1",
+        f"{feed.join_events('c.event_id')} "
+        f"WHERE c.flag_id = ? AND {feed.NOT_REJECTED} ORDER BY {feed.ORDER} LIMIT 1",
         (flag_id,),
     ).fetchone()
     if first:

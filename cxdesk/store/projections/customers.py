@@ -2,7 +2,7 @@
 
 ``customers`` holds each customer's current details. Changes are kept in
 ``customer_changes`` and the current row is recomputed from them in feed order
-(``COALESCE(server_seq, 9e18), rowid_``) whenever one arrives or the server
+(``cxdesk.store.feed``) whenever one arrives or the server
 gives one its place, so the last writer wins per field the same way on every
 desk, whatever order the events arrived in.
 
@@ -22,6 +22,7 @@ from typing import Any
 from cxdesk.domain.customers import district_of, normalise_name
 from cxdesk.events import KINDS, Payload, load_all
 from cxdesk.events.envelope import Event, hlc_millis
+from cxdesk.store import feed
 from cxdesk.store.components import Component, register
 
 V1 = """
@@ -95,9 +96,8 @@ customers = register(
 
 _FEED_ORDER = (
     "SELECT c.kind, c.fields, c.at_ms, c.actor, c.location FROM customer_changes c "
-    "JOIN events e ON e.id = c.event_id LEFT JOIN event_acks a ON a.event_id = c.event_id "
-    "WHERE c.customer_id = ? AND (a.status IS NULL OR a.status != 'rejected') "
-    "ORDER BY c.kind != 'CustomerRegistered', COALESCE(a.server_seq, 9e18), e.rowid_"
+    f"{feed.join_events('c.event_id')} WHERE c.customer_id = ? AND {feed.NOT_REJECTED} "
+    f"ORDER BY c.kind != 'CustomerRegistered', {feed.ORDER}"
 )
 _COLUMNS = (
     "given_name",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sqlite3
 
 from cxdesk.events.envelope import Event, canonical_json
+from cxdesk.store import feed
 from cxdesk.store.components import Component, register
 
 V1 = """
@@ -40,15 +41,11 @@ directory = register(
     Component("directory", migrations=[V1], tables=("directory_history", "directory_entries"))
 )
 
-_LATEST = """
-SELECT h.event_id, h.entry, h.fingerprint
-FROM directory_history h
-JOIN events e ON e.id = h.event_id
-LEFT JOIN event_acks a ON a.event_id = h.event_id
-WHERE h.entry_id = ?
-ORDER BY COALESCE(a.server_seq, 9e18) DESC, e.rowid_ DESC
-LIMIT 1
-"""
+_LATEST = (
+    "SELECT h.event_id, h.entry, h.fingerprint FROM directory_history h "
+    f"{feed.join_events('h.event_id')} WHERE h.entry_id = ? AND {feed.NOT_REJECTED} "
+    f"ORDER BY {feed.LATEST_FIRST} LIMIT 1"
+)
 
 
 def _recompute(conn: sqlite3.Connection, entry_id: str) -> None:

@@ -29,8 +29,9 @@ import json
 import sqlite3
 
 from cxdesk.events.envelope import Event, hlc_millis
+from cxdesk.store import feed
 from cxdesk.store.components import Component, register
-from cxdesk.store.projections.stock import FEED_ORDER, ISSUE_KINDS
+from cxdesk.store.projections.stock import ISSUE_KINDS
 
 V1 = """
 CREATE TABLE issues (
@@ -108,8 +109,8 @@ def _recompute_issue(conn: sqlite3.Connection, issue_id: str) -> None:
     """Status from the first void in feed order, then the clash mark for its serial."""
     first = conn.execute(
         "SELECT v.reason, v.item, v.at_ms, v.actor FROM issue_voids v "
-        "JOIN events e ON e.id = v.event_id LEFT JOIN event_acks a ON a.event_id = v.event_id "
-        f"WHERE v.issue_id = ? ORDER BY {FEED_ORDER} LIMIT 1",
+        f"{feed.join_events('v.event_id')} "
+        f"WHERE v.issue_id = ? AND {feed.NOT_REJECTED} ORDER BY {feed.ORDER} LIMIT 1",
         (issue_id,),
     ).fetchone()
     if first:
@@ -177,10 +178,8 @@ def _recompute_policy(conn: sqlite3.Connection, kind: str) -> None:
     latest = conn.execute(
         "SELECT v.windows, v.action, v.card_limit_pence, v.at_ms, v.actor, v.help_line "
         "FROM policy_versions v "
-        "JOIN events e ON e.id = v.event_id LEFT JOIN event_acks a ON a.event_id = v.event_id "
-        # Latest in feed order: both keys descending (``FEED_ORDER DESC`` would only
-        # reverse the last key, so the oldest policy used to win).
-        "WHERE v.kind = ? ORDER BY COALESCE(a.server_seq, 9e18) DESC, e.rowid_ DESC LIMIT 1",
+        f"{feed.join_events('v.event_id')} "
+        f"WHERE v.kind = ? AND {feed.NOT_REJECTED} ORDER BY {feed.LATEST_FIRST} LIMIT 1",
         (kind,),
     ).fetchone()
     conn.execute(

@@ -14,6 +14,7 @@ import sqlite3
 
 from cxdesk.domain.referrals import REFERRAL_KINDS, next_status
 from cxdesk.events.envelope import Event, hlc_millis
+from cxdesk.store import feed
 from cxdesk.store.components import Component, register
 
 V1 = """
@@ -70,9 +71,8 @@ referrals = register(
 _URGENCY_RANK = {"immediate": 0, "urgent": 1, "standard": 2}
 _FEED_ORDER = (
     "SELECT r.event_id, r.kind, r.payload, r.actor, r.location, r.at_ms FROM referral_events r "
-    "JOIN events e ON e.id = r.event_id LEFT JOIN event_acks a ON a.event_id = r.event_id "
-    "WHERE r.referral_id = ? AND (a.status IS NULL OR a.status != 'rejected') "
-    "ORDER BY COALESCE(a.server_seq, 9e18), e.rowid_"
+    f"{feed.join_events('r.event_id')} "
+    f"WHERE r.referral_id = ? AND {feed.NOT_REJECTED} ORDER BY {feed.ORDER}"
 )
 
 

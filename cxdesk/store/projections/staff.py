@@ -19,6 +19,7 @@ import json
 import sqlite3
 
 from cxdesk.events.envelope import Event, canonical_json, hlc_millis
+from cxdesk.store import feed
 from cxdesk.store.components import Component, register
 
 V1 = """
@@ -109,7 +110,7 @@ def _fill_history(conn: sqlite3.Connection) -> None:
         "INSERT INTO staff_history (event_id, staff_id, kind, change) "
         "SELECT e.id, json_extract(e.payload, '$.staff_id'), e.kind, e.payload FROM events e "
         "LEFT JOIN event_acks a ON a.event_id = e.id "
-        f"WHERE e.kind IN ({marks}) AND (a.status IS NULL OR a.status != 'rejected')",
+        f"WHERE e.kind IN ({marks}) AND {feed.NOT_REJECTED}",
         ROSTER_KINDS,
     )
     for (staff_id,) in conn.execute("SELECT DISTINCT staff_id FROM staff_history").fetchall():
@@ -124,14 +125,10 @@ staff = register(
     )
 )
 
-_HISTORY = """
-SELECT h.kind, h.change
-FROM staff_history h
-JOIN events e ON e.id = h.event_id
-LEFT JOIN event_acks a ON a.event_id = h.event_id
-WHERE h.staff_id = ? AND (a.status IS NULL OR a.status != 'rejected')
-ORDER BY COALESCE(a.server_seq, 9e18), e.rowid_
-"""
+_HISTORY = (
+    f"SELECT h.kind, h.change FROM staff_history h {feed.join_events('h.event_id')} "
+    f"WHERE h.staff_id = ? AND {feed.NOT_REJECTED} ORDER BY {feed.ORDER}"
+)
 
 
 def recompute_person(conn: sqlite3.Connection, staff_id: str) -> None:

@@ -15,9 +15,9 @@ Tables (read by the stock screen, the issue checks and the supervisor's log):
 - ``stock_counts(event_id PK, location, kind, counted, expected, difference,
   at_ms, actor, note)``: physical counts with the difference, kept forever.
 
-Current state is recomputed per serial ordered by ``COALESCE(server_seq, 9e18),
-rowid_`` and again when the server acknowledges an event, so the result does
-not depend on the order events from different desks arrive.
+Current state is recomputed per serial in feed order (``cxdesk.store.feed``) and
+again when the server acknowledges an event, so the result does not depend on
+the order events from different desks arrive.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from collections.abc import Iterable
 
 from cxdesk.domain.stock import Move, apply_moves, expand_range
 from cxdesk.events.envelope import Event, hlc_millis
+from cxdesk.store import feed
 from cxdesk.store.components import Component, register
 
 V1 = """
@@ -75,8 +76,6 @@ stock = register(
 )
 
 ISSUE_KINDS = {"VoucherIssued": "food_voucher", "CardIssued": "payment_card"}
-FEED_ORDER = "COALESCE(a.server_seq, 9e18), e.rowid_"
-"""Feed order: the server's place for synced events, then this desk's apply order."""
 
 
 def _add_moves(conn: sqlite3.Connection, event: Event, kind: str, rows: Iterable[tuple]) -> None:
@@ -95,9 +94,9 @@ def recompute_serials(conn: sqlite3.Connection, serials: list[str]) -> None:
         marks = ",".join("?" * len(chunk))
         rows = conn.execute(
             "SELECT m.serial, m.kind, m.move, m.location, m.to_location, m.issue_id, "
-            "m.condition, m.at_ms FROM stock_moves m JOIN events e ON e.id = m.event_id "
-            "LEFT JOIN event_acks a ON a.event_id = m.event_id "
-            f"WHERE m.serial IN ({marks}) ORDER BY m.serial, {FEED_ORDER}",
+            f"m.condition, m.at_ms FROM stock_moves m {feed.join_events('m.event_id')} "
+            f"WHERE m.serial IN ({marks}) AND {feed.NOT_REJECTED} "
+            f"ORDER BY m.serial, {feed.ORDER}",
             chunk,
         ).fetchall()
         by_serial: dict[str, list] = {}

@@ -12,7 +12,7 @@ Table:
 where events sit in the feed, which changes when the server acknowledges them.
 An issue (or void, or stock event) of that location and day "arrived after
 sign-off" when its place is later than the latest sign-off's place, where
-place is ``(COALESCE(server_seq, 9e18), events.rowid_)``: the server's feed
+place is its feed place (``cxdesk.store.feed``): the server's feed
 position once known, this desk's apply order before that. Wall clocks are never
 compared: a desk that was offline all day records issues with early clock
 times that still reach the supervisor after they signed. An unsynced event
