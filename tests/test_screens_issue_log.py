@@ -88,7 +88,9 @@ async def test_log_lists_newest_first_and_filters_combine(filled, tmp_path):
         assert [r[5] for r in rows] == ["FV000002", "FV000101", "FV000001"]
         assert str(rows[0][3]) == "Kim Lee b.1975 NE1"
         totals = str(screen.query_one("#log-totals", Static).render())
-        assert "3 issues · £15" in totals and totals.startswith("This location's data")
+        assert "3 issues · £15" in totals
+        source = str(screen.query_one("#log-source", Static).render())
+        assert source.startswith("This location's data (offline). This desk is not connected")
         # Location HUB-N and overrides only, together.
         screen.query_one("#location", Input).value = "hub-n"
         screen.query_one("#location", Input).focus()

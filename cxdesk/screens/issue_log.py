@@ -10,12 +10,21 @@ Ctrl+T exports everything the filters match to CSV and shows the file's path.
 Rows that reached this desk after their day was signed off say so in the
 status column ("after sign-off", in reverse so it shows without colour).
 
+A desk holds only its location's share of the feed, so when it is online the
+log is asked of the central API, council-wide, with the supervisor's request
+proof (``cxdesk.sync.council``); the line above the totals says "Council-wide
+(central, as of HH:MM)". Not enrolled, offline, or on any failure, the desk's
+own issues are shown as "This location's data (offline)" with the reason in
+one sentence. Ctrl+T exports what is shown, from where it was shown.
+
 Only supervisors see any of it (``SupervisorScreen``); everyone else gets a
-plain refusal. All reads run in thread workers and post messages back.
+plain refusal. All reads run in workers (the desk's store in a thread) and
+post messages back.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,10 +35,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Checkbox, DataTable, Input, Label, Static
-from textual.worker import get_current_worker
 
 from cxdesk.domain.csv_export import export_to_file
-from cxdesk.domain.issue_log import KIND_LABELS, IssueFilter, LogPage
+from cxdesk.domain.issue_log import KIND_LABELS, IssueFilter, IssueLogRow, LogPage
 from cxdesk.domain.money import format_pounds
 from cxdesk.domain.safe_text import safe, safe_cells
 from cxdesk.errors import CxDeskError, ValidationError
@@ -41,11 +49,12 @@ from cxdesk.screens.supervisor_common import (
     show_date,
 )
 from cxdesk.store.issue_log_queries import PAGE_SIZE, iter_log, log_page, log_totals
+from cxdesk.sync import council
+from cxdesk.sync.council import Source
 from cxdesk.widgets.fit_table import Column, FitTable, RowDetail
 from cxdesk.widgets.tick_box import TickBox
 
-LOCAL_LABEL = "This location's data"
-"""The log shows what this desk holds: its location's share of the feed."""
+EXPORT_PAGE = 500
 KIND_WORDS = {"v": "food_voucher", "f": "food_voucher", "c": "payment_card", "p": "payment_card"}
 # What, when, to whom and its status first; at 80 columns the rest is in the line under
 # the table (RowDetail) for the highlighted issue, and in the story (Enter).
@@ -96,6 +105,7 @@ class IssueLogScreen(SupervisorScreen):
     class Loaded(Message):
         page: LogPage
         page_number: int
+        source: Source
 
     @dataclass
     class Totals(Message):
@@ -114,6 +124,8 @@ class IssueLogScreen(SupervisorScreen):
         self.page: LogPage | None = None
         self.page_number = 1
         self.export_dir: Path | None = None
+        self.source = Source(False, why="Loading.")
+        """Where the rows on screen came from (the export reads from the same place)."""
 
     def compose_body(self) -> ComposeResult:
         start, end = default_range(7)
@@ -138,6 +150,7 @@ class IssueLogScreen(SupervisorScreen):
         yield Static("", id="log-error", classes="error-line supervisor-only")
         yield FitTable(COLUMNS, id="log-table", classes="supervisor-only")
         yield RowDetail(id="log-table-detail", classes="supervisor-only")
+        yield Static("", id="log-source", classes="source supervisor-only")
         yield Static("Loading…", id="log-totals", classes="totals supervisor-only")
         yield Static("", id="refusal", classes="refusal")
 
@@ -197,19 +210,28 @@ class IssueLogScreen(SupervisorScreen):
         self.action_apply()
 
     # -- loading -----------------------------------------------------------------
-    @work(thread=True, exclusive=True, exit_on_error=False, group="issue-log")
-    def _load(self, flt: IssueFilter, after: tuple[int, str] | None, number: int) -> None:
-        # The page first, then the totals: a broad filter over a big log counts for a
-        # moment longer than it takes to show the newest fifty.
-        page = log_page(self.app.store, flt, after=after, with_totals=False)
-        self.post_message(self.Loaded(page, number))
-        if get_current_worker().is_cancelled:
+    @work(exclusive=True, exit_on_error=False, group="issue-log")
+    async def _load(self, flt: IssueFilter, after: tuple[int, str] | None, number: int) -> None:
+        # Council-wide when the central API answers, page and totals in one request.
+        try:
+            page, source = await council.log_page(self.app, flt, after, PAGE_SIZE)
+        except council.CentralNotAsked as exc:
+            source = Source(False, why=exc.message)
+        else:
+            self.post_message(self.Loaded(page, number, source))
+            self.post_message(self.Totals(page.total_count, page.total_pence))
             return
-        self.post_message(self.Totals(*log_totals(self.app.store, flt)))
+        # The desk's own: the page first, then the totals (a broad filter over a big log
+        # counts for a moment longer than it takes to show the newest fifty).
+        store = self.app.store
+        page = await asyncio.to_thread(log_page, store, flt, after=after, with_totals=False)
+        self.post_message(self.Loaded(page, number, source))
+        self.post_message(self.Totals(*await asyncio.to_thread(log_totals, store, flt)))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
-        self.page = message.page
+        self.page, self.source = message.page, message.source
+        self.query_one("#log-source", Static).update(safe(message.source.line))
         rows = []
         for row in message.page.rows:
             status = safe(row.status)
@@ -248,11 +270,9 @@ class IssueLogScreen(SupervisorScreen):
         first = (self.page_number - 1) * PAGE_SIZE + 1
         shown = f"{first}-{first + len(rows) - 1}" if rows else "none"
         more = " · Ctrl+N next page" if page and page.next_cursor else ""
-        # A desk holds only its location's share of the feed (DESIGN.md, "Who receives
-        # what"): say so, so nobody reads these totals as the council's.
-        self.query_one("#log-totals", Static).update(
-            f"{LOCAL_LABEL} · {totals} · showing {shown}{more}"
-        )
+        # The line above says whose data this is (council-wide, or this location's), so
+        # nobody reads a desk's totals as the council's.
+        self.query_one("#log-totals", Static).update(f"{totals} · showing {shown}{more}")
 
     def action_next_page(self) -> None:
         if self.page and self.page.next_cursor:
@@ -313,13 +333,39 @@ class IssueLogScreen(SupervisorScreen):
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         self._export(self.filter, self.export_dir / f"issues-{stamp}.csv")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="issue-export")
-    def _export(self, flt: IssueFilter, path: Path) -> None:
+    @work(exclusive=True, exit_on_error=False, group="issue-export")
+    async def _export(self, flt: IssueFilter, path: Path) -> None:
+        # What is shown is what is exported: council-wide rows from the central API (all
+        # pages, fetched before the file is written), else the desk's own.
+        if self.source.central:
+            try:
+                rows = await self._central_rows(flt)
+            except council.CentralNotAsked as exc:
+                raise CxDeskError(
+                    f"The council-wide log could not be read for the export: {exc.message}",
+                    "Export failed",
+                ) from exc
+        else:
+            rows = None
+        count = await asyncio.to_thread(self._write, flt, rows, path)
+        self.post_message(self.Exported(path, count))
+
+    async def _central_rows(self, flt: IssueFilter) -> list[IssueLogRow]:
+        rows: list[IssueLogRow] = []
+        after = None
+        while True:
+            page, _ = await council.log_page(self.app, flt, after, EXPORT_PAGE, with_totals=False)
+            rows += page.rows
+            if page.next_cursor is None:
+                return rows
+            after = page.next_cursor
+
+    def _write(self, flt: IssueFilter, rows: list[IssueLogRow] | None, path: Path) -> int:
+        source = iter_log(self.app.store, flt) if rows is None else iter(rows)
         try:
-            count = export_to_file(iter_log(self.app.store, flt), path)
+            return export_to_file(source, path)
         except OSError as exc:
             raise CxDeskError(f"Could not write {path}: {exc.strerror}", "Export failed") from exc
-        self.post_message(self.Exported(path, count))
 
     @on(Exported)
     def _exported(self, message: Exported) -> None:

@@ -5,10 +5,14 @@ and the one-hour crisis payment promise (percentage kept, and the late ones).
 time, out of those closed or already overdue; requests still open and not yet
 due are left out until they are decided either way. Voided issues are not
 counted. The late requests of the highlighted week are listed below the table.
+
+Online, the weeks are every location's, from the central API (``cxdesk.sync.council``);
+otherwise this desk's own, and the line under the list says which, and why.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,6 +26,8 @@ from cxdesk.domain.money import format_pounds
 from cxdesk.domain.safe_text import safe_cells, safe_text
 from cxdesk.screens.supervisor_common import COMPACT_CSS, RangeReportScreen
 from cxdesk.store.supervisor_reports import WeekFigures, manager_figures
+from cxdesk.sync import council
+from cxdesk.sync.council import Source
 from cxdesk.widgets.fit_table import Column, FitTable
 
 # Widths from content (FitTable): a location id shows whole; the split by kind and the
@@ -46,7 +52,8 @@ class ManagerFiguresScreen(RangeReportScreen):
     PALETTE_CATEGORY = "figures"
     BAR_TITLE = "Manager figures"
     ERROR_ID, TABLE_ID, DETAIL_ID = "figures-error", "figures-table", "figures-late"
-    DEFAULT_CSS = COMPACT_CSS + "#figures-late { height: 6; }"
+    SOURCE_ID = "figures-source"
+    DEFAULT_CSS = COMPACT_CSS + "#figures-late { height: 5; }"
     BINDINGS = [
         Binding("ctrl+r", "apply", "Apply", id="figures-apply"),
         Binding("escape", "app.pop_screen", "Back", id="figures-back"),
@@ -55,6 +62,7 @@ class ManagerFiguresScreen(RangeReportScreen):
     @dataclass
     class Loaded(Message):
         weeks: list[WeekFigures]
+        source: Source
 
     def __init__(self) -> None:
         super().__init__()
@@ -68,13 +76,19 @@ class ManagerFiguresScreen(RangeReportScreen):
         if dates is not None:
             self._load(*dates)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="figures")
-    def _load(self, start: date, end: date) -> None:
-        self.post_message(self.Loaded(manager_figures(self.app.store, start, end)))
+    @work(exclusive=True, exit_on_error=False, group="figures")
+    async def _load(self, start: date, end: date) -> None:
+        try:
+            weeks, source = await council.figures(self.app, start, end)
+        except council.CentralNotAsked as exc:
+            source = Source(False, why=exc.message)
+            weeks = await asyncio.to_thread(manager_figures, self.app.store, start, end)
+        self.post_message(self.Loaded(weeks, source))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         self.weeks = message.weeks
+        self.show_source(message.source)
         rows = []
         for n, w in enumerate(message.weeks):
             pct = "-" if w.on_time_percent is None else f"{w.on_time_percent:.0f}%"

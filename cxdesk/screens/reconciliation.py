@@ -6,10 +6,14 @@ the difference, and the sign-off. The line under the table explains the
 highlighted row in words, including who signed the day off and when, and how
 many events reached this desk after that sign-off (each listed). Ctrl+O signs
 off the highlighted row's location and day: a small dialog asks for the note.
+
+Online, the rows are every location's, from the central API (``cxdesk.sync.council``);
+otherwise this desk's own, and the line under the detail says which, and why.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,6 +31,8 @@ from cxdesk.domain.safe_text import safe, safe_cells, safe_text
 from cxdesk.screens.supervisor_common import COMPACT_CSS, RangeReportScreen
 from cxdesk.store.supervision_commands import sign_off
 from cxdesk.store.supervisor_reports import DayReconciliation, late_arrivals, reconciliation
+from cxdesk.sync import council
+from cxdesk.sync.council import Source
 from cxdesk.widgets.fit_table import Column, FitTable
 
 # Widths from content (FitTable). What a sign-off rests on always shows: the day, where
@@ -94,7 +100,8 @@ class ReconciliationScreen(RangeReportScreen):
     PALETTE_CATEGORY = "reconciliation"
     BAR_TITLE, DAYS = "Reconciliation", 7
     ERROR_ID, TABLE_ID, DETAIL_ID = "recon-error", "recon-table", "recon-detail"
-    DEFAULT_CSS = COMPACT_CSS + "#recon-detail { height: 5; }"
+    SOURCE_ID = "recon-source"
+    DEFAULT_CSS = COMPACT_CSS + "#recon-detail { height: 4; }"
     BINDINGS = [
         Binding("ctrl+o", "sign_off", "Sign off day", id="recon-signoff"),
         Binding("ctrl+r", "apply", "Apply", id="recon-apply"),
@@ -104,6 +111,7 @@ class ReconciliationScreen(RangeReportScreen):
     @dataclass
     class Loaded(Message):
         rows: list[DayReconciliation]
+        source: Source
 
     @dataclass
     class Detail(Message):
@@ -132,13 +140,20 @@ class ReconciliationScreen(RangeReportScreen):
             location = self.query_one("#location", Input).value.strip().upper() or None
             self._load(*dates, location)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="reconciliation")
-    def _load(self, start: date, end: date, location: str | None) -> None:
-        self.post_message(self.Loaded(reconciliation(self.app.store, start, end, location)))
+    @work(exclusive=True, exit_on_error=False, group="reconciliation")
+    async def _load(self, start: date, end: date, location: str | None) -> None:
+        try:
+            rows, source = await council.reconciliation(self.app, start, end, location)
+        except council.CentralNotAsked as exc:
+            source = Source(False, why=exc.message)
+            store = self.app.store
+            rows = await asyncio.to_thread(reconciliation, store, start, end, location)
+        self.post_message(self.Loaded(rows, source))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         self.rows = message.rows
+        self.show_source(message.source)
         rows = []
         for n, item in enumerate(message.rows):
             r = item.row

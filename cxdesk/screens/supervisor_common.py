@@ -44,6 +44,7 @@ COMPACT_CSS = """
 .bar Checkbox { border: none; height: 1; padding: 0; margin: 0 1 0 0; width: auto; }
 .bar Checkbox:focus { text-style: reverse; }
 .totals { height: 1; text-style: bold; }
+.source { height: auto; max-height: 2; }
 .error-line { height: auto; max-height: 2; text-style: bold; }
 .refusal { padding: 1 2; text-style: bold; }
 DataTable { height: 1fr; }
@@ -120,6 +121,9 @@ class RangeReportScreen(SupervisorScreen):
     TABLE_ID: ClassVar[str] = ""
     DETAIL_ID: ClassVar[str] = ""
     CELL_PADDING: ClassVar[int] = 1
+    SOURCE_ID: ClassVar[str] = ""
+    """A line under the table saying whose data is shown (council-wide or this
+    location's), for reports the central API also answers; none when blank."""
 
     def initial_range(self) -> tuple[date, date]:
         """The dates the bar starts with."""
@@ -140,6 +144,8 @@ class RangeReportScreen(SupervisorScreen):
         yield Static("", id=self.ERROR_ID, classes="error-line supervisor-only")
         yield self.make_table()
         yield Static("", id=self.DETAIL_ID, classes="supervisor-only")
+        if self.SOURCE_ID:
+            yield Static("", id=self.SOURCE_ID, classes="source supervisor-only")
         yield Static("", id="refusal", classes="refusal")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -184,6 +190,10 @@ class RangeReportScreen(SupervisorScreen):
             return None
         error.update("")
         return start, end
+
+    def show_source(self, source) -> None:
+        """Say whose data the report shows (a ``cxdesk.sync.council.Source``)."""
+        self.query_one(f"#{self.SOURCE_ID}", Static).update(safe(source.line))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

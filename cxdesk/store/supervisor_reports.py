@@ -61,6 +61,28 @@ def _movements(rows, at_override: datetime | None = None) -> list[StockMovement]
     return out
 
 
+def day_bounds_ms(day_from: date, day_to: date) -> tuple[int, int]:
+    """[start, end) in epoch milliseconds: London midnight of ``day_from`` to after ``day_to``."""
+    return _ms(day_from), _ms(day_to + timedelta(days=1))
+
+
+def reconcile_days(
+    before, during, counts, day_from: date, day_to: date, location: str | None
+) -> list[ReconciliationRow]:
+    """Reconciliation rows from stock rows as the desk and the central API both read them.
+
+    ``before``: totals per (kind, move, condition, location, to_location, 0, quantity)
+    ahead of the range (the opening balance); ``during``: the range's moves in the same
+    shape with their time; ``counts``: (location, kind, at_ms, counted, counted_by).
+    """
+    opening_at = _at(_ms(day_from) - 1)
+    moves = _movements(before, opening_at) + _movements(during)
+    if location:
+        moves = [m for m in moves if m.location == location]
+    facts = [StockCountFact(loc, kind, _at(ms), n, by) for loc, kind, ms, n, by in counts]
+    return reconcile(moves, facts, day_from=day_from, day_to=day_to)
+
+
 @dataclass
 class DayReconciliation:
     """A reconciliation row with the day's sign-off, if any."""
@@ -98,12 +120,7 @@ def reconciliation(
             "WHERE at_ms >= :start AND at_ms < :end" + (" AND location = :loc" if location else ""),
             params,
         ).fetchall()
-        opening_at = _at(start - 1)
-        moves = _movements(before, opening_at) + _movements(during)
-        if location:
-            moves = [m for m in moves if m.location == location]
-        facts = [StockCountFact(loc, kind, _at(ms), n, by) for loc, kind, ms, n, by in counts]
-        rows = reconcile(moves, facts, day_from=day_from, day_to=day_to)
+        rows = reconcile_days(before, during, counts, day_from, day_to, location)
         pairs = {(r.location, r.day.isoformat()) for r in rows}
         signed = latest_signoffs(conn, pairs)
         out = []
@@ -280,6 +297,25 @@ def manager_figures(
     now = int(time.time() * 1000) if now_ms is None else now_ms
     flt = IssueFilter(date_from=day_from, date_to=day_to)
     start, end = _ms_bounds(flt)
+    with store.reading() as conn:
+        issues = conn.execute(
+            "SELECT location, kind, value_pence, override_reason != '', at_ms FROM issues "
+            "WHERE at_ms >= ? AND at_ms < ? AND status != 'voided'",
+            (start, end),
+        ).fetchall()
+        requests = conn.execute(
+            "SELECT request_id, issue_id, serial, location, requested_at_ms, due_ms, status, "
+            "completed_at_ms FROM crisis_payment_requests "
+            "WHERE requested_at_ms >= ? AND requested_at_ms < ? AND status != 'cancelled'",
+            (start, end),
+        ).fetchall()
+    return tally_weeks(issues, requests, now)
+
+
+def tally_weeks(issues, requests, now: int) -> list[WeekFigures]:
+    """Weekly figures from live issues (location, kind, value, has override, at_ms) and
+    requests (id, issue, serial, location, requested, due, status, closed ms), as the desk
+    and the central API both read them."""
     weeks: dict[tuple[str, str], WeekFigures] = {}
 
     def bucket(location: str, at_ms: int) -> WeekFigures:
@@ -287,24 +323,13 @@ def manager_figures(
         key = (location, f"{iso.year}-W{iso.week:02d}")
         return weeks.setdefault(key, WeekFigures(*key))
 
-    with store.reading() as conn:
-        for location, kind, value, override, at_ms in conn.execute(
-            "SELECT location, kind, value_pence, override_reason != '', at_ms FROM issues "
-            "WHERE at_ms >= ? AND at_ms < ? AND status != 'voided'",
-            (start, end),
-        ):
-            week = bucket(location, at_ms)
-            week.issues += 1
-            week.vouchers += kind == "food_voucher"
-            week.cards += kind == "payment_card"
-            week.value_pence += value
-            week.overrides += bool(override)
-        requests = conn.execute(
-            "SELECT request_id, issue_id, serial, location, requested_at_ms, due_ms, status, "
-            "completed_at_ms FROM crisis_payment_requests "
-            "WHERE requested_at_ms >= ? AND requested_at_ms < ? AND status != 'cancelled'",
-            (start, end),
-        ).fetchall()
+    for location, kind, value, override, at_ms in issues:
+        week = bucket(location, at_ms)
+        week.issues += 1
+        week.vouchers += kind == "food_voucher"
+        week.cards += kind == "payment_card"
+        week.value_pence += value
+        week.overrides += bool(override)
     for rid, issue_id, serial, location, requested, due, status, closed in requests:
         week = bucket(location, requested)
         week.requests += 1

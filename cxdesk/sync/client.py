@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import httpx
 
 from cxdesk.domain import deskclock
+from cxdesk.domain.request_proof import PROOF_HEADER
 from cxdesk.errors import SyncError
 from cxdesk.sync.protocol import (
     MAX_PULL_LIMIT,
@@ -295,6 +296,15 @@ class AsyncSyncClient:
             "POST", "/v1/customers/search", content=body, headers=headers
         )
         return parse_answer(CentralSearchAnswer, response, raw)
+
+    async def ask_as_staff(self, path: str, body: bytes, proof: str, model):
+        """POST ``body`` to ``path`` with a signed-in person's proof; the answer as ``model``.
+
+        The proof is a header for this one request (``domain.request_proof``), never kept.
+        """
+        headers = {"Content-Type": "application/json", PROOF_HEADER: proof}
+        response, raw = await self._send("POST", path, content=body, headers=headers)
+        return parse_answer(model, response, raw)
 
     async def whoami(self) -> DeviceInfo:
         return parse_answer(DeviceInfo, *(await self._send("GET", "/v1/device")))

@@ -3,8 +3,10 @@
 ``AccessControl`` is a plain ASGI middleware around the whole API:
 
 * **Access log**: one line per request on the ``cxdesk.access`` logger —
-  device (once the token is known), method and path, status, milliseconds,
-  client address. Never the token, the query string or a body.
+  device (once the token is known), the signed-in person when the request
+  carried their checked proof (``staff=``: who read the council-wide reports),
+  method and path, status, milliseconds, client address. Never the token, the
+  proof, the query string or a body.
 * **Refusals counted**: each 401, 403, 409, 413, 422 or 429 adds one to the
   device's count in ``device_refusals`` (``-`` when no device is known), which
   ``cxdesk admin devices`` shows, so a desk that keeps pushing forgeries or a
@@ -52,6 +54,13 @@ def note_device(device_id: str) -> None:
     holder = _request.get()
     if holder is not None:
         holder["device"] = device_id
+
+
+def note_staff(staff_id: str) -> None:
+    """Tell the access log whose checked staff proof this request carried."""
+    holder = _request.get()
+    if holder is not None:
+        holder["staff"] = staff_id
 
 
 @dataclass(frozen=True)
@@ -191,9 +200,11 @@ class AccessControl:
                 self.devices.clear()
             self.devices[token_hash] = device
         millis = (time.perf_counter() - started) * 1000
+        staff = holder.get("staff")
         log.info(
-            "device=%s route=%s %s status=%d ms=%.1f addr=%s",
+            "device=%s%s route=%s %s status=%d ms=%.1f addr=%s",
             device,
+            f" staff={staff}" if staff else "",
             scope["method"],
             scope["path"],
             status,

@@ -20,7 +20,7 @@ from cxdesk.sync.server.db import make_engine, read_transaction
 from cxdesk.sync.server.epochs import HeadMarks, check_restored, database_id
 from cxdesk.sync.server.feed_watch import FeedWatch
 from cxdesk.sync.server.migrations import migrate
-from cxdesk.sync.server.routes import customers, health, sync
+from cxdesk.sync.server.routes import customers, health, supervisor, sync
 from cxdesk.sync.server.signing import SeenProofs, ensure_key
 
 
@@ -70,6 +70,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(sync.router)
     app.include_router(customers.router)
+    app.include_router(supervisor.router)
     _add_push_components(app)
     if engine is not None:
         prepare(app, engine, marks_dir)

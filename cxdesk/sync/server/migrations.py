@@ -23,6 +23,7 @@ from cxdesk.errors import StoreError
 from cxdesk.events.envelope import GENESIS
 from cxdesk.sync.protocol import CENTRAL_DEVICE
 from cxdesk.sync.server.claims import DDL as CLAIMS_DDL
+from cxdesk.sync.server.council_tables import DDL as COUNCIL_DDL
 from cxdesk.sync.server.db import is_postgres, write_transaction
 from cxdesk.sync.server.scope import DDL as SCOPE_DDL
 
@@ -172,6 +173,23 @@ def _claims_v6(conn: Connection) -> None:
     backfill_claims(conn)
 
 
+def _council_v8(conn: Connection) -> None:
+    from cxdesk.sync.server.council_tables import backfill_reports
+
+    backfill_reports(conn)
+
+
+# V8: proofs a signed-in supervisor's requests carry are used once (staff_proof.py).
+V8_NONCES = """
+CREATE TABLE proof_nonces (
+    nonce TEXT PRIMARY KEY,
+    staff_id TEXT NOT NULL,
+    at_ms BIGINT NOT NULL
+);
+CREATE INDEX proof_nonces_at ON proof_nonces (at_ms)
+"""
+
+
 def _erasure_v7(conn: Connection) -> None:
     from cxdesk.sync.server.erasure import permit_erasure
 
@@ -181,6 +199,7 @@ def _erasure_v7(conn: Connection) -> None:
 # V7: erasure's one sanctioned change to an event (cxdesk/sync/server/erasure.py).
 # V4: pull scoping (who may receive each event; see cxdesk/sync/server/scope.py);
 # V6: the claims index every desk receives (cxdesk/sync/server/claims.py).
+# V8: the council-wide report tables (council_tables.py) and used proof nonces.
 MIGRATIONS: list[tuple[str, ...] | object] = [
     (V1, _identity),
     (V2,),
@@ -189,6 +208,7 @@ MIGRATIONS: list[tuple[str, ...] | object] = [
     (V5,),
     (CLAIMS_DDL, _claims_v6),
     (_erasure_v7,),
+    (COUNCIL_DDL, V8_NONCES, _council_v8),
 ]
 
 

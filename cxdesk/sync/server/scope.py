@@ -29,6 +29,7 @@ from cxdesk.events.envelope import Event
 from cxdesk.sync import scope
 from cxdesk.sync.protocol import CENTRAL_DEVICE
 from cxdesk.sync.server.claims import note_claim
+from cxdesk.sync.server.council_tables import note_report
 
 DDL = """
 CREATE TABLE scope_targets (
@@ -127,6 +128,7 @@ class _Writer:
     def note(self, event: Event, seq: int) -> None:
         location = self.written_at(event)
         note_claim(self.conn, event, seq, location)  # every desk's claims index
+        note_report(self.conn, event, seq, location)  # the council-wide reports
         if event.kind == "LocationDefined":
             p = event.payload
             self.conn.execute(
