@@ -77,6 +77,23 @@ def revoke_device_command(device_id: str, reason: str, db: str | None) -> None:
     )
 
 
+@admin.command("move-device")
+@click.argument("device_id")
+@click.option("--location", required=True, help="The desk's new location, e.g. HUB-SOUTH.")
+@db_option
+def move_device_command(device_id: str, location: str, db: str | None) -> None:
+    """Move a desk to another location; it changes what the desk may hold."""
+    from cxdesk.sync.server import admin as server_admin
+
+    was = server_admin.move_device(_engine(db), device_id, location)
+    say(
+        f"{device_id} moved from {was} to {location.strip().upper()}. At its next contact "
+        f"with the central API the desk drops the residents and records {was} may hold and "
+        "it may not, and receives its new location's share (its own unsent work is kept "
+        "and sent)."
+    )
+
+
 @admin.command("add-staff")
 @click.argument("staff_id")
 @click.option("--name", required=True)

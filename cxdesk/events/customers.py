@@ -139,3 +139,21 @@ class CustomerNoteAdded(Payload):
     def summary(self) -> str:
         first = self.note.splitlines()[0]
         return f"Note: {first[:60]}" + ("…" if len(first) > 60 or "\n" in self.note else "")
+
+
+@event_kind(
+    "CustomerMoved", roles=CUSTOMER_ROLES, subject="customer_id", personal_fields=("reason",)
+)
+class CustomerMoved(Payload):
+    """The resident now belongs to another location (they moved house, or another hub
+    takes over their case). The server gives the new location the resident's record and
+    history and takes it from the old one unless that location still works with them
+    (a referral to or from it, or a central search with a reason); see DESIGN.md,
+    "Who receives what"."""
+
+    customer_id: str = Field(pattern=UUID_PATTERN)
+    to_location: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    reason: str = Field(min_length=3, max_length=120)
+
+    def summary(self) -> str:
+        return f"Moved to {self.to_location} ({self.reason})"

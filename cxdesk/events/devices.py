@@ -25,3 +25,16 @@ class DeviceEnrolled(Payload):
 class DeviceRevoked(Payload):
     device_id: str = Field(pattern=DEVICE_PATTERN)
     reason: str = Field(default="", max_length=200)
+
+
+@event_kind("DeviceMoved", roles=ADMIN, subject="device_id")
+class DeviceMoved(Payload):
+    """An administrator moved a desk to another location (``cxdesk admin move-device``).
+
+    The desk learns it from the server's signed word at its next contact, drops
+    what its new location may not hold and pulls the new location's share.
+    """
+
+    device_id: str = Field(pattern=DEVICE_PATTERN)
+    from_location: str = Field(min_length=1, max_length=40)
+    to_location: str = Field(min_length=1, max_length=40)

@@ -84,3 +84,32 @@ def add_customer_note(store, session, customer_id: str, note: str) -> None:
         actor=session.staff_id,
         role=session.role,
     )
+
+
+def move_customer(store, session, customer_id: str, to_location: str, reason: str) -> str:
+    """Record that the resident now belongs to another location; returns its name.
+
+    The server gives that location the record and its history, and this desk
+    drops it at a later sync unless its location still works with the resident
+    (a referral to or from it); see DESIGN.md, "Who receives what".
+    """
+    if not store.scalar("SELECT 1 FROM customers WHERE customer_id = ?", (customer_id,)):
+        raise ValidationError("That customer record is not on this desk.", field="customer_id")
+    place = to_location.strip().upper()
+    row = store.query("SELECT name FROM locations WHERE location_id = ?", (place,))
+    if not row:
+        raise ValidationError(
+            f"{place or 'That'} is not a location this desk knows.", field="to_location"
+        )
+    if place == session.location:
+        raise ValidationError("That is this desk's own location.", field="to_location")
+    why = v.clean_text(reason, field="reason", max_len=120, label="The reason")
+    if len(why) < 3:
+        raise ValidationError("Please say why the resident moves (a few words).", field="reason")
+    store.record(
+        "CustomerMoved",
+        {"customer_id": customer_id, "to_location": place, "reason": why},
+        actor=session.staff_id,
+        role=session.role,
+    )
+    return row[0]["name"]

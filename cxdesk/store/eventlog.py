@@ -27,6 +27,7 @@ from cxdesk.events.envelope import (
     payload_digest,
 )
 from cxdesk.store.components import Handler, handlers_for, load_components
+from cxdesk.store.projections import scope_drops
 
 EVENT_COLUMNS = (
     "id, kind, payload, payload_digest, actor, device, location, device_seq, hlc, prev_hash, hash, "
@@ -193,10 +194,19 @@ def ingest_remote(
         else:
             record_refusal(conn, event, server_seq, reason, stamp)
     known = _known_events(conn, [event.id for event, _ in items])
+    # Events this desk dropped (a scope change) that the feed brings again: put back.
+    dropped = scope_drops.dropped_among(conn, list(known)) if known else set()
+    restored: set[str] = set()
     steps: list[tuple[bool, Event]] = []  # (is new, event) in feed order
     differs: set[str] = set()
     for event, server_seq in items:
         held = known.get(event.id)
+        if held is not None and event.id in dropped and held[0] == event.hash:
+            scope_drops.restore(conn, event)
+            dropped.discard(event.id)
+            restored.add(event.id)
+            steps.append((True, event))  # projected again, as if new
+            continue
         if held is None:
             steps.append((True, event))
         elif held[0] != event.hash:
@@ -208,7 +218,7 @@ def ingest_remote(
         place = server_seq if server_seq is not None else (held[1] if held else None)
         known[event.id] = (event.hash, place)  # a repeat later in the page is known
     items = [(event, seq) for event, seq in items if event.id not in differs]
-    new_events = [event for is_new, event in steps if is_new]
+    new_events = [event for is_new, event in steps if is_new and event.id not in restored]
     conn.executemany(_INSERT_EVENT, [_row(event) for event in new_events])
     conn.executemany(
         _UPSERT_ACK, [(event.id, "accepted", seq, None, stamp) for event, seq in items]

@@ -29,7 +29,8 @@ def rebuild_projections(store) -> int:
         rows = conn.execute(
             f"SELECT {', '.join('e.' + c.strip() for c in EVENT_COLUMNS.split(','))} "
             "FROM events e LEFT JOIN event_acks a ON a.event_id = e.id "
-            f"WHERE {feed.NOT_REJECTED} ORDER BY e.rowid_"
+            f"WHERE {feed.NOT_REJECTED} "
+            "AND e.id NOT IN (SELECT event_id FROM dropped_events) ORDER BY e.rowid_"
         )
         handlers: dict[str, list[Handler]] = {}  # looked up once per kind, not per event
         for row in rows.fetchall():
@@ -68,6 +69,8 @@ def check_chain(conn: sqlite3.Connection, own_device: str | None) -> tuple[int, 
     previous: dict[str, tuple[int, str]] = {}
     count = 0
     erased = {r[0] for r in conn.execute("SELECT event_id FROM erased_events")}
+    # Dropped (a scope change): the payload is gone on purpose, the row and hash stay.
+    erased |= {r[0] for r in conn.execute("SELECT event_id FROM dropped_events")}
     cur = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY device, device_seq")
     for row in cur:
         event = row_to_event(row)

@@ -25,13 +25,14 @@ from cxdesk.store.eventlog import EVENT_COLUMNS, ingest_remote, record_ack, row_
 from cxdesk.store.eventlog import utc_now_text as now_text
 from cxdesk.store.projections.claims_index import UPSERT as UPSERT_CLAIM
 from cxdesk.store.projections.erasure import apply_erasures
+from cxdesk.store.projections.scope_drops import dropped_among
 from cxdesk.store.rebuild import rebuild_projections
 from cxdesk.store.sync_queries import (  # noqa: F401 (re-export)
     LAST_SUCCESS,
     local_summary,
     rejected_events,
 )
-from cxdesk.sync import receipts
+from cxdesk.sync import drops, receipts
 from cxdesk.sync.client import SyncUnavailable
 from cxdesk.sync.protocol import MAX_PUSH_BYTES, MAX_PUSH_EVENTS, PullResponse, PushResponse
 
@@ -189,7 +190,7 @@ def record_push_results(store, response: PushResponse) -> PushCounts:
 
 @dataclass
 class PageOutcome:
-    kind: str  # "applied", "new-epoch" or "ahead"
+    kind: str  # "applied", "new-epoch", "ahead" or "moved" (pull again from zero)
     new_events: int = 0
     received: int = 0
     next: int = 0
@@ -229,7 +230,10 @@ def apply_pull_page(store, raw: bytes, after: int, mark: str | None = None) -> P
             "The central API's answer does not match what it signed; the sync will be tried again.",
             "bad answer",
         )
+    if page.location and store.location and page.location != store.location:
+        return _moved(store, page.location, mark if signed is not None else None)
     with store.transaction() as conn:
+        restoring = dropped_among(conn, [e.id for e in page.events])
         new = ingest_remote(conn, store.clock, items)
         conn.executemany(  # arrived already blanked (this desk synced after the erasure)
             "INSERT OR IGNORE INTO erased_events (event_id, erasure_id) "
@@ -260,6 +264,8 @@ def apply_pull_page(store, raw: bytes, after: int, mark: str | None = None) -> P
             "INSERT OR REPLACE INTO feed_backfill (event_id, page_after) VALUES (?, ?)",
             [(e.id, after) for e in page.events if e.server_seq <= after],
         )
+        if _apply_drops(store, conn, page) or restoring:
+            rebuild_projections(store)
         store.set_state(conn, CURSOR, str(page.next))
         store.set_state(conn, EPOCH, page.epoch)
         if signed is not None:
@@ -273,6 +279,37 @@ def apply_pull_page(store, raw: bytes, after: int, mark: str | None = None) -> P
     return PageOutcome("applied", new, len(items), page.next, page.head, page.epoch)
 
 
+def _apply_drops(store, conn, page: PullResponse) -> int:
+    """The residents the server says this desk's location lost (inside the page's transaction)."""
+    device, location = store.device_id or "", store.location or ""
+    drops.forget_regranted(conn, device, location, page.events)
+    count = 0
+    if page.dropped:
+        count = drops.drop_residents(conn, device, location, page.dropped)
+        news = drops.news_of_drops(location, len(page.dropped), count)
+        store.set_state(conn, drops.SCOPE_NEWS, drops.news_payload(news, now_text()))
+    return count + drops.drop_pending(conn, device, location)
+
+
+def _moved(store, location: str, mark: str | None) -> PageOutcome:
+    """The server has this desk at another location now: drop, and pull again from zero."""
+    old = store.location or ""
+    with store.transaction() as conn:
+        dropped, kept = drops.move_desk(conn, store.device_id or "", old, location)
+        store.set_state(conn, CURSOR, "0")
+        if mark is not None:
+            store.set_state(conn, MARK, mark)
+        news = drops.news_of_move(old, location, dropped, kept)
+        store.set_state(conn, drops.SCOPE_NEWS, drops.news_payload(news, now_text()))
+        store.location = location  # the projections below and every later event see it
+        try:
+            rebuild_projections(store)
+        except BaseException:
+            store.location = old  # rolled back with the transaction
+            raise
+    return PageOutcome("moved", next=0, epoch=store.get_state(EPOCH) or "")
+
+
 def _mark_matches(signed, page: PullResponse, after: int, device: str | None) -> bool:
     mark = signed.mark()
     if mark is None or not mark.digest:
@@ -280,12 +317,23 @@ def _mark_matches(signed, page: PullResponse, after: int, device: str | None) ->
     digest = receipts.PageDigest(device or "")
     for event in sorted(page.events, key=lambda e: e.server_seq):  # as the server adds them
         digest.add(event.server_seq, event.id, event.hash, event.device)
-    return (mark.epoch, mark.after, mark.device, mark.count, mark.digest) == (
+    digest.dropped = tuple(page.dropped)
+    return (
+        mark.epoch,
+        mark.after,
+        mark.device,
+        mark.count,
+        mark.digest,
+        mark.location,
+        mark.drops,
+    ) == (
         page.epoch,
         after,
         device,
         digest.count,
         digest.hexdigest(),
+        page.location,
+        digest.drops_hexdigest(),
     )
 
 

@@ -90,6 +90,10 @@ class PullResponse(BaseModel):
     """The highest ``server_seq`` the server holds; a cursor above it means a restore."""
     claims: list[ClaimEntry] = Field(default_factory=list)
     """The claims index rows placed in this page's range (every desk gets them all)."""
+    location: str = ""
+    """Where the server has this desk now; another than the desk's own: it was moved."""
+    dropped: list[str] = Field(default_factory=list)
+    """Residents a move took from this desk's location in this page's range: drop them."""
 
 
 class CentralSearch(BaseModel):

@@ -61,6 +61,10 @@ class Mark(BaseModel):
     after: int = Field(default=0, ge=0)
     count: int = Field(default=0, ge=0)
     digest: str = Field(default="", max_length=64)
+    location: str = Field(default="", max_length=40)
+    """Where the server has the device now: a desk moved by the administrator learns it here."""
+    drops: str = Field(default="", max_length=64)
+    """SHA-256 over the residents the page tells the desk to drop (``PageDigest.drop``)."""
 
 
 class PageDigest:
@@ -88,6 +92,16 @@ class PageDigest:
 
     def hexdigest(self) -> str:
         return self._sha.hexdigest()
+
+    location: str = ""
+    """The device's location the page was chosen for (signed in the mark)."""
+    dropped: tuple[str, ...] = ()
+    """Residents the page tells the desk to drop (signed in the mark)."""
+
+    def drops_hexdigest(self) -> str:
+        if not self.dropped:
+            return ""
+        return hashlib.sha256("\n".join(sorted(self.dropped)).encode()).hexdigest()
 
 
 class Signed(BaseModel):

@@ -38,6 +38,8 @@ class RoundReport:
     pulled: int = 0
     received: int = 0
     epoch_resets: int = 0
+    moved_to: str | None = None
+    """The location an administrator moved this desk to, learnt in this round."""
     more: bool = False
     """Work was left when a bound was reached: run another round."""
 
@@ -47,6 +49,8 @@ class RoundReport:
             f"pushed {self.pushed}: accepted {c.accepted}, duplicate {c.duplicate}, "
             f"rejected {c.rejected}; pulled {self.pulled}"
         )
+        if self.moved_to:
+            text += f" (this desk was moved to {self.moved_to}: pulled its records from zero)"
         if self.epoch_resets:
             text += " (the server was restored: pushed everything again and pulled from zero)"
         return text
@@ -167,6 +171,10 @@ async def _pull(store, client: AsyncSyncClient, report: RoundReport) -> None:
             mark_text = mark.model_dump_json()
             client.proofs[MARK_HEADER] = mark.header()
         page = await _store(apply.apply_pull_page, store, raw, cursor, mark_text)
+        if page.kind == "moved":  # an administrator moved this desk: its new share from zero
+            report.moved_to = store.location
+            cursor = 0
+            continue
         if page.kind != "applied":
             raise _Reset(page.epoch)
         report.pulled += page.new_events

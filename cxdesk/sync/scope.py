@@ -13,6 +13,12 @@ receives what"). Every event gets *targets* when the server accepts it:
   request (the Welfare Assistance Team's back office), and for staff the
   locations they may sign in at.
 
+A resident also has a *home*: the location that registered them, changed by
+``CustomerMoved``. A move grants the new home and withdraws the old home's
+grant unless it has a *standing* reason to keep the resident (``standing``: a
+referral to or from its teams, or a central search with a recorded reason);
+the server then tells that location's desks to drop the resident.
+
 The server (``cxdesk.sync.server.scope``) stores the targets and grants and
 answers each desk's pull with only its share; this module is the rule itself,
 with no SQL, so the tests and DESIGN.md's table can be checked against it.
@@ -41,6 +47,7 @@ SHARED_KINDS = frozenset(
         "LocationDefined",
         "DeviceEnrolled",
         "DeviceRevoked",
+        "DeviceMoved",
         "ContactReasonsSet",
         "IssuesExported",
     }
@@ -154,6 +161,8 @@ def grants(event: Event, location: str, is_location: Callable[[str], bool]) -> I
     yield key, location  # worked with here (advice given here included: it stays here)
     if is_private_advice(event):
         return
+    if kind == "CustomerMoved":
+        yield key, p["to_location"]  # the new home receives the record and its history
     if kind in REFERRAL_TO_TEAM:
         team = p["to_team"]
         # A hub is a referral target by its location id; directory teams are worked
@@ -161,6 +170,36 @@ def grants(event: Event, location: str, is_location: Callable[[str], bool]) -> I
         yield key, team if is_location(team) else BACK_OFFICE
     if kind == "CrisisPaymentRequested":
         yield key, BACK_OFFICE
+
+
+def standing(
+    event: Event, location: str, is_location: Callable[[str], bool], *, searched: bool
+) -> Iterator[tuple[str, str]]:
+    """The (key, place) reasons this event gives a location to keep a resident after a move.
+
+    Working with a resident day to day follows their home; a referral to or from
+    a location's team, or a central search with a recorded reason (``searched``:
+    the server itself recorded the view), is work that stands on its own.
+    """
+    p, kind = event.payload, event.kind
+    if not p.get("customer_id") or is_private_advice(event):
+        return
+    key = customer_key(p["customer_id"])
+    if kind in REFERRAL_TO_TEAM:
+        team = p["to_team"]
+        yield key, location  # referred from here
+        yield key, team if is_location(team) else BACK_OFFICE  # referred to there
+    if kind == "CustomerRecordViewed" and searched and p.get("reason"):
+        yield key, location
+
+
+def home(event: Event, location: str) -> tuple[str, str] | None:
+    """(key, location) when this event sets where the resident belongs (registered, moved)."""
+    if event.kind == "CustomerRegistered":
+        return customer_key(event.payload["customer_id"]), location
+    if event.kind == "CustomerMoved":
+        return customer_key(event.payload["customer_id"]), event.payload["to_location"]
+    return None
 
 
 def audiences(location: str, location_kind: str | None) -> list[str]:

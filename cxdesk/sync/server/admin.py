@@ -67,6 +67,44 @@ def revoke_device(engine: Engine, device_id: str, reason: str = "") -> None:
         record_one(conn, "DeviceRevoked", {"device_id": device_id, "reason": reason})
 
 
+def move_device(engine: Engine, device_id: str, location: str) -> str:
+    """Move a desk to another location; returns where it was.
+
+    The desk learns it at its next contact (the pull answer names its location,
+    signed): it drops what the new location may not hold and pulls its share.
+    Events it wrote at the old location before it learned are still accepted.
+    """
+    location = location.strip().upper()
+    with write_transaction(engine) as conn:
+        row = conn.execute(
+            text("SELECT location, revoked FROM devices WHERE id = :d AND id != :c"),
+            {"d": device_id, "c": CENTRAL_DEVICE},
+        ).first()
+        if row is None:
+            raise CxDeskError(f"There is no device {device_id}.")
+        if row[1]:
+            raise CxDeskError(f"{device_id} has been revoked; enrol a new desk instead.")
+        known = [r[0] for r in conn.execute(text("SELECT location_id FROM scope_locations"))]
+        if location not in known:
+            names = ", ".join(sorted(known)) or "none defined yet"
+            raise ValidationError(
+                f"{location!r} is not a location the server knows (known: {names}).",
+                field="location",
+            )
+        if row[0] == location:
+            raise CxDeskError(f"{device_id} is already at {location}.")
+        conn.execute(
+            text("UPDATE devices SET location = :l, moved_from = :f WHERE id = :d"),
+            {"l": location, "f": row[0], "d": device_id},
+        )
+        record_one(
+            conn,
+            "DeviceMoved",
+            {"device_id": device_id, "from_location": row[0], "to_location": location},
+        )
+    return row[0]
+
+
 def add_staff(
     engine: Engine,
     staff_id: str,

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, column, select, table, text
 
 from cxdesk.sync.server.claims import claims_between
 from cxdesk.sync.server.models import events_t
-from cxdesk.sync.server.scope import scoped_places
+from cxdesk.sync.server.scope import dropped_between, scoped_places
 
 erased_t = table("erased_events", column("event_id"))
 
@@ -54,14 +54,22 @@ def epoch_and_head(conn: Connection) -> tuple[str, int]:
 
 
 def pull_page_json(
-    conn: Connection, after: int, limit: int, audit=None, audiences: list[str] | None = None
+    conn: Connection,
+    after: int,
+    limit: int,
+    audit=None,
+    audiences: list[str] | None = None,
+    location: str | None = None,
 ) -> tuple[bytes, int]:
     """The pull answer as JSON bytes, and how many events it holds.
 
     ``audit`` (a ``receipts.PageDigest``), if given, is fed every event sent (in
     ``server_seq`` order), so the server can sign exactly what this page carried.
     With ``audiences`` (a desk's, see ``cxdesk.sync.server.scope``) the page holds
-    only what that desk may receive, and ``next`` can pass events it may not.
+    only what that desk may receive, and ``next`` can pass events it may not; the
+    answer then also names the desk's ``location`` (the server's word: a desk
+    moved by the administrator learns it here) and the residents a move withdrew
+    from it in the page's range (``dropped``), both signed in the mark.
     """
     cols = [events_t.c[name] for name in FEED_COLUMNS]
     if audiences is not None:
@@ -97,6 +105,10 @@ def pull_page_json(
     if audiences is not None:  # a desk's pull: the claims index rows of this range
         rows_ = claims_between(conn, after, last)
         claims = ',"claims":' + json.dumps(rows_, separators=(",", ":"), ensure_ascii=False)
+        dropped = dropped_between(conn, audiences, after, last)
+        claims += f',"location":{json.dumps(location or "")},"dropped":{json.dumps(dropped)}'
+        if audit is not None:
+            audit.location, audit.dropped = location or "", tuple(dropped)
     text_ = (
         f'{{"epoch":{json.dumps(epoch)},"next":{last},"head":{top},'
         f'"events":[{",".join(parts)}]{claims}}}'

@@ -26,6 +26,7 @@ from cxdesk.sync.server.claims import DDL as CLAIMS_DDL
 from cxdesk.sync.server.council_tables import DDL as COUNCIL_DDL
 from cxdesk.sync.server.db import is_postgres, write_transaction
 from cxdesk.sync.server.scope import DDL as SCOPE_DDL
+from cxdesk.sync.server.scope import MOVES_DDL
 
 V1 = """
 CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -196,6 +197,13 @@ def _erasure_v7(conn: Connection) -> None:
     permit_erasure(conn)
 
 
+def _moves_v9(conn: Connection) -> None:
+    from cxdesk.sync.server.scope import backfill_homes
+
+    backfill_homes(conn)
+
+
+# V9: residents' homes and moves, desks moved (cxdesk/sync/server/scope.py).
 # V7: erasure's one sanctioned change to an event (cxdesk/sync/server/erasure.py).
 # V4: pull scoping (who may receive each event; see cxdesk/sync/server/scope.py);
 # V6: the claims index every desk receives (cxdesk/sync/server/claims.py).
@@ -209,6 +217,7 @@ MIGRATIONS: list[tuple[str, ...] | object] = [
     (CLAIMS_DDL, _claims_v6),
     (_erasure_v7,),
     (COUNCIL_DDL, V8_NONCES, _council_v8),
+    (MOVES_DDL, _moves_v9),
 ]
 
 

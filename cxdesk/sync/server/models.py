@@ -50,6 +50,8 @@ class Device(SQLModel, table=True):
     last_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     last_hash: str
     created_at: str
+    moved_from: str | None = None
+    """The location before ``cxdesk admin move-device``, until the desk writes at the new one."""
 
 
 class FeedCounter(SQLModel, table=True):

@@ -7,7 +7,11 @@ feed places, and writes (in feed order, so every grant has a definite place):
 - ``scope_grants``: per key and location, the first feed place from which
   the location may hold the key's events (the *grant*);
 - ``scope_locations``: each location's kind, from ``LocationDefined``;
-- ``scope_private``: advice-only referrals and where they were given.
+- ``scope_private``: advice-only referrals and where they were given;
+- ``scope_homes``, ``scope_standing``, ``scope_dropped``: each resident's home
+  location, the locations with a standing reason to keep them, and the grants a
+  ``CustomerMoved`` withdrew (with its feed place), from which each desk's pull
+  page says which residents to drop (``dropped_between``).
 
 ``scoped_page`` is a desk's pull page. An event's *delivery place* is its
 ``server_seq``, or for a keyed event held back until a grant, the grant's
@@ -50,6 +54,25 @@ CREATE TABLE scope_locations (location_id TEXT PRIMARY KEY, kind TEXT NOT NULL);
 CREATE TABLE scope_private (referral_id TEXT PRIMARY KEY, location TEXT NOT NULL)
 """
 
+MOVES_DDL = """
+CREATE TABLE scope_homes (target TEXT PRIMARY KEY, location TEXT NOT NULL);
+CREATE TABLE scope_standing (
+    target TEXT NOT NULL,
+    location TEXT NOT NULL,
+    PRIMARY KEY (target, location)
+);
+CREATE TABLE scope_dropped (
+    target TEXT NOT NULL,
+    location TEXT NOT NULL,
+    dropped_seq BIGINT NOT NULL,
+    PRIMARY KEY (target, location, dropped_seq)
+);
+CREATE INDEX scope_dropped_location ON scope_dropped (location, dropped_seq);
+ALTER TABLE devices ADD COLUMN moved_from TEXT
+"""
+"""Version 9: where each resident belongs, what lets a location keep them after a move,
+and the grants a move withdrew (each location's desks are told to drop the resident)."""
+
 
 class _Writer:
     """Scope bookkeeping for one push (caches what it has read or written)."""
@@ -58,7 +81,6 @@ class _Writer:
         self.conn = conn
         self.kinds: dict[str, str | None] = {}
         self.private: dict[str, str | None] = {}
-        self.device_places: dict[str, str] = {}
         self.targets: list[dict] = []
         """``scope_targets`` rows, inserted together by ``flush`` (nothing here reads them)."""
 
@@ -78,17 +100,14 @@ class _Writer:
         return self.private[referral_id]
 
     def written_at(self, event: Event) -> str:
-        """Where the event was written: the enrolled desk's location, not the desk's word.
+        """Where the event was written: the place the push's trust check accepted.
 
-        The server's own events (roster, seeds) name their location themselves.
+        That is the enrolled desk's location (not the desk's word), or, for a desk an
+        administrator moved, its old one for what it wrote before it learned of the
+        move (``trust.EventTrust.place_of``). The server's own events (roster, seeds)
+        name their location themselves.
         """
-        if event.device == CENTRAL_DEVICE:
-            return event.location
-        if event.device not in self.device_places:
-            self.device_places[event.device] = self.conn.execute(
-                text("SELECT location FROM devices WHERE id = :d"), {"d": event.device}
-            ).scalar_one()
-        return self.device_places[event.device]
+        return event.location
 
     def holds(self, key: str, location: str) -> bool:
         places = scope.audiences(location, self.location_kind(location))
@@ -154,6 +173,59 @@ class _Writer:
         if self.entitled(event, location):
             for key, place in scope.grants(event, location, self._is_location):
                 self.grant(key, place, seq)
+            self.note_home(event, location, seq)
+
+    def note_home(self, event: Event, location: str, seq: int) -> None:
+        """Standing reasons, and the resident's home; a move withdraws the old home's grant."""
+        searched = event.device == CENTRAL_DEVICE
+        for key, place in scope.standing(event, location, self._is_location, searched=searched):
+            self.conn.execute(
+                text(
+                    "INSERT INTO scope_standing (target, location) VALUES (:t, :l) "
+                    "ON CONFLICT (target, location) DO NOTHING"
+                ),
+                {"t": key, "l": place},
+            )
+        found = scope.home(event, location)
+        if found is None:
+            return
+        key, place = found
+        old = self.conn.execute(
+            text("SELECT location FROM scope_homes WHERE target = :t"), {"t": key}
+        ).scalar()
+        if event.kind != "CustomerMoved":
+            if old is None:  # registered: the first registration is the home
+                self._set_home(key, place, insert=True)
+            return
+        self._set_home(key, place, insert=old is None)
+        if old is None or old == place or self._stands(key, old):
+            return
+        self.conn.execute(
+            text("DELETE FROM scope_grants WHERE target = :t AND location = :l"),
+            {"t": key, "l": old},
+        )
+        self.conn.execute(
+            text(
+                "INSERT INTO scope_dropped (target, location, dropped_seq) VALUES (:t, :l, :s) "
+                "ON CONFLICT (target, location, dropped_seq) DO NOTHING"
+            ),
+            {"t": key, "l": old, "s": seq},
+        )
+
+    def _set_home(self, key: str, place: str, *, insert: bool) -> None:
+        sql = (
+            "INSERT INTO scope_homes (target, location) VALUES (:t, :l)"
+            if insert
+            else "UPDATE scope_homes SET location = :l WHERE target = :t"
+        )
+        self.conn.execute(text(sql), {"t": key, "l": place})
+
+    def _stands(self, key: str, location: str) -> bool:
+        found = self.conn.execute(
+            text("SELECT 1 FROM scope_standing WHERE target = :t AND location = :l"),
+            {"t": key, "l": location},
+        ).first()
+        return found is not None
 
     def _is_location(self, name: str) -> bool:
         return self.location_kind(name) is not None
@@ -184,6 +256,63 @@ def backfill_scope(conn: Connection) -> None:
 
     rows = conn.execute(text("SELECT * FROM events ORDER BY server_seq")).all()
     record_scope(conn, ((row_to_event(r), r._mapping["server_seq"]) for r in rows))
+
+
+def backfill_homes(conn: Connection) -> None:
+    """Fill homes and standing reasons from every event already held (version 9's data step).
+
+    No ``CustomerMoved`` is older than this version, so nothing is withdrawn.
+    """
+    from cxdesk.sync.server.push import row_to_event
+
+    writer = _Writer(conn)
+    rows = conn.execute(
+        text(
+            "SELECT * FROM events WHERE kind IN ('CustomerRegistered', 'ReferralRaised', "
+            "'ReferralReassigned', 'CustomerRecordViewed', 'LocationDefined') ORDER BY server_seq"
+        )
+    ).all()
+    for row in rows:
+        event, seq = row_to_event(row), row._mapping["server_seq"]
+        location = writer.written_at(event)
+        key = scope.customer_key(event.payload.get("customer_id") or "")
+        # Only where the resident's grant was honoured (the writer was entitled).
+        granted = conn.execute(
+            text(
+                "SELECT 1 FROM scope_grants WHERE target = :t AND location = :l "
+                "AND granted_seq <= :s"
+            ),
+            {"t": key, "l": location, "s": seq},
+        ).first()
+        if event.kind != "LocationDefined" and granted is not None:
+            writer.note_home(event, location, seq)
+
+
+def location_holds(conn: Connection, customer_id: str, location: str) -> bool | None:
+    """Whether ``location`` holds the resident; None when no location does (yet)."""
+    writer = _Writer(conn)
+    key = scope.customer_key(customer_id)
+    if not writer.known(key):
+        return None
+    return writer.holds(key, location)
+
+
+def dropped_between(conn: Connection, aud: list[str], after: int, last: int) -> list[str]:
+    """Residents whose grant a move withdrew from these audiences in ``(after, last]``.
+
+    A resident granted again by ``last`` is not dropped: the grant's history
+    arrives with the page (or came before), so the desk may keep what it holds.
+    """
+    rows = conn.execute(
+        text(
+            "SELECT DISTINCT d.target FROM scope_dropped d WHERE d.location IN :aud "
+            "AND d.dropped_seq > :after AND d.dropped_seq <= :last AND NOT EXISTS "
+            "(SELECT 1 FROM scope_grants g WHERE g.target = d.target AND g.location IN :aud "
+            "AND g.granted_seq <= :last) ORDER BY d.target"
+        ).bindparams(bindparam("aud", expanding=True)),
+        {"aud": aud, "after": after, "last": last},
+    )
+    return [target.removeprefix("c:") for (target,) in rows]
 
 
 def device_audiences(conn: Connection, location: str) -> list[str]:

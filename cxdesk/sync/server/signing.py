@@ -72,6 +72,7 @@ def mark(conn: Connection, key, device: str = "", after: int = 0, page=None) -> 
     """The feed head, and (with ``page``) what the pull page after ``after`` carried."""
     epoch, top = epoch_and_head(conn)
     count, digest = (page.count, page.hexdigest()) if page is not None else (0, "")
+    location, drops = (page.location, page.drops_hexdigest()) if page is not None else ("", "")
     statement = Mark(
         epoch=epoch,
         head=top,
@@ -80,6 +81,8 @@ def mark(conn: Connection, key, device: str = "", after: int = 0, page=None) -> 
         after=after,
         count=count,
         digest=digest,
+        location=location,
+        drops=drops,
     )
     return receipts.sign(key, statement)
 

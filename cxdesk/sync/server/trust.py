@@ -56,6 +56,7 @@ CENTRAL_ONLY_KINDS = frozenset(
         "StaffRemoved",
         "DeviceEnrolled",
         "DeviceRevoked",
+        "DeviceMoved",
         "PolicySet",
         "ContactReasonsSet",
     }
@@ -68,6 +69,7 @@ PLACE_FIELDS = {
     "StockWrittenOff": ("location",),
     "StockCounted": ("location",),
     "LogSignedOff": ("location_id",),
+    "CustomerMoved": ("to_location",),
 }
 """Payload fields naming a location that must be on the server's list of locations."""
 
@@ -103,9 +105,11 @@ class EventTrust:
         self.conn, self.device, self.trusted = conn, device, trusted
         self.server_ms = now_ms()
         row = conn.execute(
-            text("SELECT location FROM devices WHERE id = :d"), {"d": device}
+            text("SELECT location, moved_from FROM devices WHERE id = :d"), {"d": device}
         ).first()
         self.location = row[0] if row else None
+        self.moved_from: str | None = row[1] if row else None
+        """Its location before an administrator moved it, until it writes at the new one."""
         self._people: dict[str, tuple[str, list[str], bool] | None] = {}
         self._locations: set[str] | None = None
         self._failures: dict[str, list[int]] = {}
@@ -148,7 +152,8 @@ class EventTrust:
             return problem
         if event.kind in CENTRAL_ONLY_KINDS:
             return f"{event.kind} is accepted only from the central API (cxdesk admin), not a desk"
-        if event.location != self.location:
+        place = self.place_of(event)
+        if place is None:
             return (
                 f"the event says it happened at {event.location[:40]}, "
                 f"but device {self.device} is at {self.location}"
@@ -156,9 +161,27 @@ class EventTrust:
         if event.actor == DESK_ACTOR:
             return None
         found = self.person(event.actor)
-        if found is not None and not may_sign_in_at(found[0], found[1], self.location):
-            return f"{event.actor} does not work at {self.location}"
+        if found is not None and not may_sign_in_at(found[0], found[1], place):
+            return f"{event.actor} does not work at {place}"
         return None  # unknown or removed actors: the role check says so
+
+    def place_of(self, event: Event) -> str | None:
+        """Where the event happened, if the server agrees it could have happened there.
+
+        A desk moved by the administrator keeps writing at its old location until it
+        learns of the move (its next pull); that work is accepted until the first
+        event it writes at the new location, after which only the new one is.
+        """
+        if event.location == self.location:
+            if self.moved_from is not None:
+                self.conn.execute(
+                    text("UPDATE devices SET moved_from = NULL WHERE id = :d"), {"d": self.device}
+                )
+                self.moved_from = None
+            return self.location
+        if self.moved_from is not None and event.location == self.moved_from:
+            return self.moved_from
+        return None
 
     def payload_reason(self, event: Event) -> str | None:
         """What the payload claims, checked against the server's state."""
@@ -174,6 +197,25 @@ class EventTrust:
                     return f"{name} {str(place)[:40]!r} is not a location the server knows"
         if event.kind == "SignInFailed":
             return self._failure_reason(event)
+        if event.kind == "CustomerMoved":
+            return self._move_reason(event)
+        return None
+
+    def _move_reason(self, event: Event) -> str | None:
+        """Only a location that holds the resident may move them (scope bookkeeping).
+
+        A resident registered earlier in this same push has no grant yet; the scope
+        bookkeeping, run in feed order after the judging, still gives a move by a
+        writer without the resident no effect.
+        """
+        from cxdesk.sync.server.scope import location_holds
+
+        held = location_holds(self.conn, event.payload["customer_id"], event.location)
+        if held is False:
+            return (
+                f"{event.location[:40]} does not hold this resident, so a desk there "
+                "cannot move them"
+            )
         return None
 
     def _card_reason(self, event: Event) -> str | None:

@@ -155,7 +155,7 @@ async def pull(
             # Only what this desk's location may hold (DESIGN.md, "Who receives what").
             audiences = device_audiences(conn, device.location)
             page = PageDigest(device.id)
-            content, sent = pull_page_json(conn, after, limit, page, audiences)
+            content, sent = pull_page_json(conn, after, limit, page, audiences, device.location)
             audited = page if page.seen == sent else None  # else: head and epoch only
             mark = signing.mark(conn, key, device.id, after, audited)
             return content, mark.header(), sent, mark.body["head"]
