@@ -14,10 +14,12 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import pytest
 
+from cxdesk.store.store import Store
 from cxdesk.sync.client import AsyncSyncClient
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.app import create_app, open_database
 from cxdesk.sync.worker import SyncWorker
+from tests.sync.conftest import Central
 from tests.sync.helpers import DroppingProxy, ServerProcess, ThreadServer
 
 HELD = 20  # seconds a held pull asks for: far beyond what any answer below may take
@@ -40,11 +42,6 @@ def _feed_events_from(store, device: str) -> list[str]:
     return [r[0] for r in store.query("SELECT id FROM events WHERE device = ?", (device,))]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="On PostgreSQL a wake can be missed while the LISTEN connection is starting;"
-    " the desk then pulls when its held wait ends (known, to be fixed)",
-)
 async def test_a_held_pull_answers_at_the_commit(central):
     a, b = central.desk("D-A"), central.desk("D-B")
     await a.sync()
@@ -60,11 +57,6 @@ async def test_a_held_pull_answers_at_the_commit(central):
     assert len(_feed_events_from(b.store, "D-A")) == 1
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="On PostgreSQL a wake can be missed while the LISTEN connection is starting;"
-    " the desk then pulls when its held wait ends (known, to be fixed)",
-)
 async def test_a_server_side_write_wakes_a_held_pull(central):
     """Written outside the push route (``cxdesk admin``'s way): NOTIFY on PostgreSQL,
     the head poll on SQLite."""
@@ -75,6 +67,125 @@ async def test_a_server_side_write_wakes_a_held_pull(central):
     await asyncio.to_thread(central.define_location, "HUB-N")
     news = await asyncio.wait_for(held, 10)
     assert news.live and news.news
+
+
+def _close_stores(central: Central) -> None:
+    for desk in central.desks:
+        assert isinstance(desk.store, Store)
+        desk.store.close()
+
+
+class Race:
+    """Make a commit land at one exact point of a held pull, once, from that point's thread."""
+
+    def __init__(self, commit) -> None:
+        self.commit = commit
+        self.armed = False
+        self.landed = 0
+
+    def before(self, original):
+        def hooked(*args, **kwargs):
+            if self.armed:
+                self.armed = False
+                self.commit()  # committed and visible before ``original`` runs
+                self.landed += 1
+            return original(*args, **kwargs)
+
+        return hooked
+
+
+async def _warm_listener(desk) -> None:
+    """One held pull that times out: the process's listener or poller is now running
+    (it lingers), so from here on only a notification or a poll can wake a pull."""
+    news = await desk.client.wait_for_feed(_cursor(desk), 1)
+    assert news.live and not news.news
+
+
+async def test_a_commit_between_the_page_and_its_head_wakes_the_pull(central, monkeypatch):
+    """The commit lands after the held pull read its page, before the head it waits past
+    is read: the pull must wait past the head its page saw, not the newer one."""
+    from cxdesk.sync.server.routes import sync as sync_routes
+
+    b = central.desk("D-B")
+    await b.sync()
+    await _warm_listener(b)
+    race = Race(lambda: central.define_location("HUB-N"))
+    monkeypatch.setattr(sync_routes.signing, "mark", race.before(sync_routes.signing.mark))
+    race.armed = True
+    held = asyncio.create_task(b.client.wait_for_feed(_cursor(b), HELD))
+    news = await asyncio.wait_for(held, 10)
+    assert race.landed == 1
+    assert news.live and news.news
+
+
+@pytest.mark.postgres
+async def test_a_commit_while_the_listener_starts_wakes_the_pull(pg_url, tmp_path, monkeypatch):
+    """The commit lands after the held pull read its page and the listener has connected,
+    before its LISTEN is in place (so its NOTIFY reaches nobody)."""
+    engine = open_database(pg_url)
+    app = create_app(engine=engine, marks_dir=tmp_path / "marks")
+    central = Central(engine, app, tmp_path)
+    try:
+        b = central.desk("D-B")
+        await b.sync()
+        watch = app.state.feed_watch
+        race = Race(lambda: central.define_location("HUB-N"))
+        monkeypatch.setattr(watch, "_subscribe", race.before(watch._subscribe))
+        race.armed = True
+        held = asyncio.create_task(b.client.wait_for_feed(_cursor(b), HELD))
+        news = await asyncio.wait_for(held, 10)
+        assert race.landed == 1
+        assert news.live and news.news
+    finally:
+        app.state.feed_watch.close()
+        _close_stores(central)
+        engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_push_through_another_api_process_in_the_race_wakes_the_pull(
+    pg_url, tmp_path, monkeypatch
+):
+    """Two apps on one database, each with its own listener (two API processes): a push
+    through the second commits exactly between the first's page read and its head read."""
+    from cxdesk.sync.round import sync_round
+    from cxdesk.sync.server.routes import sync as sync_routes
+
+    engine = open_database(pg_url)
+    one = create_app(engine=engine, marks_dir=tmp_path / "marks-one")
+    other_engine = open_database(pg_url)
+    two = create_app(engine=other_engine, marks_dir=tmp_path / "marks-two")
+    central = Central(engine, one, tmp_path)
+    try:
+        a, b = central.desk("D-A"), central.desk("D-B")
+        await a.sync()
+        await b.sync()
+        await _warm_listener(b)
+
+        def push_through_two() -> None:
+            async def push() -> None:
+                transport = httpx.ASGITransport(app=two)
+                async with AsyncSyncClient("http://two", a.token, transport=transport) as c:
+                    await sync_round(a.store, c)
+
+            a.record_failed_signin()
+            asyncio.run(push())  # in the pull's own thread: done before its head is read
+
+        race = Race(push_through_two)
+        monkeypatch.setattr(sync_routes.signing, "mark", race.before(sync_routes.signing.mark))
+        race.armed = True
+        held = asyncio.create_task(b.client.wait_for_feed(_cursor(b), HELD))
+        news = await asyncio.wait_for(held, 10)
+        assert race.landed == 1
+        assert news.live and news.news
+        await b.sync()
+        assert len(_feed_events_from(b.store, "D-A")) == 1
+    finally:
+        one.state.feed_watch.close()
+        two.state.feed_watch.close()
+        _close_stores(central)
+        engine.dispose()
+        other_engine.dispose()
 
 
 async def test_nothing_new_answers_empty_when_the_wait_ends(central):

@@ -94,3 +94,19 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 def read_transaction(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn, conn.begin():
         yield conn
+
+
+@contextmanager
+def snapshot_transaction(engine: Engine) -> Iterator[Connection]:
+    """A read that sees one moment throughout: REPEATABLE READ on PostgreSQL.
+
+    Under READ COMMITTED each statement sees the commits made before it, so a
+    head read after a pull page could count an event the page never looked at,
+    and a held pull waiting past that head would sleep through it. A SQLite read
+    transaction is a snapshot already.
+    """
+    with engine.connect() as conn:
+        if is_postgres(conn):
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn

@@ -15,6 +15,13 @@ database connection, and nothing is queried per waiting desk: the head moves by
 The listener or poller runs only while some pull is waiting, and stops
 ``LINGER_SECONDS`` after the last one left. A pull woken by an event it may not
 receive (another location's) reads its page again and keeps waiting.
+
+No wake is lost to timing: a pull waits past the head of the very snapshot its
+page was read from (``db.snapshot_transaction``), so a commit after that read is
+always "past" it; the listener reads the head only once its ``LISTEN`` is in
+place, so a commit made while it was starting is caught by that read; and a
+listener thread decides to stop under the same lock a new waiter takes to find
+it running, so a pull never counts on a listener that is already leaving.
 """
 
 from __future__ import annotations
@@ -59,6 +66,7 @@ class FeedWatch:
         self._waiting = 0
         self._last_left = 0.0
         self._source: threading.Thread | asyncio.Task | None = None
+        self._source_lock = threading.Lock()  # the listener thread leaves under it
         self._closed = False
 
     def moved(self, top: int) -> None:
@@ -97,17 +105,28 @@ class FeedWatch:
         return not self._closed and not idle
 
     def _start_source(self) -> None:
-        source = self._source
-        if isinstance(source, asyncio.Task) and not source.done():
+        if not is_postgres(self.engine):
+            # The poller runs in this loop: it cannot be leaving while we look at it.
+            if not isinstance(self._source, asyncio.Task) or self._source.done():
+                self._source = asyncio.ensure_future(self._poll())
             return
-        if isinstance(source, threading.Thread) and source.is_alive():
-            return
-        if is_postgres(self.engine):
-            thread = threading.Thread(target=self._listen, name="cxdesk-feed-listen", daemon=True)
-            self._source = thread
-            thread.start()
-        else:
-            self._source = asyncio.ensure_future(self._poll())
+        with self._source_lock:
+            # A listener clears ``_source`` under this lock as it decides to stop, after
+            # seeing ``_waiting`` (already counting this pull): if it is set, it stays.
+            if self._source is None:
+                thread = threading.Thread(
+                    target=self._listen, name="cxdesk-feed-listen", daemon=True
+                )
+                self._source = thread
+                thread.start()
+
+    def _leave(self) -> bool:
+        """In the listener thread: stop now (True) unless a pull has come to wait."""
+        with self._source_lock:
+            if self._wanted():
+                return False
+            self._source = None
+            return True
 
     def _post(self, top: int) -> None:
         loop = self._loop
@@ -126,19 +145,23 @@ class FeedWatch:
                 self.moved(await asyncio.to_thread(self._read_head))
             await asyncio.sleep(POLL_SECONDS)
 
+    def _subscribe(self, conn) -> None:
+        conn.execute(f"LISTEN {CHANNEL}")
+
     def _listen(self) -> None:
         """PostgreSQL: one LISTEN connection per process, while pulls wait."""
         import psycopg
 
         url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        while self._wanted():
+        while not self._leave():
             try:
                 with psycopg.connect(url, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._subscribe(conn)
                     # Listening now: a push committed before this is caught by reading the head.
                     self._post(self._read_head())
-                    while self._wanted():
+                    while not self._leave():
                         for note in conn.notifies(timeout=1.0):
                             self._post(int(note.payload))
+                    return
             except Exception:  # noqa: BLE001 - the database went away: try again shortly
                 time.sleep(1.0)

@@ -27,7 +27,7 @@ from cxdesk.sync.protocol import (
 )
 from cxdesk.sync.receipts import MARK_HEADER, PageDigest
 from cxdesk.sync.server import signing
-from cxdesk.sync.server.db import read_transaction, write_transaction
+from cxdesk.sync.server.db import read_transaction, snapshot_transaction, write_transaction
 from cxdesk.sync.server.deps import EngineDep, TokenDep, authenticate
 from cxdesk.sync.server.feed import current_epoch, epoch_and_head, pull_page_json
 from cxdesk.sync.server.push import PushRefused, apply_push
@@ -150,7 +150,9 @@ async def pull(
 
     def work() -> tuple[bytes, str, int, int]:
         signing.notice_restore(engine, key, proofs, request.app.state.seen_proofs)
-        with read_transaction(engine) as conn:
+        # One snapshot: the mark's head is the head the page was read up to, so a held
+        # pull waits past exactly what it looked at (a later commit always wakes it).
+        with snapshot_transaction(engine) as conn:
             device = authenticate(conn, token)
             # Only what this desk's location may hold (DESIGN.md, "Who receives what").
             audiences = device_audiences(conn, device.location)
