@@ -152,6 +152,10 @@ class IssueStoryScreen(SupervisorScreen):
     def _loaded(self, message: Loaded) -> None:
         story = self.query_one("#story", Static)
         if message.story is None:
-            story.update("That issue is not on this desk.")
+            # A council-wide log lists other locations' issues; their stories stay there.
+            story.update(
+                "That issue is not on this desk: it was made at another location, and its "
+                "full story is held by that location's desks."
+            )
         else:
             story.update(story_text(message.story))

@@ -34,10 +34,17 @@ async def test_online_the_log_is_council_wide(central, tmp_path):
         screen = app.screen
         assert shown(screen, "#log-source").startswith("Council-wide (central, as of ")
         rows = table_rows(screen)
-        assert sorted(r[5] for r in rows) == ["FV000101", "PC000101"]  # made at HUB-N
+        assert sorted(r[5] for r in rows) == ["FV000101", "FV000102", "PC000101"]  # at HUB-N
         assert all(r[1] == "HUB-N" for r in rows)
         assert "Maria Okafor" in rows[0][3]
-        assert shown(screen, "#log-totals").startswith("2 issues · £25 · showing 1-2")
+        assert shown(screen, "#log-totals").startswith("3 issues · £30 · showing 1-3")
+
+        # A row from another location has no story here, and the screen says so.
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "made at another location" in shown(app.screen, "#story")
+        await pilot.press("escape")
+        await settle(pilot)
 
         # Filters still work, centrally: only the voided card.
         await pilot.click("#voided")
@@ -73,7 +80,7 @@ async def test_offline_the_log_is_this_locations_labelled(central, tmp_path):
         screen = app.screen
         source = shown(screen, "#log-source")
         assert source.startswith("This location's data (offline). The central API cannot")
-        assert sorted(r[5] for r in table_rows(screen)) == ["FV000101", "PC000101"]
+        assert sorted(r[5] for r in table_rows(screen)) == ["FV000101", "FV000102", "PC000101"]
 
         # Known offline: the desk does not even ask, and says so.
         app.sync.status = replace(app.sync.status, online=False)
