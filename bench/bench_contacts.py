@@ -50,6 +50,7 @@ from cxdesk.domain.validation import london_today  # noqa: E402
 from cxdesk.seed.contacts import reasons_payload  # noqa: E402
 from cxdesk.store import contact_commands, open_store  # noqa: E402
 from cxdesk.store.contact_reports import REPORTS, Range, contact_rows, report  # noqa: E402
+from tests import peek
 
 PLACES = ("CSC", "HUB-NORTH", "HUB-SOUTH", "HUB-EAST", "HUB-WEST", "HUB-RIVERSIDE")
 
@@ -137,11 +138,11 @@ class Recording:
 
     def query(self, sql, params=()):
         self.statements.append((sql, params))
-        return self.store.query(sql, params)
+        return peek.query(self.store, sql, params)
 
     def scalar(self, sql, params=()):
         self.statements.append((sql, params))
-        return self.store.scalar(sql, params)
+        return peek.scalar(self.store, sql, params)
 
 
 def timed(func, repeat: int = 3) -> float:

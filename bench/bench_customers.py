@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.plainstore import open_plain_store  # noqa: E402
 from cxdesk.domain.customers import search_name_score  # noqa: E402
 from cxdesk.store import customer_queries, open_store  # noqa: E402
+from tests import peek
 
 _GIVEN_TEXT = """
 John Mary Maria Amy Zoe Tomasz Fatima Grace Kwame Chloe Daniel Siobhan Ahmed Bethany Priya
@@ -135,7 +136,8 @@ def main() -> None:
         start = time.perf_counter()
         fill(plain, count)  # the same seed: the same rows
         print(f"{count:,} customers loaded in {time.perf_counter() - start:.1f}s (plain)")
-        dob = store.scalar(
+        dob = peek.scalar(
+            store,
             "SELECT date_of_birth FROM customers WHERE given_name = ? AND family_name = ?",
             (given, family),
         )
@@ -156,7 +158,7 @@ def main() -> None:
             ("07700 900500", "phone = ?", ("+447700900500",)),
             (family, "family_name LIKE ?", (family + "%",)),
         ]
-        every = store.query("SELECT customer_id, given_name, family_name FROM customers")
+        every = peek.query(store, "SELECT customer_id, given_name, family_name FROM customers")
         print(
             f"{'query':28} {'cxdesk ms':>9} {'cold':>6} {'found':>5} {'raw SQL ms':>10} "
             f"{'found':>5} {'ratio':>6} {'scan ms':>8} {'plain ms':>8} "
@@ -169,8 +171,8 @@ def main() -> None:
             bare, bare_found = timed(lambda q=query: customer_queries.search_customers(plain, q))
             assert bare_found == found, (query, found, bare_found)
             raw, raw_found = timed(
-                lambda w=where, p=params: store.query(
-                    f"SELECT customer_id FROM customers WHERE {w} LIMIT 20", p
+                lambda w=where, p=params: peek.query(
+                    store, f"SELECT customer_id FROM customers WHERE {w} LIMIT 20", p
                 )
             )
             scan, _ = timed(

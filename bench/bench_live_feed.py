@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_sync import Database, Server, make_desk  # noqa: E402
+from tests import peek  # noqa: E402
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -45,7 +46,7 @@ async def delays(a, b, samples: int, live: bool, rng: random.Random) -> list[flo
     wanted: list[str] = []
 
     def after_round(_report) -> None:
-        if wanted and store_b.scalar("SELECT 1 FROM events WHERE id = ?", (wanted[-1],)):
+        if wanted and peek.scalar(store_b, "SELECT 1 FROM events WHERE id = ?", (wanted[-1],)):
             arrived.set()
 
     worker = make_worker(

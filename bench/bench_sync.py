@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
 
+from tests import peek  # noqa: E402
+
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 BARE_APP = """
 from fastapi import FastAPI
@@ -181,7 +183,7 @@ def bench_push(db: Database, folder: Path, count: int) -> None:
         settings, store, _ = make_desk(engine, folder, "D-PUSH", server.url)
         bulk_events(store, count)
         took = asyncio.run(timed_round(settings, store))
-        rows = store.query(f"SELECT {EVENT_COLUMNS} FROM events WHERE device = 'D-PUSH'")
+        rows = peek.query(store, f"SELECT {EVENT_COLUMNS} FROM events WHERE device = 'D-PUSH'")
         store.close()
     finally:
         server.close()
@@ -240,7 +242,7 @@ def bench_pull(db: Database, folder: Path, count: int) -> None:
     try:
         settings, store, _ = make_desk(engine, folder, "D-PULL", server.url)
         took = asyncio.run(timed_round(settings, store))
-        held = store.scalar("SELECT COUNT(*) FROM signin_attempts")
+        held = peek.scalar(store, "SELECT COUNT(*) FROM signin_attempts")
         store.close()
     finally:
         server.close()

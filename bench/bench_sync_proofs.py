@@ -41,6 +41,7 @@ from cxdesk.sync.client import AsyncSyncClient  # noqa: E402
 from cxdesk.sync.round import sync_round  # noqa: E402
 from cxdesk.sync.server import admin, signing  # noqa: E402
 from cxdesk.sync.server.app import create_app, open_database  # noqa: E402
+from tests import peek  # noqa: E402
 
 
 def _ms(samples: list[float]) -> str:
@@ -107,9 +108,10 @@ async def main(n: int) -> None:
     print(f"baseline, checked already:  {_ms(again)}")
 
     page = receipts.PageDigest("D-OTHER")
-    rows = store.query(
+    rows = peek.query(
+        store,
         "SELECT a.server_seq, e.id, e.hash, e.device FROM events e "
-        "JOIN event_acks a ON a.event_id = e.id ORDER BY a.server_seq LIMIT 1000"
+        "JOIN event_acks a ON a.event_id = e.id ORDER BY a.server_seq LIMIT 1000",
     )
     sign_times, digest_times = [], []
     for _ in range(n):

@@ -10,6 +10,7 @@ from cxdesk.app import CxDeskApp
 from cxdesk.config import load_settings
 from cxdesk.seed.staff import demo_key_fields
 from cxdesk.store.directory_commands import import_directory
+from tests import peek
 
 PASSCODES = {
     "A1001": "amber kettle forty",
@@ -55,7 +56,7 @@ def give_keys(store, staff_id: str) -> None:
     ``app.session`` directly instead of typing at the sign-in screen)."""
     from cxdesk.store.signin_commands import keys_if_passcode_matches
 
-    [row] = store.query("SELECT * FROM staff WHERE staff_id = ?", (staff_id,))
+    [row] = peek.query(store, "SELECT * FROM staff WHERE staff_id = ?", (staff_id,))
     keys = keys_if_passcode_matches(row, PASSCODES[staff_id])
     assert keys is not None
     store.use_keys(staff_id, keys)

@@ -10,6 +10,7 @@ import pytest
 from cxdesk.domain import approvals as ap
 from cxdesk.errors import AuthError
 from cxdesk.store import issue_commands as ic
+from tests import peek
 from tests.crisis_helpers import PASSCODE, register, set_up_council
 
 ISSUE = {
@@ -71,7 +72,7 @@ def test_changing_what_was_approved_voids_the_approval(admin_store, change, fiel
     approval = ic.verify_approver(store, "SUP1", PASSCODE, content)
     with pytest.raises(AuthError, match=f"The {field} changed after the supervisor approved"):
         _issue(store, jo, check, approval, **change)
-    assert store.scalar("SELECT COUNT(*) FROM issues") == 1
+    assert peek.scalar(store, "SELECT COUNT(*) FROM issues") == 1
     # Another customer under the same repeat check: the approval does not travel.
     other = register(store, given="Sam")
     with pytest.raises(AuthError, match="customer_id changed"):
@@ -79,11 +80,11 @@ def test_changing_what_was_approved_voids_the_approval(admin_store, change, fiel
     receipt = _issue(store, jo, check, approval)  # exactly as approved
     payload = receipt.event.payload
     assert payload["approved_by"] == "SUP1" and payload["approval"]["by"] == "SUP1"
-    [sup_key] = store.query("SELECT public_key FROM staff WHERE staff_id = 'SUP1'")
+    [sup_key] = peek.query(store, "SELECT public_key FROM staff WHERE staff_id = 'SUP1'")
     assert ap.approval_problem(sup_key[0], "CardIssued", payload) is None
     tampered = payload | {"value_pence": 4000}
     assert "does not match this issue" in ap.approval_problem(sup_key[0], "CardIssued", tampered)
-    given = store.query("SELECT actor, signature FROM events WHERE kind = 'ApprovalGiven'")
+    given = peek.query(store, "SELECT actor, signature FROM events WHERE kind = 'ApprovalGiven'")
     assert [tuple(r)[0] for r in given] == ["SUP1"] and given[0]["signature"]
 
 
@@ -100,11 +101,11 @@ def test_approval_tries_count_towards_the_lockout(admin_store):
     # Locked out: even the right passcode does not approve, at any desk's approval form.
     with pytest.raises(AuthError, match="locked until"):
         ic.verify_approver(store, "SUP1", PASSCODE, content, now=now)
-    failures = store.query(
-        "SELECT payload FROM events WHERE kind = 'SignInFailed' AND payload LIKE '%SUP1%'"
+    failures = peek.query(
+        store, "SELECT payload FROM events WHERE kind = 'SignInFailed' AND payload LIKE '%SUP1%'"
     )
     assert len(failures) == 6
-    assert store.scalar("SELECT COUNT(*) FROM events WHERE kind = 'SignInLockedOut'") == 1
-    assert store.scalar("SELECT COUNT(*) FROM events WHERE kind = 'ApprovalGiven'") == 0
+    assert peek.scalar(store, "SELECT COUNT(*) FROM events WHERE kind = 'SignInLockedOut'") == 1
+    assert peek.scalar(store, "SELECT COUNT(*) FROM events WHERE kind = 'ApprovalGiven'") == 0
     later = now + timedelta(minutes=16)
     assert ic.verify_approver(store, "SUP1", PASSCODE, content, now=later).by == "SUP1"

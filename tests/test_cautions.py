@@ -14,6 +14,7 @@ from cxdesk.store import caution_commands as cmd
 from cxdesk.store import caution_queries as q
 from cxdesk.store import customer_commands as cc
 from cxdesk.store.rebuild import verify_store
+from tests import peek
 from tests.customer_helpers import MARIA
 
 S1 = DeskSession("S1", "Pat Supervisor", "supervisor", "CSC")
@@ -190,13 +191,13 @@ def test_demo_council_has_markers_an_overdue_review_and_a_protected_address(stor
 
     seed_store(store)
     today = date.today()
-    live = store.query("SELECT * FROM caution_markers WHERE status = 'live'")
+    live = peek.query(store, "SELECT * FROM caution_markers WHERE status = 'live'")
     assert len(live) == 3 and {r["proposed_by"] for r in live} != {r["approved_by"] for r in live}
     assert sum(1 for r in live if r["customer_id"] is None) == 1  # the address marker
     [overdue] = q.reviews_due(store, today)
     [line] = q.markers_for(store, customer_id=overdue.customer_id, role="supervisor", today=today)
     assert line.note == "review overdue"
-    assert store.scalar("SELECT COUNT(*) FROM protected_addresses") == 1
+    assert peek.scalar(store, "SELECT COUNT(*) FROM protected_addresses") == 1
     assert verify_store(store).ok
 
 

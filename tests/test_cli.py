@@ -12,6 +12,7 @@ from cxdesk.cli import cli
 from cxdesk.config import load_settings
 from cxdesk.domain.staff_keys import verify_event_signature
 from cxdesk.store import open_store
+from tests import peek
 
 from .deskkit import PASSCODES, build_desk
 
@@ -109,11 +110,11 @@ def test_import_directory_reports_bad_rows(runner, tmp_path):
     assert result.exit_code == 1
     store = open_store(load_settings().store_path)
     try:
-        [failed] = store.query("SELECT payload FROM events WHERE kind = 'SignInFailed'")
+        [failed] = peek.query(store, "SELECT payload FROM events WHERE kind = 'SignInFailed'")
         assert "directory import" in failed["payload"]
-        [(key,)] = store.query("SELECT public_key FROM staff WHERE staff_id = 'S3001'")
-        signed = store.query(
-            "SELECT hash, signature FROM events WHERE kind = 'DirectoryEntryUpdated'"
+        [(key,)] = peek.query(store, "SELECT public_key FROM staff WHERE staff_id = 'S3001'")
+        signed = peek.query(
+            store, "SELECT hash, signature FROM events WHERE kind = 'DirectoryEntryUpdated'"
         )
         assert signed and all(verify_event_signature(key, h, sig) for h, sig in signed)
     finally:

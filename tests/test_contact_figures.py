@@ -18,6 +18,7 @@ from cxdesk.seed import seed_store
 from cxdesk.store import contact_commands as cmd
 from cxdesk.store import open_store
 from cxdesk.store.contact_reports import REPORTS, Range, contact_rows, report
+from tests import peek
 
 from .conftest import TEST_PASSCODE, key_fields_for
 
@@ -79,9 +80,9 @@ def test_demo_seed_gives_about_2000_contacts_over_eight_weeks_and_every_report(s
     seed_store(store)
     today = london_today()
     rng = Range.of(today - timedelta(days=57), today)
-    assert 1_900 <= store.scalar("SELECT COUNT(*) FROM contacts") <= 2_100
-    assert store.scalar("SELECT COUNT(*) FROM contacts WHERE customer_id IS NULL") > 200
-    assert store.scalar("SELECT COUNT(*) FROM transfer_outcomes") > 50
+    assert 1_900 <= peek.scalar(store, "SELECT COUNT(*) FROM contacts") <= 2_100
+    assert peek.scalar(store, "SELECT COUNT(*) FROM contacts WHERE customer_id IS NULL") > 200
+    assert peek.scalar(store, "SELECT COUNT(*) FROM transfer_outcomes") > 50
     for name in REPORTS:
         assert report(store, name, rng).rows, name
     [(_, judged, resolved, rate, *_)] = [
@@ -153,6 +154,8 @@ def test_export_contacts_needs_a_supervisor_and_neutralises_formulas(tmp_path):
     assert bad.exit_code != 0 and "after" in bad.output
     store = open_store(load_settings().store_path)
     try:
-        assert store.scalar("SELECT COUNT(*) FROM events WHERE kind = 'ContactsExported'") == 2
+        assert (
+            peek.scalar(store, "SELECT COUNT(*) FROM events WHERE kind = 'ContactsExported'") == 2
+        )
     finally:
         store.close()

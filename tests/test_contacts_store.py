@@ -11,6 +11,7 @@ from cxdesk.seed import seed_store
 from cxdesk.store import contact_commands as cmd
 from cxdesk.store import contact_queries as q
 from cxdesk.store.rebuild import verify_store
+from tests import peek
 
 ADV = {"actor": "ADV1", "role": "advisor"}
 PERSON = "0190b7a4-0000-7000-8000-000000000001"
@@ -71,7 +72,7 @@ def test_leaving_unwrapped_needs_a_reason(council):
     with pytest.raises(ValidationError):
         cmd.leave_unwrapped(council, **ADV, customer_id=PERSON, reason="  ")
     cmd.leave_unwrapped(council, **ADV, customer_id=PERSON, reason="Caller rang off")
-    assert council.scalar("SELECT reason FROM contacts_unwrapped") == "Caller rang off"
+    assert peek.scalar(council, "SELECT reason FROM contacts_unwrapped") == "Caller rang off"
 
 
 def test_digital_exclusion_latest_wins_and_can_be_cleared(council):
@@ -97,9 +98,10 @@ def test_transfer_outcome_and_rebuild_equals_live(council):
         council, **ADV, customer_id=None, reasons=["libraries"], channel="face", outcome="advice"
     )
     assert (
-        council.scalar(
+        peek.scalar(
+            council,
             "SELECT result FROM transfer_outcomes WHERE entry_id = 'housing-options' "
-            "ORDER BY at_ms DESC LIMIT 1"
+            "ORDER BY at_ms DESC LIMIT 1",
         )
         == "refused"
     )

@@ -14,6 +14,7 @@ from cxdesk.domain.hours import OpeningHours
 from cxdesk.domain.slip import slip_text
 from cxdesk.store import issue_commands as ic
 from cxdesk.store.directory_commands import import_directory
+from tests import peek
 
 WEEKDAYS = OpeningHours.parse("Mon-Fri 09:00-17:00")
 
@@ -100,7 +101,7 @@ def test_card_issue_takes_due_time_and_numbers_from_the_directory(admin_store):
     assert contact is not None
     assert receipt.due_at == crisis_due(receipt.issued_at, contact)
     assert contact.phone in receipt.slip.replace("\n", " ")
-    due_ms = admin_store.scalar("SELECT due_ms FROM crisis_payment_requests")
+    due_ms = peek.scalar(admin_store, "SELECT due_ms FROM crisis_payment_requests")
     assert due_ms == int(receipt.due_at.timestamp() * 1000)
 
 

@@ -15,6 +15,7 @@ from cxdesk.store import referral_queries as rq
 from cxdesk.store.eventlog import EVENT_COLUMNS, ingest_remote, record_ack, row_to_event
 from cxdesk.store.projections.customers import timeline_kinds
 from cxdesk.store.rebuild import verify_store
+from tests import peek
 from tests.customer_helpers import MARIA as FORM
 from tests.customer_helpers import REFERRAL_CHOICES, STORY
 
@@ -40,7 +41,7 @@ def add_team(store, team_id="housing-options", name="Housing Options", staff_onl
 
 
 def events_of(store, kind=None):
-    rows = store.query(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY rowid_")
+    rows = peek.query(store, f"SELECT {EVENT_COLUMNS} FROM events ORDER BY rowid_")
     return [row_to_event(r) for r in rows if kind is None or r["kind"] == kind]
 
 
@@ -78,7 +79,10 @@ def test_change_records_only_changed_fields_and_keeps_history(store):
     changed = cc.change_customer(store, ADVISOR, cid, {**FORM, "phone": "07700 900199"})
     assert changed == ["phone"]
     assert cq.get_customer(store, cid)["phone"] == "+447700900199"
-    assert store.scalar("SELECT COUNT(*) FROM customer_changes WHERE customer_id = ?", (cid,)) == 2
+    assert (
+        peek.scalar(store, "SELECT COUNT(*) FROM customer_changes WHERE customer_id = ?", (cid,))
+        == 2
+    )
     with pytest.raises(Exception, match="Nothing has changed"):
         cc.change_customer(store, ADVISOR, cid, {**FORM, "phone": "07700 900199"})
     assert verify_store(store).ok
@@ -252,8 +256,8 @@ def test_demo_seed_records_customers_and_referrals(store, tmp_path):
         store.record(
             item.kind, item.payload, actor=item.actor, role=item.role, location=item.location
         )
-    assert store.scalar("SELECT COUNT(*) FROM customers") == 20
-    statuses = {r[0] for r in store.query("SELECT status FROM referrals")}
+    assert peek.scalar(store, "SELECT COUNT(*) FROM customers") == 20
+    statuses = {r[0] for r in peek.query(store, "SELECT status FROM referrals")}
     assert statuses == {"raised", "in_progress", "completed", "declined", "advice_given"}
     assert any(line.overdue for line in rq.outgoing(store, "CSC"))
     twins = cq.likely_matches(store, "Amy", "Patel", "2001-09-05", "EM3 2NP")

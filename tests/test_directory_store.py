@@ -18,13 +18,14 @@ from cxdesk.store.directory_queries import (
 )
 from cxdesk.store.eventlog import record_ack
 from cxdesk.store.rebuild import verify_store
+from tests import peek
 
 FIXTURE = locations.fixtures_dir() / "directory.csv"
 ADMIN = {"actor": "ADMIN1", "role": "admin"}
 
 
 def count(store, kind):
-    return store.scalar("SELECT COUNT(*) FROM events WHERE kind = ?", (kind,))
+    return peek.scalar(store, "SELECT COUNT(*) FROM events WHERE kind = ?", (kind,))
 
 
 def test_import_twice_changes_nothing(store):
@@ -102,8 +103,8 @@ def test_latest_in_feed_order_wins(store):
     second = store.record("DirectoryEntryUpdated", {**entry, "notes": "second"}, **ADMIN)
     assert get_entry(store, "housing-options").notes == "second"
     # The server places the second change before the first: the first is the latest.
-    imported = store.scalar(
-        "SELECT id FROM events WHERE kind = 'DirectoryEntryUpdated' ORDER BY rowid_ LIMIT 1"
+    imported = peek.scalar(
+        store, "SELECT id FROM events WHERE kind = 'DirectoryEntryUpdated' ORDER BY rowid_ LIMIT 1"
     )
     with store.transaction() as conn:
         record_ack(conn, _event(store, imported), status="accepted", server_seq=1)
@@ -116,5 +117,5 @@ def test_latest_in_feed_order_wins(store):
 def _event(store, event_id) -> Event:
     from cxdesk.store.eventlog import EVENT_COLUMNS, row_to_event
 
-    row = store.query(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,))[0]
+    row = peek.query(store, f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,))[0]
     return row_to_event(row)

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from cxdesk.cli import cli
 from cxdesk.config import load_settings
 from cxdesk.store import open_store
+from tests import peek
 
 from . import supervision_helpers as h
 from .conftest import TEST_PASSCODE, key_fields_for
@@ -88,7 +89,7 @@ def _exports():
     store = open_store(load_settings().store_path)
     try:
         sql = "SELECT actor, payload, signature FROM events WHERE kind = 'IssuesExported'"
-        return [dict(r) for r in store.query(sql)]
+        return [dict(r) for r in peek.query(store, sql)]
     finally:
         store.close()
 
@@ -110,6 +111,6 @@ def test_export_needs_a_supervisor_passcode_and_is_recorded(tmp_path):
     assert '"issues":1' in export["payload"] and '"to":"standard output"' in export["payload"]
     store = open_store(load_settings().store_path)
     try:  # the wrong try counts towards the lock-out, as at sign-in
-        assert store.scalar("SELECT COUNT(*) FROM events WHERE kind = 'SignInFailed'") == 1
+        assert peek.scalar(store, "SELECT COUNT(*) FROM events WHERE kind = 'SignInFailed'") == 1
     finally:
         store.close()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cxdesk.store import open_store
 from cxdesk.store.rebuild import verify_store
+from tests import peek
 from tests.conftest import key_fields_for
 from tests.crisis_helpers import register, set_up_council
 
@@ -73,9 +74,12 @@ def test_killed_right_after_confirmation_loses_nothing(tmp_path):
     issue_id = line.split()[1]
     again = open_store(path)
     try:
-        row = again.query("SELECT serial, status FROM issues WHERE issue_id = ?", (issue_id,))
+        row = peek.query(again, "SELECT serial, status FROM issues WHERE issue_id = ?", (issue_id,))
         assert tuple(row[0]) == ("FV000009", "issued")
-        assert again.scalar("SELECT status FROM stock_items WHERE serial = 'FV000009'") == "issued"
+        assert (
+            peek.scalar(again, "SELECT status FROM stock_items WHERE serial = 'FV000009'")
+            == "issued"
+        )
         assert verify_store(again).ok
     finally:
         again.close()

@@ -12,6 +12,7 @@ from cxdesk.store import issue_commands as ic
 from cxdesk.store import open_store
 from cxdesk.store.eventlog import EVENT_COLUMNS, ingest_remote, row_to_event
 from cxdesk.store.rebuild import verify_store
+from tests import peek
 from tests.crisis_helpers import register, set_up_council
 
 ADV = {"actor": "ADV1", "role": "advisor", "location": "CSC"}
@@ -120,8 +121,8 @@ def test_void_back_to_stock_and_card_request(admin_store):
             item="back_to_stock",
         )
     assert ic.check_serial(store, "food_voucher", "FV000004", "CSC") == "FV000004"
-    row = store.query(
-        "SELECT status, void_reason FROM issues WHERE issue_id = ?", (voucher.issue_id,)
+    row = peek.query(
+        store, "SELECT status, void_reason FROM issues WHERE issue_id = ?", (voucher.issue_id,)
     )[0]
     assert tuple(row) == ("voided", "typed the wrong customer")
     assert verify_store(store).ok
@@ -129,7 +130,8 @@ def test_void_back_to_stock_and_card_request(admin_store):
 
 def _events(store):
     return [
-        row_to_event(r) for r in store.query(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY rowid_")
+        row_to_event(r)
+        for r in peek.query(store, f"SELECT {EVENT_COLUMNS} FROM events ORDER BY rowid_")
     ]
 
 
@@ -149,9 +151,13 @@ def test_same_serial_at_two_desks_kept_and_flagged(tmp_path, admin_store):
     ingest_remote(two.conn, two.clock, [(ev_a[0], 5000)])
     ingest_remote(three.conn, three.clock, [(ev_b[0], 5001)])
     for store in (two, three):
-        rows = store.query("SELECT issue_id, serial_clash FROM issues WHERE serial = 'FV000007'")
+        rows = peek.query(
+            store, "SELECT issue_id, serial_clash FROM issues WHERE serial = 'FV000007'"
+        )
         assert {(r[0], r[1]) for r in rows} == {(a.issue_id, 1), (b.issue_id, 1)}
-        item = store.query("SELECT status, clash FROM stock_items WHERE serial = 'FV000007'")[0]
+        item = peek.query(store, "SELECT status, clash FROM stock_items WHERE serial = 'FV000007'")[
+            0
+        ]
         assert tuple(item) == ("issued", 1)
         assert verify_store(store).ok
     ic.void_issue(
@@ -162,7 +168,7 @@ def test_same_serial_at_two_desks_kept_and_flagged(tmp_path, admin_store):
         reason="duplicate entry",
         item="back_to_stock",
     )
-    clash = three.query("SELECT serial_clash FROM issues WHERE issue_id = ?", (b.issue_id,))
+    clash = peek.query(three, "SELECT serial_clash FROM issues WHERE issue_id = ?", (b.issue_id,))
     assert clash[0][0] == 0
     two.close()
     three.close()

@@ -12,6 +12,7 @@ from cxdesk.config import load_settings
 from cxdesk.store import open_store
 from cxdesk.store.directory_queries import get_entry
 from cxdesk.sync.oruk_feed import FeedError, check_url, fetch_service_pages, services_url
+from tests import peek
 
 from .deskkit import PASSCODES, build_desk
 from .oruk_feed_server import FeedHandler as _Feed
@@ -105,7 +106,7 @@ def test_an_empty_feed_removes_nothing(feed, desk):
     assert "no services or rows in it; nothing imported or removed" in result.output
     store = open_store(load_settings().store_path)
     try:
-        assert store.scalar("SELECT COUNT(*) FROM directory_entries") > 5
+        assert peek.scalar(store, "SELECT COUNT(*) FROM directory_entries") > 5
     finally:
         store.close()
 

@@ -12,6 +12,7 @@ from cxdesk.errors import AuthError, ValidationError
 from cxdesk.store import issue_commands as ic
 from cxdesk.store.rebuild import verify_store
 from cxdesk.store.sync_queries import LAST_SUCCESS
+from tests import peek
 from tests.crisis_helpers import PASSCODE, register, set_up_council
 
 VOUCHERS = rc.Policy("food_voucher", (rc.Window(7, 1), rc.Window(90, 3)), "reason")
@@ -118,7 +119,7 @@ def test_store_check_finds_other_location_and_records_override(admin_store):
         check=result,
         override_reason="lost the first voucher",
     )
-    row = store.query("SELECT * FROM issues WHERE customer_id = ?", (jo,))[0]
+    row = peek.query(store, "SELECT * FROM issues WHERE customer_id = ?", (jo,))[0]
     assert (row["repeat_action"], row["override_reason"]) == ("reason", "lost the first voucher")
     assert row["knowledge_as_of"] == "2026-01-01T09:00:00.000Z"
     assert verify_store(store).ok
@@ -176,5 +177,5 @@ def test_card_override_needs_a_real_supervisor(admin_store):
         override_reason="fled home",
         approval=approval,
     )
-    row = store.query("SELECT * FROM issues WHERE serial = 'PC000002'")[0]
+    row = peek.query(store, "SELECT * FROM issues WHERE serial = 'PC000002'")[0]
     assert (row["approved_by"], row["repeat_action"]) == ("SUP1", "supervisor")

@@ -16,6 +16,7 @@ from cxdesk.screens.form_modal import FormModal
 from cxdesk.screens.issue_item import IssueScreen
 from cxdesk.session import DeskSession
 from cxdesk.store import issue_commands as ic
+from tests import peek
 from tests.crisis_helpers import NOT_A_SUPERVISOR, PASSCODE, register, set_up_council
 
 ADVISOR = DeskSession("ADV1", "Alex Advisor", "advisor", "CSC")
@@ -69,7 +70,7 @@ async def test_issue_a_voucher(admin_store):
         assert not slips.exists()  # a slip is a file only when asked for
         await pilot.press("ctrl+t")
         await settle(pilot)
-    assert admin_store.scalar("SELECT serial FROM issues WHERE customer_id = ?", (cid,)) == (
+    assert peek.scalar(admin_store, "SELECT serial FROM issues WHERE customer_id = ?", (cid,)) == (
         "FV000003"
     )
     [slip] = slips.glob("*FV000003.txt")
@@ -95,7 +96,7 @@ async def test_bad_serial_and_amount_refused_with_input_kept(admin_store):
         assert "most allowed here is £50" in text_of(app.screen, "#err-amount")
         assert app.screen.query_one("#f-reason", Input).value == "no money for the meter"
         assert app.screen.query_one("#f-amount", Input).value == "75"
-    assert admin_store.scalar("SELECT COUNT(*) FROM issues") == 0
+    assert peek.scalar(admin_store, "SELECT COUNT(*) FROM issues") == 0
 
 
 async def test_card_reaches_the_welfare_queue_and_is_completed(admin_store):
@@ -124,7 +125,7 @@ async def test_card_reaches_the_welfare_queue_and_is_completed(admin_store):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen.query_one(DataTable).row_count == 0
-    assert admin_store.scalar("SELECT status FROM crisis_payment_requests") == "completed"
+    assert peek.scalar(admin_store, "SELECT status FROM crisis_payment_requests") == "completed"
 
 
 async def test_repeat_claim_needs_a_supervisor_not_an_advisor(admin_store):
@@ -164,14 +165,16 @@ async def test_repeat_claim_needs_a_supervisor_not_an_advisor(admin_store):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "not a supervisor" in text_of(modal, "#err-form")
-        assert admin_store.scalar("SELECT COUNT(*) FROM issues") == 1
+        assert peek.scalar(admin_store, "SELECT COUNT(*) FROM issues") == 1
         modal.query_one("#f-staff_id", Input).value = "SUP1"
         modal.query_one("#f-passcode", Input).value = PASSCODE
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "CONFIRMED" in text_of(app.screen, "#result")
-    row = admin_store.query(
-        "SELECT approved_by, override_reason FROM issues WHERE serial = ?", ("PC000002",)
+    row = peek.query(
+        admin_store,
+        "SELECT approved_by, override_reason FROM issues WHERE serial = ?",
+        ("PC000002",),
     )[0]
     assert tuple(row) == ("SUP1", "card lost in a fire")
 
@@ -203,7 +206,10 @@ async def test_crisis_flag_to_close(admin_store):
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.query_one(DataTable).row_count == 0
-    assert admin_store.scalar("SELECT outcome FROM crisis_flags") == "placed in emergency housing"
+    assert (
+        peek.scalar(admin_store, "SELECT outcome FROM crisis_flags")
+        == "placed in emergency housing"
+    )
 
 
 async def test_void_an_issue_from_the_customer_record(admin_store):
@@ -234,8 +240,9 @@ async def test_void_an_issue_from_the_customer_record(admin_store):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, CustomerViewScreen)
-    status, item = admin_store.query(
-        "SELECT i.status, s.status FROM issues i JOIN stock_items s ON s.serial = i.serial"
+    status, item = peek.query(
+        admin_store,
+        "SELECT i.status, s.status FROM issues i JOIN stock_items s ON s.serial = i.serial",
     )[0]
     assert status == "voided" and item == "voided_back"  # back in the drawer, issuable again
 
@@ -308,4 +315,4 @@ async def test_approval_is_void_after_a_failed_save_or_a_change(admin_store, mon
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, FormModal)
-    assert admin_store.scalar("SELECT COUNT(*) FROM issues") == 1
+    assert peek.scalar(admin_store, "SELECT COUNT(*) FROM issues") == 1

@@ -15,6 +15,7 @@ from cxdesk.screens.referral_form import ReferralFormScreen
 from cxdesk.screens.referral_view import ConfirmationScreen, ReferralViewScreen
 from cxdesk.session import DeskSession
 from cxdesk.store import customer_commands, referral_commands, referral_queries
+from tests import peek
 from tests.customer_helpers import MARIA, REFERRAL_CHOICES
 from tests.deskkit import build_desk, give_keys, make_test_app, shows
 
@@ -94,9 +95,10 @@ async def test_find_or_create_offers_the_likely_match(store):
         await settle(pilot)
         assert isinstance(app.screen, CustomerViewScreen)
         assert app.screen.customer_id == existing
-        assert store.scalar("SELECT COUNT(*) FROM customers") == 1
-        viewed = store.scalar(
-            "SELECT COUNT(*) FROM events WHERE kind = 'CustomerRecordViewed' AND actor = 'A1001'"
+        assert peek.scalar(store, "SELECT COUNT(*) FROM customers") == 1
+        viewed = peek.scalar(
+            store,
+            "SELECT COUNT(*) FROM events WHERE kind = 'CustomerRecordViewed' AND actor = 'A1001'",
         )
         assert viewed == 1
 
@@ -121,7 +123,7 @@ async def test_form_keeps_what_was_typed_after_an_error(store):
         assert "not a valid UK postcode" in errors["e-postcode"]
         assert form.query_one("#f-given_name", Input).value == "Tomasz"
         assert form.query_one("#f-postcode", Input).value == "EM1 OQT"
-        assert store.scalar("SELECT COUNT(*) FROM customers") == 0
+        assert peek.scalar(store, "SELECT COUNT(*) FROM customers") == 0
 
 
 async def fill_referral(pilot, story):
@@ -169,7 +171,7 @@ async def test_raise_then_duplicate_becomes_a_note(store, tmp_path):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ReferralViewScreen)
-        assert store.scalar("SELECT COUNT(*) FROM referrals") == 1
+        assert peek.scalar(store, "SELECT COUNT(*) FROM referrals") == 1
         assert referral_queries.get_referral(store, referral.referral_id)["note_count"] == 1
 
 
@@ -195,7 +197,7 @@ async def test_receiving_team_accepts_and_completes_from_the_queue(store):
         assert isinstance(app.screen, ReferralViewScreen)
         # Opening the story is recorded like opening the customer's record, once.
         views = "SELECT actor, payload FROM events WHERE kind = 'CustomerRecordViewed'"
-        [(who, payload)] = [tuple(r) for r in store.query(views)]
+        [(who, payload)] = [tuple(r) for r in peek.query(store, views)]
         assert who == "S3001" and f'"customer_id":"{cid}"' in payload and "referral" in payload
         await pilot.press("a")
         await settle(pilot)
@@ -208,9 +210,9 @@ async def test_receiving_team_accepts_and_completes_from_the_queue(store):
         assert referral["status"] == "completed"
         assert referral["outcome"] == "Prevention duty accepted"
         steps = "SELECT actor FROM events WHERE kind IN ('ReferralAccepted', 'ReferralCompleted')"
-        actors = {r[0] for r in store.query(steps)}
+        actors = {r[0] for r in peek.query(store, steps)}
         assert actors == {"S3001"}
-        assert len(store.query(views)) == 1  # steps reload the story; one view recorded
+        assert len(peek.query(store, views)) == 1  # steps reload the story; one view recorded
         await pilot.press("escape")
         await settle(pilot)
         assert shows(app, "Incoming 0")

@@ -15,6 +15,7 @@ from cxdesk.screens.issue_log import IssueLogScreen
 from cxdesk.screens.issue_story import IssueStoryScreen
 from cxdesk.screens.reconciliation import ReconciliationScreen, SignOffDialog
 from cxdesk.session import DeskSession
+from tests import peek
 
 from . import supervision_helpers as h
 
@@ -186,7 +187,7 @@ async def test_sign_off_from_reconciliation_and_late_arrival_is_highlighted(fill
         screen.action_apply()
         await settle(pilot)
         assert table_rows(screen, "#recon-table")[index][-1] == "S1 +1 late"
-    signed = store.query("SELECT signed_by, day, note FROM signoffs")
+    signed = peek.query(store, "SELECT signed_by, day, note FROM signoffs")
     assert [tuple(r) for r in signed] == [
         ("S1", (today - timedelta(days=2)).date().isoformat(), "1 voucher, count ok")
     ]

@@ -7,6 +7,7 @@ from textual.widgets import Input
 from cxdesk.screens.lock import LockScreen
 from cxdesk.screens.lookup import LookupScreen
 from cxdesk.screens.signin import SignInScreen
+from tests import peek
 
 from .deskkit import build_desk, make_test_app, settle, shows, sign_in, type_at_once
 
@@ -66,7 +67,7 @@ async def test_someone_else_at_the_lock_screen_is_one_key(store):
         await type_at_once(pilot, "f12", "A1002", "enter", "blue heron morning", "enter")
         assert app.session.staff_id == "A1002"
         assert isinstance(app.screen, LookupScreen)
-    failed = store.query("SELECT payload FROM events WHERE kind = 'SignInFailed'")
+    failed = peek.query(store, "SELECT payload FROM events WHERE kind = 'SignInFailed'")
     assert not failed  # the newcomer's staff id was never taken as A1001's passcode
 
 
@@ -155,4 +156,4 @@ async def test_a_staff_id_typed_as_the_passcode_at_the_lock_is_someone_else(stor
         assert shows(app, "Signing in as A1002: now type your passcode")
         await type_at_once(pilot, "blue heron morning", "enter")
         assert app.session.staff_id == "A1002"
-    assert not store.query("SELECT 1 FROM events WHERE kind = 'SignInFailed'")
+    assert not peek.query(store, "SELECT 1 FROM events WHERE kind = 'SignInFailed'")

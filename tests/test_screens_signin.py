@@ -9,6 +9,7 @@ from cxdesk.screens.lock import LockScreen
 from cxdesk.screens.lookup import LookupScreen
 from cxdesk.screens.signin import SignInScreen
 from cxdesk.store.demo_mark import mark_demo_store
+from tests import peek
 
 from .deskkit import (
     FakeClock,
@@ -30,7 +31,10 @@ def desk(store):
 
 
 def kinds(store, kind):
-    return [r["payload"] for r in store.query("SELECT payload FROM events WHERE kind = ?", (kind,))]
+    return [
+        r["payload"]
+        for r in peek.query(store, "SELECT payload FROM events WHERE kind = ?", (kind,))
+    ]
 
 
 async def test_sign_in_shows_person_role_and_location(desk):
@@ -243,7 +247,7 @@ async def test_supervisor_lifts_a_lockout(desk):
         await sign_in(pilot, "A1001")
         assert app.session.staff_id == "A1001"
     cleared = [
-        e for e in desk.query("SELECT actor, payload FROM events WHERE kind='LockoutCleared'")
+        e for e in peek.query(desk, "SELECT actor, payload FROM events WHERE kind='LockoutCleared'")
     ]
     assert [(r["actor"], r["payload"]) for r in cleared] == [("S3001", '{"staff_id":"A1001"}')]
 

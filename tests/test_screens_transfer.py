@@ -4,13 +4,16 @@ happened on that team's line; anything else closes the question with nothing rec
 from __future__ import annotations
 
 from cxdesk.screens.transfer_outcome import TransferOutcomeScreen
+from tests import peek
 from tests.deskkit import build_desk, make_test_app, settle, shows, sign_in
 
 SIZE = (80, 24)
 
 
 def outcomes(store):
-    return [tuple(r) for r in store.query("SELECT entry_id, team, result FROM transfer_outcomes")]
+    return [
+        tuple(r) for r in peek.query(store, "SELECT entry_id, team, result FROM transfer_outcomes")
+    ]
 
 
 async def test_one_key_after_copying_records_the_outcome_against_the_team(store):
@@ -62,6 +65,6 @@ async def test_supervisor_figures_give_answer_and_refusal_rates(store):
     adv = {"actor": "A1001", "role": "advisor"}
     for result in ("answered", "answered", "refused", "no_answer"):
         cmd.record_transfer(store, **adv, entry_id="housing", team="Housing", result=result)
-    rows = store.query("SELECT team, week, result FROM transfer_outcomes")
+    rows = peek.query(store, "SELECT team, week, result FROM transfer_outcomes")
     [figures] = transfer_figures((r["team"], r["week"], r["result"]) for r in rows)
     assert (figures.answer_rate.text(), figures.refusal_rate.text()) == ("50.0%", "25.0%")

@@ -11,6 +11,7 @@ from cxdesk.screens.wrap_up import WrapUpScreen
 from cxdesk.seed.contacts import reasons_payload
 from cxdesk.session import DeskSession
 from cxdesk.store import customer_commands
+from tests import peek
 from tests.customer_helpers import MARIA
 from tests.deskkit import build_desk, give_keys, make_test_app, shows
 
@@ -43,12 +44,12 @@ async def start(pilot, mode="lookup"):
 
 
 def contacts(store):
-    return [dict(r) for r in store.query("SELECT * FROM contacts")]
+    return [dict(r) for r in peek.query(store, "SELECT * FROM contacts")]
 
 
 def reasons_of(store, contact_id):
-    rows = store.query(
-        "SELECT reason FROM contact_reason_links WHERE contact_id = ?", (contact_id,)
+    rows = peek.query(
+        store, "SELECT reason FROM contact_reason_links WHERE contact_id = ?", (contact_id,)
     )
     return sorted(r["reason"] for r in rows)
 
@@ -117,7 +118,9 @@ async def test_leaving_unwrapped_needs_a_reason_and_f12_can_just_close(store):
         await settle(pilot)
         assert not isinstance(app.screen, (WrapUpScreen, CustomerViewScreen))
         assert contacts(store) == []
-        why = store.scalar("SELECT reason FROM contacts_unwrapped WHERE customer_id = ?", (cid,))
+        why = peek.scalar(
+            store, "SELECT reason FROM contacts_unwrapped WHERE customer_id = ?", (cid,)
+        )
         assert why == "Resident left before we finished"
 
 

@@ -18,6 +18,7 @@ import time_machine
 from cxdesk import locations
 from cxdesk.store import customer_commands, referral_commands
 from cxdesk.store.directory_commands import import_directory
+from tests import peek
 from tests.customer_helpers import MARIA
 from tests.deskkit import build_desk, give_keys, make_test_app, settle, sign_in
 from tests.test_screens_customers import ADVISOR, TEAM_WORKER
@@ -155,7 +156,7 @@ def as_staff(session, mode: str, *keys: str, push=None):
 
 
 def long_customer(store) -> str:
-    [row] = store.query("SELECT customer_id FROM customers WHERE family_name LIKE 'Feather%'")
+    [row] = peek.query(store, "SELECT customer_id FROM customers WHERE family_name LIKE 'Feather%'")
     return row[0]
 
 

@@ -8,6 +8,7 @@ from cxdesk.domain import staff_keys as sk
 from cxdesk.errors import AuthError, ValidationError
 from cxdesk.store import open_store
 from cxdesk.store.signin_commands import sign_in
+from tests import peek
 
 from .conftest import key_fields_for, keys_for
 
@@ -89,7 +90,7 @@ def test_desk_signs_in_offline_by_deriving_the_key(tmp_path):
     assert session.keys.public_key == key_fields_for("A7001")["public_key"]
     with pytest.raises(AuthError, match="Wrong passcode"):
         sign_in(store, "A7001", "test passcode for someone")
-    assert store.scalar("SELECT COUNT(*) FROM events WHERE kind = 'SignInSucceeded'") == 1
+    assert peek.scalar(store, "SELECT COUNT(*) FROM events WHERE kind = 'SignInSucceeded'") == 1
     store.close()
 
 
@@ -99,7 +100,7 @@ def test_events_by_a_signed_in_person_carry_their_signature(tmp_path):
     store.use_keys("A7001", session.keys)
     event = store.record("StaffRemoved", {"staff_id": "NOBODY"}, actor="A7001", role="admin")
     assert sk.verify_event_signature(session.keys.public_key, event.hash, event.signature)
-    stored = store.scalar("SELECT signature FROM events WHERE id = ?", (event.id,))
+    stored = peek.scalar(store, "SELECT signature FROM events WHERE id = ?", (event.id,))
     assert stored == event.signature
     desk_event = store.record_as_desk("SignInFailed", {"staff_id": "X", "reason": "r"})
     assert desk_event.signature is None
@@ -138,10 +139,12 @@ def test_sign_in_rekeys_when_parameters_changed(tmp_path):
     session = sign_in(store, "A7001", "test passcode for everyone")
     assert session.keys.params == sk.current_params()
     assert session.keys.public_key != old.public_key
-    [rekey] = store.query("SELECT payload, signature, hash FROM events WHERE kind = 'StaffRekeyed'")
+    [rekey] = peek.query(
+        store, "SELECT payload, signature, hash FROM events WHERE kind = 'StaffRekeyed'"
+    )
     # Signed with the old key: only someone knowing the passcode can re-key.
     assert sk.verify_event_signature(old.public_key, rekey["hash"], rekey["signature"])
-    row = store.query("SELECT public_key, key_params FROM staff WHERE staff_id = 'A7001'")[0]
+    row = peek.query(store, "SELECT public_key, key_params FROM staff WHERE staff_id = 'A7001'")[0]
     assert tuple(row) == (session.keys.public_key, sk.current_params().text())
     # Another desk re-keying the same person derives the very same key.
     again = sk.derive_staff_keys(
@@ -152,5 +155,5 @@ def test_sign_in_rekeys_when_parameters_changed(tmp_path):
     assert again.public_key == session.keys.public_key
     # Next time: no re-key.
     sign_in(store, "A7001", "test passcode for everyone")
-    assert store.scalar("SELECT COUNT(*) FROM events WHERE kind = 'StaffRekeyed'") == 1
+    assert peek.scalar(store, "SELECT COUNT(*) FROM events WHERE kind = 'StaffRekeyed'") == 1
     store.close()

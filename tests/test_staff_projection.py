@@ -16,6 +16,7 @@ from cxdesk.events.envelope import Event
 from cxdesk.store import open_store
 from cxdesk.store.eventlog import EVENT_COLUMNS, ingest_remote, row_to_event
 from cxdesk.store.rebuild import verify_store
+from tests import peek
 
 from .conftest import key_fields_for
 
@@ -36,7 +37,7 @@ def _enrol(staff_id, name, role, key=KEY_A, where=("CSC",)):
 
 
 def _events(store) -> list[Event]:
-    rows = store.query(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY rowid_")
+    rows = peek.query(store, f"SELECT {EVENT_COLUMNS} FROM events ORDER BY rowid_")
     return [row_to_event(r) for r in rows]
 
 
@@ -73,7 +74,7 @@ def _feed(tmp_path, late: list | None = None) -> list[tuple[Event, int]]:
 
 
 def _roster(store) -> list[tuple]:
-    return [tuple(r) for r in store.query("SELECT * FROM staff ORDER BY staff_id")]
+    return [tuple(r) for r in peek.query(store, "SELECT * FROM staff ORDER BY staff_id")]
 
 
 def _apply_one_by_one(path, items) -> list[tuple]:
@@ -126,16 +127,16 @@ def test_own_change_takes_its_place_when_it_comes_back(tmp_path):
         own = desk.record(
             "StaffUpdated", {"staff_id": "A2001", "role": "welfare"}, actor="ADMIN1", role="admin"
         )
-        assert desk.scalar("SELECT role FROM staff WHERE staff_id = 'A2001'") == "welfare"
+        assert peek.scalar(desk, "SELECT role FROM staff WHERE staff_id = 'A2001'") == "welfare"
         top = len(feed) + 10
         with desk.transaction() as conn:  # the hub's change arrives first, placed at top + 1
             ingest_remote(conn, desk.clock, [(late[0], top + 1)])
         # our change has no place yet, so it still counts as the latest here
-        assert desk.scalar("SELECT role FROM staff WHERE staff_id = 'A2001'") == "welfare"
+        assert peek.scalar(desk, "SELECT role FROM staff WHERE staff_id = 'A2001'") == "welfare"
         assert verify_store(desk).ok
         with desk.transaction() as conn:  # ours comes back placed before the hub's
             ingest_remote(conn, desk.clock, [(own, top)])
-        assert desk.scalar("SELECT role FROM staff WHERE staff_id = 'A2001'") == "hub"
+        assert peek.scalar(desk, "SELECT role FROM staff WHERE staff_id = 'A2001'") == "hub"
         assert verify_store(desk).ok
     finally:
         desk.close()
@@ -155,8 +156,11 @@ def test_upgrade_fills_history_and_puts_rows_in_feed_order(tmp_path):
     store.close()
     store = open_store(path)
     try:
-        assert store.scalar("SELECT version FROM schema_components WHERE component = 'staff'") == 3
-        assert store.scalar("SELECT COUNT(*) FROM staff_history") == sum(
+        assert (
+            peek.scalar(store, "SELECT version FROM schema_components WHERE component = 'staff'")
+            == 3
+        )
+        assert peek.scalar(store, "SELECT COUNT(*) FROM staff_history") == sum(
             1 for e, _ in feed if e.kind.startswith("Staff")
         )
         assert _roster(store) == expected

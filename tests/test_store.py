@@ -11,6 +11,7 @@ from cxdesk.errors import AuthError, StoreError, ValidationError
 from cxdesk.store import db, open_store
 from cxdesk.store.filesystem import filesystem_type, refuse_network_filesystem
 from cxdesk.store.rebuild import rebuild_projections, verify_store
+from tests import peek
 
 from .conftest import key_fields_for
 
@@ -47,12 +48,12 @@ def test_events_are_append_only(admin_store):
 
 
 def test_chain_and_sequence(admin_store):
-    first = admin_store.query("SELECT * FROM events ORDER BY device_seq")[0]
+    first = peek.query(admin_store, "SELECT * FROM events ORDER BY device_seq")[0]
     second = enrol(admin_store)
     assert first["device_seq"] == 1 and second.device_seq == 2
     assert second.prev_hash == first["hash"]
     assert second.hash_ok() and second.digest_ok()
-    assert admin_store.scalar("SELECT role FROM staff WHERE staff_id = 'A1001'") == "advisor"
+    assert peek.scalar(admin_store, "SELECT role FROM staff WHERE staff_id = 'A1001'") == "advisor"
 
 
 def test_event_and_projection_commit_together(admin_store, monkeypatch):
@@ -62,12 +63,12 @@ def test_event_and_projection_commit_together(admin_store, monkeypatch):
     def broken(conn, event):
         raise RuntimeError("projection failed")
 
-    before = admin_store.scalar("SELECT COUNT(*) FROM events")
+    before = peek.scalar(admin_store, "SELECT COUNT(*) FROM events")
     monkeypatch.setattr(eventlog, "handlers_for", lambda kind: [broken])
     with pytest.raises(RuntimeError):
         enrol(admin_store, "A2000")
-    assert admin_store.scalar("SELECT COUNT(*) FROM events") == before
-    assert admin_store.scalar("SELECT COUNT(*) FROM staff WHERE staff_id='A2000'") == 0
+    assert peek.scalar(admin_store, "SELECT COUNT(*) FROM events") == before
+    assert peek.scalar(admin_store, "SELECT COUNT(*) FROM staff WHERE staff_id='A2000'") == 0
 
 
 def test_payload_and_role_are_checked(admin_store):
@@ -77,7 +78,7 @@ def test_payload_and_role_are_checked(admin_store):
         admin_store.record("NoSuchKind", {}, actor="ADMIN1", role="admin")
     with pytest.raises(AuthError):
         admin_store.record("StaffRemoved", {"staff_id": "A1"}, actor="A1", role="advisor")
-    assert admin_store.scalar("SELECT COUNT(*) FROM events") == 1
+    assert peek.scalar(admin_store, "SELECT COUNT(*) FROM events") == 1
 
 
 def test_rebuild_equals_live_and_verify(admin_store):
@@ -86,9 +87,9 @@ def test_rebuild_equals_live_and_verify(admin_store):
     admin_store.record("StaffRemoved", {"staff_id": "A1001"}, actor="ADMIN1", role="admin")
     report = verify_store(admin_store)
     assert report.ok, report.lines()
-    live = admin_store.query("SELECT * FROM staff ORDER BY staff_id")
+    live = peek.query(admin_store, "SELECT * FROM staff ORDER BY staff_id")
     assert rebuild_projections(admin_store) == 4
-    assert [tuple(r) for r in admin_store.query("SELECT * FROM staff ORDER BY staff_id")] == [
+    assert [tuple(r) for r in peek.query(admin_store, "SELECT * FROM staff ORDER BY staff_id")] == [
         tuple(r) for r in live
     ]
 

@@ -19,6 +19,7 @@ from cxdesk.store import customer_commands as cc
 from cxdesk.store.migrations import migrate
 from cxdesk.store.rebuild import verify_store
 from cxdesk.store.store import Store
+from tests import peek
 from tests.customer_helpers import MARIA
 
 ADVISOR = DeskSession("AB1001", "Alex Advisor", "advisor", "CSC")
@@ -48,15 +49,15 @@ def test_store_file_has_no_sqlite_header_and_no_resident(tmp_path):
     for name in NAMES:
         assert name not in all_bytes(folder)
     again = open_store(path)
-    assert again.scalar("SELECT COUNT(*) FROM customers") == 1
+    assert peek.scalar(again, "SELECT COUNT(*) FROM customers") == 1
     again.close()
 
 
 def test_store_keeps_wal_full_sync_and_private_files(tmp_path):
     path = tmp_path / "data" / "desk.sqlite3"
     store = open_store(path, device_id="D1", location="CSC")
-    assert store.scalar("PRAGMA journal_mode") == "wal"
-    assert store.scalar("PRAGMA synchronous") == 2  # FULL
+    assert peek.scalar(store, "PRAGMA journal_mode") == "wal"
+    assert peek.scalar(store, "PRAGMA synchronous") == 2  # FULL
     store.close()
     key_file = keys.key_file_for(path)
     document = json.loads(key_file.read_text())
@@ -153,9 +154,11 @@ def test_plain_store_is_migrated_in_place(tmp_path):
     assert cipher.is_plain_sqlite(path) and b"Okafor" in path.read_bytes()
 
     store = open_store(path)
-    assert [r[0] for r in store.query("SELECT hash FROM events ORDER BY rowid_")] == hashes
+    assert [r[0] for r in peek.query(store, "SELECT hash FROM events ORDER BY rowid_")] == hashes
     assert store.device_id == "D-OLD"
-    assert store.scalar("SELECT family_name FROM customers WHERE customer_id = ?", (customer_id,))
+    assert peek.scalar(
+        store, "SELECT family_name FROM customers WHERE customer_id = ?", (customer_id,)
+    )
     assert verify_store(store).ok
     store.close()
     assert files_of(folder) == ["desk.sqlite3", "desk.sqlite3.key"]
@@ -188,7 +191,7 @@ def test_migration_interrupted_before_the_swap_starts_again(tmp_path):
     half = path.with_name("desk.sqlite3.encrypting")
     half.write_bytes(os.urandom(4096))
     store = open_store(path)
-    assert store.scalar("SELECT COUNT(*) FROM customers") == 1
+    assert peek.scalar(store, "SELECT COUNT(*) FROM customers") == 1
     store.close()
     assert not half.exists() and not cipher.is_plain_sqlite(path)
 

@@ -10,6 +10,7 @@ from cxdesk.domain.letters import referral_confirmation
 from cxdesk.domain.ukcontact import parse_uk_postcode
 from cxdesk.printing import print_or_save
 from cxdesk.store import customer_commands
+from tests import peek
 from tests.customer_helpers import MARIA
 from tests.deskkit import build_desk, give_keys
 from tests.test_screens_customers import ADVISOR
@@ -29,11 +30,13 @@ def test_no_fixed_abode_is_a_choice_not_a_blank(store):
     build_desk(store, with_directory=False)
     give_keys(store, ADVISOR.staff_id)
     cid = customer_commands.register_customer(store, ADVISOR, raw)
-    assert store.scalar("SELECT postcode FROM customers WHERE customer_id = ?", (cid,)) == "NFA"
+    assert (
+        peek.scalar(store, "SELECT postcode FROM customers WHERE customer_id = ?", (cid,)) == "NFA"
+    )
     bfpo = customer_commands.register_customer(
         store, ADVISOR, dict(MARIA, given_name="Sam", postcode="BFPO 1234")
     )
-    assert store.scalar("SELECT postcode FROM customers WHERE customer_id = ?", (bfpo,)) == (
+    assert peek.scalar(store, "SELECT postcode FROM customers WHERE customer_id = ?", (bfpo,)) == (
         "BFPO 1234"
     )
 

@@ -40,8 +40,10 @@ def open_demo_store(desk: str, location: str, *, reset: bool = False):
         wipe_store(settings.store_path)
     store = open_store(settings.store_path, device_id=desk, location=location)
     from cxdesk.store.demo_mark import is_demo_store
+    from cxdesk.store.staff_queries import location_names
+    from cxdesk.store.sync_queries import event_count
 
-    if store.scalar("SELECT COUNT(*) FROM events") and not is_demo_store(store):
+    if event_count(store) and not is_demo_store(store):
         store.close()
         raise CxDeskError(
             f"The store in {folder} was not made by `cxdesk demo`, so it is not opened as a "
@@ -49,12 +51,12 @@ def open_demo_store(desk: str, location: str, *, reset: bool = False):
             "or --reset to make a new demo desk there.",
             title="Not a demo desk",
         )
-    if not store.scalar("SELECT COUNT(*) FROM events"):
+    if not event_count(store):
         say(f"Creating the demo council in {folder} …", err=True)
         from cxdesk.sync.demo import seed_demo_desk
 
         seed_demo_desk(settings, store, desk, location)  # pulled from the demo's central API
-    known = [r["location_id"] for r in store.query("SELECT location_id FROM locations")]
+    known = sorted(location_names(store))
     if known and location not in known:
         store.close()
         raise CxDeskError(

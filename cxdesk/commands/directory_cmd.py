@@ -32,25 +32,24 @@ from cxdesk.events import SUPERVISORS
 
 def resolve_actor(store, staff_id: str | None) -> tuple[str, str]:
     """(staff id, role) of the administrator or supervisor the import is recorded under."""
+    from cxdesk.store.staff_queries import active_admins, active_member
+
     if staff_id:
-        rows = store.query(
-            "SELECT staff_id, role FROM staff WHERE staff_id = ? AND active = 1",
-            (staff_id.strip().upper(),),
-        )
-        if not rows:
+        member = active_member(store, staff_id)
+        if member is None:
             raise AuthError(f"{staff_id} is not on this desk's staff list.")
-        if rows[0]["role"] not in SUPERVISORS:
+        if member.role not in SUPERVISORS:
             raise AuthError(
-                f"{staff_id} is a {rows[0]['role']}; only an administrator or supervisor may."
+                f"{staff_id} is a {member.role}; only an administrator or supervisor may."
             )
-        return rows[0]["staff_id"], rows[0]["role"]
-    admins = store.query("SELECT staff_id FROM staff WHERE role = 'admin' AND active = 1")
+        return member.staff_id, member.role
+    admins = active_admins(store)
     if len(admins) != 1:
         raise AuthError(
             "Say who is importing with --as STAFF_ID (an administrator or supervisor); "
             f"this desk's staff list has {len(admins)} administrators."
         )
-    return admins[0]["staff_id"], "admin"
+    return admins[0].staff_id, "admin"
 
 
 @admin.command("import-directory")

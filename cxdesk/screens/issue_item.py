@@ -42,6 +42,7 @@ from cxdesk.errors import CxDeskError
 from cxdesk.screens.base import DeskScreen
 from cxdesk.screens.form_modal import FormField, FormModal
 from cxdesk.store import issue_commands as ic
+from cxdesk.store.staff_queries import location_names
 
 
 def describe_check(result: CheckResult, now: datetime, names: dict[str, str]) -> str:
@@ -185,7 +186,7 @@ class IssueScreen(DeskScreen):
         except CxDeskError as exc:
             self.post_message(self.Refused(exc))
             return
-        names = dict(store.query("SELECT location_id, name FROM locations"))
+        names = location_names(store)
         contact = ic.welfare_contact(store) if self.kind == "payment_card" else None
         self.post_message(self.Checked(result, names, contact))
 

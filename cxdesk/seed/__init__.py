@@ -40,20 +40,4 @@ def seed_events(fixtures_dir: Path | None = None) -> Iterator[SeedEvent]:
 
 def seed_store(store, fixtures_dir: Path | None = None) -> int:
     """Record every seed event into a desk store in one transaction; returns the count."""
-    from cxdesk.store.eventlog import append_local
-
-    count = 0
-    with store.transaction() as conn:
-        for item in seed_events(fixtures_dir):
-            append_local(
-                conn,
-                store.clock,
-                kind=item.kind,
-                payload=item.payload,
-                actor=item.actor,
-                role=item.role,
-                device=store.device_id,
-                location=item.location or store.location,
-            )
-            count += 1
-    return count
+    return store.record_many(seed_events(fixtures_dir))

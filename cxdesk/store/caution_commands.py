@@ -22,6 +22,7 @@ from cxdesk.domain.validation import clean_text, london_today
 from cxdesk.errors import AuthError, ValidationError
 from cxdesk.events.cautions import ROUTES
 from cxdesk.events.envelope import new_event_id
+from cxdesk.store import _sql
 from cxdesk.store import caution_queries as q
 
 
@@ -84,7 +85,8 @@ def propose_marker(
 
 
 def _step_payload(marker: q.MarkerRow, store) -> dict:
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT customer_id, address_key FROM caution_markers WHERE marker_id = ?",
         (marker.marker_id,),
     )
@@ -161,7 +163,7 @@ def view_detail(store, session, marker_id: str, reason: str) -> MarkerDetail:
     why = clean_text(reason, field="reason", max_len=120, label="The reason")
     marker = _marker(store, marker_id)
     _record(store, session, "CautionDetailViewed", _step_payload(marker, store) | {"reason": why})
-    [row] = store.query("SELECT * FROM caution_markers WHERE marker_id = ?", (marker_id,))
+    [row] = _sql.query(store, "SELECT * FROM caution_markers WHERE marker_id = ?", (marker_id,))
     return MarkerDetail(
         marker_id,
         row["category"],
@@ -202,8 +204,8 @@ def reveal_address(store, session, customer_id: str, reason: str) -> str:
     if session is None:
         raise AuthError("Sign in first.")
     why = clean_text(reason, field="reason", max_len=120, label="The reason")
-    rows = store.query(
-        "SELECT address, postcode FROM customers WHERE customer_id = ?", (customer_id,)
+    rows = _sql.query(
+        store, "SELECT address, postcode FROM customers WHERE customer_id = ?", (customer_id,)
     )
     if not rows:
         raise ValidationError("No such resident at this desk.", field="customer_id")

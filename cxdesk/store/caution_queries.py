@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from cxdesk.domain.cautions import MarkerLine, address_key, review_note, review_state, shown_to
+from cxdesk.store import _sql
 
 _LIVE = (
     "SELECT marker_id, customer_id, address_key, category, precaution, review_due "
@@ -62,11 +63,11 @@ def markers_for_many(
     by_place: dict[str, list] = {}
     if people:
         marks = ",".join("?" * len(people))
-        for row in store.query(_LIVE + f"AND customer_id IN ({marks})", tuple(people)):
+        for row in _sql.query(store, _LIVE + f"AND customer_id IN ({marks})", tuple(people)):
             by_person.setdefault(row["customer_id"], []).append(row)
     if places:
         marks = ",".join("?" * len(places))
-        for row in store.query(_LIVE + f"AND address_key IN ({marks})", tuple(places)):
+        for row in _sql.query(store, _LIVE + f"AND address_key IN ({marks})", tuple(places)):
             by_place.setdefault(row["address_key"], []).append(row)
     found: dict[str, list[MarkerLine]] = {}
     for customer_id, key in pairs:
@@ -112,21 +113,22 @@ def _marker_row(row) -> MarkerRow:
 
 
 def get_marker(store, marker_id: str) -> MarkerRow | None:
-    rows = store.query("SELECT * FROM caution_markers WHERE marker_id = ?", (marker_id,))
+    rows = _sql.query(store, "SELECT * FROM caution_markers WHERE marker_id = ?", (marker_id,))
     return _marker_row(rows[0]) if rows else None
 
 
 def waiting_approval(store) -> list[MarkerRow]:
     """Proposals no second supervisor has approved yet, oldest first."""
-    rows = store.query(
-        "SELECT * FROM caution_markers WHERE status = 'proposed' ORDER BY proposed_at_ms"
+    rows = _sql.query(
+        store, "SELECT * FROM caution_markers WHERE status = 'proposed' ORDER BY proposed_at_ms"
     )
     return [_marker_row(r) for r in rows]
 
 
 def reviews_due(store, today: date) -> list[MarkerRow]:
     """Live markers past their review date, most overdue first."""
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT * FROM caution_markers WHERE status = 'live' AND review_due < ? "
         "ORDER BY review_due",
         (today.isoformat(),),
@@ -138,7 +140,8 @@ def detail_views(store, marker_id: str) -> list[tuple[str, int, str]]:
     """(who, when in ms, why) for each time the marker's detail was opened, newest first."""
     return [
         tuple(r)
-        for r in store.query(
+        for r in _sql.query(
+            store,
             "SELECT actor, at_ms, reason FROM caution_views WHERE marker_id = ? "
             "ORDER BY at_ms DESC",
             (marker_id,),
@@ -148,8 +151,8 @@ def detail_views(store, marker_id: str) -> list[tuple[str, int, str]]:
 
 def protection_of(store, customer_id: str) -> str | None:
     """The contact route of a resident whose address is protected, or None."""
-    return store.scalar(
-        "SELECT route FROM protected_addresses WHERE customer_id = ?", (customer_id,)
+    return _sql.scalar(
+        store, "SELECT route FROM protected_addresses WHERE customer_id = ?", (customer_id,)
     )
 
 
@@ -161,7 +164,8 @@ def protected_among(store, customer_ids: Iterable[str]) -> set[str]:
     marks = ",".join("?" * len(ids))
     return {
         r[0]
-        for r in store.query(
+        for r in _sql.query(
+            store,
             f"SELECT customer_id FROM protected_addresses WHERE customer_id IN ({marks})",
             tuple(ids),
         )
@@ -172,7 +176,8 @@ def reveals(store, customer_id: str) -> list[tuple[str, int, str]]:
     """(who, when in ms, why) for each time the protected address was revealed."""
     return [
         tuple(r)
-        for r in store.query(
+        for r in _sql.query(
+            store,
             "SELECT actor, at_ms, reason FROM protected_reveals WHERE customer_id = ? "
             "ORDER BY at_ms DESC",
             (customer_id,),
@@ -187,7 +192,8 @@ def markers_for_customers(
     if not customer_ids:
         return {}
     marks = ",".join("?" * len(customer_ids))
-    rows = store.query(
+    rows = _sql.query(
+        store,
         f"SELECT customer_id, address, postcode FROM customers WHERE customer_id IN ({marks})",
         tuple(customer_ids),
     )

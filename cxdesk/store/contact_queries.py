@@ -7,23 +7,26 @@ import json
 from cxdesk.domain import deskclock
 from cxdesk.domain.contact_reasons import ContactReason, ReasonIndex
 from cxdesk.domain.contacts import DAY_MS, DEFAULT_FCR_DAYS
+from cxdesk.store import _sql
 
 
 def reasons(store) -> list[ContactReason]:
     """The council's contact reasons, in the list's own order (empty before the first sync)."""
     return [
         ContactReason(code=r["code"], label=r["label"], keywords=json.loads(r["keywords"]))
-        for r in store.query("SELECT * FROM contact_reasons ORDER BY position")
+        for r in _sql.query(store, "SELECT * FROM contact_reasons ORDER BY position")
     ]
 
 
 def has_reasons(store) -> bool:
     """Whether this desk holds the council's reasons list (a wrap-up is possible)."""
-    return store.scalar("SELECT 1 FROM contact_reasons LIMIT 1") is not None
+    return _sql.scalar(store, "SELECT 1 FROM contact_reasons LIMIT 1") is not None
 
 
 def reason_labels(store) -> dict[str, str]:
-    return {r["code"]: r["label"] for r in store.query("SELECT code, label FROM contact_reasons")}
+    return {
+        r["code"]: r["label"] for r in _sql.query(store, "SELECT code, label FROM contact_reasons")
+    }
 
 
 def reason_index(store, *, favour: str | None = None, days: int = 28) -> ReasonIndex:
@@ -35,7 +38,8 @@ def reason_index(store, *, favour: str | None = None, days: int = 28) -> ReasonI
     since = deskclock.now_ms() - days * DAY_MS
     counts = {
         r["reason"]: r["n"]
-        for r in store.query(
+        for r in _sql.query(
+            store,
             "SELECT l.reason, COUNT(*) AS n FROM contact_reason_links l "
             "JOIN contacts c ON c.contact_id = l.contact_id "
             "WHERE l.at_ms >= ? AND c.location = ? GROUP BY l.reason",
@@ -46,25 +50,26 @@ def reason_index(store, *, favour: str | None = None, days: int = 28) -> ReasonI
 
 
 def fcr_window_days(store) -> int:
-    value = store.scalar("SELECT value FROM contact_settings WHERE key = 'fcr_window_days'")
+    value = _sql.scalar(store, "SELECT value FROM contact_settings WHERE key = 'fcr_window_days'")
     return int(value) if value else DEFAULT_FCR_DAYS
 
 
 def digital_exclusion(store, customer_id: str) -> list[str]:
     """Why this resident cannot use online services (codes), or [] if nothing is recorded."""
-    value = store.scalar(
-        "SELECT reasons FROM digital_exclusion WHERE customer_id = ?", (customer_id,)
+    value = _sql.scalar(
+        store, "SELECT reasons FROM digital_exclusion WHERE customer_id = ?", (customer_id,)
     )
     return json.loads(value) if value else []
 
 
 def contact_count(store) -> int:
-    return int(store.scalar("SELECT COUNT(*) FROM contacts") or 0)
+    return int(_sql.scalar(store, "SELECT COUNT(*) FROM contacts") or 0)
 
 
 def customer_contacts(store, customer_id: str, limit: int = 20) -> list[dict]:
     """A resident's latest wrap-ups with their reasons, newest first."""
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT c.*, (SELECT json_group_array(reason) FROM contact_reason_links l "
         "WHERE l.contact_id = c.contact_id) AS reasons FROM contacts c "
         "WHERE c.customer_id = ? ORDER BY c.at_ms DESC LIMIT ?",
@@ -77,7 +82,8 @@ def referrals_by(store, customer_id: str, staff_id: str) -> list[str]:
     """Ids of the referrals ``staff_id`` raised for this resident, newest first."""
     return [
         r["referral_id"]
-        for r in store.query(
+        for r in _sql.query(
+            store,
             "SELECT referral_id FROM referrals WHERE customer_id = ? AND raised_by = ? "
             "ORDER BY raised_at_ms DESC",
             (customer_id, staff_id),

@@ -39,7 +39,7 @@ from cxdesk.domain.contacts import (
     fcr_states,
     transfer_figures,
 )
-from cxdesk.store import contact_queries
+from cxdesk.store import _sql, contact_queries
 
 REPORTS = {
     "by-reason": "Contacts by reason",
@@ -96,7 +96,8 @@ def _counted(
     store, rng: Range, column: str, name: str, label: Callable[[Any], object] = str, order="n DESC"
 ) -> Report:
     where, params = rng.where()
-    rows = store.query(
+    rows = _sql.query(
+        store,
         f"SELECT {column} AS k, COUNT(*) AS n FROM contacts c WHERE {where} "
         f"GROUP BY k ORDER BY {order}",
         params,
@@ -126,7 +127,7 @@ def by_reason(store, rng: Range) -> Report:
             "WHERE l.at_ms >= ? AND l.at_ms < ? GROUP BY l.reason ORDER BY n DESC"
         )
         params = [rng.start_ms, rng.end_ms]
-    rows = store.query(sql, params)
+    rows = _sql.query(store, sql, params)
     contacts = _total(store, rng)
     return Report(
         "by-reason",
@@ -138,14 +139,15 @@ def by_reason(store, rng: Range) -> Report:
 
 def _total(store, rng: Range) -> int:
     where, params = rng.where()
-    return int(store.scalar(f"SELECT COUNT(*) FROM contacts c WHERE {where}", params) or 0)
+    return int(_sql.scalar(store, f"SELECT COUNT(*) FROM contacts c WHERE {where}", params) or 0)
 
 
 def _facts(
     store, rng: Range, window_days: int
 ) -> tuple[list[ContactFact], dict[str, tuple[str, frozenset[str], bool]]]:
     """Named contacts from the range to one window after it, and (location, in range) per id."""
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT c.contact_id, c.customer_id, c.outcome, c.at_ms, c.location, "
         "group_concat(l.reason, ' ') AS reasons FROM contacts c "
         "JOIN contact_reason_links l ON l.contact_id = c.contact_id "
@@ -192,7 +194,8 @@ def fcr(store, rng: Range, *, by: str, as_of_ms: int | None = None) -> Report:
 
 def footfall(store, rng: Range) -> Report:
     where, params = rng.where()
-    rows = store.query(
+    rows = _sql.query(
+        store,
         f"SELECT c.location, c.day, COUNT(*) AS n FROM contacts c WHERE {where} "
         "AND c.customer_id IS NULL GROUP BY c.location, c.day ORDER BY c.day DESC, c.location",
         params,
@@ -207,8 +210,8 @@ def footfall(store, rng: Range) -> Report:
 
 def transfers(store, rng: Range) -> Report:
     where, params = rng.where("t")
-    rows = store.query(
-        f"SELECT t.team, t.week, t.result FROM transfer_outcomes t WHERE {where}", params
+    rows = _sql.query(
+        store, f"SELECT t.team, t.week, t.result FROM transfer_outcomes t WHERE {where}", params
     )
     figures = transfer_figures((r["team"], r["week"], r["result"]) for r in rows)
     return Report(
@@ -223,7 +226,8 @@ def repeats(store, rng: Range) -> Report:
     window = contact_queries.fcr_window_days(store) * DAY_MS
     labels = contact_queries.reason_labels(store)
     where, params = rng.where("c")
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT l.reason AS k, COUNT(*) AS n, COUNT(DISTINCT l.customer_id) AS people "
         "FROM contact_reason_links l JOIN contacts c ON c.contact_id = l.contact_id "
         f"WHERE {where} AND l.customer_id IS NOT NULL AND EXISTS ("
@@ -242,9 +246,9 @@ def repeats(store, rng: Range) -> Report:
 
 def exclusion(store, rng: Range) -> Report:
     counts: Counter = Counter()
-    for r in store.query("SELECT reasons FROM digital_exclusion"):
+    for r in _sql.query(store, "SELECT reasons FROM digital_exclusion"):
         counts.update(json.loads(r["reasons"]))
-    total = int(store.scalar("SELECT COUNT(*) FROM digital_exclusion") or 0)
+    total = int(_sql.scalar(store, "SELECT COUNT(*) FROM digital_exclusion") or 0)
     rows = [(EXCLUSION_REASONS[code], n, _share(n, total)) for code, n in counts.most_common()]
     return Report("exclusion", REPORTS["exclusion"], ("reason", "residents", "share"), rows)
 
@@ -298,7 +302,8 @@ def contact_rows(store, rng: Range, *, as_of_ms: int | None = None):
     states = fcr_states(facts, window_days=window, as_of_ms=as_of_ms or deskclock.now_ms())
     labels = contact_queries.reason_labels(store)
     where, params = rng.where()
-    for r in store.query(
+    for r in _sql.query(
+        store,
         "SELECT c.*, (SELECT group_concat(reason, ' ') FROM contact_reason_links l "
         f"WHERE l.contact_id = c.contact_id) AS reasons FROM contacts c WHERE {where} "
         "ORDER BY c.at_ms, c.contact_id",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from cxdesk.domain.crisis import signs_text
 from cxdesk.domain.sla import PROMISE
+from cxdesk.store import _sql
 
 PROMISE_MS = int(PROMISE.total_seconds() * 1000)
 
@@ -44,10 +45,11 @@ def open_queue(store, *, include_flags: bool = True) -> list[QueueItem]:
             f"£{r['amount_pence'] / 100:.2f} on card {r['serial']}",
             r["requested_by"],
         )
-        for r in store.query(
+        for r in _sql.query(
+            store,
             "SELECT r.*, TRIM(c.given_name || ' ' || c.family_name) AS name "
             "FROM crisis_payment_requests r LEFT JOIN customers c ON c.customer_id = r.customer_id "
-            "WHERE r.status = 'open'"
+            "WHERE r.status = 'open'",
         )
     ]
     if include_flags:
@@ -63,27 +65,32 @@ def open_queue(store, *, include_flags: bool = True) -> list[QueueItem]:
                 signs_text(json.loads(r["signs"]), r["other_signs"]),
                 r["opened_by"],
             )
-            for r in store.query(
+            for r in _sql.query(
+                store,
                 "SELECT f.*, TRIM(c.given_name || ' ' || c.family_name) AS name "
                 "FROM crisis_flags f LEFT JOIN customers c ON c.customer_id = f.customer_id "
-                "WHERE f.status = 'open'"
+                "WHERE f.status = 'open'",
             )
         ]
     return sorted(items, key=lambda i: (i.due_ms, i.id))
 
 
 def request_for_issue(store, issue_id: str) -> dict | None:
-    rows = store.query("SELECT * FROM crisis_payment_requests WHERE issue_id = ?", (issue_id,))
+    rows = _sql.query(
+        store, "SELECT * FROM crisis_payment_requests WHERE issue_id = ?", (issue_id,)
+    )
     return dict(rows[0]) if rows else None
 
 
 def request(store, request_id: str) -> dict | None:
-    rows = store.query("SELECT * FROM crisis_payment_requests WHERE request_id = ?", (request_id,))
+    rows = _sql.query(
+        store, "SELECT * FROM crisis_payment_requests WHERE request_id = ?", (request_id,)
+    )
     return dict(rows[0]) if rows else None
 
 
 def flag(store, flag_id: str) -> dict | None:
-    rows = store.query("SELECT * FROM crisis_flags WHERE flag_id = ?", (flag_id,))
+    rows = _sql.query(store, "SELECT * FROM crisis_flags WHERE flag_id = ?", (flag_id,))
     return dict(rows[0]) if rows else None
 
 
@@ -91,7 +98,8 @@ def customer_flags(store, customer_id: str) -> list[dict]:
     """A customer's crisis flags, newest first."""
     return [
         dict(r)
-        for r in store.query(
+        for r in _sql.query(
+            store,
             "SELECT * FROM crisis_flags WHERE customer_id = ? ORDER BY opened_at_ms DESC",
             (customer_id,),
         )

@@ -17,6 +17,7 @@ from cxdesk.domain import validation as v
 from cxdesk.domain.customers import FormErrors, clean_customer
 from cxdesk.errors import ValidationError
 from cxdesk.events.customers import CHANGEABLE_FIELDS, NOTE_MAX
+from cxdesk.store import _sql
 
 
 def register_customer(store, session, raw: dict, *, today: date | None = None) -> str:
@@ -39,7 +40,7 @@ def change_customer(store, session, customer_id: str, raw: dict, *, today: date 
     clean, errors = clean_customer(raw, today=today)
     if errors:
         raise FormErrors(errors)
-    rows = store.query("SELECT * FROM customers WHERE customer_id = ?", (customer_id,))
+    rows = _sql.query(store, "SELECT * FROM customers WHERE customer_id = ?", (customer_id,))
     if not rows:
         raise ValidationError("That customer record is not on this desk.", field="customer_id")
     current = dict(rows[0])
@@ -93,11 +94,13 @@ def move_customer(store, session, customer_id: str, to_location: str, reason: st
     drops it at a later sync unless its location still works with the resident
     (a referral to or from it); see DESIGN.md, "Who receives what".
     """
-    if not store.scalar("SELECT 1 FROM customers WHERE customer_id = ?", (customer_id,)):
+    if not _sql.scalar(store, "SELECT 1 FROM customers WHERE customer_id = ?", (customer_id,)):
         raise ValidationError("That customer record is not on this desk.", field="customer_id")
     place = to_location.strip().upper()
-    row = store.query("SELECT name FROM locations WHERE location_id = ?", (place,))
-    if not row:
+    from cxdesk.store.staff_queries import location_names
+
+    name = location_names(store).get(place)
+    if name is None:
         raise ValidationError(
             f"{place or 'That'} is not a location this desk knows.", field="to_location"
         )
@@ -112,4 +115,4 @@ def move_customer(store, session, customer_id: str, to_location: str, reason: st
         actor=session.staff_id,
         role=session.role,
     )
-    return row[0]["name"]
+    return name

@@ -30,6 +30,7 @@ from cxdesk.domain.customers import (
     parse_search,
     search_name_score,
 )
+from cxdesk.store import _sql
 
 MIN_NAME_SCORE = 80
 _WORD_CUTOFF = 0.84
@@ -61,12 +62,12 @@ _SIGNATURE = "SELECT MAX(rowid), COUNT(*) FROM customer_changes"
 
 
 def _vocabulary(store) -> list[str]:
-    signature = tuple(store.query(_SIGNATURE)[0])
+    signature = tuple(_sql.query(store, _SIGNATURE)[0])
     with _vocab_lock:
         cached = _vocab.get(store)
         if cached and cached[0] == signature:
             return cached[1]
-    words = [r[0] for r in store.query("SELECT DISTINCT token FROM customer_name_tokens")]
+    words = [r[0] for r in _sql.query(store, "SELECT DISTINCT token FROM customer_name_tokens")]
     with _vocab_lock:
         _vocab[store] = (signature, words)
     return words
@@ -166,7 +167,8 @@ def search_customers(store, text: str, *, limit: int = 20) -> list[CustomerHit]:
                 f"WHERE token IN ({marks}))"
             )
             params += spellings
-    rows = store.query(
+    rows = _sql.query(
+        store,
         f"SELECT {_HIT_COLUMNS} FROM customers WHERE {' AND '.join(where)} LIMIT 2000",
         tuple(params),
     )
@@ -183,7 +185,8 @@ def likely_matches(
     """
     year, month, day = date_of_birth.split("-")
     swapped = f"{year}-{day}-{month}"
-    rows = store.query(
+    rows = _sql.query(
+        store,
         f"SELECT {_HIT_COLUMNS}, date_of_birth, postcode FROM customers "
         "WHERE date_of_birth IN (?, ?) OR date_of_birth LIKE ?",
         (date_of_birth, swapped, f"{year}-{month}-%"),
@@ -210,7 +213,8 @@ def likely_matches(
 
 def get_customer(store, customer_id: str) -> dict | None:
     """Every detail of one customer, or None."""
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT c.*, l.name AS registered_location_name, s.name AS registered_by_name "
         "FROM customers c LEFT JOIN locations l ON l.location_id = c.registered_location "
         "LEFT JOIN staff s ON s.staff_id = c.registered_by WHERE c.customer_id = ?",
@@ -242,7 +246,8 @@ class HistoryLine:
 def customer_history(store, customer_id: str, *, include_views: bool = False) -> list[HistoryLine]:
     """The customer's whole history across every location, newest first."""
     views = "" if include_views else "AND t.kind != 'CustomerRecordViewed'"
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT t.event_id, t.at_ms, t.kind, t.summary, t.actor, "
         "COALESCE(s.name, t.actor) AS actor_name, t.location, "
         "COALESCE(l.name, t.location) AS location_name FROM customer_timeline t "
@@ -257,7 +262,8 @@ def customer_history(store, customer_id: str, *, include_views: bool = False) ->
 def view_count(store, customer_id: str) -> int:
     """How many times the record has been opened (each opening is an event)."""
     return int(
-        store.scalar(
+        _sql.scalar(
+            store,
             "SELECT COUNT(*) FROM customer_timeline WHERE customer_id = ? "
             "AND kind = 'CustomerRecordViewed'",
             (customer_id,),

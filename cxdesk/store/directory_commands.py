@@ -27,6 +27,7 @@ from cxdesk.domain.directory_import import ImportProblem, ImportResult, import_c
 from cxdesk.errors import AuthError, ValidationError
 from cxdesk.events import SUPERVISORS, validate_payload
 from cxdesk.events.envelope import payload_digest
+from cxdesk.store import _sql
 
 FORMATS = ("csv", "oruk")
 
@@ -86,13 +87,13 @@ def read_directory_file(path: Path | list | dict, fmt: str | None = None) -> Imp
 
 
 def current_fingerprints(store) -> dict[str, str]:
-    rows = store.query("SELECT entry_id, fingerprint FROM directory_entries")
+    rows = _sql.query(store, "SELECT entry_id, fingerprint FROM directory_entries")
     return {row["entry_id"]: row["fingerprint"] for row in rows}
 
 
 def staff_only_ids(store) -> set[str]:
     """Ids of the entries marked staff only (priority lines not for the public)."""
-    rows = store.query("SELECT entry_id, entry FROM directory_entries")
+    rows = _sql.query(store, "SELECT entry_id, entry FROM directory_entries")
     return {row["entry_id"] for row in rows if json.loads(row["entry"]).get("staff_only")}
 
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from cxdesk.domain.directory import DirectoryEntry, DirectoryIndex, SearchHit
 from cxdesk.domain.hours import OpeningHours, is_open, status_text
+from cxdesk.store import _sql
 
 _SIGNATURE = """
 SELECT COUNT(e.rowid_), MAX(e.rowid_), COUNT(a.server_seq)
@@ -33,7 +34,7 @@ _cache_lock = threading.Lock()
 
 def directory_signature(store) -> tuple:
     """Changes whenever the directory may have changed."""
-    return tuple(store.query(_SIGNATURE)[0])
+    return tuple(_sql.query(store, _SIGNATURE)[0])
 
 
 def _entry_from_json(text: str, hours_cache: dict[str, OpeningHours]) -> DirectoryEntry:
@@ -49,14 +50,14 @@ def _entry_from_json(text: str, hours_cache: dict[str, OpeningHours]) -> Directo
 
 def load_entries(store) -> list[DirectoryEntry]:
     """Every current directory entry, by name."""
-    rows = store.query("SELECT entry FROM directory_entries ORDER BY name, entry_id")
+    rows = _sql.query(store, "SELECT entry FROM directory_entries ORDER BY name, entry_id")
     hours_cache: dict[str, OpeningHours] = {}
     return [_entry_from_json(row["entry"], hours_cache) for row in rows]
 
 
 def get_entry(store, entry_id: str) -> DirectoryEntry | None:
     """One entry by id, or None if it is not (or no longer) in the directory."""
-    rows = store.query("SELECT entry FROM directory_entries WHERE entry_id = ?", (entry_id,))
+    rows = _sql.query(store, "SELECT entry FROM directory_entries WHERE entry_id = ?", (entry_id,))
     return _entry_from_json(rows[0]["entry"], {}) if rows else None
 
 
@@ -104,4 +105,4 @@ def search_directory(
 
 def directory_size(store) -> int:
     """How many entries the directory holds."""
-    return int(store.scalar("SELECT COUNT(*) FROM directory_entries") or 0)
+    return int(_sql.scalar(store, "SELECT COUNT(*) FROM directory_entries") or 0)

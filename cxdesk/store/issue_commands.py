@@ -36,7 +36,7 @@ from cxdesk.errors import AuthError, ValidationError
 from cxdesk.events import FRONTLINE, SUPERVISORS
 from cxdesk.events.envelope import Event, new_event_id
 from cxdesk.events.issuing import MAX_MATCHES, VOUCHER_VALUE_PENCE
-from cxdesk.store import stock_queries
+from cxdesk.store import _sql, stock_queries
 from cxdesk.store.signin_commands import confirm_passcode
 from cxdesk.store.sync_queries import LAST_SUCCESS
 
@@ -45,8 +45,8 @@ ISSUE_EVENT = {"food_voucher": "VoucherIssued", "payment_card": "CardIssued"}
 
 def load_policy(store, kind: str) -> rc.Policy:
     """The repeat-claim policy for ``kind``; refuses if none has reached this desk."""
-    rows = store.query(
-        "SELECT windows, action, card_limit_pence FROM policies WHERE kind = ?", (kind,)
+    rows = _sql.query(
+        store, "SELECT windows, action, card_limit_pence FROM policies WHERE kind = ?", (kind,)
     )
     if not rows:
         raise ValidationError(
@@ -84,7 +84,8 @@ def _person(row) -> rc.Person:
 
 def _indexed_claims(store, kind: str, since: int, held: set[str]) -> list[rc.PastIssue]:
     """Live issues from the claims index that this desk does not hold itself."""
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT issue_id, kind, record_key, given_key, family_key, dob_key, postcode_key, "
         "at_ms, location FROM claims_index WHERE kind = ? AND status = 'issued' AND at_ms >= ?",
         (kind, since),
@@ -109,7 +110,8 @@ def check_repeat_claims(store, kind: str, customer_id: str, *, now: datetime | N
     """The repeat-claim check for ``customer_id`` now, across every location known here."""
     now = now or deskclock.now()
     policy = load_policy(store, kind)
-    me = store.query(
+    me = _sql.query(
+        store,
         "SELECT customer_id, given_name, family_name, date_of_birth, postcode FROM customers "
         "WHERE customer_id = ?",
         (customer_id,),
@@ -117,7 +119,8 @@ def check_repeat_claims(store, kind: str, customer_id: str, *, now: datetime | N
     if not me:
         raise ValidationError("This customer is not on this desk's register.", field="customer")
     since = to_ms(now) - (max(w.days for w in policy.windows) + 1) * 86_400_000
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT i.issue_id, i.kind, i.customer_id, i.location, i.at_ms, c.given_name, "
         "c.family_name, c.date_of_birth, c.postcode FROM issues i "
         "LEFT JOIN customers c ON c.customer_id = i.customer_id "
@@ -392,8 +395,10 @@ def void_issue(store, *, actor: str, role: str, issue_id: str, reason: str, item
         raise ValidationError("Say whether the item came back or is spoiled.", field="item")
     why = clean_text(reason, field="reason", max_len=500)
     with store.transaction():
-        rows = store.query(
-            "SELECT kind, serial, customer_id, status FROM issues WHERE issue_id = ?", (issue_id,)
+        rows = _sql.query(
+            store,
+            "SELECT kind, serial, customer_id, status FROM issues WHERE issue_id = ?",
+            (issue_id,),
         )
         if not rows:
             raise ValidationError("That issue is not on this desk.", field="issue")
@@ -446,7 +451,8 @@ def customer_issues(store, customer_id: str) -> list[dict]:
     """This customer's issues, newest first, for the customer view and the void form."""
     return [
         dict(r)
-        for r in store.query(
+        for r in _sql.query(
+            store,
             "SELECT issue_id, kind, serial, value_pence, location, at_ms, status, serial_clash "
             "FROM issues WHERE customer_id = ? ORDER BY at_ms DESC",
             (customer_id,),

@@ -21,6 +21,7 @@ from cxdesk.domain.referrals import (
     utc_text,
 )
 from cxdesk.errors import ValidationError
+from cxdesk.store import _sql
 from cxdesk.store.referral_queries import get_referral, get_target, referral_history
 
 
@@ -35,7 +36,7 @@ def raise_referral(store, session, customer_id: str, raw: dict, *, now: datetime
             errors["to_team"] = "That team is not in the directory on this desk."
     if errors:
         raise FormErrors(errors)
-    if not store.scalar("SELECT 1 FROM customers WHERE customer_id = ?", (customer_id,)):
+    if not _sql.scalar(store, "SELECT 1 FROM customers WHERE customer_id = ?", (customer_id,)):
         raise ValidationError("That customer record is not on this desk.", field="customer_id")
     referral_id = str(uuid6.uuid7())
     advice_only = clean["advice_only"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cxdesk.domain.referrals import OPEN_STATUSES, is_overdue
-from cxdesk.store import feed
+from cxdesk.store import _sql, feed
 
 QUEUE_TEAM_KEY = "referrals.queue_team"
 
@@ -36,7 +36,9 @@ def referral_targets(store) -> list[Target]:
     from cxdesk.store.directory_queries import load_entries
 
     targets = [Target(e.id, e.name, e.phone, not e.staff_only) for e in load_entries(store)]
-    hubs = store.query("SELECT location_id, name FROM locations WHERE kind = 'hub' ORDER BY name")
+    hubs = _sql.query(
+        store, "SELECT location_id, name FROM locations WHERE kind = 'hub' ORDER BY name"
+    )
     targets += [Target(r["location_id"], r["name"], "", False) for r in hubs]
     return sorted(targets, key=lambda t: t.name.lower())
 
@@ -45,9 +47,9 @@ def workable_targets(store, staff_id: str, role: str) -> list[Target]:
     """The teams whose incoming queue this person may work (``domain/queue_access.py``)."""
     from cxdesk.domain.queue_access import may_work_queue
 
-    rows = store.query("SELECT locations FROM staff WHERE staff_id = ?", (staff_id,))
+    rows = _sql.query(store, "SELECT locations FROM staff WHERE staff_id = ?", (staff_id,))
     places = json.loads(rows[0]["locations"]) if rows else []
-    kinds = {r["location_id"]: r["kind"] for r in store.query("SELECT * FROM locations")}
+    kinds = {r["location_id"]: r["kind"] for r in _sql.query(store, "SELECT * FROM locations")}
     return [
         t
         for t in referral_targets(store)
@@ -130,7 +132,7 @@ def incoming(store, team: str, *, sort: str = "due", now: datetime | None = None
     where = "r.to_team = ? AND r.advice_only = 0"
     if open_only:
         where += f" AND r.status IN ({', '.join(repr(s) for s in sorted(OPEN_STATUSES))})"
-    rows = store.query(f"SELECT {_LIST_COLUMNS} {_FROM} WHERE {where}", (team,))
+    rows = _sql.query(store, f"SELECT {_LIST_COLUMNS} {_FROM} WHERE {where}", (team,))
     return sorted((_line(r, now) for r in rows), key=SORTS[sort])
 
 
@@ -143,14 +145,15 @@ def outgoing(
     where = "r.from_location = ? AND r.advice_only = 0"
     if open_only:
         where += " AND r.status IN ('raised', 'accepted', 'in_progress', 'declined')"
-    rows = store.query(f"SELECT {_LIST_COLUMNS} {_FROM} WHERE {where}", (location,))
+    rows = _sql.query(store, f"SELECT {_LIST_COLUMNS} {_FROM} WHERE {where}", (location,))
     return sorted((_line(r, now) for r in rows), key=SORTS[sort])
 
 
 def customer_referrals(store, customer_id: str, *, now: datetime | None = None):
     """Every referral (and advice record) for one customer, newest first."""
     now = now or datetime.now(UTC)
-    rows = store.query(
+    rows = _sql.query(
+        store,
         f"SELECT {_LIST_COLUMNS} {_FROM} WHERE r.customer_id = ? ORDER BY r.raised_at_ms DESC",
         (customer_id,),
     )
@@ -160,7 +163,8 @@ def customer_referrals(store, customer_id: str, *, now: datetime | None = None):
 def open_referral_to(store, customer_id: str, team: str) -> ReferralLine | None:
     """An open referral for this customer to this team, if there is one (the duplicate check)."""
     statuses = ", ".join(repr(s) for s in sorted(OPEN_STATUSES))
-    rows = store.query(
+    rows = _sql.query(
+        store,
         f"SELECT {_LIST_COLUMNS} {_FROM} WHERE r.customer_id = ? AND r.to_team = ? "
         f"AND r.advice_only = 0 AND r.status IN ({statuses}) ORDER BY r.raised_at_ms DESC LIMIT 1",
         (customer_id, team),
@@ -170,7 +174,8 @@ def open_referral_to(store, customer_id: str, team: str) -> ReferralLine | None:
 
 def get_referral(store, referral_id: str) -> dict | None:
     """Every detail of one referral, with its customer's name."""
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT r.*, c.given_name, c.family_name, c.birth_year, c.postcode_district, "
         "c.phone AS customer_phone, c.preferred_contact, c.contact_times, "
         "COALESCE(l.name, r.from_location) AS from_location_name, "
@@ -190,7 +195,8 @@ def get_referral(store, referral_id: str) -> dict | None:
 
 def referral_steps(store, referral_id: str) -> list[dict]:
     """Every step of a referral, oldest first, with who, where and whether it took effect."""
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT r.event_id, r.kind, r.payload, r.at_ms, r.applied, r.location, "
         "COALESCE(s.name, r.actor) AS actor_name, COALESCE(l.name, r.location) AS location_name "
         "FROM referral_events r LEFT JOIN staff s ON s.staff_id = r.actor "
@@ -203,7 +209,8 @@ def referral_steps(store, referral_id: str) -> list[dict]:
 
 def referral_history(store, referral_id: str) -> list[tuple[str, dict]]:
     """The referral's events as (kind, payload) in this desk's best view of feed order."""
-    rows = store.query(
+    rows = _sql.query(
+        store,
         f"SELECT r.kind, r.payload FROM referral_events r {feed.join_events('r.event_id')} "
         f"WHERE r.referral_id = ? AND {feed.NOT_REJECTED} ORDER BY {feed.ORDER}",
         (referral_id,),
@@ -223,4 +230,6 @@ def set_queue_team(store, team: str) -> None:
 
 def referral_of_event(store, event_id: str) -> str | None:
     """The referral a timeline event belongs to, if it is a referral event."""
-    return store.scalar("SELECT referral_id FROM referral_events WHERE event_id = ?", (event_id,))
+    return _sql.scalar(
+        store, "SELECT referral_id FROM referral_events WHERE event_id = ?", (event_id,)
+    )

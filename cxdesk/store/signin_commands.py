@@ -42,6 +42,7 @@ from cxdesk.domain.staff_keys import (
 from cxdesk.domain.validation import parse_staff_id
 from cxdesk.errors import AuthError, ValidationError
 from cxdesk.session import DeskSession, may_sign_in_at
+from cxdesk.store import _sql
 
 POLICY = SignInPolicy()
 
@@ -57,7 +58,8 @@ def signin_state(store, staff_id: str, now: datetime) -> SignInState:
     value) counts as made ``now``: failures cannot be hidden in the future, and
     a value past the calendar's end cannot break signing in.
     """
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT MIN(at_ms, :now), outcome FROM signin_attempts WHERE staff_id = :s ORDER BY at_ms",
         {"now": int(now.timestamp() * 1000), "s": staff_id},
     )
@@ -74,7 +76,7 @@ def location_name(store, location_id: str | None) -> str:
     """The name of a location for display, or its id when the roster does not know it."""
     if not location_id:
         return ""
-    name = store.scalar("SELECT name FROM locations WHERE location_id = ?", (location_id,))
+    name = _sql.scalar(store, "SELECT name FROM locations WHERE location_id = ?", (location_id,))
     return name or location_id
 
 
@@ -138,7 +140,8 @@ def sign_in(
     if state.locked:
         store.record_as_desk("SignInFailed", {"staff_id": staff_id, "reason": "staff ID locked"})
         raise AuthError(POLICY.locked_message(state), title="Staff ID locked")
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT name, role, locations, public_key, key_salt, key_params, active "
         "FROM staff WHERE staff_id = ?",
         (staff_id,),
@@ -204,7 +207,8 @@ def confirm_passcode(
             "SignInFailed", {"staff_id": staff_id, "reason": f"locked ({purpose})"[:200]}
         )
         raise AuthError(POLICY.locked_message(state), title="Staff ID locked")
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT staff_id, name, role, locations, public_key, key_salt, key_params, active "
         "FROM staff WHERE staff_id = ?",
         (staff_id,),
@@ -226,8 +230,8 @@ def session_problem(store, session: DeskSession) -> str | None:
     set a new passcode), loses an open session: what they record could no
     longer be signed with a key the roster holds.
     """
-    rows = store.query(
-        "SELECT public_key, active FROM staff WHERE staff_id = ?", (session.staff_id,)
+    rows = _sql.query(
+        store, "SELECT public_key, active FROM staff WHERE staff_id = ?", (session.staff_id,)
     )
     if not rows or not rows[0]["active"]:
         return f"{session.staff_id} has been taken off the staff list, so was signed out."
@@ -248,7 +252,9 @@ def sign_out(store, session: DeskSession, reason: str = "signed out") -> None:
 
 def demo_staff(store) -> list[tuple[str, str, str]]:
     """(staff id, name, role) of active staff, for the demo hint on the sign-in screen."""
-    rows = store.query("SELECT staff_id, name, role FROM staff WHERE active = 1 ORDER BY staff_id")
+    rows = _sql.query(
+        store, "SELECT staff_id, name, role FROM staff WHERE active = 1 ORDER BY staff_id"
+    )
     return [(r["staff_id"], r["name"], r["role"]) for r in rows]
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from cxdesk.domain.serials import SerialFormat
 from cxdesk.domain.stock import ON_HAND, SerialState, serial_format
-from cxdesk.store import feed
+from cxdesk.store import _sql, feed
 
 _ON_HAND_SQL = "status IN ('in_stock', 'voided_back')"
 
@@ -31,7 +31,8 @@ class OnHand:
 
 def on_hand_count(store, location: str, kind: str) -> int:
     """How many items of ``kind`` the records say are in the drawer at ``location``."""
-    return store.scalar(
+    return _sql.scalar(
+        store,
         f"SELECT COUNT(*) FROM stock_items WHERE location = ? AND kind = ? AND {_ON_HAND_SQL}",
         (location, kind),
     )
@@ -39,16 +40,18 @@ def on_hand_count(store, location: str, kind: str) -> int:
 
 def stock_summary(store) -> list[OnHand]:
     """On hand, issued and written off per location and kind, with the last count."""
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT s.location, COALESCE(l.name, s.location) AS name, s.kind, "
         f"SUM({_ON_HAND_SQL}) AS on_hand, SUM(status = 'issued') AS issued, "
         "SUM(status IN ('lost', 'spoiled')) AS written_off FROM stock_items s "
         "LEFT JOIN locations l ON l.location_id = s.location "
-        "WHERE s.location IS NOT NULL GROUP BY s.location, s.kind ORDER BY s.location, s.kind"
+        "WHERE s.location IS NOT NULL GROUP BY s.location, s.kind ORDER BY s.location, s.kind",
     )
     out = []
     for r in rows:
-        last = store.query(
+        last = _sql.query(
+            store,
             "SELECT counted, difference, at_ms FROM stock_counts WHERE location = ? AND kind = ? "
             "ORDER BY at_ms DESC, event_id DESC LIMIT 1",
             (r["location"], r["kind"]),
@@ -62,9 +65,9 @@ def stock_summary(store) -> list[OnHand]:
                 r["on_hand"],
                 r["issued"],
                 r["written_off"],
-                c and c["counted"],
-                c and c["difference"],
-                c and c["at_ms"],
+                c["counted"] if c else None,
+                c["difference"] if c else None,
+                c["at_ms"] if c else None,
             )
         )
     return out
@@ -72,7 +75,8 @@ def stock_summary(store) -> list[OnHand]:
 
 def serial_state(store, serial: str) -> SerialState | None:
     """What the records say about one serial, or None if this desk has never seen it."""
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT location, status, issue_id, clash, notes FROM stock_items WHERE serial = ?",
         (serial,),
     )
@@ -92,7 +96,8 @@ def serials_not_on_hand(store, serials: list[str], location: str, kind: str) -> 
         marks = ",".join("?" * len(chunk))
         present = {
             r[0]
-            for r in store.query(
+            for r in _sql.query(
+                store,
                 f"SELECT serial FROM stock_items WHERE serial IN ({marks}) AND location = ? "
                 f"AND kind = ? AND {_ON_HAND_SQL}",
                 (*chunk, location, kind),
@@ -110,28 +115,32 @@ def known_serials(store, serials: list[str]) -> list[str]:
         marks = ",".join("?" * len(chunk))
         found += [
             r[0]
-            for r in store.query(f"SELECT serial FROM stock_items WHERE serial IN ({marks})", chunk)
+            for r in _sql.query(
+                store, f"SELECT serial FROM stock_items WHERE serial IN ({marks})", chunk
+            )
         ]
     return sorted(found)
 
 
 def location_names(store) -> dict[str, str]:
-    return {r[0]: r[1] for r in store.query("SELECT location_id, name FROM locations")}
+    return {r[0]: r[1] for r in _sql.query(store, "SELECT location_id, name FROM locations")}
 
 
 def clashes(store) -> list[dict]:
     """Serials held by more than one live issue (two desks issued them offline)."""
     return [
         dict(r)
-        for r in store.query(
-            "SELECT serial, kind, location, notes FROM stock_items WHERE clash = 1 ORDER BY serial"
+        for r in _sql.query(
+            store,
+            "SELECT serial, kind, location, notes FROM stock_items WHERE clash = 1 ORDER BY serial",
         )
     ]
 
 
 def kind_serial_format(store, kind: str) -> SerialFormat:
     """The serial format the latest policy for ``kind`` sets, in feed order (or the default)."""
-    rows = store.query(
+    rows = _sql.query(
+        store,
         f"SELECT e.payload FROM policy_versions v {feed.join_events('v.event_id')} "
         f"WHERE v.kind = ? AND {feed.NOT_REJECTED} ORDER BY {feed.LATEST_FIRST} LIMIT 1",
         (kind,),

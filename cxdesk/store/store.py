@@ -9,19 +9,34 @@ call the query and command functions in ``cxdesk.store`` modules, in workers.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cxdesk.domain.staff_keys import StaffKeys
 from cxdesk.errors import AuthError, StoreError
 from cxdesk.events import DESK_ACTOR
 from cxdesk.events.envelope import Event, HybridClock
-from cxdesk.store import cipher, db
+from cxdesk.store import _sql, cipher, db
 from cxdesk.store.eventlog import append_local, utc_now_text
 from cxdesk.store.keys import DataKey
 from cxdesk.store.migrations import migrate
+
+
+class NewEvent(Protocol):
+    """An event to record unsigned, in bulk (``cxdesk.seed.SeedEvent`` is one)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def role(self) -> str | None: ...
+    @property
+    def location(self) -> str | None: ...
 
 
 class Store:
@@ -142,24 +157,33 @@ class Store:
             listener(event)  # e.g. the sync worker's poke: send it soon
         return event
 
+    def record_many(self, items: Iterable[NewEvent]) -> int:
+        """Record unsigned events in one transaction (demo and test data); returns the count."""
+        if self.device_id is None:
+            raise StoreError("This desk has not been set up yet (no device id).")
+        count = 0
+        with self.transaction() as conn:
+            for item in items:
+                append_local(
+                    conn,
+                    self.clock,
+                    kind=item.kind,
+                    payload=item.payload,
+                    actor=item.actor,
+                    role=item.role,
+                    device=self.device_id,
+                    location=item.location or self.location or "",
+                )
+                count += 1
+        return count
+
     def record_as_desk(self, kind: str, payload: dict[str, Any]) -> Event:
         """Record an event the desk itself authors (a failed sign-in, a lock-out)."""
         return self.record(kind, payload, actor=DESK_ACTOR, role=None)
 
-    # -- reads --------------------------------------------------------------
-    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
-        with self.reading() as conn:
-            cur = conn.execute(sql, params)
-            cur.row_factory = db.sqlite.Row
-            return cur.fetchall()
-
-    def scalar(self, sql: str, params: tuple | dict = ()) -> Any:
-        with self.reading() as conn:
-            row = conn.execute(sql, params).fetchone()
-            return row[0] if row else None
-
+    # -- sync state -----------------------------------------------------------
     def get_state(self, key: str, default: str | None = None) -> str | None:
-        value = self.scalar("SELECT value FROM sync_state WHERE key = ?", (key,))
+        value = _sql.scalar(self, "SELECT value FROM sync_state WHERE key = ?", (key,))
         return default if value is None else value
 
     def set_state(self, conn: sqlite3.Connection, key: str, value: str) -> None:
@@ -206,7 +230,7 @@ def open_store(
         raise
     store = Store(conn, None if in_memory else Path(path), key)
     new_components = [a for a in applied if a.endswith(" v1") and not a.startswith("core ")]
-    if new_components and store.scalar("SELECT COUNT(*) FROM events"):
+    if new_components and _sql.scalar(store, "SELECT COUNT(*) FROM events"):
         # A feature added by an upgrade projects the events the desk already holds.
         from cxdesk.store.rebuild import rebuild_projections
 

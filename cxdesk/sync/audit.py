@@ -16,6 +16,7 @@ everything else. The server's signatures can, because a desk cannot make them:
 
 from __future__ import annotations
 
+from cxdesk.store import sync_queries as queries
 from cxdesk.sync import apply, receipts
 
 
@@ -41,10 +42,9 @@ def _receipt_problems(store, key: str | None) -> list[str]:
 def _page_problems(store, key: str | None) -> list[str]:
     problems: list[str] = []
     expected: int | None = None
-    for after, next_, mark_text in store.query(
-        "SELECT after, next, mark FROM feed_pages ORDER BY after"
-    ):
-        signed = receipts.from_text(mark_text)
+    for page in queries.signed_pages(store):
+        after, next_ = page.after, page.next
+        signed = receipts.from_text(page.mark)
         mark = signed.mark() if signed else None
         if signed is None or mark is None or (key and not receipts.verified(key, signed)):
             problems.append(f"feed places {after + 1}-{next_}: the server's signed page is damaged")
@@ -58,14 +58,8 @@ def _page_problems(store, key: str | None) -> list[str]:
         if not mark.digest:
             continue  # a page the server could not audit: its place in the sequence only
         digest = receipts.PageDigest(store.device_id or "")
-        for seq, event_id, event_hash, device in store.query(
-            "SELECT a.server_seq, e.id, e.hash, e.device FROM event_acks a "
-            "JOIN events e ON e.id = a.event_id LEFT JOIN feed_backfill b ON b.event_id = e.id "
-            "WHERE (a.server_seq > ? AND a.server_seq <= ? AND b.event_id IS NULL) "
-            "OR b.page_after = ? ORDER BY a.server_seq",
-            (after, next_, after),
-        ):
-            digest.add(seq, event_id, event_hash, device)
+        for held in queries.page_events(store, page):
+            digest.add(held.server_seq, held.event_id, held.hash, held.device)
         if digest.count != mark.count:
             problems.append(
                 f"feed places {after + 1}-{next_}: the server sent {mark.count} events, "
@@ -86,13 +80,11 @@ def _page_problems(store, key: str | None) -> list[str]:
 def _feed_order_problems(store) -> list[str]:
     problems: list[str] = []
     last: dict[str, int] = {}
-    for device, seq, server_seq in store.query(
-        "SELECT e.device, e.device_seq, a.server_seq FROM events e "
-        "JOIN event_acks a ON a.event_id = e.id WHERE a.server_seq IS NOT NULL "
-        "AND e.device != ? ORDER BY a.server_seq",
-        (store.device_id or "",),
-    ):
+    for step in queries.others_in_feed_order(store):
+        device, seq = step.device, step.device_seq
         if seq <= last.get(device, 0):
-            problems.append(f"{device}#{seq}: out of chain order in the feed (place {server_seq})")
+            problems.append(
+                f"{device}#{seq}: out of chain order in the feed (place {step.server_seq})"
+            )
         last[device] = seq
     return problems[:20]

@@ -136,12 +136,11 @@ def seed_demo_desk(settings, store, desk: str, location: str) -> None:
 
 def start_demo_sync(settings, store):
     """The sync worker for a demo desk, with the demo server running; None if not enrolled."""
-    from cxdesk.sync import apply
+    from cxdesk.store.sync_commands import set_server
     from cxdesk.sync.desk import make_worker, sync_configured
 
     if not sync_configured(settings, store):
         return None
     url = ensure_demo_server(demo_central_folder(settings))
-    with store.transaction() as conn:
-        store.set_state(conn, apply.SERVER_URL, url)
+    set_server(store, url)
     return make_worker(settings, store)

@@ -56,12 +56,10 @@ def enrol_desk(settings, store, url: str, token: str, location: str | None = Non
         )
     store.init_desk(info.device, info.location)
     write_token(settings.token_path, token)
-    with store.transaction() as conn:
-        store.set_state(conn, apply.SERVER_URL, url.rstrip("/"))
-        if server_key:  # pinned: receipts and marks signed by any other key are refused
-            if store.get_state(apply.SERVER_KEY) not in (None, server_key):
-                apply.forget_signed(conn)  # another server's word proves nothing here
-            store.set_state(conn, apply.SERVER_KEY, server_key)
+    from cxdesk.store.sync_commands import set_server
+
+    # Pinned: receipts and marks signed by any other key are refused from now on.
+    set_server(store, url.rstrip("/"), server_key)
     return info
 
 

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from cxdesk.errors import CxDeskError
 from cxdesk.events.envelope import Event
-from cxdesk.store import db, keys
-from cxdesk.store.eventlog import EVENT_COLUMNS, row_to_event
+from cxdesk.store import keys
+from cxdesk.store.salvage import read_remains
 
 MAX_ROUNDS = 50
 
@@ -99,30 +99,17 @@ def salvage(path: Path) -> Salvage:
     with tempfile.TemporaryDirectory(prefix="cxdesk-salvage-") as folder:
         copy = _copy_store(path, Path(folder))
         try:
-            conn = db.connect(copy, key=key, check_filesystem=False)
+            remains = read_remains(copy, key)
         except CxDeskError as exc:
             found.problem = exc.message
             return found
-        try:
-            _read(conn, found)
-        finally:
-            conn.close()
+    found.events = list(remains.events)
+    found.device, found.server_url, found.problem = (
+        remains.device,
+        remains.server_url,
+        remains.problem,
+    )
     return found
-
-
-def _read(conn, found: Salvage) -> None:
-    try:
-        row = conn.execute("SELECT device_id FROM desk").fetchone()
-        found.device = row[0] if row else None
-        url = conn.execute("SELECT value FROM sync_state WHERE key = 'server_url'").fetchone()
-        found.server_url = url[0] if url else None
-        cursor = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY rowid_")
-        for row in cursor:
-            found.events.append(row_to_event(row))
-    except db.ERRORS as exc:
-        found.problem = str(exc)
-    except ValueError as exc:  # a row that reads but does not parse: stop there
-        found.problem = f"an event could not be read ({exc})"
 
 
 def set_aside(path: Path) -> Path:
@@ -164,6 +151,7 @@ async def _pull_back(store, client) -> int:
 def recover_desk(settings, url: str | None, token: str) -> Recovery:
     """Salvage, set aside, enrol again with ``token``, pull back, list what was never sent."""
     from cxdesk.store import open_store
+    from cxdesk.store.sync_queries import event_ids
     from cxdesk.sync.client import SyncClient
     from cxdesk.sync.desk import enrol_desk, make_client
 
@@ -184,7 +172,7 @@ def recover_desk(settings, url: str | None, token: str) -> Recovery:
     try:
         info = enrol_desk(settings, store, url, token)
         pulled = asyncio.run(_pull_back(store, make_client(settings, store)))
-        on_server = {r[0] for r in store.query("SELECT id FROM events")}
+        on_server = event_ids(store)
     finally:
         store.close()
     ours = found.device or info.device

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from cxdesk.store import cipher, keys
 from cxdesk.store.printouts import printout_files
+from cxdesk.store.sync_queries import unsent_count
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,7 @@ def applies_to(error, store) -> bool:
 
 def _unsent(store) -> int:
     try:
-        return int(
-            store.scalar(
-                "SELECT COUNT(*) FROM events e LEFT JOIN event_acks a ON a.event_id = e.id "
-                "WHERE e.device = ? AND a.event_id IS NULL",
-                (store.device_id,),
-            )
-            or 0
-        )
+        return unsent_count(store)
     except Exception:  # noqa: BLE001 - counting is a courtesy; the wipe must go ahead
         return 0
 

@@ -128,8 +128,9 @@ class SignInForm(OnDesk, Vertical):
         typed = passcode.strip().upper()
         if not typed or typed == staff_id.strip().upper() or len(typed) > 20:
             return None
-        found = self.app.store.query("SELECT staff_id FROM staff WHERE staff_id = ?", (typed,))
-        return found[0]["staff_id"] if found else None
+        from cxdesk.store.staff_queries import on_roster
+
+        return on_roster(self.app.store, typed)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="signin")
     def _check(self, staff_id: str, passcode: str) -> None:

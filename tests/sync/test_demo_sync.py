@@ -9,6 +9,7 @@ from cxdesk.store import open_store
 from cxdesk.store.rebuild import verify_store
 from cxdesk.sync.demo import demo_central_folder, ensure_demo_server, seed_demo_desk
 from cxdesk.sync.demo import start_demo_sync as start
+from tests import peek
 
 from .test_protocol import table
 
@@ -32,11 +33,11 @@ def test_two_demo_desks_share_one_server(tmp_path):
     assert table(a, "locations") == table(b, "locations") and table(a, "locations")
     assert table(a, "policies") == table(b, "policies") and table(a, "policies")
     csc_only = "SELECT COUNT(*) FROM staff WHERE locations = '[\"CSC\"]' AND role = 'advisor'"
-    assert a.scalar(csc_only) > 0 and b.scalar(csc_only) == 0
+    assert peek.scalar(a, csc_only) > 0 and peek.scalar(b, csc_only) == 0
     # Seeded once, on the server: every seed event is a central one.
     assert (
-        a.scalar(
-            "SELECT COUNT(*) FROM events WHERE kind = 'LocationDefined' AND device != 'central'"
+        peek.scalar(
+            a, "SELECT COUNT(*) FROM events WHERE kind = 'LocationDefined' AND device != 'central'"
         )
         == 0
     )

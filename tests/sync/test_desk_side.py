@@ -18,6 +18,7 @@ from cxdesk.sync.server.models import ServerEvent
 from cxdesk.sync.server.tokens import hash_token
 from cxdesk.sync.status import SyncStatus
 from cxdesk.sync.worker import BACKOFF_CAP, SyncWorker, backoff_delay
+from tests import peek
 
 MODEL_TABLES = {
     "schema_version",
@@ -89,9 +90,10 @@ async def test_worker_syncs_soon_after_a_poke(central):
         if (
             worker.status.waiting == 0
             and changes[-1].waiting == 0
-            and a.store.scalar(
+            and peek.scalar(
+                a.store,
                 "SELECT COUNT(*) FROM event_acks a JOIN events e ON e.id = a.event_id "
-                "WHERE e.device = 'D-A'"
+                "WHERE e.device = 'D-A'",
             )
         ):
             break
@@ -164,10 +166,10 @@ async def test_roster_changes_reach_desks(central):
     )
     a = central.desk("D-A")
     await a.sync()
-    assert a.store.scalar("SELECT active FROM staff WHERE staff_id = 'A1001'") == 1
+    assert peek.scalar(a.store, "SELECT active FROM staff WHERE staff_id = 'A1001'") == 1
     admin.remove_staff(central.engine, "A1001")
     await a.sync()
-    assert a.store.scalar("SELECT active FROM staff WHERE staff_id = 'A1001'") == 0
+    assert peek.scalar(a.store, "SELECT active FROM staff WHERE staff_id = 'A1001'") == 0
     # A removed person's events are rejected by the server.
     a.store.record("LockoutCleared", {"staff_id": "X"}, actor="A1001", role="supervisor")
     report = await a.sync()

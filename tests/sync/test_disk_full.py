@@ -24,6 +24,7 @@ from cxdesk.sync.apply import local_summary
 from cxdesk.sync.desk import enrol_desk
 from cxdesk.sync.server import admin
 from cxdesk.sync.worker import SyncWorker
+from tests import peek
 
 from .helpers import ThreadServer
 from .test_faults import server_ids
@@ -65,10 +66,10 @@ def test_recording_on_a_full_disk_says_so_and_keeps_nothing_half_done(tiny_disk)
                     "SignInFailed", {"staff_id": "A1001", "reason": "x" * 180 + str(i)}
                 )
                 made += 1
-        assert store.scalar("SELECT COUNT(*) FROM events") == made
+        assert peek.scalar(store, "SELECT COUNT(*) FROM events") == made
         filler.unlink()  # space again: the store carries on, whole
         store.record_as_desk("SignInFailed", {"staff_id": "A1001", "reason": "after"})
-        assert store.scalar("SELECT COUNT(*) FROM events") == made + 1
+        assert peek.scalar(store, "SELECT COUNT(*) FROM events") == made + 1
         assert verify_store(store).ok
     finally:
         store.close()
@@ -105,7 +106,7 @@ async def test_sync_on_a_full_disk_says_so(central, tiny_disk, monkeypatch):
             worker = SyncWorker(store, central.client(token))
             await worker.run(max_rounds=1)
             assert worker.status.problem is None and local_summary(store).waiting == 0
-            held = {r[0] for r in store.query("SELECT id FROM events")}
+            held = {r[0] for r in peek.query(store, "SELECT id FROM events")}
             assert held == set(server_ids(central.engine))
             assert verify_store(store).ok
         finally:

@@ -14,6 +14,7 @@ from cxdesk.cli import cli
 from cxdesk.store import customer_commands as cc
 from cxdesk.store.rebuild import verify_store
 from cxdesk.sync.server.erasure import erase, verify_central
+from tests import peek
 
 from ..customer_helpers import MARIA
 from .test_scope import ADV, _issue, hub_with_stock, make_desk
@@ -38,7 +39,7 @@ async def _two_hub_desks(central):
 
 
 def _payloads(store) -> str:
-    return repr([tuple(r) for r in store.query("SELECT payload FROM events")])
+    return repr([tuple(r) for r in peek.query(store, "SELECT payload FROM events")])
 
 
 async def test_a_residents_erasure_reaches_every_desk_and_verify_passes(central):
@@ -52,15 +53,17 @@ async def test_a_residents_erasure_reaches_every_desk_and_verify_passes(central)
         await desk.sync()
         text = _payloads(desk.store)
         assert "Fled violence" not in text and "Mere Road" not in text
-        assert desk.store.scalar("SELECT COUNT(*) FROM erased_events") == 3
+        assert peek.scalar(desk.store, "SELECT COUNT(*) FROM erased_events") == 3
         keys = "SELECT given_key || dob_key FROM claims_index WHERE issue_id = ?"
-        assert desk.store.scalar(keys, (issue.issue_id,)) == ""  # her match keys gone
-        row = desk.store.query(
-            "SELECT given_name, address FROM customers WHERE customer_id = ?", (maria,)
+        assert peek.scalar(desk.store, keys, (issue.issue_id,)) == ""  # her match keys gone
+        row = peek.query(
+            desk.store, "SELECT given_name, address FROM customers WHERE customer_id = ?", (maria,)
         )[0]
         assert tuple(row) == ("", "")
         assert (
-            desk.store.scalar("SELECT given_name FROM customers WHERE customer_id = ?", (joe,))
+            peek.scalar(
+                desk.store, "SELECT given_name FROM customers WHERE customer_id = ?", (joe,)
+            )
             == "Joe"
         )
         report = verify_store(desk.store)
@@ -142,6 +145,6 @@ async def test_an_erased_event_pushed_again_after_a_new_epoch_is_a_duplicate(
     assert report.counts.duplicate >= 3  # her registration and note among them
     text = _payloads(north.store)
     assert "Fled violence" not in text and "Mere Road" not in text
-    assert north.store.scalar("SELECT COUNT(*) FROM erased_events") == 2
+    assert peek.scalar(north.store, "SELECT COUNT(*) FROM erased_events") == 2
     assert verify_store(north.store).ok, verify_store(north.store).lines()
     assert not verify_central(central.engine).problems

@@ -22,6 +22,7 @@ from cxdesk.events.envelope import chain_hash, new_event_id, payload_digest
 from cxdesk.store.projections.feed_refusals import refused_feed_events
 from cxdesk.store.rebuild import verify_store
 from cxdesk.sync.client import AsyncSyncClient, SyncRefused
+from tests import peek
 
 
 class Rewriting(httpx.AsyncBaseTransport):
@@ -87,14 +88,14 @@ async def test_tampered_feed_event_is_refused_and_sync_goes_on(central, case):
     assert report.counts.accepted == 1
     refused = refused_feed_events(b.store)
     assert len(refused) == 1 and reason in refused[0]["reason"], refused
-    assert not b.store.scalar("SELECT COUNT(*) FROM events WHERE device = 'D-A'")
+    assert not peek.scalar(b.store, "SELECT COUNT(*) FROM events WHERE device = 'D-A'")
     assert verify_store(b.store).ok
     # The rest of the feed still arrives: a later honest event from another desk.
     c = central.desk("D-C")
     c.record_failed_signin("Z9003")
     await c.sync()
     await b.sync()
-    assert b.store.scalar("SELECT COUNT(*) FROM events WHERE device = 'D-C'") == 1
+    assert peek.scalar(b.store, "SELECT COUNT(*) FROM events WHERE device = 'D-C'") == 1
 
 
 def _event(device: str, seq: int, prev: str, hlc: str, reason: str) -> dict:

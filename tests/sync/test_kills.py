@@ -23,6 +23,7 @@ from cxdesk.sync.apply import local_summary
 from cxdesk.sync.desk import enrol_desk
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.app import open_database
+from tests import peek
 
 from .helpers import ROOT, ServerProcess, wait_until
 from .test_faults import bulk_failed_signins
@@ -120,7 +121,7 @@ def test_desk_killed_during_push_and_pull(tmp_path):
         assert local_summary(a).waiting == 0 and local_summary(a).rejected == 0
         assert events_of(a) == events_of(b)
         assert table(a, "signin_attempts") == table(b, "signin_attempts")
-        assert b.scalar("SELECT COUNT(*) FROM event_acks WHERE server_seq IS NULL") == 0
+        assert peek.scalar(b, "SELECT COUNT(*) FROM event_acks WHERE server_seq IS NULL") == 0
         assert verify_store(a).ok and verify_store(b).ok
     finally:
         a.close()

@@ -19,6 +19,7 @@ from cxdesk.sync.client import AsyncSyncClient
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.app import create_app, open_database
 from cxdesk.sync.worker import SyncWorker
+from tests import peek
 from tests.sync.conftest import Central
 from tests.sync.helpers import DroppingProxy, ServerProcess, ThreadServer
 
@@ -39,7 +40,7 @@ def _cursor(desk) -> int:
 
 
 def _feed_events_from(store, device: str) -> list[str]:
-    return [r[0] for r in store.query("SELECT id FROM events WHERE device = ?", (device,))]
+    return [r[0] for r in peek.query(store, "SELECT id FROM events WHERE device = ?", (device,))]
 
 
 async def test_a_held_pull_answers_at_the_commit(central):

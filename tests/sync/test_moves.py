@@ -15,11 +15,12 @@ from cxdesk.cli import cli
 from cxdesk.errors import ValidationError
 from cxdesk.session import DeskSession
 from cxdesk.store import customer_commands as cc
+from cxdesk.store import drops
 from cxdesk.store import referral_commands as rc
 from cxdesk.store.rebuild import verify_store
-from cxdesk.sync import drops
 from cxdesk.sync.round import RoundReport, _pull
 from cxdesk.sync.server.erasure import verify_central
+from tests import peek
 
 from ..customer_helpers import MARIA, REFERRAL_CHOICES
 from ..test_customers_store import add_team
@@ -29,12 +30,13 @@ SOUTH_SUP = DeskSession("SUP1", "Sam Super", "supervisor", "HUB-S")
 
 
 def held(store, customer_id: str) -> bool:
-    return bool(store.scalar("SELECT 1 FROM customers WHERE customer_id = ?", (customer_id,)))
+    return bool(peek.scalar(store, "SELECT 1 FROM customers WHERE customer_id = ?", (customer_id,)))
 
 
 def payloads_about(store, customer_id: str) -> int:
     """Events whose payload still names the resident (a dropped one keeps no payload)."""
-    return store.scalar(
+    return peek.scalar(
+        store,
         "SELECT COUNT(*) FROM events WHERE json_extract(payload, '$.customer_id') = ?",
         (customer_id,),
     )
@@ -83,18 +85,18 @@ async def test_a_resident_who_moves_takes_their_records_with_them(central):
     assert payloads_about(north.store, maria) == 1  # the voucher: this hub's stock counts it
     assert not held(twin.store, maria)
     note = "SELECT COUNT(*) FROM events WHERE payload LIKE '%Rang about the move%'"
-    assert twin.store.scalar(note) == 1  # unsent: never dropped
+    assert peek.scalar(twin.store, note) == 1  # unsent: never dropped
     assert "moved away from HUB-N" in (twin.store.get_state(drops.SCOPE_NEWS) or "")
-    assert twin.store.scalar("SELECT COUNT(*) FROM claims_index") == 1  # the index stays
+    assert peek.scalar(twin.store, "SELECT COUNT(*) FROM claims_index") == 1  # the index stays
 
     # Sent, it goes to Maria's new hub and leaves this desk.
     await twin.sync()
-    assert twin.store.scalar(note) == 0
+    assert peek.scalar(twin.store, note) == 0
     await south.sync()
     assert held(south.store, maria) and held(south.store, joe)
-    assert south.store.scalar(note) == 1
-    assert south.store.scalar(
-        "SELECT COUNT(*) FROM events WHERE payload LIKE '%Prefers mornings%'"
+    assert peek.scalar(south.store, note) == 1
+    assert peek.scalar(
+        south.store, "SELECT COUNT(*) FROM events WHERE payload LIKE '%Prefers mornings%'"
     )  # her history came with her
     all_verify(central, north, twin, south)
 
@@ -108,9 +110,9 @@ async def test_a_resident_who_moves_takes_their_records_with_them(central):
     await south.sync()
     await north.sync()
     assert held(north.store, maria)
-    assert north.store.scalar("SELECT COUNT(*) FROM dropped_events") == 0  # all put back
+    assert peek.scalar(north.store, "SELECT COUNT(*) FROM dropped_events") == 0  # all put back
     assert (
-        north.store.scalar("SELECT given_name FROM customers WHERE customer_id = ?", (maria,))
+        peek.scalar(north.store, "SELECT given_name FROM customers WHERE customer_id = ?", (maria,))
         == MARIA["given_name"]
     )
     all_verify(central, north, south)
@@ -129,7 +131,7 @@ async def test_a_move_is_refused_for_a_resident_the_desk_does_not_hold(central):
         role="supervisor",
     )
     await south.sync()
-    reason = south.store.scalar("SELECT reason FROM event_acks WHERE status = 'rejected'")
+    reason = peek.scalar(south.store, "SELECT reason FROM event_acks WHERE status = 'rejected'")
     assert "does not hold this resident" in reason
     assert not held(south.store, maria)
     with pytest.raises(ValidationError, match="not a location this desk knows"):
@@ -155,18 +157,18 @@ async def test_a_desk_moved_by_the_administrator_drops_and_refills(central, serv
     await pull_only(north)
     assert north.store.location == "HUB-S"
     assert not held(north.store, maria) and held(north.store, sian)
-    assert north.store.scalar("SELECT COUNT(*) FROM stock_items") == 0  # HUB-N's stock
+    assert peek.scalar(north.store, "SELECT COUNT(*) FROM stock_items") == 0  # HUB-N's stock
     note = "SELECT COUNT(*) FROM events WHERE payload LIKE '%Last note from the north%'"
-    assert north.store.scalar(note) == 1
+    assert peek.scalar(north.store, note) == 1
     news = north.store.get_state(drops.SCOPE_NEWS) or ""
     assert "moved from HUB-N to HUB-S" in news and "1 of this desk's own records" in news
 
     report = await north.sync()
     assert report.counts.accepted == 1 and report.counts.rejected == 0
-    assert north.store.scalar(note) == 0  # the server has it now; HUB-S may not hold it
+    assert peek.scalar(north.store, note) == 0  # the server has it now; HUB-S may not hold it
     twin = make_desk(central, "D-N2", "HUB-N")
     await twin.sync()
-    assert twin.store.scalar(note) == 1  # it reached Maria's hub
+    assert peek.scalar(twin.store, note) == 1  # it reached Maria's hub
     all_verify(central, north, south, twin)
 
     again = CliRunner().invoke(

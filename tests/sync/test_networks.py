@@ -23,6 +23,7 @@ from cxdesk.sync.desk import enrol_desk
 from cxdesk.sync.round import sync_round
 from cxdesk.sync.server import admin
 from cxdesk.sync.worker import SyncWorker
+from tests import peek
 
 from .helpers import FaultProxy, ThreadServer
 
@@ -219,6 +220,6 @@ async def test_a_feed_page_over_the_answer_limit_is_asked_again_smaller(central,
     monkeypatch.setattr(client_module, "MAX_ANSWER_BYTES", 6000)  # about ten events a page
     report = await b.sync()
     assert report.pulled >= 30
-    assert {r[0] for r in b.store.query("SELECT id FROM events WHERE device = 'D-A'")} == {
-        r[0] for r in a.store.query("SELECT id FROM events WHERE device = 'D-A'")
+    assert {r[0] for r in peek.query(b.store, "SELECT id FROM events WHERE device = 'D-A'")} == {
+        r[0] for r in peek.query(a.store, "SELECT id FROM events WHERE device = 'D-A'")
     }

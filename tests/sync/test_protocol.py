@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from cxdesk.store.rebuild import verify_store
+from tests import peek
 
 
 def events_of(store):
-    return [tuple(r) for r in store.query("SELECT id, hash FROM events ORDER BY id")]
+    return [tuple(r) for r in peek.query(store, "SELECT id, hash FROM events ORDER BY id")]
 
 
 def table(store, name):
-    return sorted(tuple(r) for r in store.query(f'SELECT * FROM "{name}"'))
+    return sorted(tuple(r) for r in peek.query(store, f'SELECT * FROM "{name}"'))
 
 
 async def test_round_trip_and_retry_gives_duplicates(central):
@@ -20,7 +21,7 @@ async def test_round_trip_and_retry_gives_duplicates(central):
     a.record_failed_signin()
     report = await a.sync()
     assert (report.pushed, report.counts.accepted, report.counts.rejected) == (2, 2, 0)
-    assert a.store.scalar("SELECT COUNT(*) FROM event_acks WHERE status = 'accepted'") >= 2
+    assert peek.scalar(a.store, "SELECT COUNT(*) FROM event_acks WHERE status = 'accepted'") >= 2
     # The same batch again: the server answers duplicate and stores no copies.
     from cxdesk.sync import apply
 
@@ -52,10 +53,10 @@ async def test_rejected_event_is_undone_and_shown(central):
     # Enrolled on the desk itself (only the central API may change the roster).
     a.forge_staff("A1001")
     a.record_failed_signin()
-    assert a.store.scalar("SELECT COUNT(*) FROM staff WHERE staff_id = 'A1001'") == 1
+    assert peek.scalar(a.store, "SELECT COUNT(*) FROM staff WHERE staff_id = 'A1001'") == 1
     report = await a.sync()
     assert (report.counts.accepted, report.counts.rejected) == (1, 1)
-    assert a.store.scalar("SELECT COUNT(*) FROM staff WHERE staff_id = 'A1001'") == 0
+    assert peek.scalar(a.store, "SELECT COUNT(*) FROM staff WHERE staff_id = 'A1001'") == 0
     from cxdesk.sync.apply import local_summary, rejected_events
 
     rejected = rejected_events(a.store)

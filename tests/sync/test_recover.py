@@ -21,6 +21,7 @@ from cxdesk.store import open_store
 from cxdesk.store.rebuild import verify_store
 from cxdesk.sync.desk import enrol_desk
 from cxdesk.sync.server import admin
+from tests import peek
 
 from .helpers import ThreadServer
 from .test_faults import server_ids
@@ -76,7 +77,7 @@ async def test_zeroed_header_is_refused_with_the_way_forward_then_recovered(
     assert any(p.name.endswith(tuple("0123456789Z")) for p in kept)  # the store itself, kept
     store = open_store(settings.store_path)
     try:
-        assert {r[0] for r in store.query("SELECT id FROM events")} == set(
+        assert {r[0] for r in peek.query(store, "SELECT id FROM events")} == set(
             server_ids(central.engine)
         )
         assert verify_store(store).ok
@@ -100,7 +101,7 @@ async def test_readable_events_never_sent_are_listed_and_kept(central, tmp_path,
     kept = next(p for p in settings.data_dir.iterdir() if p.name.endswith(tuple("Z")))
     old = open_store(kept, check_filesystem=False)  # kept whole, with its key
     try:
-        assert {e.id for e in unsent} <= {r[0] for r in old.query("SELECT id FROM events")}
+        assert {e.id for e in unsent} <= {r[0] for r in peek.query(old, "SELECT id FROM events")}
     finally:
         old.close()
 

@@ -23,6 +23,7 @@ from cxdesk.store import keys, open_store
 from cxdesk.sync.client import AsyncSyncClient, DeskRevoked, SyncRefused
 from cxdesk.sync.desk import enrol_desk
 from cxdesk.sync.server import admin
+from tests import peek
 from tests.customer_helpers import MARIA
 
 from ..conftest import key_fields_for, keys_for
@@ -128,7 +129,7 @@ def test_a_desk_whose_token_is_unknown_keeps_its_data(central):
     assert result.exit_code == 1 and "not known" in result.output
     assert "desk.sqlite3" in desk_files(settings)
     store = open_store(settings.store_path)
-    assert store.scalar("SELECT COUNT(*) FROM customers") == 1
+    assert peek.scalar(store, "SELECT COUNT(*) FROM customers") == 1
     store.close()
 
 
@@ -204,7 +205,7 @@ async def test_a_revoked_answer_naming_another_desk_wipes_nothing(tmp_path):
     worker = SyncWorker(store, client, on_revoked=orders.append)
     await worker.run(max_rounds=1)
     assert orders == [] and "revoked" in worker.status.last_error
-    assert store.scalar("SELECT device_id FROM desk") == "D-MINE"
+    assert peek.scalar(store, "SELECT device_id FROM desk") == "D-MINE"
     store.close()
 
 

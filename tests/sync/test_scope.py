@@ -25,6 +25,7 @@ from cxdesk.sync import scope
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.central import CentralItem, record_central
 from cxdesk.sync.server.db import write_transaction
+from tests import peek
 
 from ..conftest import key_fields_for, keys_for
 from ..crisis_helpers import POLICIES
@@ -85,7 +86,7 @@ async def hub_with_stock(central):
 
 
 def kinds(store) -> set[str]:
-    return {r[0] for r in store.query("SELECT DISTINCT kind FROM events")}
+    return {r[0] for r in peek.query(store, "SELECT DISTINCT kind FROM events")}
 
 
 def _issue(store, kind: str, cid: str, serial: str) -> ic.IssueReceipt:
@@ -141,7 +142,9 @@ async def test_a_desk_elsewhere_receives_none_of_a_residents_story(central):
     north = await hub_with_stock(central)
     cid = _whole_story(north.store)
     await north.sync()
-    assert north.store.scalar("SELECT COUNT(*) FROM event_acks WHERE status = 'rejected'") == 0
+    assert (
+        peek.scalar(north.store, "SELECT COUNT(*) FROM event_acks WHERE status = 'rejected'") == 0
+    )
     south, back, twin = (
         make_desk(central, "D-S", "HUB-S"),
         make_desk(central, "D-B", "BACK"),
@@ -155,10 +158,10 @@ async def test_a_desk_elsewhere_receives_none_of_a_residents_story(central):
     # Another hub: only what every desk needs (policies, directory, locations) and the
     # staff who may sign in there (supervisors and welfare sign in anywhere).
     assert kinds(south.store) <= SHARED | {"StaffEnrolled"}
-    assert south.store.scalar("SELECT COUNT(*) FROM customers") == 0
-    staff = {r[0] for r in south.store.query("SELECT staff_id FROM staff")}
+    assert peek.scalar(south.store, "SELECT COUNT(*) FROM customers") == 0
+    staff = {r[0] for r in peek.query(south.store, "SELECT staff_id FROM staff")}
     assert "ADV1" not in staff and {"SUP1", "WEL1"} <= staff
-    assert south.store.scalar("SELECT COUNT(*) FROM stock_items") == 0
+    assert peek.scalar(south.store, "SELECT COUNT(*) FROM stock_items") == 0
 
     # The back office works the crisis payment and the directory team's referral,
     # so it holds that resident, but never the advice given without consent.
@@ -166,9 +169,11 @@ async def test_a_desk_elsewhere_receives_none_of_a_residents_story(central):
     assert {"CrisisPaymentRequested", "ReferralRaised", "CustomerRegistered"} <= got
     assert not got & {"StockReceived", "LogSignedOff", "SignInFailed"}
     advice = "SELECT COUNT(*) FROM events WHERE kind = 'ReferralRaised' AND payload LIKE ?"
-    assert north.store.scalar(advice, ('%"advice_only":true%',)) == 1
-    assert back.store.scalar(advice, ('%"advice_only":true%',)) == 0
-    assert back.store.scalar("SELECT COUNT(*) FROM customers WHERE customer_id = ?", (cid,)) == 1
+    assert peek.scalar(north.store, advice, ('%"advice_only":true%',)) == 1
+    assert peek.scalar(back.store, advice, ('%"advice_only":true%',)) == 0
+    assert (
+        peek.scalar(back.store, "SELECT COUNT(*) FROM customers WHERE customer_id = ?", (cid,)) == 1
+    )
 
     # A second desk at the hub holds exactly what the first does.
     await north.sync()
@@ -204,7 +209,7 @@ async def test_a_referral_to_a_hub_brings_the_residents_history(central):
     other = cc.register_customer(north.store, ADV, {**MARIA, "given_name": "Joe"})
     await north.sync()
     await south.sync()
-    assert south.store.scalar("SELECT COUNT(*) FROM customers") == 0
+    assert peek.scalar(south.store, "SELECT COUNT(*) FROM customers") == 0
     cursor_before = int(south.store.get_state("cursor"))
     rc.raise_referral(
         north.store,
@@ -215,7 +220,7 @@ async def test_a_referral_to_a_hub_brings_the_residents_history(central):
     await north.sync()
     await south.sync()
     # The registration (before the south desk's cursor) came with the referral.
-    held = {r[0] for r in south.store.query("SELECT customer_id FROM customers")}
+    held = {r[0] for r in peek.query(south.store, "SELECT customer_id FROM customers")}
     assert held == {cid} and other not in held
     assert int(south.store.get_state("cursor")) > cursor_before
     assert verify_store(south.store).ok
@@ -258,7 +263,7 @@ async def test_paging_through_a_scoped_feed_never_skips_or_repeats(central):
         paged = page_ids(limit)
         assert len(paged) == len(set(paged)) and sorted(paged) == sorted(whole), limit
     await south.sync()
-    held = {r[0] for r in south.store.query("SELECT customer_id FROM customers")}
+    held = {r[0] for r in peek.query(south.store, "SELECT customer_id FROM customers")}
     assert held == set(south_ids)
 
 
@@ -280,9 +285,9 @@ async def test_the_claims_index_finds_a_repeat_claim_made_elsewhere_offline(cent
     )
     await north.sync()
     await south.sync()
-    assert south.store.scalar("SELECT COUNT(*) FROM customers") == 0
+    assert peek.scalar(south.store, "SELECT COUNT(*) FROM customers") == 0
     # Only keys travel: no name, address, phone or story in the index.
-    row = [tuple(r) for r in south.store.query("SELECT * FROM claims_index")]
+    row = [tuple(r) for r in peek.query(south.store, "SELECT * FROM claims_index")]
     assert len(row) == 2 and "Maria" not in repr(row) and "Mere Road" not in repr(row)
     # Offline now: Maria comes to the south hub, typed a little differently.
     south_adv = DeskSession("SUP1", "Sam Super", "supervisor", "HUB-S")
@@ -321,9 +326,12 @@ async def test_a_resident_held_elsewhere_is_found_by_asking_the_central_api(cent
     answer = await south.client.search_central(CentralSearch(**ask))
     assert [m.customer_id for m in answer.matches] == [maria]
     await south.sync()
-    held = [tuple(r) for r in south.store.query("SELECT customer_id, given_name FROM customers")]
+    held = [
+        tuple(r) for r in peek.query(south.store, "SELECT customer_id, given_name FROM customers")
+    ]
     assert held == [(maria, "Maria")]
-    viewed = south.store.scalar(
+    viewed = peek.scalar(
+        south.store,
         "SELECT COUNT(*) FROM events WHERE kind = 'CustomerRecordViewed' AND payload LIKE ?",
         ("%At the desk asking%",),
     )

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from cxdesk import locations
 from cxdesk.cli import cli
 from cxdesk.domain import staff_keys as sk
+from tests import peek
 
 from ..oruk_feed_server import serve_feed
 
@@ -36,9 +37,9 @@ async def test_import_on_the_server_reaches_desks_once(central, server_url):
     assert directory_events(central.engine) == imported  # nothing unchanged recorded twice
     a = central.desk("D-A")
     await a.sync()
-    assert a.store.scalar("SELECT COUNT(*) FROM events WHERE kind = 'DirectoryEntryUpdated'") == (
-        imported
-    )
+    assert peek.scalar(
+        a.store, "SELECT COUNT(*) FROM events WHERE kind = 'DirectoryEntryUpdated'"
+    ) == (imported)
 
 
 async def test_set_policy_reaches_desks(central, server_url):
@@ -64,7 +65,7 @@ async def test_set_policy_reaches_desks(central, server_url):
     assert bad.exit_code != 0
     a = central.desk("D-A")
     await a.sync()
-    rows = a.store.query("SELECT payload FROM events WHERE kind = 'PolicySet'")
+    rows = peek.query(a.store, "SELECT payload FROM events WHERE kind = 'PolicySet'")
     assert len(rows) == 1 and '"card_limit_pence":5000' in rows[0]["payload"]
 
 

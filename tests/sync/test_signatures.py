@@ -19,6 +19,7 @@ from cxdesk.store import customer_commands as cc
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.central import CentralItem, record_central
 from cxdesk.sync.server.db import write_transaction
+from tests import peek
 
 from ..conftest import key_fields_for, keys_for
 from ..customer_helpers import MARIA
@@ -65,7 +66,7 @@ def _register_as_advisor(desk, keys) -> str:
 
 
 def _customers(desk) -> set[str]:
-    return {r[0] for r in desk.store.query("SELECT customer_id FROM customers")}
+    return {r[0] for r in peek.query(desk.store, "SELECT customer_id FROM customers")}
 
 
 async def test_forged_events_are_rejected_and_honest_desk_keeps_syncing(central):
@@ -78,7 +79,9 @@ async def test_forged_events_are_rejected_and_honest_desk_keeps_syncing(central)
     _register_as_advisor(rogue, None)  # unsigned
     _register_as_advisor(rogue, keys_for(SUPERVISOR))  # the wrong person's key
     # A signature that is not over this event: copied from the honest desk's event.
-    copied = honest.store.scalar("SELECT signature FROM events WHERE kind = 'CustomerRegistered'")
+    copied = peek.scalar(
+        honest.store, "SELECT signature FROM events WHERE kind = 'CustomerRegistered'"
+    )
     _register_as_advisor(rogue, Replaying(copied))
     stolen = keys_for(ADVISOR.staff_id, "a guess at the passcode")
     _register_as_advisor(rogue, stolen)  # a key derived from a wrong passcode

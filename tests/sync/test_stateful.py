@@ -29,6 +29,7 @@ from cxdesk.sync.client import AsyncSyncClient, SyncUnavailable
 from cxdesk.sync.round import sync_round
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.app import create_app, open_database
+from tests import peek
 
 from ..conftest import key_fields_for, keys_for
 from ..test_customers_store import ADVISOR, FORM
@@ -133,7 +134,7 @@ class Desks(RuleBasedStateMachine):
     @rule(i=st.integers(0, DESKS - 1), pick=st.integers(0, 50), address=st.sampled_from(ADDRESSES))
     def change_address(self, i: int, pick: int, address: str) -> None:
         """Desks change the same customer's address, offline or not: feed order decides."""
-        known = [r[0] for r in self.stores[i].query("SELECT customer_id FROM customers")]
+        known = [r[0] for r in peek.query(self.stores[i], "SELECT customer_id FROM customers")]
         if known:
             with contextlib.suppress(ValidationError):  # "nothing has changed"
                 cc.change_customer(
@@ -161,20 +162,21 @@ class Desks(RuleBasedStateMachine):
                 for i in range(len(self.stores)):
                     self._sync(i)
             assert_every_event_signed(self.engine)
-            expected = [tuple(r) for r in self.stores[fresh].query(ACCEPTED)]
+            expected = [tuple(r) for r in peek.query(self.stores[fresh], ACCEPTED)]
             for store in self.stores:
-                assert [tuple(r) for r in store.query(ACCEPTED)] == expected
+                assert [tuple(r) for r in peek.query(store, ACCEPTED)] == expected
                 for name in TABLES:
-                    mine = sorted(tuple(r) for r in store.query(f"SELECT * FROM {name}"))
+                    mine = sorted(tuple(r) for r in peek.query(store, f"SELECT * FROM {name}"))
                     theirs = sorted(
-                        tuple(r) for r in self.stores[fresh].query(f"SELECT * FROM {name}")
+                        tuple(r) for r in peek.query(self.stores[fresh], f"SELECT * FROM {name}")
                     )
                     assert mine == theirs, name
                 assert verify_store(store).ok
                 assert (
-                    store.scalar(
+                    peek.scalar(
+                        store,
                         "SELECT COUNT(*) FROM events e LEFT JOIN event_acks a ON a.event_id = e.id "
-                        "WHERE a.event_id IS NULL"
+                        "WHERE a.event_id IS NULL",
                     )
                     == 0
                 )

@@ -48,6 +48,7 @@ from cxdesk.sync.server import admin
 from cxdesk.sync.server.app import create_app, open_database
 from cxdesk.sync.server.central import CentralItem, record_central
 from cxdesk.sync.server.db import write_transaction
+from tests import peek
 
 from ..conftest import TEST_PASSCODE, key_fields_for, keys_for
 from ..crisis_helpers import POLICIES
@@ -88,15 +89,16 @@ pick = st.integers(0, 1000)
 
 
 def rows(store, sql: str, params=()) -> list[tuple]:
-    return [tuple(r) for r in store.query(sql, params)]
+    return [tuple(r) for r in peek.query(store, sql, params)]
 
 
 def column(store, sql: str, params=()) -> list:
-    return [r[0] for r in store.query(sql, params)]
+    return [r[0] for r in peek.query(store, sql, params)]
 
 
 def last_event_id(store) -> str:
-    return store.scalar(
+    return peek.scalar(
+        store,
         "SELECT id FROM events WHERE device = ? ORDER BY device_seq DESC LIMIT 1",
         (store.device_id,),
     )
@@ -309,7 +311,7 @@ class CrisisDesks(RuleBasedStateMachine):
 
     def _request_issue(self, i: int, request_id: str) -> str:
         sql = "SELECT issue_id FROM crisis_payment_requests WHERE request_id = ?"
-        return self.stores[i].scalar(sql, (request_id,))
+        return peek.scalar(self.stores[i], sql, (request_id,))
 
     def _welfare(self, i: int, request_id: str, complete: bool) -> None:
         """The Welfare Assistance Team, working at desk ``i``, loads the card or declines."""
@@ -394,8 +396,8 @@ class CrisisDesks(RuleBasedStateMachine):
     def _step(self, i: int, referral_id: str, step: str, team: int) -> bool:
         """One referral step through the desk's command; False if the desk refuses it."""
         store, who = self.stores[i], self._session(i, "ADV1")
-        current = store.scalar(
-            "SELECT to_team FROM referrals WHERE referral_id = ?", (referral_id,)
+        current = peek.scalar(
+            store, "SELECT to_team FROM referrals WHERE referral_id = ?", (referral_id,)
         )
         rq.set_queue_team(store, current)  # working that team's queue, as at the desk
         try:
@@ -505,9 +507,10 @@ class CrisisDesks(RuleBasedStateMachine):
                 assert mine == want, f"{store.device_id}: table {name} differs from a fresh desk"
             report = verify_store(store)
             assert report.ok, "\n".join(report.lines())
-            unanswered = store.scalar(
+            unanswered = peek.scalar(
+                store,
                 "SELECT COUNT(*) FROM events e LEFT JOIN event_acks a "
-                "ON a.event_id = e.id WHERE a.event_id IS NULL"
+                "ON a.event_id = e.id WHERE a.event_id IS NULL",
             )
             assert unanswered == 0
 
@@ -533,8 +536,10 @@ class CrisisDesks(RuleBasedStateMachine):
     def _check_payment_races(self, store) -> None:
         """The first completion, decline or card void in feed order decides each request."""
         for request_id in self.payment_races:
-            issue_id = store.scalar(
-                "SELECT issue_id FROM crisis_payment_requests WHERE request_id = ?", (request_id,)
+            issue_id = peek.scalar(
+                store,
+                "SELECT issue_id FROM crisis_payment_requests WHERE request_id = ?",
+                (request_id,),
             )
             seqs = rows(
                 store,
@@ -545,8 +550,10 @@ class CrisisDesks(RuleBasedStateMachine):
                 (request_id, issue_id),
             )
             first = OUTCOME_OF[seqs[0][0]]
-            status = store.scalar(
-                "SELECT status FROM crisis_payment_requests WHERE request_id = ?", (request_id,)
+            status = peek.scalar(
+                store,
+                "SELECT status FROM crisis_payment_requests WHERE request_id = ?",
+                (request_id,),
             )
             assert status == first, request_id
 
@@ -561,7 +568,8 @@ class CrisisDesks(RuleBasedStateMachine):
             assert set(answers) <= {"accepted", "rejected"}, answers
             if answers == ["accepted", "accepted"]:
                 seqs = sorted(self._seq(fresh_store, e) for e in (first, second))
-                between = fresh_store.scalar(
+                between = peek.scalar(
+                    fresh_store,
                     "SELECT COUNT(*) FROM referral_events r JOIN event_acks a "
                     "ON a.event_id = r.event_id WHERE r.referral_id = (SELECT referral_id FROM "
                     "referral_events WHERE event_id = ?) AND r.kind != 'ReferralNoteAdded' "
@@ -570,16 +578,18 @@ class CrisisDesks(RuleBasedStateMachine):
                 )
                 assert between > 0, f"both {first} and {second} were accepted"
         # Every step the server accepted is one the desks' state machine applies.
-        refused = fresh_store.scalar("SELECT COUNT(*) FROM referral_events WHERE applied = 0")
+        refused = peek.scalar(fresh_store, "SELECT COUNT(*) FROM referral_events WHERE applied = 0")
         assert refused == 0
 
     @staticmethod
     def _seq(store, event_id: str) -> int:
-        return store.scalar("SELECT server_seq FROM event_acks WHERE event_id = ?", (event_id,))
+        return peek.scalar(
+            store, "SELECT server_seq FROM event_acks WHERE event_id = ?", (event_id,)
+        )
 
     @staticmethod
     def _answer(store, event_id: str) -> str:
-        return store.scalar("SELECT status FROM event_acks WHERE event_id = ?", (event_id,))
+        return peek.scalar(store, "SELECT status FROM event_acks WHERE event_id = ?", (event_id,))
 
 
 TestCrisisDesks = CrisisDesks.TestCase

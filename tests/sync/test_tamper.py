@@ -20,6 +20,7 @@ from cxdesk.sync import apply
 from cxdesk.sync.client import SyncRefused
 from cxdesk.sync.receipts import RECEIPT_HEADER, from_text
 from cxdesk.sync.server.app import create_app, open_database
+from tests import peek
 
 from .test_faults import _backup, _restore
 
@@ -107,9 +108,11 @@ async def test_a_page_record_deleted_too_is_caught(central):
     await b.sync()
     central_desk_c = await _synced_desk(central, "D-C", events=2)
     await b.sync()  # a second page
-    assert central_desk_c and b.store.scalar("SELECT COUNT(*) FROM feed_pages") >= 2
-    first = b.store.scalar("SELECT MIN(after) FROM feed_pages")
-    last_page = b.store.query("SELECT after, next FROM feed_pages ORDER BY after DESC LIMIT 1")[0]
+    assert central_desk_c and peek.scalar(b.store, "SELECT COUNT(*) FROM feed_pages") >= 2
+    first = peek.scalar(b.store, "SELECT MIN(after) FROM feed_pages")
+    last_page = peek.query(
+        b.store, "SELECT after, next FROM feed_pages ORDER BY after DESC LIMIT 1"
+    )[0]
     _delete_events(b.store, "device = ?", ("D-C",))
     with b.store.transaction() as conn:
         conn.execute("DELETE FROM feed_pages WHERE after = ?", (last_page[0],))
@@ -133,7 +136,7 @@ async def test_server_refuses_a_push_contradicting_its_receipt(central, server_u
     """After a restore lost #2-#3, a re-made #2-#3 sent with the receipt for #3 is refused."""
     a = await _synced_desk(central, events=1)
     first = row_to_event(
-        a.store.query(f"SELECT {EVENT_COLUMNS} FROM events WHERE device_seq = 1")[0]
+        peek.query(a.store, f"SELECT {EVENT_COLUMNS} FROM events WHERE device_seq = 1")[0]
     )
     backup = _backup(central.engine, server_url, tmp_path)
     central.engine = open_database(server_url)
@@ -185,8 +188,9 @@ async def test_answers_signed_by_another_key_are_refused(central):
     a.record_failed_signin()
     with pytest.raises(SyncRefused, match="not signed with the key this desk enrolled with"):
         await a.sync()
-    recorded = a.store.scalar(
+    recorded = peek.scalar(
+        a.store,
         "SELECT COUNT(*) FROM event_acks a JOIN events e ON e.id = a.event_id "
-        "WHERE e.device = 'D-A' AND e.device_seq = 2"
+        "WHERE e.device = 'D-A' AND e.device_seq = 2",
     )
     assert recorded == 0  # the unsigned answer was not recorded

@@ -18,6 +18,7 @@ from cxdesk.store.eventlog import _INSERT_EVENT, _row, chain_head
 from cxdesk.sync.server.central import CentralItem, record_central
 from cxdesk.sync.server.db import write_transaction
 from cxdesk.sync.server.trust import MAX_FAILURES_PER_HOUR
+from tests import peek
 
 from ..conftest import key_fields_for, keys_for
 
@@ -103,7 +104,7 @@ def snapshot(store) -> dict[str, list[tuple]]:
     out = {}
     for name in WATCHED:
         try:
-            out[name] = sorted(tuple(r) for r in store.query(f'SELECT * FROM "{name}"'))
+            out[name] = sorted(tuple(r) for r in peek.query(store, f'SELECT * FROM "{name}"'))
         except Exception:  # a table another feature may rename: not this test's concern
             continue
     return out
@@ -246,8 +247,12 @@ async def test_forged_event_rejected_and_changes_nothing(desks, case):
         report = await desk.sync()
         assert report.counts.rejected == 0
     # H2001 signs in only at the hub, so the CSC desk never holds their attempts (scoping).
-    assert hub.store.scalar("SELECT COUNT(*) FROM signin_attempts WHERE staff_id = 'H2001'") == 1
-    assert csc.store.scalar("SELECT COUNT(*) FROM signin_attempts WHERE staff_id = 'H2001'") == 0
+    assert (
+        peek.scalar(hub.store, "SELECT COUNT(*) FROM signin_attempts WHERE staff_id = 'H2001'") == 1
+    )
+    assert (
+        peek.scalar(csc.store, "SELECT COUNT(*) FROM signin_attempts WHERE staff_id = 'H2001'") == 0
+    )
 
 
 BAD_CLOCKS = {
@@ -287,7 +292,7 @@ async def test_failed_sign_ins_are_bounded_per_person_and_desk(desks):
     assert "within an hour" in report.counts.reasons[0]
     await csc.sync()
     seen = "SELECT COUNT(*) FROM signin_attempts WHERE staff_id = 'S4001'"
-    assert csc.store.scalar(seen) == MAX_FAILURES_PER_HOUR
+    assert peek.scalar(csc.store, seen) == MAX_FAILURES_PER_HOUR
     # Another desk's own count is its own: the CSC may still record failures for S4001.
     csc.record_failed_signin("S4001")
     assert (await csc.sync()).counts.rejected == 0
@@ -332,8 +337,8 @@ async def test_set_policy_reaches_desks_latest_wins(desks, server_url):
         assert result.exit_code == 0, result.output
         for desk in (csc, hub):
             await desk.sync()
-            found = desk.store.query(
-                "SELECT action, windows FROM policies WHERE kind = ?", ("food_voucher",)
+            found = peek.query(
+                desk.store, "SELECT action, windows FROM policies WHERE kind = ?", ("food_voucher",)
             )
             assert found[0]["action"] == action
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import sqlite3
 
 from cxdesk.events.envelope import Event, parse_hlc
+from cxdesk.store import _sql
 from cxdesk.store.components import Component, register
 
 V1 = """
@@ -83,7 +84,8 @@ def record_refusal(
 
 def refused_feed_events(store, limit: int = 200) -> list[dict]:
     """Feed events this desk refused, newest first, for F8."""
-    rows = store.query(
+    rows = _sql.query(
+        store,
         "SELECT event_id, server_seq, kind, device, actor, reason, refused_at "
         "FROM feed_refusals ORDER BY refused_at DESC LIMIT ?",
         (limit,),

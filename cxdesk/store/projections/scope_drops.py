@@ -1,7 +1,7 @@
 """Events this desk no longer may hold: blanked in place, and put back if they come again.
 
 When the server says a resident moved away, or this desk was moved to another
-location (``cxdesk.sync.drops``), the events the desk may no longer hold keep
+location (``cxdesk.store.drops``), the events the desk may no longer hold keep
 their row (id, hash, chain links, feed place) with an empty payload ``{}``,
 listed in ``dropped_events``. So the chains, the server's receipt and every
 signed feed page still verify, and nothing personal is left. The log is

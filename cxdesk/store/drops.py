@@ -1,5 +1,8 @@
 """The desk side of a changed rule: residents who moved away, and this desk moved.
 
+Store-internal: ``cxdesk.store.sync_commands`` calls these inside the
+transaction that applies a feed page.
+
 The server decides; the desk never guesses. Each pull answer names, signed in
 its mark, where the server has this desk now and which residents a
 ``CustomerMoved`` took from its location in the page's range (DESIGN.md, "Who
@@ -29,7 +32,7 @@ from collections.abc import Iterable
 from cxdesk.events.envelope import Event
 from cxdesk.store.eventlog import EVENT_COLUMNS, row_to_event
 from cxdesk.store.projections.scope_drops import blank_event
-from cxdesk.sync import scope
+from cxdesk.sync import scope  # the rule itself: plain Python, shared with the server
 
 SCOPE_NEWS = "scope_news"
 """sync_state: what the last scope change did, in words (F8 and the notice)."""

@@ -1,0 +1,68 @@
+"""Reads of the roster: staff and the council's locations (the staff component's tables).
+
+Other components, the CLI and the screens ask here rather than reading
+``staff`` or ``locations`` themselves, so the roster's tables belong to it alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cxdesk.store import _sql
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """A person on this desk's roster, as the CLI and the checks need them."""
+
+    staff_id: str
+    name: str
+    role: str
+
+
+def active_member(store, staff_id: str) -> StaffMember | None:
+    """The active roster entry for ``staff_id`` (any case), or None."""
+    rows = _sql.query(
+        store,
+        "SELECT staff_id, name, role FROM staff WHERE staff_id = ? AND active = 1",
+        (staff_id.strip().upper(),),
+    )
+    return StaffMember(*rows[0]) if rows else None
+
+
+def on_roster(store, staff_id: str) -> str | None:
+    """``staff_id`` as the roster spells it, if anyone (active or not) has that id."""
+    return _sql.scalar(store, "SELECT staff_id FROM staff WHERE staff_id = ?", (staff_id,))
+
+
+def active_admins(store) -> list[StaffMember]:
+    """The active administrators, by staff id."""
+    rows = _sql.query(
+        store,
+        "SELECT staff_id, name, role FROM staff WHERE role = 'admin' AND active = 1 "
+        "ORDER BY staff_id",
+    )
+    return [StaffMember(*r) for r in rows]
+
+
+def location_names(store) -> dict[str, str]:
+    """Every location's name by its id."""
+    return {r[0]: r[1] for r in _sql.query(store, "SELECT location_id, name FROM locations")}
+
+
+def location_hours(store) -> dict[str, str]:
+    """Every location's opening hours (the roster's JSON text) by its id."""
+    return {r[0]: r[1] for r in _sql.query(store, "SELECT location_id, hours FROM locations")}
+
+
+def hubs(store) -> list[tuple[str, str]]:
+    """(location id, name) of every hub, by name."""
+    rows = _sql.query(
+        store, "SELECT location_id, name FROM locations WHERE kind = 'hub' ORDER BY name"
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def location_kinds(store) -> dict[str, str]:
+    """Every location's kind (``csc``, ``hub``, ...) by its id."""
+    return {r[0]: r[1] for r in _sql.query(store, "SELECT location_id, kind FROM locations")}
