@@ -87,20 +87,20 @@ def test_void_back_to_stock_and_card_request(admin_store):
     cid = register(store)
     card = issue(store, cid, "PC000003", kind="payment_card", amount="£30.50")
     req = cq.request_for_issue(store, card.issue_id)
-    assert (req["amount_pence"], req["status"]) == (3050, "open")
-    assert req["due_ms"] - req["requested_at_ms"] == 3_600_000
-    assert [i.id for i in cq.open_queue(store)] == [req["request_id"]]
+    assert (req.amount_pence, req.status) == (3050, "open")
+    assert req.due_ms - req.requested_at_ms == 3_600_000
+    assert [i.id for i in cq.open_queue(store)] == [req.request_id]
     with pytest.raises(AuthError):
-        cc.complete_payment(store, actor="ADV1", role="advisor", request_id=req["request_id"])
+        cc.complete_payment(store, actor="ADV1", role="advisor", request_id=req.request_id)
     with pytest.raises(ValidationError):
         cc.decline_payment(
-            store, actor="WEL1", role="welfare", request_id=req["request_id"], reason=""
+            store, actor="WEL1", role="welfare", request_id=req.request_id, reason=""
         )
-    cc.complete_payment(store, actor="WEL1", role="welfare", request_id=req["request_id"])
-    assert cq.request(store, req["request_id"])["status"] == "completed"
+    cc.complete_payment(store, actor="WEL1", role="welfare", request_id=req.request_id)
+    assert cq.request(store, req.request_id).status == "completed"
     with pytest.raises(ValidationError, match="already completed"):
         cc.decline_payment(
-            store, actor="WEL1", role="welfare", request_id=req["request_id"], reason="late"
+            store, actor="WEL1", role="welfare", request_id=req.request_id, reason="late"
         )
     voucher = issue(store, cid, "FV000004")
     ic.void_issue(
@@ -232,11 +232,11 @@ def test_funds_loaded_on_a_voided_card_is_an_anomaly(admin_store):
     # The completion made at another desk before it heard of the void, arriving now.
     store.record(
         "CrisisPaymentCompleted",
-        {"request_id": req["request_id"], "customer_id": cid},
+        {"request_id": req.request_id, "customer_id": cid},
         actor="WEL1",
         role="welfare",
     )
-    assert cq.request(store, req["request_id"])["status"] == "cancelled"
+    assert cq.request(store, req.request_id).status == "cancelled"
     found = [f for f in find_anomalies(store, today, today) if f.rule == "funds-after-void"]
     assert len(found) == 1 and "£30.00 was loaded on card PC000003" in found[0].detail
     assert found[0].issue_ids == (card.issue_id,)

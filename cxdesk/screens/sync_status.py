@@ -122,23 +122,29 @@ class SyncStatusScreen(DeskScreen):
                 (
                     None,
                     [
-                        _when(row["hlc"]),
-                        safe(row["kind"]),
-                        safe(row["actor"]),
-                        str(row["device_seq"]),
-                        safe(row["reason"]),
+                        _when(row.hlc),
+                        safe(row.kind),
+                        safe(row.actor),
+                        str(row.device_seq),
+                        safe(row.reason),
                     ],
                 )
             )
         # Feed events this desk refused because they did not verify (never stored).
-        for row in message.refused:
-            refused_at = parse_utc(row["refused_at"])
+        for refused in message.refused:
+            refused_at = parse_utc(refused.refused_at)
             when = refused_at.astimezone(LONDON).strftime("%d %b %H:%M") if refused_at else ""
-            why = safe(f"refused here: {row['reason']}")
+            why = safe(f"refused here: {refused.reason}")
             rows.append(
                 (
                     None,
-                    [when, safe(row["kind"]), safe(row["actor"]), f"feed {row['server_seq']}", why],
+                    [
+                        when,
+                        safe(refused.kind),
+                        safe(refused.actor),
+                        f"feed {refused.server_seq}",
+                        why,
+                    ],
                 )
             )
         self.query_one(FitTable).set_rows(rows)

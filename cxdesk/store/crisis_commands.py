@@ -16,12 +16,12 @@ from cxdesk.events.envelope import Event, new_event_id
 from cxdesk.store import crisis_queries as q
 
 
-def _request_open(store, request_id: str, new: str) -> dict:
+def _request_open(store, request_id: str, new: str) -> q.PaymentRequest:
     req = q.request(store, request_id)
     if req is None:
         raise ValidationError("That crisis payment request is not on this desk.", field="request")
-    if not payment_step_allowed(req["status"], new):
-        raise ValidationError(f"That request is already {req['status']}.", field="request")
+    if not payment_step_allowed(req.status, new):
+        raise ValidationError(f"That request is already {req.status}.", field="request")
     return req
 
 
@@ -32,7 +32,7 @@ def complete_payment(store, *, actor: str, role: str, request_id: str, note: str
     text = clean_text(note, field="note", max_len=300, required=False)
     with store.transaction():
         req = _request_open(store, request_id, "completed")
-        payload = {"request_id": request_id, "customer_id": req["customer_id"], "note": text}
+        payload = {"request_id": request_id, "customer_id": req.customer_id, "note": text}
         return store.record("CrisisPaymentCompleted", payload, actor=actor, role=role)
 
 
@@ -43,7 +43,7 @@ def decline_payment(store, *, actor: str, role: str, request_id: str, reason: st
     why = clean_text(reason, field="reason", max_len=500)
     with store.transaction():
         req = _request_open(store, request_id, "declined")
-        payload = {"request_id": request_id, "customer_id": req["customer_id"], "reason": why}
+        payload = {"request_id": request_id, "customer_id": req.customer_id, "reason": why}
         return store.record("CrisisPaymentDeclined", payload, actor=actor, role=role)
 
 
@@ -86,7 +86,7 @@ def close_flag(store, *, actor: str, role: str, flag_id: str, outcome: str) -> E
         current = q.flag(store, flag_id)
         if current is None:
             raise ValidationError("That crisis flag is not on this desk.", field="flag")
-        if not flag_close_allowed(current["status"]):
+        if not flag_close_allowed(current.status):
             raise ValidationError("That crisis flag is already closed.", field="flag")
-        payload = {"flag_id": flag_id, "customer_id": current["customer_id"], "outcome": text}
+        payload = {"flag_id": flag_id, "customer_id": current.customer_id, "outcome": text}
         return store.record("CrisisFlagClosed", payload, actor=actor, role=role)

@@ -75,32 +75,67 @@ def open_queue(store, *, include_flags: bool = True) -> list[QueueItem]:
     return sorted(items, key=lambda i: (i.due_ms, i.id))
 
 
-def request_for_issue(store, issue_id: str) -> dict | None:
+@dataclass(frozen=True, slots=True)
+class PaymentRequest:
+    """A crisis payment card's request to the Welfare Assistance Team, as it stands."""
+
+    request_id: str
+    issue_id: str
+    customer_id: str
+    serial: str
+    amount_pence: int
+    location: str
+    requested_by: str
+    requested_at_ms: int
+    due_ms: int
+    status: str  # open | completed | declined | cancelled
+    completed_at_ms: int | None
+    completed_by: str | None
+    decline_reason: str | None
+    note: str | None
+
+
+_REQUEST = (
+    "SELECT request_id, issue_id, customer_id, serial, amount_pence, location, requested_by, "
+    "requested_at_ms, due_ms, status, completed_at_ms, completed_by, decline_reason, note "
+    "FROM crisis_payment_requests"
+)
+
+
+def request_for_issue(store, issue_id: str) -> PaymentRequest | None:
+    """The payment request a crisis card issue made, if any."""
+    rows = _sql.query(store, f"{_REQUEST} WHERE issue_id = ?", (issue_id,))
+    return PaymentRequest(*rows[0]) if rows else None
+
+
+def request(store, request_id: str) -> PaymentRequest | None:
+    rows = _sql.query(store, f"{_REQUEST} WHERE request_id = ?", (request_id,))
+    return PaymentRequest(*rows[0]) if rows else None
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisFlag:
+    """A resident flagged in crisis, and how the flag was closed."""
+
+    flag_id: str
+    customer_id: str
+    signs: str  # JSON list
+    other_signs: str
+    actions: str  # JSON list
+    opened_at_ms: int
+    opened_by: str
+    location: str
+    status: str  # open | closed
+    closed_at_ms: int | None
+    closed_by: str | None
+    outcome: str | None
+
+
+def flag(store, flag_id: str) -> CrisisFlag | None:
     rows = _sql.query(
-        store, "SELECT * FROM crisis_payment_requests WHERE issue_id = ?", (issue_id,)
+        store,
+        "SELECT flag_id, customer_id, signs, other_signs, actions, opened_at_ms, opened_by, "
+        "location, status, closed_at_ms, closed_by, outcome FROM crisis_flags WHERE flag_id = ?",
+        (flag_id,),
     )
-    return dict(rows[0]) if rows else None
-
-
-def request(store, request_id: str) -> dict | None:
-    rows = _sql.query(
-        store, "SELECT * FROM crisis_payment_requests WHERE request_id = ?", (request_id,)
-    )
-    return dict(rows[0]) if rows else None
-
-
-def flag(store, flag_id: str) -> dict | None:
-    rows = _sql.query(store, "SELECT * FROM crisis_flags WHERE flag_id = ?", (flag_id,))
-    return dict(rows[0]) if rows else None
-
-
-def customer_flags(store, customer_id: str) -> list[dict]:
-    """A customer's crisis flags, newest first."""
-    return [
-        dict(r)
-        for r in _sql.query(
-            store,
-            "SELECT * FROM crisis_flags WHERE customer_id = ? ORDER BY opened_at_ms DESC",
-            (customer_id,),
-        )
-    ]
+    return CrisisFlag(*rows[0]) if rows else None

@@ -126,17 +126,6 @@ def location_names(store) -> dict[str, str]:
     return {r[0]: r[1] for r in _sql.query(store, "SELECT location_id, name FROM locations")}
 
 
-def clashes(store) -> list[dict]:
-    """Serials held by more than one live issue (two desks issued them offline)."""
-    return [
-        dict(r)
-        for r in _sql.query(
-            store,
-            "SELECT serial, kind, location, notes FROM stock_items WHERE clash = 1 ORDER BY serial",
-        )
-    ]
-
-
 def kind_serial_format(store, kind: str) -> SerialFormat:
     """The serial format the latest policy for ``kind`` sets, in feed order (or the default)."""
     rows = _sql.query(

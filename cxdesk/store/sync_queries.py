@@ -59,7 +59,21 @@ def local_summary(store) -> LocalSummary:
     return LocalSummary(count, _ms(oldest), rejected, store.get_state(LAST_SUCCESS), _ms(crisis))
 
 
-def rejected_events(store, limit: int = 200) -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class RejectedEvent:
+    """One of this desk's events the server refused, with its reason."""
+
+    id: str
+    kind: str
+    actor: str
+    device_seq: int
+    hlc: str
+    payload: str  # canonical JSON
+    reason: str | None
+    acked_at: str
+
+
+def rejected_events(store, limit: int = 200) -> list[RejectedEvent]:
     """This desk's events the server refused, newest first, with the reason."""
     rows = _sql.query(
         store,
@@ -68,7 +82,7 @@ def rejected_events(store, limit: int = 200) -> list[dict]:
         "WHERE a.status = 'rejected' ORDER BY e.device_seq DESC LIMIT ?",
         (limit,),
     )
-    return [dict(r) for r in rows]
+    return [RejectedEvent(*r) for r in rows]
 
 
 def sync_state(store) -> dict[str, str]:
@@ -87,6 +101,16 @@ def outbox(store, *, from_seq: int | None, limit: int) -> list[Event]:
         f"SELECT {_SELECT} FROM events e LEFT JOIN event_acks a ON a.event_id = e.id "
         f"WHERE e.device = ? AND {where} ORDER BY e.device_seq LIMIT ?",
         params,
+    )
+    return [row_to_event(r) for r in rows]
+
+
+def own_events(store) -> list[Event]:
+    """Every event this desk made, in chain order."""
+    rows = _sql.query(
+        store,
+        f"SELECT {_SELECT} FROM events e WHERE e.device = ? ORDER BY e.device_seq",
+        (store.device_id,),
     )
     return [row_to_event(r) for r in rows]
 

@@ -13,6 +13,7 @@ from cxdesk.screens.reconciliation import ReconciliationScreen
 from cxdesk.session import DeskSession
 from cxdesk.sync.client import AsyncSyncClient
 from cxdesk.sync.worker import SyncWorker
+from tests import peek
 
 from ..conftest import keys_for
 from ..test_screens_issue_log import LogApp, settle, table_rows
@@ -67,7 +68,9 @@ async def test_online_the_log_is_council_wide(central, tmp_path):
         await settle(pilot)
         assert shown(app.screen, "#figures-source").startswith("Council-wide (central")
         assert [r[1] for r in table_rows(app.screen, "#figures-table")] == ["HUB-N"]
-    assert voucher.issue_id not in {r[0] for r in south.store.query("SELECT issue_id FROM issues")}
+    assert voucher.issue_id not in {
+        r[0] for r in peek.query(south.store, "SELECT issue_id FROM issues")
+    }
 
 
 async def test_offline_the_log_is_this_locations_labelled(central, tmp_path):

@@ -87,7 +87,7 @@ async def test_tampered_feed_event_is_refused_and_sync_goes_on(central, case):
     report = await b.sync()  # does not raise
     assert report.counts.accepted == 1
     refused = refused_feed_events(b.store)
-    assert len(refused) == 1 and reason in refused[0]["reason"], refused
+    assert len(refused) == 1 and reason in refused[0].reason, refused
     assert not peek.scalar(b.store, "SELECT COUNT(*) FROM events WHERE device = 'D-A'")
     assert verify_store(b.store).ok
     # The rest of the feed still arrives: a later honest event from another desk.

@@ -60,7 +60,7 @@ async def test_rejected_event_is_undone_and_shown(central):
     from cxdesk.sync.apply import local_summary, rejected_events
 
     rejected = rejected_events(a.store)
-    assert len(rejected) == 1 and "only from the central API" in rejected[0]["reason"]
+    assert len(rejected) == 1 and "only from the central API" in rejected[0].reason
     assert local_summary(a.store).rejected == 1 and local_summary(a.store).waiting == 0
     assert verify_store(a.store).ok
     # A retry answers the same, and the queue is not wedged.

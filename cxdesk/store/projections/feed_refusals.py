@@ -19,6 +19,7 @@ this desk saw, not something derived from its log.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 from cxdesk.events.envelope import Event, parse_hlc
 from cxdesk.store import _sql
@@ -82,7 +83,20 @@ def record_refusal(
     )
 
 
-def refused_feed_events(store, limit: int = 200) -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class RefusedFeedEvent:
+    """A feed event this desk refused because it did not verify (never stored)."""
+
+    event_id: str
+    server_seq: int | None
+    kind: str
+    device: str
+    actor: str
+    reason: str
+    refused_at: str
+
+
+def refused_feed_events(store, limit: int = 200) -> list[RefusedFeedEvent]:
     """Feed events this desk refused, newest first, for F8."""
     rows = _sql.query(
         store,
@@ -90,4 +104,4 @@ def refused_feed_events(store, limit: int = 200) -> list[dict]:
         "FROM feed_refusals ORDER BY refused_at DESC LIMIT ?",
         (limit,),
     )
-    return [dict(r) for r in rows]
+    return [RefusedFeedEvent(*r) for r in rows]

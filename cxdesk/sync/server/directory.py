@@ -10,7 +10,6 @@ desk receives the changes and nothing unchanged is recorded twice.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
@@ -47,6 +46,7 @@ def import_directory_central(
 ):
     """Import the directory file (or fetched feed pages) centrally; returns the report."""
     from cxdesk.store.directory_commands import import_directory
+    from cxdesk.store.sync_queries import own_events
 
     with tempfile.TemporaryDirectory(prefix="cxdesk-import-") as folder:
         store = open_store(
@@ -65,13 +65,10 @@ def import_directory_central(
                 fmt=fmt,
                 remove_missing=remove_missing,
             )
-            made = store.query(
-                "SELECT kind, payload FROM events WHERE device = ? ORDER BY device_seq",
-                (MIRROR_DEVICE,),
-            )
+            made = own_events(store)  # the mirror's device is MIRROR_DEVICE
         finally:
             store.close()
-    items = [CentralItem(row["kind"], json.loads(row["payload"])) for row in made]
+    items = [CentralItem(event.kind, event.payload) for event in made]
     if items:
         with write_transaction(engine) as conn:
             record_central(conn, items)
