@@ -86,10 +86,14 @@ CREATE TABLE customer_timeline (
 CREATE INDEX customer_timeline_customer ON customer_timeline (customer_id, at_ms);
 """
 
+# V2: customers by family name (the issued-voucher log's name filter). Stores made
+# before v2 got it from the supervision component: hence IF NOT EXISTS.
+V2 = "CREATE INDEX IF NOT EXISTS customers_family_name ON customers (family_name COLLATE NOCASE);"
+
 customers = register(
     Component(
         "customers",
-        migrations=[V1],
+        migrations=[V1, V2],
         tables=("customers", "customer_changes", "customer_name_tokens", "customer_timeline"),
     )
 )

@@ -19,11 +19,12 @@ times that still reach the supervisor after they signed. An unsynced event
 sorts after every synced one, so an issue not yet pushed will count as late
 against a synced sign-off (which it will be, once the server places it).
 
-This component also adds indexes to the ``issues`` table (owned by the
-issuing component), to crisis payment requests by issue and to customers by
-family name, so a filtered first page of the log stays fast with a
-million issues: each filter column is followed by ``at_ms, issue_id`` so the
-newest-first keyset pagination reads straight down the index.
+It touches no other component's tables: the indexes the issued-voucher log
+reads (on ``issues``, crisis payment requests by issue, customers by family
+name) are created by their owners' own migrations, and the reports read other
+components through their query modules (``cxdesk.store.supervisor_reports``).
+Stores made before that carry the same indexes from this component's first
+migration; the owners create them ``IF NOT EXISTS``.
 """
 
 from __future__ import annotations
@@ -43,17 +44,6 @@ CREATE TABLE signoffs (
     signed_at_ms INTEGER NOT NULL
 );
 CREATE INDEX signoffs_day ON signoffs (location_id, day);
-CREATE INDEX issues_log_time ON issues (at_ms, issue_id);
-CREATE INDEX issues_log_location ON issues (location, at_ms, issue_id);
-CREATE INDEX issues_log_actor ON issues (actor, at_ms, issue_id);
-CREATE INDEX issues_log_kind ON issues (kind, at_ms, issue_id);
-CREATE INDEX issues_log_customer ON issues (customer_id, at_ms, issue_id);
-CREATE INDEX issues_log_overrides ON issues (at_ms, issue_id) WHERE override_reason != '';
-CREATE INDEX issues_log_repeats ON issues (at_ms, issue_id) WHERE repeat_action != 'none';
-CREATE INDEX issues_log_voided ON issues (at_ms, issue_id) WHERE status = 'voided';
-CREATE INDEX issues_log_event ON issues (event_id);
-CREATE INDEX crisis_requests_issue ON crisis_payment_requests (issue_id);
-CREATE INDEX customers_family_name ON customers (family_name COLLATE NOCASE);
 """
 
 supervision = register(
@@ -61,7 +51,6 @@ supervision = register(
         "supervision",
         migrations=[V1],
         tables=("signoffs",),
-        after=("issuing", "crisis", "customers"),
     )
 )
 

@@ -1,0 +1,83 @@
+"""Each store component owns its tables and their indexes.
+
+A component's migrations create indexes only on tables it created itself; the
+supervisor's log indexes live with the tables they index (issuing, crisis,
+customers). A store made when the supervision component still created them
+upgrades to the same indexes a new store gets.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cxdesk.store import open_store
+from cxdesk.store.components import load_components
+from tests import peek
+
+_TABLE = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.I)
+_INDEX = re.compile(
+    r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s+ON\s+(\w+)", re.I
+)
+
+
+def _created(component) -> tuple[set[str], list[tuple[str, str]]]:
+    sql = "\n".join(m for m in component.migrations if isinstance(m, str))
+    return set(_TABLE.findall(sql)), _INDEX.findall(sql)
+
+
+def test_every_index_is_on_a_table_of_its_own_component():
+    strays = []
+    for component in load_components():
+        tables, indexes = _created(component)
+        strays += [
+            f"{component.name}: {index} on {table}"
+            for index, table in indexes
+            if table not in tables
+        ]
+    assert strays == []
+
+
+def test_the_check_sees_a_stray_index():
+    from cxdesk.store.components import Component
+
+    stray = Component("probe", migrations=["CREATE INDEX x ON issues (at_ms);"])
+    tables, indexes = _created(stray)
+    assert indexes == [("x", "issues")] and "issues" not in tables
+
+
+def _indexes(store) -> list[tuple[str, str, str]]:
+    rows = peek.query(
+        store,
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        "ORDER BY name",
+    )
+    # The same index, whichever migration made it ("IF NOT EXISTS" is not kept apart).
+    return [(r[0], r[1], re.sub(r"\s+", " ", r[2].replace("IF NOT EXISTS ", ""))) for r in rows]
+
+
+def test_a_store_from_before_the_move_has_the_same_indexes(tmp_path):
+    fresh = open_store(tmp_path / "fresh.sqlite3", device_id="D-NEW", location="CSC")
+    wanted = _indexes(fresh)
+    fresh.close()
+    assert {"issues_log_time", "crisis_requests_issue", "customers_family_name"} <= {
+        name for name, _, _ in wanted
+    }
+    old = open_store(tmp_path / "old.sqlite3", device_id="D-OLD", location="CSC")
+    with old.transaction() as conn:  # as the supervision component's first migration left it
+        for name in ("issues_log_time", "crisis_requests_issue", "customers_family_name"):
+            conn.execute(f"DROP INDEX {name}")
+        conn.execute("CREATE INDEX issues_log_time ON issues (at_ms, issue_id)")
+        conn.execute("CREATE INDEX crisis_requests_issue ON crisis_payment_requests (issue_id)")
+        conn.execute("CREATE INDEX customers_family_name ON customers (family_name COLLATE NOCASE)")
+        for name, version in (("issuing", 2), ("crisis", 1), ("customers", 1)):
+            conn.execute(
+                "UPDATE schema_components SET version = ? WHERE component = ?", (version, name)
+            )
+    old.close()
+    again = open_store(tmp_path / "old.sqlite3")
+    try:
+        assert _indexes(again) == wanted
+        versions = dict(peek.query(again, "SELECT component, version FROM schema_components"))
+        assert (versions["issuing"], versions["crisis"], versions["customers"]) == (3, 2, 2)
+    finally:
+        again.close()
