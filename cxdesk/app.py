@@ -158,6 +158,25 @@ class CxDeskApp(App[None]):
             await self._end_session()
             self.notify(problem, title="Signed out", severity="warning", timeout=15)
 
+    async def on_scope_changed(self, message) -> None:
+        """A sync dropped residents (they moved away) or moved this desk: say so in a line.
+
+        A desk moved to another location ends the open session: the person signed in
+        for the old location, and the screens they hold show its records.
+        """
+        for line in message.news:
+            self.notify(safe_text(line), title="Records changed", timeout=20)
+        session = self.session
+        if message.moved_to and session is not None and session.location != message.moved_to:
+            await self._record_sign_out(session, "desk moved")
+            await self._end_session()
+            self.notify(
+                safe_text(f"This desk is now at {message.moved_to}. Please sign in again."),
+                title="Signed out",
+                severity="warning",
+                timeout=20,
+            )
+
     def action_sync_now(self) -> None:
         if self.sync is None:
             self.notify("This desk is not connected to a central API.", timeout=4)

@@ -216,3 +216,36 @@ async def test_receiving_team_accepts_and_completes_from_the_queue(store):
         await pilot.press("escape")
         await settle(pilot)
         assert shows(app, "Incoming 0")
+
+
+async def test_o_on_the_record_records_that_the_resident_moved_away(store):
+    from cxdesk.screens.customer_dialogs import MovePrompt
+
+    build_desk(store)
+    cid = customer_commands.register_customer(store, ADVISOR, MARIA)
+    app = make_test_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_area(pilot, ADVISOR, "customers")
+        await pilot.press(*"okafor")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, MovePrompt)
+        assert shows(app, "Maria Okafor now belongs to another location")
+        await type_into(pilot, "#move-reason", "Moved house")
+        await pilot.press("enter")  # no location chosen yet: said beside the box
+        await pilot.pause()
+        assert shows(app, "Choose the location first.")
+        choice = app.screen.query_one("#move-choice", Select)
+        assert "CSC" not in {value for _label, value in choice._options}  # not its own
+        choice.value = "HUB-NORTH"
+        app.screen.query_one("#move-reason").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerViewScreen)
+        moved = store.query("SELECT payload FROM events WHERE kind = 'CustomerMoved'")
+        assert len(moved) == 1 and '"to_location":"HUB-NORTH"' in moved[0]["payload"]
+        assert cid in moved[0]["payload"]
+        assert any("now belongs to North Hub" in n.message for n in app._notifications)

@@ -22,7 +22,7 @@ from cxdesk.widgets.limited_input import LimitedInput
 
 class _Dialog(ModalScreen):
     DEFAULT_CSS = """
-    _Dialog, TextPrompt, TeamPrompt, LikelyMatchDialog, DuplicateReferralDialog {
+    _Dialog, TextPrompt, TeamPrompt, MovePrompt, LikelyMatchDialog, DuplicateReferralDialog {
         align: center middle;
     }
     .dialog { width: 72; height: auto; max-height: 20; border: round $accent;
@@ -81,12 +81,46 @@ class TeamPrompt(_Dialog):
     def _submit(self, event: Input.Submitted) -> None:
         team = self.query_one("#team-choice", Select).value
         error = self.query_one("#team-error", Static)
-        if team is Select.BLANK:
+        if not isinstance(team, str):  # nothing chosen (Select.NULL; BLANK is not a value)
             error.update("Choose a team first.")
         elif not event.value.strip():
             error.update("Please say why, for the team and the record.")
         else:
             self.dismiss((team, event.value))
+
+
+class MovePrompt(_Dialog):
+    """Choose the resident's new location and say why: returns (location id, reason) or None."""
+
+    def __init__(self, name: str, places: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.name_text = name
+        self.options = [(safe(f"{label} ({place})"), place) for place, label in places]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(safe(f"{self.name_text} now belongs to another location"), classes="title")
+            yield Select(self.options, prompt="Choose the location", id="move-choice")
+            yield Label("Why? (for example: moved house)")
+            yield Input(id="move-reason", max_length=120)
+            yield Static(
+                "The new location receives the record and its history; this desk drops it "
+                "at a later sync unless it still works with them (a referral).",
+                classes="hint",
+            )
+            yield Static("", id="move-error", classes="dialog-error")
+            yield Static("Enter in 'Why?' to save · Escape to go back")
+
+    @on(Input.Submitted, "#move-reason")
+    def _submit(self, event: Input.Submitted) -> None:
+        place = self.query_one("#move-choice", Select).value
+        error = self.query_one("#move-error", Static)
+        if not isinstance(place, str):  # nothing chosen (Select.NULL)
+            error.update("Choose the location first.")
+        elif len(event.value.strip()) < 3:
+            error.update("Please say why (a few words).")
+        else:
+            self.dismiss((place, event.value))
 
 
 class LikelyMatchDialog(_Dialog):

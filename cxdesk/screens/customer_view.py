@@ -29,7 +29,7 @@ from cxdesk.domain.ukcontact import format_phone_national
 from cxdesk.events import FRONTLINE
 from cxdesk.events.customers import NOTE_MAX
 from cxdesk.screens.base import DeskScreen
-from cxdesk.screens.customer_dialogs import TextPrompt
+from cxdesk.screens.customer_dialogs import MovePrompt, TextPrompt
 from cxdesk.store import customer_commands, customer_queries, referral_queries
 from cxdesk.widgets.history_table import HistoryTable
 
@@ -46,6 +46,7 @@ class CustomerViewScreen(DeskScreen):
         Binding("v", "toggle_views", "Views", id="toggle-views"),
         Binding("escape", "back", "Back", id="customer-view-back"),
         Binding("d", "digital_exclusion", "Online", show=False, id="digital-exclusion"),
+        Binding("o", "move_customer", "Moved away", show=False, id="move-customer"),
         # --- crisis support actions: "issue voucher", "issue card", "flag crisis" ---
         # (added here by crisis support; keys i, c and f are kept free for them)
         Binding("i", "issue('food_voucher')", "Voucher", id="issue-voucher"),
@@ -197,6 +198,34 @@ class CustomerViewScreen(DeskScreen):
     def _save_note(self, note: str) -> None:
         customer_commands.add_customer_note(
             self.app.store, self.app.session, self.customer_id, note
+        )
+        self._load()
+
+    def action_move_customer(self) -> None:
+        if self.customer is not None:
+            self._ask_move()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customer-view-move")
+    def _ask_move(self) -> None:
+        places = customer_queries.other_locations(self.app.store, self.signed_in.location)
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer is not None:
+                self._save_move(*answer)
+
+        screen = MovePrompt(self._display_name(), places)
+        self.app.call_from_thread(self.app.push_screen, screen, chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customer-view-write")
+    def _save_move(self, place: str, reason: str) -> None:
+        name = customer_commands.move_customer(
+            self.app.store, self.app.session, self.customer_id, place, reason
+        )
+        self.app.call_from_thread(
+            self.app.notify,
+            f"Recorded: {self._display_name()} now belongs to {name}. It receives the record "
+            "with the next sync.",
+            timeout=8,
         )
         self._load()
 

@@ -115,6 +115,14 @@ class SyncStatusScreen(DeskScreen):
             lines.append(f"Last problem: {problem}")
         if message.refused:
             lines.append(f"Refused from the feed (did not verify): {len(message.refused)}")
+        if news := q.scope_news(state):
+            words, stamp = news
+            try:  # kept by this desk, but an edited store may hold any text
+                moment = parse_utc(stamp)
+                at = moment.astimezone(LONDON).strftime("%d %b %H:%M") if moment else "?"
+            except (ValueError, OverflowError):
+                at = "?"
+            lines.append(f"Records changed ({at}): {safe_text(words)}")
         self.query_one("#sync-state", Static).update(Text("\n".join(lines)))
         rows: list[tuple[None, list]] = []
         for row in message.rejected:

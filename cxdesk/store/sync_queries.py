@@ -213,3 +213,24 @@ def event_ids(store) -> set[str]:
 def event_count(store) -> int:
     """How many events this desk holds."""
     return int(_sql.scalar(store, "SELECT COUNT(*) FROM events") or 0)
+
+
+def scope_news(state: dict[str, str]) -> tuple[str, str] | None:
+    """(words, when in UTC) of the last scope change kept in ``sync_state``, or None."""
+    import json
+
+    from cxdesk.store.drops import SCOPE_NEWS
+
+    try:
+        found = json.loads(state.get(SCOPE_NEWS) or "null")
+    except ValueError:
+        return None
+    if not isinstance(found, dict):
+        return None
+    return str(found.get("text", "")), str(found.get("at", ""))
+
+
+def latest_scope_news(store) -> str | None:
+    """The words of the last scope change (for the round's report), or None."""
+    news = scope_news(sync_state(store))
+    return news[0] if news else None

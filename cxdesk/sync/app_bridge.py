@@ -36,6 +36,19 @@ class DeskWasRevoked(Message):
         self.error = error
 
 
+class ScopeChanged(Message):
+    """A sync changed what this desk holds: residents moved away, or the desk was moved."""
+
+    def __init__(self, news: list[str], moved_to: str | None) -> None:
+        super().__init__()
+        self.news, self.moved_to = news, moved_to
+
+
+def _round_news(app, report) -> None:
+    if report.news:
+        app.post_message(ScopeChanged(list(report.news), report.moved_to))
+
+
 def start_sync(app):
     """Start ``app.sync`` (or make one if this desk is enrolled); returns it or None."""
     from cxdesk.sync.desk import make_worker, sync_configured
@@ -47,6 +60,7 @@ def start_sync(app):
         return None
     worker.on_change = lambda status: app.post_message(SyncStateChanged(status))
     worker.on_revoked = lambda error: app.post_message(DeskWasRevoked(error))
+    worker.on_round = lambda report: _round_news(app, report)
     app.store.listeners.append(lambda _event: worker.poke())
     app.run_worker(worker.run(), name="sync", group="sync", exclusive=True, exit_on_error=False)
     app.set_interval(

@@ -158,6 +158,8 @@ class PageOutcome:
     next: int = 0
     head: int = 0
     epoch: str = ""
+    news: str | None = None
+    """What a scope change did to this desk, in words (residents dropped, desk moved)."""
 
     @property
     def more(self) -> bool:
@@ -195,7 +197,8 @@ def apply_pull_page(store, raw: bytes, after: int, mark: str | None = None) -> P
     if page.location and store.location and page.location != store.location:
         # The server has this desk at another location now: drop, and pull again from zero.
         commands.move_desk(store, page.location, mark if signed is not None else None)
-        return PageOutcome("moved", next=0, epoch=store.get_state(EPOCH) or "")
+        news = queries.latest_scope_news(store)
+        return PageOutcome("moved", next=0, epoch=store.get_state(EPOCH) or "", news=news)
     new = commands.apply_feed_page(
         store,
         items=items,
@@ -221,7 +224,8 @@ def apply_pull_page(store, raw: bytes, after: int, mark: str | None = None) -> P
         mark=mark if signed is not None else None,
         dropped=page.dropped,
     )
-    return PageOutcome("applied", new, len(items), page.next, page.head, page.epoch)
+    news = queries.latest_scope_news(store) if page.dropped else None  # just written
+    return PageOutcome("applied", new, len(items), page.next, page.head, page.epoch, news)
 
 
 def _mark_matches(signed, page: PullResponse, after: int, device: str | None) -> bool:

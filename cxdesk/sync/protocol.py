@@ -8,7 +8,7 @@ sizes its batches by the same numbers the server enforces.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -90,9 +90,11 @@ class PullResponse(BaseModel):
     """The highest ``server_seq`` the server holds; a cursor above it means a restore."""
     claims: list[ClaimEntry] = Field(default_factory=list)
     """The claims index rows placed in this page's range (every desk gets them all)."""
-    location: str = ""
+    location: str = Field(default="", max_length=40, pattern=r"^[A-Za-z0-9_.-]*$")
     """Where the server has this desk now; another than the desk's own: it was moved."""
-    dropped: list[str] = Field(default_factory=list)
+    dropped: list[Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]] = Field(
+        default_factory=list
+    )
     """Residents a move took from this desk's location in this page's range: drop them."""
 
 

@@ -40,6 +40,8 @@ class RoundReport:
     epoch_resets: int = 0
     moved_to: str | None = None
     """The location an administrator moved this desk to, learnt in this round."""
+    news: list[str] = field(default_factory=list)
+    """What scope changes did to this desk in this round, in words (``sync.drops``)."""
     more: bool = False
     """Work was left when a bound was reached: run another round."""
 
@@ -49,11 +51,9 @@ class RoundReport:
             f"pushed {self.pushed}: accepted {c.accepted}, duplicate {c.duplicate}, "
             f"rejected {c.rejected}; pulled {self.pulled}"
         )
-        if self.moved_to:
-            text += f" (this desk was moved to {self.moved_to}: pulled its records from zero)"
         if self.epoch_resets:
             text += " (the server was restored: pushed everything again and pulled from zero)"
-        return text
+        return "\n".join([text, *self.news])
 
 
 class _Reset(Exception):
@@ -171,6 +171,8 @@ async def _pull(store, client: AsyncSyncClient, report: RoundReport) -> None:
             mark_text = mark.model_dump_json()
             client.proofs[MARK_HEADER] = mark.header()
         page = await _store(apply.apply_pull_page, store, raw, cursor, mark_text)
+        if page.news:
+            report.news.append(page.news)
         if page.kind == "moved":  # an administrator moved this desk: its new share from zero
             report.moved_to = store.location
             cursor = 0

@@ -19,6 +19,7 @@ from cxdesk.store import drops
 from cxdesk.store import referral_commands as rc
 from cxdesk.store.rebuild import verify_store
 from cxdesk.sync.round import RoundReport, _pull
+from cxdesk.sync.server import admin
 from cxdesk.sync.server.erasure import verify_central
 from tests import peek
 
@@ -201,3 +202,44 @@ async def test_a_page_that_says_drop_must_carry_the_servers_signature(central):
             north.store, json.dumps(forged).encode(), cursor, signed.model_dump_json()
         )
     assert held(north.store, maria)
+
+
+async def test_the_desk_app_says_it_was_moved_and_signs_the_person_out(central, tmp_path):
+    """The running desk learns of its move at its next contact: a one-line notice, the
+    person signed in for the old location signed out, and F8 says what happened."""
+    import asyncio
+
+    from cxdesk.app import make_app
+    from cxdesk.config import load_settings
+    from cxdesk.screens.sync_status import SyncStatusScreen
+    from cxdesk.store import open_store
+    from cxdesk.sync.desk import enrol_desk
+
+    from .helpers import ThreadServer
+    from .test_app_sync import wait_for
+    from .test_scope import set_up_council
+
+    set_up_council(central)
+    _, token = admin.add_device(central.engine, "HUB-N", "D-APP")
+    settings = load_settings(data_dir=tmp_path / "desk", sync_interval_seconds=0.2)
+    with ThreadServer(central.app) as server:
+        store = await asyncio.to_thread(open_store, settings.store_path)
+        await asyncio.to_thread(enrol_desk, settings, store, server.url, token)
+        app = make_app(settings, store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.sync_text.startswith("Online"))
+            app.session = DeskSession("SUP1", "Sam Super", "supervisor", "HUB-N")
+            await asyncio.to_thread(admin.move_device, central.engine, "D-APP", "HUB-S")
+            await wait_for(pilot, lambda: app.session is None)
+            said = [n.message for n in app._notifications]
+            assert any("moved from HUB-N to HUB-S by the administrator" in m for m in said), said
+            assert any("now at HUB-S. Please sign in again" in m for m in said), said
+            assert store.location == "HUB-S"
+            await app.push_screen(SyncStatusScreen())
+            await pilot.pause()
+            state = app.screen.query_one("#sync-state")
+            await wait_for(pilot, lambda: "Records changed" in str(state.render()))
+            assert "moved from HUB-N to HUB-S" in str(state.render())
+            assert app.sync is not None
+            app.sync.stop()
+        store.close()
