@@ -220,6 +220,7 @@ async def test_receiving_team_accepts_and_completes_from_the_queue(store):
 
 async def test_o_on_the_record_records_that_the_resident_moved_away(store):
     from cxdesk.screens.customer_dialogs import MovePrompt
+    from tests.peek import query
 
     build_desk(store)
     cid = customer_commands.register_customer(store, ADVISOR, MARIA)
@@ -245,7 +246,7 @@ async def test_o_on_the_record_records_that_the_resident_moved_away(store):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, CustomerViewScreen)
-        moved = store.query("SELECT payload FROM events WHERE kind = 'CustomerMoved'")
+        moved = query(store, "SELECT payload FROM events WHERE kind = 'CustomerMoved'")
         assert len(moved) == 1 and '"to_location":"HUB-NORTH"' in moved[0]["payload"]
         assert cid in moved[0]["payload"]
         assert any("now belongs to North Hub" in n.message for n in app._notifications)

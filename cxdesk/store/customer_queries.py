@@ -273,7 +273,9 @@ def view_count(store, customer_id: str) -> int:
 
 def other_locations(store, here: str) -> list[tuple[str, str]]:
     """(location id, name) of every location but ``here``, for moving a resident there."""
-    rows = store.query(
-        "SELECT location_id, name FROM locations WHERE location_id != ? ORDER BY name", (here,)
+    rows = _sql.query(
+        store,
+        "SELECT location_id, name FROM locations WHERE location_id != ? ORDER BY name",
+        (here,),
     )
     return [(r["location_id"], r["name"]) for r in rows]
