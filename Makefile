@@ -1,11 +1,12 @@
 # cxdesk: `make demo` opens the app on a demo store; `make test` runs every test;
-# `make lint` runs ruff (check and format) and pyright.
+# `make lint` runs ruff (check and format) and pyright; `make central-migration`
+# writes a central-schema revision from models.py.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint format clean
+.PHONY: demo test bench lint format clean central-migration
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +27,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pyright
+
+# A new revision of the central schema from models.py: make central-migration MESSAGE="..."
+central-migration: $(STAMP)
+	$(BIN)/python -m cxdesk.sync.server.revision "$(MESSAGE)"
 
 format: $(STAMP)
 	$(BIN)/ruff format .

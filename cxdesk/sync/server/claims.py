@@ -16,31 +16,6 @@ from sqlalchemy import Connection, text
 from cxdesk.domain import claim_keys
 from cxdesk.events.envelope import Event
 
-DDL = """
-CREATE TABLE claim_people (
-    customer_id TEXT PRIMARY KEY,
-    given_name TEXT NOT NULL,
-    family_name TEXT NOT NULL,
-    dob TEXT NOT NULL,
-    postcode TEXT NOT NULL
-);
-CREATE TABLE claims_index (
-    server_seq BIGINT PRIMARY KEY,
-    issue_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    record_key TEXT NOT NULL,
-    given_key TEXT NOT NULL,
-    family_key TEXT NOT NULL,
-    dob_key TEXT NOT NULL,
-    postcode_key TEXT NOT NULL,
-    at_ms BIGINT NOT NULL,
-    location TEXT NOT NULL,
-    status TEXT NOT NULL
-);
-CREATE INDEX claims_index_issue ON claims_index (issue_id)
-"""
-# claim_people holds keys, not names: the columns are named for what they key.
-
 ISSUE_KINDS = {"VoucherIssued": "food_voucher", "CardIssued": "payment_card"}
 PERSON_FIELDS = (
     ("given_name", "given_name"),
@@ -144,21 +119,3 @@ def claims_between(conn: Connection, after: int, upto: int) -> list[dict]:
         {"a": after, "b": upto},
     )
     return [dict(r._mapping) for r in rows]
-
-
-def backfill_claims(conn: Connection) -> None:
-    """Index every issue already held (the migration's data step)."""
-    from cxdesk.sync.server.push import row_to_event
-
-    rows = conn.execute(
-        text(
-            "SELECT e.*, d.location AS enrolled_at FROM events e "
-            "LEFT JOIN devices d ON d.id = e.device WHERE e.kind IN ('CustomerRegistered', "
-            "'CustomerDetailsChanged', 'VoucherIssued', 'CardIssued', 'IssueVoided') "
-            "ORDER BY e.server_seq"
-        )
-    ).all()
-    for r in rows:
-        m = r._mapping
-        place = m["location"] if m["device"] == "central" else (m["enrolled_at"] or m["location"])
-        note_claim(conn, row_to_event(r), m["server_seq"], place)

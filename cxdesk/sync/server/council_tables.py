@@ -29,49 +29,6 @@ from sqlalchemy import Connection, text
 from cxdesk.domain.stock import range_size
 from cxdesk.events.envelope import Event
 
-DDL = """
-CREATE TABLE report_issues (
-    issue_id TEXT PRIMARY KEY,
-    server_seq BIGINT NOT NULL,
-    kind TEXT NOT NULL,
-    customer_id TEXT NOT NULL,
-    serial TEXT NOT NULL,
-    value_pence BIGINT NOT NULL,
-    location TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    at_ms BIGINT NOT NULL,
-    repeat_action TEXT NOT NULL,
-    repeat_matches INTEGER NOT NULL,
-    has_override BOOLEAN NOT NULL,
-    approved_by TEXT NOT NULL,
-    status TEXT NOT NULL,
-    request_id TEXT,
-    requested_ms BIGINT,
-    due_ms BIGINT,
-    request_status TEXT,
-    closed_ms BIGINT
-);
-CREATE INDEX report_issues_at ON report_issues (at_ms, issue_id);
-CREATE INDEX report_issues_request ON report_issues (request_id);
-CREATE TABLE report_stock (
-    server_seq BIGINT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    move TEXT NOT NULL,
-    condition TEXT,
-    location TEXT NOT NULL,
-    to_location TEXT,
-    at_ms BIGINT NOT NULL,
-    quantity BIGINT NOT NULL,
-    actor TEXT NOT NULL,
-    issue_id TEXT
-);
-CREATE INDEX report_stock_at ON report_stock (at_ms);
-CREATE INDEX report_stock_issue ON report_stock (issue_id);
-CREATE INDEX events_kind_place ON events (kind, location, hlc)
-"""
-# events_kind_place: sign-offs, customers' events by kind and late arrivals into a
-# signed-off day are read by kind, place and time without a scan of the feed.
-
 ISSUE_KINDS = {"VoucherIssued": "food_voucher", "CardIssued": "payment_card"}
 REPORTED = frozenset(
     {
@@ -237,7 +194,7 @@ def note_report(conn: Connection, event: Event, seq: int, location: str) -> None
 
 
 def backfill_reports(conn: Connection) -> None:
-    """Fill the report tables from every event already held (the migration's data step)."""
+    """Fill the report tables from every event held (for a revision that rebuilds them)."""
     from cxdesk.sync.server.push import row_to_event
 
     kinds = ", ".join(f"'{k}'" for k in sorted(REPORTED))

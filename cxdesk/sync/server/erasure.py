@@ -2,11 +2,11 @@
 
 ``erase`` writes a ``RecordsErased`` event (so every desk applies the same
 rule from the feed) and, in the same transaction, blanks the personal fields
-of the events the rule names. The events table refuses UPDATE by trigger; the
-one sanctioned change is a payload rewrite of an event listed in
-``erased_events``, with every other column (the digest and hash included)
-unchanged, so each chain still verifies (the hash covers the digest, not the
-payload). ``verify_central`` checks exactly that.
+of the events the rule names. The events table refuses UPDATE by trigger (the
+central schema's baseline revision); the one sanctioned change is a payload
+rewrite of an event listed in ``erased_events``, with every other column (the
+digest and hash included) unchanged, so each chain still verifies (the hash
+covers the digest, not the payload). ``verify_central`` checks exactly that.
 """
 
 from __future__ import annotations
@@ -19,45 +19,8 @@ from sqlalchemy import Connection, Engine, text
 from cxdesk.domain import claim_keys, erasure
 from cxdesk.events.envelope import GENESIS, canonical_json, new_event_id
 from cxdesk.sync.server.central import record_one
-from cxdesk.sync.server.db import is_postgres, read_transaction, write_transaction
+from cxdesk.sync.server.db import read_transaction, write_transaction
 from cxdesk.sync.server.feed import head
-
-SAME = " AND ".join(
-    f"NEW.{c} = OLD.{c}"
-    for c in (
-        "server_seq",
-        "id",
-        "kind",
-        "payload_digest",
-        "actor",
-        "device",
-        "location",
-        "device_seq",
-        "hlc",
-        "prev_hash",
-        "hash",
-    )
-)
-PERMITTED = f"{SAME} AND EXISTS (SELECT 1 FROM erased_events x WHERE x.event_id = OLD.id)"
-
-
-def permit_erasure(conn: Connection) -> None:
-    """Migration step: ``erased_events``, and the update trigger that allows only blanking."""
-    conn.exec_driver_sql(
-        "CREATE TABLE erased_events (event_id TEXT PRIMARY KEY, erasure_seq BIGINT NOT NULL)"
-    )
-    if is_postgres(conn):
-        conn.exec_driver_sql(
-            "CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql "
-            f"AS $$ BEGIN IF TG_OP = 'UPDATE' THEN IF {PERMITTED} THEN RETURN NEW; END IF; END IF; "
-            "RAISE EXCEPTION 'events are append-only'; END $$"
-        )
-        return
-    conn.exec_driver_sql("DROP TRIGGER events_no_update")
-    conn.exec_driver_sql(
-        f"CREATE TRIGGER events_no_update BEFORE UPDATE ON events WHEN NOT ({PERMITTED}) "
-        "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"
-    )
 
 
 def erase(

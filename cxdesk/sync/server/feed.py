@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, column, select, table, text
+from sqlalchemy import Connection, select, text
 
 from cxdesk.sync.server.claims import claims_between
-from cxdesk.sync.server.models import events_t
+from cxdesk.sync.server.models import erased_t, events_t
 from cxdesk.sync.server.scope import dropped_between, scoped_places
-
-erased_t = table("erased_events", column("event_id"))
 
 FEED_COLUMNS = (
     "id",

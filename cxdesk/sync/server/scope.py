@@ -35,44 +35,6 @@ from cxdesk.sync.protocol import CENTRAL_DEVICE
 from cxdesk.sync.server.claims import note_claim
 from cxdesk.sync.server.council_tables import note_report
 
-DDL = """
-CREATE TABLE scope_targets (
-    server_seq BIGINT NOT NULL,
-    target TEXT NOT NULL,
-    via_grant BOOLEAN NOT NULL,
-    PRIMARY KEY (server_seq, target)
-);
-CREATE INDEX scope_targets_target ON scope_targets (target, server_seq);
-CREATE TABLE scope_grants (
-    target TEXT NOT NULL,
-    location TEXT NOT NULL,
-    granted_seq BIGINT NOT NULL,
-    PRIMARY KEY (target, location)
-);
-CREATE INDEX scope_grants_location ON scope_grants (location, granted_seq);
-CREATE TABLE scope_locations (location_id TEXT PRIMARY KEY, kind TEXT NOT NULL);
-CREATE TABLE scope_private (referral_id TEXT PRIMARY KEY, location TEXT NOT NULL)
-"""
-
-MOVES_DDL = """
-CREATE TABLE scope_homes (target TEXT PRIMARY KEY, location TEXT NOT NULL);
-CREATE TABLE scope_standing (
-    target TEXT NOT NULL,
-    location TEXT NOT NULL,
-    PRIMARY KEY (target, location)
-);
-CREATE TABLE scope_dropped (
-    target TEXT NOT NULL,
-    location TEXT NOT NULL,
-    dropped_seq BIGINT NOT NULL,
-    PRIMARY KEY (target, location, dropped_seq)
-);
-CREATE INDEX scope_dropped_location ON scope_dropped (location, dropped_seq);
-ALTER TABLE devices ADD COLUMN moved_from TEXT
-"""
-"""Version 9: where each resident belongs, what lets a location keep them after a move,
-and the grants a move withdrew (each location's desks are told to drop the resident)."""
-
 
 class _Writer:
     """Scope bookkeeping for one push (caches what it has read or written)."""
@@ -248,44 +210,6 @@ def record_scope(conn: Connection, accepted: Iterable[tuple[Event, int]]) -> Non
     for event, seq in accepted:
         writer.note(event, seq)
     writer.flush()
-
-
-def backfill_scope(conn: Connection) -> None:
-    """Fill the scope tables from every event already held (the migration's data step)."""
-    from cxdesk.sync.server.push import row_to_event
-
-    rows = conn.execute(text("SELECT * FROM events ORDER BY server_seq")).all()
-    record_scope(conn, ((row_to_event(r), r._mapping["server_seq"]) for r in rows))
-
-
-def backfill_homes(conn: Connection) -> None:
-    """Fill homes and standing reasons from every event already held (version 9's data step).
-
-    No ``CustomerMoved`` is older than this version, so nothing is withdrawn.
-    """
-    from cxdesk.sync.server.push import row_to_event
-
-    writer = _Writer(conn)
-    rows = conn.execute(
-        text(
-            "SELECT * FROM events WHERE kind IN ('CustomerRegistered', 'ReferralRaised', "
-            "'ReferralReassigned', 'CustomerRecordViewed', 'LocationDefined') ORDER BY server_seq"
-        )
-    ).all()
-    for row in rows:
-        event, seq = row_to_event(row), row._mapping["server_seq"]
-        location = writer.written_at(event)
-        key = scope.customer_key(event.payload.get("customer_id") or "")
-        # Only where the resident's grant was honoured (the writer was entitled).
-        granted = conn.execute(
-            text(
-                "SELECT 1 FROM scope_grants WHERE target = :t AND location = :l "
-                "AND granted_seq <= :s"
-            ),
-            {"t": key, "l": location, "s": seq},
-        ).first()
-        if event.kind != "LocationDefined" and granted is not None:
-            writer.note_home(event, location, seq)
 
 
 def location_holds(conn: Connection, customer_id: str, location: str) -> bool | None:
