@@ -23,6 +23,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App
@@ -34,6 +35,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from cxdesk.config import Settings
+from cxdesk.desk_app import Desk
 from cxdesk.domain.safe_text import safe_text
 from cxdesk.errors import CxDeskError
 from cxdesk.palette import DeskCommands
@@ -42,6 +44,11 @@ from cxdesk.screens.signin import SignInScreen
 from cxdesk.session import DeskSession
 from cxdesk.typeahead import TypeAhead
 from cxdesk.widgets.signin_form import SignInForm
+
+if TYPE_CHECKING:
+    from cxdesk.store.store import Store
+    from cxdesk.sync.status import SyncStatus
+    from cxdesk.sync.worker import SyncWorker
 
 SIGNIN_MODE = "signin"
 ENROL_MODE = "enrol"  # added only when a revoked desk has wiped itself
@@ -52,7 +59,11 @@ OPEN_ACTIONS = frozenset({"help", "sign_out", "command_palette", "focus_next", "
 
 
 class CxDeskApp(App[None]):
-    """The desk app. ``store`` is an open desk store; ``sync`` the sync worker, if any."""
+    """The desk app. ``store`` is an open desk store; ``sync`` the sync worker, if any.
+
+    Screens see it through ``self.desk`` (``cxdesk.desk_app.Desk``), which holds
+    what they may use.
+    """
 
     TITLE = "cxdesk"
     CSS_PATH = "cxdesk.tcss"
@@ -96,8 +107,8 @@ class CxDeskApp(App[None]):
     def __init__(
         self,
         settings: Settings,
-        store,
-        sync=None,
+        store: Store,
+        sync: SyncWorker | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -109,8 +120,10 @@ class CxDeskApp(App[None]):
         self.sync = sync
         self._clock = clock
         self._last_input = clock()
-        self.sync_status = None
+        self.sync_status: SyncStatus | None = None
         """The sync worker's latest ``SyncStatus`` (None until it reports)."""
+        self.desk = Desk(self)
+        """What screens may use of the app (``self.desk`` on a screen)."""
         self.typeahead = TypeAhead(self, super().on_event)
         """Keys typed ahead of a focus or screen change go where focus lands (typeahead.py)."""
         self._mode_bases: dict[str, str | Callable[[], Screen]] = dict(self.MODES)
@@ -155,7 +168,7 @@ class CxDeskApp(App[None]):
         problem = await asyncio.to_thread(signin_commands.session_problem, self.store, session)
         if problem and self.session is session:
             await self._record_sign_out(session, "roster changed")
-            await self._end_session()
+            await self.end_session()
             self.notify(problem, title="Signed out", severity="warning", timeout=15)
 
     async def on_scope_changed(self, message) -> None:
@@ -178,6 +191,10 @@ class CxDeskApp(App[None]):
             )
 
     def action_sync_now(self) -> None:
+        self.sync_now()
+
+    def sync_now(self) -> None:
+        """Ask the sync worker for a round now (a notice if this desk has none)."""
         if self.sync is None:
             self.notify("This desk is not connected to a central API.", timeout=4)
             return
@@ -286,18 +303,20 @@ class CxDeskApp(App[None]):
         if self.session is None:
             return
         await self._record_sign_out(self.session, "signed out")
-        await self._end_session()
+        await self.end_session()
         self.notify("Signed out.", timeout=3)
 
     # -- sessions -------------------------------------------------------------
     async def on_sign_in_form_signed_in(self, message: SignInForm.SignedIn) -> None:
         try:
-            await self._start_session(message.session)
+            await self.start_session(message.session)
         finally:
             # Keys typed after the passcode's Enter go to the screen the person lands on.
             self.typeahead.release(SignInForm.HOLD)
 
-    async def _start_session(self, new: DeskSession) -> None:
+    async def start_session(self, new: DeskSession) -> None:
+        """Open ``new`` (its passcode checked): the same person back lifts the lock, anyone
+        else starts afresh in the home area. Tests sign in through it too."""
         from cxdesk.screens.lock import LockScreen
 
         previous = self.session
@@ -313,25 +332,19 @@ class CxDeskApp(App[None]):
             return
         if previous is not None:
             await self._record_sign_out(previous, "another person signed in")
-            await self._end_session()
+            await self.end_session()
         self.session = new
         self.store.use_keys(new.staff_id, new.keys)
         self._last_input = self._clock()
         await self.switch_mode(HOME_MODE)
 
-    last_contact_channel: str | None = None
-    """The channel of the last wrap-up at this desk; the next one starts with it."""
-
-    pending_record_task = None
-    """A palette task about a resident, waiting for their record to open (``cxdesk.tasks``)."""
-
-    async def _end_session(self) -> None:
+    async def end_session(self) -> None:
         """Back to the sign-in screen with every area's screens dropped (and the keys)."""
         if self.session is not None:
             self.store.forget_keys(self.session.staff_id)
         self.session = None
         self.locked = False
-        self.pending_record_task = None
+        self.desk.pending_record_task = None
         await self.switch_mode(SIGNIN_MODE)
         await self._drop_stacks(keep=SIGNIN_MODE)
 

@@ -13,7 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
+from textual.app import App
+
+from cxdesk.desk_app import Desk, desk_of
 from cxdesk.events import FRONTLINE, SUPERVISORS
 
 EVERYONE = FRONTLINE | SUPERVISORS | {"welfare"}
@@ -129,16 +133,17 @@ def tasks_for(role: str | None) -> list[Task]:
     return [t for t in TASKS if role in t.roles]
 
 
-def palette_entries(app) -> Iterator[tuple[str, str, Callable[[], object]]]:
+def palette_entries(app: App[Any]) -> Iterator[tuple[str, str, Callable[[], object]]]:
     """(title, help, callback) for every task the signed-in person may do now."""
-    session = getattr(app, "session", None)
-    if session is None or getattr(app, "locked", False):
+    desk = desk_of(app)
+    session = desk.session
+    if session is None or desk.locked:
         return
     for task in tasks_for(session.role):
         yield task.title, task.help, partial(start, app, task)
 
 
-async def start(app, task: Task) -> None:
+async def start(app: App[Any], task: Task) -> None:
     """Do ``task`` from wherever the advisor is."""
     from cxdesk.screens.customer_view import CustomerViewScreen
 
@@ -146,7 +151,7 @@ async def start(app, task: Task) -> None:
         if isinstance(app.screen, CustomerViewScreen):
             await app.screen.run_action(task.record_action)
             return
-        app.pending_record_task = task
+        desk_of(app).pending_record_task = task
         await app.switch_mode("customers")
         words = task.title.removeprefix("task: ")
         app.notify(
@@ -165,8 +170,8 @@ async def start(app, task: Task) -> None:
         await app.screen.run_action(task.then)
 
 
-def take_pending(app) -> Task | None:
+def take_pending(desk: Desk) -> Task | None:
     """The resident task waiting for the next record opened (and forget it)."""
-    task = getattr(app, "pending_record_task", None)
-    app.pending_record_task = None
+    task = desk.pending_record_task
+    desk.pending_record_task = None
     return task

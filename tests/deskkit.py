@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from cxdesk import locations
 from cxdesk.app import CxDeskApp
 from cxdesk.config import load_settings
+from cxdesk.domain.staff_keys import StaffKeys
 from cxdesk.seed.staff import demo_key_fields
+from cxdesk.session import DeskSession
 from cxdesk.store.directory_commands import import_directory
 from tests import peek
+from tests.conftest import keys_for
 
 PASSCODES = {
     "A1001": "amber kettle forty",
@@ -54,12 +59,17 @@ def build_desk(store, *, with_directory: bool = True):
 def give_keys(store, staff_id: str) -> None:
     """Hand the store ``staff_id``'s signing keys, as signing in would (for tests that set
     ``app.session`` directly instead of typing at the sign-in screen)."""
+    store.use_keys(staff_id, roster_keys(store, staff_id))
+
+
+def roster_keys(store, staff_id: str) -> StaffKeys:
+    """``staff_id``'s keys from their passcode in ``PASSCODES``, checked against the roster."""
     from cxdesk.store.signin_commands import keys_if_passcode_matches
 
     [row] = peek.query(store, "SELECT * FROM staff WHERE staff_id = ?", (staff_id,))
     keys = keys_if_passcode_matches(row, PASSCODES[staff_id])
     assert keys is not None
-    store.use_keys(staff_id, keys)
+    return keys
 
 
 class FakeClock:
@@ -76,7 +86,37 @@ class FakeClock:
 
 
 def make_test_app(store, clock=None, **settings) -> CxDeskApp:
+    """The real desk app on a test store, nobody signed in yet (a fake clock unless given)."""
     return CxDeskApp(load_settings(**settings), store, clock=clock or FakeClock())
+
+
+async def start_session(pilot, session: DeskSession) -> None:
+    """Sign ``session`` in through the app's own call, as a checked passcode does.
+
+    Without keys on the session, the person's keys come from ``PASSCODES`` (this
+    module's roster) or else the test passcode of ``tests.conftest.keys_for``.
+    """
+    if session.keys is None:
+        store = pilot.app.desk.store
+        if session.staff_id in PASSCODES:
+            keys = roster_keys(store, session.staff_id)
+        else:
+            keys = keys_for(session.staff_id)
+        session = replace(session, keys=keys)
+    await pilot.app.start_session(session)
+    await settle(pilot)
+
+
+@asynccontextmanager
+async def run_desk(store, session: DeskSession | None = None, *, size=(80, 24), **settings):
+    """Run the real desk app on ``store`` with ``session`` signed in (in the home area):
+    the one way screen tests build a desk. Yields the Pilot; ``settings`` as for
+    ``load_settings`` (``data_dir=...``)."""
+    app = make_test_app(store, **settings)
+    async with app.run_test(size=size) as pilot:
+        if session is not None:
+            await start_session(pilot, session)
+        yield pilot
 
 
 def screen_text(app) -> str:
@@ -91,8 +131,13 @@ def shows(app, phrase: str) -> bool:
 
 async def settle(pilot) -> None:
     """Let workers finish and the screen catch up (twice: a worker's message may start another)."""
+    from textual.worker import WorkerCancelled
+
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            pass  # an exclusive worker replaced by a newer one: the newer one is waited for next
         await pilot.pause()
 
 

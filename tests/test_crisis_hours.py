@@ -108,12 +108,13 @@ def test_card_issue_takes_due_time_and_numbers_from_the_directory(admin_store):
 async def test_offline_card_issue_warns_at_once(admin_store):
     from cxdesk.screens.issue_item import IssueScreen
     from tests.crisis_helpers import register, set_up_council
-    from tests.test_screens_crisis import ADVISOR, DeskLike, settle
+    from tests.deskkit import run_desk
+    from tests.test_screens_crisis import ADVISOR, settle
 
     set_up_council(admin_store)
     cid = register(admin_store)
-    app = DeskLike(admin_store, ADVISOR)  # no sync worker: nothing leaves this desk
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(admin_store, ADVISOR) as pilot:  # no sync worker: nothing leaves this desk
+        app = pilot.app
         await app.push_screen(IssueScreen("payment_card", cid, "Jo Bloggs"))
         await settle(pilot)
         note = str(app.screen.query_one("#crisis-note", Static).render())

@@ -1,12 +1,10 @@
 """Pilot tests for issuing, the supervisor's approval, the crisis queue and crisis flags,
-on a small test app that carries the store and a signed-in session like the desk app."""
+on the desk app with an advisor (or the Welfare team) signed in."""
 
 from __future__ import annotations
 
 import stat
 
-from textual.app import App
-from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Static
 
 from cxdesk.errors import StoreError
@@ -17,22 +15,14 @@ from cxdesk.screens.issue_item import IssueScreen
 from cxdesk.session import DeskSession
 from cxdesk.store import issue_commands as ic
 from tests import peek
+from tests.conftest import keys_for
 from tests.crisis_helpers import NOT_A_SUPERVISOR, PASSCODE, register, set_up_council
+from tests.deskkit import run_desk
 
-ADVISOR = DeskSession("ADV1", "Alex Advisor", "advisor", "CSC")
-WELFARE = DeskSession("WEL1", "Wendy Welfare", "welfare", "CSC")
-
-
-class DeskLike(App[None]):
-    session: reactive[DeskSession | None] = reactive(None)
-    locked: reactive[bool] = reactive(False)
-    sync_text: reactive[str] = reactive("")
-    sync_alert: reactive[bool] = reactive(False)
-
-    def __init__(self, store, session: DeskSession) -> None:
-        super().__init__()
-        self.store = store
-        self.set_reactive(DeskLike.session, session)
+ADVISOR = DeskSession(
+    "ADV1", "Alex Advisor", "advisor", "CSC", keys=keys_for("ADV1", NOT_A_SUPERVISOR)
+)
+WELFARE = DeskSession("WEL1", "Wendy Welfare", "welfare", "CSC", keys=keys_for("WEL1", PASSCODE))
 
 
 async def settle(pilot) -> None:
@@ -54,8 +44,8 @@ def text_of(screen, selector: str) -> str:
 async def test_issue_a_voucher(admin_store):
     set_up_council(admin_store)
     cid = register(admin_store)
-    app = DeskLike(admin_store, ADVISOR)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(admin_store, ADVISOR) as pilot:
+        app = pilot.app
         await app.push_screen(IssueScreen("food_voucher", cid, "Jo Bloggs"))
         await settle(pilot)
         assert "none found" in text_of(app.screen, "#check")
@@ -80,8 +70,8 @@ async def test_issue_a_voucher(admin_store):
 async def test_bad_serial_and_amount_refused_with_input_kept(admin_store):
     set_up_council(admin_store)
     cid = register(admin_store)
-    app = DeskLike(admin_store, ADVISOR)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(admin_store, ADVISOR) as pilot:
+        app = pilot.app
         await app.push_screen(IssueScreen("payment_card", cid, "Jo Bloggs"))
         await settle(pilot)
         await pilot.press(*"PC000101", "enter")
@@ -102,8 +92,8 @@ async def test_bad_serial_and_amount_refused_with_input_kept(admin_store):
 async def test_card_reaches_the_welfare_queue_and_is_completed(admin_store):
     set_up_council(admin_store)
     cid = register(admin_store)
-    app = DeskLike(admin_store, ADVISOR)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(admin_store, ADVISOR) as pilot:
+        app = pilot.app
         await app.push_screen(IssueScreen("payment_card", cid, "Jo Bloggs"))
         await settle(pilot)
         await fill(pilot, "#f-serial", "PC000004")
@@ -112,8 +102,8 @@ async def test_card_reaches_the_welfare_queue_and_is_completed(admin_store):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "Crisis payment due by" in text_of(app.screen, "#result")
-    app = DeskLike(admin_store, WELFARE)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(admin_store, WELFARE) as pilot:
+        app = pilot.app
         await app.push_screen(CrisisQueueScreen())
         await settle(pilot)
         table = app.screen.query_one(DataTable)
@@ -144,8 +134,8 @@ async def test_repeat_claim_needs_a_supervisor_not_an_advisor(admin_store):
         reason="no money",
         check=first,
     )
-    app = DeskLike(admin_store, ADVISOR)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(admin_store, ADVISOR) as pilot:
+        app = pilot.app
         await app.push_screen(IssueScreen("payment_card", cid, "Jo Bloggs"))
         await settle(pilot)
         assert "REPEAT CLAIM" in text_of(app.screen, "#check")
@@ -182,8 +172,8 @@ async def test_repeat_claim_needs_a_supervisor_not_an_advisor(admin_store):
 async def test_crisis_flag_to_close(admin_store):
     set_up_council(admin_store, stock=False)
     cid = register(admin_store)
-    app = DeskLike(admin_store, ADVISOR)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(admin_store, ADVISOR) as pilot:
+        app = pilot.app
         results: list = []
         await app.push_screen(CrisisFlagScreen(cid, "Jo Bloggs"), results.append)
         await pilot.press("ctrl+s")
@@ -219,8 +209,8 @@ async def test_void_an_issue_from_the_customer_record(admin_store):
     set_up_council(admin_store)
     cid = register(admin_store)
     issue(admin_store, cid, "FV000004")
-    app = DeskLike(admin_store, ADVISOR)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(admin_store, ADVISOR) as pilot:
+        app = pilot.app
         await app.push_screen(CustomerViewScreen(cid))
         await settle(pilot)
         await pilot.press("x")
@@ -250,8 +240,8 @@ async def test_void_an_issue_from_the_customer_record(admin_store):
 async def test_enter_on_the_last_field_does_not_go_back_to_the_serial(admin_store):
     set_up_council(admin_store)
     cid = register(admin_store)
-    app = DeskLike(admin_store, ADVISOR)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(admin_store, ADVISOR) as pilot:
+        app = pilot.app
         await app.push_screen(IssueScreen("food_voucher", cid, "Jo Bloggs"))
         await settle(pilot)
         await pilot.press(*"fv000003", "enter")
@@ -288,8 +278,8 @@ async def test_approval_is_void_after_a_failed_save_or_a_change(admin_store, mon
         return real_issue(*args, **kwargs)
 
     monkeypatch.setattr(ic, "issue_item", failing_once)
-    app = DeskLike(admin_store, ADVISOR)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(admin_store, ADVISOR) as pilot:
+        app = pilot.app
         await app.push_screen(IssueScreen("payment_card", cid, "Jo Bloggs"))
         await settle(pilot)
         for selector, text in (

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
-from textual.app import App
 from textual.widgets import DataTable, Input, Static
 
 from cxdesk.domain.validation import london_today
@@ -18,22 +16,10 @@ from cxdesk.session import DeskSession
 from tests import peek
 
 from . import supervision_helpers as h
+from .deskkit import run_desk
 
 SUPERVISOR = DeskSession("S1", "Pat Supervisor", "supervisor", "CSC")
 ADVISOR = DeskSession("A1", "Sam Advisor", "advisor", "CSC")
-
-
-class LogApp(App[None]):
-    """Just enough desk app to host the supervisor's screens."""
-
-    def __init__(self, store, session, data_dir, screen=None):
-        super().__init__()
-        self.store, self.session = store, session
-        self.settings = SimpleNamespace(data_dir=data_dir, server_url=None)
-        self.first = screen or IssueLogScreen()
-
-    def on_mount(self) -> None:
-        self.push_screen(self.first)
 
 
 @pytest.fixture
@@ -81,8 +67,9 @@ def table_rows(screen, table_id="#log-table"):
 
 async def test_log_lists_newest_first_and_filters_combine(filled, tmp_path):
     store, _ = filled
-    app = LogApp(store, SUPERVISOR, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(store, SUPERVISOR, data_dir=tmp_path) as pilot:
+        app = pilot.app
+        await app.push_screen(IssueLogScreen())
         await settle(pilot)
         screen = app.screen
         rows = table_rows(screen)
@@ -114,8 +101,9 @@ async def test_log_lists_newest_first_and_filters_combine(filled, tmp_path):
 
 async def test_a_wrong_date_is_shown_and_the_field_marked(filled, tmp_path):
     store, _ = filled
-    app = LogApp(store, SUPERVISOR, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(store, SUPERVISOR, data_dir=tmp_path) as pilot:
+        app = pilot.app
+        await app.push_screen(IssueLogScreen())
         await settle(pilot)
         field = app.screen.query_one("#date_from", Input)
         field.value = "31/02/2026"
@@ -128,8 +116,9 @@ async def test_a_wrong_date_is_shown_and_the_field_marked(filled, tmp_path):
 
 async def test_enter_opens_the_story_and_escape_returns(filled, tmp_path):
     store, _ = filled
-    app = LogApp(store, SUPERVISOR, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(store, SUPERVISOR, data_dir=tmp_path) as pilot:
+        app = pilot.app
+        await app.push_screen(IssueLogScreen())
         await settle(pilot)
         app.screen.query_one("#log-table", DataTable).focus()
         await pilot.press("down", "enter")
@@ -144,8 +133,9 @@ async def test_enter_opens_the_story_and_escape_returns(filled, tmp_path):
 
 async def test_export_writes_the_filtered_log_and_shows_the_path(filled, tmp_path):
     store, _ = filled
-    app = LogApp(store, SUPERVISOR, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(store, SUPERVISOR, data_dir=tmp_path) as pilot:
+        app = pilot.app
+        await app.push_screen(IssueLogScreen())
         await settle(pilot)
         app.screen.query_one("#log-table", DataTable).focus()
         await pilot.press("ctrl+t")
@@ -160,8 +150,9 @@ async def test_export_writes_the_filtered_log_and_shows_the_path(filled, tmp_pat
 
 async def test_sign_off_from_reconciliation_and_late_arrival_is_highlighted(filled, tmp_path):
     store, today = filled
-    app = LogApp(store, SUPERVISOR, tmp_path, screen=ReconciliationScreen("CSC"))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(store, SUPERVISOR, data_dir=tmp_path) as pilot:
+        app = pilot.app
+        await app.push_screen(ReconciliationScreen("CSC"))
         await settle(pilot)
         screen = app.screen
         rows = table_rows(screen, "#recon-table")
@@ -177,13 +168,16 @@ async def test_sign_off_from_reconciliation_and_late_arrival_is_highlighted(fill
         await pilot.press("enter")
         await settle(pilot)
         assert table_rows(screen, "#recon-table")[index][-1] == "S1"
-        # A voucher for that day reaches the desk after the sign-off.
+        # A voucher for that day reaches the desk after the sign-off (as from the feed:
+        # the advisor who issued it is not signed in here).
+        store.require_signatures = False
         h.voucher(
             store,
             h.customer(store, "Al", "Late"),
             "FV000050",
             at=today - timedelta(days=2, hours=-1),
         )
+        store.require_signatures = True
         screen.action_apply()
         await settle(pilot)
         assert table_rows(screen, "#recon-table")[index][-1] == "S1 +1 late"
@@ -191,8 +185,9 @@ async def test_sign_off_from_reconciliation_and_late_arrival_is_highlighted(fill
     assert [tuple(r) for r in signed] == [
         ("S1", (today - timedelta(days=2)).date().isoformat(), "1 voucher, count ok")
     ]
-    app = LogApp(store, SUPERVISOR, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(store, SUPERVISOR, data_dir=tmp_path) as pilot:
+        app = pilot.app
+        await app.push_screen(IssueLogScreen())
         await settle(pilot)
         statuses = {r[5]: r[10] for r in table_rows(app.screen)}
         assert statuses["FV000050"] == "issued, after sign-off"
@@ -202,8 +197,9 @@ async def test_sign_off_from_reconciliation_and_late_arrival_is_highlighted(fill
 @pytest.mark.parametrize("session", [ADVISOR, None])
 async def test_non_supervisors_are_refused(filled, tmp_path, session):
     store, _ = filled
-    app = LogApp(store, session, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(store, session, data_dir=tmp_path) as pilot:
+        app = pilot.app
+        await app.push_screen(IssueLogScreen())
         await settle(pilot)
         screen = app.screen
         refusal = str(screen.query_one("#refusal", Static).render())

@@ -15,7 +15,7 @@ from cxdesk.screens.referral_form import ReferralFormScreen
 from cxdesk.store import customer_commands, referral_commands
 from cxdesk.widgets.limited_input import fit_paste
 from tests.customer_helpers import MARIA, REFERRAL_CHOICES
-from tests.deskkit import build_desk, give_keys, make_test_app, shows
+from tests.deskkit import build_desk, give_keys, make_test_app, run_desk, shows
 from tests.test_screens_customers import ADVISOR, open_area, settle, type_into
 
 
@@ -74,7 +74,7 @@ async def test_a_draft_survives_a_new_person_at_the_lock_screen(store):
         await type_into(pilot, "#f-given_name", "Tomasz")
         await type_into(pilot, "#f-family_name", "Nowak")
         # Swept away with the session, as when someone else signs in at the lock screen.
-        await app._end_session()
+        await app.end_session()
         await settle(pilot)
         form = await new_customer_form(pilot)
         assert form.query_one("#f-given_name", Input).value == "Tomasz"
@@ -192,13 +192,12 @@ async def test_escape_on_a_half_typed_issue_asks_first(admin_store):
     from cxdesk.screens.issue_item import IssueScreen
     from tests.crisis_helpers import register, set_up_council
     from tests.test_screens_crisis import ADVISOR as ADV
-    from tests.test_screens_crisis import DeskLike
     from tests.test_screens_crisis import settle as settle_crisis
 
     set_up_council(admin_store)
     cid = register(admin_store)
-    app = DeskLike(admin_store, ADV)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(admin_store, ADV) as pilot:
+        app = pilot.app
         await app.push_screen(IssueScreen("food_voucher", cid, "Jo Bloggs"))
         await settle_crisis(pilot)
         form = app.screen

@@ -60,7 +60,7 @@ class AnomaliesScreen(RangeReportScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="anomalies")
     def _load(self, start: date, end: date) -> None:
-        self.post_message(self.Loaded(find_anomalies(self.app.store, start, end)))
+        self.post_message(self.Loaded(find_anomalies(self.desk.store, start, end)))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:

@@ -26,7 +26,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from cxdesk.desk_app import OnDesk
+from cxdesk.desk_app import Desk, OnDesk
 from cxdesk.domain.cautions import CATEGORIES, SUPERVISOR_ROLES, MarkerLine
 from cxdesk.domain.safe_text import safe, safe_text
 from cxdesk.domain.validation import london_today, parse_date
@@ -74,9 +74,9 @@ class CautionBanner(OnDesk, Static):
     @work(thread=True, exclusive=True, exit_on_error=False, group="caution-banner")
     def load(self, customer_id: str) -> None:
         """The markers on the resident and on the address their record holds now."""
-        session = self.app.session
+        session = self.desk.session
         found = q.markers_for_customers(
-            self.app.store,
+            self.desk.store,
             [customer_id],
             role=session.role if session else "advisor",
             today=today(),
@@ -125,15 +125,16 @@ class MarkerDetailModal(OnDesk, ModalScreen[None]):
         self.dismiss(None)
 
 
-def open_detail(screen, lines: list[MarkerLine]) -> None:
+def open_detail(screen: OnDesk, lines: list[MarkerLine]) -> None:
     """Ask why, record the view, then show the detail of the first marker (or the only one)."""
     if not lines:
-        screen.notify("No cautionary marker here.", timeout=3)
+        screen.app.notify("No cautionary marker here.", timeout=3)
         return
-    app, marker = screen.app, lines[0]
+    app, desk, marker = screen.app, screen.desk, lines[0]
+    session = screen.signed_in
 
     def view(values: dict[str, str]) -> cmd.MarkerDetail:
-        return cmd.view_detail(app.store, app.session, marker.marker_id, values["reason"])
+        return cmd.view_detail(desk.store, session, marker.marker_id, values["reason"])
 
     form = FormModal(
         "Why do you need the detail behind this marker?",
@@ -141,7 +142,12 @@ def open_detail(screen, lines: list[MarkerLine]) -> None:
         view,
         intro=marker.line(),
     )
-    app.push_screen(form, lambda detail: detail and app.push_screen(MarkerDetailModal(detail)))
+
+    def show(detail: cmd.MarkerDetail | None) -> None:
+        if detail:
+            app.push_screen(MarkerDetailModal(detail))
+
+    app.push_screen(form, show)
 
 
 def _category(value: str) -> str:
@@ -154,11 +160,11 @@ def _category(value: str) -> str:
     )
 
 
-def propose_form(screen, customer: dict, on_done=None) -> None:
+def propose_form(screen: OnDesk, customer: dict, on_done=None) -> None:
     """A supervisor proposes a marker on this resident (P), their address (A) or both (B)."""
-    app = screen.app
-    if app.session is None or app.session.role not in SUPERVISOR_ROLES:
-        screen.notify("Only a supervisor can propose a cautionary marker.", timeout=4)
+    app, desk, session = screen.app, screen.desk, screen.desk.session
+    if session is None or session.role not in SUPERVISOR_ROLES:
+        screen.app.notify("Only a supervisor can propose a cautionary marker.", timeout=4)
         return
 
     def propose(values: dict[str, str]) -> str:
@@ -168,8 +174,8 @@ def propose_form(screen, customer: dict, on_done=None) -> None:
         review = values["review_due"].strip()
         due = parse_date(review, field="review_due") if review else None
         return cmd.propose_marker(
-            app.store,
-            app.session,
+            desk.store,
+            session,
             customer_id=customer["customer_id"] if on in "PB" else None,
             address=customer["address"] if on in "AB" else "",
             postcode=customer["postcode"] if on in "AB" else "",
@@ -191,7 +197,7 @@ def propose_form(screen, customer: dict, on_done=None) -> None:
 
     def done(marker_id) -> None:
         if marker_id:
-            screen.notify("Marker proposed: a second supervisor must approve it.", timeout=5)
+            screen.app.notify("Marker proposed: a second supervisor must approve it.", timeout=5)
             if on_done:
                 on_done()
 
@@ -243,7 +249,7 @@ class CautionsScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="cautions-load")
     def _load(self) -> None:
-        store = self.app.store
+        store = self.desk.store
         self.post_message(self._Loaded(q.waiting_approval(store) + q.reviews_due(store, today())))
 
     def on_cautions_screen__loaded(self, message: _Loaded) -> None:
@@ -282,7 +288,7 @@ class CautionsScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="cautions-write")
     def _approve(self, marker_id: str) -> None:
-        cmd.approve_marker(self.app.store, self.app.session, marker_id)
+        cmd.approve_marker(self.desk.store, self.desk.session, marker_id)
         self.app.call_from_thread(self.notify, "Approved: the marker is now shown.", timeout=4)
         self._load()
 
@@ -290,14 +296,14 @@ class CautionsScreen(DeskScreen):
         row = self._current()
         if row is None:
             return
-        app = self.app
+        desk, session = self.desk, self.signed_in
 
         def review(values: dict[str, str]):
             review = values.get("review_due", "").strip()
             due = parse_date(review, field="review_due") if review else None
             return cmd.review_marker(
-                app.store,
-                app.session,
+                desk.store,
+                session,
                 row.marker_id,
                 outcome=outcome,
                 reason=values["reason"],
@@ -308,7 +314,7 @@ class CautionsScreen(DeskScreen):
         if outcome == "keep":
             fields.append(FormField("review_due", "Next review (blank: 12 months)", "dd/mm/yyyy"))
         title = "Keep this marker" if outcome == "keep" else "Remove this marker"
-        app.push_screen(FormModal(title, fields, review), self._reload_if)
+        self.app.push_screen(FormModal(title, fields, review), self._reload_if)
 
     def _reload_if(self, done: object) -> None:
         if done:
@@ -330,12 +336,12 @@ class CautionsScreen(DeskScreen):
         self.app.pop_screen()
 
 
-def reveal_form(screen, customer_id: str) -> None:
+def reveal_form(screen: OnDesk, customer_id: str) -> None:
     """A protected address is shown only with a reason, which is recorded first."""
-    app = screen.app
+    app, desk, session = screen.app, screen.desk, screen.signed_in
 
     def reveal(values: dict[str, str]) -> str:
-        return cmd.reveal_address(app.store, app.session, customer_id, values["reason"])
+        return cmd.reveal_address(desk.store, session, customer_id, values["reason"])
 
     def shown(address) -> None:
         if address:
@@ -345,14 +351,14 @@ def reveal_form(screen, customer_id: str) -> None:
     app.push_screen(FormModal("Show a protected address", fields, reveal), shown)
 
 
-def protect_form(screen, customer_id: str, on_done=None) -> None:
+def protect_form(screen: OnDesk, customer_id: str, on_done=None) -> None:
     """Protect a resident's address (fleeing abuse): the route to use instead, and why."""
-    app = screen.app
+    app, desk, session = screen.app, screen.desk, screen.signed_in
 
     def protect(values: dict[str, str]):
         return cmd.protect_address(
-            app.store,
-            app.session,
+            desk.store,
+            session,
             customer_id,
             route=values["route"].strip().lower(),
             reason=values["reason"],
@@ -370,13 +376,13 @@ def protect_form(screen, customer_id: str, on_done=None) -> None:
     app.push_screen(FormModal("Protect this resident's address", fields, protect), done)
 
 
-def marked_names(app, people: list[tuple[str, str]]) -> dict[str, Text]:
+def marked_names(desk: Desk, people: list[tuple[str, str]]) -> dict[str, Text]:
     """The name cell of each marked resident in a list (search rows, a team's queue):
     "⚠ name · precaution"; RowDetail shows it whole. ``people`` are (customer id, name);
     runs in the list's worker."""
-    session = app.session
+    session = desk.session
     found = q.markers_for_customers(
-        app.store,
+        desk.store,
         sorted({cid for cid, _ in people if cid}),
         role=session.role if session else "advisor",
         today=today(),
@@ -386,8 +392,8 @@ def marked_names(app, people: list[tuple[str, str]]) -> dict[str, Text]:
     }
 
 
-def search_cautions(app, hits) -> dict[str, Text]:
-    return marked_names(app, [(hit.customer_id, hit.name) for hit in hits])
+def search_cautions(desk: Desk, hits) -> dict[str, Text]:
+    return marked_names(desk, [(hit.customer_id, hit.name) for hit in hits])
 
 
 @dataclass
@@ -401,12 +407,12 @@ class Protected:
     left out until someone gives a reason (Ctrl+R)."""
 
 
-def protected_in_search(app, query: str, hits) -> Protected:
+def protected_in_search(desk: Desk, query: str, hits) -> Protected:
     """Runs in the search worker. A search by postcode or district that finds a protected
     resident would reveal where they live, so those hits are held back."""
     from cxdesk.domain.customers import parse_search
 
-    ids = q.protected_among(app.store, [hit.customer_id for hit in hits])
+    ids = q.protected_among(desk.store, [hit.customer_id for hit in hits])
     if not ids:
         return Protected(set(), [])
     try:
@@ -418,16 +424,16 @@ def protected_in_search(app, query: str, hits) -> Protected:
     return Protected(ids, hidden)
 
 
-def reveal_hidden(screen, hidden: list, on_done) -> None:
+def reveal_hidden(screen: OnDesk, hidden: list, on_done) -> None:
     """Ctrl+R on a search: one reason, recorded for each resident it shows, then shown."""
-    app = screen.app
+    app, desk, session = screen.app, screen.desk, screen.signed_in
     if not hidden:
-        screen.notify("Nothing is held back in this search.", timeout=3)
+        screen.app.notify("Nothing is held back in this search.", timeout=3)
         return
 
     def reveal(values: dict[str, str]) -> list:
         for hit in hidden:
-            cmd.reveal_address(app.store, app.session, hit.customer_id, values["reason"])
+            cmd.reveal_address(desk.store, session, hit.customer_id, values["reason"])
         return hidden
 
     fields = [FormField("reason", "Why does this search need them? (recorded)", "the reason")]

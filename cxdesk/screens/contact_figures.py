@@ -74,7 +74,7 @@ class ContactFiguresScreen(RangeReportScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="contact-figures")
     def _load(self, name: str, start: date, end: date) -> None:
-        self.post_message(self.Loaded(report(self.app.store, name, Range.of(start, end))))
+        self.post_message(self.Loaded(report(self.desk.store, name, Range.of(start, end))))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:

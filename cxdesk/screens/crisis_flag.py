@@ -95,7 +95,7 @@ class CrisisFlagScreen(OnDesk, ModalScreen[str | None]):
         s = self.signed_in
         try:
             event = cc.flag_crisis(
-                self.app.store,
+                self.desk.store,
                 actor=s.staff_id,
                 role=s.role,
                 customer_id=self.customer_id,

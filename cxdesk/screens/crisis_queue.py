@@ -95,7 +95,7 @@ class CrisisQueueScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="crisis-load")
     def _load(self) -> None:
-        self.post_message(self.Loaded(cq.open_queue(self.app.store)))
+        self.post_message(self.Loaded(cq.open_queue(self.desk.store)))
 
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
@@ -149,7 +149,7 @@ class CrisisQueueScreen(DeskScreen):
         return self.items[table.cursor_row]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        session = getattr(self.app, "session", None)
+        session = self.desk.session
         role = session.role if session else None
         if action in ("complete", "decline"):
             return role in WELFARE
@@ -192,7 +192,7 @@ class CrisisQueueScreen(DeskScreen):
         if item is None or item.item != kind:
             self.notify(CHOOSE_FIRST[kind])
             return
-        s, store = self.signed_in, self.app.store
+        s, store = self.signed_in, self.desk.store
         ids = {ID_ARGUMENT[kind]: item.id}
         form = FormModal(
             title.format(name=item.customer_name, what=item.what),

@@ -177,7 +177,7 @@ class CustomerFormScreen(DraftGuard, DeskScreen):
                 dob = None
             if dob:
                 matches = customer_queries.likely_matches(
-                    self.app.store, raw["given_name"], raw["family_name"], dob
+                    self.desk.store, raw["given_name"], raw["family_name"], dob
                 )
         self.post_message(self._EarlyMatches(matches))
 
@@ -257,7 +257,7 @@ class CustomerFormScreen(DraftGuard, DeskScreen):
         matches = []
         if not errors and self.customer_id is None:
             matches = customer_queries.likely_matches(
-                self.app.store,
+                self.desk.store,
                 clean["given_name"],
                 clean["family_name"],
                 clean["date_of_birth"],
@@ -285,7 +285,7 @@ class CustomerFormScreen(DraftGuard, DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="customer-form")
     def _save(self, raw: dict) -> None:
-        session, store = self.app.session, self.app.store
+        session, store = self.desk.session, self.desk.store
         try:
             if self.customer_id is None:
                 customer_id = customer_commands.register_customer(store, session, raw)

@@ -95,12 +95,12 @@ class CustomerSearchScreen(DeskScreen):
     def _search(self, query: str) -> None:
         worker = get_current_worker()
         try:
-            hits = search_customers(self.app.store, query) if query.strip() else []
+            hits = search_customers(self.desk.store, query) if query.strip() else []
             problem = ""
             from cxdesk.screens.cautions import protected_in_search, search_cautions
 
-            cautions = search_cautions(self.app, hits)
-            protected = protected_in_search(self.app, query, hits)
+            cautions = search_cautions(self.desk, hits)
+            protected = protected_in_search(self.desk, query, hits)
         except CxDeskError as exc:
             hits, problem, cautions, protected = [], exc.message, {}, None
         if not worker.is_cancelled:

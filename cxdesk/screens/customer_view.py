@@ -101,9 +101,9 @@ class CustomerViewScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="customer-view")
     def _load(self) -> None:
-        store = self.app.store
+        store = self.desk.store
         if not self._viewed:
-            customer_commands.record_view(store, self.app.session, self.customer_id)
+            customer_commands.record_view(store, self.desk.session, self.customer_id)
             self._viewed = True
         customer = customer_queries.get_customer(store, self.customer_id)
         if customer is not None:
@@ -134,7 +134,7 @@ class CustomerViewScreen(DeskScreen):
             )
         from cxdesk.tasks import take_pending
 
-        task = take_pending(self.app)  # chosen from the palette before the resident was found
+        task = take_pending(self.desk)  # chosen from the palette before the resident was found
         if task is not None and task.record_action:
             self.call_later(self.run_action, task.record_action)
 
@@ -197,7 +197,7 @@ class CustomerViewScreen(DeskScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="customer-view-write")
     def _save_note(self, note: str) -> None:
         customer_commands.add_customer_note(
-            self.app.store, self.app.session, self.customer_id, note
+            self.desk.store, self.desk.session, self.customer_id, note
         )
         self._load()
 
@@ -243,7 +243,7 @@ class CustomerViewScreen(DeskScreen):
     def _open_referral(self, event_id: str) -> None:
         from cxdesk.screens.referral_view import ReferralViewScreen
 
-        referral_id = referral_queries.referral_of_event(self.app.store, event_id)
+        referral_id = referral_queries.referral_of_event(self.desk.store, event_id)
         if referral_id is None:
             self.app.call_from_thread(self.notify, "That line is not a referral.", timeout=3)
             return
@@ -255,7 +255,7 @@ class CustomerViewScreen(DeskScreen):
         self._load()
 
     def action_back(self) -> None:
-        session = self.app.session
+        session = self.desk.session
         if (
             not self._may_wrap
             or self._wrapped
@@ -272,7 +272,7 @@ class CustomerViewScreen(DeskScreen):
     def _load_digital(self) -> None:
         from cxdesk.store.contact_queries import digital_exclusion
 
-        reasons = digital_exclusion(self.app.store, self.customer_id)
+        reasons = digital_exclusion(self.desk.store, self.customer_id)
         self.app.call_from_thread(self._show_digital, reasons)
 
     def _show_digital(self, reasons: list[str]) -> None:
@@ -319,9 +319,9 @@ class CustomerViewScreen(DeskScreen):
         """A referral this person raised here since the record opened: offer its wrap-up."""
         from cxdesk.store.contact_queries import has_reasons, referrals_by
 
-        may_wrap = has_reasons(self.app.store)
+        may_wrap = has_reasons(self.desk.store)
         self.app.call_from_thread(setattr, self, "_may_wrap", may_wrap)
-        found = referrals_by(self.app.store, self.customer_id, self.signed_in.staff_id)
+        found = referrals_by(self.desk.store, self.customer_id, self.signed_in.staff_id)
         if self._referrals_seen is None:
             self._referrals_seen = set(found)
             return
@@ -391,7 +391,7 @@ class CustomerViewScreen(DeskScreen):
 
         def void(values: dict[str, str]):
             return issue_commands.void_customer_issue(
-                self.app.store,
+                self.desk.store,
                 actor=session.staff_id,
                 role=session.role,
                 customer_id=customer_id,

@@ -90,7 +90,7 @@ class DigitalExclusionScreen(OnDesk, ModalScreen[list[str] | None]):
         s = self.signed_in
         try:
             contact_commands.record_digital_exclusion(
-                self.app.store,
+                self.desk.store,
                 actor=s.staff_id,
                 role=s.role,
                 customer_id=self.customer_id,

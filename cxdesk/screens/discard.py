@@ -7,7 +7,7 @@ otherwise it asks "Discard what you typed?" (Enter keeps, D discards).
 
 What was typed also survives an accidental close (a colleague signing in at
 the lock screen, the form swept away with the session): the form's values are
-kept in memory on the app under (form, resident) until that form is opened
+kept in memory on the desk (``Desk.form_drafts``) under (form, resident) until that form is opened
 again for that resident, when they are put back. Only a deliberate discard or
 a save forgets them. Drafts never touch the disk.
 """
@@ -50,11 +50,6 @@ class DiscardDialog(ModalScreen[bool]):
         self.dismiss(True)
 
 
-def drafts(app: object) -> dict[tuple[str, str], dict[str, Any]]:
-    """The app's drafts by (form, resident), created on first use."""
-    return app.__dict__.setdefault("_form_drafts", {})
-
-
 class DraftGuard(DeskScreen):
     """The base of a form screen that has ``values()`` and ``restore(values)``.
 
@@ -81,7 +76,7 @@ class DraftGuard(DeskScreen):
         """Put back a draft left for this form and resident; note the starting values."""
         self._initial = dict(self.values())
         self._latest = dict(self._initial)
-        kept = drafts(self.app).pop((self.DRAFT_FORM, self.draft_key), None)
+        kept = self.desk.form_drafts.pop((self.DRAFT_FORM, self.draft_key), None)
         if kept:
             self.restore(kept)
             self._latest = dict(kept)
@@ -111,12 +106,12 @@ class DraftGuard(DeskScreen):
     def forget_draft(self) -> None:
         """Saved (or deliberately discarded): nothing to keep."""
         self._finished = True
-        drafts(self.app).pop((self.DRAFT_FORM, self.draft_key), None)
+        self.desk.form_drafts.pop((self.DRAFT_FORM, self.draft_key), None)
 
     def on_unmount(self) -> None:
         # Closed any other way (a new person at the desk, the session swept away): keep it.
         if not self._finished and self.is_dirty():
-            drafts(self.app)[(self.DRAFT_FORM, self.draft_key)] = dict(self._latest or {})
+            self.desk.form_drafts[(self.DRAFT_FORM, self.draft_key)] = dict(self._latest or {})
 
     def leave(self) -> None:
         """Escape: close a dropdown first; ask before throwing typed work away."""

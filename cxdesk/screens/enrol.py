@@ -92,7 +92,7 @@ class EnrolScreen(DeskScreen):
         from cxdesk.store import open_store
         from cxdesk.sync.desk import enrol_desk
 
-        settings = self.app.settings
+        settings = self.desk.settings
         try:
             store = open_store(settings.store_path)
         except CxDeskError as exc:

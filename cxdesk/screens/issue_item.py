@@ -124,10 +124,9 @@ class IssueScreen(DeskScreen):
 
     def _offline(self) -> bool:
         """Whether a request recorded now would wait on this desk (no server, or none reached)."""
-        app = self.app
-        if getattr(app, "sync", None) is None:
+        if self.desk.sync is None:
             return True
-        status = getattr(app, "sync_status", None)
+        status = self.desk.sync_status
         return status is not None and status.online is False
 
     def _crisis_note(self, now: datetime) -> str:
@@ -180,7 +179,7 @@ class IssueScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="issue-check")
     def _load_check(self) -> None:
-        store = self.app.store
+        store = self.desk.store
         try:
             result = ic.check_repeat_claims(store, self.kind, self.customer_id)
         except CxDeskError as exc:
@@ -221,7 +220,7 @@ class IssueScreen(DeskScreen):
     def _check_serial(self, text: str) -> None:
         location = self.signed_in.location
         try:
-            serial = ic.check_serial(self.app.store, self.kind, text, location)
+            serial = ic.check_serial(self.desk.store, self.kind, text, location)
         except CxDeskError as exc:
             self.post_message(self.SerialChecked(None, exc))
         else:
@@ -268,7 +267,7 @@ class IssueScreen(DeskScreen):
         self._record(self._values())
 
     def _approval_form(self) -> FormModal:
-        store, session, values = self.app.store, self.signed_in, self._values()
+        store, session, values = self.desk.store, self.signed_in, self._values()
 
         def approve(typed: dict[str, str]) -> Approval:
             # The supervisor signs the issue exactly as the form holds it now.
@@ -312,7 +311,7 @@ class IssueScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="issue-record")
     def _record(self, values: dict[str, str]) -> None:
-        session, store, check = self.signed_in, self.app.store, self.check
+        session, store, check = self.signed_in, self.desk.store, self.check
         if check is None:  # action_confirm starts this only once the check has answered
             return
         try:
@@ -390,7 +389,7 @@ class IssueScreen(DeskScreen):
     def action_save_slip(self) -> None:
         """The slip is a file only when asked for (it names what the customer was given)."""
         try:
-            path = ic.save_slip(self.app.store, self.receipt)
+            path = ic.save_slip(self.desk.store, self.receipt)
         except OSError:
             self.app.call_from_thread(
                 self.notify,
@@ -408,12 +407,11 @@ class IssueScreen(DeskScreen):
         """Print the slip through the desk's print command (saved as a file if that fails)."""
         from cxdesk.printing import print_or_save
 
-        settings = getattr(self.app, "settings", None)
-        command = getattr(settings, "print_command", "lp")
+        command = self.desk.settings.print_command
         outcome = print_or_save(
             self.receipt.slip,
             command,
-            lambda: ic.save_slip(self.app.store, self.receipt),
+            lambda: ic.save_slip(self.desk.store, self.receipt),
             "the slip",
         )
         if outcome.path is not None:

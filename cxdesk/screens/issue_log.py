@@ -157,9 +157,7 @@ class IssueLogScreen(SupervisorScreen):
     def on_mount(self) -> None:
         self.query_one("#refusal").display = False
         table = self.query_one("#log-table", DataTable)
-        settings = getattr(self.app, "settings", None)
-        if settings is not None:
-            self.export_dir = Path(settings.data_dir) / "exports"
+        self.export_dir = Path(self.desk.settings.data_dir) / "exports"
         if not self.refuse_if_needed():
             self.action_apply()
             table.focus()
@@ -214,7 +212,7 @@ class IssueLogScreen(SupervisorScreen):
     async def _load(self, flt: IssueFilter, after: tuple[int, str] | None, number: int) -> None:
         # Council-wide when the central API answers, page and totals in one request.
         try:
-            page, source = await council.log_page(self.app, flt, after, PAGE_SIZE)
+            page, source = await council.log_page(self.desk, flt, after, PAGE_SIZE)
         except council.CentralNotAsked as exc:
             source = Source(False, why=exc.message)
         else:
@@ -223,7 +221,7 @@ class IssueLogScreen(SupervisorScreen):
             return
         # The desk's own: the page first, then the totals (a broad filter over a big log
         # counts for a moment longer than it takes to show the newest fifty).
-        store = self.app.store
+        store = self.desk.store
         page = await asyncio.to_thread(log_page, store, flt, after=after, with_totals=False)
         self.post_message(self.Loaded(page, number, source))
         self.post_message(self.Totals(*await asyncio.to_thread(log_totals, store, flt)))
@@ -354,14 +352,14 @@ class IssueLogScreen(SupervisorScreen):
         rows: list[IssueLogRow] = []
         after = None
         while True:
-            page, _ = await council.log_page(self.app, flt, after, EXPORT_PAGE, with_totals=False)
+            page, _ = await council.log_page(self.desk, flt, after, EXPORT_PAGE, with_totals=False)
             rows += page.rows
             if page.next_cursor is None:
                 return rows
             after = page.next_cursor
 
     def _write(self, flt: IssueFilter, rows: list[IssueLogRow] | None, path: Path) -> int:
-        source = iter_log(self.app.store, flt) if rows is None else iter(rows)
+        source = iter_log(self.desk.store, flt) if rows is None else iter(rows)
         try:
             return export_to_file(source, path)
         except OSError as exc:

@@ -146,7 +146,7 @@ class IssueStoryScreen(SupervisorScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="issue-story")
     def _load(self) -> None:
-        self.post_message(self.Loaded(issue_story(self.app.store, self.issue_id)))
+        self.post_message(self.Loaded(issue_story(self.desk.store, self.issue_id)))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:

@@ -93,7 +93,7 @@ class LookupScreen(DeskScreen):
     # -- loading and searching ------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="directory-load")
     def _load_index(self) -> None:
-        self.post_message(self._IndexLoaded(directory_index(self.app.store)))
+        self.post_message(self._IndexLoaded(directory_index(self.desk.store)))
 
     @on(_IndexLoaded)
     def _index_loaded(self, event: _IndexLoaded) -> None:

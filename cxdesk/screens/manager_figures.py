@@ -79,10 +79,10 @@ class ManagerFiguresScreen(RangeReportScreen):
     @work(exclusive=True, exit_on_error=False, group="figures")
     async def _load(self, start: date, end: date) -> None:
         try:
-            weeks, source = await council.figures(self.app, start, end)
+            weeks, source = await council.figures(self.desk, start, end)
         except council.CentralNotAsked as exc:
             source = Source(False, why=exc.message)
-            weeks = await asyncio.to_thread(manager_figures, self.app.store, start, end)
+            weeks = await asyncio.to_thread(manager_figures, self.desk.store, start, end)
         self.post_message(self.Loaded(weeks, source))
 
     @on(Loaded)

@@ -143,10 +143,10 @@ class ReconciliationScreen(RangeReportScreen):
     @work(exclusive=True, exit_on_error=False, group="reconciliation")
     async def _load(self, start: date, end: date, location: str | None) -> None:
         try:
-            rows, source = await council.reconciliation(self.app, start, end, location)
+            rows, source = await council.reconciliation(self.desk, start, end, location)
         except council.CentralNotAsked as exc:
             source = Source(False, why=exc.message)
-            store = self.app.store
+            store = self.desk.store
             rows = await asyncio.to_thread(reconciliation, store, start, end, location)
         self.post_message(self.Loaded(rows, source))
 
@@ -215,7 +215,7 @@ class ReconciliationScreen(RangeReportScreen):
             when = item.signed_at.astimezone(LONDON)
             signed = f"Signed off by {item.signed_by} at {when:%d/%m %H:%M}: {item.note}"
             text.append("\n" + safe_text(signed))
-            for late in late_arrivals(self.app.store, r.location, r.day)[:2]:
+            for late in late_arrivals(self.desk.store, r.location, r.day)[:2]:
                 late_line = safe_text(f"AFTER SIGN-OFF: {late.summary} ({late.actor})")
                 text.append("\n" + late_line, style="reverse")
         else:
@@ -241,7 +241,7 @@ class ReconciliationScreen(RangeReportScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sign-off")
     def _sign(self, location: str, day: date, note: str) -> None:
-        sign_off(self.app.store, self.app.session, location, day, note)
+        sign_off(self.desk.store, self.desk.session, location, day, note)
         self.post_message(self.SignedOff(location, day))
 
     @on(SignedOff)

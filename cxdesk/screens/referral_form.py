@@ -193,7 +193,7 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
         line = None
         if team:
             line = referral_queries.open_referral_to(
-                self.app.store, self.customer["customer_id"], team
+                self.desk.store, self.customer["customer_id"], team
             )
         self.post_message(self._OpenReferral(team, line))
 
@@ -211,7 +211,7 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="referral-targets")
     def _load_targets(self) -> None:
-        self.post_message(self._Targets(referral_queries.referral_targets(self.app.store)))
+        self.post_message(self._Targets(referral_queries.referral_targets(self.desk.store)))
 
     def on_referral_form_screen__targets(self, message: _Targets) -> None:
         self.targets = message.targets
@@ -278,7 +278,7 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
         duplicate = None
         if not errors and raw["consent"] == "given":
             duplicate = referral_queries.open_referral_to(
-                self.app.store, self.customer["customer_id"], raw["to_team"]
+                self.desk.store, self.customer["customer_id"], raw["to_team"]
             )
         self.post_message(self._Checked(errors, duplicate, raw))
 
@@ -301,7 +301,7 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="referral-form")
     def _raise(self, raw: dict) -> None:
-        store, session = self.app.store, self.app.session
+        store, session = self.desk.store, self.desk.session
         try:
             referral_id = referral_commands.raise_referral(
                 store, session, self.customer["customer_id"], raw
@@ -318,7 +318,7 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
         if raw.get("already_told", "").strip():
             note += f"\nAlready told: {raw['already_told'].strip()}"
         try:
-            referral_commands.add_note(self.app.store, self.app.session, referral_id, note[:2000])
+            referral_commands.add_note(self.desk.store, self.desk.session, referral_id, note[:2000])
         except CxDeskError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="warning")
             return

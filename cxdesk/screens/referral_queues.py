@@ -97,7 +97,7 @@ class ReferralQueuesScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queues")
     def _load(self, team: str | None) -> None:
-        store, session = self.app.store, self.signed_in
+        store, session = self.desk.store, self.signed_in
         targets = referral_queries.workable_targets(store, session.staff_id, session.role)
         team = team or referral_queries.queue_team(store)
         if team not in {t.target_id for t in targets}:
@@ -109,7 +109,7 @@ class ReferralQueuesScreen(DeskScreen):
         from cxdesk.screens.cautions import marked_names
 
         people = [(line.customer_id, line.customer) for line in incoming + outgoing]
-        cautions = marked_names(self.app, people)
+        cautions = marked_names(self.desk, people)
         self.post_message(self._Loaded(targets, team, incoming, outgoing, cautions))
 
     def on_referral_queues_screen__loaded(self, message: _Loaded) -> None:
@@ -178,7 +178,7 @@ class ReferralQueuesScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue-team")
     def _remember(self, team: str) -> None:
-        referral_queries.set_queue_team(self.app.store, team)
+        referral_queries.set_queue_team(self.desk.store, team)
         self._load(team)
 
     def action_switch_list(self) -> None:

@@ -97,9 +97,9 @@ class ReferralViewScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="referral-view")
     def _load(self) -> None:
-        store = self.app.store
+        store = self.desk.store
         referral = referral_queries.get_referral(store, self.referral_id)
-        session = getattr(self.app, "session", None)
+        session = self.desk.session
         if referral and referral.get("customer_id") and session is not None and not self._viewed:
             # Reading a referral's story is reading the customer's record: recorded alike.
             from cxdesk.store.customer_commands import record_view
@@ -186,7 +186,7 @@ class ReferralViewScreen(DeskScreen):
             if r is None or r["advice_only"]:
                 return False
             step = _STEP_ACTIONS[action]
-            if whose_step(step, r, self.working_team, self.app.store.location):
+            if whose_step(step, r, self.working_team, self.desk.store.location):
                 return False  # another team's step: not offered here
             return referral_transition_allowed(r["status"], step)
         return True
@@ -194,7 +194,7 @@ class ReferralViewScreen(DeskScreen):
     # -- steps ------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="referral-step")
     def _do(self, command, *args) -> None:
-        command(self.app.store, self.app.session, self.referral_id, *args)
+        command(self.desk.store, self.desk.session, self.referral_id, *args)
         self._load()
 
     def action_accept(self) -> None:
@@ -225,7 +225,7 @@ class ReferralViewScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="referral-targets")
     def _pick_team(self) -> None:
-        targets = referral_queries.referral_targets(self.app.store)
+        targets = referral_queries.referral_targets(self.desk.store)
 
         def answered(answer) -> None:
             if answer:
@@ -237,7 +237,7 @@ class ReferralViewScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="referral-letter")
     def action_letter(self) -> None:
-        text, reference = referral_commands.confirmation_letter(self.app.store, self.referral_id)
+        text, reference = referral_commands.confirmation_letter(self.desk.store, self.referral_id)
         self.app.call_from_thread(self.app.push_screen, ConfirmationScreen(text, reference))
 
     def action_back(self) -> None:
@@ -291,7 +291,7 @@ class ConfirmationScreen(DeskScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="letter-save")
     def action_save(self) -> None:
         try:
-            path = referral_commands.save_confirmation(self.app.store, self.reference, self.text)
+            path = referral_commands.save_confirmation(self.desk.store, self.reference, self.text)
         except OSError:
             self.app.call_from_thread(
                 self.notify,
@@ -308,11 +308,10 @@ class ConfirmationScreen(DeskScreen):
         """Print the letter through the desk's print command (saved as a file if that fails)."""
         from cxdesk.printing import print_or_save
 
-        settings = getattr(self.app, "settings", None)
         outcome = print_or_save(
             self.text,
-            getattr(settings, "print_command", "lp"),
-            lambda: referral_commands.save_confirmation(self.app.store, self.reference, self.text),
+            self.desk.settings.print_command,
+            lambda: referral_commands.save_confirmation(self.desk.store, self.reference, self.text),
             "the letter",
         )
         if outcome.path is not None:

@@ -54,16 +54,16 @@ class SignInScreen(DeskScreen):
         from cxdesk.store.demo_mark import is_demo_store
         from cxdesk.store.signin_commands import location_name
 
-        app = self.app
-        place = location_name(app.store, app.store.location) or "this desk (not set up)"
+        desk = self.desk
+        place = location_name(desk.store, desk.store.location) or "this desk (not set up)"
         lines: list[str] = []
-        if app.settings.demo and is_demo_store(app.store):  # never on a real desk
+        if desk.settings.demo and is_demo_store(desk.store):  # never on a real desk
             from cxdesk.seed.staff import demo_accounts
             from cxdesk.session import may_sign_in_at
 
-            for account in demo_accounts(location=app.store.location):
+            for account in demo_accounts(location=desk.store.location):
                 where = ""
-                if not may_sign_in_at(account.role, account.locations, app.store.location):
+                if not may_sign_in_at(account.role, account.locations, desk.store.location):
                     where = f" (at {', '.join(account.locations)})"
                 lines += [
                     f"{account.role_label}: {account.staff_id}{where}",

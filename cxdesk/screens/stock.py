@@ -82,12 +82,12 @@ class StockScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="stock-load")
     def _load(self) -> None:
-        self.post_message(self.Loaded(sq.stock_summary(self.app.store)))
+        self.post_message(self.Loaded(sq.stock_summary(self.desk.store)))
 
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
         self.rows = {f"{r.location}/{r.kind}": r for r in message.rows}
-        here = self.app.session.location if self.app.session else None
+        here = self.desk.session.location if self.desk.session else None
         lines = []
         for key, r in self.rows.items():
             count = "-" if r.last_count is None else f"{r.last_count} ({r.last_difference:+d})"
@@ -128,7 +128,7 @@ class StockScreen(DeskScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in SUPERVISOR_ACTIONS:
-            session = getattr(self.app, "session", None)
+            session = self.desk.session
             return session is not None and session.role in SUPERVISORS
         return True
 
@@ -140,7 +140,7 @@ class StockScreen(DeskScreen):
         return {"actor": s.staff_id, "role": s.role}
 
     def action_receive(self) -> None:
-        store, who, here = self.app.store, self._who(), self.signed_in.location
+        store, who, here = self.desk.store, self._who(), self.signed_in.location
         self._form(
             f"Stock received at {here}",
             [FormField("first", "First serial"), FormField("last", "Last serial")],
@@ -158,7 +158,7 @@ class StockScreen(DeskScreen):
         )
 
     def action_transfer(self) -> None:
-        store, who, here = self.app.store, self._who(), self.signed_in.location
+        store, who, here = self.desk.store, self._who(), self.signed_in.location
         self._form(
             f"Transfer stock from {here}",
             [
@@ -181,7 +181,7 @@ class StockScreen(DeskScreen):
         )
 
     def action_write_off(self) -> None:
-        store, who, here = self.app.store, self._who(), self.signed_in.location
+        store, who, here = self.desk.store, self._who(), self.signed_in.location
         self._form(
             f"Write off stock at {here}",
             [
@@ -204,7 +204,7 @@ class StockScreen(DeskScreen):
         )
 
     def action_count(self) -> None:
-        store, who, here = self.app.store, self._who(), self.signed_in.location
+        store, who, here = self.desk.store, self._who(), self.signed_in.location
         self._form(
             f"Physical count at {here}",
             [FormField("counted", "How many did you count?")],

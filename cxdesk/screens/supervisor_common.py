@@ -27,6 +27,7 @@ from cxdesk.domain.validation import london_today, parse_date
 from cxdesk.errors import ValidationError
 from cxdesk.events import SUPERVISORS
 from cxdesk.screens.base import DeskScreen
+from cxdesk.session import DeskSession
 from cxdesk.widgets.fit_table import FitTable
 
 REFUSAL = (
@@ -51,8 +52,7 @@ DataTable { height: 1fr; }
 """
 
 
-def is_supervisor(app) -> bool:
-    session = getattr(app, "session", None)
+def is_supervisor(session: DeskSession | None) -> bool:
     return session is not None and session.role in SUPERVISORS
 
 
@@ -62,16 +62,16 @@ class SupervisorScreen(DeskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("app.back", "back"):
             return True
-        return is_supervisor(self.app)
+        return is_supervisor(self.desk.session)
 
     def refusal_text(self) -> str:
-        session = getattr(self.app, "session", None)
+        session = self.desk.session
         role = session.role_label if session is not None else "nobody"
         return REFUSAL.format(role=role)
 
     def refuse_if_needed(self) -> bool:
         """Hide everything but the refusal for non-supervisors; True if refused."""
-        if is_supervisor(self.app):
+        if is_supervisor(self.desk.session):
             return False
         for child in self.query(".supervisor-only"):
             child.display = False

@@ -78,13 +78,11 @@ class SyncStatusScreen(DeskScreen):
         self._load()
 
     def action_sync_now(self) -> None:
-        sync_now = getattr(self.app, "action_sync_now", None)
-        if sync_now is not None:
-            sync_now()
+        self.desk.sync_now()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync-load")
     def _load(self) -> None:
-        store = self.app.store
+        store = self.desk.store
         self.post_message(
             self.Loaded(
                 q.sync_state(store),
@@ -97,17 +95,17 @@ class SyncStatusScreen(DeskScreen):
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
         s, state = message.summary, message.state
-        server = state.get("server_url") or getattr(self.app.settings, "server_url", None)
+        server = state.get("server_url") or self.desk.settings.server_url
         # Everything here may come from outside (a server's or a portal's answer,
         # a config file), so each value is made safe and the whole shown as Text.
         lines = [
-            f"Sync: {safe_text(getattr(self.app, 'sync_text', '')) or 'not running'}",
+            f"Sync: {safe_text(self.desk.sync_text) or 'not running'}",
             f"Server: {safe_text(server) or 'none (this desk works offline only)'}",
             f"Waiting to send: {s.waiting} · rejected: {s.rejected} · "
             f"feed position: {safe_text(state.get('cursor', '0'))}",
             f"Last successful sync: {safe_text(state.get('last_success', 'never'))}",
         ]
-        sync = getattr(self.app, "sync", None)
+        sync = self.desk.sync
         if sync is not None and sync.status.last_error:
             problem = safe_text(sync.status.last_error)
             if len(problem) > PROBLEM_CHARS:

@@ -11,17 +11,18 @@ other key) closes it with nothing recorded: it never guesses.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual import events, on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from cxdesk.desk_app import OnDesk
+from cxdesk.desk_app import OnDesk, desk_of
 from cxdesk.domain.contacts import TRANSFER_KEYS, TRANSFER_RESULTS
 from cxdesk.domain.directory import DirectoryEntry
 from cxdesk.domain.safe_text import safe
@@ -95,7 +96,7 @@ class TransferOutcomeScreen(OnDesk, ModalScreen[str | None]):
         s = self.signed_in
         try:
             contact_commands.record_transfer(
-                self.app.store,
+                self.desk.store,
                 actor=s.staff_id,
                 role=s.role,
                 entry_id=self.entry.id,
@@ -119,9 +120,9 @@ class TransferOutcomeScreen(OnDesk, ModalScreen[str | None]):
         self.query_one("#transfer-error", Static).update(safe(message.error.message))
 
 
-def ask_transfer_outcome(app, entry: DirectoryEntry) -> None:
+def ask_transfer_outcome(app: App[Any], entry: DirectoryEntry) -> None:
     """After a number is copied: ask what happened, if the person signed in transfers calls."""
-    session = getattr(app, "session", None)
+    session = desk_of(app).session
     if session is None or session.role not in FRONTLINE:
         return
     if isinstance(app.screen, TransferOutcomeScreen):

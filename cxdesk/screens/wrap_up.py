@@ -132,7 +132,7 @@ class WrapUpScreen(OnDesk, ModalScreen[Wrapped | None]):
             yield Static("", id="wrap-error")
 
     def on_mount(self) -> None:
-        self.channel = self.channel or getattr(self.app, "last_contact_channel", None) or "phone"
+        self.channel = self.channel or self.desk.last_contact_channel or "phone"
         self._show()
         self.query_one("#wrap-search", Input).focus()
         self._load()
@@ -142,7 +142,7 @@ class WrapUpScreen(OnDesk, ModalScreen[Wrapped | None]):
     def _load(self) -> None:
         from cxdesk.store import contact_queries
 
-        store = self.app.store
+        store = self.desk.store
         self.post_message(self._Loaded(contact_queries.reason_index(store, favour=store.location)))
 
     @on(_Loaded)
@@ -254,7 +254,7 @@ class WrapUpScreen(OnDesk, ModalScreen[Wrapped | None]):
         s = self.signed_in
         try:
             event = contact_commands.wrap_contact(
-                self.app.store,
+                self.desk.store,
                 actor=s.staff_id,
                 role=s.role,
                 customer_id=self.customer_id,
@@ -271,7 +271,7 @@ class WrapUpScreen(OnDesk, ModalScreen[Wrapped | None]):
     @on(_Done)
     def _done(self, message: _Done) -> None:
         if message.contact_id is not None:
-            self.app.last_contact_channel = self.channel  # the next wrap-up starts with it
+            self.desk.last_contact_channel = self.channel  # the next wrap-up starts with it
         said = "Contact wrapped up." if message.contact_id else "Left unwrapped, with the reason."
         self.app.notify(said, timeout=2)
         self.dismiss(Wrapped(message.contact_id))
@@ -301,7 +301,7 @@ class WrapUpScreen(OnDesk, ModalScreen[Wrapped | None]):
         s = self.signed_in
         try:
             contact_commands.leave_unwrapped(
-                self.app.store,
+                self.desk.store,
                 actor=s.staff_id,
                 role=s.role,
                 customer_id=self.customer_id,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from cxdesk.domain import deskclock
 from cxdesk.domain.hours import LONDON
@@ -21,6 +22,9 @@ from cxdesk.domain.issue_log import IssueFilter, LogPage
 from cxdesk.domain.request_proof import make_proof
 from cxdesk.errors import CxDeskError
 from cxdesk.store.supervisor_reports import DayReconciliation, WeekFigures
+
+if TYPE_CHECKING:
+    from cxdesk.desk_app import Desk
 
 ANSWER_SECONDS = 15.0
 """How long a screen waits for the central API before showing the desk's own data."""
@@ -52,9 +56,9 @@ class CentralNotAsked(CxDeskError):
     """The desk did not ask the central API (or the answer failed); ``message`` says why."""
 
 
-def why_not_central(app) -> str | None:
+def why_not_central(desk: Desk) -> str | None:
     """A sentence saying why the central API cannot be asked now, or None if it can."""
-    sync, session = getattr(app, "sync", None), getattr(app, "session", None)
+    sync, session = desk.sync, desk.session
     if sync is None:
         return "This desk is not connected to a central API."
     if session is None or session.keys is None:
@@ -77,12 +81,12 @@ def failure_sentence(exc: BaseException) -> str:
     return f"The central API could not be asked ({type(exc).__name__})."
 
 
-async def _ask(app, path: str, question, model):
+async def _ask(desk: Desk, path: str, question, model):
     """POST ``question`` to ``path`` as the signed-in supervisor; ``CentralNotAsked`` if not."""
-    why = why_not_central(app)
-    if why is not None:
-        raise CentralNotAsked(why)
-    session, store = app.session, app.store
+    why = why_not_central(desk)
+    sync, session, store = desk.sync, desk.session, desk.store
+    if why is not None or sync is None or session is None or session.keys is None:
+        raise CentralNotAsked(why or "The central API cannot be asked now.")
     body = question.model_dump_json().encode()
     proof = make_proof(
         session.keys,
@@ -95,20 +99,25 @@ async def _ask(app, path: str, question, model):
     )
     try:
         return await asyncio.wait_for(
-            app.sync.client.ask_as_staff(path, body, proof.header(), model), ANSWER_SECONDS
+            sync.client.ask_as_staff(path, body, proof.header(), model), ANSWER_SECONDS
         )
     except (CxDeskError, TimeoutError) as exc:
         raise CentralNotAsked(failure_sentence(exc)) from exc
 
 
 async def log_page(
-    app, flt: IssueFilter, after: tuple[int, str] | None, limit: int, *, with_totals: bool = True
+    desk: Desk,
+    flt: IssueFilter,
+    after: tuple[int, str] | None,
+    limit: int,
+    *,
+    with_totals: bool = True,
 ) -> tuple[LogPage, Source]:
     """A page of the council-wide issued-voucher log, with totals."""
     from cxdesk.sync.council_protocol import IssueLogAnswer, IssueLogAsk
 
     answer = await _ask(
-        app,
+        desk,
         "/v1/supervisor/issues",
         IssueLogAsk.of(flt, after, limit, with_totals),
         IssueLogAnswer,
@@ -118,18 +127,18 @@ async def log_page(
 
 
 async def reconciliation(
-    app, start: date, end: date, location: str | None
+    desk: Desk, start: date, end: date, location: str | None
 ) -> tuple[list[DayReconciliation], Source]:
     from cxdesk.sync.council_protocol import RangeAsk, ReconciliationAnswer
 
     question = RangeAsk(date_from=start, date_to=end, location=location)
-    answer = await _ask(app, "/v1/supervisor/reconciliation", question, ReconciliationAnswer)
+    answer = await _ask(desk, "/v1/supervisor/reconciliation", question, ReconciliationAnswer)
     return answer.rows, Source(True, answer.as_of)
 
 
-async def figures(app, start: date, end: date) -> tuple[list[WeekFigures], Source]:
+async def figures(desk: Desk, start: date, end: date) -> tuple[list[WeekFigures], Source]:
     from cxdesk.sync.council_protocol import FiguresAnswer, RangeAsk
 
     question = RangeAsk(date_from=start, date_to=end)
-    answer = await _ask(app, "/v1/supervisor/figures", question, FiguresAnswer)
+    answer = await _ask(desk, "/v1/supervisor/figures", question, FiguresAnswer)
     return answer.weeks, Source(True, answer.as_of)

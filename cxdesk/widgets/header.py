@@ -24,19 +24,17 @@ from cxdesk.domain.safe_text import safe
 OFFLINE_ONLY = "Offline only"
 
 
-class SyncIndicator(Static):
+class SyncIndicator(OnDesk, Static):
     """A short sync status; the sync worker sets ``text`` (and ``alert`` for loud states)."""
 
     text: reactive[str] = reactive(OFFLINE_ONLY)
     alert: reactive[bool] = reactive(False)
 
     def on_mount(self) -> None:
-        settings = getattr(self.app, "settings", None)
-        if settings is not None and settings.server_url:
+        if self.desk.settings.server_url:
             self.text = "Not synced yet"
-        if hasattr(self.app, "sync_text"):
-            self.watch(self.app, "sync_text", self._follow_text)
-            self.watch(self.app, "sync_alert", self._follow_alert)
+        self.watch(self.app, "sync_text", self._follow_text)
+        self.watch(self.app, "sync_alert", self._follow_alert)
 
     def _follow_text(self, value: str) -> None:
         if value:
@@ -61,7 +59,7 @@ class DeskHeader(OnDesk, Horizontal):
 
     def on_mount(self) -> None:
         self.watch(self.app, "session", self._show_session)
-        self.watch(self.app, "locked", lambda _locked: self._show_session(self.app.session))
+        self.watch(self.app, "locked", lambda _locked: self._show_session(self.desk.session))
 
     def _show_session(self, session) -> None:
         who = self.query_one("#desk-who", Static)
@@ -71,4 +69,4 @@ class DeskHeader(OnDesk, Horizontal):
         # The location's short id keeps name, role, place and the sync status on
         # one 80-column line; the sign-in screen shows the location's full name.
         text = f"{session.name} · {session.role_label} · {session.location}"
-        who.update(safe(text + " · LOCKED" if getattr(self.app, "locked", False) else text))
+        who.update(safe(text + " · LOCKED" if self.desk.locked else text))

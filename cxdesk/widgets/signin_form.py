@@ -109,14 +109,10 @@ class SignInForm(OnDesk, Vertical):
         self._check(staff_id, passcode)
 
     def _hold_keys(self) -> None:
-        typeahead = getattr(self.app, "typeahead", None)
-        if typeahead is not None:
-            typeahead.hold(self.HOLD)
+        self.desk.typeahead.hold(self.HOLD)
 
     def _drop_held_keys(self) -> None:
-        typeahead = getattr(self.app, "typeahead", None)
-        if typeahead is not None:
-            typeahead.release(self.HOLD, discard=True)
+        self.desk.typeahead.release(self.HOLD, discard=True)
 
     @dataclass
     class _SomeoneElse(Message):
@@ -130,7 +126,7 @@ class SignInForm(OnDesk, Vertical):
             return None
         from cxdesk.store.staff_queries import on_roster
 
-        return on_roster(self.app.store, typed)
+        return on_roster(self.desk.store, typed)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="signin")
     def _check(self, staff_id: str, passcode: str) -> None:
@@ -143,7 +139,7 @@ class SignInForm(OnDesk, Vertical):
             self.post_message(self._SomeoneElse(other))
             return
         try:
-            session = sign_in(self.app.store, staff_id, passcode)
+            session = sign_in(self.desk.store, staff_id, passcode)
         except CxDeskError as exc:
             field = exc.field if isinstance(exc, ValidationError) else "passcode"
             self.post_message(self._Refused(exc.message, field))

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from textual.widgets import Static
 
+from cxdesk.screens.issue_log import IssueLogScreen
 from cxdesk.screens.manager_figures import ManagerFiguresScreen
 from cxdesk.screens.reconciliation import ReconciliationScreen
 from cxdesk.session import DeskSession
@@ -16,7 +17,8 @@ from cxdesk.sync.worker import SyncWorker
 from tests import peek
 
 from ..conftest import keys_for
-from ..test_screens_issue_log import LogApp, settle, table_rows
+from ..deskkit import run_desk
+from ..test_screens_issue_log import settle, table_rows
 from .test_council_reports import council_with_issues
 
 SUPERVISOR = DeskSession("SUP1", "Sam Super", "supervisor", "HUB-S", keys=keys_for("SUP1"))
@@ -28,9 +30,10 @@ def shown(screen, selector: str) -> str:
 
 async def test_online_the_log_is_council_wide(central, tmp_path):
     _north, south, _cid, voucher, card = await council_with_issues(central)
-    app = LogApp(south.store, SUPERVISOR, tmp_path)
-    app.sync = SyncWorker(south.store, south.client)  # not running: its client asks
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(south.store, SUPERVISOR, data_dir=tmp_path) as pilot:
+        app = pilot.app
+        app.sync = SyncWorker(south.store, south.client)  # not running: its client asks
+        await app.push_screen(IssueLogScreen())
         await settle(pilot)
         screen = app.screen
         assert shown(screen, "#log-source").startswith("Council-wide (central, as of ")
@@ -76,9 +79,10 @@ async def test_online_the_log_is_council_wide(central, tmp_path):
 async def test_offline_the_log_is_this_locations_labelled(central, tmp_path):
     north, _south, *_ = await council_with_issues(central)
     # The hub's own desk, with its central API out of reach (nothing listens on port 9).
-    app = LogApp(north.store, SUPERVISOR, tmp_path)
-    app.sync = SyncWorker(north.store, AsyncSyncClient("http://127.0.0.1:9", north.token))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(north.store, SUPERVISOR, data_dir=tmp_path) as pilot:
+        app = pilot.app
+        app.sync = SyncWorker(north.store, AsyncSyncClient("http://127.0.0.1:9", north.token))
+        await app.push_screen(IssueLogScreen())
         await settle(pilot)
         screen = app.screen
         source = shown(screen, "#log-source")
@@ -102,9 +106,10 @@ async def test_an_advisor_key_is_refused_and_the_screen_says_why(central, tmp_pa
     """A desk that thinks someone is a supervisor cannot talk the server into it."""
     _north, south, *_ = await council_with_issues(central)
     posing = DeskSession("ADV1", "Alex Advisor", "supervisor", "HUB-S", keys=keys_for("ADV1"))
-    app = LogApp(south.store, posing, tmp_path)
-    app.sync = SyncWorker(south.store, south.client)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_desk(south.store, posing, data_dir=tmp_path) as pilot:
+        app = pilot.app
+        app.sync = SyncWorker(south.store, south.client)
+        await app.push_screen(IssueLogScreen())
         await settle(pilot)
         source = shown(app.screen, "#log-source")
         assert source.startswith("This location's data (offline). The central API refused")
