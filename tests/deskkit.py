@@ -131,13 +131,14 @@ def shows(app, phrase: str) -> bool:
 
 async def settle(pilot) -> None:
     """Let workers finish and the screen catch up (twice: a worker's message may start another)."""
+    from contextlib import suppress
+
     from textual.worker import WorkerCancelled
 
     for _ in range(3):
-        try:
+        # An exclusive worker replaced by a newer one is cancelled: the newer one is waited for.
+        with suppress(WorkerCancelled):
             await pilot.app.workers.wait_for_complete()
-        except WorkerCancelled:
-            pass  # an exclusive worker replaced by a newer one: the newer one is waited for next
         await pilot.pause()
 
 
