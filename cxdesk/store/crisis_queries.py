@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from cxdesk.domain.crisis import signs_text
 from cxdesk.domain.sla import PROMISE
@@ -139,3 +140,49 @@ def flag(store, flag_id: str) -> CrisisFlag | None:
         (flag_id,),
     )
     return CrisisFlag(*rows[0]) if rows else None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedAfterCancel:
+    """Funds loaded onto a card whose request had been cancelled (the issue was voided)."""
+
+    issue_id: str
+    loaded_by: str
+    loaded_at_ms: int
+    amount_pence: int
+
+
+def loaded_after_cancel(store) -> list[LoadedAfterCancel]:
+    """Every completed load on a cancelled request (rare: each one is an anomaly)."""
+    rows = _sql.query(
+        store,
+        "SELECT r.issue_id, u.actor, u.at_ms, r.amount_pence FROM crisis_payment_requests r "
+        "JOIN crisis_payment_updates u ON u.request_id = r.request_id "
+        "WHERE r.status = 'cancelled' AND u.outcome = 'completed'",
+    )
+    return [LoadedAfterCancel(*r) for r in rows]
+
+
+class RequestTiming(NamedTuple):
+    """A payment request's times, in the shape the weekly figures count (desk and central)."""
+
+    request_id: str
+    issue_id: str
+    serial: str
+    location: str
+    requested_at_ms: int
+    due_ms: int
+    status: str
+    completed_at_ms: int | None
+
+
+def requests_between(store, start_ms: int, end_ms: int) -> list[RequestTiming]:
+    """Requests made in [start_ms, end_ms) that still count (not cancelled)."""
+    rows = _sql.query(
+        store,
+        "SELECT request_id, issue_id, serial, location, requested_at_ms, due_ms, status, "
+        "completed_at_ms FROM crisis_payment_requests "
+        "WHERE requested_at_ms >= ? AND requested_at_ms < ? AND status != 'cancelled'",
+        (start_ms, end_ms),
+    )
+    return [RequestTiming(*r) for r in rows]

@@ -273,9 +273,34 @@ def view_count(store, customer_id: str) -> int:
 
 def other_locations(store, here: str) -> list[tuple[str, str]]:
     """(location id, name) of every location but ``here``, for moving a resident there."""
-    rows = _sql.query(
-        store,
-        "SELECT location_id, name FROM locations WHERE location_id != ? ORDER BY name",
-        (here,),
-    )
-    return [(r["location_id"], r["name"]) for r in rows]
+    from cxdesk.store.staff_queries import location_names
+
+    names = location_names(store)  # the roster's locations
+    return sorted(((i, n) for i, n in names.items() if i != here), key=lambda pair: pair[1])
+
+
+@dataclass(frozen=True, slots=True)
+class ContactDetails:
+    """How to reach a customer, as the shared-contact anomaly compares them."""
+
+    customer_id: str
+    name: str
+    phone: str
+    address: str
+
+
+def contact_details(store, customer_ids: list[str]) -> dict[str, ContactDetails]:
+    """Name, phone and address of each of these customers this desk holds, by id."""
+    found: dict[str, ContactDetails] = {}
+    ids = list(dict.fromkeys(customer_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for cid, name, phone, address in _sql.query(
+            store,
+            "SELECT customer_id, given_name || ' ' || family_name, phone, address "
+            f"FROM customers WHERE customer_id IN ({marks})",
+            chunk,
+        ):
+            found[cid] = ContactDetails(cid, name, phone or "", address or "")
+    return found

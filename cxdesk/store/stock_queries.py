@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from cxdesk.domain.serials import SerialFormat
 from cxdesk.domain.stock import ON_HAND, SerialState, serial_format
@@ -135,3 +136,63 @@ def kind_serial_format(store, kind: str) -> SerialFormat:
         (kind,),
     )
     return serial_format(kind, json.loads(rows[0]["payload"]) if rows else None)
+
+
+class StockMove(NamedTuple):
+    """Stock moves as reconciliation reads them (desk and central alike): one serial's
+    move with its time, or (``at_ms`` 0) a total of one kind of move before a range."""
+
+    kind: str
+    move: str
+    condition: str | None
+    location: str
+    to_location: str | None
+    at_ms: int
+    quantity: int
+
+
+class StockCount(NamedTuple):
+    location: str
+    kind: str
+    at_ms: int
+    counted: int
+    counted_by: str
+
+
+def _at_location(location: str | None, *columns: str) -> str:
+    return " AND (" + " OR ".join(f"{c} = :loc" for c in columns) + ")" if location else ""
+
+
+def move_totals_before(store, start_ms: int, location: str | None) -> list[StockMove]:
+    """One total per kind of move before ``start_ms`` (the opening balance)."""
+    where = _at_location(location, "location", "to_location")
+    rows = _sql.query(
+        store,
+        "SELECT kind, move, condition, location, to_location, 0, COUNT(*) FROM stock_moves "
+        f"WHERE at_ms < :start{where} GROUP BY kind, move, condition, location, to_location",
+        {"start": start_ms, "loc": location},
+    )
+    return [StockMove(*r) for r in rows]
+
+
+def moves_between(store, start_ms: int, end_ms: int, location: str | None) -> list[StockMove]:
+    """Every serial's move in [start_ms, end_ms), with its time."""
+    where = _at_location(location, "location", "to_location")
+    rows = _sql.query(
+        store,
+        "SELECT kind, move, condition, location, to_location, at_ms, 1 FROM stock_moves "
+        f"WHERE at_ms >= :start AND at_ms < :end{where}",
+        {"start": start_ms, "end": end_ms, "loc": location},
+    )
+    return [StockMove(*r) for r in rows]
+
+
+def counts_between(store, start_ms: int, end_ms: int, location: str | None) -> list[StockCount]:
+    """Physical counts made in [start_ms, end_ms)."""
+    rows = _sql.query(
+        store,
+        "SELECT location, kind, at_ms, counted, actor FROM stock_counts "
+        f"WHERE at_ms >= :start AND at_ms < :end{_at_location(location, 'location')}",
+        {"start": start_ms, "end": end_ms, "loc": location},
+    )
+    return [StockCount(*r) for r in rows]

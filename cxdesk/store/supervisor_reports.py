@@ -1,9 +1,12 @@
 """Reads for the supervisor's reports: reconciliation, sign-offs, anomalies, manager figures.
 
-Each function maps the projection tables (stock moves and counts, issues,
-customers, crisis payment requests, sign-offs) onto the plain facts of
-``cxdesk.domain.reconciliation`` and ``cxdesk.domain.anomalies`` and lets the
-domain do the reasoning, so the rules are tested without a database.
+Each function maps what the components hold (stock moves and counts, issues,
+customers, crisis payment requests, opening hours, sign-offs) onto the plain
+facts of ``cxdesk.domain.reconciliation`` and ``cxdesk.domain.anomalies`` and
+lets the domain do the reasoning, so the rules are tested without a database.
+Other components' tables are read only through their query modules
+(``stock_queries``, ``issue_queries``, ``customer_queries``, ``crisis_queries``,
+``staff_queries``), inside one ``store.reading()`` so the reads agree.
 
 Reconciliation reads per-serial stock moves in the requested days, plus one
 total per movement type for everything before them (the opening balance),
@@ -27,8 +30,15 @@ from cxdesk.domain.reconciliation import (
     reconcile,
 )
 from cxdesk.errors import ValidationError
-from cxdesk.store import feed
-from cxdesk.store.issue_log_queries import has_table, latest_signoffs
+from cxdesk.store import (
+    crisis_queries,
+    customer_queries,
+    feed,
+    issue_queries,
+    staff_queries,
+    stock_queries,
+)
+from cxdesk.store.issue_log_queries import latest_signoffs
 
 # stock_moves (move, condition) -> reconciliation change, for the item's own location.
 _MOVE_CHANGE = {
@@ -101,25 +111,10 @@ def reconciliation(
     if day_from > day_to:
         raise ValidationError("The 'from' date is after the 'to' date.", field="date_from")
     start, end = _ms(day_from), _ms(day_to + timedelta(days=1))
-    where_loc = " AND (location = :loc OR to_location = :loc)" if location else ""
-    params = {"start": start, "end": end, "loc": location}
-    with store.reading() as conn:
-        before = conn.execute(
-            "SELECT kind, move, condition, location, to_location, 0, COUNT(*) FROM stock_moves "
-            f"WHERE at_ms < :start{where_loc} GROUP BY kind, move, condition, location, "
-            "to_location",
-            params,
-        ).fetchall()
-        during = conn.execute(
-            "SELECT kind, move, condition, location, to_location, at_ms, 1 FROM stock_moves "
-            f"WHERE at_ms >= :start AND at_ms < :end{where_loc}",
-            params,
-        ).fetchall()
-        counts = conn.execute(
-            "SELECT location, kind, at_ms, counted, actor FROM stock_counts "
-            "WHERE at_ms >= :start AND at_ms < :end" + (" AND location = :loc" if location else ""),
-            params,
-        ).fetchall()
+    with store.reading() as conn:  # one view of the store for every read below
+        before = stock_queries.move_totals_before(store, start, location)
+        during = stock_queries.moves_between(store, start, end, location)
+        counts = stock_queries.counts_between(store, start, end, location)
         rows = reconcile_days(before, during, counts, day_from, day_to, location)
         pairs = {(r.location, r.day.isoformat()) for r in rows}
         signed = latest_signoffs(conn, pairs)
@@ -198,63 +193,52 @@ def find_anomalies(store, day_from: date, day_to: date) -> list[rules.Finding]:
     """Every anomaly rule over the issues in the date range (repeat claims look back further)."""
     flt = IssueFilter(date_from=day_from, date_to=day_to)
     start, end = _ms_bounds(flt)
-    with store.reading() as conn:
+    with store.reading():  # one view of the store for every read below
         # Repeat windows reach back before the range: fetch up to a year earlier for them.
-        lookback = start - 366 * 86_400_000
-        names = "c.given_name || ' ' || c.family_name" if has_table(conn, "customers") else "''"
-        join = " LEFT JOIN customers c ON c.customer_id = i.customer_id" if names != "''" else ""
-        raw = conn.execute(
-            f"SELECT i.issue_id, i.kind, i.serial, i.location, i.actor, i.at_ms, i.customer_id, "
-            f"{names}, i.override_reason, i.status FROM issues i{join} "
-            "WHERE i.at_ms >= ? AND i.at_ms < ?",
-            (lookback, end),
-        ).fetchall()
-        policies = {
-            kind: [(w["days"], w["max"]) for w in json.loads(windows)]
-            for kind, windows in conn.execute("SELECT kind, windows FROM policies")
-        }
-        hours = {}
-        for loc, text in conn.execute("SELECT location_id, hours FROM locations"):
-            try:
-                hours[loc] = OpeningHours.parse(text or "unknown")
-            except ValidationError:
-                continue  # unreadable hours: the outside-hours rule skips that location
-        loaded_after_void = [
-            rules.LoadedAfterVoid(iid, serial, loc, actor, _at(ms), amount)
-            for iid, serial, loc, actor, ms, amount in conn.execute(
-                "SELECT r.issue_id, i.serial, i.location, u.actor, u.at_ms, r.amount_pence "
-                "FROM crisis_payment_requests r JOIN issues i ON i.issue_id = r.issue_id "
-                "JOIN crisis_payment_updates u ON u.request_id = r.request_id "
-                "WHERE r.status = 'cancelled' AND u.outcome = 'completed' "
-                "AND i.at_ms >= ? AND i.at_ms < ?",
-                (start, end),
-            )
-        ]
-        contacts = []
-        if has_table(conn, "customers"):
-            contacts = [
-                rules.CustomerContact(cid, name, phone or "", address or "")
-                for cid, name, phone, address in conn.execute(
-                    "SELECT customer_id, given_name || ' ' || family_name, phone, address "
-                    "FROM customers WHERE customer_id IN (SELECT customer_id FROM issues "
-                    "WHERE at_ms >= ? AND at_ms < ?)",
-                    (start, end),
-                )
-            ]
+        issues = issue_queries.issues_between(store, start - 366 * 86_400_000, end)
+        policies = issue_queries.repeat_windows(store)
+        people = customer_queries.contact_details(store, [i.customer_id for i in issues])
+        hour_texts = staff_queries.location_hours(store)
+        loaded = crisis_queries.loaded_after_cancel(store)
+    hours = {}
+    for loc, text in hour_texts.items():
+        try:
+            hours[loc] = OpeningHours.parse(text or "unknown")
+        except ValidationError:
+            continue  # unreadable hours: the outside-hours rule skips that location
+    in_days = {i.issue_id: i for i in issues if start <= i.at_ms < end}
+    loaded_after_void = [
+        rules.LoadedAfterVoid(
+            load.issue_id,
+            issue.serial,
+            issue.location,
+            load.loaded_by,
+            _at(load.loaded_at_ms),
+            load.amount_pence,
+        )
+        for load in loaded
+        if (issue := in_days.get(load.issue_id)) is not None
+    ]
+    seen_in_days = {i.customer_id for i in in_days.values()}
+    contacts = [
+        rules.CustomerContact(p.customer_id, p.name, p.phone, p.address)
+        for p in people.values()
+        if p.customer_id in seen_in_days
+    ]
     facts = [
         rules.IssueFact(
-            iid,
-            kind,
-            serial,
-            loc,
-            actor,
-            _at(ms),
-            cid,
-            name or "",
-            override or "",
-            status == "voided",
+            i.issue_id,
+            i.kind,
+            i.serial,
+            i.location,
+            i.actor,
+            _at(i.at_ms),
+            i.customer_id,
+            people[i.customer_id].name if i.customer_id in people else "",
+            i.override_reason or "",
+            i.status == "voided",
         )
-        for iid, kind, serial, loc, actor, ms, cid, name, override, status in raw
+        for i in issues
     ]
     in_range = [f for f in facts if f.at >= _at(start)]
     found = [f for f in rules.repeat_claims(facts, policies) if f.at and f.at >= _at(start)]
@@ -297,18 +281,10 @@ def manager_figures(
     now = int(time.time() * 1000) if now_ms is None else now_ms
     flt = IssueFilter(date_from=day_from, date_to=day_to)
     start, end = _ms_bounds(flt)
-    with store.reading() as conn:
-        issues = conn.execute(
-            "SELECT location, kind, value_pence, override_reason != '', at_ms FROM issues "
-            "WHERE at_ms >= ? AND at_ms < ? AND status != 'voided'",
-            (start, end),
-        ).fetchall()
-        requests = conn.execute(
-            "SELECT request_id, issue_id, serial, location, requested_at_ms, due_ms, status, "
-            "completed_at_ms FROM crisis_payment_requests "
-            "WHERE requested_at_ms >= ? AND requested_at_ms < ? AND status != 'cancelled'",
-            (start, end),
-        ).fetchall()
+    with store.reading():  # one view of the store for both reads
+        live = [i for i in issue_queries.issues_between(store, start, end) if i.status != "voided"]
+        requests = crisis_queries.requests_between(store, start, end)
+    issues = [(i.location, i.kind, i.value_pence, i.override_reason != "", i.at_ms) for i in live]
     return tally_weeks(issues, requests, now)
 
 
