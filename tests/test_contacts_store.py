@@ -42,14 +42,14 @@ def test_wrap_up_is_projected_with_its_reasons_and_local_time(council):
         at_ms=at,
     )
     (row,) = q.customer_contacts(council, PERSON)  # PERSON is not in the demo history
-    assert sorted(row["reasons"]) == ["bins-missed", "bulky-waste"]
-    assert (row["channel"], row["outcome"], row["hour"], row["week"]) == (
+    assert sorted(row.reasons) == ["bins-missed", "bulky-waste"]
+    assert (row.channel, row.outcome, row.hour, row.week) == (
         "phone",
         "resolved",
         9,
         "2026-W27",
     )
-    assert row["location"] == "CSC" and row["actor"] == "ADV1"
+    assert row.location == "CSC" and row.actor == "ADV1"
 
 
 def test_wrap_up_refuses_what_is_not_on_the_list_or_not_allowed(council):

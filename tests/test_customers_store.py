@@ -173,7 +173,7 @@ def test_referral_lifecycle_in_the_store(store):
     summaries = [h.summary for h in cq.customer_history(store, cid)]
     assert summaries[0] == "Referral completed"
     assert summaries[-1] == "Customer registered"
-    assert [s["kind"] for s in rq.referral_steps(store, rid)][-1] == "ReferralCompleted"
+    assert [s.kind for s in rq.referral_steps(store, rid)][-1] == "ReferralCompleted"
     assert verify_store(store).ok
     # The customer's letter is kept with this desk's records, like the slips.
     text, path = rc.write_confirmation(store, rid)
@@ -228,7 +228,7 @@ def test_two_desks_accepting_offline_agree_on_one(tmp_path):
             record_ack(conn, a_step, status="rejected", reason="declined already")
         assert rq.get_referral(desk_a, rid)["status"] == "declined"
         assert rq.get_referral(desk_b, rid)["status"] == "declined"
-        steps = {s["kind"]: s["applied"] for s in rq.referral_steps(desk_a, rid)}
+        steps = {s.kind: s.applied for s in rq.referral_steps(desk_a, rid)}
         assert steps["ReferralDeclined"] == 1
     finally:
         desk_a.close()

@@ -131,9 +131,9 @@ class ReferralViewScreen(DeskScreen):
         table.clear()
         for step in message.steps:
             summary = _step_text(step)
-            if not step["applied"]:
+            if not step.applied:
                 summary = f"NOT APPLIED: {summary}"
-            table.add_event(step["at_ms"], summary, step["actor_name"], step["location"])
+            table.add_event(step.at_ms, summary, step.actor_name, step.location)
         self.refresh_bindings()
 
     @staticmethod
@@ -244,8 +244,8 @@ class ReferralViewScreen(DeskScreen):
         self.app.pop_screen()
 
 
-def _step_text(step: dict) -> str:
-    p, kind = step["payload"], str(step["kind"])
+def _step_text(step: referral_queries.ReferralStep) -> str:
+    p, kind = step.payload, step.kind
     if kind == "ReferralRaised":
         return (
             "Advice given (no consent)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from cxdesk.domain import deskclock
 from cxdesk.domain.contact_reasons import ContactReason, ReasonIndex
@@ -66,16 +67,41 @@ def contact_count(store) -> int:
     return int(_sql.scalar(store, "SELECT COUNT(*) FROM contacts") or 0)
 
 
-def customer_contacts(store, customer_id: str, limit: int = 20) -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class ContactRecord:
+    """One wrap-up of a contact: how it came, how it ended, why (reason codes)."""
+
+    contact_id: str
+    event_id: str
+    customer_id: str | None  # None: anonymous (hub footfall)
+    channel: str
+    outcome: str
+    referral_id: str | None
+    at_ms: int
+    day: str  # UK local date
+    hour: int  # UK local hour
+    week: str  # ISO week, 2026-W48
+    location: str
+    actor: str
+    reasons: tuple[str, ...]
+
+
+def customer_contacts(store, customer_id: str, limit: int = 20) -> list[ContactRecord]:
     """A resident's latest wrap-ups with their reasons, newest first."""
     rows = _sql.query(
         store,
-        "SELECT c.*, (SELECT json_group_array(reason) FROM contact_reason_links l "
+        "SELECT c.contact_id, c.event_id, c.customer_id, c.channel, c.outcome, c.referral_id, "
+        "c.at_ms, c.day, c.hour, c.week, c.location, c.actor, "
+        "(SELECT json_group_array(reason) FROM contact_reason_links l "
         "WHERE l.contact_id = c.contact_id) AS reasons FROM contacts c "
         "WHERE c.customer_id = ? ORDER BY c.at_ms DESC LIMIT ?",
         (customer_id, limit),
     )
-    return [dict(r) | {"reasons": json.loads(r["reasons"])} for r in rows]
+    out = []
+    for r in rows:
+        fields = {k: r[k] for k in r.keys() if k != "reasons"}
+        out.append(ContactRecord(**fields, reasons=tuple(json.loads(r["reasons"]))))
+    return out
 
 
 def referrals_by(store, customer_id: str, staff_id: str) -> list[str]:

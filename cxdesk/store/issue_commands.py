@@ -433,7 +433,7 @@ def void_customer_issue(
     found = [
         i
         for i in customer_issues(store, customer_id)
-        if i["serial"] == serial and i["status"] != "voided"
+        if i.serial == serial and i.status != "voided"
     ]
     if not found:
         raise ValidationError(
@@ -443,14 +443,28 @@ def void_customer_issue(
     if answer is None:
         raise ValidationError("Type B if the item came back, S if it is spoiled.", field="item")
     return void_issue(
-        store, actor=actor, role=role, issue_id=found[0]["issue_id"], reason=reason, item=answer
+        store, actor=actor, role=role, issue_id=found[0].issue_id, reason=reason, item=answer
     )
 
 
-def customer_issues(store, customer_id: str) -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class CustomerIssue:
+    """One voucher or card issued to a customer, as their record lists it."""
+
+    issue_id: str
+    kind: str
+    serial: str
+    value_pence: int
+    location: str
+    at_ms: int
+    status: str  # issued | voided
+    serial_clash: int  # 1: another live issue holds the same serial
+
+
+def customer_issues(store, customer_id: str) -> list[CustomerIssue]:
     """This customer's issues, newest first, for the customer view and the void form."""
     return [
-        dict(r)
+        CustomerIssue(*r)
         for r in _sql.query(
             store,
             "SELECT issue_id, kind, serial, value_pence, location, at_ms, status, serial_clash "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from cxdesk.domain.referrals import OPEN_STATUSES, is_overdue
 from cxdesk.store import _sql, feed
@@ -193,7 +194,21 @@ def get_referral(store, referral_id: str) -> dict | None:
     return record
 
 
-def referral_steps(store, referral_id: str) -> list[dict]:
+@dataclass(frozen=True, slots=True)
+class ReferralStep:
+    """One step of a referral: the event, who took it, where, and whether it took effect."""
+
+    event_id: str
+    kind: str
+    payload: dict[str, Any]  # the event's own payload (its fields differ per kind)
+    at_ms: int
+    applied: bool  # False: a step the referral's state machine refused
+    location: str
+    actor_name: str
+    location_name: str
+
+
+def referral_steps(store, referral_id: str) -> list[ReferralStep]:
     """Every step of a referral, oldest first, with who, where and whether it took effect."""
     rows = _sql.query(
         store,
@@ -204,7 +219,9 @@ def referral_steps(store, referral_id: str) -> list[dict]:
         "WHERE r.referral_id = ? ORDER BY r.at_ms, r.event_id",
         (referral_id,),
     )
-    return [{**dict(r), "payload": json.loads(r["payload"])} for r in rows]
+    return [
+        ReferralStep(r[0], r[1], json.loads(r[2]), r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows
+    ]
 
 
 def referral_history(store, referral_id: str) -> list[tuple[str, dict]]:
