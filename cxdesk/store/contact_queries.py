@@ -99,8 +99,9 @@ def customer_contacts(store, customer_id: str, limit: int = 20) -> list[ContactR
     )
     out = []
     for r in rows:
-        fields = {k: r[k] for k in r.keys() if k != "reasons"}
-        out.append(ContactRecord(**fields, reasons=tuple(json.loads(r["reasons"]))))
+        fields = dict(r)
+        reasons = tuple(json.loads(fields.pop("reasons")))
+        out.append(ContactRecord(**fields, reasons=reasons))
     return out
 
 
