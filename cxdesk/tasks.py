@@ -60,6 +60,13 @@ TASKS = (
         mode="customers",
     ),
     Task(
+        "task: search all locations (a resident held elsewhere)",
+        "F3, type their name and date of birth, then Ctrl+G",
+        FRONTLINE | {"welfare"},
+        mode="customers",
+        then="search_central",
+    ),
+    Task(
         "task: issue food voucher",
         "on their record: I",
         FRONTLINE,

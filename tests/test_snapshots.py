@@ -107,6 +107,22 @@ def test_customer_search_long_name(desk, snap_compare):
     assert snap_compare(make_test_app(desk), run_before=run, terminal_size=SIZE)
 
 
+def test_search_all_locations_asks_why(desk, snap_compare):
+    """Ctrl+G on a search that found nobody here: the reason form, naming who is asked for."""
+    from cxdesk.sync.client import AsyncSyncClient
+    from cxdesk.sync.worker import SyncWorker
+
+    async def run(pilot) -> None:
+        await sign_in(pilot, "A1001")
+        # Enrolled (a worker that has not tried the network yet, so not known offline).
+        pilot.app.sync = SyncWorker(desk, AsyncSyncClient("http://127.0.0.1:9", "t"))
+        for key in ("f3", *typed("zed quill 01/02/1990 em2 7dn"), "ctrl+g", *typed("At desk")):
+            await pilot.press(key)
+        await settle(pilot)
+
+    assert snap_compare(make_test_app(desk), run_before=run, terminal_size=SIZE)
+
+
 def test_customer_record_long_name(desk, snap_compare):
     run = signed_in("f3", *typed("featherstonehaugh"), "enter")
     assert snap_compare(make_test_app(desk), run_before=run, terminal_size=SIZE)

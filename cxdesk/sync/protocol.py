@@ -8,10 +8,12 @@ sizes its batches by the same numbers the server enforces.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from cxdesk.domain.safe_text import hidden_character
 from cxdesk.events.envelope import Event
 from cxdesk.sync.receipts import Signed
 
@@ -26,6 +28,9 @@ WAIT_HEADER = "Cxdesk-Wait"
 """On a held pull's answer: this server holds pulls (absent: an older server; poll)."""
 CENTRAL_DEVICE = "central"
 """The device name of events the central API writes itself (roster, devices, seeds)."""
+CENTRAL_REASON_MAX = 80
+"""The longest reason a desk may give for a central search (recorded in the view with the
+device's name before it, within the view's 120 characters)."""
 CENTRAL_ACTOR = "central"
 """The actor of events an administrator makes on the server with ``cxdesk admin``."""
 
@@ -100,13 +105,44 @@ class PullResponse(BaseModel):
 
 class CentralSearch(BaseModel):
     """A desk asks the central API for a resident it does not hold (the same fields as
-    a likely match), with the reason it needs the record; the answer is recorded as a view."""
+    a likely match), with the reason it needs the record; the answer is recorded as a view.
 
-    given_name: str = Field(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")
-    family_name: str = Field(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")
+    Checked as every stored text is (the reason is stored in the view): no control or
+    bidirectional character, nothing blank, a real date; a bad ask is a 422 with a reason.
+    """
+
+    given_name: str = Field(min_length=1, max_length=60)
+    family_name: str = Field(min_length=1, max_length=60)
     date_of_birth: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     postcode: str = Field(default="", max_length=8, pattern=r"^[A-Za-z0-9 ]*$")
-    reason: str = Field(min_length=3, max_length=120, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")
+    reason: str = Field(min_length=3, max_length=CENTRAL_REASON_MAX)
+
+    @field_validator("given_name", "family_name", "reason")
+    @classmethod
+    def _plain_text(cls, value: str) -> str:
+        found = hidden_character(value)
+        if found:
+            position, char = found
+            raise ValueError(
+                f"contains a control or bidirectional character (U+{ord(char):04X}) "
+                f"at position {position}"
+            )
+        if not value.strip():
+            raise ValueError("is blank")
+        return value.strip()
+
+    @field_validator("reason")
+    @classmethod
+    def _says_something(cls, value: str) -> str:
+        if len(value) < 3:  # after the strip above: "   " is no reason
+            raise ValueError("must say why, in at least 3 characters")
+        return value
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _real_date(cls, value: str) -> str:
+        date.fromisoformat(value)  # "2020-02-30" is refused (a ValueError is a 422)
+        return value
 
 
 class CentralMatch(BaseModel):

@@ -78,6 +78,9 @@ class SyncWorker:
         self._urgent = self._poked = False
         self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._rounds_begun = 0
+        self._round_waiters: list[tuple[int, asyncio.Future[bool]]] = []
+        """(round number wanted, its future) for ``sync_and_wait``."""
 
     # -- requests from the app ------------------------------------------------
     # Each may be called from any thread (the app records events in thread workers).
@@ -101,6 +104,29 @@ class SyncWorker:
             self.failures = 0
 
         self._in_loop(change)
+
+    async def sync_and_wait(self, timeout: float) -> bool:
+        """Sync at once and wait (at most ``timeout``) for a round begun after this call to
+        end: whether it succeeded. For news the server has just made for this desk (a
+        central search's grant), which a round already under way may have missed.
+        Call it in the worker's loop (the app's)."""
+        loop = asyncio.get_running_loop()
+        waiter: tuple[int, asyncio.Future[bool]] = (self._rounds_begun + 1, loop.create_future())
+        self._round_waiters.append(waiter)
+        self.sync_now()
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiter[1]), timeout)
+        except TimeoutError:
+            return False
+        finally:
+            if waiter in self._round_waiters:
+                self._round_waiters.remove(waiter)
+
+    def _round_ended(self, number: int, ok: bool) -> None:
+        for waiter in [w for w in self._round_waiters if w[0] <= number]:
+            self._round_waiters.remove(waiter)
+            if not waiter[1].done():
+                waiter[1].set_result(ok)
 
     def stop(self) -> None:
         self._in_loop(lambda: setattr(self, "_stopping", True))
@@ -208,6 +234,15 @@ class SyncWorker:
 
     async def run_round(self) -> RoundReport | None:
         """One round, with the status kept up to date; never raises for sync failures."""
+        self._rounds_begun += 1
+        number, report = self._rounds_begun, None
+        try:
+            report = await self._one_round()
+        finally:
+            self._round_ended(number, report is not None)
+        return report
+
+    async def _one_round(self) -> RoundReport | None:
         self._set(syncing=True)
         done = dict(syncing=False, stalled=False)
         task = asyncio.ensure_future(sync_round(self.store, self.client))

@@ -11,7 +11,8 @@
   device's count in ``device_refusals`` (``-`` when no device is known), which
   ``cxdesk admin devices`` shows, so a desk that keeps pushing forgeries or a
   stolen laptop guessing stands out.
-* **Rate limits** on ``/v1/sync/*``: a token bucket per token (by its hash)
+* **Rate limits** on ``/v1/sync/*`` and the central resident search: a token
+  bucket per token (by its hash; the search has its own, much smaller one)
   and one per client address (not for loopback: behind a TLS proxy on this
   machine uvicorn takes the address from ``X-Forwarded-For``); an empty bucket
   answers 429 with
@@ -45,6 +46,7 @@ from cxdesk.sync.transport import is_loopback
 log = logging.getLogger("cxdesk.access")
 COUNTED = frozenset({401, 403, 409, 413, 422, 429})
 LIMITED_PREFIX = "/v1/sync/"
+SEARCH_PATH = "/v1/customers/search"
 UNKNOWN = "-"
 _request: ContextVar[dict | None] = ContextVar("cxdesk_request", default=None)
 
@@ -75,6 +77,9 @@ PER_TOKEN = Limit(rate=20.0, burst=300)
 """A desk's sync round is a push and a few pull pages; a fresh desk pulls many pages fast."""
 PER_ADDRESS = Limit(rate=60.0, burst=1000)
 """Several desks may share one address (a hub's router)."""
+PER_TOKEN_SEARCH = Limit(rate=1 / 6, burst=20)
+"""A person asks the central search a few times an hour; a script guessing names and dates
+of birth with a stolen token gets ten a minute."""
 
 
 class Buckets:
@@ -134,10 +139,16 @@ class AccessControl:
     """The ASGI middleware: rate limits, then the app, then the log line and the count."""
 
     def __init__(
-        self, app: ASGIApp, *, per_token: Limit = PER_TOKEN, per_address: Limit = PER_ADDRESS
+        self,
+        app: ASGIApp,
+        *,
+        per_token: Limit = PER_TOKEN,
+        per_address: Limit = PER_ADDRESS,
+        per_token_search: Limit = PER_TOKEN_SEARCH,
     ) -> None:
         self.app = app
         self.tokens, self.addresses = Buckets(per_token), Buckets(per_address)
+        self.searches = Buckets(per_token_search)
         self.devices: dict[str, str] = {}  # token hash -> device, for lines before the route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -166,13 +177,14 @@ class AccessControl:
             await self._account(scope, holder, token_hash, address, started)
 
     def _limited(self, path: str, token_hash: str | None, address: str) -> float:
-        if not path.startswith(LIMITED_PREFIX):
+        searching = path == SEARCH_PATH
+        if not (searching or path.startswith(LIMITED_PREFIX)):
             return 0.0
         # Loopback is this machine (a TLS proxy without X-Forwarded-For, a benchmark):
         # only its tokens are limited there.
         waits = [] if is_loopback(address) else [self.addresses.take(address)]
         if token_hash is not None:
-            waits.append(self.tokens.take(token_hash))
+            waits.append((self.searches if searching else self.tokens).take(token_hash))
         return max(waits, default=0.0)
 
     @staticmethod
