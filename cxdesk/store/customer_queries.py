@@ -180,8 +180,10 @@ def hits_by_id(store, customer_ids: list[str]) -> list[CustomerHit]:
     if not customer_ids:
         return []
     marks = ", ".join("?" * len(customer_ids))
-    rows = store.query(
-        f"SELECT {_HIT_COLUMNS} FROM customers WHERE customer_id IN ({marks})", tuple(customer_ids)
+    rows = _sql.query(
+        store,
+        f"SELECT {_HIT_COLUMNS} FROM customers WHERE customer_id IN ({marks})",
+        tuple(customer_ids),
     )
     found = {h.customer_id: h for h in _hits(rows, "", len(customer_ids))}
     return [found[c] for c in customer_ids if c in found]

@@ -31,6 +31,7 @@ from cxdesk.sync.server import admin
 from cxdesk.sync.server.access import Limit
 from cxdesk.sync.server.app import create_app
 from cxdesk.sync.worker import SyncWorker
+from tests import peek
 from tests.customer_helpers import MARIA
 from tests.deskkit import PASSCODES, FakeClock, give_keys, shows
 
@@ -101,7 +102,7 @@ def hub_app(central, tmp_path):
 async def sign_in_at_customers(pilot, app, store) -> None:
     await wait_for(pilot, lambda: app.sync_text.startswith("Online"), "online")
     roster = "SELECT COUNT(*) FROM staff WHERE staff_id = 'H2001'"
-    await wait_for(pilot, lambda: store.scalar(roster) == 1, "the roster")
+    await wait_for(pilot, lambda: peek.scalar(store, roster) == 1, "the roster")
     app.session = HUB
     give_keys(store, "H2001")
     await app.switch_mode("customers")
@@ -128,7 +129,7 @@ async def test_a_hub_desk_finds_a_csc_resident_through_the_central_search(centra
         await wait_for(
             pilot, lambda: shows(app, "Ctrl+G to search all locations"), "no local match"
         )
-        assert hub.store.scalar("SELECT COUNT(*) FROM customers") == 0
+        assert peek.scalar(hub.store, "SELECT COUNT(*) FROM customers") == 0
         await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: isinstance(app.screen, FormModal), "the reason form")
         await wait_for(pilot, lambda: shows(app, "maria okafor, born 11/02/1984, postcode"), "ask")
@@ -142,7 +143,7 @@ async def test_a_hub_desk_finds_a_csc_resident_through_the_central_search(centra
         [(location, subject, payload)] = central_views(central)
         assert (location, subject) == ("HUB-NORTH", maria)
         assert payload["reason"].endswith(REASON)
-        held = hub.store.query("SELECT customer_id, family_name FROM customers")
+        held = peek.query(hub.store, "SELECT customer_id, family_name FROM customers")
         assert [tuple(r) for r in held] == [(maria, "Okafor")]
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, CustomerViewScreen), "the record")
