@@ -86,11 +86,11 @@ def move_device_command(device_id: str, location: str, db: str | None) -> None:
     from cxdesk.sync.server import admin as server_admin
 
     was = server_admin.move_device(_engine(db), device_id, location)
+    now = location.strip().upper()
     say(
-        f"{device_id} moved from {was} to {location.strip().upper()}. At its next contact "
-        f"with the central API the desk drops the residents and records {was} may hold and "
-        "it may not, and receives its new location's share (its own unsent work is kept "
-        "and sent)."
+        f"{device_id} moved from {was} to {now}. At its next contact with the central API "
+        f"the desk removes the records only {was} may hold, keeps and sends its own unsent "
+        f"work, and receives {now}'s records. Whoever is signed in there is signed out."
     )
 
 

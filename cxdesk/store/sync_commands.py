@@ -17,7 +17,6 @@ from cxdesk.store.eventlog import EVENT_COLUMNS, ingest_remote, record_ack, row_
 from cxdesk.store.eventlog import utc_now_text as now_text
 from cxdesk.store.projections.claims_index import UPSERT as UPSERT_CLAIM
 from cxdesk.store.projections.erasure import apply_erasures
-from cxdesk.store.projections.scope_drops import dropped_among
 from cxdesk.store.rebuild import rebuild_projections
 from cxdesk.store.sync_queries import (
     CURSOR,
@@ -108,7 +107,6 @@ def apply_feed_page(
     events were new to this desk.
     """
     with store.transaction() as conn:
-        restoring = dropped_among(conn, [e.id for e, _ in items])
         new = ingest_remote(conn, store.clock, items)
         conn.executemany(
             "INSERT OR IGNORE INTO erased_events (event_id, erasure_id) "
@@ -122,7 +120,9 @@ def apply_feed_page(
             "INSERT OR REPLACE INTO feed_backfill (event_id, page_after) VALUES (?, ?)",
             [(e.id, after) for e, seq in items if seq <= after],
         )
-        if _apply_drops(store, conn, [e for e, _ in items], dropped) or restoring:
+        # Events put back (a dropped resident granted again) were projected as they came,
+        # like any backfill: the projections converge whatever the arrival order.
+        if _apply_drops(store, conn, [e for e, _ in items], dropped):
             rebuild_projections(store)
         store.set_state(conn, CURSOR, str(next_cursor))
         store.set_state(conn, EPOCH, epoch)

@@ -83,7 +83,9 @@ def move_device(engine: Engine, device_id: str, location: str) -> str:
         if row is None:
             raise CxDeskError(f"There is no device {device_id}.")
         if row[1]:
-            raise CxDeskError(f"{device_id} has been revoked; enrol a new desk instead.")
+            raise ValidationError(
+                f"{device_id} has been revoked; enrol a new desk instead.", field="device_id"
+            )
         known = [r[0] for r in conn.execute(text("SELECT location_id FROM scope_locations"))]
         if location not in known:
             names = ", ".join(sorted(known)) or "none defined yet"
@@ -92,7 +94,7 @@ def move_device(engine: Engine, device_id: str, location: str) -> str:
                 field="location",
             )
         if row[0] == location:
-            raise CxDeskError(f"{device_id} is already at {location}.")
+            raise ValidationError(f"{device_id} is already at {location}.", field="location")
         conn.execute(
             text("UPDATE devices SET location = :l, moved_from = :f WHERE id = :d"),
             {"l": location, "f": row[0], "d": device_id},
