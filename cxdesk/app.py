@@ -182,7 +182,7 @@ class CxDeskApp(App[None]):
         session = self.session
         if message.moved_to and session is not None and session.location != message.moved_to:
             await self._record_sign_out(session, "desk moved")
-            await self._end_session()
+            await self.end_session()
             self.notify(
                 safe_text(f"This desk is now at {message.moved_to}. Please sign in again."),
                 title="Signed out",

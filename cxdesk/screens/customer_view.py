@@ -207,7 +207,7 @@ class CustomerViewScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="customer-view-move")
     def _ask_move(self) -> None:
-        places = customer_queries.other_locations(self.app.store, self.signed_in.location)
+        places = customer_queries.other_locations(self.desk.store, self.signed_in.location)
 
         def chosen(answer: tuple[str, str] | None) -> None:
             if answer is not None:
@@ -219,7 +219,7 @@ class CustomerViewScreen(DeskScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="customer-view-write")
     def _save_move(self, place: str, reason: str) -> None:
         name = customer_commands.move_customer(
-            self.app.store, self.app.session, self.customer_id, place, reason
+            self.desk.store, self.desk.session, self.customer_id, place, reason
         )
         self.app.call_from_thread(
             self.app.notify,
