@@ -42,6 +42,21 @@ def isolated_dirs(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def steady_cursor(request, monkeypatch):
+    """Snapshots never catch a cursor mid-blink: a focused field always shows its cursor.
+
+    The blink is a 0.5 s timer, so on a loaded machine a picture could be taken
+    in either phase.
+    """
+    if "snap_compare" not in request.fixturenames:
+        return
+    from textual.widgets import Input, TextArea
+
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+
+
 @pytest.fixture
 def store(tmp_path):
     """A fresh desk store for desk D-TEST at the CSC."""
