@@ -243,3 +243,36 @@ async def test_the_desk_app_says_it_was_moved_and_signs_the_person_out(central, 
             assert app.sync is not None
             app.sync.stop()
         store.close()
+
+
+async def test_a_central_search_with_a_reason_keeps_the_resident_after_a_move(central):
+    """The old home keeps a resident it asked the council for (a recorded reason);
+    day-to-day work there does not keep them."""
+    from cxdesk.sync.protocol import CentralSearch
+
+    north = await hub_with_stock(central)
+    south = make_desk(central, "D-S", "HUB-S")
+    maria = cc.register_customer(north.store, ADV, dict(MARIA))
+    await north.sync()
+    await south.sync()
+    ask = CentralSearch(
+        given_name=MARIA["given_name"],
+        family_name=MARIA["family_name"],
+        date_of_birth="1984-02-11",
+        reason="She came in about a crisis payment",
+    )
+    found = await south.client.search_central(ask)
+    assert [m.customer_id for m in found.matches] == [maria]
+    await south.sync()
+    assert held(south.store, maria)
+    # Moved to the south hub, then on to the north again: the south hub, her old home,
+    # keeps her because it searched for her with a reason.
+    cc.move_customer(north.store, ADV, maria, "HUB-S", "Moved to Southfield")
+    await north.sync()
+    assert not held(north.store, maria)
+    cc.add_customer_note(south.store, SOUTH_SUP, maria, "Settled in.")
+    cc.move_customer(south.store, SOUTH_SUP, maria, "HUB-N", "Back to Northfield")
+    await south.sync()
+    await north.sync()
+    assert held(south.store, maria) and held(north.store, maria)
+    all_verify(central, north, south)
