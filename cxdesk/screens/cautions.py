@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -83,7 +83,8 @@ class CautionBanner(OnDesk, Static):
         )
         self.post_message(self.Loaded(found.get(customer_id, [])))
 
-    def on_caution_banner_loaded(self, message: Loaded) -> None:
+    @on(Loaded)
+    def _show_loaded(self, message: Loaded) -> None:
         message.stop()
         self.lines = message.lines
         text = banner_text(message.lines)
@@ -252,7 +253,8 @@ class CautionsScreen(DeskScreen):
         store = self.desk.store
         self.post_message(self._Loaded(q.waiting_approval(store) + q.reviews_due(store, today())))
 
-    def on_cautions_screen__loaded(self, message: _Loaded) -> None:
+    @on(_Loaded)
+    def _show_loaded(self, message: _Loaded) -> None:
         self.rows = message.rows
         self.query_one("#cautions-table", FitTable).set_rows(
             [

@@ -181,7 +181,8 @@ class CustomerFormScreen(DraftGuard, DeskScreen):
                 )
         self.post_message(self._EarlyMatches(matches))
 
-    def on_customer_form_screen__early_matches(self, message: _EarlyMatches) -> None:
+    @on(_EarlyMatches)
+    def _show_early_matches(self, message: _EarlyMatches) -> None:
         self.early_matches = [m for m in message.matches if m[0].customer_id not in self.declined]
         line = self.query_one("#match-line", Static)
         if self.early_matches:
@@ -205,7 +206,7 @@ class CustomerFormScreen(DraftGuard, DeskScreen):
         def chosen(answer: str | None) -> None:
             if answer == "new":
                 self.declined.update(hit.customer_id for hit, _m in shown)
-                self.on_customer_form_screen__early_matches(self._EarlyMatches(shown))
+                self._show_early_matches(self._EarlyMatches(shown))
             elif answer:
                 self.forget_draft()
                 self._open(answer)
@@ -265,7 +266,8 @@ class CustomerFormScreen(DraftGuard, DeskScreen):
             )
         self.post_message(self._Checked(errors, matches, raw))
 
-    def on_customer_form_screen__checked(self, message: _Checked) -> None:
+    @on(_Checked)
+    def _show_checked(self, message: _Checked) -> None:
         self.show_errors(message.errors)
         if message.errors:
             return
@@ -298,7 +300,8 @@ class CustomerFormScreen(DraftGuard, DeskScreen):
         except CxDeskError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="warning")
 
-    def on_customer_form_screen__saved(self, message: _Saved) -> None:
+    @on(_Saved)
+    def _show_saved(self, message: _Saved) -> None:
         self.forget_draft()
         self.notify("Customer registered." if message.created else "Details saved.", timeout=3)
         self._open(message.customer_id)

@@ -142,7 +142,8 @@ class CustomerSearchScreen(DeskScreen):
         if not worker.is_cancelled:
             self.post_message(self._Results(query, hits, problem, cautions, protected))
 
-    def on_customer_search_screen__results(self, message: _Results) -> None:
+    @on(_Results)
+    def _show_results(self, message: _Results) -> None:
         if message.query != self.query_one("#customer-search", Input).value:
             return  # a newer search is on its way
         cautions, protected = message.cautions or {}, message.protected

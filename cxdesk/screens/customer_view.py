@@ -116,7 +116,8 @@ class CustomerViewScreen(DeskScreen):
         views = customer_queries.view_count(store, self.customer_id)
         self.post_message(self._Loaded(customer, history, views))
 
-    def on_customer_view_screen__loaded(self, message: _Loaded) -> None:
+    @on(_Loaded)
+    def _show_loaded(self, message: _Loaded) -> None:
         self.customer, self.history = message.customer, message.history
         details = self.query_one("#customer-details", Static)
         if message.customer is None:

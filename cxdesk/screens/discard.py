@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from cxdesk.screens.base import DeskScreen
 
@@ -82,23 +83,15 @@ class DraftGuard(DeskScreen):
             self._latest = dict(kept)
             self.notify("What you typed before is back.", timeout=4)
 
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(TextArea.Changed)
+    @on(Checkbox.Changed)
     def _note_change(self) -> None:
         # Kept up to date as fields change: when the screen is swept away its fields may
         # already be gone, so the draft is what was last seen, not read at the end.
         if self._initial is not None:
             self._latest = dict(self.values())
-
-    def on_input_changed(self) -> None:
-        self._note_change()
-
-    def on_select_changed(self) -> None:
-        self._note_change()
-
-    def on_text_area_changed(self) -> None:
-        self._note_change()
-
-    def on_checkbox_changed(self) -> None:
-        self._note_change()
 
     def is_dirty(self) -> bool:
         return self._initial is not None and self._latest != self._initial

@@ -197,7 +197,8 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
             )
         self.post_message(self._OpenReferral(team, line))
 
-    def on_referral_form_screen__open_referral(self, message: _OpenReferral) -> None:
+    @on(_OpenReferral)
+    def _show_open_referral(self, message: _OpenReferral) -> None:
         shown = self.query_one("#open-referral", Static)
         line = message.line
         if line is not None:
@@ -213,7 +214,8 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
     def _load_targets(self) -> None:
         self.post_message(self._Targets(referral_queries.referral_targets(self.desk.store)))
 
-    def on_referral_form_screen__targets(self, message: _Targets) -> None:
+    @on(_Targets)
+    def _show_targets(self, message: _Targets) -> None:
         self.targets = message.targets
         select = self.query_one("#f-to_team", Select)
         select.set_options([(safe(t.name), t.target_id) for t in message.targets])
@@ -282,7 +284,8 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
             )
         self.post_message(self._Checked(errors, duplicate, raw))
 
-    def on_referral_form_screen__checked(self, message: _Checked) -> None:
+    @on(_Checked)
+    def _show_checked(self, message: _Checked) -> None:
         self.show_errors(message.errors)
         if message.errors:
             return
@@ -332,7 +335,8 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
         self.app.pop_screen()
         self.app.push_screen(ReferralViewScreen(referral_id))
 
-    def on_referral_form_screen__raised(self, message: _Raised) -> None:
+    @on(_Raised)
+    def _show_raised(self, message: _Raised) -> None:
         from cxdesk.screens.referral_view import ConfirmationScreen
 
         self.forget_draft()

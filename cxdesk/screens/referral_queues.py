@@ -112,7 +112,8 @@ class ReferralQueuesScreen(DeskScreen):
         cautions = marked_names(self.desk, people)
         self.post_message(self._Loaded(targets, team, incoming, outgoing, cautions))
 
-    def on_referral_queues_screen__loaded(self, message: _Loaded) -> None:
+    @on(_Loaded)
+    def _show_loaded(self, message: _Loaded) -> None:
         if self.loaded is None and not message.team:
             self.showing = "outgoing"  # nothing to show as incoming until a team is chosen
         self.loaded, self.team = message, message.team

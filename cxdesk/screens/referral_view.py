@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -115,7 +115,8 @@ class ReferralViewScreen(DeskScreen):
         team = referral_queries.queue_team(store)
         self.post_message(self._Loaded(referral, steps, team))
 
-    def on_referral_view_screen__loaded(self, message: _Loaded) -> None:
+    @on(_Loaded)
+    def _show_loaded(self, message: _Loaded) -> None:
         self.referral, self.working_team = message.referral, message.working_team
         text = self.query_one("#referral-text", Static)
         if message.referral is None:

@@ -16,6 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
+from textual import on
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
@@ -103,7 +104,8 @@ class HistoryTable(DataTable):
         if self.row_count == 1:
             self._show(row_key)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(DataTable.RowHighlighted)
+    def _show_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table is self:
             self._show(event.row_key)
 
