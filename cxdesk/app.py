@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import events
+from textual import events, on
 from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
@@ -39,7 +39,7 @@ from cxdesk.desk_app import Desk
 from cxdesk.domain.safe_text import safe_text
 from cxdesk.errors import CxDeskError
 from cxdesk.palette import DeskCommands
-from cxdesk.screens.area import area
+from cxdesk.screens.area import AREA_SCREENS, Area
 from cxdesk.screens.signin import SignInScreen
 from cxdesk.session import DeskSession
 from cxdesk.typeahead import TypeAhead
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 SIGNIN_MODE = "signin"
 ENROL_MODE = "enrol"  # added only when a revoked desk has wiped itself
-HOME_MODE = "lookup"
+HOME_MODE = Area.LOOKUP
 # Actions allowed with nobody signed in, or while locked (they show no personal data).
 # Moving focus is among them: the sign-in and lock forms need Tab and Shift+Tab.
 OPEN_ACTIONS = frozenset({"help", "sign_out", "command_palette", "focus_next", "focus_previous"})
@@ -70,21 +70,13 @@ class CxDeskApp(App[None]):
     PALETTE_CATEGORY = "desk"
     COMMANDS = App.COMMANDS | {DeskCommands}
     DEFAULT_MODE = SIGNIN_MODE
-    MODES = {
-        SIGNIN_MODE: SignInScreen,
-        # Each area's screen (and the store queries behind it) is imported when first opened.
-        "lookup": area("lookup", "LookupScreen"),
-        "customers": area("customer_search", "CustomerSearchScreen"),
-        "queues": area("referral_queues", "ReferralQueuesScreen"),
-        "crisis": area("crisis_queue", "CrisisQueueScreen"),
-        "stock": area("stock", "StockScreen"),
-        "log": area("issue_log", "IssueLogScreen"),
-        "sync": area("sync_status", "SyncStatusScreen"),
-    }
+    # Each area's screen (and the store queries behind it) is imported when first opened.
+    MODES = {SIGNIN_MODE: SignInScreen, **AREA_SCREENS}
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),
         # Lock second: the footer is cut at 80 columns and this key must always show.
         Binding("f9", "lock", "Lock", id="lock"),
+        # Area keys name an ``Area`` in Textual's action string (keymaps use the ids).
         Binding("f2", "switch_mode('lookup')", "Lookup", id="area-lookup"),
         Binding("f3", "switch_mode('customers')", "Customers", id="area-customers"),
         Binding("f4", "switch_mode('queues')", "Queues", id="area-queues"),
@@ -243,7 +235,7 @@ class CxDeskApp(App[None]):
             return self.session is not None and not self.locked
         if self.session is None or self.locked:
             return False
-        if action == "switch_mode" and parameters and parameters[0] == "log":
+        if action == "switch_mode" and parameters and parameters[0] == Area.LOG:
             # The issued-voucher log is a supervisor's: not offered (nor in help) to others.
             return self.session.role in ("supervisor", "admin")
         if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
@@ -307,7 +299,8 @@ class CxDeskApp(App[None]):
         self.notify("Signed out.", timeout=3)
 
     # -- sessions -------------------------------------------------------------
-    async def on_sign_in_form_signed_in(self, message: SignInForm.SignedIn) -> None:
+    @on(SignInForm.SignedIn)
+    async def _signed_in(self, message: SignInForm.SignedIn) -> None:
         try:
             await self.start_session(message.session)
         finally:
@@ -434,7 +427,8 @@ class CxDeskApp(App[None]):
         )
 
     # -- one error funnel -------------------------------------------------------
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed with our own error becomes a notification, not a crash."""
         if event.state != WorkerState.ERROR:
             return

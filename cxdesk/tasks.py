@@ -16,9 +16,12 @@ from functools import partial
 from typing import Any
 
 from textual.app import App
+from textual.screen import Screen
 
 from cxdesk.desk_app import Desk, desk_of
 from cxdesk.events import FRONTLINE, SUPERVISORS
+from cxdesk.screens import area
+from cxdesk.screens.area import Area
 
 EVERYONE = FRONTLINE | SUPERVISORS | {"welfare"}
 
@@ -31,12 +34,12 @@ class Task:
     roles: frozenset[str]
     record_action: str | None = None
     """The customer record's action that does it (a task about one resident)."""
-    mode: str | None = None
+    mode: Area | None = None
     """Or the area it is done in."""
     then: str | None = None
     """And the action to run there once it shows (e.g. new customer)."""
-    screen: str | None = None
-    """Or a screen pushed over the one in use ("module:Class", imported when chosen)."""
+    screen: Callable[[], Screen] | None = None
+    """Or a screen pushed over the one in use (a factory that imports it when chosen)."""
 
 
 TASKS = (
@@ -44,20 +47,20 @@ TASKS = (
         "task: find a number (directory)",
         "F2, then type a team, service or keyword",
         EVERYONE,
-        mode="lookup",
+        mode=Area.LOOKUP,
     ),
     Task(
         "task: new customer: register someone",
         "F3 then Ctrl+N",
         FRONTLINE | {"welfare"},
-        mode="customers",
+        mode=Area.CUSTOMERS,
         then="new_customer",
     ),
     Task(
         "task: find a customer",
         "F3, type a name, date of birth or postcode",
         FRONTLINE | {"welfare"},
-        mode="customers",
+        mode=Area.CUSTOMERS,
     ),
     Task(
         "task: search all locations (a resident held elsewhere)",
@@ -91,18 +94,18 @@ TASKS = (
         FRONTLINE | {"welfare"},
         record_action="add_note",
     ),
-    Task("task: referral queue (incoming referrals)", "F4", EVERYONE, mode="queues"),
-    Task("task: crisis queue (payments and flags)", "F5", EVERYONE, mode="crisis"),
-    Task("task: stock of vouchers and cards", "F6", FRONTLINE, mode="stock"),
-    Task("task: issued-voucher log (supervisors)", "F7", SUPERVISORS, mode="log"),
+    Task("task: referral queue (incoming referrals)", "F4", EVERYONE, mode=Area.QUEUES),
+    Task("task: crisis queue (payments and flags)", "F5", EVERYONE, mode=Area.CRISIS),
+    Task("task: stock of vouchers and cards", "F6", FRONTLINE, mode=Area.STOCK),
+    Task("task: issued-voucher log (supervisors)", "F7", SUPERVISORS, mode=Area.LOG),
     Task(
         "task: contact figures: reasons, FCR, footfall, transfers (supervisors)",
         "F7 then Ctrl+K",
         SUPERVISORS,
-        mode="log",
+        mode=Area.LOG,
         then="contact_figures",
     ),
-    Task("task: sync status", "F8", EVERYONE, mode="sync"),
+    Task("task: sync status", "F8", EVERYONE, mode=Area.SYNC),
     Task(
         "task: why a resident cannot go online (digital exclusion)",
         "on their record: D",
@@ -119,7 +122,7 @@ TASKS = (
         "task: cautionary markers: approve and review",
         "supervisors' list",
         SUPERVISORS,
-        screen="cxdesk.screens.cautions:CautionsScreen",
+        screen=area.cautions,
     ),
     Task(
         "task: propose a cautionary marker",
@@ -159,17 +162,14 @@ async def start(app: App[Any], task: Task) -> None:
             await app.screen.run_action(task.record_action)
             return
         desk_of(app).pending_record_task = task
-        await app.switch_mode("customers")
+        await app.switch_mode(Area.CUSTOMERS)
         words = task.title.removeprefix("task: ")
         app.notify(
             f"Find the resident and press Enter on their name: then '{words}' opens.", timeout=8
         )
         return
     if task.screen is not None:
-        import importlib
-
-        module, name = task.screen.split(":")
-        await app.push_screen(getattr(importlib.import_module(module), name)())
+        await app.push_screen(task.screen())
         return
     if task.mode is not None:
         await app.switch_mode(task.mode)

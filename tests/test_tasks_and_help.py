@@ -22,6 +22,17 @@ def test_tasks_follow_the_role():
     )
 
 
+def test_area_keys_and_tasks_name_areas_the_app_has():
+    from cxdesk.app import CxDeskApp
+    from cxdesk.screens.area import AREA_SCREENS, Area
+    from cxdesk.tasks import TASKS
+
+    assert set(AREA_SCREENS) == set(Area) and set(Area) <= set(CxDeskApp.MODES)
+    area_keys = {b.action for b in CxDeskApp.BINDINGS if b.action.startswith("switch_mode")}
+    assert area_keys == {f"switch_mode('{area}')" for area in Area}
+    assert all(isinstance(t.mode, Area) for t in TASKS if t.mode is not None)
+
+
 async def palette(pilot, words: str) -> None:
     await pilot.press("ctrl+p")
     await settle(pilot)
