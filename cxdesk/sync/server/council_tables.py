@@ -83,8 +83,9 @@ def _issued(conn: Connection, event: Event, seq: int, location: str) -> None:
             "a": event.actor,
             "at": event.occurred_ms,
             # As the desk's projection says it: the action only when a window was breached.
-            "ra": check["action"] if check["breached"] else "none",
-            "rm": len(check["matches"]) + check.get("more_matches", 0),
+            # (breached and matches may be absent: the payload's schema defaults them empty.)
+            "ra": check["action"] if check.get("breached") else "none",
+            "rm": len(check.get("matches", [])) + check.get("more_matches", 0),
             "o": bool(p.get("override_reason")),
             "ab": p.get("approved_by") or "",
             "st": "voided" if voided else "issued",
