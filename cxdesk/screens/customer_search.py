@@ -254,7 +254,8 @@ class CustomerSearchScreen(DeskScreen):
         self.central_query, self.central_ids, self.central_words = query, ids or [], words
         self.query_one("#customer-status", Static).update(safe(words))
 
-    def on_customer_search_screen__central_news(self, message: _CentralNews) -> None:
+    @on(_CentralNews)
+    def _show_central_news(self, message: _CentralNews) -> None:
         if message.query != self.query_one("#customer-search", Input).value:
             return  # the advisor has moved on; the records are held all the same
         self._say(message.query, message.words, message.ids)

@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from cxdesk.desk_app import desk_of
 from cxdesk.events import FRONTLINE, SUPERVISORS
 
 ANY = None
@@ -129,7 +130,7 @@ HOW_TO: dict[str, list[tuple[str, frozenset[str] | None]]] = {
 
 def screen_help(screen: Screen) -> str:
     """How to do this screen's tasks, in words, for the person signed in."""
-    session = getattr(screen.app, "session", None)
+    session = desk_of(screen.app).session
     role = session.role if session else None
     lines = [
         text
