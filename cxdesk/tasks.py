@@ -66,7 +66,7 @@ TASKS = (
         "task: search all locations (a resident held elsewhere)",
         "F3, type their name and date of birth, then Ctrl+G",
         FRONTLINE | {"welfare"},
-        mode="customers",
+        mode=Area.CUSTOMERS,
         then="search_central",
     ),
     Task(
