@@ -110,8 +110,9 @@ def push_rate(url: str, folder: Path, keys: sk.StaffKeys, n: int, *, check: bool
     from cxdesk.sync.client import AsyncSyncClient
     from cxdesk.sync.round import sync_round
     from cxdesk.sync.server import admin
+    from cxdesk.sync.server import push as push_module
     from cxdesk.sync.server.app import create_app, open_database
-    from cxdesk.sync.server.signatures import SignatureCheck
+    from cxdesk.sync.server.signatures import NONE_STARTED, SignatureCheck
 
     engine = open_database(url)
     admin.add_staff(
@@ -135,13 +136,14 @@ def push_rate(url: str, folder: Path, keys: sk.StaffKeys, n: int, *, check: bool
         assert report.counts.accepted == n, report
         return took
 
-    real = SignatureCheck.problem
-    if not check:
+    real, real_start = SignatureCheck.problem, push_module.start_verifying
+    if not check:  # nothing verified, up front or per event
         SignatureCheck.problem = lambda self, event: None
+        push_module.start_verifying = lambda conn, events: NONE_STARTED
     try:
         took = asyncio.run(push())
     finally:
-        SignatureCheck.problem = real
+        SignatureCheck.problem, push_module.start_verifying = real, real_start
         store.close()
         engine.dispose()
     return n / took

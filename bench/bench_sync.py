@@ -1,7 +1,9 @@
 """Sync benchmarks on loopback, each printed beside a baseline: figure, baseline, ratio.
 
-1. push 10,000 events from one desk to the central API on PostgreSQL, beside
-   inserting the same 10,000 rows into PostgreSQL directly (executemany);
+1. push 10,000 events signed by an advisor (``push_workload``: views, wrap-ups,
+   referrals) from one desk to the central API on PostgreSQL, beside the floor
+   the signatures set: verifying the same signatures in a bare loop (PyNaCl; and
+   in two threads) plus inserting the same rows directly (executemany);
 2. a fresh desk pulling 100,000 events and building its projections, beside
    reading the same rows from PostgreSQL directly;
 3. sync round trips (push one event, pull) per second with 50 simulated desks,
@@ -144,23 +146,6 @@ def make_desk(engine, folder: Path, name: str, url: str):
     return settings, store, token
 
 
-def bulk_events(store, count: int) -> None:
-    from cxdesk.store.eventlog import append_local
-
-    with store.transaction() as conn:
-        for i in range(count):
-            append_local(
-                conn,
-                store.clock,
-                kind="SignInFailed",
-                payload={"staff_id": "A1001", "reason": f"try {i}"},
-                actor="desk",
-                role=None,
-                device=store.device_id,
-                location=store.location,
-            )
-
-
 async def timed_round(settings, store) -> float:
     from cxdesk.sync.desk import make_client
     from cxdesk.sync.round import sync_round
@@ -173,21 +158,37 @@ async def timed_round(settings, store) -> float:
     return took
 
 
-def bench_push(db: Database, folder: Path, count: int) -> None:
-    from cxdesk.store.eventlog import EVENT_COLUMNS
-    from cxdesk.sync.server.app import open_database
+def verify_loop(pairs: list[tuple[bytes, bytes, bytes]]) -> None:
+    """The floor: each signature checked by libsodium, nothing else (PyNaCl)."""
+    from nacl.bindings import crypto_sign_open
 
-    engine = open_database(db.url)
-    server = Server(db.url, folder / "srv")
-    try:
-        settings, store, _ = make_desk(engine, folder, "D-PUSH", server.url)
-        bulk_events(store, count)
-        took = asyncio.run(timed_round(settings, store))
-        rows = peek.query(store, f"SELECT {EVENT_COLUMNS} FROM events WHERE device = 'D-PUSH'")
-        store.close()
-    finally:
-        server.close()
-        engine.dispose()
+    for key, message, signature in pairs:
+        crypto_sign_open(signature + message, key)
+
+
+def push_baselines(db: Database, rows: list[tuple], keys: dict[str, str]) -> dict[str, float]:
+    """Seconds to verify the pushed events' signatures and insert their rows directly.
+
+    ``rows`` are the desk's event rows as pushed; ``keys`` each signer's public key.
+    The same signatures are verified in a bare loop (one core) and in a pool of two
+    threads (libsodium releases the GIL), then the rows go in by one executemany.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cxdesk.domain.staff_keys import EVENT_PREFIX
+
+    pairs = [
+        (bytes.fromhex(keys[r[4]]), EVENT_PREFIX + r[10].encode(), bytes.fromhex(r[11]))
+        for r in rows
+    ]
+    start = time.perf_counter()
+    verify_loop(pairs)
+    loop = time.perf_counter() - start
+    half = len(pairs) // 2
+    with ThreadPoolExecutor(2) as pool:
+        start = time.perf_counter()
+        list(pool.map(verify_loop, [pairs[:half], pairs[half:]]))
+        pooled = time.perf_counter() - start
     with psycopg.connect(db.plain) as conn:
         conn.execute(
             "CREATE TABLE direct_events (server_seq BIGINT PRIMARY KEY, id TEXT UNIQUE, "
@@ -202,9 +203,57 @@ def bench_push(db: Database, folder: Path, count: int) -> None:
                 [(i + 1, *tuple(r)) for i, r in enumerate(rows)],
             )
         conn.commit()
-        direct = time.perf_counter() - start
-    line(f"push {count} events (events/s)", count / took, count / direct, "ev/s")
-    print(f"    push took {took:.2f} s through the API; direct executemany {direct:.2f} s")
+        insert = time.perf_counter() - start
+    return {"verify": loop, "verify_pool": pooled, "insert": insert}
+
+
+async def post_bodies(settings, store, bodies: list[bytes]) -> float:
+    """Seconds for the desk's push requests, one after another, as a sync round sends them."""
+    from cxdesk.sync.desk import make_client
+
+    async with make_client(settings, store) as client:
+        start = time.perf_counter()
+        for body in bodies:
+            response = await client.push(body)
+            assert all(r.status == "accepted" for r in response.results), response.results[:3]
+        return time.perf_counter() - start
+
+
+def bench_push(db: Database, folder: Path, count: int) -> None:
+    """Push ``count`` events signed by an advisor (``push_workload``) through ``cxdesk serve``."""
+    from bench.push_workload import PASSCODE, fill_outbox, prepare_server
+    from cxdesk.domain import staff_keys as sk
+    from cxdesk.store.eventlog import EVENT_COLUMNS
+    from cxdesk.sync import apply
+    from cxdesk.sync.server.app import open_database
+
+    engine = open_database(db.url)
+    keys = sk.enrol_keys(PASSCODE)
+    prepare_server(engine, keys)
+    server = Server(db.url, folder / "srv")
+    try:
+        settings, store, _ = make_desk(engine, folder, "D-PUSH", server.url)
+        fill_outbox(store, keys, count)
+        bodies, from_seq = [], 1
+        while (batch := apply.outbox_batch(store, from_seq=from_seq)).count:
+            bodies.append(batch.body)
+            from_seq = batch.last_seq + 1
+        took = asyncio.run(post_bodies(settings, store, bodies))
+        rows = peek.query(store, f"SELECT {EVENT_COLUMNS} FROM events WHERE device = 'D-PUSH'")
+        store.close()
+    finally:
+        server.close()
+        engine.dispose()
+    base = push_baselines(db, rows, {r[4]: keys.public_key for r in rows})
+    floor = count / (base["verify"] + base["insert"])
+    pooled = count / (base["verify_pool"] + base["insert"])
+    line(f"push {count} signed events (events/s)", count / took, floor, "ev/s")
+    line("  beside verify in 2 threads + executemany", count / took, pooled, "ev/s")
+    print(
+        f"    push took {took:.2f} s in {len(bodies)} requests; baseline: verify "
+        f"{base['verify']:.2f} s (2 threads {base['verify_pool']:.2f} s) + executemany "
+        f"{base['insert']:.2f} s"
+    )
 
 
 def bench_pull(db: Database, folder: Path, count: int) -> None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from rich.text import Text
 
 from cxdesk.domain import validation
-from cxdesk.domain.safe_text import BIDI_CONTROLS, hidden_character, safe, safe_text
+from cxdesk.domain.safe_text import BIDI_CONTROLS, LINE_BREAKS, hidden_character, safe, safe_text
 from cxdesk.errors import ValidationError
 from cxdesk.events import Payload, load_all
 from tests import hostile
@@ -85,3 +85,30 @@ def test_every_kind_checks_its_text_and_names_real_multiline_fields():
         assert issubclass(kind.payload, Payload), name
         unknown = kind.payload.multiline_fields - set(kind.payload.model_fields)
         assert not unknown, (name, unknown)
+
+
+def _hidden_by_category(text: str, multiline: bool) -> tuple[int, str] | None:
+    """The rule as first written: a loop over Unicode categories (the regex must agree)."""
+    for position, char in enumerate(text, start=1):
+        if multiline and char in "\n\t":
+            continue
+        if char in LINE_BREAKS or char == "\t":
+            return position, char
+        if unicodedata.category(char) in ("Cc", "Cs") or char in BIDI_CONTROLS:
+            return position, char
+    return None
+
+
+@settings(max_examples=500)
+@given(st.text(st.characters(), max_size=40), st.booleans())
+def test_hidden_character_agrees_with_the_category_rule(text, multiline):
+    assert hidden_character(text, multiline=multiline) == _hidden_by_category(text, multiline)
+
+
+def test_every_code_point_below_0x3000_judged_as_by_category():
+    sample = "".join(map(chr, range(0x3000))) + "".join(sorted(BIDI_CONTROLS))
+    for i, char in enumerate(sample):
+        for multiline in (False, True):
+            assert hidden_character(char, multiline=multiline) == _hidden_by_category(
+                char, multiline
+            ), (i, multiline)

@@ -22,7 +22,7 @@ a letter) line breaks stay and tabs become spaces.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 from rich.text import Text
 
@@ -60,11 +60,6 @@ _MULTI_LINE.update({ord(ch): "\n" for ch in LINE_BREAKS})
 _MULTI_LINE[ord("\t")] = _TAB
 
 
-def _is_hidden(char: str) -> bool:
-    category = unicodedata.category(char)
-    return category in ("Cc", "Cs") or char in BIDI_CONTROLS
-
-
 def safe_text(value: object, *, multiline: bool = False) -> str:
     """``value`` as text with nothing a terminal would obey and nothing invisible.
 
@@ -89,6 +84,26 @@ def safe_cells(*values: object) -> list[Text]:
     return [value if isinstance(value, Text) else safe(value) for value in values]
 
 
+def _refused(allowed: str) -> re.Pattern[str]:
+    """One character class: controls (Cc), lone surrogates (Cs), bidi controls and line
+    breaks and tab, less the characters ``allowed``."""
+    codes = {*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0xD800, 0xE000)}
+    codes |= {ord(ch) for ch in BIDI_CONTROLS | LINE_BREAKS | {"\t"}}
+    codes -= {ord(ch) for ch in allowed}
+    spans: list[list[int]] = []
+    for code in sorted(codes):
+        if spans and spans[-1][1] == code - 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+    return re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in spans) + "]")
+
+
+# Every server check of every payload runs this: one regex search, not a loop per character.
+_REFUSED_ONE_LINE = _refused("")
+_REFUSED_MULTI_LINE = _refused("\n\t")
+
+
 def hidden_character(text: str, *, multiline: bool = False) -> tuple[int, str] | None:
     """The first character ``text`` may not hold, as (1-based position, character), or None.
 
@@ -97,9 +112,5 @@ def hidden_character(text: str, *, multiline: bool = False) -> tuple[int, str] |
     refused unless ``multiline``, and then only ``\\n`` and tab are allowed
     (callers turn ``\\r\\n`` into ``\\n`` first).
     """
-    for position, char in enumerate(text, start=1):
-        if multiline and char in "\n\t":
-            continue
-        if char in LINE_BREAKS or char == "\t" or _is_hidden(char):
-            return position, char
-    return None
+    found = (_REFUSED_MULTI_LINE if multiline else _REFUSED_ONE_LINE).search(text)
+    return None if found is None else (found.start() + 1, found.group())

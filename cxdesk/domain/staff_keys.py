@@ -29,11 +29,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from argon2.low_level import Type, hash_secret_raw
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -205,13 +201,25 @@ def same_public_key(a: str, b: str) -> bool:
 
 
 def verify_signature(public_key: str | None, message: bytes, signature: str | None) -> bool:
-    """Whether ``signature`` (hex) is ``public_key``'s (hex) over ``message``; never raises."""
+    """Whether ``signature`` (hex) is ``public_key``'s (hex) over ``message``; never raises.
+
+    libsodium (PyNaCl) verifies in about half the time ``cryptography`` takes,
+    and releases the GIL, so the server verifies a push's signatures in threads.
+    It is also the stricter of the two (it refuses small-order keys and
+    non-canonical encodings), which no honest signature needs.
+    """
     if not public_key or not signature:
         return False
+    # Here, not at the top: libsodium's bindings take ~0.1 s to load, after the first frame.
+    from nacl.bindings import crypto_sign_open
+    from nacl.exceptions import CryptoError
+
     try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key))
-        key.verify(bytes.fromhex(signature), message)
-    except (InvalidSignature, ValueError, TypeError):
+        key, sig = bytes.fromhex(public_key), bytes.fromhex(signature)
+        if len(key) != 32 or len(sig) != 64:
+            return False
+        crypto_sign_open(sig + message, key)
+    except (CryptoError, ValueError, TypeError):
         return False
     return True
 

@@ -30,13 +30,62 @@ def new_event_id() -> str:
     return str(uuid6.uuid7())
 
 
-def canonical_json(value: Any) -> str:
-    """The one JSON spelling of a value, so that equal payloads hash equally."""
+def _stdlib_json(value: Any) -> str:
+    """The canonical form's definition: the standard library's sorted, compact JSON."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+_LEAVES = (str, int, bool, type(None))
+
+
+def _has_float(value: Any) -> bool:
+    """Whether a float is anywhere in ``value`` (payloads are mostly text: checked fast)."""
+    if isinstance(value, dict):
+        items = value.values()
+    elif isinstance(value, list | tuple):
+        items = value
+    else:
+        return isinstance(value, float)
+    for item in items:
+        if type(item) in _LEAVES:
+            continue
+        if _has_float(item):
+            return True
+    return False
+
+
+def _orjson(value: Any) -> bytes | None:
+    """orjson's sorted compact JSON, or None where it would not spell it as the stdlib does.
+
+    orjson writes floats in its own exponent style (``1e16``, not ``1e+16``) and
+    NaN as ``null``, and refuses what the standard library accepts (integers past
+    64 bits, non-text keys, lone surrogates), so those values take the standard
+    library's path; ``tests/test_canonical_json.py`` holds the two byte-identical.
+    """
+    if _has_float(value):
+        return None
+    import orjson  # here, not at the top: the desk's first frame does not wait for it
+
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError: a value orjson will not write
+        return None
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """``canonical_json(value)`` as UTF-8 (what hashes are taken over)."""
+    fast = _orjson(value)
+    return fast if fast is not None else _stdlib_json(value).encode()
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON spelling of a value, so that equal payloads hash equally."""
+    fast = _orjson(value)
+    return fast.decode() if fast is not None else _stdlib_json(value)
+
+
 def payload_digest(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+    return hashlib.sha256(canonical_bytes(payload)).hexdigest()
 
 
 class Event(BaseModel):
@@ -85,7 +134,7 @@ class Event(BaseModel):
 
 
 def chain_hash(**fields: Any) -> str:
-    return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+    return hashlib.sha256(canonical_bytes(fields)).hexdigest()
 
 
 _HLC = re.compile(r"(\d{16})-(\d{4,9})-(\S{1,64})")

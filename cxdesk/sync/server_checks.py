@@ -10,6 +10,9 @@ Pushes are serialised on the feed counter before any check runs, so the
 history a check sees is exactly the feed order the event will take its place
 in. Keep the rule itself a pure function in the feature's domain module (for
 example ``referral_transition_allowed``) and plug it in here with a few lines.
+A check that reads the same thing from the feed for every event (the latest
+policy, the reasons list) wraps the read in ``push_memo``, so a push of 500
+events reads it once.
 Remember that facts are accepted and conflicts flagged (DESIGN.md): reject only
 what is invalid, never a voucher that was really handed over.
 """
@@ -17,6 +20,7 @@ what is invalid, never a voucher that was really handed over.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, text
 
@@ -39,6 +43,35 @@ def server_check(kind: str) -> Callable[[Check], Check]:
 
 def checks_for(kind: str) -> list[Check]:
     return CHECKS.get(kind, [])
+
+
+_MEMO = "cxdesk.push_memo"
+T = TypeVar("T")
+
+
+def start_memo(conn: Connection) -> None:
+    """Remember reads for the push now judging on ``conn`` (``apply_push`` calls it)."""
+    conn.info[_MEMO] = {}
+
+
+def forget_memo(conn: Connection) -> None:
+    """The push accepted an event that changes what was read: read afresh."""
+    if _MEMO in conn.info:
+        conn.info[_MEMO] = {}
+
+
+def stop_memo(conn: Connection) -> None:
+    conn.info.pop(_MEMO, None)
+
+
+def push_memo(conn: Connection, key: Any, read: Callable[[], T]) -> T:
+    """``read()``, once per push for each ``key`` (every time outside a push)."""
+    memo = conn.info.get(_MEMO)
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
 
 
 # -- checks -------------------------------------------------------------------

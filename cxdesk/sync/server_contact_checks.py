@@ -20,7 +20,7 @@ from cxdesk.domain.contacts import DAY_MS, parse_utc_ms
 from cxdesk.events.contacts import REASONS_LIST
 from cxdesk.events.envelope import Event, hlc_millis
 from cxdesk.sync.protocol import CENTRAL_DEVICE
-from cxdesk.sync.server_checks import server_check
+from cxdesk.sync.server_checks import push_memo, server_check
 
 SLACK_MS = 60_000
 """A wrap-up's time may run this far past its event's clock (the two are read apart)."""
@@ -28,6 +28,10 @@ SLACK_MS = 60_000
 
 def council_reasons(conn: Connection) -> set[str] | None:
     """Codes on the latest reasons list in feed order, or None if the server has none."""
+    return push_memo(conn, "council_reasons", lambda: _read_reasons(conn))
+
+
+def _read_reasons(conn: Connection) -> set[str] | None:
     row = conn.execute(
         text(
             "SELECT payload FROM events WHERE kind = 'ContactReasonsSet' AND subject = :s "

@@ -20,7 +20,7 @@ from cxdesk.domain.serials import canonical_serial
 from cxdesk.domain.stock import PREFIX_NAMES, serial_format
 from cxdesk.errors import ValidationError
 from cxdesk.events.envelope import Event
-from cxdesk.sync.server_checks import server_check
+from cxdesk.sync.server_checks import push_memo, server_check
 
 _SERIALS = {
     "StockReceived": ("first", "last"),
@@ -32,6 +32,10 @@ _ISSUE_KIND = {"VoucherIssued": "food_voucher", "CardIssued": "payment_card"}
 
 
 def _format(conn: Connection, kind: str):
+    return push_memo(conn, ("serial_format", kind), lambda: _read_format(conn, kind))
+
+
+def _read_format(conn: Connection, kind: str):
     row = conn.execute(
         text(
             "SELECT payload FROM events WHERE subject = :k AND kind = 'PolicySet' "

@@ -19,6 +19,15 @@ Everything happens in the caller's write transaction, in this order:
    rejected event never wedges the desk's queue.
 
 A retried batch changes nothing and gets the same answers back.
+
+The work is batched per request, not per event (DESIGN.md, "Performance"): the
+roster rows of every actor in one query, every signature verified up front in a
+small thread pool (checked again only if the roster changes mid-push), the
+history of every subject the per-kind checks need in one query and then kept in
+memory as events are accepted, what checks read from the feed remembered for
+the push (``server_checks.push_memo``), and the rows written by executemany at
+the end. A server-made push that changes what checks read (a policy, the
+reasons list, a location) writes its rows so far and forgets the remembered reads.
 """
 
 from __future__ import annotations
@@ -26,24 +35,30 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, column, insert, null, select, table, text, union_all, update
+from sqlalchemy import Connection, insert, text, update
 
 from cxdesk.errors import CxDeskError
 from cxdesk.events import DESK_ACTOR, get_kind, may_author, validate_payload
 from cxdesk.events.envelope import Event, canonical_json
 from cxdesk.sync.protocol import PushResult
+from cxdesk.sync.server.bulk import insert_rows, rows_for_keys
 from cxdesk.sync.server.db import is_postgres
 from cxdesk.sync.server.feed_watch import announce
 from cxdesk.sync.server.migrations import utc_now_text
-from cxdesk.sync.server.models import devices_t, events_t, rejected_t
-from cxdesk.sync.server.roster import project_roster
+from cxdesk.sync.server.models import devices_t, rejected_t
+from cxdesk.sync.server.roster import RosterView, project_roster
 from cxdesk.sync.server.scope import record_scope
-from cxdesk.sync.server.signatures import SignatureCheck
+from cxdesk.sync.server.signatures import (
+    NONE_STARTED,
+    SignatureCheck,
+    Verifications,
+    start_verifying,
+)
 from cxdesk.sync.server.trust import EventTrust
-from cxdesk.sync.server_checks import checks_for
+from cxdesk.sync.server_checks import checks_for, forget_memo, start_memo, stop_memo
 
-erased_t = table("erased_events", column("event_id"))
-
+FEED_STATE_KINDS = frozenset({"PolicySet", "ContactReasonsSet", "LocationDefined"})
+"""Kinds whose accepted rows later checks in the same push read back from the feed."""
 
 class PushRefused(Exception):
     """The whole push is refused; nothing was changed."""
@@ -93,34 +108,28 @@ def check_envelopes(conn: Connection, device: str, events: list[Event]) -> None:
                 )
 
 
+_ERASED = (
+    "SELECT e.id, e.hash FROM events e JOIN erased_events x ON x.event_id = e.id "
+    "WHERE e.id IN :keys"
+)
+
+
 def _erased_here(conn: Connection, ids: list[str]) -> dict[str, str]:
     """id -> hash for the events among ``ids`` that the server holds erased."""
-    found: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = conn.execute(
-            select(events_t.c.id, events_t.c.hash)
-            .where(events_t.c.id.in_(chunk))
-            .where(events_t.c.id.in_(select(erased_t.c.event_id)))
-        )
-        found.update({id_: hash_ for id_, hash_ in rows})
-    return found
+    return {id_: hash_ for id_, hash_ in rows_for_keys(conn, _ERASED, ids)}
+
+
+_KNOWN = (
+    "SELECT id, hash, server_seq, NULL AS reason FROM events WHERE id IN :keys UNION ALL "
+    "SELECT event_id, hash, NULL, reason FROM rejected_events WHERE event_id IN :keys"
+)
 
 
 def _known(conn: Connection, ids: list[str]) -> dict[str, tuple[str, int | None, str | None]]:
     """id -> (hash, server_seq, rejection reason) for every id already on the server."""
-    known: dict[str, tuple[str, int | None, str | None]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        accepted = select(
-            events_t.c.id, events_t.c.hash, events_t.c.server_seq, null().label("reason")
-        ).where(events_t.c.id.in_(chunk))
-        refused = select(
-            rejected_t.c.event_id, rejected_t.c.hash, null(), rejected_t.c.reason
-        ).where(rejected_t.c.event_id.in_(chunk))
-        for id_, hash_, seq, reason in conn.execute(union_all(accepted, refused)):
-            known[id_] = (hash_, seq, reason)
-    return known
+    return {
+        id_: (hash_, seq, reason) for id_, hash_, seq, reason in rows_for_keys(conn, _KNOWN, ids)
+    }
 
 
 def _sort_batch(
@@ -173,14 +182,67 @@ def _sort_batch(
     return retries, fresh
 
 
-class _Judge:
-    """Decides accept or reject for each new event, with a roster cache for the request."""
+def _subject(event: Event) -> str | None:
+    try:
+        return get_kind(event.kind).subject_of(event.payload)
+    except (CxDeskError, AttributeError, TypeError):
+        return None
 
-    def __init__(self, conn: Connection, trusted_role: str | None, device: str) -> None:
+
+class _Histories:
+    """Per subject, the accepted events in feed order: read once, then kept up to date.
+
+    Only subjects that a per-kind check of this push will ask about are read
+    (one query per 500 subjects); events accepted during the push are appended
+    in memory, so a check sees exactly what the old per-event query returned.
+    """
+
+    def __init__(self, conn: Connection, fresh: list[Event]) -> None:
+        wanted = {
+            subject
+            for event in fresh
+            if checks_for(event.kind) and (subject := _subject(event)) is not None
+        }
+        self.by_subject: dict[str, list[Event]] = {subject: [] for subject in wanted}
+        # Each subject falls in one chunk, so its events stay in feed order.
+        sql = "SELECT * FROM events WHERE subject IN :keys ORDER BY server_seq"
+        for row in rows_for_keys(conn, sql, sorted(wanted)):
+            self.by_subject[row._mapping["subject"]].append(row_to_event(row))
+
+    def of(self, event: Event) -> list[Event]:
+        subject = _subject(event)
+        return [] if subject is None else list(self.by_subject.get(subject, ()))
+
+    def accepted(self, event: Event, subject: str | None) -> None:
+        if subject is not None and subject in self.by_subject:
+            self.by_subject[subject].append(event)
+
+
+class _Judge:
+    """Decides accept or reject for each new event, with the roster read once for the push."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        trusted_role: str | None,
+        device: str,
+        fresh: list[Event],
+        started: Verifications,
+    ) -> None:
         self.conn, self.trusted_role = conn, trusted_role
-        self.roster: dict[str, tuple[str, bool] | None] = {}
-        self.trust = EventTrust(conn, device, trusted=trusted_role is not None)
-        self.signatures = SignatureCheck(conn, trusted=trusted_role is not None)
+        trusted = trusted_role is not None
+        self.roster = RosterView(conn)
+        if not trusted:
+            named = {e.payload.get("staff_id") for e in fresh}  # failed sign-ins name them
+            self.roster.prefetch(
+                {e.actor for e in fresh} | {s for s in named if isinstance(s, str)}
+            )
+        self.trust = EventTrust(conn, device, trusted=trusted, roster=self.roster)
+        self.signatures = SignatureCheck(conn, trusted=trusted, roster=self.roster, started=started)
+        self.histories = _Histories(conn, fresh)
+
+    def roster_changed(self) -> None:
+        self.roster.forget()
 
     def role_of(self, actor: str) -> tuple[str | None, str | None]:
         """(role, problem) for ``actor`` as the roster stands now."""
@@ -188,19 +250,14 @@ class _Judge:
             return self.trusted_role, None
         if actor == DESK_ACTOR:
             return None, None
-        if actor not in self.roster:
-            row = self.conn.execute(
-                text("SELECT role, active FROM roster WHERE staff_id = :s"), {"s": actor}
-            ).first()
-            self.roster[actor] = (row[0], bool(row[1])) if row else None
-        found = self.roster[actor]
+        found = self.roster.row(actor)
         if found is None:
             return None, f"{actor} is not on the roster"
-        if not found[1]:
+        if not found.active:
             return None, f"{actor} has been removed from the roster"
-        return found[0], None
+        return found.role, None
 
-    def reason(self, event: Event, history) -> str | None:
+    def reason(self, event: Event) -> str | None:
         try:
             get_kind(event.kind)
         except CxDeskError as exc:
@@ -219,10 +276,13 @@ class _Judge:
             return exc.message
         if found := self.trust.payload_reason(event):
             return found
-        for check in checks_for(event.kind):
-            found = check(self.conn, event, history(event))
-            if found:
-                return found
+        checks = checks_for(event.kind)
+        if checks:
+            history = self.histories.of(event)
+            for check in checks:
+                found = check(self.conn, event, history)
+                if found:
+                    return found
         return None
 
 
@@ -241,60 +301,16 @@ def apply_push(
     results, fresh = _sort_batch(conn, device, events, last_seq, last_hash)
     if not fresh:
         return PushOutcome(last_seq, results)
+    # Signatures verify in the pool while we wait for the counter lock and judge.
+    started = start_verifying(conn, fresh) if trusted_role is None else NONE_STARTED
     counter = conn.execute(
         text(f"SELECT value FROM feed_counter WHERE id = 1{_lock_clause(conn)}")
     ).scalar_one()
-    judge, pending, now = _Judge(conn, trusted_role, device), [], utc_now_text()
-    placed: list[tuple[Event, int]] = []
-
-    def flush() -> None:
-        if pending:
-            conn.execute(insert(events_t), pending)
-            pending.clear()
-
-    def history(event: Event) -> list[Event]:
-        subject = get_kind(event.kind).subject_of(event.payload)
-        if subject is None:
-            return []
-        flush()
-        rows = conn.execute(
-            select(events_t).where(events_t.c.subject == subject).order_by(events_t.c.server_seq)
-        )
-        return [row_to_event(r) for r in rows]
-
-    for event in fresh:
-        reason = judge.reason(event, history)
-        if reason is None:
-            counter += 1
-            pending.append(_event_row(event, counter, now))
-            placed.append((event, counter))
-            if project_roster(conn, event):
-                judge.roster.clear()
-                judge.signatures.forget()
-            results.append(
-                PushResult(
-                    id=event.id, device_seq=event.device_seq, status="accepted", server_seq=counter
-                )
-            )
-        else:
-            conn.execute(
-                insert(rejected_t).values(
-                    device=device,
-                    device_seq=event.device_seq,
-                    event_id=event.id,
-                    kind=event.kind,
-                    actor=event.actor,
-                    hash=event.hash,
-                    reason=reason,
-                    rejected_at=now,
-                )
-            )
-            results.append(
-                PushResult(
-                    id=event.id, device_seq=event.device_seq, status="rejected", reason=reason
-                )
-            )
-    flush()
+    start_memo(conn)
+    try:
+        counter, placed = _judge_all(conn, device, fresh, trusted_role, counter, results, started)
+    finally:
+        stop_memo(conn)
     record_scope(conn, placed)  # who may pull each one (DESIGN.md, "Who receives what")
     conn.execute(text("UPDATE feed_counter SET value = :v WHERE id = 1"), {"v": counter})
     announce(conn, counter)  # held pulls in every API process wake at the commit
@@ -308,28 +324,106 @@ def apply_push(
     return PushOutcome(last.device_seq, results)
 
 
-def _event_row(event: Event, server_seq: int, now: str) -> dict:
-    try:
-        subject = get_kind(event.kind).subject_of(event.payload)
-    except CxDeskError:
-        subject = None
-    return {
-        "server_seq": server_seq,
-        "id": event.id,
-        "kind": event.kind,
-        "payload": canonical_json(event.payload),
-        "payload_digest": event.payload_digest,
-        "actor": event.actor,
-        "device": event.device,
-        "location": event.location,
-        "device_seq": event.device_seq,
-        "hlc": event.hlc,
-        "prev_hash": event.prev_hash,
-        "hash": event.hash,
-        "subject": subject,
-        "received_at": now,
-        "signature": event.signature,
-    }
+def _judge_all(
+    conn: Connection,
+    device: str,
+    fresh: list[Event],
+    trusted_role: str | None,
+    counter: int,
+    results: list[PushResult],
+    started: Verifications,
+) -> tuple[int, list[tuple[Event, int]]]:
+    """Judge the new events in order; write accepted and rejected rows. Returns the counter."""
+    judge, now = _Judge(conn, trusted_role, device, fresh, started), utc_now_text()
+    accepted: list[tuple] = []
+    rejected: list[dict] = []
+    placed: list[tuple[Event, int]] = []
+
+    def flush() -> None:
+        insert_rows(conn, "events", EVENT_ROW_COLUMNS, accepted)
+        accepted.clear()
+
+    for event in fresh:
+        reason = judge.reason(event)
+        if reason is None:
+            counter += 1
+            subject = _subject(event)
+            accepted.append(_event_row(event, counter, now, subject))
+            placed.append((event, counter))
+            judge.histories.accepted(event, subject)
+            if project_roster(conn, event):
+                judge.roster_changed()
+            if event.kind in FEED_STATE_KINDS:  # later checks read it back from the feed
+                flush()
+                forget_memo(conn)
+                judge.trust.forget()
+            results.append(
+                PushResult(
+                    id=event.id, device_seq=event.device_seq, status="accepted", server_seq=counter
+                )
+            )
+        else:
+            rejected.append(
+                {
+                    "device": device,
+                    "device_seq": event.device_seq,
+                    "event_id": event.id,
+                    "kind": event.kind,
+                    "actor": event.actor,
+                    "hash": event.hash,
+                    "reason": reason,
+                    "rejected_at": now,
+                }
+            )
+            results.append(
+                PushResult(
+                    id=event.id, device_seq=event.device_seq, status="rejected", reason=reason
+                )
+            )
+    flush()
+    if rejected:
+        conn.execute(insert(rejected_t), rejected)
+    return counter, placed
+
+
+EVENT_ROW_COLUMNS = (
+    "server_seq",
+    "id",
+    "kind",
+    "payload",
+    "payload_digest",
+    "actor",
+    "device",
+    "location",
+    "device_seq",
+    "hlc",
+    "prev_hash",
+    "hash",
+    "subject",
+    "received_at",
+    "signature",
+)
+
+
+def _event_row(event: Event, server_seq: int, now: str, subject: str | None) -> tuple:
+    """The ``events`` row of an accepted event, in ``EVENT_ROW_COLUMNS`` order."""
+    return (
+        server_seq,
+        event.id,
+        event.kind,
+        canonical_json(event.payload),
+        event.payload_digest,
+        event.actor,
+        event.device,
+        event.location,
+        event.device_seq,
+        event.hlc,
+        event.prev_hash,
+        event.hash,
+        subject,
+        now,
+        event.signature,
+    )
 
 
 def row_to_event(row) -> Event:

@@ -8,12 +8,52 @@ after the counter lock, so it always matches the feed up to that point.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from sqlalchemy import Connection, text
 
 from cxdesk.events.envelope import Event
+from cxdesk.sync.server.bulk import rows_for_keys
 
 STAFF_KINDS = frozenset({"StaffEnrolled", "StaffUpdated", "StaffRekeyed", "StaffRemoved"})
+
+
+class RosterRow(NamedTuple):
+    role: str
+    locations: list[str]
+    active: bool
+    public_key: str | None
+
+
+_ROWS = "SELECT staff_id, role, locations, active, public_key FROM roster WHERE staff_id IN :keys"
+
+
+class RosterView:
+    """The roster rows a push needs, read in one query and shared by every check.
+
+    ``forget`` after the push changes the roster (a staff event accepted), so
+    each event is judged by the roster as it stands at its feed place.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._rows: dict[str, RosterRow | None] = {}
+
+    def prefetch(self, staff_ids: Iterable[str]) -> None:
+        wanted = sorted({s for s in staff_ids if s not in self._rows})
+        self._rows.update(dict.fromkeys(wanted))
+        for staff_id, role, locations, active, key in rows_for_keys(self.conn, _ROWS, wanted):
+            self._rows[staff_id] = RosterRow(role, json.loads(locations), bool(active), key)
+
+    def row(self, staff_id: str) -> RosterRow | None:
+        """The roster row of ``staff_id``, or None if they were never enrolled."""
+        if staff_id not in self._rows:
+            self.prefetch([staff_id])
+        return self._rows[staff_id]
+
+    def forget(self) -> None:
+        self._rows.clear()
 
 
 def project_roster(conn: Connection, event: Event) -> bool:

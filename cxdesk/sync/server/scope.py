@@ -32,19 +32,58 @@ from sqlalchemy import Connection, bindparam, text
 from cxdesk.events.envelope import Event
 from cxdesk.sync import scope
 from cxdesk.sync.protocol import CENTRAL_DEVICE
+from cxdesk.sync.server.bulk import insert_rows, rows_for_keys
 from cxdesk.sync.server.claims import note_claim
 from cxdesk.sync.server.council_tables import note_report
 
 
+_GRANTS = "SELECT target, location FROM scope_grants WHERE target IN :keys"
+_PRIVATE = "SELECT referral_id, location FROM scope_private WHERE referral_id IN :keys"
+
+
 class _Writer:
-    """Scope bookkeeping for one push (caches what it has read or written)."""
+    """Scope bookkeeping for one push (caches what it has read or written).
+
+    The grants of every resident the push names and the private referrals it
+    mentions are read in one query each (``prefetch``) and kept up to date in
+    memory; new grants and targets are written together by ``flush``.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.kinds: dict[str, str | None] = {}
         self.private: dict[str, str | None] = {}
-        self.targets: list[dict] = []
+        self.grants: dict[str, set[str]] = {}
+        """key -> the places holding it, as the push stands."""
+        self.targets: list[tuple[int, str, bool]] = []
         """``scope_targets`` rows, inserted together by ``flush`` (nothing here reads them)."""
+        self.new_grants: list[dict] = []
+
+    def prefetch(self, events: list[Event]) -> None:
+        keys, referrals = set(), set()
+        for event in events:
+            customer, referral = event.payload.get("customer_id"), event.payload.get("referral_id")
+            if isinstance(customer, str):
+                keys.add(scope.customer_key(customer))
+            if isinstance(referral, str):
+                referrals.add(referral)
+        self._load_grants(keys)
+        wanted = sorted(r for r in referrals if r not in self.private)
+        self.private.update(dict.fromkeys(wanted))
+        for referral, place in rows_for_keys(self.conn, _PRIVATE, wanted):
+            self.private[referral] = place
+
+    def _load_grants(self, keys: set[str]) -> None:
+        wanted = sorted(k for k in keys if k not in self.grants)
+        for key in wanted:
+            self.grants[key] = set()
+        for key, place in rows_for_keys(self.conn, _GRANTS, wanted):
+            self.grants[key].add(place)
+
+    def _grants_of(self, key: str) -> set[str]:
+        if key not in self.grants:
+            self._load_grants({key})
+        return self.grants[key]
 
     def location_kind(self, location: str) -> str | None:
         if location not in self.kinds:
@@ -73,19 +112,10 @@ class _Writer:
 
     def holds(self, key: str, location: str) -> bool:
         places = scope.audiences(location, self.location_kind(location))
-        found = self.conn.execute(
-            text("SELECT 1 FROM scope_grants WHERE target = :t AND location IN :p").bindparams(
-                bindparam("p", expanding=True)
-            ),
-            {"t": key, "p": places},
-        ).first()
-        return found is not None
+        return not self._grants_of(key).isdisjoint(places)
 
     def known(self, key: str) -> bool:
-        found = self.conn.execute(
-            text("SELECT 1 FROM scope_grants WHERE target = :t"), {"t": key}
-        ).first()
-        return found is not None
+        return bool(self._grants_of(key))
 
     def entitled(self, event: Event, location: str) -> bool:
         """Whether the writer may extend who holds this resident (see ``scope.grants``)."""
@@ -98,12 +128,18 @@ class _Writer:
         return self.holds(key, location)
 
     def grant(self, key: str, place: str, seq: int) -> None:
+        held = self._grants_of(key)
+        if place not in held:  # the first grant stands (the table's ON CONFLICT DO NOTHING)
+            held.add(place)
+            self.new_grants.append({"t": key, "l": place, "s": seq})
+
+    def withdraw(self, key: str, place: str) -> None:
+        """Take ``place``'s grant of ``key`` away (a move), whether written yet or not."""
+        self._grants_of(key).discard(place)
+        self.new_grants = [g for g in self.new_grants if (g["t"], g["l"]) != (key, place)]
         self.conn.execute(
-            text(
-                "INSERT INTO scope_grants (target, location, granted_seq) VALUES (:t, :l, :s) "
-                "ON CONFLICT (target, location) DO NOTHING"
-            ),
-            {"t": key, "l": place, "s": seq},
+            text("DELETE FROM scope_grants WHERE target = :t AND location = :l"),
+            {"t": key, "l": place},
         )
 
     def note(self, event: Event, seq: int) -> None:
@@ -131,7 +167,7 @@ class _Writer:
             )
             self.private[rid] = location
         found = {t.name: t for t in scope.targets(event, location, self.private_referral)}
-        self.targets += [{"s": seq, "t": t.name, "g": t.via_grant} for t in found.values()]
+        self.targets += [(seq, t.name, t.via_grant) for t in found.values()]
         if self.entitled(event, location):
             for key, place in scope.grants(event, location, self._is_location):
                 self.grant(key, place, seq)
@@ -162,10 +198,7 @@ class _Writer:
         self._set_home(key, place, insert=old is None)
         if old is None or old == place or self._stands(key, old):
             return
-        self.conn.execute(
-            text("DELETE FROM scope_grants WHERE target = :t AND location = :l"),
-            {"t": key, "l": old},
-        )
+        self.withdraw(key, old)
         self.conn.execute(
             text(
                 "INSERT INTO scope_dropped (target, location, dropped_seq) VALUES (:t, :l, :s) "
@@ -193,20 +226,24 @@ class _Writer:
         return self.location_kind(name) is not None
 
     def flush(self) -> None:
-        # One executemany for the whole push: a statement per event was most of its cost.
-        if self.targets:
+        # One statement per table for the whole push: one per event was most of its cost.
+        if self.new_grants:
             self.conn.execute(
                 text(
-                    "INSERT INTO scope_targets (server_seq, target, via_grant) VALUES (:s, :t, :g)"
+                    "INSERT INTO scope_grants (target, location, granted_seq) "
+                    "VALUES (:t, :l, :s) ON CONFLICT (target, location) DO NOTHING"
                 ),
-                self.targets,
+                self.new_grants,
             )
-            self.targets = []
+            self.new_grants = []
+        insert_rows(self.conn, "scope_targets", ("server_seq", "target", "via_grant"), self.targets)
+        self.targets = []
 
 
 def record_scope(conn: Connection, accepted: Iterable[tuple[Event, int]]) -> None:
     """Note who may receive each newly accepted event, in feed order (push transaction)."""
-    writer = _Writer(conn)
+    writer, accepted = _Writer(conn), list(accepted)
+    writer.prefetch([event for event, _ in accepted])
     for event, seq in accepted:
         writer.note(event, seq)
     writer.flush()

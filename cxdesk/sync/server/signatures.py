@@ -9,6 +9,13 @@ in the feed does not. Anything unsigned, signed by someone else, or by a key
 the roster no longer holds is rejected with a reason (the ordinary per-event
 rejection), so a desk cannot record work in anyone else's name.
 
+Verifying is most of a push's cost, so ``start_verifying`` sets every signature
+of the push verifying in a small thread pool (libsodium releases the GIL) as
+soon as the push is read, with the keys the roster holds then, while the push
+takes its locks and judges; ``problem`` uses that answer only when the key it
+would check with at the event's feed place is the same one, and verifies again
+otherwise (the roster changed in between).
+
 Who needs no signature:
 
 - the ``central`` device (``cxdesk admin`` on the server): its operator is
@@ -31,6 +38,8 @@ invented at a desk is rejected.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
+
 from sqlalchemy import Connection, text
 
 from cxdesk.domain.approvals import approval_problem
@@ -38,29 +47,96 @@ from cxdesk.domain.staff_keys import KeyParams, params_problem, verify_event_sig
 from cxdesk.errors import ValidationError
 from cxdesk.events import DESK_ACTOR, SUPERVISORS
 from cxdesk.events.envelope import Event
+from cxdesk.sync.server.bulk import rows_for_keys
+from cxdesk.sync.server.roster import RosterView
 from cxdesk.sync.server_checks import server_check
 
 _KEY_FIELDS = ("public_key", "key_salt", "key_params")
+VERIFY_THREADS = 2
+"""Threads verifying signatures: the machine's cores, as deployed (two)."""
+_POOL_FROM = 64
+"""Fewer signatures than this are verified in the judging thread (a pool costs more)."""
+_CHUNK = 64
+"""Signatures per pool task: the judge waits only for the chunk holding its event."""
+_pool: ThreadPoolExecutor | None = None
+
+Job = tuple[str, str, str]
+"""(public key, event hash, signature), all hex."""
+
+
+def _verify_all(jobs: list[Job]) -> list[bool]:
+    return [verify_event_signature(key, hash_, sig) for key, hash_, sig in jobs]
+
+
+class Verifications:
+    """A push's signatures being verified in the pool while the push goes on.
+
+    Started before the push takes its locks (``start_verifying``) with the keys
+    the roster held then; ``SignatureCheck`` takes an answer only for the very
+    key it would check with at the event's feed place, so a roster change in
+    between is simply verified again.
+    """
+
+    def __init__(self, jobs: list[Job]) -> None:
+        global _pool
+        self._where: dict[Job, tuple[Future[list[bool]], int]] = {}
+        if len(jobs) < _POOL_FROM:
+            return  # verified one by one as judged
+        if _pool is None:
+            _pool = ThreadPoolExecutor(VERIFY_THREADS, thread_name_prefix="cxdesk-verify")
+        for start in range(0, len(jobs), _CHUNK):
+            chunk = jobs[start : start + _CHUNK]
+            future = _pool.submit(_verify_all, chunk)
+            for i, job in enumerate(chunk):
+                self._where[job] = (future, i)
+
+    def result(self, job: Job) -> bool | None:
+        """Whether ``job`` verified, or None if it was not among those started."""
+        where = self._where.get(job)
+        return None if where is None else where[0].result()[where[1]]
+
+
+NONE_STARTED = Verifications([])
+
+_KEYS = "SELECT staff_id, public_key FROM roster WHERE active = TRUE AND staff_id IN :keys"
+
+
+def start_verifying(conn: Connection, events: list[Event]) -> Verifications:
+    """Start verifying every signature of ``events`` with the keys active on the roster now."""
+    signed = [e for e in events if e.actor != DESK_ACTOR and e.signature]
+    if len(signed) < _POOL_FROM:
+        return NONE_STARTED
+    actors = sorted({e.actor for e in signed})
+    keys = {staff: key for staff, key in rows_for_keys(conn, _KEYS, actors)}
+    return Verifications(
+        [(keys[e.actor], e.hash, e.signature) for e in signed if keys.get(e.actor) and e.signature]
+    )
 
 
 class SignatureCheck:
-    """Per push: checks signatures against the roster, caching each person's key."""
+    """Per push: checks signatures against the roster (``RosterView``, read once)."""
 
-    def __init__(self, conn: Connection, *, trusted: bool) -> None:
-        self.conn, self.trusted = conn, trusted
-        self._keys: dict[str, str | None] = {}
-
-    def forget(self) -> None:
-        """The roster changed within this push: read keys afresh."""
-        self._keys.clear()
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        trusted: bool,
+        roster: RosterView | None = None,
+        started: Verifications = NONE_STARTED,
+    ) -> None:
+        self.conn, self.trusted, self.started = conn, trusted, started
+        self.roster = roster if roster is not None else RosterView(conn)
 
     def public_key(self, staff_id: str) -> str | None:
-        if staff_id not in self._keys:
-            self._keys[staff_id] = self.conn.execute(
-                text("SELECT public_key FROM roster WHERE staff_id = :s AND active = TRUE"),
-                {"s": staff_id},
-            ).scalar()
-        return self._keys[staff_id]
+        """The key an active person signs with now, or None."""
+        row = self.roster.row(staff_id)
+        return row.public_key if row is not None and row.active else None
+
+    def _verifies(self, key: str, event: Event) -> bool:
+        assert event.signature is not None
+        job = (key, event.hash, event.signature)
+        known = self.started.result(job)
+        return known if known is not None else verify_event_signature(*job)
 
     def problem(self, event: Event) -> str | None:
         """Why ``event``'s signature is not acceptable, or None."""
@@ -71,7 +147,7 @@ class SignatureCheck:
         key = self.public_key(event.actor)
         if not key:
             return f"{event.actor} has no signing key on the roster"
-        if not verify_event_signature(key, event.hash, event.signature):
+        if not self._verifies(key, event):
             return f"signature is not {event.actor}'s (forged, or made with an old key)"
         return None
 

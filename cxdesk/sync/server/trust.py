@@ -39,6 +39,8 @@ from sqlalchemy import Connection, text
 from cxdesk.events import DESK_ACTOR
 from cxdesk.events.envelope import Event, parse_hlc
 from cxdesk.session import may_sign_in_at
+from cxdesk.sync.server.roster import RosterView
+from cxdesk.sync.server_checks import push_memo
 
 MAX_AHEAD_MS = 5 * 60 * 1000
 """How far ahead of the server's clock an event may be stamped (clock drift, a slow push)."""
@@ -101,8 +103,11 @@ def hlc_problem(hlc: str, device: str, server_ms: int) -> str | None:
 class EventTrust:
     """Per-push checks of a device's events against the server's own state."""
 
-    def __init__(self, conn: Connection, device: str, *, trusted: bool) -> None:
+    def __init__(
+        self, conn: Connection, device: str, *, trusted: bool, roster: RosterView | None = None
+    ) -> None:
         self.conn, self.device, self.trusted = conn, device, trusted
+        self.roster = roster if roster is not None else RosterView(conn)
         self.server_ms = now_ms()
         row = conn.execute(
             text("SELECT location, moved_from FROM devices WHERE id = :d"), {"d": device}
@@ -110,20 +115,18 @@ class EventTrust:
         self.location = row[0] if row else None
         self.moved_from: str | None = row[1] if row else None
         """Its location before an administrator moved it, until it writes at the new one."""
-        self._people: dict[str, tuple[str, list[str], bool] | None] = {}
         self._locations: set[str] | None = None
         self._failures: dict[str, list[int]] = {}
 
     # -- reads, cached for the push --------------------------------------------
     def person(self, staff_id: str) -> tuple[str, list[str], bool] | None:
         """(role, locations, active) from the server's roster, or None if never enrolled."""
-        if staff_id not in self._people:
-            row = self.conn.execute(
-                text("SELECT role, locations, active FROM roster WHERE staff_id = :s"),
-                {"s": staff_id},
-            ).first()
-            self._people[staff_id] = (row[0], json.loads(row[1]), bool(row[2])) if row else None
-        return self._people[staff_id]
+        row = self.roster.row(staff_id)
+        return None if row is None else (row.role, row.locations, row.active)
+
+    def forget(self) -> None:
+        """The push placed a location: read the list afresh."""
+        self._locations = None
 
     def known_locations(self) -> set[str]:
         """Every location a ``LocationDefined`` event in the feed has defined."""
@@ -136,6 +139,9 @@ class EventTrust:
 
     def card_limit(self) -> int | None:
         """The card limit of the latest payment card policy in feed order, if any."""
+        return push_memo(self.conn, "card_limit", self._read_card_limit)
+
+    def _read_card_limit(self) -> int | None:
         row = self.conn.execute(
             text(
                 "SELECT payload FROM events WHERE kind = 'PolicySet' AND subject = 'payment_card' "
