@@ -60,6 +60,7 @@ from cxdesk.sync.server_checks import checks_for, forget_memo, start_memo, stop_
 FEED_STATE_KINDS = frozenset({"PolicySet", "ContactReasonsSet", "LocationDefined"})
 """Kinds whose accepted rows later checks in the same push read back from the feed."""
 
+
 class PushRefused(Exception):
     """The whole push is refused; nothing was changed."""
 
