@@ -152,11 +152,20 @@ def get_kind(name: str) -> EventKind:
 
 def validate_payload(kind: str, payload: dict[str, Any] | BaseModel) -> dict[str, Any]:
     """The payload checked against its kind's model, as plain JSON-ready data."""
-    model = get_kind(kind).payload
     if isinstance(payload, BaseModel):
         payload = payload.model_dump(mode="json")
+    return _validated(kind, payload).model_dump(mode="json")
+
+
+def check_payload(kind: str, payload: dict[str, Any]) -> None:
+    """Raise ``ValidationError`` as ``validate_payload`` would (the server: no copy made)."""
+    _validated(kind, payload)
+
+
+def _validated(kind: str, payload: dict[str, Any]) -> BaseModel:
+    model = get_kind(kind).payload
     try:
-        return model.model_validate(payload).model_dump(mode="json")
+        return model.model_validate(payload)
     except PydanticValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "payload"

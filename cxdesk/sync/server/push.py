@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, text, update
 
 from cxdesk.errors import CxDeskError
-from cxdesk.events import DESK_ACTOR, get_kind, may_author, validate_payload
+from cxdesk.events import DESK_ACTOR, check_payload, get_kind, may_author
 from cxdesk.events.envelope import Event, canonical_json
 from cxdesk.sync.protocol import PushResult
 from cxdesk.sync.server.bulk import insert_rows, rows_for_keys
@@ -272,7 +272,7 @@ class _Judge:
         if not may_author(event.kind, role, event.actor):
             return f"a {role or 'desk'} may not record {event.kind}"
         try:
-            validate_payload(event.kind, event.payload)
+            check_payload(event.kind, event.payload)
         except CxDeskError as exc:
             return exc.message
         if found := self.trust.payload_reason(event):
