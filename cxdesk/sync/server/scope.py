@@ -36,7 +36,6 @@ from cxdesk.sync.server.bulk import insert_rows, rows_for_keys
 from cxdesk.sync.server.claims import note_claim
 from cxdesk.sync.server.council_tables import note_report
 
-
 _GRANTS = "SELECT target, location FROM scope_grants WHERE target IN :keys"
 _PRIVATE = "SELECT referral_id, location FROM scope_private WHERE referral_id IN :keys"
 
