@@ -167,6 +167,18 @@ async def test_a_desk_moved_by_the_administrator_drops_and_refills(central, serv
     report = await north.sync()
     assert report.counts.accepted == 1 and report.counts.rejected == 0
     assert peek.scalar(north.store, note) == 0  # the server has it now; HUB-S may not hold it
+    # Once it writes at its new place, the old one is refused.
+    cc.add_customer_note(north.store, SOUTH_SUP, sian, "Seen at the south hub.")
+    north.store.record(
+        "CustomerNoteAdded",
+        {"customer_id": sian, "note": "Claims to be at the north hub."},
+        actor="SUP1",
+        role="supervisor",
+        location="HUB-N",
+    )
+    report = await north.sync()
+    assert (report.counts.accepted, report.counts.rejected) == (1, 1)
+    assert "but device D-N is at HUB-S" in " ".join(report.counts.reasons)
     twin = make_desk(central, "D-N2", "HUB-N")
     await twin.sync()
     assert peek.scalar(twin.store, note) == 1  # it reached Maria's hub
