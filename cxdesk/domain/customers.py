@@ -19,7 +19,6 @@ from datetime import date
 
 from cxdesk.domain import validation as v
 from cxdesk.errors import ValidationError
-from cxdesk.events.customers import CONTACT_METHODS
 
 NAME_PART_THRESHOLD = 85
 """Each name part (given, family) must score at least this for a likely match."""
@@ -287,6 +286,9 @@ def clean_customer(raw: dict, *, today: date | None = None) -> tuple[dict, dict[
     )
     take("vulnerability_flags", parse_flags)
     take("council_reference", parse_reference)
+    # Here, not at the top: the store's projections import this module at start.
+    from cxdesk.events.customers import CONTACT_METHODS
+
     method = (raw.get("preferred_contact") or "phone").strip().lower()
     if method not in CONTACT_METHODS:
         errors["preferred_contact"] = "Choose phone, text, email, letter or in person."

@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from cxdesk.events.envelope import Event
@@ -40,11 +40,26 @@ class Component:
     """Components whose handlers must run first for the same event."""
     handlers: dict[str, list[Handler]] = field(default_factory=dict)
     on_ack: Callable[[sqlite3.Connection, Event], None] | None = None
+    deferred: list[tuple[Callable[[], Iterable[str]], Handler]] = field(default_factory=list)
+    """Handlers whose kinds come from the event catalogue, registered at first use."""
 
     def handles(self, *kinds: str) -> Callable[[Handler], Handler]:
         def register(func: Handler) -> Handler:
             for kind in kinds:
                 self.handlers.setdefault(kind, []).append(func)
+            return func
+
+        return register
+
+    def handles_kinds_from(
+        self, kinds: Callable[[], Iterable[str]]
+    ) -> Callable[[Handler], Handler]:
+        """Like ``handles``, for kinds found by reading the event catalogue: ``kinds`` runs
+        when a handler is first looked up, so opening the store (migrations, the sign-in
+        screen) does not import and build every event model."""
+
+        def register(func: Handler) -> Handler:
+            self.deferred.append((kinds, func))
             return func
 
         return register
@@ -57,6 +72,7 @@ class Component:
 
 _REGISTRY: dict[str, Component] = {}
 _ORDERED: list[Component] = []
+_HANDLING: list[Component] = []
 
 
 def register(component: Component) -> Component:
@@ -95,5 +111,18 @@ def projection_tables() -> list[str]:
     return [table for comp in load_components() for table in comp.tables]
 
 
+def load_handlers() -> list[Component]:
+    """Every component with all its handlers registered, the catalogue's kinds included."""
+    if _HANDLING:
+        return _HANDLING
+    components = load_components()
+    for comp in components:
+        for kinds, func in comp.deferred:
+            comp.handles(*kinds())(func)
+        comp.deferred.clear()
+    _HANDLING.extend(components)
+    return _HANDLING
+
+
 def handlers_for(kind: str) -> list[Handler]:
-    return [h for comp in load_components() for h in comp.handlers.get(kind, ())]
+    return [h for comp in load_handlers() for h in comp.handlers.get(kind, ())]

@@ -26,7 +26,7 @@ from cxdesk.events.envelope import (
     new_event_id,
     payload_digest,
 )
-from cxdesk.store.components import Handler, handlers_for, load_components
+from cxdesk.store.components import Handler, handlers_for, load_handlers
 from cxdesk.store.projections import scope_drops
 
 EVENT_COLUMNS = (
@@ -99,7 +99,7 @@ def project(conn: sqlite3.Connection, event: Event) -> None:
 
 def ack_hooks_for(kind: str) -> list[Handler]:
     """The ``on_ack`` hooks of the components that project this kind."""
-    return [c.on_ack for c in load_components() if c.on_ack and kind in c.handlers]
+    return [c.on_ack for c in load_handlers() if c.on_ack and kind in c.handlers]
 
 
 def _known_events(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str, int | None]]:

@@ -226,4 +226,4 @@ def timeline_kinds() -> list[str]:
     )
 
 
-customers.handles(*timeline_kinds())(_timeline)
+customers.handles_kinds_from(timeline_kinds)(_timeline)

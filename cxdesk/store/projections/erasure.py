@@ -15,7 +15,6 @@ import json
 import sqlite3
 
 from cxdesk.domain import erasure
-from cxdesk.domain.claim_keys import record_key
 from cxdesk.events.envelope import Event, canonical_json
 from cxdesk.store.components import Component, register
 
@@ -54,6 +53,9 @@ def apply_erasures(conn: sqlite3.Connection, events: list[Event]) -> int:
             continue
         rule = rule_event.payload
         if rule.get("customer_id"):  # their match keys in the claims index go too
+            # Here, not at the top: the store opens (sign-in) without the customer models.
+            from cxdesk.domain.claim_keys import record_key
+
             conn.execute(
                 "UPDATE claims_index SET given_key = '', family_key = '', dob_key = '', "
                 "postcode_key = '' WHERE record_key = ?",
