@@ -25,6 +25,7 @@ SERVER_SIDE = [
     "fastapi",
     "uvicorn",
     "starlette",
+    "sqlmodel",
     "sqlalchemy",
     "alembic",
     "psycopg",

@@ -1,37 +1,42 @@
-"""The central database's tables: the one declaration of its schema (SQLAlchemy Core).
+"""The central database's tables: the one declaration of its schema (SQLModel table models).
 
 Alembic's revisions in ``alembic/versions/`` are generated from this metadata
 (``make central-migration``), and a test migrates empty and existing databases
 on SQLite and PostgreSQL and compares them with it (types, nullability,
-indexes, unique constraints). Change a table here, then generate a revision.
+indexes, unique constraints). Change a model here, then generate a revision.
 
-The push and pull paths use these tables with Core, so a page of a thousand
-events is one statement, not a thousand objects. Text is ``TEXT`` on both
-databases; payloads are the canonical JSON the digest was computed over, so
-the bytes that were hashed are the bytes stored. Integer keys never
+Every column names its SQL type (``sa_type``): SQLModel would make a ``str``
+a ``VARCHAR`` and an ``int`` an ``INTEGER``, while the databases hold ``TEXT``
+and ``BIGINT``. Payloads are the canonical JSON the digest was computed over,
+so the bytes that were hashed are the bytes stored. Integer keys never
 autoincrement: the server hands out ``server_seq`` and epoch numbers itself.
 
-Constraint names follow PostgreSQL's own defaults (``devices_token_hash_key``),
-so databases created before Alembic took over already carry them.
+The push and pull paths use the models' tables (``events_t`` and the rest,
+below) with Core, so a page of a thousand events is one statement, not a
+thousand objects. Constraint names follow PostgreSQL's own defaults
+(``devices_token_hash_key``), so databases created before Alembic took over
+already carry them.
 """
 
 from __future__ import annotations
+
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    Column,
     Index,
     Integer,
     MetaData,
-    PrimaryKeyConstraint,
     Table,
     Text,
     UniqueConstraint,
     false,
     true,
 )
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
 metadata = MetaData(
     naming_convention={
@@ -42,265 +47,293 @@ metadata = MetaData(
 )
 
 
-def _text(name: str, *, nullable: bool = False, unique: bool = False) -> Column:
-    return Column(name, Text, nullable=nullable, unique=unique)
+class CentralModel(SQLModel, registry=registry(metadata=metadata)):
+    """The central tables' base: their own metadata, apart from SQLModel's global one."""
+
+    __tablename__: ClassVar[str]  # each model names its table, as the databases spell it
+    __table__: ClassVar[Table]
 
 
-def _key(name: str, kind: type[Integer] | type[Text] = Text) -> Column:
+def _text(*, unique: bool = False) -> Any:
+    """A TEXT column; it may hold NULL when the field's type allows ``None``."""
+    return Field(sa_type=Text, unique=unique)
+
+
+def _big() -> Any:
+    return Field(sa_type=BigInteger)
+
+
+def _key(kind: type[Integer] | type[Text] = Text) -> Any:
     """A primary-key column; integer keys are handed out by the server, not by a sequence."""
-    return Column(name, kind, primary_key=True, autoincrement=False)
+    return Field(primary_key=True, sa_type=kind, sa_column_kwargs={"autoincrement": False})
 
 
 # The hand-rolled versions before Alembic; row 8 makes an older cxdesk refuse.
+class SchemaVersion(CentralModel, table=True):
+    __tablename__ = "schema_version"
+    version: int = _key(Integer)
+    applied_at: str = _text()
+    written_by: str = _text()
 
-schema_version_t = Table(
-    "schema_version",
-    metadata,
-    _key("version", Integer),
-    _text("applied_at"),
-    _text("written_by"),
-)
 
 # Facts about this database: database_id (never changes, survives a backup).
-meta_t = Table(
-    "server_meta",
-    metadata,
-    _key("key"),
-    _text("value"),
-)
+class ServerMeta(CentralModel, table=True):
+    __tablename__ = "server_meta"
+    key: str = _key()
+    value: str = _text()
+
 
 # Every epoch this database has had; the highest number is the current one.
-epochs_t = Table(
-    "epochs",
-    metadata,
-    _key("number", Integer),
-    _text("epoch", unique=True),
-    _text("started_at"),
-    _text("reason"),
-    Column("head_at_start", BigInteger, nullable=False),
-)
+class Epoch(CentralModel, table=True):
+    __tablename__ = "epochs"
+    number: int = _key(Integer)
+    epoch: str = _text(unique=True)
+    started_at: str = _text()
+    reason: str = _text()
+    head_at_start: int = _big()
 
-devices_t = Table(
-    "devices",
-    metadata,
-    _key("id"),
-    _text("location"),
-    _text("token_hash", nullable=True, unique=True),
-    Column("revoked", Boolean, nullable=False, server_default=false()),
-    Column("last_seq", BigInteger, nullable=False, server_default="0"),
-    _text("last_hash"),
-    _text("created_at"),
+
+class Device(CentralModel, table=True):
+    __tablename__ = "devices"
+    id: str = _key()
+    location: str = _text()
+    token_hash: str | None = _text(unique=True)
+    revoked: bool = Field(sa_type=Boolean, sa_column_kwargs={"server_default": false()})
+    last_seq: int = Field(sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
+    last_hash: str = _text()
+    created_at: str = _text()
     # The location before `cxdesk admin move-device`, until the desk writes at the new one.
-    _text("moved_from", nullable=True),
-)
+    moved_from: str | None = _text()
+
 
 # One row: the last server_seq handed out, updated inside every push transaction.
-counter_t = Table(
-    "feed_counter",
-    metadata,
-    _key("id", Integer),
-    Column("value", BigInteger, nullable=False),
-    CheckConstraint("id = 1", name="id"),
-)
+class FeedCounter(CentralModel, table=True):
+    __tablename__ = "feed_counter"
+    __table_args__ = (CheckConstraint("id = 1", name="id"),)
+    id: int = _key(Integer)
+    value: int = _big()
+
 
 # The feed. Triggers refuse UPDATE and DELETE, but for erasure's blanking.
-events_t = Table(
-    "events",
-    metadata,
-    Column("server_seq", BigInteger, primary_key=True, autoincrement=False),
-    _text("id", unique=True),
-    _text("kind"),
-    _text("payload"),
-    _text("payload_digest"),
-    _text("actor"),
-    _text("device"),
-    _text("location"),
-    Column("device_seq", BigInteger, nullable=False),
-    _text("hlc"),
-    _text("prev_hash"),
-    _text("hash"),
-    _text("subject", nullable=True),
-    _text("received_at"),
-    _text("signature", nullable=True),
-    UniqueConstraint("device", "device_seq", name="events_device_seq"),
-    Index("events_subject", "subject"),
-    # Sign-offs, customers' events by kind and late arrivals into a signed-off day
-    # are read by kind, place and time without a scan of the feed.
-    Index("events_kind_place", "kind", "location", "hlc"),
-)
+class Event(CentralModel, table=True):
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("device", "device_seq", name="events_device_seq"),
+        Index("events_subject", "subject"),
+        # Sign-offs, customers' events by kind and late arrivals into a signed-off day
+        # are read by kind, place and time without a scan of the feed.
+        Index("events_kind_place", "kind", "location", "hlc"),
+    )
+    server_seq: int = _key(BigInteger)
+    id: str = _text(unique=True)
+    kind: str = _text()
+    payload: str = _text()
+    payload_digest: str = _text()
+    actor: str = _text()
+    device: str = _text()
+    location: str = _text()
+    device_seq: int = _big()
+    hlc: str = _text()
+    prev_hash: str = _text()
+    hash: str = _text()
+    subject: str | None = _text()
+    received_at: str = _text()
+    signature: str | None = _text()
+
 
 # Staff as the staff events say, for checking who may author what.
-roster_t = Table(
-    "roster",
-    metadata,
-    _key("staff_id"),
-    _text("role"),
-    _text("locations"),
-    Column("active", Boolean, nullable=False, server_default=true()),
-    _text("public_key", nullable=True),
-)
+class RosterEntry(CentralModel, table=True):
+    __tablename__ = "roster"
+    staff_id: str = _key()
+    role: str = _text()
+    locations: str = _text()
+    active: bool = Field(sa_type=Boolean, sa_column_kwargs={"server_default": true()})
+    public_key: str | None = _text()
+
 
 # Events the server refused, with why: for supervisors, and to answer retries alike.
-rejected_t = Table(
-    "rejected_events",
-    metadata,
-    _text("device"),
-    Column("device_seq", BigInteger, nullable=False, autoincrement=False),
-    _text("event_id", unique=True),
-    _text("kind"),
-    _text("actor"),
-    _text("hash"),
-    _text("reason"),
-    _text("rejected_at"),
-    PrimaryKeyConstraint("device", "device_seq"),
-)
+class RejectedEvent(CentralModel, table=True):
+    __tablename__ = "rejected_events"
+    device: str = _key()
+    device_seq: int = _key(BigInteger)
+    event_id: str = _text(unique=True)
+    kind: str = _text()
+    actor: str = _text()
+    hash: str = _text()
+    reason: str = _text()
+    rejected_at: str = _text()
+
 
 # How many 401/403/409/413/422/429 answers each device has had.
-refusals_t = Table(
-    "device_refusals",
-    metadata,
-    _text("device"),
-    Column("status", Integer, nullable=False, autoincrement=False),
-    Column("count", BigInteger, nullable=False),
-    _text("last_at"),
-    PrimaryKeyConstraint("device", "status"),
-)
+class DeviceRefusal(CentralModel, table=True):
+    __tablename__ = "device_refusals"
+    device: str = _key()
+    status: int = _key(Integer)
+    count: int = _big()
+    last_at: str = _text()
+
 
 # Pull scoping (cxdesk/sync/server/scope.py): who may receive each event.
-scope_targets_t = Table(
-    "scope_targets",
-    metadata,
-    Column("server_seq", BigInteger, nullable=False, autoincrement=False),
-    _text("target"),
-    Column("via_grant", Boolean, nullable=False),
-    PrimaryKeyConstraint("server_seq", "target"),
-    Index("scope_targets_target", "target", "server_seq"),
-)
+class ScopeTarget(CentralModel, table=True):
+    __tablename__ = "scope_targets"
+    __table_args__ = (Index("scope_targets_target", "target", "server_seq"),)
+    server_seq: int = _key(BigInteger)
+    target: str = _key()
+    via_grant: bool = Field(sa_type=Boolean)
 
-scope_grants_t = Table(
-    "scope_grants",
-    metadata,
-    _text("target"),
-    _text("location"),
-    Column("granted_seq", BigInteger, nullable=False),
-    PrimaryKeyConstraint("target", "location"),
-    Index("scope_grants_location", "location", "granted_seq"),
-)
 
-scope_locations_t = Table("scope_locations", metadata, _key("location_id"), _text("kind"))
+class ScopeGrant(CentralModel, table=True):
+    __tablename__ = "scope_grants"
+    __table_args__ = (Index("scope_grants_location", "location", "granted_seq"),)
+    target: str = _key()
+    location: str = _key()
+    granted_seq: int = _big()
 
-scope_private_t = Table("scope_private", metadata, _key("referral_id"), _text("location"))
+
+class ScopeLocation(CentralModel, table=True):
+    __tablename__ = "scope_locations"
+    location_id: str = _key()
+    kind: str = _text()
+
+
+class ScopePrivate(CentralModel, table=True):
+    __tablename__ = "scope_private"
+    referral_id: str = _key()
+    location: str = _text()
+
 
 # Where each resident belongs, what lets a location keep them after a move, and
 # the grants a move withdrew (each location's desks are told to drop the resident).
-scope_homes_t = Table("scope_homes", metadata, _key("target"), _text("location"))
+class ScopeHome(CentralModel, table=True):
+    __tablename__ = "scope_homes"
+    target: str = _key()
+    location: str = _text()
 
-scope_standing_t = Table(
-    "scope_standing",
-    metadata,
-    _text("target"),
-    _text("location"),
-    PrimaryKeyConstraint("target", "location"),
-)
 
-scope_dropped_t = Table(
-    "scope_dropped",
-    metadata,
-    _text("target"),
-    _text("location"),
-    Column("dropped_seq", BigInteger, nullable=False, autoincrement=False),
-    PrimaryKeyConstraint("target", "location", "dropped_seq"),
-    Index("scope_dropped_location", "location", "dropped_seq"),
-)
+class ScopeStanding(CentralModel, table=True):
+    __tablename__ = "scope_standing"
+    target: str = _key()
+    location: str = _key()
+
+
+class ScopeDropped(CentralModel, table=True):
+    __tablename__ = "scope_dropped"
+    __table_args__ = (Index("scope_dropped_location", "location", "dropped_seq"),)
+    target: str = _key()
+    location: str = _key()
+    dropped_seq: int = _key(BigInteger)
+
 
 # The claims index every desk receives (cxdesk/sync/server/claims.py). claim_people
 # holds keys, not names: the columns are named for what they key.
-claim_people_t = Table(
-    "claim_people",
-    metadata,
-    _key("customer_id"),
-    _text("given_name"),
-    _text("family_name"),
-    _text("dob"),
-    _text("postcode"),
-)
+class ClaimPerson(CentralModel, table=True):
+    __tablename__ = "claim_people"
+    customer_id: str = _key()
+    given_name: str = _text()
+    family_name: str = _text()
+    dob: str = _text()
+    postcode: str = _text()
 
-claims_index_t = Table(
-    "claims_index",
-    metadata,
-    Column("server_seq", BigInteger, primary_key=True, autoincrement=False),
-    _text("issue_id"),
-    _text("kind"),
-    _text("record_key"),
-    _text("given_key"),
-    _text("family_key"),
-    _text("dob_key"),
-    _text("postcode_key"),
-    Column("at_ms", BigInteger, nullable=False),
-    _text("location"),
-    _text("status"),
-    Index("claims_index_issue", "issue_id"),
-)
+
+class ClaimIndexEntry(CentralModel, table=True):
+    __tablename__ = "claims_index"
+    __table_args__ = (Index("claims_index_issue", "issue_id"),)
+    server_seq: int = _key(BigInteger)
+    issue_id: str = _text()
+    kind: str = _text()
+    record_key: str = _text()
+    given_key: str = _text()
+    family_key: str = _text()
+    dob_key: str = _text()
+    postcode_key: str = _text()
+    at_ms: int = _big()
+    location: str = _text()
+    status: str = _text()
+
 
 # Erasure's one sanctioned change to an event (cxdesk/sync/server/erasure.py).
-erased_t = Table(
-    "erased_events",
-    metadata,
-    _key("event_id"),
-    Column("erasure_seq", BigInteger, nullable=False),
-)
+class ErasedEvent(CentralModel, table=True):
+    __tablename__ = "erased_events"
+    event_id: str = _key()
+    erasure_seq: int = _big()
+
 
 # The council-wide report tables (cxdesk/sync/server/council_tables.py), kept in
 # the push transaction: issues and stock movements as the central feed says.
-report_issues_t = Table(
-    "report_issues",
-    metadata,
-    _key("issue_id"),
-    Column("server_seq", BigInteger, nullable=False),
-    _text("kind"),
-    _text("customer_id"),
-    _text("serial"),
-    Column("value_pence", BigInteger, nullable=False),
-    _text("location"),
-    _text("actor"),
-    Column("at_ms", BigInteger, nullable=False),
-    _text("repeat_action"),
-    Column("repeat_matches", Integer, nullable=False),
-    Column("has_override", Boolean, nullable=False),
-    _text("approved_by"),
-    _text("status"),
-    _text("request_id", nullable=True),
-    Column("requested_ms", BigInteger),
-    Column("due_ms", BigInteger),
-    _text("request_status", nullable=True),
-    Column("closed_ms", BigInteger),
-    Index("report_issues_at", "at_ms", "issue_id"),
-    Index("report_issues_request", "request_id"),
-)
+class ReportIssue(CentralModel, table=True):
+    __tablename__ = "report_issues"
+    __table_args__ = (
+        Index("report_issues_at", "at_ms", "issue_id"),
+        Index("report_issues_request", "request_id"),
+    )
+    issue_id: str = _key()
+    server_seq: int = _big()
+    kind: str = _text()
+    customer_id: str = _text()
+    serial: str = _text()
+    value_pence: int = _big()
+    location: str = _text()
+    actor: str = _text()
+    at_ms: int = _big()
+    repeat_action: str = _text()
+    repeat_matches: int = Field(sa_type=Integer)
+    has_override: bool = Field(sa_type=Boolean)
+    approved_by: str = _text()
+    status: str = _text()
+    request_id: str | None = _text()
+    requested_ms: int | None = _big()
+    due_ms: int | None = _big()
+    request_status: str | None = _text()
+    closed_ms: int | None = _big()
 
-report_stock_t = Table(
-    "report_stock",
-    metadata,
-    Column("server_seq", BigInteger, primary_key=True, autoincrement=False),
-    _text("kind"),
-    _text("move"),
-    _text("condition", nullable=True),
-    _text("location"),
-    _text("to_location", nullable=True),
-    Column("at_ms", BigInteger, nullable=False),
-    Column("quantity", BigInteger, nullable=False),
-    _text("actor"),
-    _text("issue_id", nullable=True),
-    Index("report_stock_at", "at_ms"),
-    Index("report_stock_issue", "issue_id"),
-)
+
+class ReportStock(CentralModel, table=True):
+    __tablename__ = "report_stock"
+    __table_args__ = (
+        Index("report_stock_at", "at_ms"),
+        Index("report_stock_issue", "issue_id"),
+    )
+    server_seq: int = _key(BigInteger)
+    kind: str = _text()
+    move: str = _text()
+    condition: str | None = _text()
+    location: str = _text()
+    to_location: str | None = _text()
+    at_ms: int = _big()
+    quantity: int = _big()
+    actor: str = _text()
+    issue_id: str | None = _text()
+
 
 # Proofs a signed-in supervisor's requests carry are used once (staff_proof.py).
-proof_nonces_t = Table(
-    "proof_nonces",
-    metadata,
-    _key("nonce"),
-    _text("staff_id"),
-    Column("at_ms", BigInteger, nullable=False),
-    Index("proof_nonces_at", "at_ms"),
-)
+class ProofNonce(CentralModel, table=True):
+    __tablename__ = "proof_nonces"
+    __table_args__ = (Index("proof_nonces_at", "at_ms"),)
+    nonce: str = _key()
+    staff_id: str = _text()
+    at_ms: int = _big()
+
+
+# The models' tables, for the Core statements of the push and pull paths.
+schema_version_t = SchemaVersion.__table__
+meta_t = ServerMeta.__table__
+epochs_t = Epoch.__table__
+devices_t = Device.__table__
+counter_t = FeedCounter.__table__
+events_t = Event.__table__
+roster_t = RosterEntry.__table__
+rejected_t = RejectedEvent.__table__
+refusals_t = DeviceRefusal.__table__
+scope_targets_t = ScopeTarget.__table__
+scope_grants_t = ScopeGrant.__table__
+scope_locations_t = ScopeLocation.__table__
+scope_private_t = ScopePrivate.__table__
+scope_homes_t = ScopeHome.__table__
+scope_standing_t = ScopeStanding.__table__
+scope_dropped_t = ScopeDropped.__table__
+claim_people_t = ClaimPerson.__table__
+claims_index_t = ClaimIndexEntry.__table__
+erased_t = ErasedEvent.__table__
+report_issues_t = ReportIssue.__table__
+report_stock_t = ReportStock.__table__
+proof_nonces_t = ProofNonce.__table__
