@@ -34,6 +34,7 @@ SERVER_SIDE = [
 ]
 # Not before sign-in: what the areas bring (loaded when an area first opens).
 AREAS = [
+    "argon2",  # derives a person's keys at sign-in, not before
     "holidays",
     "phonenumbers",
     "rapidfuzz",

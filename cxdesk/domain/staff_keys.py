@@ -28,7 +28,6 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
-from argon2.low_level import Type, hash_secret_raw
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -162,6 +161,9 @@ def derive_staff_keys(passcode: str, salt: str, params: KeyParams) -> StaffKeys:
         raise ValidationError("Unusable key salt or parameters.", field="key_salt")
     if params.memory_kib > _MAX.memory_kib or params.time_cost > _MAX.time_cost:
         raise ValidationError("Key parameters out of range.", field="key_params")
+    # Here, not at the top: argon2 runs only at sign-in, so the store opens without it.
+    from argon2.low_level import Type, hash_secret_raw
+
     seed = hash_secret_raw(
         secret=_normalise(passcode),
         salt=salt_bytes,
