@@ -48,11 +48,11 @@ def events_of(store, kind=None):
 def test_register_projects_the_customer_and_timeline(store):
     cid = cc.register_customer(store, ADVISOR, FORM)
     record = cq.get_customer(store, cid)
-    assert record["given_name"] == "Maria"
-    assert record["postcode_district"] == "EM1"
-    assert record["birth_year"] == 1984
-    assert record["registered_location"] == "CSC"
-    assert record["registered_by"] == "AB1001"
+    assert record.given_name == "Maria"
+    assert record.postcode_district == "EM1"
+    assert record.birth_year == 1984
+    assert record.registered_location == "CSC"
+    assert record.registered_by == "AB1001"
     cc.record_view(store, ADVISOR, cid)
     history = cq.customer_history(store, cid)
     assert [h.summary for h in history] == ["Customer registered"]
@@ -78,7 +78,7 @@ def test_change_records_only_changed_fields_and_keeps_history(store):
     cid = cc.register_customer(store, ADVISOR, FORM)
     changed = cc.change_customer(store, ADVISOR, cid, {**FORM, "phone": "07700 900199"})
     assert changed == ["phone"]
-    assert cq.get_customer(store, cid)["phone"] == "+447700900199"
+    assert cq.get_customer(store, cid).phone == "+447700900199"
     assert (
         peek.scalar(store, "SELECT COUNT(*) FROM customer_changes WHERE customer_id = ?", (cid,))
         == 2
@@ -116,8 +116,8 @@ def test_last_writer_wins_per_field_in_feed_order(tmp_path, ours_first):
         winner = "+447700900222" if ours_first else "+447700900111"
         for desk in (desk_a, desk_b):
             record = cq.get_customer(desk, cid)
-            assert record["phone"] == winner
-            assert record["address"] == "9 New Road"  # nobody else changed it
+            assert record.phone == winner
+            assert record.address == "9 New Road"  # nobody else changed it
             assert verify_store(desk).ok
     finally:
         desk_a.close()
@@ -167,8 +167,8 @@ def test_referral_lifecycle_in_the_store(store):
         rc.accept(store, HOUSING, rid, "housing-options")
     rc.complete(store, HOUSING, rid, "Prevention duty accepted; landlord contacted.")
     referral = rq.get_referral(store, rid)
-    assert referral["status"] == "completed"
-    assert referral["note_count"] == 1
+    assert referral.status == "completed"
+    assert referral.note_count == 1
     assert rq.incoming(store, "housing-options") == []
     summaries = [h.summary for h in cq.customer_history(store, cid)]
     assert summaries[0] == "Referral completed"
@@ -177,7 +177,7 @@ def test_referral_lifecycle_in_the_store(store):
     assert verify_store(store).ok
     # The customer's letter is kept with this desk's records, like the slips.
     text, path = rc.write_confirmation(store, rid)
-    assert path.parent == store.path.parent / "letters" and referral["reference"] in text
+    assert path.parent == store.path.parent / "letters" and referral.reference in text
 
 
 def test_decline_goes_back_to_the_sender_and_can_be_reassigned(store):
@@ -189,7 +189,7 @@ def test_decline_goes_back_to_the_sender_and_can_be_reassigned(store):
     outgoing = rq.outgoing(store, "CSC")
     assert outgoing[0].status == "declined"
     rc.reassign(store, ADVISOR, rid, "benefits", "Sent to Benefits instead.")
-    assert rq.get_referral(store, rid)["to_team"] == "benefits"
+    assert rq.get_referral(store, rid).to_team == "benefits"
     assert [line.referral_id for line in rq.incoming(store, "benefits")] == [rid]
     assert verify_store(store).ok
 
@@ -198,7 +198,7 @@ def test_advice_without_consent_is_never_in_a_queue(store):
     add_team(store)
     cid = cc.register_customer(store, ADVISOR, FORM)
     rid = rc.raise_referral(store, ADVISOR, cid, {**REFERRAL, "consent": "refused"})
-    assert rq.get_referral(store, rid)["status"] == "advice_given"
+    assert rq.get_referral(store, rid).status == "advice_given"
     assert rq.incoming(store, "housing-options") == []
     assert rq.outgoing(store, "CSC") == []
     with pytest.raises(Exception, match="not shared"):
@@ -226,8 +226,8 @@ def test_two_desks_accepting_offline_agree_on_one(tmp_path):
         with desk_a.transaction() as conn:
             ingest_remote(conn, desk_a.clock, [(b_step, 10)])
             record_ack(conn, a_step, status="rejected", reason="declined already")
-        assert rq.get_referral(desk_a, rid)["status"] == "declined"
-        assert rq.get_referral(desk_b, rid)["status"] == "declined"
+        assert rq.get_referral(desk_a, rid).status == "declined"
+        assert rq.get_referral(desk_b, rid).status == "declined"
         steps = {s.kind: s.applied for s in rq.referral_steps(desk_a, rid)}
         assert steps["ReferralDeclined"] == 1
     finally:

@@ -172,7 +172,7 @@ async def test_raise_then_duplicate_becomes_a_note(store, tmp_path):
         await settle(pilot)
         assert isinstance(app.screen, ReferralViewScreen)
         assert peek.scalar(store, "SELECT COUNT(*) FROM referrals") == 1
-        assert referral_queries.get_referral(store, referral.referral_id)["note_count"] == 1
+        assert referral_queries.get_referral(store, referral.referral_id).note_count == 1
 
 
 async def test_receiving_team_accepts_and_completes_from_the_queue(store):
@@ -201,14 +201,14 @@ async def test_receiving_team_accepts_and_completes_from_the_queue(store):
         assert who == "S3001" and f'"customer_id":"{cid}"' in payload and "referral" in payload
         await pilot.press("a")
         await settle(pilot)
-        assert referral_queries.get_referral(store, rid)["status"] == "accepted"
+        assert referral_queries.get_referral(store, rid).status == "accepted"
         await pilot.press("c")
         await settle(pilot)
         await pilot.press(*"Prevention duty accepted", "enter")
         await settle(pilot)
         referral = referral_queries.get_referral(store, rid)
-        assert referral["status"] == "completed"
-        assert referral["outcome"] == "Prevention duty accepted"
+        assert referral.status == "completed"
+        assert referral.outcome == "Prevention duty accepted"
         steps = "SELECT actor FROM events WHERE kind IN ('ReferralAccepted', 'ReferralCompleted')"
         actors = {r[0] for r in peek.query(store, steps)}
         assert actors == {"S3001"}

@@ -148,7 +148,7 @@ async def test_records_and_reports_show_hostile_text_safely(store, council):
 async def test_forms_and_dialogs_about_a_hostile_resident_are_safe(store, council):
     app = make_test_app(store)
     customer = customer_queries.get_customer(store, council["customer"])
-    name = f"{customer['given_name']} {customer['family_name']}"
+    name = f"{customer.given_name} {customer.family_name}"
     modals = [
         ReferralFormScreen(customer),
         IssueScreen("food_voucher", council["customer"], name),

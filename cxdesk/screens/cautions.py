@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -36,6 +37,9 @@ from cxdesk.screens.form_modal import FormField, FormModal
 from cxdesk.store import caution_commands as cmd
 from cxdesk.store import caution_queries as q
 from cxdesk.widgets.fit_table import Column, FitTable, RowDetail
+
+if TYPE_CHECKING:
+    from cxdesk.store.customer_queries import CustomerRecord
 
 
 def today() -> date:
@@ -161,7 +165,7 @@ def _category(value: str) -> str:
     )
 
 
-def propose_form(screen: OnDesk, customer: dict, on_done=None) -> None:
+def propose_form(screen: OnDesk, customer: CustomerRecord, on_done=None) -> None:
     """A supervisor proposes a marker on this resident (P), their address (A) or both (B)."""
     app, desk, session = screen.app, screen.desk, screen.desk.session
     if session is None or session.role not in SUPERVISOR_ROLES:
@@ -177,9 +181,9 @@ def propose_form(screen: OnDesk, customer: dict, on_done=None) -> None:
         return cmd.propose_marker(
             desk.store,
             session,
-            customer_id=customer["customer_id"] if on in "PB" else None,
-            address=customer["address"] if on in "AB" else "",
-            postcode=customer["postcode"] if on in "AB" else "",
+            customer_id=customer.customer_id if on in "PB" else None,
+            address=customer.address if on in "AB" else "",
+            postcode=customer.postcode if on in "AB" else "",
             category=_category(values["category"]),
             precaution=values["precaution"],
             detail=values["detail"],

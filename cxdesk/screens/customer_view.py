@@ -14,6 +14,7 @@ actions in the marked place in ``BINDINGS``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,14 +69,17 @@ class CustomerViewScreen(DeskScreen):
 
     @dataclass
     class _Loaded(Message):
-        customer: dict | None
+        customer: customer_queries.CustomerRecord | None
         history: list
         views: int
+        protected_route: str | None = None
 
     def __init__(self, customer_id: str) -> None:
         super().__init__()
         self.customer_id = customer_id
-        self.customer: dict | None = None
+        self.customer: customer_queries.CustomerRecord | None = None
+        self.protected_route: str | None = None
+        """How a resident with a protected address is contacted (the address is not shown)."""
         self.history: list = []
         self.show_views = False
         self._viewed = False
@@ -106,24 +110,26 @@ class CustomerViewScreen(DeskScreen):
             customer_commands.record_view(store, self.desk.session, self.customer_id)
             self._viewed = True
         customer = customer_queries.get_customer(store, self.customer_id)
+        route = None
         if customer is not None:
             from cxdesk.store.caution_queries import protection_of
 
-            customer["protected_route"] = protection_of(store, self.customer_id)
+            route = protection_of(store, self.customer_id)
         history = customer_queries.customer_history(
             store, self.customer_id, include_views=self.show_views
         )
         views = customer_queries.view_count(store, self.customer_id)
-        self.post_message(self._Loaded(customer, history, views))
+        self.post_message(self._Loaded(customer, history, views, route))
 
     @on(_Loaded)
     def _show_loaded(self, message: _Loaded) -> None:
         self.customer, self.history = message.customer, message.history
+        self.protected_route = message.protected_route
         details = self.query_one("#customer-details", Static)
         if message.customer is None:
             details.update("This customer is not on this desk.")
             return
-        details.update(self.describe(message.customer, message.views))
+        details.update(self.describe(message.customer, message.views, message.protected_route))
         from cxdesk.screens.cautions import CautionBanner
 
         self.query_one("#caution-banner", CautionBanner).load(self.customer_id)
@@ -140,29 +146,30 @@ class CustomerViewScreen(DeskScreen):
             self.call_later(self.run_action, task.record_action)
 
     @staticmethod
-    def describe(record: dict, views: int) -> Text:
+    def describe(
+        record: customer_queries.CustomerRecord, views: int, protected_route: str | None = None
+    ) -> Text:
         """The record as a few dense lines, most-needed first; every value made safe to show."""
-        c = {k: safe_text(v) if isinstance(v, str) else v for k, v in record.items()}
-        c["address"] = safe_text(record["address"].replace("\n", ", "))
-        c["vulnerability_flags"] = [safe_text(flag) for flag in record["vulnerability_flags"]]
-        born = datetime.strptime(c["date_of_birth"], "%Y-%m-%d").strftime("%d/%m/%Y")
-        phone = format_phone_national(c["phone"]) if c["phone"] else "no phone"
-        email = c["email"] or ("no email" if c["no_email"] else "email not recorded")
-        lang = c["language"] + (" (interpreter needed)" if c["interpreter_needed"] else "")
-        contact = c["preferred_contact"] + (f", {c['contact_times']}" if c["contact_times"] else "")
+        s = safe_text
+        born = datetime.strptime(s(record.date_of_birth), "%Y-%m-%d").strftime("%d/%m/%Y")
+        phone = format_phone_national(s(record.phone)) if record.phone else "no phone"
+        email = s(record.email) or ("no email" if record.no_email else "email not recorded")
+        lang = s(record.language) + (" (interpreter needed)" if record.interpreter_needed else "")
+        times = f", {s(record.contact_times)}" if record.contact_times else ""
+        contact = s(record.preferred_contact) + times
         lines = [
-            f"{c['given_name']} {c['family_name'].upper()}  born {born}"
-            + (f"  ref {c['council_reference']}" if c["council_reference"] else ""),
-            f"{c['address']}, {c['postcode']}"
-            if not record.get("protected_route")
-            else f"Address protected: contact by {c['protected_route']} only (A shows it)",
+            f"{s(record.given_name)} {s(record.family_name).upper()}  born {born}"
+            + (f"  ref {s(record.council_reference)}" if record.council_reference else ""),
+            f"{s(record.address.replace(chr(10), ', '))}, {s(record.postcode)}"
+            if not protected_route
+            else f"Address protected: contact by {s(protected_route)} only (A shows it)",
             f"{phone} · {email} · prefers {contact}",
             f"Language: {lang}"
-            + (f" · Access: {c['accessibility_needs']}" if c["accessibility_needs"] else ""),
+            + (f" · Access: {s(record.accessibility_needs)}" if record.accessibility_needs else ""),
         ]
-        if c["vulnerability_flags"]:
-            lines.append("Flags: " + ", ".join(c["vulnerability_flags"]))
-        registered = c.get("registered_location_name") or c["registered_location"]
+        if record.vulnerability_flags:
+            lines.append("Flags: " + ", ".join(s(flag) for flag in record.vulnerability_flags))
+        registered = s(record.registered_location_name or record.registered_location)
         lines.append(f"Registered at {registered} · record opened {views} time(s)")
         return Text("\n".join(lines))
 
@@ -180,7 +187,8 @@ class CustomerViewScreen(DeskScreen):
         from cxdesk.screens.customer_form import CustomerFormScreen
 
         # An Input shows its value raw: stored text goes in made safe (one line each).
-        c = {k: safe_text(v) if isinstance(v, str) else v for k, v in self.customer.items()}
+        record = dataclasses.asdict(self.customer)  # the form's fields carry the same names
+        c = {k: safe_text(v) if isinstance(v, str) else v for k, v in record.items()}
         c["date_of_birth"] = datetime.strptime(c["date_of_birth"], "%Y-%m-%d").strftime("%d/%m/%Y")
         c["phone"] = format_phone_national(c["phone"]) if c["phone"] else ""
         c["vulnerability_flags"] = safe_text(", ".join(c["vulnerability_flags"]))
@@ -346,7 +354,7 @@ class CustomerViewScreen(DeskScreen):
     def action_reveal_address(self) -> None:
         from cxdesk.screens.cautions import reveal_form
 
-        if self.customer is not None and self.customer.get("protected_route"):
+        if self.customer is not None and self.protected_route:
             reveal_form(self, self.customer_id)
 
     def action_protect_address(self) -> None:
@@ -357,8 +365,8 @@ class CustomerViewScreen(DeskScreen):
 
     # -- crisis support: issue a voucher or card, flag a crisis --------------------
     def _display_name(self) -> str:
-        c = self.customer or {}
-        name = f"{c.get('given_name', '')} {c.get('family_name', '')}".strip()
+        c = self.customer
+        name = f"{c.given_name} {c.family_name}".strip() if c is not None else ""
         return safe_text(name) or "this customer"
 
     def _reload_if(self, changed: object) -> None:

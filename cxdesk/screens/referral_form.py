@@ -27,6 +27,7 @@ asks first, and an accidental close keeps a draft (``DraftGuard``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -47,6 +48,9 @@ from cxdesk.store import referral_commands, referral_queries
 from cxdesk.widgets.limited_input import LimitedInput
 from cxdesk.widgets.quick_select import QuickSelect
 from cxdesk.widgets.row_form import RowForm
+
+if TYPE_CHECKING:
+    from cxdesk.store.customer_queries import CustomerRecord
 
 LABELS = {
     "to_team": "Team",
@@ -102,18 +106,18 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
         text: str
         reference: str
 
-    def __init__(self, customer: dict) -> None:
+    def __init__(self, customer: CustomerRecord) -> None:
         super().__init__()
         self.customer = customer
         self.targets: list = []
         self._errors: dict[str, str] = {}
-        self.draft_key = customer["customer_id"]
+        self.draft_key = customer.customer_id
 
     def compose_body(self) -> ComposeResult:
         c = self.customer
         yield Static(
             safe(
-                f"Refer {c['given_name']} {c['family_name']} (born {c['birth_year']})"
+                f"Refer {c.given_name} {c.family_name} (born {c.birth_year})"
                 "  · type to choose · Ctrl+S raises · Esc back"
             ),
             classes="title",
@@ -131,7 +135,7 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
             yield from self._row("story", story)
             told = TextArea(placeholder="Advice or numbers already given (optional)")
             yield from self._row("already_told", told)
-            flags = safe_text(", ".join(c.get("vulnerability_flags") or []))
+            flags = safe_text(", ".join(c.vulnerability_flags))
             yield from self._row(
                 "vulnerability_flags",
                 LimitedInput(
@@ -193,7 +197,7 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
         line = None
         if team:
             line = referral_queries.open_referral_to(
-                self.desk.store, self.customer["customer_id"], team
+                self.desk.store, self.customer.customer_id, team
             )
         self.post_message(self._OpenReferral(team, line))
 
@@ -280,7 +284,7 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
         duplicate = None
         if not errors and raw["consent"] == "given":
             duplicate = referral_queries.open_referral_to(
-                self.desk.store, self.customer["customer_id"], raw["to_team"]
+                self.desk.store, self.customer.customer_id, raw["to_team"]
             )
         self.post_message(self._Checked(errors, duplicate, raw))
 
@@ -307,7 +311,7 @@ class ReferralFormScreen(DraftGuard, DeskScreen):
         store, session = self.desk.store, self.desk.session
         try:
             referral_id = referral_commands.raise_referral(
-                store, session, self.customer["customer_id"], raw
+                store, session, self.customer.customer_id, raw
             )
         except FormErrors as exc:
             self.app.call_from_thread(self.show_errors, exc.errors)

@@ -11,6 +11,7 @@ worker with the signed-in person as its author and the screen reloads.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -36,7 +37,6 @@ from cxdesk.screens.customer_dialogs import TeamPrompt, TextPrompt
 from cxdesk.store import referral_commands, referral_queries
 from cxdesk.widgets.history_table import HistoryTable
 
-_MULTILINE = {"story", "already_told", "customer_actions", "decline_reason", "outcome"}
 """Fields shown with their line breaks; every other value is one line."""
 _STEP_ACTIONS = {
     "accept": "accepted",
@@ -69,14 +69,14 @@ class ReferralViewScreen(DeskScreen):
 
     @dataclass
     class _Loaded(Message):
-        referral: dict | None
+        referral: referral_queries.ReferralRecord | None
         steps: list
         working_team: str | None
 
     def __init__(self, referral_id: str) -> None:
         super().__init__()
         self.referral_id = referral_id
-        self.referral: dict | None = None
+        self.referral: referral_queries.ReferralRecord | None = None
         self.working_team: str | None = None
         """The team this desk's queue works for: only that team takes its steps."""
         self._viewed = False  # the story's first showing is recorded (CustomerRecordViewed)
@@ -100,15 +100,15 @@ class ReferralViewScreen(DeskScreen):
         store = self.desk.store
         referral = referral_queries.get_referral(store, self.referral_id)
         session = self.desk.session
-        if referral and referral.get("customer_id") and session is not None and not self._viewed:
+        if referral and referral.customer_id and session is not None and not self._viewed:
             # Reading a referral's story is reading the customer's record: recorded alike.
             from cxdesk.store.customer_commands import record_view
 
             record_view(
                 store,
                 session,
-                referral["customer_id"],
-                reason=f"referral {referral['reference']}"[:120],
+                referral.customer_id,
+                reason=f"referral {referral.reference}"[:120],
             )
             self._viewed = True
         steps = referral_queries.referral_steps(store, self.referral_id)
@@ -123,11 +123,11 @@ class ReferralViewScreen(DeskScreen):
             text.update("This referral is not on this desk.")
             return
         text.update(self.describe(message.referral))
-        if message.referral.get("customer_id"):
+        if message.referral.customer_id:
             from cxdesk.screens.cautions import CautionBanner
 
             banner = self.query_one("#caution-banner", CautionBanner)
-            banner.load(message.referral["customer_id"])
+            banner.load(message.referral.customer_id)
         table = self.query_one("#referral-steps", HistoryTable)
         table.clear()
         for step in message.steps:
@@ -138,42 +138,40 @@ class ReferralViewScreen(DeskScreen):
         self.refresh_bindings()
 
     @staticmethod
-    def describe(referral: dict) -> Text:
+    def describe(referral: referral_queries.ReferralRecord) -> Text:
         """The referral in a few lines; every value made safe to show (stories keep their lines)."""
-        r = {
-            k: safe_text(v, multiline=k in _MULTILINE) if isinstance(v, str) else v
-            for k, v in referral.items()
-        }
-        r["vulnerability_flags"] = [safe_text(f) for f in referral["vulnerability_flags"]]
-        status = STATUS_LABELS[r["status"]].upper()
-        if is_overdue(r["status"], r["due_at"], datetime.now(UTC)):
+        r, s = referral, safe_text
+
+        def story(text: str | None) -> str:
+            return safe_text(text, multiline=True)
+
+        status = STATUS_LABELS[r.status].upper()
+        if is_overdue(r.status, r.due_at, datetime.now(UTC)):
             status += " · OVERDUE"
-        due = f" · due {due_text(r['due_at'])}" if r["due_at"] and not r["advice_only"] else ""
+        due = f" · due {due_text(s(r.due_at))}" if r.due_at and not r.advice_only else ""
         lines = [
-            f"{r['reference']}  {status}{due}",
-            f"{r['given_name']} {r['family_name']} (born {r['birth_year']}) → "
-            f"{r['to_team_name']} · {r['urgency']} · {r['reason_category']}",
-            f"From {r['from_location_name']} by {r['raised_by_name']} · consent "
-            f"{r['consent']} ({r['consent_method']}, by {r['consent_obtained_by']})",
+            f"{s(r.reference)}  {status}{due}",
+            f"{s(r.given_name)} {s(r.family_name)} (born {r.birth_year}) → "
+            f"{s(r.to_team_name)} · {s(r.urgency)} · {s(r.reason_category)}",
+            f"From {s(r.from_location_name)} by {s(r.raised_by_name)} · consent "
+            f"{s(r.consent)} ({s(r.consent_method)}, by {s(r.consent_obtained_by)})",
         ]
         # How the receiving team reaches them, as they asked to be contacted.
-        phone = (
-            format_phone_national(r["customer_phone"]) if r.get("customer_phone") else "no phone"
-        )
-        prefers = r.get("preferred_contact") or "phone"
-        times = f", {r['contact_times']}" if r.get("contact_times") else ""
+        phone = format_phone_national(s(r.customer_phone)) if r.customer_phone else "no phone"
+        prefers = s(r.preferred_contact) or "phone"
+        times = f", {s(r.contact_times)}" if r.contact_times else ""
         lines.append(f"Contact: {phone} · prefers {prefers}{times}")
-        if r["vulnerability_flags"]:
-            lines.append("Flags: " + ", ".join(r["vulnerability_flags"]))
-        lines.append(f"Story: {r['story']}")
-        if r["already_told"]:
-            lines.append(f"Already told: {r['already_told']}")
-        if r["customer_actions"]:
-            lines.append(f"Customer must: {r['customer_actions']}")
-        if r["decline_reason"]:
-            lines.append(f"Declined: {r['decline_reason']}")
-        if r["outcome"]:
-            lines.append(f"Outcome: {r['outcome']}")
+        if r.vulnerability_flags:
+            lines.append("Flags: " + ", ".join(s(f) for f in r.vulnerability_flags))
+        lines.append(f"Story: {story(r.story)}")
+        if r.already_told:
+            lines.append(f"Already told: {story(r.already_told)}")
+        if r.customer_actions:
+            lines.append(f"Customer must: {story(r.customer_actions)}")
+        if r.decline_reason:
+            lines.append(f"Declined: {story(r.decline_reason)}")
+        if r.outcome:
+            lines.append(f"Outcome: {story(r.outcome)}")
         return Text("\n".join(lines))
 
     def action_caution_detail(self) -> None:
@@ -184,12 +182,13 @@ class ReferralViewScreen(DeskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _STEP_ACTIONS:
             r = self.referral
-            if r is None or r["advice_only"]:
+            if r is None or r.advice_only:
                 return False
             step = _STEP_ACTIONS[action]
-            if whose_step(step, r, self.working_team, self.desk.store.location):
+            fields = dataclasses.asdict(r)  # the rule reads the referral's fields by name
+            if whose_step(step, fields, self.working_team, self.desk.store.location):
                 return False  # another team's step: not offered here
-            return referral_transition_allowed(r["status"], step)
+            return referral_transition_allowed(r.status, step)
         return True
 
     # -- steps ------------------------------------------------------------------
@@ -200,7 +199,7 @@ class ReferralViewScreen(DeskScreen):
 
     def action_accept(self) -> None:
         if self.referral is not None:
-            self._do(referral_commands.accept, self.referral["to_team"])
+            self._do(referral_commands.accept, self.referral.to_team)
 
     def action_start(self) -> None:
         self._do(referral_commands.start)
@@ -232,7 +231,7 @@ class ReferralViewScreen(DeskScreen):
             if answer:
                 self._do(referral_commands.reassign, *answer)
 
-        current = self.referral["to_team"] if self.referral is not None else ""
+        current = self.referral.to_team if self.referral is not None else ""
         prompt = TeamPrompt("Transfer to another team", targets, exclude=current)
         self.app.call_from_thread(self.app.push_screen, prompt, answered)
 

@@ -225,11 +225,46 @@ def likely_matches(
     return found[:limit]
 
 
-def get_customer(store, customer_id: str) -> dict | None:
+@dataclass(frozen=True, slots=True)
+class CustomerRecord:
+    """Every detail of one customer, as the record screen shows it."""
+
+    customer_id: str
+    given_name: str
+    family_name: str
+    date_of_birth: str  # YYYY-MM-DD
+    birth_year: int
+    address: str
+    postcode: str
+    postcode_district: str
+    phone: str | None  # E.164
+    email: str | None
+    no_email: bool
+    preferred_contact: str
+    contact_times: str
+    language: str
+    interpreter_needed: bool
+    accessibility_needs: str
+    vulnerability_flags: tuple[str, ...]
+    council_reference: str
+    registered_at_ms: int
+    registered_location: str
+    registered_by: str
+    updated_at_ms: int
+    registered_location_name: str | None  # None: the roster does not know the location
+    registered_by_name: str | None
+
+
+_RECORD_COLUMNS = ", ".join(f"c.{f}" for f in list(CustomerRecord.__dataclass_fields__)[:-2])
+"""The ``customers`` columns: every field but the two names joined from the roster."""
+
+
+def get_customer(store, customer_id: str) -> CustomerRecord | None:
     """Every detail of one customer, or None."""
     rows = _sql.query(
         store,
-        "SELECT c.*, l.name AS registered_location_name, s.name AS registered_by_name "
+        f"SELECT {_RECORD_COLUMNS}, "
+        "l.name AS registered_location_name, s.name AS registered_by_name "
         "FROM customers c LEFT JOIN locations l ON l.location_id = c.registered_location "
         "LEFT JOIN staff s ON s.staff_id = c.registered_by WHERE c.customer_id = ?",
         (customer_id,),
@@ -237,10 +272,10 @@ def get_customer(store, customer_id: str) -> dict | None:
     if not rows:
         return None
     record = dict(rows[0])
-    record["vulnerability_flags"] = json.loads(record["vulnerability_flags"])
+    record["vulnerability_flags"] = tuple(json.loads(record["vulnerability_flags"]))
     record["no_email"] = bool(record["no_email"])
     record["interpreter_needed"] = bool(record["interpreter_needed"])
-    return record
+    return CustomerRecord(**record)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ told at once, in words, why a step cannot be taken.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import uuid6
@@ -59,7 +60,7 @@ def _step(store, session, referral_id: str, kind: str, extra: dict) -> None:
     referral = get_referral(store, referral_id)
     if referral is None:
         raise ValidationError("That referral is not on this desk.", field="referral_id")
-    payload = {"referral_id": referral_id, "customer_id": referral["customer_id"], **extra}
+    payload = {"referral_id": referral_id, "customer_id": referral.customer_id, **extra}
     reason = check_referral_event(kind, payload, referral_history(store, referral_id))
     if reason:
         raise ValidationError(reason, field=None)
@@ -107,7 +108,7 @@ def reassign(
         raise ValidationError("Choose a team from the directory.", field="to_team")
     text = _text(reason, "reason", "The reason", 500)
     referral = get_referral(store, referral_id)
-    due = due_at(referral["urgency"], now or datetime.now(UTC)) if referral else None
+    due = due_at(referral.urgency, now or datetime.now(UTC)) if referral else None
     extra = {
         "to_team": target.target_id,
         "to_team_name": target.name,
@@ -129,23 +130,23 @@ def confirmation_letter(store, referral_id: str) -> tuple[str, str]:
     referral = get_referral(store, referral_id)
     if referral is None:
         raise ValidationError("That referral is not on this desk.", field="referral_id")
-    customer = get_customer(store, referral["customer_id"])
+    customer = get_customer(store, referral.customer_id)
     if customer is None:
         raise ValidationError("That referral's customer is not on this desk.", field="referral_id")
     from cxdesk.store.caution_queries import protection_of
 
-    if route := protection_of(store, referral["customer_id"]):
+    if route := protection_of(store, referral.customer_id):
         # A protected address: the letter promises contact only by the route they chose.
-        customer = {**customer, "preferred_contact": route, "contact_times": ""}
-    target = get_target(store, referral["to_team"])
+        customer = dataclasses.replace(customer, preferred_contact=route, contact_times="")
+    target = get_target(store, referral.to_team)
     text = referral_confirmation(
-        referral,
-        customer,
+        dataclasses.asdict(referral),  # the letter reads the fields by name
+        dataclasses.asdict(customer),  # the letter reads the fields by name
         team_phone=target.phone if target else None,
         team_phone_public=bool(target and target.public),
-        location_name=referral["from_location_name"],
+        location_name=referral.from_location_name,
     )
-    return safe_text(text, multiline=True), referral["reference"]
+    return safe_text(text, multiline=True), referral.reference
 
 
 def save_confirmation(store, reference: str, text: str, folder=None):

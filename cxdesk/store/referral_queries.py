@@ -173,11 +173,60 @@ def open_referral_to(store, customer_id: str, team: str) -> ReferralLine | None:
     return _line(rows[0], datetime.now(UTC)) if rows else None
 
 
-def get_referral(store, referral_id: str) -> dict | None:
+@dataclass(frozen=True, slots=True)
+class ReferralRecord:
+    """Every detail of one referral, with its customer's name and how to reach them."""
+
+    referral_id: str
+    reference: str
+    customer_id: str
+    to_team: str
+    to_team_name: str
+    from_location: str
+    raised_by: str
+    raised_at_ms: int
+    reason_category: str
+    story: str
+    urgency: str
+    urgency_rank: int
+    vulnerability_flags: tuple[str, ...]
+    already_told: str
+    customer_actions: str
+    consent: str
+    consent_method: str
+    consent_obtained_by: str
+    consent_at: str
+    advice_only: bool
+    status: str
+    due_at: str | None
+    outcome: str | None
+    decline_reason: str | None
+    declined_by_team: str | None
+    note_count: int
+    updated_at_ms: int
+    updated_by: str
+    # The customer (None when this desk does not hold their record).
+    given_name: str | None
+    family_name: str | None
+    birth_year: int | None
+    postcode_district: str | None
+    customer_phone: str | None
+    preferred_contact: str | None
+    contact_times: str | None
+    from_location_name: str
+    raised_by_name: str
+
+
+_REFERRAL_COLUMNS = ", ".join(f"r.{f}" for f in list(ReferralRecord.__dataclass_fields__)[:28])
+"""The ``referrals`` columns: the record's fields before the customer's."""
+
+
+def get_referral(store, referral_id: str) -> ReferralRecord | None:
     """Every detail of one referral, with its customer's name."""
     rows = _sql.query(
         store,
-        "SELECT r.*, c.given_name, c.family_name, c.birth_year, c.postcode_district, "
+        f"SELECT {_REFERRAL_COLUMNS}, "
+        "c.given_name, c.family_name, c.birth_year, c.postcode_district, "
         "c.phone AS customer_phone, c.preferred_contact, c.contact_times, "
         "COALESCE(l.name, r.from_location) AS from_location_name, "
         "COALESCE(s.name, r.raised_by) AS raised_by_name "
@@ -189,9 +238,9 @@ def get_referral(store, referral_id: str) -> dict | None:
     if not rows:
         return None
     record = dict(rows[0])
-    record["vulnerability_flags"] = json.loads(record["vulnerability_flags"])
+    record["vulnerability_flags"] = tuple(json.loads(record["vulnerability_flags"]))
     record["advice_only"] = bool(record["advice_only"])
-    return record
+    return ReferralRecord(**record)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,6 @@ async def test_referral_accepted_and_declined_offline(central):
     assert first.counts.accepted == 1
     assert second.counts.rejected == 1 and "cannot be" in second.counts.reasons[0]
     await b.sync()
-    assert rq.get_referral(a.store, rid)["status"] == "declined"
-    assert rq.get_referral(b.store, rid)["status"] == "declined"
+    assert rq.get_referral(a.store, rid).status == "declined"
+    assert rq.get_referral(b.store, rid).status == "declined"
     assert verify_store(a.store).ok and verify_store(b.store).ok
