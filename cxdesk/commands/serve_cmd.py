@@ -41,6 +41,13 @@ def db_option(func):
     help="API processes (stateless: more processes, one database).",
 )
 @click.option(
+    "--read-db",
+    envvar="CXDESK_SERVER_READ_DB",
+    default=None,
+    help="A read replica of --db (PostgreSQL streaming replica) to serve pulls from; "
+    "a pull it is behind on goes to --db.",
+)
+@click.option(
     "--ssl-certfile",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
@@ -58,6 +65,7 @@ def serve_command(
     db: str | None,
     seed_demo: bool,
     workers: int,
+    read_db: str | None,
     ssl_certfile: str | None,
     ssl_keyfile: str | None,
 ) -> None:
@@ -75,6 +83,7 @@ def serve_command(
 
     from cxdesk.sync.server import admin
     from cxdesk.sync.server.app import create_app, open_database
+    from cxdesk.sync.server.db import make_engine, normalise_url
     from cxdesk.sync.transport import is_loopback
 
     access = logging.getLogger("cxdesk.access")  # one line per request, on standard error
@@ -88,7 +97,9 @@ def serve_command(
     if seed_demo:
         say(f"seeded {admin.seed_server(engine)} demo events", err=True)
     marks = load_settings().data_dir / "server-marks"
-    app = create_app(engine=engine, marks_dir=marks)
+    read_url = normalise_url(read_db) if read_db else None
+    read_engine = make_engine(read_url) if read_url and workers == 1 else None
+    app = create_app(engine=engine, marks_dir=marks, read_engine=read_engine)
     if app.state.new_epoch:
         say(
             "The database is behind what this server saw before (restored from a backup?): "
@@ -96,7 +107,10 @@ def serve_command(
             err=True,
         )
     scheme = "https" if tls else "http"
-    say(f"cxdesk central API on {scheme}://{host}:{port} ({engine.dialect.name})", err=True)
+    replica = "; pulls from the read replica when it has caught up" if read_url else ""
+    say(
+        f"cxdesk central API on {scheme}://{host}:{port} ({engine.dialect.name}{replica})", err=True
+    )
     if not tls and not is_loopback(host):
         say(
             "Warning: plain HTTP on a network address; desks will refuse it. Give "
@@ -111,6 +125,7 @@ def serve_command(
 
             engine.dispose()
             os.environ["CXDESK_SERVER_DB"], os.environ["CXDESK_SERVER_MARKS"] = url, str(marks)
+            os.environ["CXDESK_SERVER_READ_DB"] = read_url or ""
             uvicorn.run(
                 "cxdesk.sync.server.app:app_from_env",
                 factory=True,
@@ -122,6 +137,8 @@ def serve_command(
             )
     finally:
         engine.dispose()
+        if read_engine is not None:
+            read_engine.dispose()
 
 
 def register(cli: click.Group) -> None:

@@ -37,11 +37,14 @@ def create_app(
     engine: Engine | None = None,
     marks_dir: Path | None = None,
     limits: dict | None = None,
+    read_db_url: str | None = None,
+    read_engine: Engine | None = None,
 ) -> FastAPI:
     """The central API over ``db_url`` (opened at startup) or ``engine`` (prepared now).
 
     Given an engine, the caller owns it (tests use this with ``httpx.ASGITransport``,
-    which does not run lifespan events).
+    which does not run lifespan events). ``read_db_url`` or ``read_engine``: a read
+    replica of the same database that may serve pulls (``replica.py``).
     """
     if engine is None and db_url is None:
         raise ValueError("create_app needs db_url or engine")
@@ -51,13 +54,16 @@ def create_app(
         own = not hasattr(app.state, "engine")
         if own:
             assert db_url is not None  # checked above: without an engine there is a URL
-            prepare(app, make_engine(db_url), marks_dir)
+            replica = make_engine(read_db_url) if read_db_url else None
+            prepare(app, make_engine(db_url), marks_dir, replica)
         try:
             yield
         finally:
             app.state.feed_watch.close()
             if own:
                 app.state.engine.dispose()
+                if app.state.read_engine is not None:
+                    app.state.read_engine.dispose()
 
     app = FastAPI(
         title="cxdesk central API",
@@ -73,15 +79,21 @@ def create_app(
     app.include_router(supervisor.router)
     _add_push_components(app)
     if engine is not None:
-        prepare(app, engine, marks_dir)
+        prepare(app, engine, marks_dir, read_engine)
     return app
 
 
-def prepare(app: FastAPI, engine: Engine, marks_dir: Path | None) -> None:
-    """Migrate, learn the database's identity, and look for a restore; state on ``app``."""
+def prepare(
+    app: FastAPI, engine: Engine, marks_dir: Path | None, read_engine: Engine | None = None
+) -> None:
+    """Migrate, learn the database's identity, and look for a restore; state on ``app``.
+
+    The replica (``read_engine``) is never migrated or written: it follows the primary.
+    """
     load_all()
     migrate(engine)
     app.state.engine = engine
+    app.state.read_engine = read_engine
     app.state.marks = HeadMarks(marks_dir)
     with read_transaction(engine) as conn:
         app.state.database_id = database_id(conn)
@@ -96,7 +108,11 @@ def app_from_env() -> FastAPI:
     import os
 
     marks = os.environ.get("CXDESK_SERVER_MARKS")
-    return create_app(os.environ["CXDESK_SERVER_DB"], marks_dir=Path(marks) if marks else None)
+    return create_app(
+        os.environ["CXDESK_SERVER_DB"],
+        marks_dir=Path(marks) if marks else None,
+        read_db_url=os.environ.get("CXDESK_SERVER_READ_DB") or None,
+    )
 
 
 def _add_push_components(app: FastAPI) -> None:

@@ -73,6 +73,8 @@ class HeadMarks:
             if path is None or value <= self._seen.get(db_id, 0):
                 return
             self._seen[db_id] = value
+            # Another API process on this machine may have written a higher head: keep it.
+            value = max(value, self.remembered(db_id))
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
             tmp.write_text(json.dumps({"head": value}))

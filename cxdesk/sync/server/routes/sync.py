@@ -26,7 +26,7 @@ from cxdesk.sync.protocol import (
     PushResponse,
 )
 from cxdesk.sync.receipts import MARK_HEADER, PageDigest
-from cxdesk.sync.server import signing
+from cxdesk.sync.server import replica, signing
 from cxdesk.sync.server.db import read_transaction, snapshot_transaction, write_transaction
 from cxdesk.sync.server.deps import EngineDep, TokenDep, authenticate
 from cxdesk.sync.server.feed import current_epoch, epoch_and_head, pull_page_json
@@ -146,14 +146,24 @@ async def pull(
     may receive is committed, or ``wait`` seconds pass (the live feed).
     """
 
-    key, proofs = request.app.state.signing_key, signing.proofs_from(request.headers)
+    state = request.app.state
+    key, proofs = state.signing_key, signing.proofs_from(request.headers)
 
-    def work() -> tuple[bytes, str, int, int]:
-        signing.notice_restore(engine, key, proofs, request.app.state.seen_proofs)
+    def page_from(source, floor: replica.Floor | None) -> tuple[bytes, str, int, int] | None:
         # One snapshot: the mark's head is the head the page was read up to, so a held
         # pull waits past exactly what it looked at (a later commit always wakes it).
-        with snapshot_transaction(engine) as conn:
-            device = authenticate(conn, token)
+        with snapshot_transaction(source) as conn:
+            if floor is not None and not replica.caught_up(conn, floor):
+                return None  # the replica is behind what this desk knows
+            try:
+                device = authenticate(conn, token)
+            except HTTPException as exc:
+                code = exc.detail.get("code") if isinstance(exc.detail, dict) else None
+                if floor is not None and code == "unknown_token":
+                    return None  # enrolled on the primary a moment ago
+                raise
+            if floor is not None and floor.location not in (None, device.location):
+                return None  # a move the replica has not seen yet
             # Only what this desk's location may hold (DESIGN.md, "Who receives what").
             audiences = device_audiences(conn, device.location)
             page = PageDigest(device.id)
@@ -161,6 +171,16 @@ async def pull(
             audited = page if page.seen == sent else None  # else: head and epoch only
             mark = signing.mark(conn, key, device.id, after, audited)
             return content, mark.header(), sent, mark.body["head"]
+
+    def work() -> tuple[bytes, str, int, int]:
+        signing.notice_restore(engine, key, proofs, state.seen_proofs)  # on the primary
+        if state.read_engine is not None:
+            floor = replica.floor_of(proofs, after, state.feed_watch.head)
+            if (answer := page_from(state.read_engine, floor)) is not None:
+                return answer
+        answer = page_from(engine, None)
+        assert answer is not None  # the primary always answers (or raises)
+        return answer
 
     watch = request.app.state.feed_watch
     deadline = time.monotonic() + wait
