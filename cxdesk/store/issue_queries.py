@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from cxdesk.store import _sql
+from cxdesk.store import _sql, feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +46,18 @@ def repeat_windows(store) -> dict[str, list[tuple[int, int]]]:
         kind: [(w["days"], w["max"]) for w in json.loads(windows)]
         for kind, windows in _sql.query(store, "SELECT kind, windows FROM policies")
     }
+
+
+def latest_policy(store, kind: str) -> dict | None:
+    """The payload of the latest ``PolicySet`` for ``kind`` in feed order, or None.
+
+    The whole event payload (its serial format included), where ``policies``
+    keeps only what the repeat-claim check needs.
+    """
+    rows = _sql.query(
+        store,
+        f"SELECT e.payload FROM policy_versions v {feed.join_events('v.event_id')} "
+        f"WHERE v.kind = ? AND {feed.NOT_REJECTED} ORDER BY {feed.LATEST_FIRST} LIMIT 1",
+        (kind,),
+    )
+    return json.loads(rows[0]["payload"]) if rows else None

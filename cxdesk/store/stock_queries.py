@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from cxdesk.domain.serials import SerialFormat
 from cxdesk.domain.stock import ON_HAND, SerialState, serial_format
-from cxdesk.store import _sql, feed
+from cxdesk.store import _sql
 
 _ON_HAND_SQL = "status IN ('in_stock', 'voided_back')"
 
@@ -124,18 +124,17 @@ def known_serials(store, serials: list[str]) -> list[str]:
 
 
 def location_names(store) -> dict[str, str]:
-    return {r[0]: r[1] for r in _sql.query(store, "SELECT location_id, name FROM locations")}
+    """Every location's name by its id (the roster's; see ``staff_queries``)."""
+    from cxdesk.store.staff_queries import location_names as names
+
+    return names(store)
 
 
 def kind_serial_format(store, kind: str) -> SerialFormat:
     """The serial format the latest policy for ``kind`` sets, in feed order (or the default)."""
-    rows = _sql.query(
-        store,
-        f"SELECT e.payload FROM policy_versions v {feed.join_events('v.event_id')} "
-        f"WHERE v.kind = ? AND {feed.NOT_REJECTED} ORDER BY {feed.LATEST_FIRST} LIMIT 1",
-        (kind,),
-    )
-    return serial_format(kind, json.loads(rows[0]["payload"]) if rows else None)
+    from cxdesk.store.issue_queries import latest_policy
+
+    return serial_format(kind, latest_policy(store, kind))
 
 
 class StockMove(NamedTuple):
