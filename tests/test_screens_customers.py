@@ -17,7 +17,7 @@ from cxdesk.session import DeskSession
 from cxdesk.store import customer_commands, referral_commands, referral_queries
 from tests import peek
 from tests.customer_helpers import MARIA, REFERRAL_CHOICES
-from tests.deskkit import build_desk, give_keys, make_test_app, shows
+from tests.deskkit import build_desk, make_test_app, shows, start_session
 
 ADVISOR = DeskSession("A1001", "Sam Advisor", "advisor", "CSC", "Customer Service Centre")
 HOUSING = DeskSession("H2001", "Hana Hub", "hub", "HUB-NORTH", "North Hub")
@@ -36,8 +36,9 @@ async def settle(pilot) -> None:
 
 
 async def open_area(pilot, session, mode):
-    pilot.app.session = session
-    give_keys(pilot.app.store, session.staff_id)
+    """Sign ``session`` in (the app's own way) and open the area ``mode``."""
+    if pilot.app.session != session:
+        await start_session(pilot, session)
     await pilot.app.switch_mode(mode)
     await settle(pilot)
 

@@ -13,7 +13,7 @@ from cxdesk.session import DeskSession
 from cxdesk.store import customer_commands
 from tests import peek
 from tests.customer_helpers import MARIA
-from tests.deskkit import build_desk, give_keys, make_test_app, shows
+from tests.deskkit import build_desk, give_keys, make_test_app, shows, start_session
 
 ADVISOR = DeskSession("A1001", "Sam Advisor", "advisor", "CSC", "Customer Service Centre")
 SIZE = (80, 24)
@@ -37,8 +37,7 @@ def council(store):
 
 
 async def start(pilot, mode="lookup"):
-    pilot.app.session = ADVISOR
-    give_keys(pilot.app.store, ADVISOR.staff_id)
+    await start_session(pilot, ADVISOR)
     await pilot.app.switch_mode(mode)
     await settle(pilot)
 
