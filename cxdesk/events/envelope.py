@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import uuid6
@@ -214,3 +214,22 @@ class HybridClock:
             if (ms, counter) > (self._ms, self._counter):
                 self._ms, self._counter = ms, counter
         return True
+
+    def observe_all(self, others: Iterable[str]) -> None:
+        """``observe`` each value, at the cost of one: only the latest acceptable one
+        can move the clock (a page of feed events is observed at once)."""
+        latest: tuple[int, int] | None = None
+        ahead = self._wall_ms() + OBSERVE_AHEAD_MS
+        for other in others:
+            try:
+                ms, counter, _ = parse_hlc(other)
+            except ValueError:
+                continue
+            if counter >= self.COUNTER_LIMIT:
+                ms, counter = ms + counter // self.COUNTER_LIMIT, counter % self.COUNTER_LIMIT
+            if ms <= ahead and (latest is None or (ms, counter) > latest):
+                latest = (ms, counter)
+        if latest is not None:
+            with self._lock:
+                if latest > (self._ms, self._counter):
+                    self._ms, self._counter = latest

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from cxdesk.events.envelope import Event
 
 Handler = Callable[[sqlite3.Connection, Event], None]
+BatchHandler = Callable[[sqlite3.Connection, list[Event]], None]
 Migration = str | Callable[[sqlite3.Connection], None]
 
 
@@ -42,6 +43,8 @@ class Component:
     on_ack: Callable[[sqlite3.Connection, Event], None] | None = None
     deferred: list[tuple[Callable[[], Iterable[str]], Handler]] = field(default_factory=list)
     """Handlers whose kinds come from the event catalogue, registered at first use."""
+    batches: dict[Handler, BatchHandler] = field(default_factory=dict)
+    """Batch forms of handlers, for pull pages and rebuilds (see ``in_batches``)."""
 
     def handles(self, *kinds: str) -> Callable[[Handler], Handler]:
         def register(func: Handler) -> Handler:
@@ -60,6 +63,17 @@ class Component:
 
         def register(func: Handler) -> Handler:
             self.deferred.append((kinds, func))
+            return func
+
+        return register
+
+    def in_batches(self, handler: Handler) -> Callable[[BatchHandler], BatchHandler]:
+        """Register ``handler``'s batch form: given a run of events in feed order it
+        leaves the tables exactly as calling ``handler`` on each in turn would, and it
+        reads no table another component writes for the same kinds."""
+
+        def register(func: BatchHandler) -> BatchHandler:
+            self.batches[handler] = func
             return func
 
         return register
@@ -126,3 +140,45 @@ def load_handlers() -> list[Component]:
 
 def handlers_for(kind: str) -> list[Handler]:
     return [h for comp in load_handlers() for h in comp.handlers.get(kind, ())]
+
+
+def batch_handlers_for(kind: str) -> list[BatchHandler] | None:
+    """The batch forms of every handler of ``kind``, or None unless each has one."""
+    found = []
+    for comp in load_handlers():
+        for handler in comp.handlers.get(kind, ()):
+            batch = comp.batches.get(handler)
+            if batch is None:
+                return None
+            found.append(batch)
+    return found
+
+
+def project_in_feed_order(conn: sqlite3.Connection, events: list[Event]) -> None:
+    """Run every projection handler for each event, in order, a run of one kind at a time.
+
+    A run of events of one kind whose handlers all have batch forms goes to those
+    (one ``executemany`` for a page of sign-ins instead of a statement each);
+    anything else is projected one event at a time, every handler in turn.
+    """
+    singles: dict[str, list[Handler]] = {}
+    batches: dict[str, list[BatchHandler] | None] = {}
+    start = 0
+    while start < len(events):
+        kind = events[start].kind
+        end = start + 1
+        while end < len(events) and events[end].kind == kind:
+            end += 1
+        if kind not in batches:
+            batches[kind] = batch_handlers_for(kind)
+            singles[kind] = handlers_for(kind)
+        run_batches = batches[kind]
+        if end - start > 1 and run_batches:
+            run = events[start:end]
+            for batch in run_batches:
+                batch(conn, run)
+        else:
+            for event in events[start:end]:
+                for handler in singles[kind]:
+                    handler(conn, event)
+        start = end

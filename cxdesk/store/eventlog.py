@@ -26,7 +26,12 @@ from cxdesk.events.envelope import (
     new_event_id,
     payload_digest,
 )
-from cxdesk.store.components import Handler, handlers_for, load_handlers
+from cxdesk.store.components import (
+    Handler,
+    handlers_for,
+    load_handlers,
+    project_in_feed_order,
+)
 from cxdesk.store.projections import scope_drops
 
 EVENT_COLUMNS = (
@@ -70,11 +75,11 @@ def row_to_event(row: sqlite3.Row | tuple) -> Event:
     )
 
 
-def _row(event: Event) -> tuple:
+def _row(event: Event, payload_text: str | None = None) -> tuple:
     return (
         event.id,
         event.kind,
-        canonical_json(event.payload),
+        canonical_json(event.payload) if payload_text is None else payload_text,
         event.payload_digest,
         event.actor,
         event.device,
@@ -185,12 +190,15 @@ def ingest_remote(
     from cxdesk.store.projections.feed_refusals import record_refusal, refusal_reason
 
     # What does not verify is refused and reported (F8), never stored, and never
-    # stops the sync: the cursor moves past it with the rest of the page.
-    stamp, items = utc_now_text(), []
+    # stops the sync: the cursor moves past it with the rest of the page. The
+    # canonical payload text is made once: its digest is checked and it is stored.
+    stamp, items, texts = utc_now_text(), [], {}
     for event, server_seq in events:
-        reason = refusal_reason(event)
+        payload_text = canonical_json(event.payload)
+        reason = refusal_reason(event, payload_text)
         if reason is None:
             items.append((event, server_seq))
+            texts[event.id] = payload_text
         else:
             record_refusal(conn, event, server_seq, reason, stamp)
     known = _known_events(conn, [event.id for event, _ in items])
@@ -217,27 +225,29 @@ def ingest_remote(
             steps.append((False, event))  # ours, coming back: it has its place now
         place = server_seq if server_seq is not None else (held[1] if held else None)
         known[event.id] = (event.hash, place)  # a repeat later in the page is known
-    items = [(event, seq) for event, seq in items if event.id not in differs]
+    if differs:
+        items = [(event, seq) for event, seq in items if event.id not in differs]
     new_events = [event for is_new, event in steps if is_new and event.id not in restored]
-    conn.executemany(_INSERT_EVENT, [_row(event) for event in new_events])
+    conn.executemany(_INSERT_EVENT, [_row(event, texts[event.id]) for event in new_events])
     conn.executemany(
         _UPSERT_ACK, [(event.id, "accepted", seq, None, stamp) for event, seq in items]
     )
-    handlers: dict[str, list[Handler]] = {}
     hooks: dict[str, list[Handler]] = {}
-    for is_new, event in steps:
-        if is_new:
-            if event.kind not in handlers:
-                handlers[event.kind] = handlers_for(event.kind)
-            for handler in handlers[event.kind]:
-                handler(conn, event)
+    start = 0
+    while start < len(steps):  # new events in runs (batch handlers), own ones one by one
+        end = start
+        while end < len(steps) and steps[end][0] == steps[start][0]:
+            end += 1
+        if steps[start][0]:
+            project_in_feed_order(conn, [event for _, event in steps[start:end]])
         else:
-            if event.kind not in hooks:
-                hooks[event.kind] = ack_hooks_for(event.kind)
-            for hook in hooks[event.kind]:
-                hook(conn, event)
-    for event, _ in items:
-        clock.observe(event.hlc)
+            for _, event in steps[start:end]:
+                if event.kind not in hooks:
+                    hooks[event.kind] = ack_hooks_for(event.kind)
+                for hook in hooks[event.kind]:
+                    hook(conn, event)
+        start = end
+    clock.observe_all(event.hlc for event, _ in items)
     return len(new_events)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cxdesk.events.envelope import GENESIS
 from cxdesk.store import feed
-from cxdesk.store.components import Handler, handlers_for, load_components, projection_tables
+from cxdesk.store.components import load_components, project_in_feed_order, projection_tables
 from cxdesk.store.eventlog import EVENT_COLUMNS, row_to_event
 
 
@@ -32,14 +32,11 @@ def rebuild_projections(store) -> int:
             f"WHERE {feed.NOT_REJECTED} "
             "AND e.id NOT IN (SELECT event_id FROM dropped_events) ORDER BY e.rowid_"
         )
-        handlers: dict[str, list[Handler]] = {}  # looked up once per kind, not per event
-        for row in rows.fetchall():
-            event = row_to_event(row)
-            if event.kind not in handlers:
-                handlers[event.kind] = handlers_for(event.kind)
-            for handler in handlers[event.kind]:
-                handler(conn, event)
-            count += 1
+        rows = rows.fetchall()  # all read before any handler writes
+        for start in range(0, len(rows), 2000):  # runs of a kind go to batch handlers
+            events = [row_to_event(row) for row in rows[start : start + 2000]]
+            project_in_feed_order(conn, events)
+            count += len(events)
     return count
 
 

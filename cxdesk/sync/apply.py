@@ -179,7 +179,13 @@ def parse_page(raw: bytes) -> PullResponse:
 
 def apply_pull_page(store, raw: bytes, after: int, mark: str | None = None) -> PageOutcome:
     """Apply one pull answer (asked with cursor ``after``) with its cursor, epoch and mark."""
-    page = parse_page(raw)
+    return apply_parsed_page(store, parse_page(raw), after, mark)
+
+
+def apply_parsed_page(
+    store, page: PullResponse, after: int, mark: str | None = None
+) -> PageOutcome:
+    """``apply_pull_page`` for an answer already parsed (the round reads ``next`` first)."""
     known_epoch = store.get_state(EPOCH)
     if known_epoch is not None and known_epoch != page.epoch:
         return PageOutcome("new-epoch", epoch=page.epoch, head=page.head)

@@ -157,34 +157,63 @@ async def _pull(store, client: AsyncSyncClient, report: RoundReport) -> None:
     raw_cursor = await _store(store.get_state, apply.CURSOR)
     cursor = int(raw_cursor or 0)
     limit = MAX_PULL_LIMIT
-    for _ in range(MAX_PAGES):
-        try:
-            raw = await client.pull_raw(cursor, limit)
-        except AnswerTooLarge:
-            if limit == 1:
-                raise
-            limit = max(1, limit // 10)  # big events: the same place, fewer at a time
-            continue
-        mark = receipts.from_header(client.last_mark)
-        mark_text = None
-        if mark is not None and _signed_by_server(store, mark):
-            mark_text = mark.model_dump_json()
-            client.proofs[MARK_HEADER] = mark.header()
-        page = await _store(apply.apply_pull_page, store, raw, cursor, mark_text)
-        if page.news:
-            report.news.append(page.news)
-        if page.kind == "moved":  # an administrator moved this desk: its new share from zero
-            report.moved_to = store.location
-            cursor = 0
-            continue
-        if page.kind != "applied":
-            raise _Reset(page.epoch)
-        report.pulled += page.new_events
-        report.received += page.received
-        cursor = page.next
-        if not page.more:
-            return
-    report.more = True
+    ahead: asyncio.Task[tuple[bytes, str | None]] | None = None  # the next page, on its way
+    try:
+        for _ in range(MAX_PAGES):
+            try:
+                raw, header = await (ahead if ahead is not None else _fetch(client, cursor, limit))
+            except AnswerTooLarge:
+                if limit == 1:
+                    raise
+                limit = max(1, limit // 10)  # big events: the same place, fewer at a time
+                continue
+            finally:
+                ahead = None
+            mark = receipts.from_header(header)
+            mark_text = None
+            if mark is not None and _signed_by_server(store, mark):
+                mark_text = mark.model_dump_json()
+                client.proofs[MARK_HEADER] = mark.header()
+            parsed = await _store(apply.parse_page, raw)
+            if parsed.events and cursor < parsed.next < parsed.head:
+                # Fetch the next page while this one is verified and applied; it is used
+                # only if this one applies with exactly that cursor (else dropped below).
+                ahead = asyncio.ensure_future(_fetch(client, parsed.next, limit))
+            page = await _store(apply.apply_parsed_page, store, parsed, cursor, mark_text)
+            if page.news:
+                report.news.append(page.news)
+            if page.kind == "moved":  # an administrator moved this desk: its share from zero
+                report.moved_to = store.location
+                cursor = 0
+                _drop(ahead)
+                ahead = None
+                continue
+            if page.kind != "applied":
+                raise _Reset(page.epoch)
+            report.pulled += page.new_events
+            report.received += page.received
+            if ahead is not None and page.next != parsed.next:
+                _drop(ahead)
+                ahead = None
+            cursor = page.next
+            if not page.more:
+                return
+        report.more = True
+    finally:
+        _drop(ahead)
+
+
+async def _fetch(client: AsyncSyncClient, after: int, limit: int) -> tuple[bytes, str | None]:
+    """One pull page and the mark that came with it (read before another pull can land)."""
+    raw = await client.pull_raw(after, limit)
+    return raw, client.last_mark
+
+
+def _drop(ahead: asyncio.Future | None) -> None:
+    """Abandon a page fetched ahead: cancelled, and its failure (if any) never raised."""
+    if ahead is not None:
+        ahead.add_done_callback(lambda done: done.cancelled() or done.exception())
+        ahead.cancel()
 
 
 async def _current_epoch(client: AsyncSyncClient) -> str:

@@ -200,23 +200,36 @@ def event_summary(event: Event) -> str:
         return Payload.summary(model.model_construct())
 
 
-def _timeline(conn: sqlite3.Connection, event: Event) -> None:
+_INSERT_TIMELINE = (
+    "INSERT OR IGNORE INTO customer_timeline "
+    "(event_id, customer_id, at_ms, kind, location, actor, summary) VALUES (?,?,?,?,?,?,?)"
+)
+
+
+def _timeline_row(event: Event) -> tuple | None:
     customer_id = event.payload.get("customer_id")
     if not customer_id:
-        return
-    conn.execute(
-        "INSERT OR IGNORE INTO customer_timeline "
-        "(event_id, customer_id, at_ms, kind, location, actor, summary) VALUES (?,?,?,?,?,?,?)",
-        (
-            event.id,
-            customer_id,
-            hlc_millis(event.hlc),
-            event.kind,
-            event.location,
-            event.actor,
-            event_summary(event)[:200],
-        ),
+        return None
+    return (
+        event.id,
+        customer_id,
+        hlc_millis(event.hlc),
+        event.kind,
+        event.location,
+        event.actor,
+        event_summary(event)[:200],
     )
+
+
+def _timeline(conn: sqlite3.Connection, event: Event) -> None:
+    row = _timeline_row(event)
+    if row is not None:
+        conn.execute(_INSERT_TIMELINE, row)
+
+
+def _timelines(conn: sqlite3.Connection, events: list[Event]) -> None:
+    rows = [row for row in map(_timeline_row, events) if row is not None]
+    conn.executemany(_INSERT_TIMELINE, rows)
 
 
 def timeline_kinds() -> list[str]:
@@ -227,3 +240,4 @@ def timeline_kinds() -> list[str]:
 
 
 customers.handles_kinds_from(timeline_kinds)(_timeline)
+customers.in_batches(_timeline)(_timelines)

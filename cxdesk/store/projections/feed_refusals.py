@@ -18,6 +18,7 @@ this desk saw, not something derived from its log.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from dataclasses import dataclass
 
@@ -49,9 +50,16 @@ def _erased_as_said(event: Event) -> bool:
     )
 
 
-def refusal_reason(event: Event) -> str | None:
-    """Why a feed event new to this desk cannot be stored, or None if it verifies."""
-    if not event.digest_ok() and not _erased_as_said(event):
+def refusal_reason(event: Event, payload_text: str | None = None) -> str | None:
+    """Why a feed event new to this desk cannot be stored, or None if it verifies.
+
+    ``payload_text``, if given, is ``canonical_json(event.payload)`` already made.
+    """
+    if payload_text is None:
+        digest_ok = event.digest_ok()
+    else:
+        digest_ok = hashlib.sha256(payload_text.encode()).hexdigest() == event.payload_digest
+    if not digest_ok and not _erased_as_said(event):
         return "its payload does not match its digest"
     if not event.hash_ok():
         return "its hash does not match its fields"

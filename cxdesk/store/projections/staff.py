@@ -214,9 +214,20 @@ _OUTCOMES = {
 }
 
 
+_INSERT_ATTEMPT = (
+    "INSERT INTO signin_attempts (event_id, staff_id, at_ms, outcome) VALUES (?, ?, ?, ?)"
+)
+
+
+def _attempt_row(event: Event) -> tuple:
+    return (event.id, event.payload["staff_id"], hlc_millis(event.hlc), _OUTCOMES[event.kind])
+
+
 @staff.handles(*_OUTCOMES)
 def _attempt(conn: sqlite3.Connection, event: Event) -> None:
-    conn.execute(
-        "INSERT INTO signin_attempts (event_id, staff_id, at_ms, outcome) VALUES (?, ?, ?, ?)",
-        (event.id, event.payload["staff_id"], hlc_millis(event.hlc), _OUTCOMES[event.kind]),
-    )
+    conn.execute(_INSERT_ATTEMPT, _attempt_row(event))
+
+
+@staff.in_batches(_attempt)
+def _attempts(conn: sqlite3.Connection, events: list[Event]) -> None:
+    conn.executemany(_INSERT_ATTEMPT, [_attempt_row(event) for event in events])

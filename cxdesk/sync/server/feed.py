@@ -1,19 +1,21 @@
 """The feed: accepted events in ``server_seq`` order, a page at a time.
 
-A page is one SQL statement over the primary key, and the JSON is built from
-the stored canonical payload text without parsing it, because a fresh desk
-pulls the whole history through here. ``head`` is read after the page, so it is
-never below the page's last event.
+A fresh desk pulls the whole history through here, so a page costs one
+statement for its feed places and one for its events, and each event's JSON is
+put together by the database itself: the stored canonical payload text spliced
+in as it is (never parsed) beside the quoted columns. Python only joins the
+pieces and feeds the page digest. The event statement's text never changes with
+the page (the places go in as one array parameter), so PostgreSQL plans it once.
 """
 
 from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, text
 
 from cxdesk.sync.server.claims import claims_between
-from cxdesk.sync.server.models import erased_t, events_t
+from cxdesk.sync.server.db import is_postgres
 from cxdesk.sync.server.scope import dropped_between, scoped_places
 
 FEED_COLUMNS = (
@@ -69,36 +71,22 @@ def pull_page_json(
     moved by the administrator learns it here) and the residents a move withdrew
     from it in the page's range (``dropped``), both signed in the mark.
     """
-    cols = [events_t.c[name] for name in FEED_COLUMNS]
     if audiences is not None:
         # Head first: every event at or below it is committed (the counter moves in
         # the pushing transaction), so passing up to it never skips a late commit.
         epoch, top = epoch_and_head(conn)
         order, last = scoped_places(conn, audiences, after, top, limit)
-        rows = _rows_by_seq(conn, cols, order)
+        rows = _rows_at(conn, order)
         last, top = max(last, after), max(top, after)
     else:
-        rows = conn.execute(
-            select(events_t.c.payload, *cols)
-            .where(events_t.c.server_seq > after)
-            .order_by(events_t.c.server_seq)
-            .limit(limit)
-        ).all()
+        rows = conn.execute(_range_query(conn), {"after": after, "limit": limit}).all()
         epoch, top = epoch_and_head(conn)
-        last = rows[-1].server_seq if rows else after
+        last = rows[-1][1] if rows else after
         top = max(top, last)
-    parts = []
-    erased = _erased(conn, [row.id for row in rows])
-    for row in rows:
-        fields: dict[str, object] = dict(zip(FEED_COLUMNS, row[1:], strict=True))
-        if row.id in erased:
-            fields["erased"] = True
-        # Splice the stored canonical payload in as it is: no parse, no re-dump.
-        body = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
-        parts.append('{"payload":' + row[0] + "," + body[1:])
     if audit is not None:
-        for row in sorted(rows, key=lambda r: r.server_seq):
-            audit.add(row.server_seq, row.id, row.hash, row.device)
+        for _json, seq, event_id, hash_, device in sorted(rows, key=lambda r: r[1]):
+            audit.add(seq, event_id, hash_, device)
+    parts = [row[0] for row in rows]
     claims = ""
     if audiences is not None:  # a desk's pull: the claims index rows of this range
         rows_ = claims_between(conn, after, last)
@@ -114,25 +102,51 @@ def pull_page_json(
     return text_.encode(), len(rows)
 
 
-def _erased(conn: Connection, ids: list[str]) -> set[str]:
-    """Which of these events an erasure blanked (``cxdesk.sync.server.erasure``)."""
-    found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        found |= {
-            r[0]
-            for r in conn.execute(select(erased_t.c.event_id).where(erased_t.c.event_id.in_(chunk)))
-        }
+_STRINGS = {"id", "kind", "payload_digest", "actor", "device", "location", "hlc"}
+_STRINGS |= {"prev_hash", "hash", "signature"}
+
+
+def _event_json(postgres: bool) -> str:
+    """SQL for one event's JSON text: the payload as stored, every column quoted."""
+    quote = "to_json({})::text" if postgres else "json_quote({})"
+    pieces = ["'{\"payload\":' || e.payload"]
+    for name in FEED_COLUMNS:
+        value = quote.format(f"e.{name}") if name in _STRINGS else f"CAST(e.{name} AS TEXT)"
+        pieces.append(f"',\"{name}\":' || COALESCE({value}, 'null')")
+    pieces.append(
+        "CASE WHEN EXISTS (SELECT 1 FROM erased_events x WHERE x.event_id = e.id) "
+        "THEN ',\"erased\":true}' ELSE '}' END"
+    )
+    return " || ".join(pieces) + ", e.server_seq, e.id, e.hash, e.device"
+
+
+_QUERIES: dict[tuple[bool, str], str] = {}
+
+
+def _query(conn: Connection, which: str) -> str:
+    postgres = is_postgres(conn)
+    found = _QUERIES.get((postgres, which))
+    if found is None:
+        select_ = f"SELECT {_event_json(postgres)} FROM events e "
+        if which == "range":
+            found = f"{select_} WHERE e.server_seq > :after ORDER BY e.server_seq LIMIT :limit"
+        elif postgres:
+            found = f"{select_} WHERE e.server_seq = ANY(CAST(:places AS BIGINT[]))"
+        else:
+            found = f"{select_} WHERE e.server_seq IN (SELECT value FROM json_each(:places))"
+        found = found.replace('"erased":', '"erased"\\:')  # a colon, not a bind parameter
+        _QUERIES[(postgres, which)] = found
     return found
 
 
-def _rows_by_seq(conn: Connection, cols, order: list[int]) -> list:
-    """The events at these feed places, in the order given."""
-    by_seq = {}
-    for start in range(0, len(order), 500):
-        chunk = order[start : start + 500]
-        for row in conn.execute(
-            select(events_t.c.payload, *cols).where(events_t.c.server_seq.in_(chunk))
-        ):
-            by_seq[row.server_seq] = row
+def _range_query(conn: Connection):
+    return text(_query(conn, "range"))
+
+
+def _rows_at(conn: Connection, order: list[int]) -> list:
+    """(event JSON, server_seq, id, hash, device) at these feed places, in the order given."""
+    if not order:
+        return []
+    places: object = order if is_postgres(conn) else json.dumps(order)
+    by_seq = {row[1]: row for row in conn.execute(text(_query(conn, "places")), {"places": places})}
     return [by_seq[seq] for seq in order]
