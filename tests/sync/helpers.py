@@ -92,7 +92,10 @@ class ServerProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        wait_until(lambda: healthy(self.url) or self.proc.poll() is not None, what="server")
+        # A loaded 2-core machine can take a while to start a server; a wake never does.
+        wait_until(
+            lambda: healthy(self.url) or self.proc.poll() is not None, timeout=90, what="server"
+        )
         if self.proc.poll() is not None:
             raise AssertionError(f"server failed: {self.proc.stderr.read().decode()[-2000:]}")
         return self

@@ -226,8 +226,9 @@ async def test_a_referral_to_a_hub_brings_the_residents_history(central):
     assert verify_store(south.store).ok
 
 
-async def test_paging_through_a_scoped_feed_never_skips_or_repeats(central):
+async def test_paging_through_a_scoped_feed_never_skips_or_repeats(central, monkeypatch):
     """Small pages over a feed mostly hidden from the desk: the same share as one big page."""
+    from cxdesk.sync.server import scope
     from cxdesk.sync.server.db import read_transaction
     from cxdesk.sync.server.feed import pull_page_json
     from cxdesk.sync.server.scope import device_audiences
@@ -262,6 +263,11 @@ async def test_paging_through_a_scoped_feed_never_skips_or_repeats(central):
     for limit in (1, 2, 3, 7):
         paged = page_ids(limit)
         assert len(paged) == len(set(paged)) and sorted(paged) == sorted(whole), limit
+        # Looked for in narrow windows (see scope._direct_places): the very same pages.
+        for window in (1, 2, 5):
+            monkeypatch.setattr(scope, "FIRST_WINDOW", window)
+            assert page_ids(limit) == paged, (limit, window)
+        monkeypatch.undo()
     await south.sync()
     held = {r[0] for r in peek.query(south.store, "SELECT customer_id FROM customers")}
     assert held == set(south_ids)

@@ -303,12 +303,36 @@ _BACKFILL = text(
 ).bindparams(bindparam("aud", expanding=True))
 
 
+FIRST_WINDOW = 4096
+"""Feed places the first look at a page spans; each further look spans twice the last."""
+
+
+def _direct_places(
+    conn: Connection, aud: list[str], after: int, head: int, limit: int
+) -> list[int]:
+    """The first ``limit`` places in ``(after, head]`` this desk receives directly.
+
+    Looked for in widening windows, as one look over the whole range would find:
+    a planner that has no statistics yet (a freshly filled or restored database)
+    scans and sorts every place up to the head for each page, which makes a fresh
+    desk's pull quadratic; a window bounds each look by the page's own reach.
+    """
+    found: list[int] = []
+    low, window = after, FIRST_WINDOW
+    while len(found) < limit and low < head:
+        high = min(head, low + window)
+        params = {"aud": aud, "after": low, "head": high, "limit": limit - len(found)}
+        found += [seq for (seq,) in conn.execute(_DIRECT, params)]
+        low, window = high, window * 2
+    return found
+
+
 def scoped_places(
     conn: Connection, aud: list[str], after: int, head: int, limit: int
 ) -> tuple[list[int], int]:
     """The ``server_seq``s of a desk's page in delivery order, and the next cursor."""
     params = {"aud": aud, "after": after, "head": head, "limit": limit}
-    placed = [(seq, seq) for (seq,) in conn.execute(_DIRECT, params)]
+    placed = [(seq, seq) for seq in _direct_places(conn, aud, after, head, limit)]
     direct_end = placed[-1][0] if len(placed) == limit else head
     # Backfill groups past the direct page's end wait for a later page.
     placed += [
