@@ -198,7 +198,7 @@ def ingest_remote(
         reason = refusal_reason(event, payload_text)
         if reason is None:
             items.append((event, server_seq))
-            texts[event.id] = payload_text
+            texts.setdefault(event.id, payload_text)  # a differing repeat is refused below
         else:
             record_refusal(conn, event, server_seq, reason, stamp)
     known = _known_events(conn, [event.id for event, _ in items])

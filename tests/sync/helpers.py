@@ -76,7 +76,7 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         env = dict(os.environ, CXDESK_DATA_DIR=str(self.data_dir))
-        self.proc = subprocess.Popen(
+        self.proc = proc = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -93,11 +93,10 @@ class ServerProcess:
             stderr=subprocess.PIPE,
         )
         # A loaded 2-core machine can take a while to start a server; a wake never does.
-        wait_until(
-            lambda: healthy(self.url) or self.proc.poll() is not None, timeout=90, what="server"
-        )
-        if self.proc.poll() is not None:
-            raise AssertionError(f"server failed: {self.proc.stderr.read().decode()[-2000:]}")
+        wait_until(lambda: healthy(self.url) or proc.poll() is not None, timeout=90, what="server")
+        if proc.poll() is not None:
+            stderr = proc.stderr.read().decode() if proc.stderr else ""
+            raise AssertionError(f"server failed: {stderr[-2000:]}")
         return self
 
     def kill(self) -> None:
