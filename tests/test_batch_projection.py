@@ -10,6 +10,7 @@ from cxdesk.store import open_store
 from cxdesk.store.components import batch_handlers_for
 from cxdesk.store.eventlog import ingest_remote
 from cxdesk.store.rebuild import rebuild_projections
+from tests import peek
 
 TABLES = ("signin_attempts", "customer_timeline")
 CUSTOMER = str(uuid.UUID(int=7))
@@ -60,7 +61,8 @@ def _feed() -> list[tuple[Event, int]]:
 
 
 def _tables(store) -> dict[str, list[tuple]]:
-    return {t: [tuple(r) for r in store.query(f"SELECT * FROM {t} ORDER BY 1")] for t in TABLES}
+    rows = {t: peek.query(store, f"SELECT * FROM {t} ORDER BY 1") for t in TABLES}
+    return {t: [tuple(r) for r in found] for t, found in rows.items()}
 
 
 def test_runs_project_as_one_event_at_a_time(tmp_path):
@@ -84,3 +86,23 @@ def test_runs_project_as_one_event_at_a_time(tmp_path):
     finally:
         one.close()
         page.close()
+
+
+def test_a_repeat_with_other_content_keeps_the_first(tmp_path):
+    """The same id twice in one page, the second self-consistent but different: the
+    first is stored (its own canonical text) and the second refused."""
+    (first, seq), *_ = _feed()
+    payload = {"staff_id": "Z9999", "reason": "forged"}
+    fields = first.model_dump(exclude={"payload", "hash", "signature"})
+    fields["payload_digest"] = payload_digest(payload)
+    other = Event(payload=payload, hash=chain_hash(**fields), **fields)
+    store = open_store(tmp_path / "desk.sqlite3", device_id="D-PAGE", location="CSC")
+    try:
+        with store.transaction() as conn:
+            assert ingest_remote(conn, store.clock, [(first, seq), (other, seq)]) == 1
+        stored = peek.scalar(store, "SELECT payload FROM events WHERE id = ?", (first.id,))
+        assert stored == '{"reason":"wrong passcode","staff_id":"A1001"}'
+        refused = "SELECT COUNT(*) FROM feed_refusals WHERE event_id = ?"
+        assert peek.scalar(store, refused, (first.id,)) == 1
+    finally:
+        store.close()
