@@ -72,6 +72,37 @@ class IssueFilter:
             end = datetime.combine(after, datetime.min.time(), LONDON).astimezone(UTC)
         return start, end
 
+    def shared_conditions(self) -> tuple[list[str], dict]:
+        """SQL conditions on an issues table ``i`` that mean the same on the desk and centrally.
+
+        Dates, location, advisor, kind, repeats and voided; the customer,
+        override and late filters read tables of their own on each side.
+        """
+        parts: list[str] = []
+        params: dict = {}
+        start, end = self.utc_bounds()
+        if start:
+            parts.append("i.at_ms >= :start")
+            params["start"] = int(start.timestamp() * 1000)
+        if end:
+            parts.append("i.at_ms < :end")
+            params["end"] = int(end.timestamp() * 1000)
+        for column, value in (
+            ("location", self.location),
+            ("actor", self.advisor),
+            ("kind", self.kind),
+        ):
+            if value:
+                parts.append(f"i.{column} = :{column}")
+                params[column] = value
+        if self.repeats_only:
+            parts.append("i.repeat_action != 'none'")
+        if self.voided is True:
+            parts.append("i.status = 'voided'")
+        elif self.voided is False:
+            parts.append("i.status != 'voided'")
+        return parts, params
+
 
 @dataclass(frozen=True)
 class IssueLogRow:

@@ -51,19 +51,8 @@ def has_table(conn: sqlite3.Connection, name: str) -> bool:
 
 def where_clause(flt: IssueFilter, now_ms: int) -> tuple[str, dict]:
     """The SQL condition (on ``issues i``) and parameters for a filter."""
-    parts: list[str] = []
-    params: dict = {"now": now_ms}
-    start, end = flt.utc_bounds()
-    if start:
-        parts.append("i.at_ms >= :start")
-        params["start"] = int(start.timestamp() * 1000)
-    if end:
-        parts.append("i.at_ms < :end")
-        params["end"] = int(end.timestamp() * 1000)
-    for column, value in (("location", flt.location), ("actor", flt.advisor), ("kind", flt.kind)):
-        if value:
-            parts.append(f"i.{column} = :{column}")
-            params[column] = value
+    parts, params = flt.shared_conditions()
+    params["now"] = now_ms
     if flt.customer:
         parts.append(
             "(i.customer_id = :customer OR i.customer_id IN "
@@ -75,12 +64,6 @@ def where_clause(flt: IssueFilter, now_ms: int) -> tuple[str, dict]:
         parts[-1] = parts[-1].replace(":customer_prefix", ":customer_prefix ESCAPE '\\'")
     if flt.overrides_only:
         parts.append("i.override_reason != ''")
-    if flt.repeats_only:
-        parts.append("i.repeat_action != 'none'")
-    if flt.voided is True:
-        parts.append("i.status = 'voided'")
-    elif flt.voided is False:
-        parts.append("i.status != 'voided'")
     if flt.late_only:
         parts.append(
             "EXISTS (SELECT 1 FROM crisis_payment_requests r "

@@ -114,20 +114,9 @@ def _people(conn: Connection, ids: Iterable[str] | None) -> dict[str, dict]:
 
 
 def _where(conn: Connection, flt: IssueFilter, now_ms: int) -> tuple[str, dict, list[str]]:
-    parts: list[str] = []
-    params: dict = {"now": now_ms}
+    parts, params = flt.shared_conditions()
+    params["now"] = now_ms
     expanding: list[str] = []
-    start, end = flt.utc_bounds()
-    if start:
-        parts.append("i.at_ms >= :start")
-        params["start"] = int(start.timestamp() * 1000)
-    if end:
-        parts.append("i.at_ms < :end")
-        params["end"] = int(end.timestamp() * 1000)
-    for column, value in (("location", flt.location), ("actor", flt.advisor), ("kind", flt.kind)):
-        if value:
-            parts.append(f"i.{column} = :{column}")
-            params[column] = value
     if flt.customer:
         ids = [flt.customer.strip(), *customers_named(conn, flt.customer)]
         parts.append("i.customer_id IN :customers")
@@ -135,12 +124,6 @@ def _where(conn: Connection, flt: IssueFilter, now_ms: int) -> tuple[str, dict, 
         expanding.append("customers")
     if flt.overrides_only:
         parts.append("i.has_override")
-    if flt.repeats_only:
-        parts.append("i.repeat_action != 'none'")
-    if flt.voided is True:
-        parts.append("i.status = 'voided'")
-    elif flt.voided is False:
-        parts.append("i.status != 'voided'")
     if flt.late_only:
         parts.append(_LATE)
     return (" AND ".join(parts) or "1 = 1"), params, expanding
