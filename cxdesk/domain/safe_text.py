@@ -26,7 +26,15 @@ import re
 
 from rich.text import Text
 
-__all__ = ["BIDI_CONTROLS", "LINE_BREAKS", "hidden_character", "safe", "safe_cells", "safe_text"]
+__all__ = [
+    "BIDI_CONTROLS",
+    "LINE_BREAKS",
+    "hidden_character",
+    "json_may_hide",
+    "safe",
+    "safe_cells",
+    "safe_text",
+]
 
 BIDI_CONTROLS = frozenset(
     "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
@@ -114,3 +122,20 @@ def hidden_character(text: str, *, multiline: bool = False) -> tuple[int, str] |
     """
     found = (_REFUSED_MULTI_LINE if multiline else _REFUSED_ONE_LINE).search(text)
     return None if found is None else (found.start() + 1, found.group())
+
+
+# JSON escapes every C0 control as a backslash and a letter (\n, \t, \u001b) and writes
+# every other character as itself, so a text holding a character the rule refuses
+# shows in the JSON as that character or as an escape other than \" and \\.
+_JSON_MAY_HIDE = re.compile(_REFUSED_ONE_LINE.pattern + r'|\\[^"\\]')
+
+
+def json_may_hide(json_text: str) -> bool:
+    """Whether any text inside ``json_text`` (JSON as ``json.dumps`` writes it) may hold
+    a character ``hidden_character`` refuses, keys included, on either rule.
+
+    False proves none does: one search over a whole payload instead of one per field.
+    True is only a maybe (an escaped backslash before a letter, a tab in a note):
+    the caller then checks each text.
+    """
+    return _JSON_MAY_HIDE.search(json_text) is not None

@@ -32,6 +32,7 @@ reasons list, a location) writes its rows so far and forgets the remembered read
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -82,8 +83,11 @@ def _lock_clause(conn: Connection) -> str:
     return " FOR UPDATE" if is_postgres(conn) else ""
 
 
-def check_envelopes(conn: Connection, device: str, events: list[Event]) -> None:
+def check_envelopes(conn: Connection, device: str, events: list[Event]) -> dict[str, str]:
     """Refuse a push naming another device (403) or with a bad hash or digest (422).
+
+    Returns each event's payload as canonical JSON by event id: written once here
+    for the digest, then reused by the payload check and as the stored row.
 
     A payload that no longer matches its digest is accepted only for an event the
     server holds, erased, with the same hash: the desk applied the erasure to its
@@ -91,6 +95,7 @@ def check_envelopes(conn: Connection, device: str, events: list[Event]) -> None:
     an equal hash proves it is the same event; it is answered ``duplicate``.
     """
     blanked: list[Event] = []
+    texts: dict[str, str] = {}
     for event in events:
         if event.device != device:
             raise PushRefused(
@@ -98,8 +103,9 @@ def check_envelopes(conn: Connection, device: str, events: list[Event]) -> None:
             )
         if not event.hash_ok():
             raise PushRefused(422, "bad-hash", f"event {event.id}: hash does not match its fields")
-        if not event.digest_ok():
-            blanked.append(event)
+        texts[event.id] = canonical = canonical_json(event.payload)
+        if hashlib.sha256(canonical.encode()).hexdigest() != event.payload_digest:
+            blanked.append(event)  # Event.digest_ok, without writing the JSON twice
     if blanked:
         erased = _erased_here(conn, [e.id for e in blanked])
         for event in blanked:
@@ -107,6 +113,7 @@ def check_envelopes(conn: Connection, device: str, events: list[Event]) -> None:
                 raise PushRefused(
                     422, "bad-digest", f"event {event.id}: payload does not match digest"
                 )
+    return texts
 
 
 _ERASED = (
@@ -229,8 +236,9 @@ class _Judge:
         device: str,
         fresh: list[Event],
         started: Verifications,
+        texts: dict[str, str],
     ) -> None:
-        self.conn, self.trusted_role = conn, trusted_role
+        self.conn, self.trusted_role, self.texts = conn, trusted_role, texts
         trusted = trusted_role is not None
         self.roster = RosterView(conn)
         if not trusted:
@@ -272,7 +280,7 @@ class _Judge:
         if not may_author(event.kind, role, event.actor):
             return f"a {role or 'desk'} may not record {event.kind}"
         try:
-            check_payload(event.kind, event.payload)
+            check_payload(event.kind, event.payload, self.texts[event.id])
         except CxDeskError as exc:
             return exc.message
         if found := self.trust.payload_reason(event):
@@ -291,7 +299,7 @@ def apply_push(
     conn: Connection, device: str, events: list[Event], *, trusted_role: str | None = None
 ) -> PushOutcome:
     """Place ``device``'s events in the feed; the caller owns the (write) transaction."""
-    check_envelopes(conn, device, events)
+    texts = check_envelopes(conn, device, events)
     row = conn.execute(
         text(f"SELECT last_seq, last_hash FROM devices WHERE id = :d{_lock_clause(conn)}"),
         {"d": device},
@@ -309,7 +317,9 @@ def apply_push(
     ).scalar_one()
     start_memo(conn)
     try:
-        counter, placed = _judge_all(conn, device, fresh, trusted_role, counter, results, started)
+        counter, placed = _judge_all(
+            conn, device, fresh, trusted_role, counter, results, started, texts
+        )
     finally:
         stop_memo(conn)
     record_scope(conn, placed)  # who may pull each one (DESIGN.md, "Who receives what")
@@ -333,9 +343,10 @@ def _judge_all(
     counter: int,
     results: list[PushResult],
     started: Verifications,
+    texts: dict[str, str],
 ) -> tuple[int, list[tuple[Event, int]]]:
     """Judge the new events in order; write accepted and rejected rows. Returns the counter."""
-    judge, now = _Judge(conn, trusted_role, device, fresh, started), utc_now_text()
+    judge, now = _Judge(conn, trusted_role, device, fresh, started, texts), utc_now_text()
     accepted: list[tuple] = []
     rejected: list[dict] = []
     placed: list[tuple[Event, int]] = []
@@ -349,7 +360,7 @@ def _judge_all(
         if reason is None:
             counter += 1
             subject = _subject(event)
-            accepted.append(_event_row(event, counter, now, subject))
+            accepted.append(_event_row(event, texts[event.id], counter, now, subject))
             placed.append((event, counter))
             judge.histories.accepted(event, subject)
             if project_roster(conn, event):
@@ -406,13 +417,13 @@ EVENT_ROW_COLUMNS = (
 )
 
 
-def _event_row(event: Event, server_seq: int, now: str, subject: str | None) -> tuple:
+def _event_row(event: Event, payload: str, server_seq: int, now: str, subject: str | None) -> tuple:
     """The ``events`` row of an accepted event, in ``EVENT_ROW_COLUMNS`` order."""
     return (
         server_seq,
         event.id,
         event.kind,
-        canonical_json(event.payload),
+        payload,
         event.payload_digest,
         event.actor,
         event.device,
