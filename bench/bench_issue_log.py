@@ -27,7 +27,7 @@ from pathlib import Path
 
 from cxdesk.domain.issue_log import IssueFilter
 from cxdesk.store import db, open_store
-from cxdesk.store.issue_log_queries import _row_sql, log_page, where_clause
+from cxdesk.store.issue_log_queries import _ROW_SQL, log_page, where_clause
 
 LOCATIONS = ["CSC"] + [f"HUB-{n}" for n in range(1, 12)]
 ADVISORS = [f"A{n:03d}" for n in range(120)]
@@ -172,7 +172,7 @@ def main() -> None:
         for name, flt in FILTERS.items():
             where, params = where_clause(flt, now)
             page_sql = (
-                f"{_row_sql(raw)} WHERE {where} ORDER BY i.at_ms DESC, i.issue_id DESC LIMIT :limit"
+                f"{_ROW_SQL} WHERE {where} ORDER BY i.at_ms DESC, i.issue_id DESC LIMIT :limit"
             )
             totals_sql = (
                 f"SELECT COUNT(*), COALESCE(SUM(i.value_pence), 0) FROM issues i WHERE {where}"

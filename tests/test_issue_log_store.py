@@ -126,12 +126,12 @@ def test_story_has_earlier_issues_override_and_request(log):
     story = issue_story(s, ids["c1"], now_ms=NOW)
     assert [r.issue_id for r in story.earlier] == [ids["v2"], ids["v1"]]
     assert {r.location for r in story.earlier} == {"CSC", "HUB-N"}
-    assert story.request["status"] == "completed" and story.request_minutes == 90
+    assert story.request.status == "completed" and story.request_minutes == 90
     assert story.advisor_name == "Sam Advisor"
     v2 = issue_story(s, ids["v2"], now_ms=NOW)
     assert v2.row.override_reason == "baby due" and v2.repeat_check["action"] == "reason"
     voided = issue_story(s, ids["v4"], now_ms=NOW)
-    assert voided.row.status == "voided" and voided.voids[0]["reason"] == "wrong customer"
+    assert voided.row.status == "voided" and voided.voids[0].reason == "wrong customer"
     assert issue_story(s, "no-such-issue") is None
 
 

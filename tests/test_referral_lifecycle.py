@@ -201,18 +201,20 @@ def test_the_central_api_runs_the_same_check():
 
 
 def test_only_the_receiving_team_works_a_referral():
+    from types import SimpleNamespace
+
     from cxdesk.domain.referrals import whose_step
 
-    r = {
-        "status": "raised",
-        "to_team": "housing-options",
-        "to_team_name": "Housing Options",
-        "from_location": "CSC",
-    }
+    r = SimpleNamespace(
+        status="raised",
+        to_team="housing-options",
+        to_team_name="Housing Options",
+        from_location="CSC",
+    )
     assert whose_step("accepted", r, "housing-options", "BACK-OFFICE") is None
     refusal = whose_step("accepted", r, None, "CSC")
     assert "Only Housing Options" in refusal and "F4, then T" in refusal
     assert whose_step("declined", r, "council-tax", "CSC") is not None
-    declined = {**r, "status": "declined"}
+    declined = SimpleNamespace(**{**vars(r), "status": "declined"})
     assert whose_step("reassigned", declined, None, "CSC") is None  # back with the sender
     assert "who sent it" in whose_step("reassigned", declined, None, "HUB-NORTH")

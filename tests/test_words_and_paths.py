@@ -4,6 +4,7 @@ service, P prints (or saves, saying so), and failures are sentences."""
 from __future__ import annotations
 
 import sys
+from types import SimpleNamespace
 
 from cxdesk.domain.customers import clean_customer
 from cxdesk.domain.letters import referral_confirmation
@@ -42,15 +43,16 @@ def test_no_fixed_abode_is_a_choice_not_a_blank(store):
 
 
 def test_refused_consent_letter_names_the_service_and_how_to_reach_it():
-    referral = {
-        "reference": "R-ABC123",
-        "advice_only": True,
-        "to_team": "housing-options",
-        "to_team_name": "Housing Options",
-    }
+    referral = SimpleNamespace(
+        reference="R-ABC123",
+        advice_only=True,
+        to_team="housing-options",
+        to_team_name="Housing Options",
+        customer_actions="",
+    )
     text = referral_confirmation(
         referral,
-        {"given_name": "Maria", "family_name": "Okafor"},
+        SimpleNamespace(given_name="Maria", family_name="Okafor"),
         team_phone="+442079460101",
         team_phone_public=True,
         location_name="CSC",

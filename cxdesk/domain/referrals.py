@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from cxdesk.domain import validation as v
@@ -83,8 +83,21 @@ def referral_transition_allowed(current: str, new: str) -> bool:
     return current in allowed_from
 
 
+class StepReferral(Protocol):
+    """What ``whose_step`` reads of a referral (``referral_queries.ReferralRecord`` has it)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def from_location(self) -> str: ...
+    @property
+    def to_team(self) -> str: ...
+    @property
+    def to_team_name(self) -> str: ...
+
+
 def whose_step(
-    new: str, referral: dict[str, Any], working_team: str | None, desk_location: str | None
+    new: str, referral: StepReferral, working_team: str | None, desk_location: str | None
 ) -> str | None:
     """Who may take step ``new`` on this referral from this desk; None if this desk may.
 
@@ -92,14 +105,14 @@ def whose_step(
     it on): a desk acts for a team once its queue is set to that team. A
     declined referral is back with the sender, whose location passes it on.
     """
-    if new == "reassigned" and referral["status"] == "declined":
-        if desk_location == referral["from_location"]:
+    if new == "reassigned" and referral.status == "declined":
+        if desk_location == referral.from_location:
             return None
-        return f"Only {referral['from_location']}, who sent it, can pass it on now."
-    if working_team == referral["to_team"]:
+        return f"Only {referral.from_location}, who sent it, can pass it on now."
+    if working_team == referral.to_team:
         return None
     return (
-        f"Only {referral['to_team_name']} can do that. If you work for that team, "
+        f"Only {referral.to_team_name} can do that. If you work for that team, "
         "choose it in the queues (F4, then T) first."
     )
 

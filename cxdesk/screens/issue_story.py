@@ -79,21 +79,21 @@ def story_text(story: IssueStory) -> Text:
     if story.request:
         req = story.request
         head("Crisis payment request")
-        line(f"Requested {_ms_text(req['requested_ms'])}, due {_ms_text(req['due_ms'])}")
-        if req["closed_ms"] is not None:
+        line(f"Requested {_ms_text(req.requested_at_ms)}, due {_ms_text(req.due_ms)}")
+        if req.completed_at_ms is not None:
             line(
-                f"{req['status'].capitalize()} {_ms_text(req['closed_ms'])} by "
-                f"{req['closed_by']}: took {story.request_minutes} minutes"
+                f"{req.status.capitalize()} {_ms_text(req.completed_at_ms)} by "
+                f"{req.completed_by}: took {story.request_minutes} minutes"
             )
         else:
-            line(f"Still {req['status']}.")
-        if req.get("decline_reason"):
-            line(f"Declined because: {req['decline_reason']}")
+            line(f"Still {req.status}.")
+        if req.decline_reason:
+            line(f"Declined because: {req.decline_reason}")
 
     for void in story.voids:
         head("Voided")
-        item = "back to stock" if void["item"] == "back_to_stock" else "spoiled"
-        line(f"{_ms_text(void['at_ms'])} by {void['actor']} ({item}): {void['reason']}")
+        item = "back to stock" if void.item == "back_to_stock" else "spoiled"
+        line(f"{_ms_text(void.at_ms)} by {void.actor} ({item}): {void.reason}")
 
     head("Day's sign-off")
     if story.signoff:

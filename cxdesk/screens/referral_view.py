@@ -11,7 +11,6 @@ worker with the signed-in person as its author and the screen reloads.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -185,8 +184,7 @@ class ReferralViewScreen(DeskScreen):
             if r is None or r.advice_only:
                 return False
             step = _STEP_ACTIONS[action]
-            fields = dataclasses.asdict(r)  # the rule reads the referral's fields by name
-            if whose_step(step, fields, self.working_team, self.desk.store.location):
+            if whose_step(step, r, self.working_team, self.desk.store.location):
                 return False  # another team's step: not offered here
             return referral_transition_allowed(r.status, step)
         return True

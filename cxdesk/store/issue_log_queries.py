@@ -5,7 +5,12 @@ first by issue time, with filters that combine (``IssueFilter``). Pages use
 keyset pagination on ``(at_ms, issue_id)``: the next page starts below the
 last row shown, so page 500 costs what page 1 does, and rows arriving from a
 sync between pages never shift or repeat what was already shown. The indexes
-that make this fast are created by ``cxdesk.store.projections.supervision``.
+that make this fast belong to the tables they index (issuing, crisis, customers).
+
+The log reads the issuing and supervision components' tables; of other
+components it reads only what they declare for it: the customers component's
+``customer_names_v`` and the crisis component's ``payment_request_state_v``
+views, ``crisis_queries.request_for_issue`` and ``staff_queries.staff_names``.
 
 Totals (count and value) cover everything the filter matches, not just the
 page on screen.
@@ -32,7 +37,8 @@ from cxdesk.domain.issue_log import (
     issue_status,
 )
 from cxdesk.domain.reconciliation import london_day
-from cxdesk.store import feed
+from cxdesk.store import crisis_queries, feed, staff_queries
+from cxdesk.store.crisis_queries import PaymentRequest
 
 PAGE_SIZE = 50
 
@@ -42,13 +48,6 @@ _LATE_REQUEST = (
 )
 
 
-def has_table(conn: sqlite3.Connection, name: str) -> bool:
-    row = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?", (name,)
-    ).fetchone()
-    return row is not None
-
-
 def where_clause(flt: IssueFilter, now_ms: int) -> tuple[str, dict]:
     """The SQL condition (on ``issues i``) and parameters for a filter."""
     parts, params = flt.shared_conditions()
@@ -56,7 +55,7 @@ def where_clause(flt: IssueFilter, now_ms: int) -> tuple[str, dict]:
     if flt.customer:
         parts.append(
             "(i.customer_id = :customer OR i.customer_id IN "
-            "(SELECT customer_id FROM customers WHERE family_name LIKE :customer_prefix))"
+            "(SELECT customer_id FROM customer_names_v WHERE family_name LIKE :customer_prefix))"
         )
         params["customer"] = flt.customer.strip()
         escaped = flt.customer.strip().replace("\\", "\\\\").replace("%", "\\%")
@@ -66,7 +65,7 @@ def where_clause(flt: IssueFilter, now_ms: int) -> tuple[str, dict]:
         parts.append("i.override_reason != ''")
     if flt.late_only:
         parts.append(
-            "EXISTS (SELECT 1 FROM crisis_payment_requests r "
+            "EXISTS (SELECT 1 FROM payment_request_state_v r "
             f"WHERE r.issue_id = i.issue_id AND {_LATE_REQUEST})"
         )
     return (" AND ".join(parts) or "1"), params
@@ -76,23 +75,19 @@ def _now_ms(now_ms: int | None) -> int:
     return int(time.time() * 1000) if now_ms is None else now_ms
 
 
-def _row_sql(conn: sqlite3.Connection) -> str:
-    """SELECT list and joins for a log row (customers and requests when those tables exist)."""
-    customer = (
-        "c.given_name || ' ' || c.family_name, c.date_of_birth, c.postcode"
-        if has_table(conn, "customers")
-        else "NULL, NULL, NULL"
-    )
-    joins = " LEFT JOIN customers c ON c.customer_id = i.customer_id" if customer[0] == "c" else ""
-    return (
-        "SELECT i.issue_id, i.at_ms, i.location, i.actor, i.customer_id, "
-        f"{customer}, i.kind, i.serial, i.value_pence, i.reason, i.repeat_action, "
-        "i.repeat_matches, i.override_reason, i.approved_by, i.status, "
-        "(SELECT r.status || '|' || r.due_ms || '|' || COALESCE(r.completed_at_ms, '') "
-        " FROM crisis_payment_requests r WHERE r.issue_id = i.issue_id LIMIT 1), "
-        f"{feed.PLACE}, e.rowid_ "
-        f"FROM issues i{joins} {feed.join_events('i.event_id', outer=True)}"
-    )
+_ROW_SQL = (
+    "SELECT i.issue_id, i.at_ms, i.location, i.actor, i.customer_id, "
+    "c.full_name, c.date_of_birth, c.postcode, i.kind, i.serial, i.value_pence, i.reason, "
+    "i.repeat_action, i.repeat_matches, i.override_reason, i.approved_by, i.status, "
+    "(SELECT r.status || '|' || r.due_ms || '|' || COALESCE(r.completed_at_ms, '') "
+    " FROM payment_request_state_v r WHERE r.issue_id = i.issue_id LIMIT 1), "
+    f"{feed.PLACE}, e.rowid_ "
+    "FROM issues i LEFT JOIN customer_names_v c ON c.customer_id = i.customer_id "
+    f"{feed.join_events('i.event_id', outer=True)}"
+)
+"""SELECT list and joins for a log row. The customer's name and the card's payment
+request come from views the customers and crisis components declare
+(``customer_names_v``, ``payment_request_state_v``), never their tables."""
 
 
 def repeat_text(action: str, matches: int) -> str:
@@ -211,8 +206,7 @@ def log_page(
             keyset = " AND (i.at_ms, i.issue_id) < (:after_ms, :after_id)"
             params.update(after_ms=after[0], after_id=after[1])
         sql = (
-            f"{_row_sql(conn)} WHERE {where}{keyset} "
-            "ORDER BY i.at_ms DESC, i.issue_id DESC LIMIT :limit"
+            f"{_ROW_SQL} WHERE {where}{keyset} ORDER BY i.at_ms DESC, i.issue_id DESC LIMIT :limit"
         )
         raw = conn.execute(sql, {**params, "limit": limit + 1}).fetchall()
         more = len(raw) > limit
@@ -252,7 +246,17 @@ def iter_log(store, flt: IssueFilter, *, now_ms: int | None = None) -> Iterator[
         after = page.next_cursor
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class IssueVoid:
+    """One void of an issue: why, what became of the item, when and by whom."""
+
+    reason: str
+    item: str  # back_to_stock | spoiled
+    at_ms: int
+    actor: str
+
+
+@dataclass(frozen=True)
 class IssueStory:
     """Everything about one issue a supervisor needs to judge it."""
 
@@ -262,24 +266,27 @@ class IssueStory:
     earlier: list[IssueLogRow]
     approver_name: str = ""
     advisor_name: str = ""
-    request: dict | None = None
-    voids: list[dict] = field(default_factory=list)
+    request: PaymentRequest | None = None
+    voids: list[IssueVoid] = field(default_factory=list)
     signoff: tuple | None = None
 
     @property
     def request_minutes(self) -> int | None:
         """How long the crisis payment request took, in whole minutes, once closed."""
-        if not self.request or self.request.get("closed_ms") is None:
+        if self.request is None or self.request.completed_at_ms is None:
             return None
-        return (self.request["closed_ms"] - self.request["requested_ms"]) // 60_000
+        return (self.request.completed_at_ms - self.request.requested_at_ms) // 60_000
 
 
 def issue_story(store, issue_id: str, *, now_ms: int | None = None) -> IssueStory | None:
-    """One issue's full story: earlier issues everywhere, the override, the request, voids."""
+    """One issue's full story: earlier issues everywhere, the override, the request, voids.
+
+    The payment request and the staff names come from the crisis and staff
+    components' own query functions.
+    """
     now = _now_ms(now_ms)
     with store.reading() as conn:
-        base = _row_sql(conn)
-        raw = conn.execute(f"{base} WHERE i.issue_id = ?", (issue_id,)).fetchone()
+        raw = conn.execute(f"{_ROW_SQL} WHERE i.issue_id = ?", (issue_id,)).fetchone()
         if raw is None:
             return None
         [row] = _mark_after_signoff(conn, [_to_row(raw, now)])
@@ -287,39 +294,16 @@ def issue_story(store, issue_id: str, *, now_ms: int | None = None) -> IssueStor
             "SELECT device, repeat_result FROM issues WHERE issue_id = ?", (issue_id,)
         ).fetchone()
         earlier_raw = conn.execute(
-            f"{base} WHERE i.customer_id = ? AND (i.at_ms, i.issue_id) < (?, ?) "
+            f"{_ROW_SQL} WHERE i.customer_id = ? AND (i.at_ms, i.issue_id) < (?, ?) "
             "ORDER BY i.at_ms DESC, i.issue_id DESC LIMIT 100",
             (row.customer_id, int(row.at.timestamp() * 1000), issue_id),
         ).fetchall()
-        names = dict(conn.execute("SELECT staff_id, name FROM staff").fetchall())
-        req = conn.execute(
-            "SELECT request_id, status, requested_at_ms, due_ms, completed_at_ms, completed_by, "
-            "decline_reason, note FROM crisis_payment_requests WHERE issue_id = ?",
-            (issue_id,),
-        ).fetchone()
         voids = conn.execute(
             "SELECT reason, item, at_ms, actor FROM issue_voids WHERE issue_id = ? ORDER BY at_ms",
             (issue_id,),
         ).fetchall()
         signoff = latest_signoffs(conn, {(row.location, london_day(row.at).isoformat())})
-    request = None
-    if req:
-        request = dict(
-            zip(
-                (
-                    "request_id",
-                    "status",
-                    "requested_ms",
-                    "due_ms",
-                    "closed_ms",
-                    "closed_by",
-                    "decline_reason",
-                    "note",
-                ),
-                req,
-                strict=True,
-            )
-        )
+    names = staff_queries.staff_names(store)
     return IssueStory(
         row=row,
         device=device,
@@ -327,21 +311,7 @@ def issue_story(store, issue_id: str, *, now_ms: int | None = None) -> IssueStor
         earlier=[_to_row(r, now)[0] for r in earlier_raw],
         approver_name=names.get(row.approved_by, ""),
         advisor_name=names.get(row.advisor, ""),
-        request=request,
-        voids=[dict(zip(("reason", "item", "at_ms", "actor"), v, strict=True)) for v in voids],
+        request=crisis_queries.request_for_issue(store, issue_id),
+        voids=[IssueVoid(*v) for v in voids],
         signoff=next(iter(signoff.values()), None),
     )
-
-
-def filter_choices(store) -> dict[str, list[tuple[str, str]]]:
-    """Locations and advisors for the filter bar: (id, label) pairs."""
-    with store.reading() as conn:
-        locations = conn.execute("SELECT location_id, name FROM locations ORDER BY name").fetchall()
-        advisors = conn.execute(
-            "SELECT staff_id, name FROM staff WHERE role IN ('advisor', 'hub', 'supervisor') "
-            "ORDER BY name"
-        ).fetchall()
-    return {
-        "locations": [(lid, f"{name} ({lid})") for lid, name in locations],
-        "advisors": [(sid, f"{name} ({sid})") for sid, name in advisors],
-    }

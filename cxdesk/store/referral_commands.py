@@ -140,8 +140,8 @@ def confirmation_letter(store, referral_id: str) -> tuple[str, str]:
         customer = dataclasses.replace(customer, preferred_contact=route, contact_times="")
     target = get_target(store, referral.to_team)
     text = referral_confirmation(
-        dataclasses.asdict(referral),  # the letter reads the fields by name
-        dataclasses.asdict(customer),  # the letter reads the fields by name
+        referral,
+        customer,
         team_phone=target.phone if target else None,
         team_phone_public=bool(target and target.public),
         location_name=referral.from_location_name,

@@ -45,6 +45,11 @@ def active_admins(store) -> list[StaffMember]:
     return [StaffMember(*r) for r in rows]
 
 
+def staff_names(store) -> dict[str, str]:
+    """Everyone's name (active or not) by their staff id."""
+    return {r[0]: r[1] for r in _sql.query(store, "SELECT staff_id, name FROM staff")}
+
+
 def location_names(store) -> dict[str, str]:
     """Every location's name by its id."""
     return {r[0]: r[1] for r in _sql.query(store, "SELECT location_id, name FROM locations")}

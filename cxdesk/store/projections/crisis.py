@@ -86,10 +86,20 @@ CREATE INDEX crisis_flag_closures_flag ON crisis_flag_closures (flag_id);
 # Stores made before v2 got it from the supervision component: hence IF NOT EXISTS.
 V2 = "CREATE INDEX IF NOT EXISTS crisis_requests_issue ON crisis_payment_requests (issue_id);"
 
+# V3: a card issue's payment request as other components may read it (the
+# issued-voucher log's status column and its "late" filter), declared here so they
+# never spell this component's tables. A plain view, flattened into the reader's
+# query, so ``crisis_requests_issue`` still serves it.
+V3 = """
+CREATE VIEW payment_request_state_v AS
+SELECT issue_id, request_id, status, due_ms, completed_at_ms
+FROM crisis_payment_requests;
+"""
+
 crisis = register(
     Component(
         "crisis",
-        migrations=[V1, V2],
+        migrations=[V1, V2, V3],
         tables=(
             "crisis_payment_requests",
             "crisis_payment_updates",

@@ -90,10 +90,21 @@ CREATE INDEX customer_timeline_customer ON customer_timeline (customer_id, at_ms
 # before v2 got it from the supervision component: hence IF NOT EXISTS.
 V2 = "CREATE INDEX IF NOT EXISTS customers_family_name ON customers (family_name COLLATE NOCASE);"
 
+# V3: what other components may read of a customer by id (the issued-voucher log's
+# name, birth date and postcode columns and its surname filter), declared here so
+# they never spell this component's tables. A plain view: SQLite flattens it into
+# the reader's query, so the indexes above still serve it.
+V3 = """
+CREATE VIEW customer_names_v AS
+SELECT customer_id, given_name || ' ' || family_name AS full_name, family_name,
+       date_of_birth, postcode
+FROM customers;
+"""
+
 customers = register(
     Component(
         "customers",
-        migrations=[V1, V2],
+        migrations=[V1, V2, V3],
         tables=("customers", "customer_changes", "customer_name_tokens", "customer_timeline"),
     )
 )
