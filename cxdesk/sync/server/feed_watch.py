@@ -13,8 +13,15 @@ database connection, and nothing is queried per waiting desk: the head moves by
   ``POLL_SECONDS`` while anyone waits (there is no notification channel).
 
 The listener or poller runs only while some pull is waiting, and stops
-``LINGER_SECONDS`` after the last one left. A pull woken by an event it may not
-receive (another location's) reads its page again and keeps waiting.
+``LINGER_SECONDS`` after the last one left.
+
+Wakes are targeted: each move carries the *audiences* its events reach (their
+places, ``*``, the back office, and the places holding a grant on their keys,
+including grants and drops the same push wrote: ``scope.record_scope``), and
+only pulls whose desk's audiences meet them wake; the rest cost nothing. A move
+whose audiences are unknown or too many for a NOTIFY payload wakes every pull,
+as does the first head a listener or poller reads. A woken pull still reads its
+page and keeps waiting if it has nothing (the head-based check stays the truth).
 
 No wake is lost to timing: a pull waits past the head of the very snapshot its
 page was read from (``db.snapshot_transaction``), so a commit after that read is
@@ -28,31 +35,70 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import threading
 import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, text
 
 from cxdesk.sync.server.db import is_postgres, read_transaction
 from cxdesk.sync.server.feed import head
+from cxdesk.sync.server.scope import audiences_between
 
 CHANNEL = "cxdesk_feed"
 POLL_SECONDS = 0.25
 """SQLite: how often one process reads the head while pulls wait."""
 LINGER_SECONDS = 10.0
 """Keep listening this long after the last waiting pull (desks come straight back)."""
+PAYLOAD_BYTES = 7900
+"""PostgreSQL refuses a NOTIFY payload of 8000 bytes or more: past this, wake everyone."""
+
+Audiences = frozenset[str] | None
+"""Whose pulls a move concerns; None: everyone's."""
 
 
-def announce(conn: Connection, top: int) -> None:
-    """Inside a pushing transaction: tell every API process the head is now ``top``.
+def notice(top: int, reached: Audiences) -> str:
+    """The NOTIFY payload: ``top``, then the audiences as JSON (none: wake all)."""
+    if reached is not None:
+        payload = f"{top} {json.dumps(sorted(reached), separators=(',', ':'))}"
+        if len(payload.encode()) <= PAYLOAD_BYTES:
+            return payload
+    return str(top)
+
+
+def parse_notice(payload: str) -> tuple[int, Audiences]:
+    top, _, rest = payload.partition(" ")
+    if not rest:
+        return int(top), None
+    found = json.loads(rest)
+    if not isinstance(found, list) or not all(isinstance(a, str) for a in found):
+        return int(top), None  # not ours to judge: wake everyone
+    return int(top), frozenset(found)
+
+
+def announce(conn: Connection, top: int, reached: Audiences = None) -> None:
+    """Inside a pushing transaction: tell every API process the head is now ``top``,
+    and whose pulls the events reach.
 
     PostgreSQL holds a NOTIFY back until the commit (and drops it on a rollback),
     so nobody is woken for an event not yet readable.
     """
     if is_postgres(conn):
         conn.execute(
-            text("SELECT pg_notify(:channel, :top)"), {"channel": CHANNEL, "top": str(top)}
+            text("SELECT pg_notify(:channel, :note)"),
+            {"channel": CHANNEL, "note": notice(top, reached)},
         )
+
+
+@dataclass(eq=False)
+class _Waiter:
+    seen: int
+    audiences: frozenset[str]
+    who: str
+    woken: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class FeedWatch:
@@ -61,7 +107,12 @@ class FeedWatch:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.head = -1
-        self._moved = asyncio.Event()
+        self.heard = -1
+        """The newest head the listener or poller has passed on (tests wait on it)."""
+        self.woken: Counter[str] = Counter()
+        """Wakes per desk (who asked to wait): what tests of targeting count."""
+        self._all: set[_Waiter] = set()
+        self._by_audience: dict[str, set[_Waiter]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiting = 0
         self._last_left = 0.0
@@ -69,30 +120,57 @@ class FeedWatch:
         self._source_lock = threading.Lock()  # the listener thread leaves under it
         self._closed = False
 
-    def moved(self, top: int) -> None:
-        """The head is at least ``top`` (call in the event loop)."""
-        if top > self.head:
-            self.head = top
-            # Swap the event: every pull waiting on the old one wakes, later ones wait anew.
-            self._moved.set()
-            self._moved = asyncio.Event()
+    def moved(self, top: int, reached: Audiences = None) -> None:
+        """Events up to ``top`` reaching ``reached`` are committed (call in the event loop).
 
-    async def wait_past(self, seen: int, timeout: float) -> bool:
-        """Wait until the head is beyond ``seen`` (True) or ``timeout`` passes (False)."""
+        Moves may arrive out of order (this process's own push, then another's
+        NOTIFY): each wakes the pulls that read below its ``top``, whatever came before.
+        """
+        self.head = max(self.head, top)
+        if reached is None:
+            candidates: Iterable[_Waiter] = list(self._all)
+        else:
+            found: set[_Waiter] = set()
+            for audience in reached:
+                found |= self._by_audience.get(audience, set())
+            candidates = found
+        for waiter in candidates:
+            if waiter.seen < top:
+                self._forget(waiter)
+                self.woken[waiter.who] += 1
+                waiter.woken.set()
+
+    async def wait_past(
+        self, seen: int, timeout: float, audiences: Iterable[str], who: str = ""
+    ) -> bool:
+        """Wait until an event past ``seen`` reaching ``audiences`` is committed (True),
+        or ``timeout`` passes (False)."""
         self._loop = asyncio.get_running_loop()
         self._waiting += 1
+        waiter = _Waiter(seen, frozenset(audiences), who)
+        self._all.add(waiter)  # in place before the check: a move after it finds it
+        for audience in waiter.audiences:
+            self._by_audience.setdefault(audience, set()).add(waiter)
         try:
             self._start_source()
-            moved = self._moved  # taken before the check: a move after it sets this one
             if self.head > seen:
-                return True
+                return True  # something was committed since the page: read it again
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(moved.wait(), timeout)
-                return True
-            return self.head > seen
+                await asyncio.wait_for(waiter.woken.wait(), timeout)
+            return waiter.woken.is_set()
         finally:
+            self._forget(waiter)
             self._waiting -= 1
             self._last_left = time.monotonic()
+
+    def _forget(self, waiter: _Waiter) -> None:
+        self._all.discard(waiter)
+        for audience in waiter.audiences:
+            group = self._by_audience.get(audience)
+            if group is not None:
+                group.discard(waiter)
+                if not group:
+                    del self._by_audience[audience]
 
     def close(self) -> None:
         self._closed = True
@@ -128,21 +206,41 @@ class FeedWatch:
             self._source = None
             return True
 
-    def _post(self, top: int) -> None:
+    def _post(self, top: int, reached: Audiences = None) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                loop.call_soon_threadsafe(self.moved, top)
+                loop.call_soon_threadsafe(self._heard, top, reached)
+
+    def _heard(self, top: int, reached: Audiences) -> None:
+        self.moved(top, reached)
+        self.heard = max(self.heard, top)
 
     def _read_head(self) -> int:
         with read_transaction(self.engine) as conn:
             return head(conn)
 
+    def _read_since(self, polled: int) -> tuple[int, frozenset[str]]:
+        """The head, and the audiences reached by the events placed since ``polled``."""
+        with read_transaction(self.engine) as conn:
+            top = head(conn)
+            return top, (audiences_between(conn, polled, top) if top > polled else frozenset())
+
     async def _poll(self) -> None:
-        """SQLite: one read of the head counter per process per interval, while pulls wait."""
+        """SQLite: one read of the head counter per process per interval, while pulls wait;
+        when it moved, one read of whom the new events reach."""
+        polled: int | None = None
         while self._wanted():
             with contextlib.suppress(Exception):  # a busy database: try at the next tick
-                self.moved(await asyncio.to_thread(self._read_head))
+                if polled is None:
+                    # Starting: pulls may have read below this head unheard: wake them all.
+                    polled = await asyncio.to_thread(self._read_head)
+                    self._heard(polled, None)
+                else:
+                    top, reached = await asyncio.to_thread(self._read_since, polled)
+                    if top > polled:
+                        self._heard(top, reached)
+                        polled = top
             await asyncio.sleep(POLL_SECONDS)
 
     def _subscribe(self, conn) -> None:
@@ -161,7 +259,7 @@ class FeedWatch:
                     self._post(self._read_head())
                     while not self._leave():
                         for note in conn.notifies(timeout=1.0):
-                            self._post(int(note.payload))
+                            self._post(*parse_notice(note.payload))
                     return
             except Exception:  # noqa: BLE001 - the database went away: try again shortly
                 time.sleep(1.0)

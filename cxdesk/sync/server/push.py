@@ -77,6 +77,8 @@ class PushRefused(Exception):
 class PushOutcome:
     last_seq: int
     results: list[PushResult]
+    reached: frozenset[str] = frozenset()
+    """The audiences the accepted events reach (the held pulls to wake)."""
 
 
 def _lock_clause(conn: Connection) -> str:
@@ -322,9 +324,10 @@ def apply_push(
         )
     finally:
         stop_memo(conn)
-    record_scope(conn, placed)  # who may pull each one (DESIGN.md, "Who receives what")
+    # Who may pull each one (DESIGN.md, "Who receives what"), and so whose held pulls to wake.
+    reached = record_scope(conn, placed)
     conn.execute(text("UPDATE feed_counter SET value = :v WHERE id = 1"), {"v": counter})
-    announce(conn, counter)  # held pulls in every API process wake at the commit
+    announce(conn, counter, reached)  # held pulls there, in every API process, wake at commit
     last = fresh[-1]
     conn.execute(
         update(devices_t)
@@ -332,7 +335,7 @@ def apply_push(
         .values(last_seq=last.device_seq, last_hash=last.hash)
     )
     results.sort(key=lambda r: r.device_seq)
-    return PushOutcome(last.device_seq, results)
+    return PushOutcome(last.device_seq, results, reached)
 
 
 def _judge_all(

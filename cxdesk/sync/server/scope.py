@@ -57,6 +57,10 @@ class _Writer:
         self.targets: list[tuple[int, str, bool]] = []
         """``scope_targets`` rows, inserted together by ``flush`` (nothing here reads them)."""
         self.new_grants: list[dict] = []
+        self.woken: set[str] = set()
+        """Audiences whose pull pages this push changes (direct places, grants, drops)."""
+        self.via_keys: set[str] = set()
+        """Keys the push's events follow: every place holding one gets them."""
 
     def prefetch(self, events: list[Event]) -> None:
         keys, referrals = set(), set()
@@ -130,6 +134,7 @@ class _Writer:
         held = self._grants_of(key)
         if place not in held:  # the first grant stands (the table's ON CONFLICT DO NOTHING)
             held.add(place)
+            self.woken.add(place)  # the key's history arrives there (backfill)
             self.new_grants.append({"t": key, "l": place, "s": seq})
 
     def withdraw(self, key: str, place: str) -> None:
@@ -167,6 +172,8 @@ class _Writer:
             self.private[rid] = location
         found = {t.name: t for t in scope.targets(event, location, self.private_referral)}
         self.targets += [(seq, t.name, t.via_grant) for t in found.values()]
+        for t in found.values():
+            (self.via_keys if t.via_grant else self.woken).add(t.name)
         if self.entitled(event, location):
             for key, place in scope.grants(event, location, self._is_location):
                 self.grant(key, place, seq)
@@ -198,6 +205,7 @@ class _Writer:
         if old is None or old == place or self._stands(key, old):
             return
         self.withdraw(key, old)
+        self.woken.add(old)  # its page now names the resident as dropped
         self.conn.execute(
             text(
                 "INSERT INTO scope_dropped (target, location, dropped_seq) VALUES (:t, :l, :s) "
@@ -224,6 +232,13 @@ class _Writer:
     def _is_location(self, name: str) -> bool:
         return self.location_kind(name) is not None
 
+    def audiences(self) -> frozenset[str]:
+        """Everyone this push's events reach, as grants stand at its end (the wake set)."""
+        found = set(self.woken)
+        for key in self.via_keys:
+            found |= self._grants_of(key)
+        return frozenset(found)
+
     def flush(self) -> None:
         # One statement per table for the whole push: one per event was most of its cost.
         if self.new_grants:
@@ -239,13 +254,34 @@ class _Writer:
         self.targets = []
 
 
-def record_scope(conn: Connection, accepted: Iterable[tuple[Event, int]]) -> None:
-    """Note who may receive each newly accepted event, in feed order (push transaction)."""
+def record_scope(conn: Connection, accepted: Iterable[tuple[Event, int]]) -> frozenset[str]:
+    """Note who may receive each newly accepted event, in feed order (push transaction).
+
+    Answers the audiences whose pull pages the events change: the held pulls to wake.
+    """
     writer, accepted = _Writer(conn), list(accepted)
     writer.prefetch([event for event, _ in accepted])
     for event, seq in accepted:
         writer.note(event, seq)
+    reached = writer.audiences()
     writer.flush()
+    return reached
+
+
+_REACHED = text(
+    "SELECT target FROM scope_targets WHERE server_seq > :lo AND server_seq <= :hi "
+    "AND NOT via_grant "
+    "UNION SELECT g.location FROM scope_targets s JOIN scope_grants g ON g.target = s.target "
+    "WHERE s.server_seq > :lo AND s.server_seq <= :hi AND s.via_grant "
+    "UNION SELECT location FROM scope_grants WHERE granted_seq > :lo AND granted_seq <= :hi "
+    "UNION SELECT location FROM scope_dropped WHERE dropped_seq > :lo AND dropped_seq <= :hi"
+)
+
+
+def audiences_between(conn: Connection, lo: int, hi: int) -> frozenset[str]:
+    """The audiences reached by the events placed in ``(lo, hi]`` (``record_scope``'s
+    answer, read back: the SQLite poller's wake set for commits of other processes)."""
+    return frozenset(row[0] for row in conn.execute(_REACHED, {"lo": lo, "hi": hi}))
 
 
 def location_holds(conn: Connection, customer_id: str, location: str) -> bool | None:

@@ -92,7 +92,7 @@ async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response
     raw = await _read_body(request)
     state = request.app.state
     proofs = signing.proofs_from(request.headers)
-    moved: list[int] = []
+    moved: list[tuple[int, frozenset[str]]] = []
 
     def work() -> bytes:
         body = _parse(raw)  # in the thread: a 1 MiB body takes a while to check
@@ -108,7 +108,7 @@ async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response
             epoch, top = epoch_and_head(conn)
             receipt = signing.receipt(conn, state.signing_key, device.id)
         state.marks.note(state.database_id, top)
-        moved.append(top)
+        moved.append((top, outcome.reached))
         answer = PushResponse(
             epoch=epoch, last_seq=outcome.last_seq, results=outcome.results, receipt=receipt
         )
@@ -122,8 +122,13 @@ async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response
         # Two pushes raced to use one event id: the loser changes nothing.
         raise _refuse(409, "conflict", "an event id in this push is already used") from None
     if moved:
-        state.feed_watch.moved(moved[0])  # committed: wake this process's held pulls
+        # Committed: wake this process's held pulls that the events reach.
+        state.feed_watch.moved(*moved[0])
     return Response(content=content, media_type="application/json")
+
+
+_Page = tuple[bytes, str, int, int, list[str], str]
+"""A pull answer, its mark, events sent, the head read, and the desk's audiences and id."""
 
 
 @router.get("/sync/pull", response_model=PullResponse)
@@ -149,7 +154,7 @@ async def pull(
     state = request.app.state
     key, proofs = state.signing_key, signing.proofs_from(request.headers)
 
-    def page_from(source, floor: replica.Floor | None) -> tuple[bytes, str, int, int] | None:
+    def page_from(source, floor: replica.Floor | None) -> _Page | None:
         # One snapshot: the mark's head is the head the page was read up to, so a held
         # pull waits past exactly what it looked at (a later commit always wakes it).
         with snapshot_transaction(source) as conn:
@@ -170,9 +175,9 @@ async def pull(
             content, sent = pull_page_json(conn, after, limit, page, audiences, device.location)
             audited = page if page.seen == sent else None  # else: head and epoch only
             mark = signing.mark(conn, key, device.id, after, audited)
-            return content, mark.header(), sent, mark.body["head"]
+            return content, mark.header(), sent, mark.body["head"], audiences, device.id
 
-    def work() -> tuple[bytes, str, int, int]:
+    def work() -> _Page:
         signing.notice_restore(engine, key, proofs, state.seen_proofs)  # on the primary
         if state.read_engine is not None:
             floor = replica.floor_of(proofs, after, state.feed_watch.head)
@@ -185,10 +190,13 @@ async def pull(
     watch = request.app.state.feed_watch
     deadline = time.monotonic() + wait
     while True:
-        content, mark, sent, top = await run_in_threadpool(work)
+        content, mark, sent, top, audiences, device = await run_in_threadpool(work)
         remaining = deadline - time.monotonic()
-        # Held without a thread or a connection; woken by a commit (feed_watch.py).
-        if sent or remaining <= 0 or not await watch.wait_past(top, remaining):
+        # Held without a thread or a connection; woken by a commit that reaches this
+        # desk's audiences (feed_watch.py).
+        if sent or remaining <= 0:
+            break
+        if not await watch.wait_past(top, remaining, audiences, device):
             break
     headers = {MARK_HEADER: mark}
     if wait:
