@@ -58,7 +58,7 @@ class SyncStatusScreen(DeskScreen):
 
     class Loaded(Message):
         def __init__(
-            self, state: dict[str, str], summary: q.LocalSummary, rejected: list, refused=()
+            self, state: q.SyncState, summary: q.LocalSummary, rejected: list, refused=()
         ) -> None:
             super().__init__()
             self.state, self.summary, self.rejected = state, summary, rejected
@@ -95,15 +95,15 @@ class SyncStatusScreen(DeskScreen):
     @on(Loaded)
     def _show(self, message: Loaded) -> None:
         s, state = message.summary, message.state
-        server = state.get("server_url") or self.desk.settings.server_url
+        server = state.server_url or self.desk.settings.server_url
         # Everything here may come from outside (a server's or a portal's answer,
         # a config file), so each value is made safe and the whole shown as Text.
         lines = [
             f"Sync: {safe_text(self.desk.sync_text) or 'not running'}",
             f"Server: {safe_text(server) or 'none (this desk works offline only)'}",
             f"Waiting to send: {s.waiting} · rejected: {s.rejected} · "
-            f"feed position: {safe_text(state.get('cursor', '0'))}",
-            f"Last successful sync: {safe_text(state.get('last_success', 'never'))}",
+            f"feed position: {state.cursor}",
+            f"Last successful sync: {safe_text(state.last_success or 'never')}",
         ]
         sync = self.desk.sync
         if sync is not None and sync.status.last_error:
@@ -113,7 +113,7 @@ class SyncStatusScreen(DeskScreen):
             lines.append(f"Last problem: {problem}")
         if message.refused:
             lines.append(f"Refused from the feed (did not verify): {len(message.refused)}")
-        if news := q.scope_news(state):
+        if news := state.scope_news:
             words, stamp = news
             try:  # kept by this desk, but an edited store may hold any text
                 moment = parse_utc(stamp)

@@ -28,6 +28,11 @@ def query(store: Store, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         return cur.fetchall()
 
 
+def state(store: Store, key: str) -> str | None:
+    """One ``sync_state`` value as kept (text), or None: for the typed accessors."""
+    return scalar(store, "SELECT value FROM sync_state WHERE key = ?", (key,))
+
+
 def scalar(store: Store, sql: str, params: Params = ()) -> Any:
     """The first column of the first row of ``sql``, or None."""
     with store.reading() as conn:

@@ -10,6 +10,7 @@ setting: ``cxdesk demo`` marks a store it creates, and ``CXDESK_DEMO`` or
 from __future__ import annotations
 
 from cxdesk.errors import CxDeskError
+from cxdesk.store import _sql
 
 DEMO_KEY = "demo_store"
 
@@ -20,7 +21,7 @@ def mark_demo_store(store) -> None:
 
 
 def is_demo_store(store) -> bool:
-    return store.get_state(DEMO_KEY) is not None
+    return _sql.state(store, DEMO_KEY) is not None
 
 
 def refuse_demo_mode(store) -> None:

@@ -68,7 +68,7 @@ def welfare_contact(store) -> WelfareContact | None:
 
 def knowledge_as_of(store) -> datetime | None:
     """When this desk last synced with the server, or None if it never has."""
-    text = store.get_state(LAST_SUCCESS)
+    text = _sql.state(store, LAST_SUCCESS)
     return from_iso(text) if text else None
 
 

@@ -286,7 +286,7 @@ def referral_history(store, referral_id: str) -> list[tuple[str, dict]]:
 
 def queue_team(store) -> str | None:
     """The team this desk last worked the incoming queue for."""
-    return store.get_state(QUEUE_TEAM_KEY)
+    return _sql.state(store, QUEUE_TEAM_KEY)
 
 
 def set_queue_team(store, team: str) -> None:

@@ -182,10 +182,6 @@ class Store:
         return self.record(kind, payload, actor=DESK_ACTOR, role=None)
 
     # -- sync state -----------------------------------------------------------
-    def get_state(self, key: str, default: str | None = None) -> str | None:
-        value = _sql.scalar(self, "SELECT value FROM sync_state WHERE key = ?", (key,))
-        return default if value is None else value
-
     def set_state(self, conn: sqlite3.Connection, key: str, value: str) -> None:
         conn.execute(
             "INSERT INTO sync_state (key, value) VALUES (?, ?) "

@@ -212,7 +212,8 @@ def set_server(store, url: str, server_key: str | None = None) -> None:
     with store.transaction() as conn:
         store.set_state(conn, SERVER_URL, url)
         if server_key:
-            if store.get_state(SERVER_KEY) not in (None, server_key):
+            pinned = conn.execute("SELECT value FROM sync_state WHERE key = ?", (SERVER_KEY,))
+            if pinned.fetchone() not in (None, (server_key,)):
                 _forget_signed(conn)
             store.set_state(conn, SERVER_KEY, server_key)
 

@@ -56,7 +56,7 @@ def local_summary(store) -> LocalSummary:
         "WHERE a.status = 'rejected' AND e.device = ?",
         (device,),
     )
-    return LocalSummary(count, _ms(oldest), rejected, store.get_state(LAST_SUCCESS), _ms(crisis))
+    return LocalSummary(count, _ms(oldest), rejected, _sql.state(store, LAST_SUCCESS), _ms(crisis))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +85,45 @@ def rejected_events(store, limit: int = 200) -> list[RejectedEvent]:
     return [RejectedEvent(*r) for r in rows]
 
 
-def sync_state(store) -> dict[str, str]:
-    """Every sync_state key and value (cursor, epoch, server URL, last success)."""
-    return {r["key"]: r["value"] for r in _sql.query(store, "SELECT key, value FROM sync_state")}
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    """What this desk keeps about its sync with the central API (``sync_state``), typed."""
+
+    cursor: int
+    """The feed place this desk has pulled up to (0 before the first pull)."""
+    epoch: str | None
+    """The server's epoch this desk last pulled in; a new one means a restore."""
+    push_from: int | None
+    """Push everything from this ``device_seq`` next (after a restore), if set."""
+    server_url: str | None
+    server_key: str | None
+    """The central API's pinned public key."""
+    receipt: str | None
+    mark: str | None
+    """The latest signed receipt and feed mark, as JSON text (``sync.receipts``)."""
+    last_success: str | None
+    """When a sync round last finished (ISO 8601 UTC)."""
+    scope_news: tuple[str, str] | None
+    """(words, when in UTC) of the last scope change, if any."""
+
+
+def sync_state(store) -> SyncState:
+    """This desk's sync state, read in one go."""
+    from cxdesk.store.drops import SCOPE_NEWS
+
+    kept = {r[0]: r[1] for r in _sql.query(store, "SELECT key, value FROM sync_state")}
+    push_from = kept.get(PUSH_FROM)
+    return SyncState(
+        cursor=int(kept.get(CURSOR) or 0),
+        epoch=kept.get(EPOCH),
+        push_from=int(push_from) if push_from else None,
+        server_url=kept.get(SERVER_URL),
+        server_key=kept.get(SERVER_KEY),
+        receipt=kept.get(RECEIPT),
+        mark=kept.get(MARK),
+        last_success=kept.get(LAST_SUCCESS),
+        scope_news=_news(kept.get(SCOPE_NEWS)),
+    )
 
 
 def outbox(store, *, from_seq: int | None, limit: int) -> list[Event]:
@@ -215,14 +251,12 @@ def event_count(store) -> int:
     return int(_sql.scalar(store, "SELECT COUNT(*) FROM events") or 0)
 
 
-def scope_news(state: dict[str, str]) -> tuple[str, str] | None:
-    """(words, when in UTC) of the last scope change kept in ``sync_state``, or None."""
+def _news(text: str | None) -> tuple[str, str] | None:
+    """(words, when in UTC) of a scope change as ``drops.news_payload`` kept it, or None."""
     import json
 
-    from cxdesk.store.drops import SCOPE_NEWS
-
     try:
-        found = json.loads(state.get(SCOPE_NEWS) or "null")
+        found = json.loads(text or "null")
     except ValueError:
         return None
     if not isinstance(found, dict):
@@ -232,5 +266,5 @@ def scope_news(state: dict[str, str]) -> tuple[str, str] | None:
 
 def latest_scope_news(store) -> str | None:
     """The words of the last scope change (for the round's report), or None."""
-    news = scope_news(sync_state(store))
+    news = sync_state(store).scope_news
     return news[0] if news else None

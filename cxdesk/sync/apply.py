@@ -103,7 +103,7 @@ def answer_conflict(store, response: PushResponse) -> str | None:
     place past every place that existed, so a place at or below our cursor, or
     one this desk holds for another event, means the server went back in time.
     """
-    cursor = int(store.get_state(CURSOR) or 0)
+    cursor = queries.sync_state(store).cursor
     places = {r.server_seq: r.id for r in response.results if r.server_seq is not None}
     for r in response.results:
         if r.status == "accepted" and r.server_seq is not None and r.server_seq <= cursor:
@@ -120,7 +120,7 @@ def _held_by_others(store, places: dict[int, str]) -> str | None:
 
 def chain_contradicts_receipt(store) -> str | None:
     """Why this desk's own chain no longer passes through the server's receipt, or None."""
-    signed = receipts.from_text(store.get_state(RECEIPT))
+    signed = receipts.from_text(queries.sync_state(store).receipt)
     receipt = signed.receipt() if signed else None
     if receipt is None or receipt.device != store.device_id or receipt.last_seq == 0:
         return None
@@ -186,7 +186,7 @@ def apply_parsed_page(
     store, page: PullResponse, after: int, mark: str | None = None
 ) -> PageOutcome:
     """``apply_pull_page`` for an answer already parsed (the round reads ``next`` first)."""
-    known_epoch = store.get_state(EPOCH)
+    known_epoch = queries.sync_state(store).epoch
     if known_epoch is not None and known_epoch != page.epoch:
         return PageOutcome("new-epoch", epoch=page.epoch, head=page.head)
     if after > page.head:
@@ -204,7 +204,7 @@ def apply_parsed_page(
         # The server has this desk at another location now: drop, and pull again from zero.
         commands.move_desk(store, page.location, mark if signed is not None else None)
         news = queries.latest_scope_news(store)
-        return PageOutcome("moved", next=0, epoch=store.get_state(EPOCH) or "", news=news)
+        return PageOutcome("moved", next=0, epoch=queries.sync_state(store).epoch or "", news=news)
     new = commands.apply_feed_page(
         store,
         items=items,
@@ -264,8 +264,12 @@ def _mark_matches(signed, page: PullResponse, after: int, device: str | None) ->
 def proof_headers(store) -> dict[str, str]:
     """The latest receipt and mark as request headers (the server's own signed words)."""
     headers = {}
-    for state, header in ((RECEIPT, receipts.RECEIPT_HEADER), (MARK, receipts.MARK_HEADER)):
-        signed = receipts.from_text(store.get_state(state))
+    state = queries.sync_state(store)
+    for kept, header in (
+        (state.receipt, receipts.RECEIPT_HEADER),
+        (state.mark, receipts.MARK_HEADER),
+    ):
+        signed = receipts.from_text(kept)
         if signed is not None:
             headers[header] = signed.header()
     return headers

@@ -22,7 +22,7 @@ from cxdesk.sync import apply, receipts
 
 def audit_problems(store) -> list[str]:
     problems: list[str] = []
-    key = store.get_state(apply.SERVER_KEY)
+    key = queries.sync_state(store).server_key
     problems += _receipt_problems(store, key)
     problems += _page_problems(store, key)
     problems += _feed_order_problems(store)
@@ -30,7 +30,7 @@ def audit_problems(store) -> list[str]:
 
 
 def _receipt_problems(store, key: str | None) -> list[str]:
-    signed = receipts.from_text(store.get_state(apply.RECEIPT))
+    signed = receipts.from_text(queries.sync_state(store).receipt)
     if signed is None:
         return []
     if key and not receipts.verified(key, signed):
@@ -69,7 +69,7 @@ def _page_problems(store, key: str | None) -> list[str]:
             problems.append(
                 f"feed places {after + 1}-{next_}: the events held are not the ones the server sent"
             )
-    cursor = int(store.get_state(apply.CURSOR) or 0)
+    cursor = queries.sync_state(store).cursor
     if expected is not None and expected < cursor:
         problems.append(
             f"feed places {expected + 1}-{cursor}: no page the server signed covers them"

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from cxdesk.errors import CxDeskError
-from cxdesk.sync import apply
+from cxdesk.store import sync_queries
 from cxdesk.sync.client import AsyncSyncClient, SyncClient
 from cxdesk.sync.protocol import DeviceInfo
 from cxdesk.sync.transport import check_server_url
@@ -36,7 +36,7 @@ def read_token(path: Path) -> str | None:
 
 
 def server_url(settings, store) -> str | None:
-    return settings.server_url or store.get_state(apply.SERVER_URL)
+    return settings.server_url or sync_queries.sync_state(store).server_url
 
 
 def sync_configured(settings, store) -> bool:

@@ -20,7 +20,7 @@ import contextlib
 from dataclasses import dataclass, field
 
 from cxdesk.errors import CxDeskError, StoreError
-from cxdesk.store import db
+from cxdesk.store import db, sync_queries
 from cxdesk.store.db import DiskFull, is_disk_full
 from cxdesk.sync import apply, receipts
 from cxdesk.sync.client import AnswerTooLarge, AsyncSyncClient, SyncRefused, SyncUnavailable
@@ -84,7 +84,7 @@ def store_failure(exc: BaseException) -> StoreError:
 
 async def _prepare(store, client: AsyncSyncClient) -> None:
     """Pin the server's key if this desk has none yet; load the proofs to send."""
-    if store.get_state(apply.SERVER_KEY) is None:  # enrolled before servers signed
+    if sync_queries.sync_state(store).server_key is None:  # enrolled before servers signed
         try:
             key = (await client.health()).server_key
         except SyncUnavailable:
@@ -100,7 +100,7 @@ async def _prepare(store, client: AsyncSyncClient) -> None:
 
 
 def _signed_by_server(store, signed) -> bool:
-    key = store.get_state(apply.SERVER_KEY)
+    key = sync_queries.sync_state(store).server_key
     return key is None or receipts.verified(key, signed)
 
 
@@ -115,9 +115,8 @@ def _refuse_unsigned() -> SyncRefused:
 
 
 async def _push(store, client: AsyncSyncClient, report: RoundReport) -> None:
-    raw = await _store(store.get_state, apply.PUSH_FROM)
-    from_seq = int(raw) if raw else None
-    known_epoch = await _store(store.get_state, apply.EPOCH)
+    state = await _store(sync_queries.sync_state, store)
+    from_seq, known_epoch = state.push_from, state.epoch
     for _ in range(MAX_BATCHES):
         batch = await _store(apply.outbox_batch, store, from_seq=from_seq)
         if batch.count == 0:
@@ -154,8 +153,7 @@ async def _push(store, client: AsyncSyncClient, report: RoundReport) -> None:
 
 
 async def _pull(store, client: AsyncSyncClient, report: RoundReport) -> None:
-    raw_cursor = await _store(store.get_state, apply.CURSOR)
-    cursor = int(raw_cursor or 0)
+    cursor = (await _store(sync_queries.sync_state, store)).cursor
     limit = MAX_PULL_LIMIT
     ahead: asyncio.Task[tuple[bytes, str | None]] | None = None  # the next page, on its way
     try:

@@ -23,6 +23,7 @@ from dataclasses import replace
 
 from cxdesk.domain import deskclock
 from cxdesk.errors import StoreError
+from cxdesk.store import sync_queries
 from cxdesk.sync import apply
 from cxdesk.sync.client import AsyncSyncClient, DeskRevoked, SyncRefused, SyncUnavailable
 from cxdesk.sync.round import RoundReport, sync_round
@@ -177,8 +178,8 @@ class SyncWorker:
         and repeats nothing. A server that answers at once without saying it holds
         pulls is an older one: from then on this desk polls every ``interval``.
         """
-        raw = await asyncio.to_thread(self.store.get_state, apply.CURSOR)
-        held = asyncio.ensure_future(self.client.wait_for_feed(int(raw or 0), live_wait))
+        state = await asyncio.to_thread(sync_queries.sync_state, self.store)
+        held = asyncio.ensure_future(self.client.wait_for_feed(state.cursor, live_wait))
         while not self._stopping:
             woken = asyncio.ensure_future(self._wake.wait())
             done, _ = await asyncio.wait({held, woken}, return_when=asyncio.FIRST_COMPLETED)

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from cxdesk.store.eventlog import append_local
 from cxdesk.store.rebuild import verify_store
+from cxdesk.store.sync_queries import sync_state
 from cxdesk.sync.apply import local_summary
 from cxdesk.sync.client import AsyncSyncClient, SyncUnavailable
 from cxdesk.sync.server.app import create_app, open_database
@@ -145,7 +146,7 @@ async def test_restored_from_backup_everyone_converges(central, server_url, tmp_
     b.record_failed_signin("H2001")
     for desk in (a, b, a):
         await desk.sync()
-    old_epoch = a.store.get_state("epoch")
+    old_epoch = sync_state(a.store).epoch
     backup = _backup(central.engine, server_url, tmp_path)
     central.engine = open_database(server_url)  # PG backup needed the pool closed
     central.app = create_app(engine=central.engine, marks_dir=tmp_path / "marks")
@@ -167,7 +168,7 @@ async def test_restored_from_backup_everyone_converges(central, server_url, tmp_
         desk.client = central.client(desk.token)
     for desk in (a, b, a, b):
         report = await desk.sync()
-    assert a.store.get_state("epoch") == b.store.get_state("epoch") != old_epoch
+    assert sync_state(a.store).epoch == sync_state(b.store).epoch != old_epoch
     assert set(server_ids(central.engine)) == before_restore
     c = central.desk("D-C")
     for desk in (c, a, b):

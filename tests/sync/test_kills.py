@@ -19,6 +19,7 @@ from sqlalchemy import text
 from cxdesk.config import load_settings
 from cxdesk.store import open_store
 from cxdesk.store.rebuild import verify_store
+from cxdesk.store.sync_queries import sync_state
 from cxdesk.sync.apply import local_summary
 from cxdesk.sync.desk import enrol_desk
 from cxdesk.sync.server import admin
@@ -69,7 +70,7 @@ def feed_head(engine) -> int:
 def cursor_of(settings) -> int:
     store = open_store(settings.store_path)
     try:
-        return int(store.get_state("cursor") or 0)
+        return sync_state(store).cursor
     finally:
         store.close()
 

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from cxdesk.store.store import Store
+from cxdesk.store.sync_queries import sync_state
 from cxdesk.sync.client import AsyncSyncClient
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.app import create_app, open_database
@@ -36,7 +37,7 @@ async def _held_by(app, count: int = 1) -> None:
 
 
 def _cursor(desk) -> int:
-    return int(desk.store.get_state("cursor") or 0)
+    return sync_state(desk.store).cursor
 
 
 def _feed_events_from(store, device: str) -> list[str]:
@@ -226,7 +227,7 @@ def test_two_api_processes_wake_each_others_pulls(pg_url, tmp_path):
                 AsyncSyncClient(two.url, token_a) as on_two,
             ):
                 await sync_round(store_b, on_one)
-                cursor = int(store_b.get_state("cursor") or 0)
+                cursor = sync_state(store_b).cursor
                 held = asyncio.create_task(on_one.wait_for_feed(cursor, HELD))
                 # The held pull is on process one; give it a moment to be there (bounded).
                 done, _ = await asyncio.wait({held}, timeout=1.0)

@@ -15,9 +15,9 @@ from cxdesk.cli import cli
 from cxdesk.errors import ValidationError
 from cxdesk.session import DeskSession
 from cxdesk.store import customer_commands as cc
-from cxdesk.store import drops
 from cxdesk.store import referral_commands as rc
 from cxdesk.store.rebuild import verify_store
+from cxdesk.store.sync_queries import sync_state
 from cxdesk.sync.round import RoundReport, _pull
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.erasure import verify_central
@@ -87,7 +87,7 @@ async def test_a_resident_who_moves_takes_their_records_with_them(central):
     assert not held(twin.store, maria)
     note = "SELECT COUNT(*) FROM events WHERE payload LIKE '%Rang about the move%'"
     assert peek.scalar(twin.store, note) == 1  # unsent: never dropped
-    assert "moved away from HUB-N" in (twin.store.get_state(drops.SCOPE_NEWS) or "")
+    assert "moved away from HUB-N" in (sync_state(twin.store).scope_news or ("",))[0]
     assert peek.scalar(twin.store, "SELECT COUNT(*) FROM claims_index") == 1  # the index stays
 
     # Sent, it goes to Maria's new hub and leaves this desk.
@@ -161,7 +161,7 @@ async def test_a_desk_moved_by_the_administrator_drops_and_refills(central, serv
     assert peek.scalar(north.store, "SELECT COUNT(*) FROM stock_items") == 0  # HUB-N's stock
     note = "SELECT COUNT(*) FROM events WHERE payload LIKE '%Last note from the north%'"
     assert peek.scalar(north.store, note) == 1
-    news = north.store.get_state(drops.SCOPE_NEWS) or ""
+    news = (sync_state(north.store).scope_news or ("",))[0]
     assert "moved from HUB-N to HUB-S" in news and "1 of this desk's own records" in news
 
     report = await north.sync()
@@ -200,7 +200,7 @@ async def test_a_page_that_says_drop_must_carry_the_servers_signature(central):
     north = await hub_with_stock(central)
     maria = cc.register_customer(north.store, ADV, dict(MARIA))
     await north.sync()
-    cursor = int(north.store.get_state(apply.CURSOR) or 0)
+    cursor = sync_state(north.store).cursor
     raw = await north.client.pull_raw(cursor, 100)
     mark = north.client.last_mark
     from cxdesk.sync import receipts

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import event, text
 
 from cxdesk.store.rebuild import verify_store
+from cxdesk.store.sync_queries import sync_state
 from cxdesk.sync.apply import local_summary
 from cxdesk.sync.receipts import MARK_HEADER
 from cxdesk.sync.server import admin, signing
@@ -132,7 +133,7 @@ async def test_a_replica_still_in_the_old_epoch_is_not_a_second_restore(replicat
     replica.catch_up()
     await rounds(b, a, b, a)
     assert resets == {a.name: 1, b.name: 1}
-    assert a.store.get_state("epoch") == b.store.get_state("epoch") == epoch
+    assert sync_state(a.store).epoch == sync_state(b.store).epoch == epoch
     assert set(events_of(a.store)) == set(events_of(b.store)) == on_server(central.engine)
 
 

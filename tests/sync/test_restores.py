@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from cxdesk.store.rebuild import verify_store
+from cxdesk.store.sync_queries import sync_state
 from cxdesk.sync.apply import local_summary
 from cxdesk.sync.server.app import create_app, open_database
 
@@ -78,7 +79,7 @@ async def _scenario(central, server_url, tmp_path, order: tuple[str, ...], keep_
         assert set(events_of(desk.store)) == on_server, desk.name
         assert local_summary(desk.store).waiting == 0
         assert verify_store(desk.store).ok
-    assert len({d.store.get_state("epoch") for d in (a, b, c)}) == 1
+    assert len({sync_state(d.store).epoch for d in (a, b, c)}) == 1
     for name in ("staff", "signin_attempts"):
         assert table(a.store, name) == table(b.store, name) == table(c.store, name)
     report = await a.sync()

@@ -21,6 +21,7 @@ from cxdesk.store import issue_commands as ic
 from cxdesk.store import referral_commands as rc
 from cxdesk.store import supervision_commands as sc
 from cxdesk.store.rebuild import verify_store
+from cxdesk.store.sync_queries import sync_state
 from cxdesk.sync import scope
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.central import CentralItem, record_central
@@ -210,7 +211,7 @@ async def test_a_referral_to_a_hub_brings_the_residents_history(central):
     await north.sync()
     await south.sync()
     assert peek.scalar(south.store, "SELECT COUNT(*) FROM customers") == 0
-    cursor_before = int(south.store.get_state("cursor"))
+    cursor_before = sync_state(south.store).cursor
     rc.raise_referral(
         north.store,
         ADV,
@@ -222,7 +223,7 @@ async def test_a_referral_to_a_hub_brings_the_residents_history(central):
     # The registration (before the south desk's cursor) came with the referral.
     held = {r[0] for r in peek.query(south.store, "SELECT customer_id FROM customers")}
     assert held == {cid} and other not in held
-    assert int(south.store.get_state("cursor")) > cursor_before
+    assert sync_state(south.store).cursor > cursor_before
     assert verify_store(south.store).ok
 
 

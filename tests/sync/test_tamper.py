@@ -16,6 +16,7 @@ from cxdesk.errors import StoreError
 from cxdesk.events.envelope import Event, HybridClock, chain_hash, new_event_id, payload_digest
 from cxdesk.store.eventlog import EVENT_COLUMNS, append_local, row_to_event
 from cxdesk.store.rebuild import rebuild_projections, verify_store
+from cxdesk.store.sync_queries import sync_state
 from cxdesk.sync import apply
 from cxdesk.sync.client import SyncRefused
 from cxdesk.sync.receipts import RECEIPT_HEADER, from_text
@@ -124,7 +125,7 @@ async def test_a_page_record_deleted_too_is_caught(central):
 
 async def test_a_forged_receipt_is_caught(central):
     a = await _synced_desk(central)
-    body = json.loads(a.store.get_state(apply.RECEIPT))
+    body = json.loads(sync_state(a.store).receipt)
     body["body"]["last_seq"] = 3  # an older, smaller claim, to hide a deleted tail
     with a.store.transaction() as conn:
         a.store.set_state(conn, apply.RECEIPT, json.dumps(body))
@@ -145,7 +146,7 @@ async def test_server_refuses_a_push_contradicting_its_receipt(central, server_u
     a.record_failed_signin()
     a.record_failed_signin()
     await a.sync()
-    receipt = from_text(a.store.get_state(apply.RECEIPT))
+    receipt = from_text(sync_state(a.store).receipt)
     assert receipt.receipt().last_seq == 3
     new_url = _restore(central.engine, server_url, backup)
     central.engine = open_database(new_url)
