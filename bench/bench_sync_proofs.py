@@ -36,6 +36,7 @@ import httpx  # noqa: E402
 
 from cxdesk.store import open_store  # noqa: E402
 from cxdesk.store.eventlog import append_local  # noqa: E402
+from cxdesk.store.sync_queries import sync_state  # noqa: E402
 from cxdesk.sync import apply, receipts  # noqa: E402
 from cxdesk.sync.client import AsyncSyncClient  # noqa: E402
 from cxdesk.sync.round import sync_round  # noqa: E402
@@ -77,7 +78,7 @@ async def main(n: int) -> None:
             )
     client = AsyncSyncClient("http://central", token, transport=httpx.ASGITransport(app=app))
     await sync_round(store, client)
-    cursor = int(store.get_state(apply.CURSOR))
+    cursor = sync_state(store).cursor
     proofs = apply.proof_headers(store)
     await _pulls(client, cursor, 20, proofs)  # warm up
     with_proofs, bare = [], []
