@@ -16,7 +16,13 @@ from cxdesk.sync.client import AsyncSyncClient
 from cxdesk.sync.round import sync_round
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.app import create_app, open_database
-from cxdesk.sync.server.feed_watch import PAYLOAD_BYTES, notice, parse_notice
+from cxdesk.sync.server.feed_watch import (
+    PAYLOAD_BYTES,
+    RECENT_MOVES,
+    FeedWatch,
+    notice,
+    parse_notice,
+)
 from tests import peek
 from tests.sync.conftest import Central
 from tests.sync.test_live_feed import HELD, _close_stores, _cursor, _held_by
@@ -159,3 +165,21 @@ def test_a_notice_names_its_audiences_or_wakes_everyone():
     assert len(notice(7, many).encode()) <= PAYLOAD_BYTES
     assert parse_notice(notice(7, many)) == (7, None)  # too many for a NOTIFY: wake all
     assert parse_notice("9") == (9, None)  # an older server's notice
+
+
+async def test_a_move_heard_before_a_pull_waits_counts_only_if_it_reaches_it(central):
+    """A pull whose page predates moves already heard reads again only for one that
+    reaches it (or one too old to remember)."""
+    watch = FeedWatch(central.engine)
+    try:
+        seen = 10_000  # far above this database's head: the listener's first read wakes nobody
+        watch.moved(seen + 1, frozenset({"HUB-B"}))
+        assert not await watch.wait_past(seen, 0.05, ["CSC", "*"], "D-A")
+        watch.moved(seen + 2, frozenset({"*"}))
+        assert await watch.wait_past(seen, 0.05, ["CSC", "*"], "D-A")
+        for n in range(RECENT_MOVES):  # the first two moves are forgotten
+            watch.moved(seen + 3 + n, frozenset({"HUB-B"}))
+        assert await watch.wait_past(seen, 0.05, ["CSC", "*"], "D-A")  # forgotten: unsure
+        assert not await watch.wait_past(seen + 2, 0.05, ["CSC", "*"], "D-A")
+    finally:
+        watch.close()

@@ -20,7 +20,9 @@ places, ``*``, the back office, and the places holding a grant on their keys,
 including grants and drops the same push wrote: ``scope.record_scope``), and
 only pulls whose desk's audiences meet them wake; the rest cost nothing. A move
 whose audiences are unknown or too many for a NOTIFY payload wakes every pull,
-as does the first head a listener or poller reads. A woken pull still reads its
+as does the first head a listener or poller reads. A pull that comes to wait
+after a move past its page's head checks the last ``RECENT_MOVES`` moves the
+same way (older than those: it reads again). A woken pull still reads its
 page and keeps waiting if it has nothing (the head-based check stays the truth).
 
 No wake is lost to timing: a pull waits past the head of the very snapshot its
@@ -38,7 +40,7 @@ import contextlib
 import json
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -53,6 +55,8 @@ POLL_SECONDS = 0.25
 """SQLite: how often one process reads the head while pulls wait."""
 LINGER_SECONDS = 10.0
 """Keep listening this long after the last waiting pull (desks come straight back)."""
+RECENT_MOVES = 256
+"""Moves remembered, so a pull that read its page just before one can tell if it matters."""
 PAYLOAD_BYTES = 7900
 """PostgreSQL refuses a NOTIFY payload of 8000 bytes or more: past this, wake everyone."""
 
@@ -111,6 +115,9 @@ class FeedWatch:
         """The newest head the listener or poller has passed on (tests wait on it)."""
         self.woken: Counter[str] = Counter()
         """Wakes per desk (who asked to wait): what tests of targeting count."""
+        self._recent: deque[tuple[int, Audiences]] = deque()
+        self._forgotten = -1
+        """The highest ``top`` of a move dropped from ``_recent``."""
         self._all: set[_Waiter] = set()
         self._by_audience: dict[str, set[_Waiter]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -127,6 +134,9 @@ class FeedWatch:
         NOTIFY): each wakes the pulls that read below its ``top``, whatever came before.
         """
         self.head = max(self.head, top)
+        self._recent.append((top, reached))
+        if len(self._recent) > RECENT_MOVES:
+            self._forgotten = max(self._forgotten, self._recent.popleft()[0])
         if reached is None:
             candidates: Iterable[_Waiter] = list(self._all)
         else:
@@ -153,8 +163,8 @@ class FeedWatch:
             self._by_audience.setdefault(audience, set()).add(waiter)
         try:
             self._start_source()
-            if self.head > seen:
-                return True  # something was committed since the page: read it again
+            if self._missed(waiter):
+                return True  # something for it was committed since the page: read again
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiter.woken.wait(), timeout)
             return waiter.woken.is_set()
@@ -162,6 +172,18 @@ class FeedWatch:
             self._forget(waiter)
             self._waiting -= 1
             self._last_left = time.monotonic()
+
+    def _missed(self, waiter: _Waiter) -> bool:
+        """Whether a move heard before the pull came to wait concerns it (its page was
+        read from an older snapshot). Unsure (the move has been forgotten): yes."""
+        if self.head <= waiter.seen:
+            return False
+        if waiter.seen < self._forgotten:
+            return True
+        return any(
+            top > waiter.seen and (reached is None or not reached.isdisjoint(waiter.audiences))
+            for top, reached in self._recent
+        )
 
     def _forget(self, waiter: _Waiter) -> None:
         self._all.discard(waiter)
