@@ -27,6 +27,9 @@ class SetClock:
         return f"{int(self.at.timestamp() * 1000):016d}-{self.counter:04d}-{self.device}"
 
     def observe(self, other: str) -> None:
+        pass  # a hand-moved clock never follows another desk's
+
+    def observe_all(self, others) -> None:
         pass
 
 
