@@ -48,8 +48,8 @@ def open_queue(store, *, include_flags: bool = True) -> list[QueueItem]:
         )
         for r in _sql.query(
             store,
-            "SELECT r.*, TRIM(c.given_name || ' ' || c.family_name) AS name "
-            "FROM crisis_payment_requests r LEFT JOIN customers c ON c.customer_id = r.customer_id "
+            "SELECT r.*, TRIM(c.full_name) AS name FROM crisis_payment_requests r "
+            "LEFT JOIN customer_names_v c ON c.customer_id = r.customer_id "
             "WHERE r.status = 'open'",
         )
     ]
@@ -68,8 +68,8 @@ def open_queue(store, *, include_flags: bool = True) -> list[QueueItem]:
             )
             for r in _sql.query(
                 store,
-                "SELECT f.*, TRIM(c.given_name || ' ' || c.family_name) AS name "
-                "FROM crisis_flags f LEFT JOIN customers c ON c.customer_id = f.customer_id "
+                "SELECT f.*, TRIM(c.full_name) AS name FROM crisis_flags f "
+                "LEFT JOIN customer_names_v c ON c.customer_id = f.customer_id "
                 "WHERE f.status = 'open'",
             )
         ]
