@@ -151,6 +151,7 @@ def test_upgrade_fills_history_and_puts_rows_in_feed_order(tmp_path):
     store = open_store(path)
     with store.transaction() as conn:  # back to v1, with a row as arrival order left it
         conn.execute("DROP TABLE staff_history")
+        conn.execute("DROP VIEW staff_names_v")  # v4
         conn.execute("UPDATE schema_components SET version = 1 WHERE component = 'staff'")
         conn.execute("UPDATE staff SET role = 'hub' WHERE staff_id = 'A2003'")
     store.close()
@@ -158,7 +159,7 @@ def test_upgrade_fills_history_and_puts_rows_in_feed_order(tmp_path):
     try:
         assert (
             peek.scalar(store, "SELECT version FROM schema_components WHERE component = 'staff'")
-            == 3
+            == 4
         )
         assert peek.scalar(store, "SELECT COUNT(*) FROM staff_history") == sum(
             1 for e, _ in feed if e.kind.startswith("Staff")

@@ -17,6 +17,7 @@ from typing import Any
 
 from cxdesk.domain.referrals import OPEN_STATUSES, is_overdue
 from cxdesk.store import _sql, feed
+from cxdesk.store.staff_queries import staff_locations
 
 QUEUE_TEAM_KEY = "referrals.queue_team"
 
@@ -48,8 +49,7 @@ def workable_targets(store, staff_id: str, role: str) -> list[Target]:
     """The teams whose incoming queue this person may work (``domain/queue_access.py``)."""
     from cxdesk.domain.queue_access import may_work_queue
 
-    rows = _sql.query(store, "SELECT locations FROM staff WHERE staff_id = ?", (staff_id,))
-    places = json.loads(rows[0]["locations"]) if rows else []
+    places = staff_locations(store, staff_id)
     kinds = {r["location_id"]: r["kind"] for r in _sql.query(store, "SELECT * FROM locations")}
     return [
         t
@@ -232,7 +232,7 @@ def get_referral(store, referral_id: str) -> ReferralRecord | None:
         "COALESCE(s.name, r.raised_by) AS raised_by_name "
         "FROM referrals r LEFT JOIN customers c ON c.customer_id = r.customer_id "
         "LEFT JOIN locations l ON l.location_id = r.from_location "
-        "LEFT JOIN staff s ON s.staff_id = r.raised_by WHERE r.referral_id = ?",
+        "LEFT JOIN staff_names_v s ON s.staff_id = r.raised_by WHERE r.referral_id = ?",
         (referral_id,),
     )
     if not rows:
@@ -263,7 +263,7 @@ def referral_steps(store, referral_id: str) -> list[ReferralStep]:
         store,
         "SELECT r.event_id, r.kind, r.payload, r.at_ms, r.applied, r.location, "
         "COALESCE(s.name, r.actor) AS actor_name, COALESCE(l.name, r.location) AS location_name "
-        "FROM referral_events r LEFT JOIN staff s ON s.staff_id = r.actor "
+        "FROM referral_events r LEFT JOIN staff_names_v s ON s.staff_id = r.actor "
         "LEFT JOIN locations l ON l.location_id = r.location "
         "WHERE r.referral_id = ? ORDER BY r.at_ms, r.event_id",
         (referral_id,),

@@ -6,6 +6,7 @@ Other components, the CLI and the screens ask here rather than reading
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from cxdesk.store import _sql
@@ -48,6 +49,12 @@ def active_admins(store) -> list[StaffMember]:
 def staff_names(store) -> dict[str, str]:
     """Everyone's name (active or not) by their staff id."""
     return {r[0]: r[1] for r in _sql.query(store, "SELECT staff_id, name FROM staff")}
+
+
+def staff_locations(store, staff_id: str) -> list[str]:
+    """The locations this person works at (none if not on the roster)."""
+    rows = _sql.query(store, "SELECT locations FROM staff WHERE staff_id = ?", (staff_id,))
+    return json.loads(rows[0][0]) if rows else []
 
 
 def location_names(store) -> dict[str, str]:
