@@ -205,7 +205,9 @@ def reveal_address(store, session, customer_id: str, reason: str) -> str:
         raise AuthError("Sign in first.")
     why = clean_text(reason, field="reason", max_len=120, label="The reason")
     rows = _sql.query(
-        store, "SELECT address, postcode FROM customers WHERE customer_id = ?", (customer_id,)
+        store,
+        "SELECT address, postcode FROM customer_addresses_v WHERE customer_id = ?",
+        (customer_id,),
     )
     if not rows:
         raise ValidationError("No such resident at this desk.", field="customer_id")

@@ -194,7 +194,8 @@ def markers_for_customers(
     marks = ",".join("?" * len(customer_ids))
     rows = _sql.query(
         store,
-        f"SELECT customer_id, address, postcode FROM customers WHERE customer_id IN ({marks})",
+        "SELECT customer_id, address, postcode FROM customer_addresses_v "
+        f"WHERE customer_id IN ({marks})",
         tuple(customer_ids),
     )
     keys = {r[0]: address_key(r[1], r[2]) for r in rows}

@@ -112,8 +112,8 @@ def check_repeat_claims(store, kind: str, customer_id: str, *, now: datetime | N
     policy = load_policy(store, kind)
     me = _sql.query(
         store,
-        "SELECT customer_id, given_name, family_name, date_of_birth, postcode FROM customers "
-        "WHERE customer_id = ?",
+        "SELECT customer_id, given_name, family_name, date_of_birth, postcode "
+        "FROM customer_names_v WHERE customer_id = ?",
         (customer_id,),
     )
     if not me:
@@ -123,7 +123,7 @@ def check_repeat_claims(store, kind: str, customer_id: str, *, now: datetime | N
         store,
         "SELECT i.issue_id, i.kind, i.customer_id, i.location, i.at_ms, c.given_name, "
         "c.family_name, c.date_of_birth, c.postcode FROM issues i "
-        "LEFT JOIN customers c ON c.customer_id = i.customer_id "
+        "LEFT JOIN customer_names_v c ON c.customer_id = i.customer_id "
         "WHERE i.kind = ? AND i.status = 'issued' AND i.at_ms >= ?",
         (kind, since),
     )

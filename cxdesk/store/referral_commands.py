@@ -37,7 +37,9 @@ def raise_referral(store, session, customer_id: str, raw: dict, *, now: datetime
             errors["to_team"] = "That team is not in the directory on this desk."
     if errors:
         raise FormErrors(errors)
-    if not _sql.scalar(store, "SELECT 1 FROM customers WHERE customer_id = ?", (customer_id,)):
+    if not _sql.scalar(
+        store, "SELECT 1 FROM customer_names_v WHERE customer_id = ?", (customer_id,)
+    ):
         raise ValidationError("That customer record is not on this desk.", field="customer_id")
     referral_id = str(uuid6.uuid7())
     advice_only = clean["advice_only"]

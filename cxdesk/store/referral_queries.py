@@ -69,7 +69,7 @@ _LIST_COLUMNS = (
     "c.postcode_district, COALESCE(l.name, r.from_location) AS from_location_name"
 )
 _FROM = (
-    "FROM referrals r LEFT JOIN customers c ON c.customer_id = r.customer_id "
+    "FROM referrals r LEFT JOIN customer_names_v c ON c.customer_id = r.customer_id "
     "LEFT JOIN locations l ON l.location_id = r.from_location"
 )
 
@@ -227,10 +227,11 @@ def get_referral(store, referral_id: str) -> ReferralRecord | None:
         store,
         f"SELECT {_REFERRAL_COLUMNS}, "
         "c.given_name, c.family_name, c.birth_year, c.postcode_district, "
-        "c.phone AS customer_phone, c.preferred_contact, c.contact_times, "
+        "k.phone AS customer_phone, k.preferred_contact, k.contact_times, "
         "COALESCE(l.name, r.from_location) AS from_location_name, "
         "COALESCE(s.name, r.raised_by) AS raised_by_name "
-        "FROM referrals r LEFT JOIN customers c ON c.customer_id = r.customer_id "
+        "FROM referrals r LEFT JOIN customer_names_v c ON c.customer_id = r.customer_id "
+        "LEFT JOIN customer_contacts_v k ON k.customer_id = r.customer_id "
         "LEFT JOIN locations l ON l.location_id = r.from_location "
         "LEFT JOIN staff_names_v s ON s.staff_id = r.raised_by WHERE r.referral_id = ?",
         (referral_id,),

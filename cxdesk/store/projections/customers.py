@@ -101,10 +101,26 @@ SELECT customer_id, given_name || ' ' || family_name AS full_name, family_name,
 FROM customers;
 """
 
+# V4: the same for the other readers: the name view also gives the given name, year of
+# birth and postcode district (referrals, repeat claims), a contact view the means and
+# times of contact (a referral's receiving team), an address view the address
+# (cautions key their markers by it).
+V4 = """
+DROP VIEW customer_names_v;
+CREATE VIEW customer_names_v AS
+SELECT customer_id, given_name || ' ' || family_name AS full_name, given_name, family_name,
+       date_of_birth, birth_year, postcode, postcode_district
+FROM customers;
+CREATE VIEW customer_contacts_v AS
+SELECT customer_id, phone, preferred_contact, contact_times FROM customers;
+CREATE VIEW customer_addresses_v AS
+SELECT customer_id, address, postcode FROM customers;
+"""
+
 customers = register(
     Component(
         "customers",
-        migrations=[V1, V2, V3],
+        migrations=[V1, V2, V3, V4],
         tables=("customers", "customer_changes", "customer_name_tokens", "customer_timeline"),
     )
 )
