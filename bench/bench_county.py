@@ -6,7 +6,7 @@ back the signed mark and receipt as a real desk does) and pushes one signed
 event every ``--interval`` seconds (default 10, at a random phase), for
 ``--pushes`` events. The event is a failed sign-in, which the scoping rules
 send to every desk at the raising desk's location (DESIGN.md, "Who receives
-what"); desks elsewhere are woken and must receive nothing. Measured:
+what"); desks elsewhere must receive nothing (and are not woken). Measured:
 
 - push acknowledgement, p50/p99 (request sent to answer read);
 - delivery delay, p50/p99: from the push being sent until each desk at the same
@@ -289,8 +289,7 @@ def county(args, folder: Path) -> None:
     pushes = max(1, len(sim.acks))
     print(
         f"API CPU per push {api_cpu / pushes * 1000:.1f} ms, including the held pulls it woke "
-        f"(every pull waiting in the process re-reads its page; {n // len(places)} per location "
-        "receive it)"
+        f"(only pulls the event reaches wake; {n // len(places)} per location receive it)"
     )
     load = os.getloadavg()[0]
     print(f"(machine load average {load:.1f} on {os.cpu_count()} cores during the run)")
