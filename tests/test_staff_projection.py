@@ -152,6 +152,7 @@ def test_upgrade_fills_history_and_puts_rows_in_feed_order(tmp_path):
     with store.transaction() as conn:  # back to v1, with a row as arrival order left it
         conn.execute("DROP TABLE staff_history")
         conn.execute("DROP VIEW staff_names_v")  # v4
+        conn.execute("DROP VIEW location_names_v")  # v5
         conn.execute("UPDATE schema_components SET version = 1 WHERE component = 'staff'")
         conn.execute("UPDATE staff SET role = 'hub' WHERE staff_id = 'A2003'")
     store.close()
@@ -159,7 +160,7 @@ def test_upgrade_fills_history_and_puts_rows_in_feed_order(tmp_path):
     try:
         assert (
             peek.scalar(store, "SELECT version FROM schema_components WHERE component = 'staff'")
-            == 4
+            == 5
         )
         assert peek.scalar(store, "SELECT COUNT(*) FROM staff_history") == sum(
             1 for e, _ in feed if e.kind.startswith("Staff")

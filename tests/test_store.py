@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -150,7 +151,7 @@ def test_migrations_run_once(tmp_path):
     s = open_store(path)
     versions = dict(s.conn.execute("SELECT component, version FROM schema_components"))
     # core v2: signatures; staff v2: roster history, v3: public keys
-    assert versions["core"] == 2 and versions["staff"] == 4
+    assert versions["core"] == 2 and versions["staff"] == 5
 
 
 MOUNTS = """\
@@ -162,8 +163,8 @@ server:/home /home nfs4 rw 0 0
 
 def test_network_filesystems_are_refused(tmp_path):
     assert filesystem_type(tmp_path / "x", "/dev/sda1 / ext4 rw 0 0") == "ext4"
-    assert filesystem_type("/home/ann/data", MOUNTS) == "nfs4"
-    assert filesystem_type("/mnt/my profiles/cx", MOUNTS) == "cifs"
+    assert filesystem_type(Path("/home/ann/data"), MOUNTS) == "nfs4"
+    assert filesystem_type(Path("/mnt/my profiles/cx"), MOUNTS) == "cifs"
     with pytest.raises(StoreError, match="CXDESK_DATA_DIR"):
-        refuse_network_filesystem("/home/ann/data", MOUNTS)
-    refuse_network_filesystem("/var/lib/cx", MOUNTS)  # local: fine
+        refuse_network_filesystem(Path("/home/ann/data"), MOUNTS)
+    refuse_network_filesystem(Path("/var/lib/cx"), MOUNTS)  # local: fine

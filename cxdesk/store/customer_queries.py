@@ -265,7 +265,7 @@ def get_customer(store, customer_id: str) -> CustomerRecord | None:
         store,
         f"SELECT {_RECORD_COLUMNS}, "
         "l.name AS registered_location_name, s.name AS registered_by_name "
-        "FROM customers c LEFT JOIN locations l ON l.location_id = c.registered_location "
+        "FROM customers c LEFT JOIN location_names_v l ON l.location_id = c.registered_location "
         "LEFT JOIN staff_names_v s ON s.staff_id = c.registered_by WHERE c.customer_id = ?",
         (customer_id,),
     )
@@ -301,7 +301,7 @@ def customer_history(store, customer_id: str, *, include_views: bool = False) ->
         "COALESCE(s.name, t.actor) AS actor_name, t.location, "
         "COALESCE(l.name, t.location) AS location_name FROM customer_timeline t "
         "LEFT JOIN staff_names_v s ON s.staff_id = t.actor "
-        "LEFT JOIN locations l ON l.location_id = t.location "
+        "LEFT JOIN location_names_v l ON l.location_id = t.location "
         f"WHERE t.customer_id = ? {views} ORDER BY t.at_ms DESC, t.event_id DESC",
         (customer_id,),
     )

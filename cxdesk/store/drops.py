@@ -45,7 +45,7 @@ class _Here:
     def __init__(self, conn: sqlite3.Connection, device: str, location: str) -> None:
         self.conn, self.device = conn, device
         kind = conn.execute(
-            "SELECT kind FROM locations WHERE location_id = ?", (location,)
+            "SELECT kind FROM location_names_v WHERE location_id = ?", (location,)
         ).fetchone()
         self.audiences = set(scope.audiences(location, kind[0] if kind else None))
         self._private: dict[str, str | None] = {}

@@ -17,7 +17,7 @@ from typing import Any
 
 from cxdesk.domain.referrals import OPEN_STATUSES, is_overdue
 from cxdesk.store import _sql, feed
-from cxdesk.store.staff_queries import staff_locations
+from cxdesk.store.staff_queries import hubs, location_kinds, staff_locations
 
 QUEUE_TEAM_KEY = "referrals.queue_team"
 
@@ -38,10 +38,7 @@ def referral_targets(store) -> list[Target]:
     from cxdesk.store.directory_queries import load_entries
 
     targets = [Target(e.id, e.name, e.phone, not e.staff_only) for e in load_entries(store)]
-    hubs = _sql.query(
-        store, "SELECT location_id, name FROM locations WHERE kind = 'hub' ORDER BY name"
-    )
-    targets += [Target(r["location_id"], r["name"], "", False) for r in hubs]
+    targets += [Target(hub_id, name, "", False) for hub_id, name in hubs(store)]
     return sorted(targets, key=lambda t: t.name.lower())
 
 
@@ -50,7 +47,7 @@ def workable_targets(store, staff_id: str, role: str) -> list[Target]:
     from cxdesk.domain.queue_access import may_work_queue
 
     places = staff_locations(store, staff_id)
-    kinds = {r["location_id"]: r["kind"] for r in _sql.query(store, "SELECT * FROM locations")}
+    kinds = location_kinds(store)
     return [
         t
         for t in referral_targets(store)
@@ -70,7 +67,7 @@ _LIST_COLUMNS = (
 )
 _FROM = (
     "FROM referrals r LEFT JOIN customer_names_v c ON c.customer_id = r.customer_id "
-    "LEFT JOIN locations l ON l.location_id = r.from_location"
+    "LEFT JOIN location_names_v l ON l.location_id = r.from_location"
 )
 
 
@@ -232,7 +229,7 @@ def get_referral(store, referral_id: str) -> ReferralRecord | None:
         "COALESCE(s.name, r.raised_by) AS raised_by_name "
         "FROM referrals r LEFT JOIN customer_names_v c ON c.customer_id = r.customer_id "
         "LEFT JOIN customer_contacts_v k ON k.customer_id = r.customer_id "
-        "LEFT JOIN locations l ON l.location_id = r.from_location "
+        "LEFT JOIN location_names_v l ON l.location_id = r.from_location "
         "LEFT JOIN staff_names_v s ON s.staff_id = r.raised_by WHERE r.referral_id = ?",
         (referral_id,),
     )
@@ -265,7 +262,7 @@ def referral_steps(store, referral_id: str) -> list[ReferralStep]:
         "SELECT r.event_id, r.kind, r.payload, r.at_ms, r.applied, r.location, "
         "COALESCE(s.name, r.actor) AS actor_name, COALESCE(l.name, r.location) AS location_name "
         "FROM referral_events r LEFT JOIN staff_names_v s ON s.staff_id = r.actor "
-        "LEFT JOIN locations l ON l.location_id = r.location "
+        "LEFT JOIN location_names_v l ON l.location_id = r.location "
         "WHERE r.referral_id = ? ORDER BY r.at_ms, r.event_id",
         (referral_id,),
     )

@@ -46,7 +46,7 @@ def stock_summary(store) -> list[OnHand]:
         "SELECT s.location, COALESCE(l.name, s.location) AS name, s.kind, "
         f"SUM({_ON_HAND_SQL}) AS on_hand, SUM(status = 'issued') AS issued, "
         "SUM(status IN ('lost', 'spoiled')) AS written_off FROM stock_items s "
-        "LEFT JOIN locations l ON l.location_id = s.location "
+        "LEFT JOIN location_names_v l ON l.location_id = s.location "
         "WHERE s.location IS NOT NULL GROUP BY s.location, s.kind ORDER BY s.location, s.kind",
     )
     out = []

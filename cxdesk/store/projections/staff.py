@@ -121,11 +121,13 @@ def _fill_history(conn: sqlite3.Connection) -> None:
 # took), declared here so they never spell this component's tables. A plain view:
 # SQLite flattens it into the reader's query, so the primary key still serves it.
 V4 = "CREATE VIEW staff_names_v AS SELECT staff_id, name FROM staff;"
+# V5: likewise a location's name and kind, for readers that name the place a step was taken.
+V5 = "CREATE VIEW location_names_v AS SELECT location_id, name, kind FROM locations;"
 
 staff = register(
     Component(
         "staff",
-        migrations=[V1, _v2, _v3, V4],
+        migrations=[V1, _v2, _v3, V4, V5],
         tables=("locations", "staff_history", "staff", "signin_attempts"),
     )
 )
