@@ -18,7 +18,7 @@ import click
 
 from cxdesk.cli_output import say
 from cxdesk.commands.admin_cmd import admin
-from cxdesk.commands.export_cmd import export
+from cxdesk.commands.export_cmd import export, output_option, supervisor_option
 from cxdesk.commands.serve_cmd import db_option, resolve_db_url
 from cxdesk.errors import ValidationError
 
@@ -70,19 +70,8 @@ def set_contact_reasons_command(file: Path, db: str | None) -> None:
     type=click.Choice(["contacts", *REPORT_NAMES]),
     help="contacts: one row per contact (default); or one of the figures.",
 )
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="CSV file to write (default: standard output).",
-)
-@click.option(
-    "--as",
-    "staff_id",
-    default=None,
-    help="The supervisor exporting (asked for if not given); the passcode is "
-    "always asked for, never taken as an argument.",
-)
+@output_option
+@supervisor_option
 def export_contacts(date_from, date_to, location, report_name, output, staff_id) -> None:
     """The contact log for a date range as CSV: every contact, or one of the figures.
 

@@ -18,6 +18,21 @@ from cxdesk.cli_output import say
 from cxdesk.config import load_settings
 from cxdesk.errors import AuthError, StoreError
 
+# Every export writes CSV to a file or standard output, for a supervisor who signs for it.
+output_option = click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV file to write (default: standard output).",
+)
+supervisor_option = click.option(
+    "--as",
+    "staff_id",
+    default=None,
+    help="The supervisor exporting (asked for if not given); the passcode is "
+    "always asked for, never taken as an argument.",
+)
+
 
 @click.group("export")
 def export() -> None:
@@ -28,19 +43,8 @@ def export() -> None:
 @click.option("--from", "date_from", required=True, help="First day, e.g. 01/11/2026.")
 @click.option("--to", "date_to", required=True, help="Last day (inclusive).")
 @click.option("--location", default=None, help="Only this location id, e.g. CSC.")
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="CSV file to write (default: standard output).",
-)
-@click.option(
-    "--as",
-    "staff_id",
-    default=None,
-    help="The supervisor exporting (asked for if not given); the passcode is "
-    "always asked for, never taken as an argument.",
-)
+@output_option
+@supervisor_option
 def export_issues(
     date_from: str,
     date_to: str,

@@ -14,8 +14,9 @@ time), so a request closed after that, or still open past it, is "request late".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from cxdesk.domain.money import format_pounds
@@ -204,3 +205,26 @@ def district_of(postcode: str | None) -> str:
         return text.split()[0]
     # Unspaced postcodes: the inward code is always the last three characters.
     return text[:-3] if len(text) > 4 else text
+
+
+def signoff_key(row: IssueLogRow) -> tuple[str, str]:
+    """The (location, London day as ISO text) whose sign-off covers a log row."""
+    from cxdesk.domain.reconciliation import london_day
+
+    return row.location, london_day(row.at).isoformat()
+
+
+def mark_after_signoff(placed: list[tuple[IssueLogRow, Any]], signed: dict) -> list[IssueLogRow]:
+    """Rows that reached the feed after their day's sign-off, marked so.
+
+    ``placed`` pairs each row with its place in the feed; ``signed`` maps a
+    ``signoff_key`` to its latest sign-off, whose fourth item is that sign-off's
+    place (comparable with the rows' places).
+    """
+    out = []
+    for row, place in placed:
+        sign = signed.get(signoff_key(row))
+        if sign and place > sign[3]:
+            row = replace(row, after_signoff=True)
+        out.append(row)
+    return out

@@ -35,6 +35,8 @@ from cxdesk.domain.issue_log import (
     birth_year,
     district_of,
     issue_status,
+    mark_after_signoff,
+    signoff_key,
 )
 from cxdesk.domain.reconciliation import london_day
 from cxdesk.store import crisis_queries, feed, staff_queries
@@ -177,15 +179,8 @@ def latest_signoffs(conn: sqlite3.Connection, pairs: set[tuple[str, str]]) -> di
 
 
 def _mark_after_signoff(conn: sqlite3.Connection, rows: list) -> list[IssueLogRow]:
-    pairs = {(r.location, london_day(r.at).isoformat()) for r, _ in rows}
-    signed = latest_signoffs(conn, pairs)
-    out = []
-    for row, place in rows:
-        sign = signed.get((row.location, london_day(row.at).isoformat()))
-        if sign and place > sign[3]:
-            row = IssueLogRow(**{**row.__dict__, "after_signoff": True})
-        out.append(row)
-    return out
+    signed = latest_signoffs(conn, {signoff_key(r) for r, _ in rows})
+    return mark_after_signoff(rows, signed)
 
 
 def log_page(

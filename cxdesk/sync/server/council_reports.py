@@ -29,8 +29,9 @@ from cxdesk.domain.issue_log import (
     birth_year,
     district_of,
     issue_status,
+    mark_after_signoff,
+    signoff_key,
 )
-from cxdesk.domain.reconciliation import london_day
 from cxdesk.store.issue_log_queries import repeat_text
 from cxdesk.store.supervisor_reports import (
     LATE_KINDS,
@@ -209,15 +210,8 @@ def _to_rows(conn: Connection, raw: list, now_ms: int) -> list[IssueLogRow]:
                 seq,
             )
         )
-    pairs = {(r.location, london_day(r.at).isoformat()) for r, _ in rows}
-    signed = _signoffs(conn, pairs)
-    out = []
-    for row, seq in rows:
-        sign = signed.get((row.location, london_day(row.at).isoformat()))
-        if sign and seq > sign[3]:
-            row = IssueLogRow(**{**row.__dict__, "after_signoff": True})
-        out.append(row)
-    return out
+    signed = _signoffs(conn, {signoff_key(r) for r, _ in rows})
+    return mark_after_signoff(rows, signed)
 
 
 def log_page(
