@@ -163,6 +163,15 @@ class LogPage:
     next_cursor: tuple[int, str] | None = None
     extras: dict = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, rows: list[IssueLogRow], more: bool, count: int, pence: int) -> LogPage:
+        """A page whose cursor, when more rows follow, is its last row's (time, issue id)."""
+        cursor = None
+        if more and rows:
+            last = rows[-1]
+            cursor = (int(last.at.timestamp() * 1000), last.issue_id)
+        return cls(rows, int(count), int(pence), cursor)
+
 
 def issue_status(
     *,

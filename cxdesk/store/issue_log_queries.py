@@ -212,11 +212,7 @@ def log_page(
                 f"SELECT COUNT(*), COALESCE(SUM(i.value_pence), 0) FROM issues i WHERE {where}",
                 params,
             ).fetchone()
-    cursor = None
-    if more and rows:
-        last = rows[-1]
-        cursor = (int(last.at.timestamp() * 1000), last.issue_id)
-    return LogPage(rows, count, pence, cursor)
+    return LogPage.of(rows, more, count, pence)
 
 
 def log_totals(store, flt: IssueFilter, *, now_ms: int | None = None) -> tuple[int, int]:

@@ -248,11 +248,7 @@ def log_page(
             ),
             params,
         ).one()
-    cursor = None
-    if more and rows:
-        last = rows[-1]
-        cursor = (int(last.at.timestamp() * 1000), last.issue_id)
-    return LogPage(rows, int(count), int(pence), cursor)
+    return LogPage.of(rows, more, count, pence)
 
 
 def _late_count(conn: Connection, location: str, day: date, after_seq: int) -> int:
