@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+from pathlib import Path
+
 import pytest
 
-from cxdesk.config import Settings, describe_settings, load_settings
+from cxdesk.config import SETTING_NAMES, Settings, describe_settings, explain, load_settings
 from cxdesk.errors import CxDeskError
 
 
@@ -71,6 +74,40 @@ def test_other_cxdesk_variables_and_unknown_file_keys_are_left_alone(toml_file, 
     assert load_settings().demo is False
 
 
+def test_every_value_is_checked_and_each_bad_one_named_with_its_source(toml_file, monkeypatch):
+    toml_file.write_text('demo = "maybe"\nprint_command = ""\n[keymap]\nlock = 12\n')
+    monkeypatch.setenv("CXDESK_PRINTOUT_DAYS", "inf")
+    with pytest.raises(CxDeskError) as caught:
+        load_settings()
+    message = caught.value.message
+    for name in ("demo", "print_command", "keymap"):
+        assert f"{name}: " in message and f"(file {toml_file})" in message
+    assert "printout_days: " in message and "(CXDESK_PRINTOUT_DAYS)" in message
+    toml_file.write_text("print_command = 7\n")
+    with pytest.raises(CxDeskError, match="print_command: should be text"):
+        load_settings()
+    with pytest.raises(CxDeskError, match="idle_lock_minutes: should be a number"):
+        load_settings(print_command="lp", idle_lock_minutes="soon")
+
+
+def test_values_are_read_as_typed(toml_file, monkeypatch):
+    toml_file.write_text('demo = true\nserver_url = "http://hub:8740"\nprintout_days = 7\n')
+    settings = load_settings()
+    assert settings.demo is True and settings.server_url == "http://hub:8740"
+    assert settings.printout_days == 7.0 and isinstance(settings.printout_days, float)
+    monkeypatch.setenv("cxdesk_demo", "no")  # any case in the environment
+    monkeypatch.setenv("CXDESK_SYNC_INTERVAL_SECONDS", " 2.5 ")
+    settings = load_settings(data_dir="~/desk")
+    assert settings.demo is False and settings.sync_interval_seconds == 2.5
+    assert settings.data_dir == Path("~/desk").expanduser()
+
+
+def test_a_command_passing_no_such_setting_is_a_bug():
+    with pytest.raises(TypeError, match="idle_lock"):
+        load_settings(idle_lock=3)
+
+
 def test_every_setting_is_explained():
-    for name, field in Settings.model_fields.items():
-        assert field.description, f"{name} has no docstring"
+    assert set(SETTING_NAMES) == {f.name for f in fields(Settings)}
+    for name in SETTING_NAMES:
+        assert explain(name).endswith("."), f"{name} has no explanation"
