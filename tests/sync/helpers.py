@@ -19,6 +19,8 @@ import httpx
 import uvicorn
 
 ROOT = Path(__file__).resolve().parents[2]
+SHUTDOWN_GRACE_SECONDS = 1
+"""How long a stopping test server lets requests still running finish before cancelling them."""
 
 
 def free_port() -> int:
@@ -51,7 +53,15 @@ class ThreadServer:
     def __init__(self, app, port: int | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error")
+        # On leaving, a pull still held (a desk's live feed asks for 25 s) is cancelled after
+        # a moment rather than waited out: the test is done with this server.
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="error",
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
