@@ -187,15 +187,13 @@ def ingest_remote(
     in place when they are projected (as in a rebuild), so their handlers see
     their final place and no ``on_ack`` hook is needed for them.
     """
-    from cxdesk.store.projections.feed_refusals import record_refusal, refusal_reason
+    from cxdesk.store.projections.feed_refusals import record_refusal, screen
 
     # What does not verify is refused and reported (F8), never stored, and never
     # stops the sync: the cursor moves past it with the rest of the page. The
     # canonical payload text is made once: its digest is checked and it is stored.
     stamp, items, texts = utc_now_text(), [], {}
-    for event, server_seq in events:
-        payload_text = canonical_json(event.payload)
-        reason = refusal_reason(event, payload_text)
+    for event, server_seq, payload_text, reason in screen(events):
         if reason is None:
             items.append((event, server_seq))
             texts.setdefault(event.id, payload_text)  # a differing repeat is refused below

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from cxdesk.events.envelope import Event, parse_hlc
+from cxdesk.events.envelope import Event, canonical_json, parse_hlc
 from cxdesk.store import _sql
 from cxdesk.store.components import Component, register
 
@@ -70,6 +71,55 @@ def refusal_reason(event: Event, payload_text: str | None = None) -> str | None:
     if owner != event.device:
         return f"its clock value names device {owner[:40]!r}, not {event.device[:40]}"
     return None
+
+
+def screen(
+    events: Iterable[tuple[Event, int]],
+) -> Iterator[tuple[Event, int, str, str | None]]:
+    """Each feed event with its canonical payload text and ``refusal_reason`` (None: it
+    verifies), the checks made in one tight loop for a pull page.
+
+    The payload and the chain fields are written by orjson (sorted keys) and their
+    SHA-256 compared with the event's digest and hash. A match proves the text is the
+    canonical one (it has the very digest the author's canonical text had), so it is
+    stored; anything else (a float orjson spells its own way, a lone surrogate, a
+    real mismatch) takes ``refusal_reason``'s own path over ``canonical_json``, the
+    definition, which decides. The clock value is parsed once.
+    """
+    import orjson  # here, not at the top: the desk's first frame does not wait for it
+
+    dumps, sort, sha256 = orjson.dumps, orjson.OPT_SORT_KEYS, hashlib.sha256
+    for event, server_seq in events:
+        try:
+            payload = dumps(event.payload, option=sort)
+            chain = dumps(
+                {  # chain_hash's fields, in sorted order
+                    "actor": event.actor,
+                    "device": event.device,
+                    "device_seq": event.device_seq,
+                    "hlc": event.hlc,
+                    "id": event.id,
+                    "kind": event.kind,
+                    "location": event.location,
+                    "payload_digest": event.payload_digest,
+                    "prev_hash": event.prev_hash,
+                }
+            )
+        except TypeError:  # orjson.JSONEncodeError: a value orjson will not write
+            payload = chain = b""
+        if (
+            sha256(payload).hexdigest() == event.payload_digest
+            and sha256(chain).hexdigest() == event.hash
+        ):
+            try:
+                owner = parse_hlc(event.hlc)[2]
+            except ValueError:
+                owner = None
+            if owner == event.device:
+                yield event, server_seq, payload.decode(), None
+                continue
+        text = canonical_json(event.payload)
+        yield event, server_seq, text, refusal_reason(event, text)
 
 
 def record_refusal(
