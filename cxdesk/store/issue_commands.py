@@ -153,16 +153,13 @@ def check_serial(store, kind: str, text: str, location: str) -> str:
     """The canonical serial if it can be handed over at ``location``, else a clear refusal."""
     fmt = stock_queries.kind_serial_format(store, kind)
     serial = canonical_serial(text, fmt, kinds=PREFIX_NAMES)
-    names = stock_queries.location_names(store)
-    refusal = refusal_to_issue(
-        serial,
-        stock_queries.serial_state(store, serial),
-        location=location,
-        location_name=names.get(location),
-    )
-    if refusal:
-        raise ValidationError(refusal, field="serial")
-    return serial
+    state = stock_queries.serial_state(store, serial)
+    if refusal_to_issue(serial, state, location=location) is None:
+        return serial
+    # Refused: said again with the place's name (read only now, off the issue's path).
+    name = stock_queries.location_names(store).get(location)
+    refusal = refusal_to_issue(serial, state, location=location, location_name=name)
+    raise ValidationError(refusal or "", field="serial")
 
 
 def parse_card_amount(store, text: str) -> int:
@@ -322,8 +319,8 @@ def issue_item(
             payload["approval"] = approval.payload()
         if kind == "payment_card":
             limit = load_policy(store, kind).card_limit_pence
-            payload["value_pence"] = parse_card_amount(store, amount_text)
-            payload["limit_pence"] = limit
+            value = parse_amount_pence(amount_text, max_pence=limit, field="amount")
+            payload["value_pence"], payload["limit_pence"] = value, limit
         else:
             payload["value_pence"] = VOUCHER_VALUE_PENCE
         content = approval_content(ISSUE_EVENT[kind], payload)

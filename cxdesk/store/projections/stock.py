@@ -71,8 +71,31 @@ CREATE TABLE stock_counts (
 CREATE INDEX stock_counts_place ON stock_counts (location, kind, at_ms);
 """
 
+# V2: a serial's moves clustered by serial (``WITHOUT ROWID``, keyed ``serial, event_id``:
+# the same rows, the same uniqueness), so recording a move writes one b-tree, not a
+# table, its key's index and ``stock_moves_serial``: two pages fewer in each issue's commit.
+V2 = """
+CREATE TABLE stock_moves_by_serial (
+    event_id TEXT NOT NULL,
+    serial TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    move TEXT NOT NULL,
+    location TEXT NOT NULL,
+    to_location TEXT,
+    issue_id TEXT,
+    condition TEXT,
+    at_ms INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    PRIMARY KEY (serial, event_id)
+) WITHOUT ROWID;
+INSERT INTO stock_moves_by_serial SELECT event_id, serial, kind, move, location, to_location,
+    issue_id, condition, at_ms, actor FROM stock_moves;
+DROP TABLE stock_moves;
+ALTER TABLE stock_moves_by_serial RENAME TO stock_moves;
+"""
+
 stock = register(
-    Component("stock", migrations=[V1], tables=("stock_moves", "stock_items", "stock_counts"))
+    Component("stock", migrations=[V1, V2], tables=("stock_moves", "stock_items", "stock_counts"))
 )
 
 ISSUE_KINDS = {"VoucherIssued": "food_voucher", "CardIssued": "payment_card"}
