@@ -19,6 +19,7 @@ person gets fresh areas (every mode's stack is dropped and rebuilt lazily).
 from __future__ import annotations
 
 import asyncio
+import importlib
 import re
 import time
 from collections.abc import Callable
@@ -120,6 +121,8 @@ class CxDeskApp(App[None]):
         """Keys typed ahead of a focus or screen change go where focus lands (typeahead.py)."""
         self._mode_bases: dict[str, str | Callable[[], Screen]] = dict(self.MODES)
         """Each area's base screen, so that ``_drop_stacks`` can rebuild it."""
+        self._warmed = False
+        """Whether the first key has started importing what signing in needs."""
 
     # -- start and idle lock -------------------------------------------------
     @property
@@ -139,6 +142,20 @@ class CxDeskApp(App[None]):
         self.call_after_refresh(self._start_sync)
 
     def _start_sync(self) -> None:
+        """Start the sync worker if this desk has one, its modules imported in a thread."""
+        from cxdesk.sync.desk import sync_configured
+
+        given = self.sync
+        if given is None and not sync_configured(self.settings, self.store):
+            return
+        self.run_worker(self._start_sync_after_import(given), name="sync-start", group="sync")
+
+    async def _start_sync_after_import(self, given: SyncWorker | None) -> None:
+        # The HTTP client, the protocol's pydantic models, the event catalogue and every
+        # projection's rules: a few hundred milliseconds the sign-in screen keeps answering.
+        await asyncio.to_thread(_import_for_sync)
+        if self.sync is not given:  # replaced meanwhile (a revoked desk enrolled afresh)
+            return
         from cxdesk.sync.app_bridge import start_sync
 
         start_sync(self)
@@ -196,6 +213,11 @@ class CxDeskApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.Paste):
             self._last_input = self._clock()
+            if not self._warmed:
+                # Someone is signing in: what the passcode check and the first event need
+                # is imported while they type, not after they press Enter.
+                self._warmed = True
+                self.run_worker(_import_for_sign_in, name="sign-in-imports", thread=True)
         if isinstance(event, events.Paste) and not event.is_forwarded:
             # A paste is data from outside (a web page, an email): an Input shows it raw.
             event = events.Paste(safe_text(event.text, multiline=True))
@@ -450,6 +472,22 @@ class CxDeskApp(App[None]):
             await self._record_sign_out(self.session, "app closed")
         self.store.forget_keys()
         self.exit()
+
+
+def _import_for_sign_in() -> None:
+    """What the first sign-in needs beyond the sign-in screen: argon2 for the passcode,
+    the event model and catalogue (pydantic) for the signed-in event it records."""
+    from cxdesk.events import load_all
+
+    importlib.import_module("argon2.low_level")
+    importlib.import_module("cxdesk.store.signin_commands")
+    importlib.import_module("cxdesk.events.event")
+    load_all()
+
+
+def _import_for_sync() -> None:
+    _import_for_sign_in()
+    importlib.import_module("cxdesk.sync.worker")
 
 
 def make_app(settings: Settings, store=None, sync=None) -> CxDeskApp:

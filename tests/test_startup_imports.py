@@ -32,9 +32,26 @@ SERVER_SIDE = [
     "cxdesk.sync.server",
     "cxdesk.sync.demo",
 ]
-# Not before sign-in: what the areas bring (loaded when an area first opens).
+# Not before sign-in: what the areas bring (loaded when an area first opens), what the
+# sync worker brings (after the first frame, in a thread), and what a person's first
+# key press starts importing (the passcode check and the first event's model).
 AREAS = [
     "argon2",  # derives a person's keys at sign-in, not before
+    # The settings are a plain reader; the event model and every payload model are
+    # pydantic, made when the first event is (cxdesk.events.event, .payload).
+    "pydantic",
+    "pydantic_core",
+    "pydantic_settings",
+    "uuid6",  # new event ids; it imports importlib.metadata, and that the email package
+    "importlib.metadata",
+    "email.utils",  # the server's Date header (deskclock.measure)
+    "orjson",
+    "nacl",
+    "httpx",
+    "cxdesk.sync.client",
+    "cxdesk.sync.protocol",
+    "cxdesk.sync.worker",
+    "cxdesk.sync.round",
     "holidays",
     "phonenumbers",
     "rapidfuzz",
@@ -68,6 +85,7 @@ CHILD = """
 import asyncio, json, sys
 
 FORBIDDEN = json.loads(sys.argv[1])
+ENROLLED = sys.argv[2] == "enrolled"
 
 def held(names):
     return sorted(n for n in names if n in sys.modules)
@@ -87,17 +105,31 @@ def on_mount(screen):
 
 SignInScreen.on_mount = on_mount
 
+async def wait_until(pilot, ready, what):
+    for _ in range(1200):  # a timeout for a loaded machine, not a time being measured
+        if ready():
+            return
+        await pilot.pause(0.05)
+    raise SystemExit(f"{what} never happened")
+
 async def main():
     app = make_app(load_settings())
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(200):
-            if isinstance(app.screen, SignInScreen) and app.sync is not None:
-                break
+        screen = lambda: app.screen if isinstance(app.screen, SignInScreen) else None
+        place = lambda: str(screen().query_one("#signin-place").render()) if screen() else ""
+        await wait_until(pilot, lambda: place().startswith("at "), "the sign-in screen's load")
+        if ENROLLED:
+            await wait_until(pilot, lambda: app.sync is not None, "the sync worker's start")
             await pilot.pause()
+            seen["signed_out_with_sync"] = held(FORBIDDEN["server"])
         else:
-            raise SystemExit("the sign-in screen or the sync worker never started")
-        await pilot.pause()
-        seen["signed_out_with_sync"] = held(FORBIDDEN["server"])
+            for _ in range(5):
+                await pilot.pause(0.05)
+            seen["signed_out"] = held(FORBIDDEN["areas"] + FORBIDDEN["server"])
+            # The first key starts importing what signing in needs, while the person types.
+            await pilot.press("A")
+            needed = ["argon2.low_level", "cxdesk.events.event", "cxdesk.events.issuing"]
+            await wait_until(pilot, lambda: held(needed) == needed, "the sign-in imports")
         app.exit()
 
 asyncio.run(main())
@@ -105,23 +137,35 @@ print(json.dumps(seen))
 """
 
 
-def test_sign_in_path_imports_nothing_forbidden(tmp_path):
-    settings = load_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    open_store(settings.store_path, device_id="D-TEST", location="CSC").close()
-    # Enrolled with a central API that is not there (port 9, discard): the worker starts.
-    settings.token_path.write_text("t" * 43)
-    env = dict(os.environ, CXDESK_SERVER_URL="http://127.0.0.1:9")
+def run_desk(settings, enrolled: bool) -> dict[str, list[str]]:
+    """What a fresh desk process held at each point (see ``CHILD``)."""
+    env = dict(os.environ)
+    if enrolled:
+        # Enrolled with a central API that is not there (port 9, discard): the worker starts.
+        settings.token_path.write_text("t" * 43)
+        env["CXDESK_SERVER_URL"] = "http://127.0.0.1:9"
     forbidden = {"areas": AREAS, "server": SERVER_SIDE}
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps(forbidden)],
+        [sys.executable, "-c", CHILD, json.dumps(forbidden), "enrolled" if enrolled else "-"],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_sign_in_path_imports_nothing_forbidden(tmp_path):
+    settings = load_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    open_store(settings.store_path, device_id="D-TEST", location="CSC").close()
+    # Not enrolled: nothing forbidden once the sign-in screen has loaded either (asking
+    # whether the desk is enrolled brings no sync module).
+    seen = run_desk(settings, enrolled=False)
+    assert seen["first_frame"] == []
+    assert seen["signed_out"] == []
+    seen = run_desk(settings, enrolled=True)
     assert seen["first_frame"] == []
     assert seen["signed_out_with_sync"] == []
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 NOISE_MS = 2_000
 """Below this the Date header cannot tell a real offset from rounding and latency."""
@@ -67,6 +66,8 @@ def measure(date_header: str | None, sent_ms: int, received_ms: int) -> int | No
     """
     if not date_header:
         return None
+    from email.utils import parsedate_to_datetime  # here: only a sync reply has a Date
+
     try:
         server = parsedate_to_datetime(date_header)
     except (TypeError, ValueError, IndexError):

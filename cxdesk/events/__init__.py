@@ -10,80 +10,32 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
-from pydantic import ValidationError as PydanticValidationError
-from pydantic_core import PydanticCustomError
-
-from cxdesk.domain.safe_text import hidden_character, json_may_hide
 from cxdesk.errors import ValidationError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from cxdesk.events.payload import Payload
 
 ALL_ROLES = frozenset({"advisor", "hub", "welfare", "supervisor", "admin"})
 FRONTLINE = frozenset({"advisor", "hub", "supervisor"})
 SUPERVISORS = frozenset({"supervisor", "admin"})
 DESK_ACTOR = "desk"
-_SCREENED = {"hidden_characters_screened": True}
-"""Validation context: the whole payload's JSON was searched once and holds no hidden
-character, so the per-field rule has nothing to find (``check_payload``)."""
 """Actor of events the desk itself records, such as a failed sign-in (nobody is signed in)."""
 
 
-def _refuse_hidden_characters(value: Any, multiline: bool) -> None:
-    """Raise if any text in ``value`` (a string, or one inside a list or dict) breaks the rule."""
-    if isinstance(value, str):
-        found = hidden_character(value, multiline=multiline)
-        if found:
-            position, char = found
-            raise PydanticCustomError(
-                "hidden_character",
-                "contains a control or bidirectional character (U+{code}) at position "
-                "{position}, which is never stored",
-                {"code": f"{ord(char):04X}", "position": position},
-            )
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _refuse_hidden_characters(item, multiline)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _refuse_hidden_characters(key, False)
-            _refuse_hidden_characters(item, multiline)
+def __getattr__(name: str) -> Any:
+    # ``Payload`` (pydantic) is made when a kind module first asks for it, so that
+    # importing the catalogue's names (roles, ``get_kind``) does not import pydantic.
+    if name == "Payload":
+        from cxdesk.events.payload import Payload
 
-
-class Payload(BaseModel):
-    """Base for event payloads: unknown fields are refused, values are plain JSON.
-
-    No text in any payload may hold control characters (ESC, C1, DEL...) or
-    bidirectional overrides: the same rule the desk's forms apply
-    (``cxdesk.domain.safe_text.hidden_character``), checked here for every field
-    of every kind, so the server refuses what a modified desk might push.
-    Line breaks and tabs are allowed only in the fields a kind names in
-    ``multiline_fields`` (notes, stories, outcomes).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    multiline_fields: ClassVar[frozenset[str]] = frozenset()
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_hidden_characters(cls, value: Any, info: ValidationInfo) -> Any:
-        if info.context is _SCREENED:
-            return value
-        _refuse_hidden_characters(value, info.field_name in cls.multiline_fields)
-        return value
-
-    def summary(self) -> str:
-        """One line for a history list (a customer's timeline); kinds override it.
-
-        The default is the kind's class name in words: ``VoucherIssued`` gives
-        "Voucher issued". Keep personal data out of summaries: they are shown in lists.
-        """
-        words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", type(self).__name__)
-        text = " ".join(w if len(w) > 1 and w.isupper() else w.lower() for w in words)
-        return text[:1].upper() + text[1:] if text else type(self).__name__
+        return Payload
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -102,7 +54,7 @@ class EventKind:
 
 KINDS: dict[str, EventKind] = {}
 
-P = TypeVar("P", bound=type[Payload])
+P = TypeVar("P", bound="type[Payload]")
 
 
 def event_kind(
@@ -157,6 +109,8 @@ def get_kind(name: str) -> EventKind:
 
 def validate_payload(kind: str, payload: dict[str, Any] | BaseModel) -> dict[str, Any]:
     """The payload checked against its kind's model, as plain JSON-ready data."""
+    from pydantic import BaseModel
+
     if isinstance(payload, BaseModel):
         payload = payload.model_dump(mode="json")
     return _validated(kind, payload).model_dump(mode="json")
@@ -169,13 +123,18 @@ def check_payload(kind: str, payload: dict[str, Any], canonical: str | None = No
     search of it finds nothing that could be a hidden character, the rule is not run
     again field by field (``safe_text.json_may_hide``; same answers either way).
     """
+    from cxdesk.domain.safe_text import json_may_hide
+    from cxdesk.events.payload import SCREENED
+
     screened = canonical is not None and not json_may_hide(canonical)
-    _validated(kind, payload, _SCREENED if screened else None)
+    _validated(kind, payload, SCREENED if screened else None)
 
 
 def _validated(
     kind: str, payload: dict[str, Any], context: dict[str, bool] | None = None
 ) -> BaseModel:
+    from pydantic import ValidationError as PydanticValidationError
+
     model = get_kind(kind).payload
     try:
         return model.model_validate(payload, context=context)

@@ -15,18 +15,31 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import uuid6
-from pydantic import BaseModel, Field
+if TYPE_CHECKING:
+    from cxdesk.events.event import Event as Event
 
 GENESIS = "0" * 64
 MAX_SEQ = 2**63 - 1
 """The largest sequence number either database can hold (a signed 64-bit integer)."""
 
 
+def __getattr__(name: str) -> Any:
+    # ``Event`` (pydantic) is made when first asked for (recording, syncing), not when
+    # the store opens: its module imports pydantic, which the sign-in screen does not need.
+    if name == "Event":
+        from cxdesk.events.event import Event
+
+        globals()["Event"] = Event  # asked for once
+        return Event
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def new_event_id() -> str:
     """A UUIDv7: unique without coordination and roughly time-ordered."""
+    import uuid6  # here: it imports importlib.metadata, which the sign-in screen never needs
+
     return str(uuid6.uuid7())
 
 
@@ -86,51 +99,6 @@ def canonical_json(value: Any) -> str:
 
 def payload_digest(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(payload)).hexdigest()
-
-
-class Event(BaseModel):
-    """One thing a person (or the desk) did, exactly as it travels and is stored."""
-
-    id: str = Field(min_length=36, max_length=36)
-    kind: str = Field(min_length=1, max_length=64)
-    payload: dict[str, Any]
-    payload_digest: str = Field(min_length=64, max_length=64)
-    actor: str = Field(min_length=1, max_length=40)
-    device: str = Field(min_length=1, max_length=64)
-    location: str = Field(min_length=1, max_length=40)
-    device_seq: int = Field(ge=1, le=MAX_SEQ)
-    hlc: str = Field(min_length=20, max_length=120)
-    prev_hash: str = Field(min_length=64, max_length=64)
-    hash: str = Field(min_length=64, max_length=64)
-    signature: str | None = Field(default=None, pattern=r"^[0-9a-f]{128}$")
-    """The author's Ed25519 signature over ``hash`` (``cxdesk.domain.staff_keys``).
-
-    Outside the hash, because it signs the hash; None for events the desk
-    itself authors (a failed sign-in) and for the central device's own.
-    """
-
-    def expected_hash(self) -> str:
-        return chain_hash(
-            id=self.id,
-            kind=self.kind,
-            payload_digest=self.payload_digest,
-            actor=self.actor,
-            device=self.device,
-            location=self.location,
-            device_seq=self.device_seq,
-            hlc=self.hlc,
-            prev_hash=self.prev_hash,
-        )
-
-    def hash_ok(self) -> bool:
-        return self.hash == self.expected_hash()
-
-    def digest_ok(self) -> bool:
-        return self.payload_digest == payload_digest(self.payload)
-
-    @property
-    def occurred_ms(self) -> int:
-        return hlc_millis(self.hlc)
 
 
 def chain_hash(**fields: Any) -> str:

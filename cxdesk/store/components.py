@@ -23,11 +23,14 @@ import pkgutil
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from cxdesk.events.envelope import Event
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
-Handler = Callable[[sqlite3.Connection, Event], None]
-BatchHandler = Callable[[sqlite3.Connection, list[Event]], None]
+# Quoted: the event model (pydantic) is imported when the first event is, not with the store.
+Handler = Callable[[sqlite3.Connection, "Event"], None]
+BatchHandler = Callable[[sqlite3.Connection, "list[Event]"], None]
 Migration = str | Callable[[sqlite3.Connection], None]
 
 

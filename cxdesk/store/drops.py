@@ -28,11 +28,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from cxdesk.events.envelope import Event
 from cxdesk.store.eventlog import EVENT_COLUMNS, row_to_event
 from cxdesk.store.projections.scope_drops import blank_event
 from cxdesk.sync import scope  # the rule itself: plain Python, shared with the server
+
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
 SCOPE_NEWS = "scope_news"
 """sync_state: what the last scope change did, in words (F8 and the notice)."""

@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxdesk.domain import deskclock
 from cxdesk.errors import AuthError
-from cxdesk.events import may_author, validate_payload
+from cxdesk.events import envelope, may_author, validate_payload
 from cxdesk.events.envelope import (
     GENESIS,
-    Event,
     HybridClock,
     canonical_json,
     chain_hash,
@@ -33,6 +32,9 @@ from cxdesk.store.components import (
     project_in_feed_order,
 )
 from cxdesk.store.projections import scope_drops
+
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
 EVENT_COLUMNS = (
     "id, kind, payload, payload_digest, actor, device, location, device_seq, hlc, prev_hash, hash, "
@@ -59,7 +61,7 @@ def row_to_event(row: sqlite3.Row | tuple) -> Event:
     if len(values) == 11:  # selected without the signature column (an unsigned view)
         values += (None,)
     (id_, kind, payload, digest, actor, device, location, seq, hlc, prev, hash_, sig) = values[:12]
-    return Event(
+    return envelope.Event(
         id=id_,
         kind=kind,
         payload=json.loads(payload),
@@ -165,7 +167,7 @@ def append_local(
     }
     hash_ = chain_hash(**fields)
     signature = keys.sign_event_hash(hash_) if keys is not None else None
-    event = Event(payload=clean, hash=hash_, signature=signature, **fields)
+    event = envelope.Event(payload=clean, hash=hash_, signature=signature, **fields)
     _insert(conn, event)
     project(conn, event)
     return event

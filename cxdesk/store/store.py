@@ -12,16 +12,19 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cxdesk.domain.staff_keys import StaffKeys
 from cxdesk.errors import AuthError, StoreError
 from cxdesk.events import DESK_ACTOR
-from cxdesk.events.envelope import Event, HybridClock
+from cxdesk.events.envelope import HybridClock
 from cxdesk.store import _sql, cipher, db
 from cxdesk.store.eventlog import append_local, utc_now_text
 from cxdesk.store.keys import DataKey
 from cxdesk.store.migrations import migrate
+
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
 
 class NewEvent(Protocol):

@@ -10,10 +10,14 @@ worker"). The ``sync_state`` keys are named here, once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cxdesk.events.envelope import Event, parse_hlc
+from cxdesk.events.envelope import parse_hlc
 from cxdesk.store import _sql
 from cxdesk.store.eventlog import EVENT_COLUMNS, row_to_event
+
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
 CURSOR, EPOCH, PUSH_FROM, SERVER_URL = "cursor", "epoch", "push_from", "server_url"
 RECEIPT, MARK, SERVER_KEY = "receipt", "mark", "server_key"

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cxdesk.errors import CxDeskError
 from cxdesk.store import sync_queries
-from cxdesk.sync.client import AsyncSyncClient, SyncClient
-from cxdesk.sync.protocol import DeviceInfo
 from cxdesk.sync.transport import check_server_url
+
+if TYPE_CHECKING:
+    # Imported where used: asking whether a desk is enrolled (the app does, at start)
+    # must not bring the HTTP client and the protocol's models.
+    from cxdesk.sync.client import AsyncSyncClient
+    from cxdesk.sync.protocol import DeviceInfo
 
 
 def write_token(path: Path, token: str) -> None:
@@ -46,6 +51,8 @@ def sync_configured(settings, store) -> bool:
 
 def enrol_desk(settings, store, url: str, token: str, location: str | None = None) -> DeviceInfo:
     """Check ``token`` with the server, then make this store that device."""
+    from cxdesk.sync.client import SyncClient
+
     url = check_server_url(url)  # https, or http on loopback only
     with SyncClient(url, token) as client:
         info = client.whoami()
@@ -64,6 +71,8 @@ def enrol_desk(settings, store, url: str, token: str, location: str | None = Non
 
 
 def make_client(settings, store) -> AsyncSyncClient:
+    from cxdesk.sync.client import AsyncSyncClient
+
     url, token = server_url(settings, store), read_token(settings.token_path)
     if not url or not token:
         raise CxDeskError("This desk is not enrolled with a central API (cxdesk enrol).")

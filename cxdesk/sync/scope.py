@@ -28,9 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cxdesk.events.envelope import Event
 from cxdesk.session import ROLES_SIGNING_IN_ANYWHERE
+
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
 EVERYONE = "*"
 BACK_OFFICE = "@back-office"

@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import TYPE_CHECKING
 
 from cxdesk.domain.cautions import approval_problem
-from cxdesk.events.envelope import Event, hlc_millis
+from cxdesk.events.envelope import hlc_millis
 from cxdesk.store import feed
 from cxdesk.store.components import Component, register
+
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
 V1 = """
 CREATE TABLE caution_steps (

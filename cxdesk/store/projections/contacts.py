@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import TYPE_CHECKING
 
 from cxdesk.domain.contacts import contact_time, parse_utc_ms
-from cxdesk.events.envelope import Event, canonical_json
+from cxdesk.events.envelope import canonical_json
 from cxdesk.store import feed
 from cxdesk.store.components import Component, register
+
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
 V1 = """
 CREATE TABLE contact_reason_lists (

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxdesk.domain.customers import district_of, normalise_name
-from cxdesk.events import KINDS, Payload, load_all
-from cxdesk.events.envelope import Event, hlc_millis
+from cxdesk.events import KINDS, load_all
+from cxdesk.events.envelope import hlc_millis
 from cxdesk.store import feed
 from cxdesk.store.components import Component, register
+
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
 V1 = """
 CREATE TABLE customers (
@@ -224,6 +227,8 @@ def event_summary(event: Event) -> str:
     try:
         return model.model_validate(event.payload).summary()
     except Exception:  # noqa: BLE001 - a history line must never stop a projection
+        from cxdesk.events.payload import Payload
+
         return Payload.summary(model.model_construct())
 
 

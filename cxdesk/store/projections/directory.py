@@ -15,10 +15,14 @@ digest of what it read, so importing the same file twice records nothing.
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
-from cxdesk.events.envelope import Event, canonical_json
+from cxdesk.events.envelope import canonical_json
 from cxdesk.store import feed
 from cxdesk.store.components import Component, register
+
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
 V1 = """
 CREATE TABLE directory_history (

@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import TYPE_CHECKING
 
 from cxdesk.domain import erasure
-from cxdesk.events.envelope import Event, canonical_json
+from cxdesk.events.envelope import canonical_json
 from cxdesk.store.components import Component, register
+
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
 SAME = " AND ".join(
     f"NEW.{c} = OLD.{c}"

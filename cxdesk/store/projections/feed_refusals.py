@@ -22,10 +22,14 @@ import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cxdesk.events.envelope import Event, canonical_json, parse_hlc
+from cxdesk.events.envelope import canonical_json, parse_hlc
 from cxdesk.store import _sql
 from cxdesk.store.components import Component, register
+
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
 V1 = """
 CREATE TABLE feed_refusals (

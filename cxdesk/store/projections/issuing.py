@@ -27,11 +27,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import TYPE_CHECKING
 
-from cxdesk.events.envelope import Event, hlc_millis
+from cxdesk.events.envelope import hlc_millis
 from cxdesk.store import feed
 from cxdesk.store.components import Component, register
 from cxdesk.store.projections.stock import ISSUE_KINDS
+
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
 V1 = """
 CREATE TABLE issues (

@@ -17,10 +17,14 @@ Not a projection (``tables`` is empty): it records changes made to the log.
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
-from cxdesk.events.envelope import Event, canonical_json
+from cxdesk.events.envelope import canonical_json
 from cxdesk.store.components import Component, register
 from cxdesk.store.projections.erasure import SAME
+
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
 V1 = f"""
 CREATE TABLE dropped_events (event_id TEXT PRIMARY KEY, customer_id TEXT);

@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import TYPE_CHECKING
 
-from cxdesk.events.envelope import Event, canonical_json, hlc_millis
+from cxdesk.events.envelope import canonical_json, hlc_millis
 from cxdesk.store import feed
 from cxdesk.store.components import Component, register
+
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
 V1 = """
 CREATE TABLE locations (

@@ -30,9 +30,13 @@ migration; the owners create them ``IF NOT EXISTS``.
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
-from cxdesk.events.envelope import Event, hlc_millis
+from cxdesk.events.envelope import hlc_millis
 from cxdesk.store.components import Component, register
+
+if TYPE_CHECKING:
+    from cxdesk.events.envelope import Event
 
 V1 = """
 CREATE TABLE signoffs (
