@@ -9,6 +9,7 @@ last), and a rejected policy counts for nothing.
 from __future__ import annotations
 
 from cxdesk.store import issue_commands as ic
+from cxdesk.store import open_store
 from cxdesk.store import stock_queries as sq
 from cxdesk.store.eventlog import record_ack
 from cxdesk.store.rebuild import rebuild_projections
@@ -42,3 +43,27 @@ def test_a_rejected_policy_counts_for_nothing(admin_store):
     rebuild_projections(store)
     assert ic.load_policy(store, "food_voucher").action == "warn"
     assert sq.kind_serial_format(store, "food_voucher").digits == 6
+
+
+def test_a_store_from_before_the_format_was_kept_reads_it_from_its_events(admin_store):
+    """Issuing v5 keeps each policy's serial format beside it: an older store's
+    policies get theirs from the events they already hold."""
+    store = admin_store
+    store.record("PolicySet", WARN, **SUP)
+    card = {**EIGHT, "kind": "payment_card", "serial_prefix": "PCX", "card_limit_pence": 5000}
+    store.record("PolicySet", card, **SUP)
+    path = store.path
+    with store.transaction() as conn:  # as issuing v4 left it
+        for table in ("policy_versions", "policies"):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN serial_prefix")
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN serial_digits")
+        conn.execute("UPDATE schema_components SET version = 4 WHERE component = 'issuing'")
+    store.close()
+    again = open_store(path)
+    try:
+        card = sq.kind_serial_format(again, "payment_card")
+        assert (card.prefix, card.digits) == ("PCX", 8)
+        voucher = sq.kind_serial_format(again, "food_voucher")
+        assert (voucher.prefix, voucher.digits) == ("FV", 6)
+    finally:
+        again.close()

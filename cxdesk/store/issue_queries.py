@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from cxdesk.store import _sql, feed
+from cxdesk.domain.serials import SerialFormat
+from cxdesk.domain.stock import serial_format
+from cxdesk.store import _sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,16 +50,14 @@ def repeat_windows(store) -> dict[str, list[tuple[int, int]]]:
     }
 
 
-def latest_policy(store, kind: str) -> dict | None:
-    """The payload of the latest ``PolicySet`` for ``kind`` in feed order, or None.
+def policy_serial_format(store, kind: str) -> SerialFormat:
+    """The serial format the latest policy for ``kind`` sets, in feed order (or the default).
 
-    The whole event payload (its serial format included), where ``policies``
-    keeps only what the repeat-claim check needs.
+    One row of ``policies``, which keeps the latest policy's format beside its windows.
     """
     rows = _sql.query(
-        store,
-        f"SELECT e.payload FROM policy_versions v {feed.join_events('v.event_id')} "
-        f"WHERE v.kind = ? AND {feed.NOT_REJECTED} ORDER BY {feed.LATEST_FIRST} LIMIT 1",
-        (kind,),
+        store, "SELECT serial_prefix, serial_digits FROM policies WHERE kind = ?", (kind,)
     )
-    return json.loads(rows[0]["payload"]) if rows else None
+    if not rows:
+        return serial_format(kind)
+    return serial_format(kind, {"serial_prefix": rows[0][0], "serial_digits": rows[0][1]})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from cxdesk.domain.serials import SerialFormat
-from cxdesk.domain.stock import ON_HAND, SerialState, serial_format
+from cxdesk.domain.stock import ON_HAND, SerialState
 from cxdesk.store import _sql
 
 _ON_HAND_SQL = "status IN ('in_stock', 'voided_back')"
@@ -132,9 +132,9 @@ def location_names(store) -> dict[str, str]:
 
 def kind_serial_format(store, kind: str) -> SerialFormat:
     """The serial format the latest policy for ``kind`` sets, in feed order (or the default)."""
-    from cxdesk.store.issue_queries import latest_policy
+    from cxdesk.store.issue_queries import policy_serial_format
 
-    return serial_format(kind, latest_policy(store, kind))
+    return policy_serial_format(store, kind)
 
 
 class StockMove(NamedTuple):

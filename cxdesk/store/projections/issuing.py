@@ -18,9 +18,11 @@ Tables (the supervisor's log reads ``issues``):
   issue holds the same serial (two desks issued it offline; both are kept).
 - ``issue_voids(event_id PK, issue_id, reason, item, at_ms, actor)``: every void.
 - ``policy_versions(event_id PK, kind, windows, action, card_limit_pence,
-  at_ms, actor)`` and ``policies(kind PK, windows, action, card_limit_pence,
-  set_at_ms, set_by, help_line)``: the latest policy per kind in feed order;
-  ``help_line`` is who the customer calls, printed on the slip.
+  at_ms, actor, help_line, serial_prefix, serial_digits)`` and ``policies(kind PK,
+  windows, action, card_limit_pence, set_at_ms, set_by, help_line, serial_prefix,
+  serial_digits)``: the latest policy per kind in feed order; ``help_line`` is who
+  the customer calls, printed on the slip; the serial format is NULL where the
+  policy leaves the kind's default.
 """
 
 from __future__ import annotations
@@ -128,10 +130,31 @@ DROP INDEX IF EXISTS issues_customer;
 DROP INDEX IF EXISTS issues_log_event;
 """
 
+
+def _v5(conn: sqlite3.Connection) -> None:
+    """V5: each policy's serial format (``serial_prefix``, ``serial_digits``: NULL for the
+    kind's default) kept beside the rest, so the serial check at every issue reads one
+    row of ``policies`` rather than the latest policy event's whole payload."""
+    for table in ("policy_versions", "policies"):
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for column, kind in (("serial_prefix", "TEXT"), ("serial_digits", "INTEGER")):
+            if column not in have:  # (a test's "older store" may have it already)
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    conn.execute(
+        "UPDATE policy_versions SET "
+        "serial_prefix = (SELECT json_extract(e.payload, '$.serial_prefix') FROM events e "
+        "WHERE e.id = policy_versions.event_id), "
+        "serial_digits = (SELECT json_extract(e.payload, '$.serial_digits') FROM events e "
+        "WHERE e.id = policy_versions.event_id)"
+    )
+    for (kind,) in conn.execute("SELECT kind FROM policies").fetchall():
+        _recompute_policy(conn, kind)
+
+
 issuing = register(
     Component(
         "issuing",
-        migrations=[V1, V2, V3, V4],
+        migrations=[V1, V2, V3, V4, _v5],
         tables=("issues", "issue_voids", "policy_versions", "policies"),
         after=("stock",),
     )
@@ -212,18 +235,20 @@ def _voided(conn: sqlite3.Connection, event: Event) -> None:
 
 def _recompute_policy(conn: sqlite3.Connection, kind: str) -> None:
     latest = conn.execute(
-        "SELECT v.windows, v.action, v.card_limit_pence, v.at_ms, v.actor, v.help_line "
-        "FROM policy_versions v "
+        "SELECT v.windows, v.action, v.card_limit_pence, v.at_ms, v.actor, v.help_line, "
+        "v.serial_prefix, v.serial_digits FROM policy_versions v "
         f"{feed.join_events('v.event_id')} "
         f"WHERE v.kind = ? AND {feed.NOT_REJECTED} ORDER BY {feed.LATEST_FIRST} LIMIT 1",
         (kind,),
     ).fetchone()
     conn.execute(
         "INSERT INTO policies (kind, windows, action, card_limit_pence, set_at_ms, set_by, "
-        "help_line) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind) DO UPDATE SET "
+        "help_line, serial_prefix, serial_digits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (kind) DO UPDATE SET "
         "windows = excluded.windows, action = excluded.action, "
         "card_limit_pence = excluded.card_limit_pence, set_at_ms = excluded.set_at_ms, "
-        "set_by = excluded.set_by, help_line = excluded.help_line",
+        "set_by = excluded.set_by, help_line = excluded.help_line, "
+        "serial_prefix = excluded.serial_prefix, serial_digits = excluded.serial_digits",
         (kind, *latest),
     )
 
@@ -233,7 +258,7 @@ def _policy(conn: sqlite3.Connection, event: Event) -> None:
     p = event.payload
     conn.execute(
         "INSERT INTO policy_versions (event_id, kind, windows, action, card_limit_pence, at_ms, "
-        "actor, help_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "actor, help_line, serial_prefix, serial_digits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             event.id,
             p["kind"],
@@ -243,6 +268,8 @@ def _policy(conn: sqlite3.Connection, event: Event) -> None:
             hlc_millis(event.hlc),
             event.actor,
             p.get("help_line", ""),
+            p.get("serial_prefix"),
+            p.get("serial_digits"),
         ),
     )
     _recompute_policy(conn, p["kind"])
