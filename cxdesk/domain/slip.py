@@ -13,12 +13,21 @@ from __future__ import annotations
 
 import textwrap
 from datetime import datetime
+from functools import lru_cache
 
 from cxdesk.domain.crisis_hours import WelfareContact
 from cxdesk.domain.money import format_pounds
 from cxdesk.domain.sla import london_time
 
 WIDTH = 40
+
+
+@lru_cache(maxsize=256)
+def _wrap(text: str) -> tuple[str, ...]:
+    """``text`` in lines of at most ``WIDTH``; most of a slip's text is the same every
+    time (the kind's next steps, the team's number and hours, the place), so each is
+    wrapped once."""
+    return tuple(textwrap.wrap(text, WIDTH))
 
 
 def slip_text(
@@ -65,16 +74,16 @@ def slip_text(
         "=" * WIDTH,
         "Your council: what you have been given".center(WIDTH),
         "=" * WIDTH,
-        *textwrap.wrap(given, WIDTH),
+        *_wrap(given),
         f"Serial: {serial}",
         f"Given: {london_time(issued_at, with_date=True)}",
-        *textwrap.wrap(f"At: {location_name}", WIDTH),
+        *_wrap(f"At: {location_name}"),
         "",
         "What happens next",
-        *textwrap.wrap(next_steps, WIDTH),
+        *_wrap(next_steps),
         "",
         "Who to call",
-        *(wrapped for line in who for wrapped in (textwrap.wrap(line, WIDTH) or [""])),
+        *(wrapped for line in who for wrapped in (_wrap(line) or ("",))),
         "",
         f"Reference: {issue_id[-8:].upper()}",
         "=" * WIDTH,
