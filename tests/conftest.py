@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +19,35 @@ from cxdesk.store import open_store
 staff_keys.use_test_params()
 
 TEST_PASSCODE = "test passcode for everyone"
+
+RAM_FOLDER = Path("/dev/shm")
+RAM_NEEDED = 2 * 1024**3
+"""Free bytes a RAM folder must have to hold the tests' folders (they use a few hundred MB)."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Test folders (``tmp_path``, ``tempfile``, the servers' and desks' subprocesses) on a
+    RAM disk when the machine has one, unless ``--basetemp`` says where.
+
+    A store commits with ``synchronous=FULL``, so every commit waits for an fsync: on a
+    disk that is most of what creating a store (30 migration steps) or recording an event
+    costs, and none of it is what a test checks. A killed process loses exactly what it
+    would lose on a disk (its writes are in the page cache either way). The folder goes
+    at the end of the run; pass ``--basetemp`` to keep a run's folders.
+    """
+    if config.option.basetemp is not None or hasattr(config, "workerinput"):
+        return  # given, or an xdist worker (its basetemp comes from the controller's)
+    try:
+        free = os.statvfs(RAM_FOLDER)
+        if free.f_bavail * free.f_frsize < RAM_NEEDED or not os.access(RAM_FOLDER, os.W_OK):
+            return
+        folder = tempfile.mkdtemp(prefix="cxdesk-tests-", dir=RAM_FOLDER)
+    except OSError:
+        return
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    config.option.basetemp = os.path.join(folder, "basetemp")
+    os.environ["TMPDIR"] = tempfile.tempdir = folder  # workers and subprocesses inherit it
 
 
 @functools.cache
