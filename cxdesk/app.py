@@ -54,6 +54,8 @@ if TYPE_CHECKING:
 SIGNIN_MODE = "signin"
 ENROL_MODE = "enrol"  # added only when a revoked desk has wiped itself
 HOME_MODE = Area.LOOKUP
+SYNC_START_DELAY = 1.0
+"""Seconds after the first frame before an enrolled desk's sync worker starts."""
 # Actions allowed with nobody signed in, or while locked (they show no personal data).
 # Moving focus is among them: the sign-in and lock forms need Tab and Shift+Tab.
 OPEN_ACTIONS = frozenset({"help", "sign_out", "command_palette", "focus_next", "focus_previous"})
@@ -137,15 +139,19 @@ class CxDeskApp(App[None]):
             self.set_keymap(self.settings.keymap)
         check_every = min(5.0, max(0.25, self.idle_seconds / 4))
         self.set_interval(check_every, self.check_idle, name="idle-lock")
-        # Only if this desk is enrolled with a central API; after the first frame, because
-        # the sync worker brings the client and every projection (the sign-in needs neither).
-        self.call_after_refresh(self._start_sync)
+        # Only if this desk is enrolled with a central API, and a moment after the first
+        # frame: the sync worker brings the HTTP client, pydantic and every projection's
+        # rules (the sign-in needs none of them), imported in a thread that would otherwise
+        # compete with the sign-in screen's own drawing and loading for the one interpreter.
+        given = self.sync
+        self.call_after_refresh(
+            self.set_timer, SYNC_START_DELAY, lambda: self._start_sync(given), name="sync-start"
+        )
 
-    def _start_sync(self) -> None:
+    def _start_sync(self, given: SyncWorker | None) -> None:
         """Start the sync worker if this desk has one, its modules imported in a thread."""
         from cxdesk.sync.desk import sync_configured
 
-        given = self.sync
         if given is None and not sync_configured(self.settings, self.store):
             return
         self.run_worker(self._start_sync_after_import(given), name="sync-start", group="sync")
