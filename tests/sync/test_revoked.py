@@ -23,6 +23,7 @@ from cxdesk.store import keys, open_store
 from cxdesk.sync.client import AsyncSyncClient, DeskRevoked, SyncRefused
 from cxdesk.sync.desk import enrol_desk
 from cxdesk.sync.server import admin
+from cxdesk.sync.server.tokens import hash_token
 from tests import peek
 from tests.customer_helpers import MARIA
 
@@ -49,6 +50,62 @@ async def test_server_tells_revoked_apart_from_unknown(central):
     with pytest.raises(SyncRefused) as other:
         await central.client("cxd_nope").whoami()
     assert not isinstance(other.value, DeskRevoked)
+
+
+async def test_a_token_this_process_knows_is_refused_the_moment_it_is_revoked(central):
+    """The process remembers good tokens (a push skips its early look-up for them), but
+    every request still checks the token in its own transaction: revocation is at once."""
+    from tests.sync.test_feed_concurrency import chained_events, push_body
+
+    _, token = admin.add_device(central.engine, "CSC", "D-KNOWN")
+    first, second = chained_events("D-KNOWN", 2)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    async with httpx.AsyncClient(transport=central.transport(), base_url="http://c") as http:
+        pushed = await http.post(
+            "/v1/sync/push", headers=headers, content=push_body("D-KNOWN", [first])
+        )
+        assert pushed.status_code == 200
+        assert (await http.get("/v1/sync/pull", headers=headers)).status_code == 200
+        known = central.app.state.known_tokens
+        assert known.get(hash_token(token)) is not None  # the next push skips the look-up
+        admin.revoke_device(central.engine, "D-KNOWN", "laptop lost")
+        refused = [
+            await http.post(
+                "/v1/sync/push", headers=headers, content=push_body("D-KNOWN", [second])
+            ),
+            await http.get("/v1/sync/pull", headers=headers),
+            await http.get("/v1/device", headers=headers),
+        ]
+    for answer in refused:
+        assert answer.status_code == 401, answer.text
+        assert answer.json()["detail"] == {
+            "code": "revoked",
+            "message": "this device has been revoked",
+            "device": "D-KNOWN",
+        }
+    assert known.get(hash_token(token)) is None  # its next push is looked up before its body
+    with central.engine.connect() as conn:
+        assert peek_last_seq(conn, "D-KNOWN") == 1  # the second event never went in
+
+
+def peek_last_seq(conn, device: str) -> int:
+    from sqlalchemy import text
+
+    return conn.execute(text("SELECT last_seq FROM devices WHERE id = :d"), {"d": device}).scalar()
+
+
+def test_known_tokens_forget_after_their_time():
+    from cxdesk.sync.server.deps import AuthDevice, KnownTokens
+
+    now = [100.0]
+    known = KnownTokens(clock=lambda: now[0])
+    known.note("h", AuthDevice("D-1", "CSC"))
+    assert known.get("h") == AuthDevice("D-1", "CSC")
+    now[0] += KnownTokens.TTL + 1
+    assert known.get("h") is None
+    known.note("h", AuthDevice("D-1", "CSC"))
+    known.drop("h")
+    assert known.get("h") is None
 
 
 async def test_a_401_that_does_not_say_revoked_is_no_wipe_order():

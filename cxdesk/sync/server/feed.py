@@ -60,6 +60,7 @@ def pull_page_json(
     audit=None,
     audiences: list[str] | None = None,
     location: str | None = None,
+    at: tuple[str, int] | None = None,
 ) -> tuple[bytes, int]:
     """The pull answer as JSON bytes, and how many events it holds.
 
@@ -69,12 +70,13 @@ def pull_page_json(
     only what that desk may receive, and ``next`` can pass events it may not; the
     answer then also names the desk's ``location`` (the server's word: a desk
     moved by the administrator learns it here) and the residents a move withdrew
-    from it in the page's range (``dropped``), both signed in the mark.
+    from it in the page's range (``dropped``), both signed in the mark. ``at``: the
+    epoch and head already read in this snapshot (``deps.open_pull``).
     """
     if audiences is not None:
         # Head first: every event at or below it is committed (the counter moves in
         # the pushing transaction), so passing up to it never skips a late commit.
-        epoch, top = epoch_and_head(conn)
+        epoch, top = at if at is not None else epoch_and_head(conn)
         order, last = scoped_places(conn, audiences, after, top, limit)
         rows = _rows_at(conn, order)
         last, top = max(last, after), max(top, after)

@@ -51,32 +51,55 @@ def feed_id_at(conn: Connection, server_seq: int) -> str:
     return found or ""
 
 
+_RECEIPT = text(
+    "SELECT (SELECT epoch FROM epochs ORDER BY number DESC LIMIT 1), c.value, "
+    "(SELECT id FROM events WHERE server_seq = c.value), d.last_seq, d.last_hash "
+    "FROM feed_counter c JOIN devices d ON d.id = :d WHERE c.id = 1"
+)
+
+
 def receipt(conn: Connection, key, device: str) -> Signed:
-    """A signed receipt of ``device``'s chain head as the caller's transaction sees it."""
-    epoch, top = epoch_and_head(conn)
-    last_seq, last_hash = conn.execute(
-        text("SELECT last_seq, last_hash FROM devices WHERE id = :d"), {"d": device}
-    ).one()
+    """A signed receipt of ``device``'s chain head as the caller's transaction sees it.
+
+    One round trip (epoch, head, the head's event and the chain): a push asks for it
+    while it still holds the feed counter's lock.
+    """
+    epoch, top, top_id, last_seq, last_hash = conn.execute(_RECEIPT, {"d": device}).one()
+    top = int(top)
     statement = Receipt(
         epoch=epoch,
         device=device,
         last_seq=int(last_seq),
         last_hash=last_hash,
         head=top,
-        head_id=feed_id_at(conn, top),
+        head_id=(top_id or "") if top > 0 else "",
     )
     return receipts.sign(key, statement)
 
 
-def mark(conn: Connection, key, device: str = "", after: int = 0, page=None) -> Signed:
-    """The feed head, and (with ``page``) what the pull page after ``after`` carried."""
-    epoch, top = epoch_and_head(conn)
+def mark(
+    conn: Connection,
+    key,
+    device: str = "",
+    after: int = 0,
+    page=None,
+    at: tuple[str, int, str] | None = None,
+) -> Signed:
+    """The feed head, and (with ``page``) what the pull page after ``after`` carried.
+
+    ``at``: the epoch, head and head's event id, already read in this transaction's
+    snapshot (``deps.open_pull``); else they are read here.
+    """
+    if at is None:
+        epoch, top = epoch_and_head(conn)
+        at = (epoch, top, feed_id_at(conn, top))
+    epoch, top, top_id = at
     count, digest = (page.count, page.hexdigest()) if page is not None else (0, "")
     location, drops = (page.location, page.drops_hexdigest()) if page is not None else ("", "")
     statement = Mark(
         epoch=epoch,
         head=top,
-        head_id=feed_id_at(conn, top),
+        head_id=top_id,
         device=device,
         after=after,
         count=count,

@@ -14,6 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import IntegrityError
 
 from cxdesk.events.envelope import MAX_SEQ
+from cxdesk.sync import scope
 from cxdesk.sync.protocol import (
     MAX_PULL_LIMIT,
     MAX_PUSH_BYTES,
@@ -28,10 +29,9 @@ from cxdesk.sync.protocol import (
 from cxdesk.sync.receipts import MARK_HEADER, PageDigest
 from cxdesk.sync.server import replica, signing
 from cxdesk.sync.server.db import read_transaction, snapshot_transaction, write_transaction
-from cxdesk.sync.server.deps import EngineDep, TokenDep, authenticate
-from cxdesk.sync.server.feed import current_epoch, epoch_and_head, pull_page_json
+from cxdesk.sync.server.deps import EngineDep, KnownTokens, TokenDep, authenticate, open_pull
+from cxdesk.sync.server.feed import current_epoch, pull_page_json
 from cxdesk.sync.server.push import PushRefused, apply_push
-from cxdesk.sync.server.scope import device_audiences
 
 router = APIRouter(prefix="/v1", tags=["sync"])
 
@@ -52,9 +52,9 @@ async def _read_body(request: Request) -> bytes:
     return bytes(body)
 
 
-def _known_token(engine, token: str) -> None:
+def _known_token(engine, token: str, known: KnownTokens) -> None:
     with read_transaction(engine) as conn:
-        authenticate(conn, token)
+        authenticate(conn, token, known)
 
 
 def _parse(body: bytes) -> PushRequest:
@@ -88,9 +88,11 @@ PUSH_COMPONENTS = PUSH_SCHEMA.pop("$defs", {})
 )
 async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response:
     """Place the device's events in the feed; answers per event."""
-    await run_in_threadpool(_known_token, engine, token)  # 401 before a byte of body is read
-    raw = await _read_body(request)
     state = request.app.state
+    if state.known_tokens.get(token) is None:  # else checked lately; checked again below
+        # 401 before a byte of body is read.
+        await run_in_threadpool(_known_token, engine, token, state.known_tokens)
+    raw = await _read_body(request)
     proofs = signing.proofs_from(request.headers)
     moved: list[tuple[int, frozenset[str]]] = []
 
@@ -98,15 +100,16 @@ async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response
         body = _parse(raw)  # in the thread: a 1 MiB body takes a while to check
         signing.notice_restore(engine, state.signing_key, proofs, state.seen_proofs)
         with write_transaction(engine) as conn:
-            device = authenticate(conn, token)
+            device = authenticate(conn, token, state.known_tokens)
             if body.device != device.id:
                 raise _refuse(
                     403, "wrong-device", f"this token belongs to {device.id}, not {body.device}"
                 )
             signing.refuse_contradiction(conn, device.id, body.events, proofs, state.signing_key)
             outcome = apply_push(conn, device.id, body.events)
-            epoch, top = epoch_and_head(conn)
+            # One round trip, still under the feed counter's lock: keep it short.
             receipt = signing.receipt(conn, state.signing_key, device.id)
+            epoch, top = receipt.body["epoch"], receipt.body["head"]
         state.marks.note(state.database_id, top)
         moved.append((top, outcome.reached))
         answer = PushResponse(
@@ -161,20 +164,25 @@ async def pull(
             if floor is not None and not replica.caught_up(conn, floor):
                 return None  # the replica is behind what this desk knows
             try:
-                device = authenticate(conn, token)
+                # The device, its audiences, the epoch and the head in one round trip.
+                start = open_pull(conn, token, state.known_tokens)
             except HTTPException as exc:
                 code = exc.detail.get("code") if isinstance(exc.detail, dict) else None
                 if floor is not None and code == "unknown_token":
                     return None  # enrolled on the primary a moment ago
                 raise
+            device = start.device
             if floor is not None and floor.location not in (None, device.location):
                 return None  # a move the replica has not seen yet
             # Only what this desk's location may hold (DESIGN.md, "Who receives what").
-            audiences = device_audiences(conn, device.location)
+            audiences = scope.audiences(device.location, start.location_kind)
             page = PageDigest(device.id)
-            content, sent = pull_page_json(conn, after, limit, page, audiences, device.location)
+            content, sent = pull_page_json(
+                conn, after, limit, page, audiences, device.location, (start.epoch, start.head)
+            )
             audited = page if page.seen == sent else None  # else: head and epoch only
-            mark = signing.mark(conn, key, device.id, after, audited)
+            at = (start.epoch, start.head, start.head_id)
+            mark = signing.mark(conn, key, device.id, after, audited, at)
             return content, mark.header(), sent, mark.body["head"], audiences, device.id
 
     def work() -> _Page:
