@@ -21,7 +21,11 @@ API_PREFIX = "/v1"
 MAX_PUSH_EVENTS = 500
 MAX_PUSH_BYTES = 1_048_576
 """1 MiB: a push body larger than this is refused with 413 before it is parsed."""
-MAX_PULL_LIMIT = 1000
+MAX_PULL_LIMIT = 5000
+"""The most events one pull page may hold: a fresh desk fills in a few dozen pages, and
+each page is one transaction (one commit, one fsync) on the desk."""
+OLD_PULL_LIMIT = 1000
+"""``MAX_PULL_LIMIT`` of servers before it grew: such a server refuses more (422)."""
 MAX_WAIT = 30
 """The longest a desk may ask the server to hold a pull, in seconds (the live feed)."""
 WAIT_HEADER = "Cxdesk-Wait"

@@ -24,7 +24,7 @@ from cxdesk.store import db, sync_queries
 from cxdesk.store.db import DiskFull, is_disk_full
 from cxdesk.sync import apply, receipts
 from cxdesk.sync.client import AnswerTooLarge, AsyncSyncClient, SyncRefused, SyncUnavailable
-from cxdesk.sync.protocol import MAX_PULL_LIMIT
+from cxdesk.sync.protocol import MAX_PULL_LIMIT, OLD_PULL_LIMIT, PullResponse
 from cxdesk.sync.receipts import MARK_HEADER, RECEIPT_HEADER
 
 MAX_BATCHES = 200
@@ -154,16 +154,25 @@ async def _push(store, client: AsyncSyncClient, report: RoundReport) -> None:
 
 async def _pull(store, client: AsyncSyncClient, report: RoundReport) -> None:
     cursor = (await _store(sync_queries.sync_state, store)).cursor
-    limit = MAX_PULL_LIMIT
-    ahead: asyncio.Task[tuple[bytes, str | None]] | None = None  # the next page, on its way
+    # Pages start at the size every server takes and double while more waits, up to the
+    # ceiling: a catch-up fills in few transactions, and the first page comes quickly.
+    limit, ceiling = OLD_PULL_LIMIT, MAX_PULL_LIMIT
+    ahead: asyncio.Task[_Page] | None = None  # the next page, on its way
     try:
         for _ in range(MAX_PAGES):
             try:
-                raw, header = await (ahead if ahead is not None else _fetch(client, cursor, limit))
+                header, parsed = await (
+                    ahead if ahead is not None else _fetch(client, cursor, limit)
+                )
             except AnswerTooLarge:
                 if limit == 1:
                     raise
-                limit = max(1, limit // 10)  # big events: the same place, fewer at a time
+                limit = ceiling = max(1, limit // 10)  # big events: fewer at a time
+                continue
+            except SyncRefused as exc:
+                if exc.status != 422 or limit <= OLD_PULL_LIMIT:
+                    raise
+                limit = ceiling = OLD_PULL_LIMIT  # an older server: pages of its size
                 continue
             finally:
                 ahead = None
@@ -172,10 +181,11 @@ async def _pull(store, client: AsyncSyncClient, report: RoundReport) -> None:
             if mark is not None and _signed_by_server(store, mark):
                 mark_text = mark.model_dump_json()
                 client.proofs[MARK_HEADER] = mark.header()
-            parsed = await _store(apply.parse_page, raw)
             if parsed.events and cursor < parsed.next < parsed.head:
-                # Fetch the next page while this one is verified and applied; it is used
-                # only if this one applies with exactly that cursor (else dropped below).
+                # Fetch (and parse) the next page while this one is verified and applied;
+                # it is used only if this one applies with exactly that cursor (else
+                # dropped below).
+                limit = min(ceiling, limit * 2)
                 ahead = asyncio.ensure_future(_fetch(client, parsed.next, limit))
             page = await _store(apply.apply_parsed_page, store, parsed, cursor, mark_text)
             if page.news:
@@ -201,10 +211,17 @@ async def _pull(store, client: AsyncSyncClient, report: RoundReport) -> None:
         _drop(ahead)
 
 
-async def _fetch(client: AsyncSyncClient, after: int, limit: int) -> tuple[bytes, str | None]:
-    """One pull page and the mark that came with it (read before another pull can land)."""
+_Page = tuple[str | None, PullResponse]
+"""A pull answer's mark (the header as it came) and the answer parsed."""
+
+
+async def _fetch(client: AsyncSyncClient, after: int, limit: int) -> _Page:
+    """One pull page, parsed (in a thread: a page fetched ahead is parsed while the one
+    before it is applied), with the mark that came with it (read before another pull
+    can land)."""
     raw = await client.pull_raw(after, limit)
-    return raw, client.last_mark
+    mark = client.last_mark
+    return mark, await _store(apply.parse_page, raw)
 
 
 def _drop(ahead: asyncio.Future | None) -> None:

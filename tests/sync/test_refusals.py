@@ -10,6 +10,7 @@ from sqlalchemy import text
 from cxdesk.events.envelope import Event, chain_hash, payload_digest
 from cxdesk.sync import apply
 from cxdesk.sync.client import SyncRefused
+from cxdesk.sync.protocol import MAX_PULL_LIMIT
 from cxdesk.sync.server import admin
 
 
@@ -126,7 +127,8 @@ async def test_pull_limits_and_paging(central):
         a.record_failed_signin()
     await a.sync()
     with pytest.raises(SyncRefused):
-        await a.client._send("GET", "/v1/sync/pull", params={"after": 0, "limit": 1001})
+        limit = MAX_PULL_LIMIT + 1
+        await a.client._send("GET", "/v1/sync/pull", params={"after": 0, "limit": limit})
     with pytest.raises(SyncRefused) as info:  # beyond a 64-bit integer: 422, not a crash
         await a.client._send("GET", "/v1/sync/pull", params={"after": 10**23})
     assert info.value.status == 422

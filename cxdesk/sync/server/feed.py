@@ -149,6 +149,9 @@ def _rows_at(conn: Connection, order: list[int]) -> list:
     """(event JSON, server_seq, id, hash, device) at these feed places, in the order given."""
     if not order:
         return []
-    places: object = order if is_postgres(conn) else json.dumps(order)
-    by_seq = {row[1]: row for row in conn.execute(text(_query(conn, "places")), {"places": places})}
+    # One text parameter either way: psycopg would dump a list of ints element by element.
+    places = ",".join(map(str, order))
+    places = f"{{{places}}}" if is_postgres(conn) else f"[{places}]"
+    rows = conn.execute(text(_query(conn, "places")), {"places": places}).all()
+    by_seq = {row[1]: row for row in rows}
     return [by_seq[seq] for seq in order]
