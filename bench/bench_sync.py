@@ -220,12 +220,75 @@ async def post_bodies(settings, store, bodies: list[bytes]) -> float:
         return time.perf_counter() - start
 
 
+def count_round_trips(trace: str) -> int:
+    """Round trips in a libpq trace: each time the client waits for the server's answer
+    (a run of frontend messages followed by the backend's)."""
+    trips, last = 0, ""
+    for entry in trace.splitlines():
+        side = entry.split("\t", 1)[0]
+        if side == "B" and last == "F":
+            trips += 1
+        if side in ("F", "B"):
+            last = side
+    return trips
+
+
+def traced_push(engine, folder: Path, token: str, body: bytes) -> tuple[int, int]:
+    """(round trips, SQL statements) of one push request, served in process.
+
+    Every PostgreSQL connection the request uses is traced by libpq
+    (``PQtrace``), so COPY, BEGIN, COMMIT and the pool's ping count too.
+    """
+    from sqlalchemy import event
+
+    from cxdesk.sync.server.app import create_app
+
+    app = create_app(engine=engine, marks_dir=folder / "traced-marks")
+    statements = 0
+    trace_path = folder / "pq.trace"
+    with trace_path.open("w") as sink:
+
+        def on_checkout(dbapi_conn, _record, _proxy) -> None:
+            dbapi_conn.pgconn.trace(sink.fileno())
+            dbapi_conn.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+
+        def on_checkin(dbapi_conn, _record) -> None:
+            dbapi_conn.pgconn.untrace()
+
+        def on_execute(*_args) -> None:
+            nonlocal statements
+            statements += 1
+
+        async def post() -> None:
+            transport = httpx.ASGITransport(app=app)
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://bench", headers=headers
+            ) as http:
+                answer = await http.post("/v1/sync/push", content=body)
+                answer.raise_for_status()
+                assert all(r["status"] == "accepted" for r in answer.json()["results"])
+
+        event.listen(engine, "checkout", on_checkout)
+        event.listen(engine, "checkin", on_checkin)
+        event.listen(engine, "before_cursor_execute", on_execute)
+        try:
+            asyncio.run(post())
+        finally:
+            event.remove(engine, "checkout", on_checkout)
+            event.remove(engine, "checkin", on_checkin)
+            event.remove(engine, "before_cursor_execute", on_execute)
+            app.state.feed_watch.close()
+    return count_round_trips(trace_path.read_text()), statements
+
+
 def bench_push(db: Database, folder: Path, count: int) -> None:
     """Push ``count`` events signed by an advisor (``push_workload``) through ``cxdesk serve``."""
     from bench.push_workload import PASSCODE, fill_outbox, prepare_server
     from cxdesk.domain import staff_keys as sk
     from cxdesk.store.eventlog import EVENT_COLUMNS
     from cxdesk.sync import apply
+    from cxdesk.sync.protocol import MAX_PUSH_EVENTS
     from cxdesk.sync.server.app import open_database
 
     engine = open_database(db.url)
@@ -233,7 +296,7 @@ def bench_push(db: Database, folder: Path, count: int) -> None:
     prepare_server(engine, keys)
     server = Server(db.url, folder / "srv")
     try:
-        settings, store, _ = make_desk(engine, folder, "D-PUSH", server.url)
+        settings, store, token = make_desk(engine, folder, "D-PUSH", server.url)
         fill_outbox(store, keys, count)
         bodies, from_seq = [], 1
         while (batch := apply.outbox_batch(store, from_seq=from_seq)).count:
@@ -241,6 +304,10 @@ def bench_push(db: Database, folder: Path, count: int) -> None:
             from_seq = batch.last_seq + 1
         took = asyncio.run(post_bodies(settings, store, bodies))
         rows = peek.query(store, f"SELECT {EVENT_COLUMNS} FROM events WHERE device = 'D-PUSH'")
+        # One more full push, served in process with every PostgreSQL message traced.
+        fill_outbox(store, keys, MAX_PUSH_EVENTS)
+        extra = apply.outbox_batch(store, from_seq=from_seq)
+        trips, statements = traced_push(engine, folder, token, extra.body)
         store.close()
     finally:
         server.close()
@@ -250,6 +317,10 @@ def bench_push(db: Database, folder: Path, count: int) -> None:
     pooled = count / (base["verify_pool"] + base["insert"])
     line(f"push {count} signed events (events/s)", count / took, floor, "ev/s")
     line("  beside verify in 2 threads + executemany", count / took, pooled, "ev/s")
+    print(
+        f"    PostgreSQL round trips per push of {MAX_PUSH_EVENTS} events: {trips} "
+        f"({statements} SQL statements, plus COPY, BEGIN, COMMIT)"
+    )
     print(
         f"    push took {took:.2f} s in {len(bodies)} requests; baseline: verify "
         f"{base['verify']:.2f} s (2 threads {base['verify_pool']:.2f} s) + executemany "

@@ -16,6 +16,7 @@ from cxdesk.domain.safe_text import BIDI_CONTROLS, LINE_BREAKS, hidden_character
 from cxdesk.errors import CxDeskError
 from cxdesk.events import check_payload, load_all
 from cxdesk.events.envelope import canonical_json
+from cxdesk.sync.server.payloads import payload_problems
 
 # Plain text with the characters the rule is about (and backslashes and quotes) often.
 AWKWARD = sorted(BIDI_CONTROLS | LINE_BREAKS | {"\t", "\\", '"', "\x00", "\x1b", "\x7f", "\x9f"})
@@ -89,3 +90,25 @@ def test_a_hidden_character_is_refused_with_its_message_when_searched() -> None:
     message = outcome("SignInFailed", payload, canonical_json(payload))
     assert message is not None and "U+001B" in message
     assert message == outcome("SignInFailed", payload, None)
+
+
+@settings(max_examples=100)
+@given(st.lists(payloads(), max_size=8))
+def test_a_batch_gets_each_payload_its_own_answer(drawn) -> None:
+    """``payload_problems`` (a push's payloads validated together, by kind) answers
+    each payload with the message ``check_payload`` gives it alone."""
+    items = [(kind, payload, canonical_json(payload)) for kind, payload in drawn]
+    expected = [outcome(kind, payload, None) for kind, payload in drawn]
+    assert payload_problems(items) == expected
+
+
+def test_a_batch_with_an_unknown_kind_leaves_it_to_the_caller() -> None:
+    bad = {"staff_id": "A1001", "reason": "bad\x1b"}
+    items = [
+        ("NoSuchKind", {}, "{}"),
+        ("SignInFailed", bad, canonical_json(bad)),
+        ("SignInFailed", {"staff_id": "A1001", "reason": "ok"}, "{}"),
+    ]
+    found = payload_problems(items)
+    assert found[0] is None and found[2] is None
+    assert found[1] == outcome("SignInFailed", bad, None)

@@ -36,17 +36,19 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+import orjson
 from sqlalchemy import Connection, insert, text, update
 
 from cxdesk.errors import CxDeskError
-from cxdesk.events import DESK_ACTOR, check_payload, get_kind, may_author
-from cxdesk.events.envelope import Event, canonical_json
+from cxdesk.events import DESK_ACTOR, get_kind, may_author
+from cxdesk.events.envelope import Event, canonical_bytes, canonical_json
 from cxdesk.sync.protocol import PushResult
 from cxdesk.sync.server.bulk import insert_rows, rows_for_keys
 from cxdesk.sync.server.db import is_postgres
-from cxdesk.sync.server.feed_watch import announce
+from cxdesk.sync.server.feed_watch import CHANNEL, announce, notice
 from cxdesk.sync.server.migrations import utc_now_text
 from cxdesk.sync.server.models import devices_t, rejected_t
+from cxdesk.sync.server.payloads import payload_problems
 from cxdesk.sync.server.roster import RosterView, project_roster
 from cxdesk.sync.server.scope import record_scope
 from cxdesk.sync.server.signatures import (
@@ -103,7 +105,7 @@ def check_envelopes(conn: Connection, device: str, events: list[Event]) -> dict[
             raise PushRefused(
                 403, "wrong-device", f"event {event.id} belongs to {event.device}, not {device}"
             )
-        if not event.hash_ok():
+        if not _hash_ok(event):
             raise PushRefused(422, "bad-hash", f"event {event.id}: hash does not match its fields")
         texts[event.id] = canonical = canonical_json(event.payload)
         if hashlib.sha256(canonical.encode()).hexdigest() != event.payload_digest:
@@ -116,6 +118,27 @@ def check_envelopes(conn: Connection, device: str, events: list[Event]) -> dict[
                     422, "bad-digest", f"event {event.id}: payload does not match digest"
                 )
     return texts
+
+
+def _hash_ok(event: Event) -> bool:
+    """``event.hash_ok()``, without looking for floats: the chain's fields are text and
+    one integer (the model says so), which orjson spells as the canonical form does."""
+    fields = {
+        "id": event.id,
+        "kind": event.kind,
+        "payload_digest": event.payload_digest,
+        "actor": event.actor,
+        "device": event.device,
+        "location": event.location,
+        "device_seq": event.device_seq,
+        "hlc": event.hlc,
+        "prev_hash": event.prev_hash,
+    }
+    try:
+        spelled = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # a lone surrogate: the standard library's spelling
+        spelled = canonical_bytes(fields)
+    return hashlib.sha256(spelled).hexdigest() == event.hash
 
 
 _ERASED = (
@@ -207,12 +230,13 @@ class _Histories:
     in memory, so a check sees exactly what the old per-event query returned.
     """
 
-    def __init__(self, conn: Connection, fresh: list[Event]) -> None:
+    def __init__(self, conn: Connection, fresh: list[Event], subjects: dict[str, str | None]):
         wanted = {
             subject
             for event in fresh
-            if checks_for(event.kind) and (subject := _subject(event)) is not None
+            if checks_for(event.kind) and (subject := subjects[event.id]) is not None
         }
+        self.subjects = subjects
         self.by_subject: dict[str, list[Event]] = {subject: [] for subject in wanted}
         # Each subject falls in one chunk, so its events stay in feed order.
         sql = "SELECT * FROM events WHERE subject IN :keys ORDER BY server_seq"
@@ -220,12 +244,32 @@ class _Histories:
             self.by_subject[row._mapping["subject"]].append(row_to_event(row))
 
     def of(self, event: Event) -> list[Event]:
-        subject = _subject(event)
+        subject = self.subjects[event.id]
         return [] if subject is None else list(self.by_subject.get(subject, ()))
 
     def accepted(self, event: Event, subject: str | None) -> None:
         if subject is not None and subject in self.by_subject:
             self.by_subject[subject].append(event)
+
+
+@dataclass
+class _Prepared:
+    """What a push's new events need that no lock is needed for, made once per event."""
+
+    texts: dict[str, str]
+    """Each payload's canonical JSON (``check_envelopes``)."""
+    subjects: dict[str, str | None]
+    payload_problems: dict[str, str | None]
+    """Why each payload does not fit its kind's model, or None (its kind known)."""
+
+    @classmethod
+    def of(cls, fresh: list[Event], texts: dict[str, str]) -> _Prepared:
+        problems = payload_problems([(e.kind, e.payload, texts[e.id]) for e in fresh])
+        return cls(
+            texts,
+            {e.id: _subject(e) for e in fresh},
+            {e.id: problem for e, problem in zip(fresh, problems, strict=True)},
+        )
 
 
 class _Judge:
@@ -238,9 +282,9 @@ class _Judge:
         device: str,
         fresh: list[Event],
         started: Verifications,
-        texts: dict[str, str],
+        prepared: _Prepared,
     ) -> None:
-        self.conn, self.trusted_role, self.texts = conn, trusted_role, texts
+        self.conn, self.trusted_role, self.prepared = conn, trusted_role, prepared
         trusted = trusted_role is not None
         self.roster = RosterView(conn)
         if not trusted:
@@ -250,7 +294,7 @@ class _Judge:
             )
         self.trust = EventTrust(conn, device, trusted=trusted, roster=self.roster)
         self.signatures = SignatureCheck(conn, trusted=trusted, roster=self.roster, started=started)
-        self.histories = _Histories(conn, fresh)
+        self.histories = _Histories(conn, fresh, prepared.subjects)
 
     def roster_changed(self) -> None:
         self.roster.forget()
@@ -281,10 +325,8 @@ class _Judge:
             return problem
         if not may_author(event.kind, role, event.actor):
             return f"a {role or 'desk'} may not record {event.kind}"
-        try:
-            check_payload(event.kind, event.payload, self.texts[event.id])
-        except CxDeskError as exc:
-            return exc.message
+        if found := self.prepared.payload_problems[event.id]:  # validated before the locks
+            return found
         if found := self.trust.payload_reason(event):
             return found
         checks = checks_for(event.kind)
@@ -314,28 +356,47 @@ def apply_push(
         return PushOutcome(last_seq, results)
     # Signatures verify in the pool while we wait for the counter lock and judge.
     started = start_verifying(conn, fresh) if trusted_role is None else NONE_STARTED
+    prepared = _Prepared.of(fresh, texts)  # the payloads, before the feed is locked
     counter = conn.execute(
         text(f"SELECT value FROM feed_counter WHERE id = 1{_lock_clause(conn)}")
     ).scalar_one()
     start_memo(conn)
     try:
         counter, placed = _judge_all(
-            conn, device, fresh, trusted_role, counter, results, started, texts
+            conn, device, fresh, trusted_role, counter, results, started, prepared
         )
     finally:
         stop_memo(conn)
     # Who may pull each one (DESIGN.md, "Who receives what"), and so whose held pulls to wake.
     reached = record_scope(conn, placed)
-    conn.execute(text("UPDATE feed_counter SET value = :v WHERE id = 1"), {"v": counter})
-    announce(conn, counter, reached)  # held pulls there, in every API process, wake at commit
     last = fresh[-1]
+    _advance(conn, device, counter, last, reached)
+    results.sort(key=lambda r: r.device_seq)
+    return PushOutcome(last.device_seq, results, reached)
+
+
+_ADVANCE = text(
+    "WITH c AS (UPDATE feed_counter SET value = :v WHERE id = 1), "
+    "d AS (UPDATE devices SET last_seq = :s, last_hash = :h WHERE id = :d) "
+    "SELECT pg_notify(:channel, :note)"
+)
+
+
+def _advance(conn: Connection, device: str, counter: int, last: Event, reached) -> None:
+    """Move the feed counter and the device's chain head on, and announce the new head
+    (held pulls the events reach, in every API process, wake at commit): on PostgreSQL
+    one statement, so one round trip."""
+    if is_postgres(conn):
+        params = {"v": counter, "s": last.device_seq, "h": last.hash, "d": device}
+        conn.execute(_ADVANCE, {**params, "channel": CHANNEL, "note": notice(counter, reached)})
+        return
+    conn.execute(text("UPDATE feed_counter SET value = :v WHERE id = 1"), {"v": counter})
+    announce(conn, counter, reached)
     conn.execute(
         update(devices_t)
         .where(devices_t.c.id == device)
         .values(last_seq=last.device_seq, last_hash=last.hash)
     )
-    results.sort(key=lambda r: r.device_seq)
-    return PushOutcome(last.device_seq, results, reached)
 
 
 def _judge_all(
@@ -346,10 +407,11 @@ def _judge_all(
     counter: int,
     results: list[PushResult],
     started: Verifications,
-    texts: dict[str, str],
+    prepared: _Prepared,
 ) -> tuple[int, list[tuple[Event, int]]]:
     """Judge the new events in order; write accepted and rejected rows. Returns the counter."""
-    judge, now = _Judge(conn, trusted_role, device, fresh, started, texts), utc_now_text()
+    judge, now = _Judge(conn, trusted_role, device, fresh, started, prepared), utc_now_text()
+    texts, subjects = prepared.texts, prepared.subjects
     accepted: list[tuple] = []
     rejected: list[dict] = []
     placed: list[tuple[Event, int]] = []
@@ -362,7 +424,7 @@ def _judge_all(
         reason = judge.reason(event)
         if reason is None:
             counter += 1
-            subject = _subject(event)
+            subject = subjects[event.id]
             accepted.append(_event_row(event, texts[event.id], counter, now, subject))
             placed.append((event, counter))
             judge.histories.accepted(event, subject)

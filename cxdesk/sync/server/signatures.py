@@ -38,6 +38,7 @@ invented at a desk is rejected.
 
 from __future__ import annotations
 
+import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from sqlalchemy import Connection, text
@@ -58,6 +59,14 @@ _POOL_FROM = 64
 """Fewer signatures than this are verified in the judging thread (a pool costs more)."""
 _CHUNK = 64
 """Signatures per pool task: the judge waits only for the chunk holding its event."""
+SWITCH_INTERVAL = 0.0005
+"""Seconds a thread may hold the GIL while another waits (Python's default is 0.005).
+
+A verifying thread needs the GIL for a few microseconds around each libsodium
+call; with the default interval a judging thread busy in Python keeps it for
+5 ms at a time, so the pool verified about one signature per 5 ms while the push
+judged and the judge then waited for the rest. Set once, when the pool starts.
+"""
 _pool: ThreadPoolExecutor | None = None
 
 Job = tuple[str, str, str]
@@ -79,21 +88,33 @@ class Verifications:
 
     def __init__(self, jobs: list[Job]) -> None:
         global _pool
-        self._where: dict[Job, tuple[Future[list[bool]], int]] = {}
+        self._where: dict[Job, tuple[int, int]] = {}
+        self._futures: list[Future[list[bool]]] = []
+        self._answers: list[list[bool] | None] = []
         if len(jobs) < _POOL_FROM:
             return  # verified one by one as judged
         if _pool is None:
+            if sys.getswitchinterval() > SWITCH_INTERVAL:
+                sys.setswitchinterval(SWITCH_INTERVAL)
             _pool = ThreadPoolExecutor(VERIFY_THREADS, thread_name_prefix="cxdesk-verify")
         for start in range(0, len(jobs), _CHUNK):
             chunk = jobs[start : start + _CHUNK]
-            future = _pool.submit(_verify_all, chunk)
+            n = len(self._futures)
+            self._futures.append(_pool.submit(_verify_all, chunk))
+            self._answers.append(None)
             for i, job in enumerate(chunk):
-                self._where[job] = (future, i)
+                self._where[job] = (n, i)
 
     def result(self, job: Job) -> bool | None:
         """Whether ``job`` verified, or None if it was not among those started."""
         where = self._where.get(job)
-        return None if where is None else where[0].result()[where[1]]
+        if where is None:
+            return None
+        n, i = where
+        answers = self._answers[n]
+        if answers is None:  # the first event of its chunk: wait for the chunk once
+            answers = self._answers[n] = self._futures[n].result()
+        return answers[i]
 
 
 NONE_STARTED = Verifications([])
