@@ -27,10 +27,23 @@ CHUNK = 500
 
 
 @lru_cache(maxsize=64)
-def _statement(query: str, postgres: bool) -> TextClause:
+def _statement(query: str, postgres: bool, texts: bool = False) -> TextClause:
+    if postgres and texts:
+        return text(query.replace("IN :keys", "= ANY(CAST(:keys AS TEXT[]))"))
     if postgres:
         return text(query.replace("IN :keys", "= ANY(:keys)"))
     return text(query).bindparams(bindparam("keys", expanding=True))
+
+
+def text_array(keys: Sequence[str]) -> str:
+    """``keys`` spelled as one PostgreSQL array literal (``{"a","b"}``).
+
+    psycopg writes a list parameter element by element in Python (a pattern search
+    for each); the keys a push looks up are hundreds of ids, so one string made by
+    joins travels instead, and PostgreSQL reads it as ``text[]``.
+    """
+    quoted = (k.replace("\\", "\\\\").replace('"', '\\"') for k in keys)
+    return '{"' + '","'.join(quoted) + '"}'
 
 
 def rows_for_keys(
@@ -39,11 +52,16 @@ def rows_for_keys(
     """Rows of ``query``, whose ``IN :keys`` takes ``keys`` (any number of them)."""
     if not keys:
         return
-    postgres = is_postgres(conn)
-    statement = _statement(query, postgres)
-    step = len(keys) if postgres else CHUNK
-    for start in range(0, len(keys), step):
-        yield from conn.execute(statement, {**params, "keys": list(keys[start : start + step])})
+    if is_postgres(conn):
+        if all(type(k) is str for k in keys):
+            statement = _statement(query, True, texts=True)
+            yield from conn.execute(statement, {**params, "keys": text_array(keys)})
+        else:
+            yield from conn.execute(_statement(query, True), {**params, "keys": list(keys)})
+        return
+    statement = _statement(query, False)
+    for start in range(0, len(keys), CHUNK):
+        yield from conn.execute(statement, {**params, "keys": list(keys[start : start + CHUNK])})
 
 
 def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
