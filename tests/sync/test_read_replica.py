@@ -41,7 +41,9 @@ class Replica:
 
         @event.listens_for(self.engine, "before_cursor_execute")
         def _count(_conn, _cursor, statement, *_args) -> None:
-            self.pages += "FROM scope_targets" in statement
+            # A pull's first statement (deps.open_pull), which the replica is asked
+            # only once it has caught up with the desk (an empty page runs no other).
+            self.pages += "LEFT JOIN devices d ON d.token_hash" in statement
 
     def catch_up(self) -> None:
         """Copy the primary as it is now (a template copy needs its pools closed)."""

@@ -77,7 +77,11 @@ def pull_page_json(
         # Head first: every event at or below it is committed (the counter moves in
         # the pushing transaction), so passing up to it never skips a late commit.
         epoch, top = at if at is not None else epoch_and_head(conn)
-        order, last = scoped_places(conn, audiences, after, top, limit)
+        # Nothing placed past the cursor (a held pull's first look, mostly): an empty
+        # page, and no places, claims or drops to look for in an empty range.
+        order, last = (
+            scoped_places(conn, audiences, after, top, limit) if top > after else ([], after)
+        )
         rows = _rows_at(conn, order)
         last, top = max(last, after), max(top, after)
     else:
@@ -91,9 +95,9 @@ def pull_page_json(
     parts = [row[0] for row in rows]
     claims = ""
     if audiences is not None:  # a desk's pull: the claims index rows of this range
-        rows_ = claims_between(conn, after, last)
+        rows_ = claims_between(conn, after, last) if last > after else []
         claims = ',"claims":' + json.dumps(rows_, separators=(",", ":"), ensure_ascii=False)
-        dropped = dropped_between(conn, audiences, after, last)
+        dropped = dropped_between(conn, audiences, after, last) if last > after else []
         claims += f',"location":{json.dumps(location or "")},"dropped":{json.dumps(dropped)}'
         if audit is not None:
             audit.location, audit.dropped = location or "", tuple(dropped)
