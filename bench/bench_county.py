@@ -43,7 +43,12 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
 
-from bench.bench_sync import Database, Server, bench_round_trips, line  # noqa: E402
+from bench.bench_sync import (  # noqa: E402
+    Database,
+    Server,
+    bench_round_trips,
+    round_trips_per_request,
+)
 from tests.sync.test_feed_concurrency import chained_events  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -187,51 +192,6 @@ class County:
         return missing, repeated, wrong
 
 
-def round_trips_per_request(db: Database, location: str) -> tuple[float, float]:
-    """PostgreSQL round trips per push and per pull (wait=0), counted over the real app."""
-    import warnings
-
-    warnings.filterwarnings("ignore", message=".*httpx2")  # starlette's note about httpx
-    from fastapi.testclient import TestClient
-    from sqlalchemy import event
-
-    from cxdesk.sync.server import admin
-    from cxdesk.sync.server.app import create_app, open_database
-
-    engine = open_database(db.url)
-    trips = Counter()
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _statement(*_args) -> None:
-        trips["n"] += 1
-
-    for name in ("begin", "commit", "rollback"):
-        event.listen(engine, name, lambda *_a: trips.update(n=1))
-    event.listen(engine.pool, "checkout", lambda *_a: trips.update(n=1))  # pool_pre_ping
-
-    name, token = admin.add_device(engine, location, "D-TRIPS")
-    events = chained_events(name, 21, location=location)
-    app = create_app(engine=engine)
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    pushes = pulls = 0
-    with TestClient(app, headers=headers) as http:
-        cursor = 0
-        for i, ev in enumerate(events):
-            body = f'{{"device":"{name}","events":[{ev.model_dump_json()}]}}'
-            trips.clear()
-            http.post("/v1/sync/push", content=body).raise_for_status()
-            if i:  # the first push and pull warm caches (proofs seen, prepared state)
-                pushes += trips["n"]
-            trips.clear()
-            page = http.get("/v1/sync/pull", params={"after": cursor})
-            page.raise_for_status()
-            cursor = page.json()["next"]
-            if i:
-                pulls += trips["n"]
-    engine.dispose()
-    return pushes / (len(events) - 1), pulls / (len(events) - 1)
-
-
 def county(args, folder: Path) -> None:
     from cxdesk.sync.server import admin
     from cxdesk.sync.server.app import open_database
@@ -259,7 +219,7 @@ def county(args, folder: Path) -> None:
             own_cpu = time.process_time() - own0
         finally:
             server.close()
-        per_push, per_pull = round_trips_per_request(db, places[0])
+        per_push, per_pull, _empty = round_trips_per_request(db, places[0])
     missing, repeated, wrong = sim.check()
     delays = list(sim.arrivals.values())
     n = len(desks)
@@ -297,65 +257,6 @@ def county(args, folder: Path) -> None:
         raise SystemExit("the live feed lost, repeated or misdelivered events")
 
 
-async def _paced(url: str, desks, rounds: int, every: float, bare: bool) -> list[float]:
-    """One round per desk every ``every`` seconds (random phase); latency per round."""
-    rng = random.Random(2)
-    latencies: list[float] = []
-
-    async def desk(name: str, token: str, events: list) -> None:
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
-            await asyncio.sleep(rng.uniform(0, every))
-            cursor = 0
-            for i in range(rounds):
-                start = time.perf_counter()
-                if bare:
-                    (await http.get("/ping")).raise_for_status()
-                    (await http.get("/ping")).raise_for_status()
-                else:
-                    body = f'{{"device":"{name}","events":[{events[i].model_dump_json()}]}}'
-                    (await http.post("/v1/sync/push", content=body)).raise_for_status()
-                    page = await http.get("/v1/sync/pull", params={"after": cursor, "limit": 1000})
-                    page.raise_for_status()
-                    cursor = page.json()["next"]
-                took = time.perf_counter() - start
-                latencies.append(took)
-                await asyncio.sleep(max(0.0, every - took))
-
-    await asyncio.gather(*(desk(*d) for d in desks))
-    return latencies
-
-
-def paced_rounds(folder: Path, desks: int, rounds: int, every: float) -> None:
-    from cxdesk.sync.server import admin
-    from cxdesk.sync.server.app import open_database
-
-    with Database() as db:
-        engine = open_database(db.url)
-        setup = []
-        for i in range(desks):
-            name, token = admin.add_device(engine, "CSC", f"D-PACE{i}")
-            setup.append((name, token, chained_events(name, rounds)))
-        engine.dispose()
-        server = Server(db.url, folder / "paced")
-        try:
-            ours = asyncio.run(_paced(server.url, setup, rounds, every, bare=False))
-        finally:
-            server.close()
-    bare = Server(None, folder)
-    try:
-        base = asyncio.run(_paced(bare.url, setup, rounds, every, bare=True))
-    finally:
-        bare.close()
-    for label, share in (("p50", 0.5), ("p99", 0.99)):
-        line(
-            f"{desks} desks, a round every {every:.0f} s: {label}",
-            percentile(ours, share) * 1000,
-            percentile(base, share) * 1000,
-            "ms",
-        )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--desks", type=int, default=200)
@@ -370,8 +271,7 @@ def main() -> None:
         if not args.skip_50:
             print("\n50 desks (central API with 1 process; bare FastAPI with 1), same run:")
             with Database() as db:
-                bench_round_trips(db, folder, 50, 40)
-            paced_rounds(folder, 50, 10, 2.0)
+                bench_round_trips(db, folder, 50, 40)  # flat out, then one round every 2 s
 
 
 if __name__ == "__main__":

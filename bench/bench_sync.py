@@ -6,8 +6,10 @@
    in two threads) plus inserting the same rows directly (executemany);
 2. a fresh desk pulling 100,000 events and building its projections, beside
    reading the same rows from PostgreSQL directly;
-3. sync round trips (push one event, pull) per second with 50 simulated desks,
-   with p50/p99 latency, beside a bare FastAPI endpoint (two requests per round).
+3. sync rounds (push one event, pull) with 50 simulated desks, beside a bare
+   FastAPI endpoint answering two requests per round, run in between: flat out
+   (rounds per second, p50/p99 latency, the server's CPU per round: the steadiest
+   figure on a shared machine), then one round per desk every 2 s (p50/p99).
 
 Run alone: ``python bench/bench_sync.py [--quick]``. Needs PostgreSQL on
 127.0.0.1:5432; makes and drops its own databases; servers are subprocesses
@@ -19,12 +21,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -384,13 +388,44 @@ def bench_pull(db: Database, folder: Path, count: int) -> None:
     )
 
 
-async def _round_trips(url: str, desks: list[tuple[str, str, list]], rounds: int, bare: bool):
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (``--workers N``), from ``/proc``."""
+
+    def stat(p: int) -> list[str] | None:
+        try:
+            return Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = stat(int(entry.name))
+        if fields is not None and (int(entry.name) == pid or int(fields[1]) == pid):
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+async def _round_trips(
+    url: str, desks: list[tuple[str, str, list]], rounds: int, bare: bool, every: float = 0.0
+) -> tuple[float, list[float]]:
+    """Rounds per second and each round's latency: push one event then pull, per desk.
+
+    ``every``: one round per desk every so many seconds (at a random phase), else
+    flat out. The bare app answers two GETs per round instead.
+    """
     latencies: list[float] = []
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 120 + rounds * every
+    rng = random.Random(2)
 
     async def desk(name: str, token: str, events: list) -> None:
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
+            await asyncio.sleep(rng.uniform(0, every))
             cursor = 0
             for i in range(rounds):
                 if time.monotonic() > deadline:
@@ -405,43 +440,142 @@ async def _round_trips(url: str, desks: list[tuple[str, str, list]], rounds: int
                     page = await http.get("/v1/sync/pull", params={"after": cursor, "limit": 1000})
                     page.raise_for_status()
                     cursor = page.json()["next"]
-                latencies.append(time.perf_counter() - start)
+                took = time.perf_counter() - start
+                latencies.append(took)
+                if every:
+                    await asyncio.sleep(max(0.0, every - took))
 
     start = time.perf_counter()
     await asyncio.gather(*(desk(*d) for d in desks))
     return len(latencies) / (time.perf_counter() - start), latencies
 
 
-def bench_round_trips(db: Database, folder: Path, desks: int, rounds: int, workers: int = 1):
+def _enrolled_desks(db: Database, desks: int, rounds: int, prefix: str) -> list[tuple]:
     from cxdesk.sync.server import admin
     from cxdesk.sync.server.app import open_database
-
-    sys.path.insert(0, str(ROOT / "tests"))
     from tests.sync.test_feed_concurrency import chained_events
 
     engine = open_database(db.url)
     setup = []
     for i in range(desks):
-        name = f"D-RT{i}"
+        name = f"D-{prefix}{i}"
         _, token = admin.add_device(engine, "CSC", name)
         setup.append((name, token, chained_events(name, rounds)))
     engine.dispose()
-    server = Server(db.url, folder / "srv3", workers=workers)
+    return setup
+
+
+def _run(server: Server, setup, rounds: int, bare: bool, every: float = 0.0):
+    """(rounds per second, latencies, the server's CPU seconds per round)."""
     try:
-        rate, lat = asyncio.run(_round_trips(server.url, setup, rounds, bare=False))
+        cpu = tree_cpu_seconds(server.proc.pid)
+        rate, lat = asyncio.run(_round_trips(server.url, setup, rounds, bare, every))
+        cpu = tree_cpu_seconds(server.proc.pid) - cpu
     finally:
         server.close()
-    bare = Server(None, folder)
-    try:
-        bare_rate, bare_lat = asyncio.run(_round_trips(bare.url, setup, rounds, bare=True))
-    finally:
-        bare.close()
+    return rate, lat, cpu / max(1, len(lat))
+
+
+def _quantile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q * 100) - 1] * 1000
+
+
+def bench_round_trips(
+    db: Database,
+    folder: Path,
+    desks: int,
+    rounds: int,
+    workers: int = 1,
+    paced: int = 10,
+    every: float = 2.0,
+) -> None:
+    """50 desks flat out, then the same desks one round every ``every`` s (``paced`` rounds,
+    on a fresh database), each beside a bare FastAPI app run in between."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    setup = _enrolled_desks(db, desks, rounds, "RT")
+    rate, lat, cpu = _run(Server(db.url, folder / "srv3", workers=workers), setup, rounds, False)
+    bare_rate, bare_lat, bare_cpu = _run(Server(None, folder), setup, rounds, True)
     print(f"    central API with {workers} process(es); bare FastAPI with 1")
     line(f"{desks} desks: sync round trips per second", rate, bare_rate, "rt/s")
     for q, label in ((0.5, "p50"), (0.99, "p99")):
-        ours = statistics.quantiles(lat, n=100)[int(q * 100) - 1] * 1000
-        base = statistics.quantiles(bare_lat, n=100)[int(q * 100) - 1] * 1000
-        line(f"{desks} desks: round trip latency {label}", ours, base, "ms")
+        line(
+            f"{desks} desks: round trip latency {label}",
+            _quantile(lat, q),
+            _quantile(bare_lat, q),
+            "ms",
+        )
+    line(f"{desks} desks: server CPU per round", cpu * 1000, bare_cpu * 1000, "ms")
+    push, pull, empty = round_trips_per_request(db, "CSC")
+    print(
+        f"    PostgreSQL round trips per push {push:.0f}, per pull {pull:.0f}, per pull with "
+        f"nothing past its cursor {empty:.0f} (statements, BEGIN, COMMIT, pool ping)"
+    )
+    if not paced:
+        return
+    with Database() as fresh:
+        setup = _enrolled_desks(fresh, desks, paced, "PACE")
+        server = Server(fresh.url, folder / "srv4", workers=workers)
+        _rate, lat, cpu = _run(server, setup, paced, False, every)
+    _rate, bare_lat, bare_cpu = _run(Server(None, folder), setup, paced, True, every)
+    for q, label in ((0.5, "p50"), (0.99, "p99")):
+        line(
+            f"{desks} desks, a round every {every:.0f} s: {label}",
+            _quantile(lat, q),
+            _quantile(bare_lat, q),
+            "ms",
+        )
+
+
+def round_trips_per_request(db: Database, location: str) -> tuple[float, float, float]:
+    """PostgreSQL round trips per push, per pull (wait=0) and per pull finding nothing past
+    its cursor (a held pull's first look), counted over the real app on ``db``."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*httpx2")  # starlette's note about httpx
+    from fastapi.testclient import TestClient
+    from sqlalchemy import event
+
+    from cxdesk.sync.server import admin
+    from cxdesk.sync.server.app import create_app, open_database
+    from tests.sync.test_feed_concurrency import chained_events
+
+    engine = open_database(db.url)
+    trips = Counter()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _statement(*_args) -> None:
+        trips["n"] += 1
+
+    for name in ("begin", "commit", "rollback"):
+        event.listen(engine, name, lambda *_a: trips.update(n=1))
+    event.listen(engine.pool, "checkout", lambda *_a: trips.update(n=1))  # pool_pre_ping
+
+    name, token = admin.add_device(engine, location, "D-TRIPS")
+    events = chained_events(name, 21, location=location)
+    app = create_app(engine=engine)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    pushes = pulls = empty = 0
+    with TestClient(app, headers=headers) as http:
+        cursor = 0
+        for i, ev in enumerate(events):
+            body = f'{{"device":"{name}","events":[{ev.model_dump_json()}]}}'
+            trips.clear()
+            http.post("/v1/sync/push", content=body).raise_for_status()
+            if i:  # the first push and pull warm caches (proofs seen, prepared state)
+                pushes += trips["n"]
+            trips.clear()
+            page = http.get("/v1/sync/pull", params={"after": cursor})
+            page.raise_for_status()
+            cursor = page.json()["next"]
+            if i:
+                pulls += trips["n"]
+            trips.clear()
+            http.get("/v1/sync/pull", params={"after": cursor}).raise_for_status()
+            if i:
+                empty += trips["n"]
+    engine.dispose()
+    n = len(events) - 1
+    return pushes / n, pulls / n, empty / n
 
 
 def main() -> None:
@@ -462,8 +596,8 @@ def main() -> None:
                 bench_pull(db, folder, 100_000 // scale)
         if args.only in (None, "rt"):
             with Database() as db:
-                rounds = 40 // (2 if args.quick else 1)
-                bench_round_trips(db, folder, 50, rounds, args.workers)
+                quick = 2 if args.quick else 1
+                bench_round_trips(db, folder, 50, 40 // quick, args.workers, paced=10 // quick)
 
 
 if __name__ == "__main__":
