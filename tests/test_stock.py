@@ -134,3 +134,49 @@ def test_only_supervisors_record_stock(admin_store):
             actor="ADV1",
             role="advisor",
         )
+
+
+def test_a_store_from_before_moves_were_clustered_keeps_every_move(admin_store):
+    """Stock v2 rebuilds ``stock_moves`` as one ``WITHOUT ROWID`` b-tree keyed by serial:
+    an older store's moves all come across, and the serials read as before."""
+    from cxdesk.store import open_store
+    from tests import peek
+
+    store = admin_store
+    set_up_council(store)
+    sc.transfer_stock(
+        store,
+        **SUP,
+        from_location="CSC",
+        to_location="HUB-N",
+        kind="food_voucher",
+        first="FV000011",
+        last="FV000015",
+    )
+    columns = (
+        "event_id, serial, kind, move, location, to_location, issue_id, condition, at_ms, actor"
+    )
+    moves = sorted(map(tuple, peek.query(store, f"SELECT {columns} FROM stock_moves")))
+    with store.transaction() as conn:  # as stock v1 made it
+        conn.execute("ALTER TABLE stock_moves RENAME TO stock_moves_v2")
+        conn.execute(
+            "CREATE TABLE stock_moves (event_id TEXT NOT NULL, serial TEXT NOT NULL, "
+            "kind TEXT NOT NULL, move TEXT NOT NULL, location TEXT NOT NULL, to_location TEXT, "
+            "issue_id TEXT, condition TEXT, at_ms INTEGER NOT NULL, actor TEXT NOT NULL, "
+            "PRIMARY KEY (event_id, serial))"
+        )
+        conn.execute("CREATE INDEX stock_moves_serial ON stock_moves (serial)")
+        conn.execute(f"INSERT INTO stock_moves SELECT {columns} FROM stock_moves_v2")
+        conn.execute("DROP TABLE stock_moves_v2")
+        conn.execute("UPDATE schema_components SET version = 1 WHERE component = 'stock'")
+    path = store.path
+    store.close()
+    again = open_store(path)
+    try:
+        assert sorted(map(tuple, peek.query(again, f"SELECT {columns} FROM stock_moves"))) == moves
+        sql = peek.scalar(again, "SELECT sql FROM sqlite_master WHERE name = 'stock_moves'")
+        assert "WITHOUT ROWID" in sql
+        assert sq.on_hand_count(again, "CSC", "food_voucher") == 15
+        assert verify_store(again).ok
+    finally:
+        again.close()
