@@ -67,7 +67,7 @@ def record(store, monkeypatch, kind: str, payload: dict, *, actor="A1001", role=
 def allow_hostile(monkeypatch):
     """Skip the desk's and the payload models' hidden-character checks while seeding."""
     with monkeypatch.context() as patch:
-        patch.setattr("cxdesk.events.hidden_character", lambda *a, **k: None)
+        patch.setattr("cxdesk.events.payload.hidden_character", lambda *a, **k: None)
         patch.setattr("cxdesk.domain.validation.hidden_character", lambda *a, **k: None)
         patch.setattr("cxdesk.domain.directory.hidden_character", lambda *a, **k: None)
         yield
