@@ -1,15 +1,19 @@
 """Sync test fixtures: a real central API (SQLite or PostgreSQL) and real desk stores.
 
 ``server_url`` is parametrised over both databases for the core protocol
-tests; PostgreSQL tests create their own database and drop it afterwards.
+tests; each PostgreSQL test has its own database (a copy of a template migrated once
+per test process), dropped afterwards.
 Desks talk to the in-process app through ``httpx.ASGITransport``.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from secrets import token_hex
 
 import httpx
 import psycopg
@@ -20,10 +24,12 @@ from cxdesk.sync.client import AsyncSyncClient
 from cxdesk.sync.round import sync_round
 from cxdesk.sync.server import admin
 from cxdesk.sync.server.app import create_app, open_database
+from cxdesk.sync.server.migrations import utc_now_text
 
 from ..conftest import key_fields_for, keys_for
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
 def pg_available() -> bool:
@@ -34,24 +40,103 @@ def pg_available() -> bool:
     return True
 
 
-def create_pg_database() -> tuple[str, str]:
+def create_pg_database(template: str | None = None) -> tuple[str, str]:
+    """A new database (a copy of ``template`` if given): its name and URL."""
     name = f"cxdesk_t_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name, f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
+    return name, f"{PG_SERVER}/{name}"
 
 
-def drop_pg_database(name: str) -> None:
+class _Drops:
+    """Databases are dropped in a background thread: a drop waits on PostgreSQL's disk,
+    the next test need not. ``finish`` (at the end of the session) waits for them all."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[str | None] = queue.Queue()
+        self.thread: threading.Thread | None = None
+
+    def put(self, name: str) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="drop-databases", daemon=True)
+            self.thread.start()
+        self.queue.put(name)
+
+    def _run(self) -> None:
+        while (name := self.queue.get()) is not None:
+            _drop_now(name)
+
+    def finish(self) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join(timeout=300)
+            self.thread = None
+
+
+_drops = _Drops()
+
+
+def _drop_now(name: str) -> None:
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def pg_url():
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
+def drop_pg_database(name: str) -> None:
+    """Drop a test's database (soon, in the background; surely by the end of the session)."""
+    _drops.put(name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _finish_drops():
+    yield
+    _drops.finish()
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """A database migrated once per test process, never used itself: each test's database
+    is a copy of it (``CREATE DATABASE ... TEMPLATE``), which is much quicker than
+    building the schema again."""
     if not pg_available():
         pytest.skip("PostgreSQL is not available on 127.0.0.1:5432")
     name, url = create_pg_database()
+    open_database(url).dispose()  # no connection left: a template must have none
+    yield name
+    _drop_now(name)
+
+
+def _new_identity(name: str) -> None:
+    """Give a copy of the template an identity of its own, as building it would have."""
+    now = utc_now_text()
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}", autocommit=True) as conn:
+        conn.execute(
+            "UPDATE server_meta SET value = %s WHERE key = 'database_id'", (token_hex(16),)
+        )
+        conn.execute(
+            "UPDATE epochs SET epoch = %s, started_at = %s WHERE number = 1",
+            (token_hex(16), now),
+        )
+        conn.execute("UPDATE devices SET created_at = %s WHERE id = 'central'", (now,))
+        conn.execute("UPDATE schema_version SET applied_at = %s", (now,))
+
+
+@pytest.fixture
+def empty_pg_url():
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    if not pg_available():
+        pytest.skip("PostgreSQL is not available on 127.0.0.1:5432")
+    name, url = create_pg_database()
+    yield url
+    drop_pg_database(name)
+
+
+@pytest.fixture
+def pg_url(pg_template):
+    """A fresh PostgreSQL database for one test, with the schema in place (and its own
+    ``database_id`` and first epoch), dropped afterwards."""
+    name, url = create_pg_database(template=pg_template)
+    _new_identity(name)
     yield url
     drop_pg_database(name)
 

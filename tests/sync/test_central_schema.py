@@ -150,6 +150,12 @@ def assert_append_only(engine: Engine) -> None:
 
 
 @pytest.fixture
+def pg_url(empty_pg_url):
+    """These tests build (or refuse to build) the schema themselves: an empty database."""
+    return empty_pg_url
+
+
+@pytest.fixture
 def engine(server_url):
     engine = make_engine(server_url)
     yield engine
