@@ -21,6 +21,9 @@ import uvicorn
 ROOT = Path(__file__).resolve().parents[2]
 SHUTDOWN_GRACE_SECONDS = 1
 """How long a stopping test server lets requests still running finish before cancelling them."""
+STOP_GRACE_SECONDS = 5
+"""How long ``cxdesk serve`` has to stop after SIGTERM before it is killed (it needs well
+under a second unless a pull is held)."""
 
 
 def free_port() -> int:
@@ -115,10 +118,13 @@ class ServerProcess:
             self.proc.wait(timeout=30)
 
     def stop(self) -> None:
+        """SIGTERM; SIGKILL if it is still going a few seconds later. uvicorn lets running
+        requests finish first, and a pull held for a desk that was killed waits out its
+        25 s: the test is done with the server by then."""
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=30)
+                self.proc.wait(timeout=STOP_GRACE_SECONDS)
             except subprocess.TimeoutExpired:
                 self.kill()
 
