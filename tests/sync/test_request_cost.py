@@ -1,0 +1,76 @@
+"""What a push and a pull cost the central database, counted over the real app.
+
+Per request at the centre is where many desks add up (DESIGN.md, "What a
+request costs"): a pull opens with one statement (device, audiences, epoch,
+head), a pull with nothing past its cursor needs no other, and a push whose
+token this process found good lately makes one transaction, not two.
+"""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import event
+
+from cxdesk.sync.server import admin
+
+from .test_feed_concurrency import chained_events, push_body
+
+
+class Counted:
+    """Statements and transactions begun on ``engine`` while counting."""
+
+    def __init__(self, engine) -> None:
+        self.statements: list[str] = []
+        self.begins = 0
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "begin", self._begin)
+        self.engine = engine
+
+    def _statement(self, _conn, _cursor, statement, *_args) -> None:
+        if not statement.startswith(("BEGIN", "PRAGMA")):  # SQLite's own BEGIN is ours
+            self.statements.append(statement)
+
+    def _begin(self, _conn) -> None:
+        self.begins += 1
+
+    def clear(self) -> None:
+        self.statements.clear()
+        self.begins = 0
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "begin", self._begin)
+
+
+async def test_a_pull_at_the_head_is_one_statement_and_a_known_push_one_transaction(central):
+    _, token = admin.add_device(central.engine, "CSC", "D-COST")
+    events = chained_events("D-COST", 3)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    counted = Counted(central.engine)
+    try:
+        async with httpx.AsyncClient(transport=central.transport(), base_url="http://c") as http:
+            counted.clear()
+            first = await http.post(
+                "/v1/sync/push", headers=headers, content=push_body("D-COST", events[:1])
+            )
+            assert first.status_code == 200
+            assert counted.begins == 2  # the token looked up before the body, then the push
+            counted.clear()
+            second = await http.post(
+                "/v1/sync/push", headers=headers, content=push_body("D-COST", events[1:2])
+            )
+            assert second.status_code == 200
+            assert counted.begins == 1  # known: straight to the push, which checks it again
+
+            page = await http.get("/v1/sync/pull", headers=headers, params={"after": 0})
+            body = page.json()
+            assert [e["id"] for e in body["events"]][-2:] == [events[0].id, events[1].id]
+            counted.clear()
+            empty = await http.get("/v1/sync/pull", headers=headers, params={"after": body["next"]})
+            assert empty.status_code == 200
+            assert empty.json()["events"] == [] and empty.json()["next"] == body["next"]
+            assert empty.json()["head"] == body["head"]
+            assert counted.begins == 1 and len(counted.statements) == 1, counted.statements
+            assert "LEFT JOIN devices d ON d.token_hash" in counted.statements[0]
+    finally:
+        counted.close()
