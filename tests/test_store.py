@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -150,8 +151,94 @@ def test_migrations_run_once(tmp_path):
     open_store(path).close()
     s = open_store(path)
     versions = dict(s.conn.execute("SELECT component, version FROM schema_components"))
-    # core v2: signatures; staff v2: roster history, v3: public keys
-    assert versions["core"] == 2 and versions["staff"] == 5
+    # core v2: signatures, v3: acks clustered; staff v3: public keys, v6: attempts clustered
+    assert versions["core"] == 3 and versions["staff"] == 6
+
+
+_ACKS = "SELECT event_id, status, server_seq, reason, acked_at FROM event_acks"
+_ATTEMPTS = "SELECT event_id, staff_id, at_ms, outcome FROM signin_attempts"
+
+
+def _btrees(store, table: str) -> int:
+    """The b-trees an insert into ``table`` writes: its own (unless clustered) and indexes."""
+    sql = peek.scalar(store, "SELECT sql FROM sqlite_master WHERE name = ?", (table,))
+    return len(peek.query(store, f'PRAGMA index_list("{table}")')) + ("WITHOUT ROWID" not in sql)
+
+
+def test_a_store_from_before_acks_and_attempts_were_clustered_keeps_them(tmp_path):
+    """Core v3 and staff v6 rebuild ``event_acks`` (keyed by event, no foreign key) and
+    ``signin_attempts`` (keyed by person and time) as ``WITHOUT ROWID`` b-trees: an older
+    store's rows all come across, and the log, the lock-out rule and verify read as before."""
+    from cxdesk.store.eventlog import record_ack
+    from cxdesk.store.signin_commands import signin_state
+
+    path = tmp_path / "s.sqlite3"
+    s = open_store(path, device_id="D1", location="CSC")
+    enrol(s, "A1")
+    made = [
+        s.record_as_desk("SignInFailed", {"staff_id": "A1", "reason": "wrong passcode"})
+        for _ in range(3)
+    ]
+    with s.transaction() as conn:
+        for place, event in enumerate(made[:2], start=7):
+            record_ack(conn, event, status="accepted", server_seq=place)
+        record_ack(conn, made[2], status="duplicate")
+    acks, attempts = sorted(map(tuple, peek.query(s, _ACKS))), peek.query(s, _ATTEMPTS)
+    attempts = sorted(map(tuple, attempts))
+    assert len(acks) == 3 and len(attempts) == 3
+    assert (_btrees(s, "event_acks"), _btrees(s, "signin_attempts")) == (2, 1)
+    with s.transaction() as conn:  # as core v2 and staff v5 left them
+        conn.execute("DROP VIEW event_log")
+        conn.execute("ALTER TABLE event_acks RENAME TO acks_v3")
+        conn.execute(
+            "CREATE TABLE event_acks (event_id TEXT PRIMARY KEY REFERENCES events (id), "
+            "status TEXT NOT NULL CHECK (status IN ('accepted', 'duplicate', 'rejected')), "
+            "server_seq INTEGER UNIQUE, reason TEXT, acked_at TEXT NOT NULL)"
+        )
+        conn.execute(f"INSERT INTO event_acks {_ACKS.replace('event_acks', 'acks_v3')}")
+        conn.execute("DROP TABLE acks_v3")
+        conn.execute(
+            "CREATE VIEW event_log AS SELECT e.*, a.server_seq, a.status AS ack_status, "
+            "a.reason AS ack_reason FROM events e LEFT JOIN event_acks a ON a.event_id = e.id"
+        )
+        conn.execute("ALTER TABLE signin_attempts RENAME TO attempts_v6")
+        conn.execute(
+            "CREATE TABLE signin_attempts (event_id TEXT PRIMARY KEY, staff_id TEXT NOT NULL, "
+            "at_ms INTEGER NOT NULL, outcome TEXT NOT NULL "
+            "CHECK (outcome IN ('success', 'failure', 'locked', 'cleared')))"
+        )
+        conn.execute("CREATE INDEX signin_attempts_staff ON signin_attempts (staff_id, at_ms)")
+        conn.execute(f"INSERT INTO signin_attempts {_ATTEMPTS.replace('signin_a', 'a')}_v6")
+        conn.execute("DROP TABLE attempts_v6")
+        conn.execute("UPDATE schema_components SET version = 2 WHERE component = 'core'")
+        conn.execute("UPDATE schema_components SET version = 5 WHERE component = 'staff'")
+    assert (_btrees(s, "event_acks"), _btrees(s, "signin_attempts")) == (3, 3)
+    assert peek.query(s, "PRAGMA foreign_key_list(event_acks)")
+    s.close()
+    again = open_store(path)
+    try:
+        assert sorted(map(tuple, peek.query(again, _ACKS))) == acks
+        assert sorted(map(tuple, peek.query(again, _ATTEMPTS))) == attempts
+        assert (_btrees(again, "event_acks"), _btrees(again, "signin_attempts")) == (2, 1)
+        assert peek.query(again, "PRAGMA foreign_key_list(event_acks)") == []
+        rows = peek.query(again, "SELECT component, version FROM schema_components")
+        versions = {r[0]: r[1] for r in rows}
+        assert versions["core"] == 3 and versions["staff"] == 6
+        logged = peek.query(again, "SELECT id, server_seq, ack_status FROM event_log")
+        assert {(r[0], r[1], r[2]) for r in logged if r[2]} == {
+            (made[0].id, 7, "accepted"),
+            (made[1].id, 8, "accepted"),
+            (made[2].id, None, "duplicate"),
+        }
+        now = datetime.fromtimestamp(made[-1].occurred_ms / 1000 + 1, UTC)
+        assert signin_state(again, "A1", now).failures == 3
+        assert verify_store(again).ok
+        with again.transaction() as conn:  # an acknowledgement still changes in place
+            record_ack(conn, made[2], status="duplicate", server_seq=9)
+        assert peek.scalar(again, "SELECT COUNT(*) FROM event_acks") == 3
+        assert peek.scalar(again, "SELECT server_seq FROM event_acks WHERE server_seq = 9") == 9
+    finally:
+        again.close()
 
 
 MOUNTS = """\

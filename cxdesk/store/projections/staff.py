@@ -128,10 +128,30 @@ V4 = "CREATE VIEW staff_names_v AS SELECT staff_id, name FROM staff;"
 # V5: likewise a location's name and kind, for readers that name the place a step was taken.
 V5 = "CREATE VIEW location_names_v AS SELECT location_id, name, kind FROM locations;"
 
+# V6: sign-in attempts clustered by person and time (``WITHOUT ROWID``, keyed
+# ``staff_id, at_ms, event_id``), the order the lock-out rule reads them in: one b-tree
+# per attempt instead of a table, its key's index and ``signin_attempts_staff``. Nothing
+# looks an attempt up by its event alone; an event still makes one row (its person and
+# time are its own), and attempts made in the same millisecond now read in event id
+# order, the same on every desk, instead of the order this desk applied them.
+V6 = """
+CREATE TABLE signin_attempts_by_staff (
+    event_id TEXT NOT NULL,
+    staff_id TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('success', 'failure', 'locked', 'cleared')),
+    PRIMARY KEY (staff_id, at_ms, event_id)
+) WITHOUT ROWID;
+INSERT INTO signin_attempts_by_staff (event_id, staff_id, at_ms, outcome)
+SELECT event_id, staff_id, at_ms, outcome FROM signin_attempts;
+DROP TABLE signin_attempts;
+ALTER TABLE signin_attempts_by_staff RENAME TO signin_attempts;
+"""
+
 staff = register(
     Component(
         "staff",
-        migrations=[V1, _v2, _v3, V4, V5],
+        migrations=[V1, _v2, _v3, V4, V5, V6],
         tables=("locations", "staff_history", "staff", "signin_attempts"),
     )
 )
