@@ -69,6 +69,12 @@ AREAS = [
     "cxdesk.store.issue_log_queries",
     "cxdesk.screens.cautions",
     "cxdesk.store.caution_queries",
+    # The projections declare the store's migrations; a current store is known to be
+    # current from store/schema_versions.py alone, so they load with the first event.
+    "cxdesk.store.projections.customers",
+    "cxdesk.store.projections.issuing",
+    "cxdesk.store.projections.referrals",
+    "cxdesk.store.projections.stock",
     # The event catalogue (every kind's pydantic model) and the customer match keys:
     # built when the first event is recorded or checked, not when the store opens.
     "cxdesk.domain.claim_keys",

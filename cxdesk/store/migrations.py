@@ -12,7 +12,7 @@ import sqlite3
 
 from cxdesk import __version__
 from cxdesk.errors import StoreError
-from cxdesk.store.components import load_components
+from cxdesk.store import schema_versions
 
 BOOKKEEPING = """
 CREATE TABLE IF NOT EXISTS schema_components (
@@ -30,9 +30,13 @@ def recorded_versions(conn: sqlite3.Connection) -> dict[str, int]:
 
 def migrate(conn: sqlite3.Connection) -> list[str]:
     """Apply what is missing; returns ``component vN`` for each migration applied."""
+    recorded = recorded_versions(conn)
+    if recorded == schema_versions.CURRENT:
+        return []  # up to date: no need to import every component to learn it
+    from cxdesk.store.components import load_components
+
     components = load_components()
     known = {c.name: len(c.migrations) for c in components}
-    recorded = recorded_versions(conn)
     for name, version in recorded.items():
         if name not in known or version > known[name]:
             raise StoreError(
