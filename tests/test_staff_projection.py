@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxdesk.events.envelope import Event
-from cxdesk.store import open_store
+from cxdesk.store import open_store, schema_versions
 from cxdesk.store.eventlog import EVENT_COLUMNS, ingest_remote, row_to_event
 from cxdesk.store.rebuild import verify_store
 from tests import peek
@@ -160,7 +160,7 @@ def test_upgrade_fills_history_and_puts_rows_in_feed_order(tmp_path):
     try:
         assert (
             peek.scalar(store, "SELECT version FROM schema_components WHERE component = 'staff'")
-            == 5
+            == schema_versions.CURRENT["staff"]
         )
         assert peek.scalar(store, "SELECT COUNT(*) FROM staff_history") == sum(
             1 for e, _ in feed if e.kind.startswith("Staff")
