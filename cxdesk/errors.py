@@ -44,6 +44,14 @@ class SyncError(CxDeskError):
 
 
 class AuthError(CxDeskError):
-    """Sign-in refused, or an action the signed-in person's role may not take."""
+    """Sign-in refused, or an action the signed-in person's role may not take.
+
+    ``field`` names the sign-in field to put right ("staff_id" for an ID this desk
+    does not know), or is None (the passcode, or nothing to retype).
+    """
 
     title = "Not allowed"
+
+    def __init__(self, message: str, title: str | None = None, field: str | None = None) -> None:
+        super().__init__(message, title)
+        self.field = field

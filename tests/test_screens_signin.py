@@ -71,6 +71,12 @@ async def test_unknown_and_blank_staff_id(desk):
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "Z9999", "whatever passcode")
         assert shows(app, "Staff ID not recognised")
+        # Back to the staff ID, selected: what is typed next replaces it, and a
+        # passcode can never land readable in the staff ID box by a Tab too many.
+        assert app.focused is app.screen.query_one("#staff-id", Input)
+        await pilot.press(*"a1001")
+        assert app.screen.query_one("#staff-id", Input).value == "a1001"
+        assert app.screen.query_one("#passcode", Input).value == ""
         await sign_in(pilot, "", "")
         assert shows(app, "Please enter your staff ID")
     assert len(kinds(desk, "SignInFailed")) == 1  # a blank form is not a try

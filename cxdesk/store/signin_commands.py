@@ -148,7 +148,7 @@ def sign_in(
     )
     if not rows:
         message = record_failure(store, staff_id, FailureReason.UNKNOWN_STAFF_ID, now)
-        raise AuthError(message, title="Not signed in")
+        raise AuthError(message, title="Not signed in", field="staff_id")
     person = rows[0]
     keys = keys_if_passcode_matches(person, passcode)
     if keys is None:

@@ -25,7 +25,7 @@ from textual.widgets import Input, Label, Static
 
 from cxdesk.desk_app import OnDesk
 from cxdesk.domain.safe_text import safe
-from cxdesk.errors import CxDeskError, ValidationError
+from cxdesk.errors import AuthError, CxDeskError, ValidationError
 from cxdesk.session import DeskSession
 
 
@@ -141,7 +141,10 @@ class SignInForm(OnDesk, Vertical):
         try:
             session = sign_in(self.desk.store, staff_id, passcode)
         except CxDeskError as exc:
-            field = exc.field if isinstance(exc, ValidationError) else "passcode"
+            # An unknown staff ID goes back to the staff ID (selected, to retype), so a
+            # passcode typed next never lands, readable, in the staff ID box.
+            field = exc.field if isinstance(exc, ValidationError | AuthError) else None
+            field = field or "passcode"
             self.post_message(self._Refused(exc.message, field))
         except Exception as exc:  # never leave the desk holding keys on a fault
             self.app.log.error(f"sign-in check failed: {exc!r}")
