@@ -36,18 +36,23 @@ class Event(BaseModel):
     itself authors (a failed sign-in) and for the central device's own.
     """
 
+    def chain_fields(self) -> dict[str, str | int]:
+        """What the chain hash covers: everything but the payload (its digest stands in),
+        the hash itself and the signature."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "payload_digest": self.payload_digest,
+            "actor": self.actor,
+            "device": self.device,
+            "location": self.location,
+            "device_seq": self.device_seq,
+            "hlc": self.hlc,
+            "prev_hash": self.prev_hash,
+        }
+
     def expected_hash(self) -> str:
-        return chain_hash(
-            id=self.id,
-            kind=self.kind,
-            payload_digest=self.payload_digest,
-            actor=self.actor,
-            device=self.device,
-            location=self.location,
-            device_seq=self.device_seq,
-            hlc=self.hlc,
-            prev_hash=self.prev_hash,
-        )
+        return chain_hash(**self.chain_fields())
 
     def hash_ok(self) -> bool:
         return self.hash == self.expected_hash()

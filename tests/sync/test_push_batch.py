@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from cxdesk.events.envelope import GENESIS, Event, chain_hash, payload_digest
-from cxdesk.sync.server.push import _hash_ok
+from cxdesk.events.envelope import GENESIS, Event, chain_hash, chain_hash_of_text, payload_digest
+
+
+def _hash_ok(event: Event) -> bool:
+    """The push's (and a pull page's) fast chain check."""
+    return chain_hash_of_text(event.chain_fields()) == event.hash
 
 
 def _event(**changes) -> Event:

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cxdesk.events.envelope import canonical_json, parse_hlc
+from cxdesk.events.envelope import canonical_json, chain_hash_of_text, parse_hlc
 from cxdesk.store import _sql
 from cxdesk.store.components import Component, register
 
@@ -83,10 +83,10 @@ def screen(
     """Each feed event with its canonical payload text and ``refusal_reason`` (None: it
     verifies), the checks made in one tight loop for a pull page.
 
-    The payload and the chain fields are written by orjson (sorted keys) and their
-    SHA-256 compared with the event's digest and hash. A match proves the text is the
-    canonical one (it has the very digest the author's canonical text had), so it is
-    stored; anything else (a float orjson spells its own way, a lone surrogate, a
+    The payload is written by orjson (sorted keys) and its SHA-256 compared with the
+    event's digest, the chain fields hashed by ``chain_hash_of_text``. A match proves
+    the text is the canonical one (it has the very digest the author's canonical text
+    had), so it is stored; anything else (a float orjson spells its own way, a lone surrogate, a
     real mismatch) takes ``refusal_reason``'s own path over ``canonical_json``, the
     definition, which decides. The clock value is parsed once.
     """
@@ -96,24 +96,11 @@ def screen(
     for event, server_seq in events:
         try:
             payload = dumps(event.payload, option=sort)
-            chain = dumps(
-                {  # chain_hash's fields, in sorted order
-                    "actor": event.actor,
-                    "device": event.device,
-                    "device_seq": event.device_seq,
-                    "hlc": event.hlc,
-                    "id": event.id,
-                    "kind": event.kind,
-                    "location": event.location,
-                    "payload_digest": event.payload_digest,
-                    "prev_hash": event.prev_hash,
-                }
-            )
         except TypeError:  # orjson.JSONEncodeError: a value orjson will not write
-            payload = chain = b""
+            payload = b""
         if (
             sha256(payload).hexdigest() == event.payload_digest
-            and sha256(chain).hexdigest() == event.hash
+            and chain_hash_of_text(event.chain_fields()) == event.hash
         ):
             try:
                 owner = parse_hlc(event.hlc)[2]
