@@ -20,8 +20,11 @@ import cxdesk.events
 from cxdesk.config import load_settings
 from cxdesk.store import open_store
 
-# Never in a desk process: the central API's framework, server and models.
+# Never in a desk process: the central API's framework, server and models; and
+# ``cryptography`` (~9 MiB of its own OpenSSL): the desk's ciphers and signatures are
+# libsodium's, ``cryptography`` only stands in for AES-GCM on a CPU without AES instructions.
 SERVER_SIDE = [
+    "cryptography",
     "fastapi",
     "uvicorn",
     "starlette",
@@ -46,7 +49,6 @@ AREAS = [
     "importlib.metadata",
     "email.utils",  # the server's Date header (deskclock.measure)
     "orjson",
-    "nacl",
     "httpx",
     "cxdesk.sync.client",
     "cxdesk.sync.protocol",

@@ -114,6 +114,39 @@ def test_tampered_key_file_fails_cleanly(tmp_path):
         open_store(path)
 
 
+def test_key_wraps_are_the_same_aes_gcm_with_or_without_the_cpus_aes_instructions(
+    tmp_path, monkeypatch
+):
+    """libsodium seals a key file; ``cryptography`` (the fallback) opens it, and back."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from nacl.exceptions import UnavailableError
+
+    kek, nonce, data, aad = os.urandom(32), os.urandom(12), os.urandom(32), b"cxdesk|id|file"
+    sealed = keys._seal(kek, nonce, data, aad)
+    assert AESGCM(kek).decrypt(nonce, sealed, aad) == data
+    assert keys._open(kek, nonce, AESGCM(kek).encrypt(nonce, data, aad), aad) == data
+
+    # A CPU without AES instructions: libsodium refuses, the fallback does the same cipher.
+    def unavailable(*_args):
+        raise UnavailableError("Construction requires hardware acceleration")
+
+    path = tmp_path / "desk.sqlite3"
+    with pytest.MonkeyPatch.context() as no_aes_instructions:
+        no_aes_instructions.setattr(keys.sodium, "crypto_aead_aes256gcm_encrypt", unavailable)
+        no_aes_instructions.setattr(keys.sodium, "crypto_aead_aes256gcm_decrypt", unavailable)
+        open_store(path, device_id="D1", location="CSC").close()
+    open_store(path).close()  # made on the fallback, opened by libsodium
+    tampered = bytearray(sealed)
+    tampered[-1] ^= 1
+    for opener in ("libsodium", "fallback"):
+        if opener == "fallback":
+            monkeypatch.setattr(keys.sodium, "crypto_aead_aes256gcm_decrypt", unavailable)
+        with pytest.raises(keys.WrongKey):
+            keys._open(kek, nonce, bytes(tampered), aad)
+        with pytest.raises(keys.WrongKey):
+            keys._open(kek, nonce, sealed, b"another key id")
+
+
 def test_missing_key_file_is_refused_not_replaced(tmp_path):
     path = tmp_path / "desk.sqlite3"
     open_store(path, device_id="D1", location="CSC").close()

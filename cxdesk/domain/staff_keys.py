@@ -28,9 +28,9 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from nacl.bindings import crypto_sign_open
+from nacl.exceptions import CryptoError
+from nacl.signing import SigningKey
 
 from cxdesk.errors import ValidationError
 
@@ -115,10 +115,10 @@ class StaffKeys:
     """Hex of the raw 32-byte Ed25519 public key, as the roster carries it."""
     salt: str
     params: KeyParams
-    signing_key: Ed25519PrivateKey = field(repr=False, compare=False)
+    signing_key: SigningKey = field(repr=False, compare=False)
 
     def sign(self, message: bytes) -> str:
-        return self.signing_key.sign(message).hex()
+        return self.signing_key.sign(message).signature.hex()
 
     def sign_event_hash(self, event_hash: str) -> str:
         return self.sign(EVENT_PREFIX + event_hash.encode())
@@ -130,7 +130,11 @@ class StaffKeys:
         desk store's data key) without ever using the signing key itself for it;
         a different ``purpose`` gives an unrelated secret.
         """
-        seed = self.signing_key.private_bytes_raw()
+        # Here, not at the top: nothing on the desk's start path needs ``cryptography``.
+        from cryptography.hazmat.primitives.hashes import SHA256
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        seed = self.signing_key.encode()
         return HKDF(algorithm=SHA256(), length=32, salt=None, info=purpose).derive(seed)
 
     def roster_fields(self) -> dict[str, str]:
@@ -173,9 +177,8 @@ def derive_staff_keys(passcode: str, salt: str, params: KeyParams) -> StaffKeys:
         hash_len=32,
         type=Type.ID,
     )
-    private = Ed25519PrivateKey.from_private_bytes(seed)
-    public = private.public_key().public_bytes_raw().hex()
-    return StaffKeys(public, salt, params, private)
+    private = SigningKey(seed)  # libsodium: the same Ed25519 key pair any library derives
+    return StaffKeys(private.verify_key.encode().hex(), salt, params, private)
 
 
 def new_salt() -> str:
@@ -212,10 +215,6 @@ def verify_signature(public_key: str | None, message: bytes, signature: str | No
     """
     if not public_key or not signature:
         return False
-    # Here, not at the top: libsodium's bindings take ~0.1 s to load, after the first frame.
-    from nacl.bindings import crypto_sign_open
-    from nacl.exceptions import CryptoError
-
     try:
         key, sig = bytes.fromhex(public_key), bytes.fromhex(signature)
         if len(key) != 32 or len(sig) != 64:

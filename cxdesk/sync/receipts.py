@@ -1,4 +1,4 @@
-"""Signed statements from the central API: push receipts and feed marks (Ed25519, ``cryptography``).
+"""Signed statements from the central API: push receipts and feed marks (Ed25519, libsodium).
 
 The server signs what it has accepted with its own key (public key in
 ``/health``, pinned by the desk at enrolment):
@@ -25,11 +25,8 @@ import hashlib
 import json
 from typing import Literal
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey as SigningKey,
-)
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from nacl.exceptions import CryptoError
+from nacl.signing import SigningKey, VerifyKey
 from pydantic import BaseModel, Field, ValidationError
 
 from cxdesk.events.envelope import canonical_json
@@ -133,29 +130,29 @@ def new_key() -> SigningKey:
 
 
 def key_from_hex(seed_hex: str) -> SigningKey:
-    return SigningKey.from_private_bytes(bytes.fromhex(seed_hex))
+    return SigningKey(bytes.fromhex(seed_hex))  # the 32-byte seed, as any Ed25519 library keeps it
 
 
 def key_hex(key: SigningKey) -> str:
-    return key.private_bytes_raw().hex()
+    return key.encode().hex()
 
 
 def public_hex(key: SigningKey) -> str:
-    return key.public_key().public_bytes_raw().hex()
+    return key.verify_key.encode().hex()
 
 
 def sign(key: SigningKey, statement: Receipt | Mark) -> Signed:
     body = statement.model_dump()
-    return Signed(body=body, sig=key.sign(canonical_json(body).encode()).hex())
+    return Signed(body=body, sig=key.sign(canonical_json(body).encode()).signature.hex())
 
 
 def verified(public: str, signed: Signed) -> bool:
     """Whether ``signed`` carries a good signature by the key ``public`` (hex)."""
     try:
-        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public)).verify(
-            bytes.fromhex(signed.sig), canonical_json(signed.body).encode()
+        VerifyKey(bytes.fromhex(public)).verify(
+            canonical_json(signed.body).encode(), bytes.fromhex(signed.sig)
         )
-    except (InvalidSignature, ValueError):
+    except (CryptoError, ValueError):
         return False
     return True
 
