@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -189,10 +188,12 @@ def _from_file(path: Path) -> dict[str, object]:
     """The settings file's own values (none if there is no file)."""
     try:
         with path.open("rb") as file:
+            import tomllib  # here: most desks have no settings file to parse
+
             return tomllib.load(file)
     except FileNotFoundError:
         return {}
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # tomllib.TOMLDecodeError
         raise CxDeskError(f"The settings file {path} is not valid TOML: {exc}") from exc
     except OSError as exc:
         raise CxDeskError(f"The settings file {path} cannot be read: {exc}") from exc

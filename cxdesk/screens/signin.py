@@ -51,8 +51,9 @@ class SignInScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="signin-load")
     def _load(self) -> None:
+        # Two small queries: the passcode check's modules load on the first key press.
         from cxdesk.store.demo_mark import is_demo_store
-        from cxdesk.store.signin_commands import location_name
+        from cxdesk.store.staff_queries import location_name
 
         desk = self.desk
         place = location_name(desk.store, desk.store.location) or "this desk (not set up)"

@@ -43,6 +43,7 @@ from cxdesk.domain.validation import parse_staff_id
 from cxdesk.errors import AuthError, ValidationError
 from cxdesk.session import DeskSession, may_sign_in_at
 from cxdesk.store import _sql
+from cxdesk.store.staff_queries import location_name
 
 POLICY = SignInPolicy()
 
@@ -70,14 +71,6 @@ def signin_state(store, staff_id: str, now: datetime) -> SignInState:
     ]
     cleared = [_ms_to_dt(max(r[0], 0)) for r in rows if r["outcome"] == "cleared"]
     return POLICY.state(attempts, now, cleared=cleared)
-
-
-def location_name(store, location_id: str | None) -> str:
-    """The name of a location for display, or its id when the roster does not know it."""
-    if not location_id:
-        return ""
-    name = _sql.scalar(store, "SELECT name FROM locations WHERE location_id = ?", (location_id,))
-    return name or location_id
 
 
 def record_failure(store, staff_id: str, reason: FailureReason | str, now: datetime) -> str:

@@ -57,6 +57,14 @@ def staff_locations(store, staff_id: str) -> list[str]:
     return json.loads(rows[0][0]) if rows else []
 
 
+def location_name(store, location_id: str | None) -> str:
+    """The name of a location for display, or its id when the roster does not know it."""
+    if not location_id:
+        return ""
+    name = _sql.scalar(store, "SELECT name FROM locations WHERE location_id = ?", (location_id,))
+    return name or location_id
+
+
 def location_names(store) -> dict[str, str]:
     """Every location's name by its id."""
     return {r[0]: r[1] for r in _sql.query(store, "SELECT location_id, name FROM locations")}
