@@ -151,8 +151,9 @@ def test_migrations_run_once(tmp_path):
     open_store(path).close()
     s = open_store(path)
     versions = dict(s.conn.execute("SELECT component, version FROM schema_components"))
-    # core v2: signatures, v3: acks clustered; staff v3: public keys, v6: attempts clustered
-    assert versions["core"] == 3 and versions["staff"] == 6
+    # core v2: signatures, v3: acks clustered, v4: their check without IN; staff v3: public
+    # keys, v6: attempts clustered, v7: their check without IN
+    assert versions["core"] == 4 and versions["staff"] == 7
 
 
 _ACKS = "SELECT event_id, status, server_seq, reason, acked_at FROM event_acks"
@@ -223,7 +224,7 @@ def test_a_store_from_before_acks_and_attempts_were_clustered_keeps_them(tmp_pat
         assert peek.query(again, "PRAGMA foreign_key_list(event_acks)") == []
         rows = peek.query(again, "SELECT component, version FROM schema_components")
         versions = {r[0]: r[1] for r in rows}
-        assert versions["core"] == 3 and versions["staff"] == 6
+        assert versions["core"] == 4 and versions["staff"] == 7
         logged = peek.query(again, "SELECT id, server_seq, ack_status FROM event_log")
         assert {(r[0], r[1], r[2]) for r in logged if r[2]} == {
             (made[0].id, 7, "accepted"),
@@ -237,6 +238,100 @@ def test_a_store_from_before_acks_and_attempts_were_clustered_keeps_them(tmp_pat
             record_ack(conn, made[2], status="duplicate", server_seq=9)
         assert peek.scalar(again, "SELECT COUNT(*) FROM event_acks") == 3
         assert peek.scalar(again, "SELECT server_seq FROM event_acks WHERE server_seq = 9") == 9
+    finally:
+        again.close()
+
+
+def _table_sql(store, table: str) -> str:
+    return peek.scalar(store, "SELECT sql FROM sqlite_master WHERE name = ?", (table,))
+
+
+def test_checks_without_in_lists_keep_every_row_and_refuse_as_before(tmp_path):
+    """Core v4 and staff v7 spell the ``event_acks`` status and ``signin_attempts``
+    outcome checks with ``OR`` (SQLite builds a throwaway index for an ``IN`` list
+    each time a statement runs, once per row of an ``executemany``): a v3/v6 store's
+    rows all come across, the log view reads as before, and a value outside the
+    allowed ones is still refused."""
+    from cxdesk.store.eventlog import record_ack
+    from cxdesk.store.signin_commands import signin_state
+
+    path = tmp_path / "s.sqlite3"
+    s = open_store(path, device_id="D1", location="CSC")
+    enrol(s, "A1")
+    made = [
+        s.record_as_desk("SignInFailed", {"staff_id": "A1", "reason": "wrong passcode"})
+        for _ in range(3)
+    ]
+    with s.transaction() as conn:
+        record_ack(conn, made[0], status="accepted", server_seq=7)
+        record_ack(conn, made[1], status="duplicate")
+        record_ack(conn, made[2], status="duplicate", server_seq=8)
+    acks, attempts = sorted(map(tuple, peek.query(s, _ACKS))), peek.query(s, _ATTEMPTS)
+    attempts = sorted(map(tuple, attempts))
+    now = datetime.fromtimestamp(made[-1].occurred_ms / 1000 + 1, UTC)
+    state = signin_state(s, "A1", now)
+    with s.transaction() as conn:  # the tables as core v3 and staff v6 made them
+        conn.execute("DROP VIEW event_log")
+        conn.execute("ALTER TABLE event_acks RENAME TO acks_v4")
+        conn.execute(
+            "CREATE TABLE event_acks (event_id TEXT PRIMARY KEY, "
+            "status TEXT NOT NULL CHECK (status IN ('accepted', 'duplicate', 'rejected')), "
+            "server_seq INTEGER UNIQUE, reason TEXT, acked_at TEXT NOT NULL) WITHOUT ROWID"
+        )
+        conn.execute(f"INSERT INTO event_acks {_ACKS.replace('event_acks', 'acks_v4')}")
+        conn.execute("DROP TABLE acks_v4")
+        conn.execute(
+            "CREATE VIEW event_log AS SELECT e.*, a.server_seq, a.status AS ack_status, "
+            "a.reason AS ack_reason FROM events e LEFT JOIN event_acks a ON a.event_id = e.id"
+        )
+        conn.execute("ALTER TABLE signin_attempts RENAME TO attempts_v7")
+        conn.execute(
+            "CREATE TABLE signin_attempts (event_id TEXT NOT NULL, staff_id TEXT NOT NULL, "
+            "at_ms INTEGER NOT NULL, outcome TEXT NOT NULL "
+            "CHECK (outcome IN ('success', 'failure', 'locked', 'cleared')), "
+            "PRIMARY KEY (staff_id, at_ms, event_id)) WITHOUT ROWID"
+        )
+        conn.execute(f"INSERT INTO signin_attempts {_ATTEMPTS.replace('signin_a', 'a')}_v7")
+        conn.execute("DROP TABLE attempts_v7")
+        conn.execute("UPDATE schema_components SET version = 3 WHERE component = 'core'")
+        conn.execute("UPDATE schema_components SET version = 6 WHERE component = 'staff'")
+    assert " IN (" in _table_sql(s, "event_acks") and " IN (" in _table_sql(s, "signin_attempts")
+    s.close()
+    again = open_store(path)
+    try:
+        for table in ("event_acks", "signin_attempts"):
+            assert " IN (" not in _table_sql(again, table)
+            assert "WITHOUT ROWID" in _table_sql(again, table)
+        assert (_btrees(again, "event_acks"), _btrees(again, "signin_attempts")) == (2, 1)
+        assert sorted(map(tuple, peek.query(again, _ACKS))) == acks
+        assert sorted(map(tuple, peek.query(again, _ATTEMPTS))) == attempts
+        logged = peek.query(again, "SELECT id, server_seq, ack_status FROM event_log")
+        assert {(r[0], r[1], r[2]) for r in logged if r[2]} == {
+            (made[0].id, 7, "accepted"),
+            (made[1].id, None, "duplicate"),
+            (made[2].id, 8, "duplicate"),
+        }
+        assert signin_state(again, "A1", now) == state
+        assert verify_store(again).ok
+        with pytest.raises(db.sqlite.IntegrityError), again.transaction() as conn:
+            conn.execute(
+                "INSERT INTO event_acks (event_id, status, acked_at) VALUES ('x', 'maybe', 'now')"
+            )
+        with pytest.raises(db.sqlite.IntegrityError), again.transaction() as conn:
+            conn.execute(
+                "INSERT INTO signin_attempts (event_id, staff_id, at_ms, outcome) "
+                "VALUES ('x', 'A1', 1, 'unsure')"
+            )
+        for status in ("accepted", "duplicate", "rejected"):
+            with again.transaction() as conn:  # every allowed value still goes in
+                record_ack(conn, made[0], status=status, server_seq=7)
+        for outcome in ("success", "failure", "locked", "cleared"):
+            with again.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO signin_attempts (event_id, staff_id, at_ms, outcome) "
+                    "VALUES (?, 'A9', 1, ?)",
+                    (outcome, outcome),
+                )
     finally:
         again.close()
 

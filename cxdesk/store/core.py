@@ -88,4 +88,27 @@ SELECT e.*, a.server_seq, a.status AS ack_status, a.reason AS ack_reason
 FROM events e LEFT JOIN event_acks a ON a.event_id = e.id;
 """
 
-core = register(Component("core", migrations=[V1, V2, V3]))
+# V4: the status check spelled with ``OR`` instead of ``IN (...)``. SQLite builds a
+# throwaway index for an ``IN`` list each time a statement runs, so a page's
+# ``executemany`` of acknowledgements built one per row (about 2.5 us of the desk's
+# 7 us an acknowledgement); the same three values are allowed. Rebuilt as in V3.
+V4 = """
+DROP VIEW event_log;
+CREATE TABLE event_acks_v4 (
+    event_id TEXT PRIMARY KEY,
+    status TEXT NOT NULL
+        CHECK (status = 'accepted' OR status = 'duplicate' OR status = 'rejected'),
+    server_seq INTEGER UNIQUE,
+    reason TEXT,
+    acked_at TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO event_acks_v4 (event_id, status, server_seq, reason, acked_at)
+SELECT event_id, status, server_seq, reason, acked_at FROM event_acks;
+DROP TABLE event_acks;
+ALTER TABLE event_acks_v4 RENAME TO event_acks;
+CREATE VIEW event_log AS
+SELECT e.*, a.server_seq, a.status AS ack_status, a.reason AS ack_reason
+FROM events e LEFT JOIN event_acks a ON a.event_id = e.id;
+"""
+
+core = register(Component("core", migrations=[V1, V2, V3, V4]))
