@@ -10,6 +10,7 @@ still verifies against the stored digest.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -124,9 +125,19 @@ OBSERVE_AHEAD_MS = 60_000
 
 def parse_hlc(hlc: str) -> tuple[int, int, str]:
     """(milliseconds, counter, device) of a clock value; ValueError if it is not one."""
-    found = _HLC.fullmatch(hlc) if isinstance(hlc, str) else None
-    if found is None:
+    if not isinstance(hlc, str):
         raise ValueError(f"not a clock value: {str(hlc)[:40]!r}")
+    return _parse_hlc_text(hlc)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_hlc_text(hlc: str) -> tuple[int, int, str]:
+    # Cached: a pull page's clock values are read by the screen, then by projections
+    # (an event's time) and the clock, a page of up to 5,000 at a time (a failure,
+    # ValueError, is not cached).
+    found = _HLC.fullmatch(hlc)
+    if found is None:
+        raise ValueError(f"not a clock value: {hlc[:40]!r}")
     return int(found[1]), int(found[2]), found[3]
 
 

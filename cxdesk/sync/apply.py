@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from cxdesk.store import sync_commands as commands
 from cxdesk.store import sync_queries as queries
@@ -239,8 +240,9 @@ def _mark_matches(signed, page: PullResponse, after: int, device: str | None) ->
     if mark is None or not mark.digest:
         return mark is not None  # a server that does not audit pages yet
     digest = receipts.PageDigest(device or "")
-    for event in sorted(page.events, key=lambda e: e.server_seq):  # as the server adds them
-        digest.add(event.server_seq, event.id, event.hash, event.device)
+    digest.add_all(  # in feed order, as the server adds them
+        sorted(((e.server_seq, e.id, e.hash, e.device) for e in page.events), key=itemgetter(0))
+    )
     digest.dropped = tuple(page.dropped)
     return (
         mark.epoch,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Literal
 
 from nacl.exceptions import CryptoError
@@ -86,6 +87,16 @@ class PageDigest:
             return
         self._sha.update(f"{server_seq}:{event_id}:{event_hash}\n".encode())
         self.count += 1
+
+    def add_all(self, entries: Iterable[tuple[int, str, str, str]]) -> None:
+        """``add`` each (server_seq, id, hash, device), in one update of the hash."""
+        lines = []
+        for server_seq, event_id, event_hash, device in entries:
+            self.seen += 1
+            if device != self.own_device:
+                lines.append(f"{server_seq}:{event_id}:{event_hash}\n")
+        self._sha.update("".join(lines).encode())
+        self.count += len(lines)
 
     def hexdigest(self) -> str:
         return self._sha.hexdigest()

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cxdesk.events.envelope import canonical_json, chain_hash_of_text, parse_hlc
+from cxdesk.events.envelope import canonical_json, parse_hlc
 from cxdesk.store import _sql
 from cxdesk.store.components import Component, register
 
@@ -84,11 +84,12 @@ def screen(
     verifies), the checks made in one tight loop for a pull page.
 
     The payload is written by orjson (sorted keys) and its SHA-256 compared with the
-    event's digest, the chain fields hashed by ``chain_hash_of_text``. A match proves
-    the text is the canonical one (it has the very digest the author's canonical text
-    had), so it is stored; anything else (a float orjson spells its own way, a lone surrogate, a
-    real mismatch) takes ``refusal_reason``'s own path over ``canonical_json``, the
-    definition, which decides. The clock value is parsed once.
+    event's digest, the chain fields likewise (``chain_hash_of_text``'s fast path,
+    inline). A match proves the text is the canonical one (it has the very digest the
+    author's canonical text had), so it is stored; anything else (a float orjson spells
+    its own way, a lone surrogate, a real mismatch) takes ``refusal_reason``'s own path
+    over ``canonical_json``, the definition, which decides. The clock value is parsed
+    once.
     """
     import orjson  # here, not at the top: the desk's first frame does not wait for it
 
@@ -96,11 +97,12 @@ def screen(
     for event, server_seq in events:
         try:
             payload = dumps(event.payload, option=sort)
+            chain = dumps(event.chain_fields(), option=sort)  # chain_hash_of_text, inline
         except TypeError:  # orjson.JSONEncodeError: a value orjson will not write
-            payload = b""
+            payload = chain = b""
         if (
             sha256(payload).hexdigest() == event.payload_digest
-            and chain_hash_of_text(event.chain_fields()) == event.hash
+            and sha256(chain).hexdigest() == event.hash
         ):
             try:
                 owner = parse_hlc(event.hlc)[2]
