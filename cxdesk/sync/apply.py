@@ -47,6 +47,7 @@ from cxdesk.store.sync_queries import (  # noqa: F401 (re-export)
 )
 from cxdesk.sync import receipts
 from cxdesk.sync.client import SyncUnavailable
+from cxdesk.sync.collector import collector_paused
 from cxdesk.sync.protocol import MAX_PUSH_BYTES, MAX_PUSH_EVENTS, PullResponse, PushResponse
 
 
@@ -180,7 +181,8 @@ def parse_page(raw: bytes) -> PullResponse:
 
 def apply_pull_page(store, raw: bytes, after: int, mark: str | None = None) -> PageOutcome:
     """Apply one pull answer (asked with cursor ``after``) with its cursor, epoch and mark."""
-    return apply_parsed_page(store, parse_page(raw), after, mark)
+    with collector_paused():  # for the page's life: its objects are many, none cyclic
+        return apply_parsed_page(store, parse_page(raw), after, mark)
 
 
 def apply_parsed_page(

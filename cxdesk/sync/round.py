@@ -24,6 +24,7 @@ from cxdesk.store import db, sync_queries
 from cxdesk.store.db import DiskFull, is_disk_full
 from cxdesk.sync import apply, receipts
 from cxdesk.sync.client import AnswerTooLarge, AsyncSyncClient, SyncRefused, SyncUnavailable
+from cxdesk.sync.collector import collector_paused
 from cxdesk.sync.protocol import MAX_PULL_LIMIT, OLD_PULL_LIMIT, PullResponse
 from cxdesk.sync.receipts import MARK_HEADER, RECEIPT_HEADER
 
@@ -153,6 +154,13 @@ async def _push(store, client: AsyncSyncClient, report: RoundReport) -> None:
 
 
 async def _pull(store, client: AsyncSyncClient, report: RoundReport) -> None:
+    # The cycle collector waits while pages are read and applied (``collector``): over
+    # a catch-up it would scan each page's objects, none cyclic, again and again.
+    with collector_paused():
+        await _pull_pages(store, client, report)
+
+
+async def _pull_pages(store, client: AsyncSyncClient, report: RoundReport) -> None:
     cursor = (await _store(sync_queries.sync_state, store)).cursor
     # Pages start at the size every server takes and double while more waits, up to the
     # ceiling: a catch-up fills in few transactions, and the first page comes quickly.
