@@ -19,7 +19,7 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlcipher3 import dbapi2 as sqlite
@@ -32,6 +32,10 @@ BUSY_TIMEOUT_MS = 10_000
 ERRORS = (sqlite.Error, sqlite3.Error)
 """Catch these for "the store failed": the store's connection raises SQLCipher's
 classes, which are not the standard library's ``sqlite3`` ones."""
+BACKSTOP_WAL_PAGES = 10_000
+"""SQLite's autocheckpoint threshold on the store's connections (about 40 MB of WAL): a
+backstop only. ``checkpointer`` copies the WAL back when commits pause, so no commit
+pays for it; this bounds the WAL should that thread fall behind or fail."""
 CACHE_KIB = -16_000
 """Page cache (16 MB at most): with encryption a page read again from disk is decrypted
 again, so a desk keeps its working set of pages in memory."""
@@ -66,6 +70,7 @@ def connect(
         if str(path) != ":memory:" and mode.lower() != "wal":
             raise StoreError(f"The store at {path} could not switch to WAL mode ({mode}).")
         conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_WAL_PAGES}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA cache_size = {CACHE_KIB}")
     except sqlite.DatabaseError as exc:
@@ -115,10 +120,14 @@ class Transactor:
 
     A transaction that fails (a full disk included, even at ``COMMIT``) is rolled
     back whole, so nothing is ever half-saved; a full disk becomes ``DiskFull``.
+    ``after_commit`` is called after each outermost ``COMMIT`` (the WAL checkpointer).
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, after_commit: Callable[[], None] | None = None
+    ) -> None:
         self.conn = conn
+        self.after_commit = after_commit
         self.lock = threading.RLock()
         self._depth = 0
 
@@ -138,6 +147,8 @@ class Transactor:
             try:
                 yield self.conn
                 self.conn.execute("COMMIT")
+                if self.after_commit is not None:
+                    self.after_commit()
             except BaseException as exc:
                 if self.conn.in_transaction:  # SQLite may have rolled back by itself
                     with contextlib.suppress(*ERRORS):

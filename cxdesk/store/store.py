@@ -19,6 +19,7 @@ from cxdesk.errors import AuthError, StoreError
 from cxdesk.events import DESK_ACTOR
 from cxdesk.events.envelope import HybridClock
 from cxdesk.store import _sql, cipher, db
+from cxdesk.store.checkpointer import Checkpointer
 from cxdesk.store.eventlog import append_local, utc_now_text
 from cxdesk.store.keys import DataKey
 from cxdesk.store.migrations import migrate
@@ -51,7 +52,8 @@ class Store:
         self.path = path
         self.data_key = data_key
         """The key the store file is encrypted under (a verify copy is opened with it)."""
-        self._tx = db.Transactor(conn)
+        self._checkpointer = Checkpointer(path, data_key) if path is not None else None
+        self._tx = db.Transactor(conn, self._checkpointer.committed if self._checkpointer else None)
         self.conn = conn
         row = conn.execute("SELECT device_id, location FROM desk").fetchone()
         self.device_id: str | None = row[0] if row else None
@@ -193,6 +195,8 @@ class Store:
         )
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()  # first: closing the last connection checkpoints all
         with self._tx.lock:
             self.conn.close()
 

@@ -1,0 +1,112 @@
+"""Copy the store's WAL back into the database off the write path, when writes pause.
+
+SQLite's own autocheckpoint runs inside the ``COMMIT`` that takes the WAL past
+1,000 pages: every ~55th issue, one advisor's confirm waited while a thousand
+pages were copied and the database fsynced. The desk's connection keeps only a
+far larger backstop (``db.BACKSTOP_WAL_PAGES``), and this thread, on a
+connection of its own, runs a ``PASSIVE`` checkpoint once commits pause
+(``QUIET_S`` after the last one, or ``MAX_DELAY_S`` after the first not yet
+copied while they keep coming). ``PASSIVE`` neither waits for nor blocks the
+desk's writer or its readers.
+
+Crash safety is unchanged: a commit is durable once its WAL frames are fsynced
+(``synchronous=FULL``), before any checkpoint; a checkpoint only copies committed
+frames and fsyncs the database (``synchronous=FULL`` here too), and one cut short
+is finished from the WAL when the store next opens, as before. The WAL cannot
+grow without bound: once a checkpoint has copied all of it the next commit
+writes it again from the start, and if this thread falls behind or fails (a
+long bulk sync, a reader on an old snapshot, an error here) the backstop
+autocheckpoint still runs. The thread ends ``LINGER_S`` after the last
+checkpoint with nothing left to copy, closing its connection; the next commit
+starts another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from pathlib import Path
+
+from cxdesk.errors import StoreError
+from cxdesk.store import db
+from cxdesk.store.keys import DataKey
+
+QUIET_S = 0.5
+"""Checkpoint this long after the last commit (an advisor between two residents)."""
+MAX_DELAY_S = 5.0
+"""...or at the latest this long after the first commit not yet copied (a bulk sync)."""
+LINGER_S = 10.0
+"""With nothing to copy for this long, the thread closes its connection and ends."""
+
+
+class Checkpointer:
+    """Checkpoints one store file's WAL from a thread of its own, told of every commit."""
+
+    def __init__(self, path: Path, key: DataKey | None) -> None:
+        self._path, self._key = path, key
+        self._cond = threading.Condition()
+        self._first_pending: float | None = None  # first commit since the last checkpoint
+        self._last_commit = 0.0
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def committed(self) -> None:
+        """A commit has happened (called on the committing thread; costs a lock and a clock)."""
+        now = time.monotonic()
+        with self._cond:
+            if self._closed:
+                return
+            self._last_commit = now
+            if self._first_pending is None:
+                self._first_pending = now
+                self._cond.notify()  # the thread may be idle, waiting for work
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="cxdesk-checkpoint", daemon=True
+                )
+                self._thread.start()
+
+    def close(self) -> None:
+        """Stop the thread (after a checkpoint under way) and close its connection."""
+        with self._cond:
+            self._closed = True
+            thread = self._thread
+            self._cond.notify_all()
+        if thread is not None:
+            thread.join()
+
+    def _next_checkpoint(self) -> bool:
+        """Wait until a checkpoint is due (True), or until the thread should end (False)."""
+        with self._cond:
+            while not self._closed:
+                if self._first_pending is None:
+                    self._cond.wait(LINGER_S)
+                    if self._first_pending is None and not self._closed:
+                        self._thread = None  # decided under the lock: a commit starts another
+                        return False
+                    continue
+                now = time.monotonic()
+                due = min(self._last_commit + QUIET_S, self._first_pending + MAX_DELAY_S)
+                if now >= due:
+                    self._first_pending = None
+                    return True
+                self._cond.wait(due - now)
+            return False
+
+    def _run(self) -> None:
+        conn = None
+        try:
+            while self._next_checkpoint():
+                if conn is None:
+                    conn = db.connect(self._path, key=self._key, check_filesystem=False)
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except (*db.ERRORS, StoreError, OSError):
+            pass  # the backstop autocheckpoint keeps the WAL bounded; the next commit retries
+        finally:
+            if conn is not None:
+                with contextlib.suppress(*db.ERRORS):
+                    conn.close()
+            with self._cond:
+                if self._thread is threading.current_thread():
+                    self._thread = None
