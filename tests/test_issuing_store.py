@@ -240,3 +240,92 @@ def test_funds_loaded_on_a_voided_card_is_an_anomaly(admin_store):
     found = [f for f in find_anomalies(store, today, today) if f.rule == "funds-after-void"]
     assert len(found) == 1 and "£30.00 was loaded on card PC000003" in found[0].detail
     assert found[0].issue_ids == (card.issue_id,)
+
+
+def _btrees(store, table: str) -> int:
+    """The b-trees an insert into ``table`` writes: its own (unless clustered) and indexes."""
+    sql = peek.scalar(store, "SELECT sql FROM sqlite_master WHERE name = ?", (table,))
+    return len(peek.query(store, f'PRAGMA index_list("{table}")')) + ("WITHOUT ROWID" not in sql)
+
+
+def test_a_store_from_before_the_leaner_issue_reads_the_same(admin_store):
+    """Customers v5 (the timeline clustered by customer), stock v3 (the on-hand index
+    partial) and issuing v6 (the kind index for cards only): an older store's rows all come
+    across, and the history, the drawer counts and the log read as before."""
+    from cxdesk.domain.issue_log import IssueFilter
+    from cxdesk.store import customer_queries, schema_versions
+    from cxdesk.store import stock_queries as sq
+    from cxdesk.store.issue_log_queries import log_page
+
+    store = admin_store
+    set_up_council(store)
+    cid = register(store)
+    issue(store, cid, "PC000003", kind="payment_card", amount="£20")
+    voucher = issue(store, cid, "FV000004")
+    issue(store, cid, "FV000005")
+    ic.void_issue(
+        store, actor="ADV1", role="advisor", issue_id=voucher.issue_id, reason="x", item="spoiled"
+    )
+    timeline = "event_id, customer_id, at_ms, kind, location, actor, summary"
+
+    def reads(s):
+        return (
+            sorted(map(tuple, peek.query(s, f"SELECT {timeline} FROM customer_timeline"))),
+            customer_queries.customer_history(s, cid, include_views=True),
+            {
+                kind: sq.on_hand_count(s, place, kind)
+                for place in ("CSC", "HUB-N")
+                for kind in ("food_voucher", "payment_card")
+            },
+            sq.stock_summary(s),
+            [
+                [r.issue_id for r in log_page(s, IssueFilter(kind=k), now_ms=0).rows]
+                for k in (None, "food_voucher", "payment_card")
+            ],
+        )
+
+    before = reads(store)
+    assert [len(ids) for ids in before[4]] == [3, 2, 1]
+    assert _btrees(store, "customer_timeline") == 1
+    with store.transaction() as conn:  # as customers v4, stock v2 and issuing v5 left them
+        conn.execute("ALTER TABLE customer_timeline RENAME TO timeline_v5")
+        conn.execute(
+            "CREATE TABLE customer_timeline (event_id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, "
+            "at_ms INTEGER NOT NULL, kind TEXT NOT NULL, location TEXT NOT NULL, "
+            "actor TEXT NOT NULL, summary TEXT NOT NULL)"
+        )
+        conn.execute(
+            "CREATE INDEX customer_timeline_customer ON customer_timeline (customer_id, at_ms)"
+        )
+        conn.execute(f"INSERT INTO customer_timeline SELECT {timeline} FROM timeline_v5")
+        conn.execute("DROP TABLE timeline_v5")
+        conn.execute("DROP INDEX stock_items_on_hand")
+        conn.execute("CREATE INDEX stock_items_place ON stock_items (location, kind, status)")
+        conn.execute("DROP INDEX issues_log_cards")
+        conn.execute("CREATE INDEX issues_log_kind ON issues (kind, at_ms, issue_id)")
+        for name, version in (("customers", 4), ("stock", 2), ("issuing", 5)):
+            conn.execute(
+                "UPDATE schema_components SET version = ? WHERE component = ?", (version, name)
+            )
+    assert _btrees(store, "customer_timeline") == 3
+    path = store.path
+    store.close()
+    again = open_store(path)
+    try:
+        assert reads(again) == before
+        assert _btrees(again, "customer_timeline") == 1
+        names = {r[0] for r in peek.query(again, "SELECT name FROM sqlite_master")}
+        assert {"issues_log_cards", "stock_items_on_hand"} <= names
+        assert not {"issues_log_kind", "stock_items_place", "customer_timeline_customer"} & names
+        versions = dict(
+            map(tuple, peek.query(again, "SELECT component, version FROM schema_components"))
+        )
+        assert versions == schema_versions.CURRENT
+        assert verify_store(again).ok
+        issue(again, cid, "FV000006")  # and the next issue goes in
+        assert (
+            len(customer_queries.customer_history(again, cid, include_views=True))
+            == len(before[1]) + 1
+        )
+    finally:
+        again.close()

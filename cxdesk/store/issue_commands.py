@@ -37,6 +37,7 @@ from cxdesk.events import FRONTLINE, SUPERVISORS
 from cxdesk.events.envelope import Event, new_event_id
 from cxdesk.events.issuing import MAX_MATCHES, VOUCHER_VALUE_PENCE
 from cxdesk.store import _sql, stock_queries
+from cxdesk.store.issue_queries import card_term
 from cxdesk.store.signin_commands import confirm_passcode
 from cxdesk.store.sync_queries import LAST_SUCCESS
 
@@ -124,7 +125,7 @@ def check_repeat_claims(store, kind: str, customer_id: str, *, now: datetime | N
         "SELECT i.issue_id, i.kind, i.customer_id, i.location, i.at_ms, c.given_name, "
         "c.family_name, c.date_of_birth, c.postcode FROM issues i "
         "LEFT JOIN customer_names_v c ON c.customer_id = i.customer_id "
-        "WHERE i.kind = ? AND i.status = 'issued' AND i.at_ms >= ?",
+        f"WHERE i.kind = ? AND i.status = 'issued' AND i.at_ms >= ?{card_term(kind)}",
         (kind, since),
     )
     past = [

@@ -39,7 +39,7 @@ from cxdesk.domain.issue_log import (
     signoff_key,
 )
 from cxdesk.domain.reconciliation import london_day
-from cxdesk.store import crisis_queries, feed, staff_queries
+from cxdesk.store import crisis_queries, feed, issue_queries, staff_queries
 from cxdesk.store.crisis_queries import PaymentRequest
 
 PAGE_SIZE = 50
@@ -70,7 +70,7 @@ def where_clause(flt: IssueFilter, now_ms: int) -> tuple[str, dict]:
             "EXISTS (SELECT 1 FROM payment_request_state_v r "
             f"WHERE r.issue_id = i.issue_id AND {_LATE_REQUEST})"
         )
-    return (" AND ".join(parts) or "1"), params
+    return (" AND ".join(parts) or "1") + issue_queries.card_term(flt.kind), params
 
 
 def _now_ms(now_ms: int | None) -> int:

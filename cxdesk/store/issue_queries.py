@@ -15,6 +15,13 @@ from cxdesk.domain.stock import serial_format
 from cxdesk.store import _sql
 
 
+def card_term(kind: str | None, alias: str = "i") -> str:
+    """More condition for a query on ``issues`` filtered by ``kind``: the literal that lets
+    SQLite use the partial index ``issues_log_cards`` (a bound parameter cannot), or
+    nothing (food vouchers, most issues, read down ``issues_log_time``)."""
+    return f" AND {alias}.kind = 'payment_card'" if kind == "payment_card" else ""
+
+
 @dataclass(frozen=True, slots=True)
 class IssueSummary:
     """One voucher or card issue, as reports count it."""

@@ -14,6 +14,7 @@ from cxdesk.domain.serials import SerialFormat
 from cxdesk.domain.stock import ON_HAND, SerialState
 from cxdesk.store import _sql
 
+# Spelt as the partial index ``stock_items_on_hand`` is, so SQLite uses it.
 _ON_HAND_SQL = "status IN ('in_stock', 'voided_back')"
 
 

@@ -120,10 +120,33 @@ CREATE VIEW customer_addresses_v AS
 SELECT customer_id, address, postcode FROM customers;
 """
 
+# V5: the timeline clustered by customer (``WITHOUT ROWID``, keyed ``customer_id, at_ms,
+# event_id``), the order the history reads it in: an event's row is one b-tree to write,
+# not a table, its key's index and ``customer_timeline_customer`` (two pages fewer in
+# every issue's commit). An event's customer and time never change, so the key is as
+# unique as the event id was, and ``INSERT OR IGNORE`` still ignores a repeat.
+V5 = """
+CREATE TABLE customer_timeline_by_customer (
+    event_id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    location TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    PRIMARY KEY (customer_id, at_ms, event_id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO customer_timeline_by_customer
+    (event_id, customer_id, at_ms, kind, location, actor, summary)
+SELECT event_id, customer_id, at_ms, kind, location, actor, summary FROM customer_timeline;
+DROP TABLE customer_timeline;
+ALTER TABLE customer_timeline_by_customer RENAME TO customer_timeline;
+"""
+
 customers = register(
     Component(
         "customers",
-        migrations=[V1, V2, V3, V4],
+        migrations=[V1, V2, V3, V4, V5],
         tables=("customers", "customer_changes", "customer_name_tokens", "customer_timeline"),
     )
 )
