@@ -170,8 +170,18 @@ def test_same_serial_at_two_desks_kept_and_flagged(tmp_path, admin_store):
     )
     clash = peek.query(three, "SELECT serial_clash FROM issues WHERE issue_id = ?", (b.issue_id,))
     assert clash[0][0] == 0
+    # A fourth desk hears of the void before the issue it voids, then of the other issue.
+    four = open_store(tmp_path / "four.sqlite3", device_id="D-4", location="CSC")
+    ingest_remote(four.conn, four.clock, ((e, n) for n, e in enumerate(_events(one)[:-1], 1)))
+    [void] = [e for e in _events(three) if e.kind == "IssueVoided"]
+    for event, place in ((void, 6000), (ev_a[0], 6001), (ev_b[0], 6002)):
+        ingest_remote(four.conn, four.clock, [(event, place)])
+    rows = peek.query(four, "SELECT issue_id, status, serial_clash FROM issues")
+    assert {tuple(r) for r in rows} == {(a.issue_id, "voided", 0), (b.issue_id, "issued", 0)}
+    assert verify_store(four).ok
     two.close()
     three.close()
+    four.close()
 
 
 def test_crisis_flag_open_and_close(admin_store):

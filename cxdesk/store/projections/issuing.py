@@ -160,7 +160,7 @@ def _v5(conn: sqlite3.Connection) -> None:
 # overflow page.)
 V6 = """
 DROP INDEX IF EXISTS issues_log_kind;
-CREATE INDEX issues_log_cards ON issues (at_ms, issue_id) WHERE kind = 'payment_card';
+CREATE INDEX IF NOT EXISTS issues_log_cards ON issues (at_ms, issue_id) WHERE kind = 'payment_card';
 """
 
 
@@ -174,9 +174,8 @@ issuing = register(
 )
 
 
-def _recompute_issue(conn: sqlite3.Connection, issue_id: str, serial: str | None = None) -> None:
-    """Status from the first void in feed order, then the clash mark for its serial
-    (``serial``: the issue's, when the caller knows it)."""
+def _apply_first_void(conn: sqlite3.Connection, issue_id: str) -> bool:
+    """Status from the first void in feed order; False if the issue has no void."""
     first = conn.execute(
         "SELECT v.reason, v.item, v.at_ms, v.actor FROM issue_voids v "
         f"{feed.join_events('v.event_id')} "
@@ -189,16 +188,24 @@ def _recompute_issue(conn: sqlite3.Connection, issue_id: str, serial: str | None
             "voided_at_ms = ?, voided_by = ? WHERE issue_id = ?",
             (*first, issue_id),
         )
-    if serial is None:
-        row = conn.execute("SELECT serial FROM issues WHERE issue_id = ?", (issue_id,)).fetchone()
-        serial = row[0] if row else None
-    if serial is not None:
-        # Set-based, so it reads the same whichever desk's issue arrived first.
-        conn.execute(
-            "UPDATE issues SET serial_clash = (SELECT COUNT(*) FROM issues i2 "
-            "WHERE i2.serial = issues.serial AND i2.status = 'issued') > 1 WHERE serial = ?",
-            (serial,),
-        )
+    return first is not None
+
+
+def _recompute_clash(conn: sqlite3.Connection, serial: str) -> None:
+    # Set-based, so it reads the same whichever desk's issue arrived first.
+    conn.execute(
+        "UPDATE issues SET serial_clash = (SELECT COUNT(*) FROM issues i2 "
+        "WHERE i2.serial = issues.serial AND i2.status = 'issued') > 1 WHERE serial = ?",
+        (serial,),
+    )
+
+
+def _recompute_issue(conn: sqlite3.Connection, issue_id: str) -> None:
+    """Status from the first void in feed order, then the clash mark for its serial."""
+    _apply_first_void(conn, issue_id)
+    row = conn.execute("SELECT serial FROM issues WHERE issue_id = ?", (issue_id,)).fetchone()
+    if row is not None:
+        _recompute_clash(conn, row[0])
 
 
 @issuing.handles(*ISSUE_KINDS)
@@ -207,11 +214,16 @@ def _issued(conn: sqlite3.Connection, event: Event) -> None:
     check = p["repeat_check"]
     seen = len(check["matches"]) + check.get("more_matches", 0)  # newest listed, rest counted
     action = check["action"] if check["breached"] else "none"
-    conn.execute(
+    # The new issue is live, so it clashes if another live issue holds its serial; only
+    # then do the others' marks change (from one live issue to two), so the set-based
+    # recompute runs only then, or when a void of it arrived first.
+    (clash,) = conn.execute(
         "INSERT INTO issues (issue_id, kind, customer_id, serial, value_pence, location, device, "
         "actor, at_ms, reason, repeat_action, repeat_matches, repeat_result, knowledge_as_of, "
-        "override_reason, approved_by, event_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "override_reason, approved_by, event_id, serial_clash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "EXISTS (SELECT 1 FROM issues WHERE serial = ?4 AND status = 'issued')) "
+        "RETURNING serial_clash",
         (
             p["issue_id"],
             ISSUE_KINDS[event.kind],
@@ -231,8 +243,9 @@ def _issued(conn: sqlite3.Connection, event: Event) -> None:
             p.get("approved_by"),
             event.id,
         ),
-    )
-    _recompute_issue(conn, p["issue_id"], p["serial"])
+    ).fetchone()
+    if _apply_first_void(conn, p["issue_id"]) or clash:
+        _recompute_clash(conn, p["serial"])
 
 
 @issuing.handles("IssueVoided")

@@ -104,8 +104,8 @@ ALTER TABLE stock_moves_by_serial RENAME TO stock_moves;
 # on-hand count and check spell the same condition (``stock_queries._ON_HAND_SQL``); the
 # stock screen's totals per place read the table itself.
 V3 = """
-DROP INDEX stock_items_place;
-CREATE INDEX stock_items_on_hand ON stock_items (location, kind)
+DROP INDEX IF EXISTS stock_items_place;
+CREATE INDEX IF NOT EXISTS stock_items_on_hand ON stock_items (location, kind)
     WHERE status IN ('in_stock', 'voided_back');
 """
 
