@@ -86,3 +86,22 @@ def test_the_thread_ends_when_idle_and_a_commit_starts_another(tmp_path, monkeyp
         assert _until(lambda: wal_state(store)[1] == wal_state(store)[0])
     finally:
         store.close()
+
+
+def test_the_thread_never_makes_a_store_file(tmp_path, monkeypatch):
+    """With the store moved aside (as recovery does), a checkpoint due finds no file and
+    makes none: a new store can be enrolled at that path."""
+    monkeypatch.setattr(checkpointer, "QUIET_S", 0.01)
+    monkeypatch.setattr(checkpointer, "LINGER_S", 0.05)
+    path = tmp_path / "desk.sqlite3"
+    store = open_store(path, device_id="D-1", location="CSC")
+    try:
+        record_some(store, 1)
+        assert _until(lambda: not _checkpoint_threads())
+        for suffix in ("", "-wal", "-shm"):
+            (tmp_path / f"desk.sqlite3{suffix}").rename(tmp_path / f"kept.sqlite3{suffix}")
+        record_some(store, 1)  # the open connection writes on to the moved files
+        assert _until(lambda: not _checkpoint_threads())
+        assert not path.exists()
+    finally:
+        store.close()

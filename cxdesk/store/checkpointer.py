@@ -24,11 +24,14 @@ starts another.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
-from cxdesk.errors import StoreError
+from sqlcipher3 import dbapi2 as sqlite
+
 from cxdesk.store import db
 from cxdesk.store.keys import DataKey
 
@@ -38,6 +41,19 @@ MAX_DELAY_S = 5.0
 """...or at the latest this long after the first commit not yet copied (a bulk sync)."""
 LINGER_S = 10.0
 """With nothing to copy for this long, the thread closes its connection and ends."""
+
+
+def _open_existing(path: Path, key: DataKey | None) -> sqlite3.Connection:
+    """A connection for checkpointing the store at ``path``, which must exist: never one
+    that creates a file (the store may have been moved aside, as recovery does)."""
+    conn = sqlite.connect(
+        f"file:{quote(str(path))}?mode=rw", uri=True, isolation_level=None, check_same_thread=False
+    )
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    if key is not None:
+        conn.execute(key.sqlcipher_pragma())
+    conn.execute("PRAGMA synchronous = FULL")  # fsync the database after copying pages in
+    return conn
 
 
 class Checkpointer:
@@ -99,9 +115,9 @@ class Checkpointer:
         try:
             while self._next_checkpoint():
                 if conn is None:
-                    conn = db.connect(self._path, key=self._key, check_filesystem=False)
+                    conn = _open_existing(self._path, self._key)
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except (*db.ERRORS, StoreError, OSError):
+        except (*db.ERRORS, OSError):
             pass  # the backstop autocheckpoint keeps the WAL bounded; the next commit retries
         finally:
             if conn is not None:
