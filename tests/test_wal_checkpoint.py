@@ -1,5 +1,5 @@
-"""The WAL is copied back by the store's own thread once commits pause, never inside a
-commit, and it cannot grow without bound."""
+"""The WAL is copied back by the store's own thread once commits pause and it holds enough
+to copy, never inside a commit, and it cannot grow without bound."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ def wal_state(store) -> tuple[int, int]:
     ``mxFrame`` and the checkpoint's ``nBackfill``."""
     with open(f"{store.path}-shm", "rb") as shm:
         head = shm.read(100)
-    return struct.unpack("=I", head[16:20])[0], struct.unpack("=I", head[96:100])[0]
+    state = struct.unpack("=I", head[16:20])[0], struct.unpack("=I", head[96:100])[0]
+    assert checkpointer.wal_backlog(store.path) == state[0] - state[1]
+    return state
 
 
 def record_some(store, n: int) -> None:
@@ -56,10 +58,26 @@ def test_no_commit_checkpoints_the_wal(tmp_path, monkeypatch):
         store.close()
 
 
+def test_a_pause_leaves_a_short_wal_as_it_is(tmp_path, monkeypatch):
+    """Below ``CHECKPOINT_PAGES`` nothing is copied: the commit after a checkpoint would
+    fsync the WAL's new header too, so an eager checkpoint would slow the next confirm."""
+    monkeypatch.setattr(checkpointer, "QUIET_S", 0.01)
+    monkeypatch.setattr(checkpointer, "LINGER_S", 0.05)
+    store = open_store(tmp_path / "desk.sqlite3", device_id="D-1", location="CSC")
+    try:
+        record_some(store, 3)
+        assert _until(lambda: not _checkpoint_threads())  # looked, and ended
+        frames, copied = wal_state(store)
+        assert 0 < frames < checkpointer.CHECKPOINT_PAGES and copied == 0
+    finally:
+        store.close()
+
+
 def test_the_thread_copies_the_wal_back_once_commits_pause(tmp_path, monkeypatch):
-    """After a pause every frame is in the database, and the next commit writes the WAL
-    from its start again: it stays as small as the writes between two pauses."""
+    """After a pause with enough in the WAL every frame is in the database, and the next
+    commit writes the WAL from its start again."""
     monkeypatch.setattr(checkpointer, "QUIET_S", 0.05)
+    monkeypatch.setattr(checkpointer, "CHECKPOINT_PAGES", 1)
     store = open_store(tmp_path / "desk.sqlite3", device_id="D-1", location="CSC")
     try:
         for _ in range(3):
@@ -75,6 +93,7 @@ def test_the_thread_copies_the_wal_back_once_commits_pause(tmp_path, monkeypatch
 
 
 def test_the_thread_ends_when_idle_and_a_commit_starts_another(tmp_path, monkeypatch):
+    monkeypatch.setattr(checkpointer, "CHECKPOINT_PAGES", 1)
     monkeypatch.setattr(checkpointer, "QUIET_S", 0.01)
     monkeypatch.setattr(checkpointer, "LINGER_S", 0.05)
     store = open_store(tmp_path / "desk.sqlite3", device_id="D-1", location="CSC")
@@ -91,6 +110,7 @@ def test_the_thread_ends_when_idle_and_a_commit_starts_another(tmp_path, monkeyp
 def test_the_thread_never_makes_a_store_file(tmp_path, monkeypatch):
     """With the store moved aside (as recovery does), a checkpoint due finds no file and
     makes none: a new store can be enrolled at that path."""
+    monkeypatch.setattr(checkpointer, "CHECKPOINT_PAGES", 0)  # look even with no WAL found
     monkeypatch.setattr(checkpointer, "QUIET_S", 0.01)
     monkeypatch.setattr(checkpointer, "LINGER_S", 0.05)
     path = tmp_path / "desk.sqlite3"

@@ -2,12 +2,14 @@
 
 SQLite's own autocheckpoint runs inside the ``COMMIT`` that takes the WAL past
 1,000 pages: every ~55th issue, one advisor's confirm waited while a thousand
-pages were copied and the database fsynced. The desk's connection keeps only a
-far larger backstop (``db.BACKSTOP_WAL_PAGES``), and this thread, on a
-connection of its own, runs a ``PASSIVE`` checkpoint once commits pause
-(``QUIET_S`` after the last one, or ``MAX_DELAY_S`` after the first not yet
-copied while they keep coming). ``PASSIVE`` neither waits for nor blocks the
-desk's writer or its readers.
+pages were copied into the database and it was fsynced. The desk's connection
+keeps only a far larger backstop (``db.BACKSTOP_WAL_PAGES``), and this thread,
+on a connection of its own, runs that checkpoint instead, ``PASSIVE`` (it neither
+waits for nor blocks the desk's writer or readers), once commits pause
+(``QUIET_S`` after the last one, or every ``MAX_DELAY_S`` while they keep coming)
+and the WAL holds ``CHECKPOINT_PAGES`` not yet copied. Not sooner: the commit
+after a checkpoint starts the WAL again and fsyncs its new header, a second
+fsync, so checkpointing at every pause would slow every confirm.
 
 Crash safety is unchanged: a commit is durable once its WAL frames are fsynced
 (``synchronous=FULL``), before any checkpoint; a checkpoint only copies committed
@@ -15,16 +17,16 @@ frames and fsyncs the database (``synchronous=FULL`` here too), and one cut shor
 is finished from the WAL when the store next opens, as before. The WAL cannot
 grow without bound: once a checkpoint has copied all of it the next commit
 writes it again from the start, and if this thread falls behind or fails (a
-long bulk sync, a reader on an old snapshot, an error here) the backstop
-autocheckpoint still runs. The thread ends ``LINGER_S`` after the last
-checkpoint with nothing left to copy, closing its connection; the next commit
-starts another.
+reader on an old snapshot, an error here) the backstop autocheckpoint still
+runs. The thread ends ``LINGER_S`` after the last commit, closing its
+connection; the next commit starts another.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
+import struct
 import threading
 import time
 from pathlib import Path
@@ -35,12 +37,29 @@ from sqlcipher3 import dbapi2 as sqlite
 from cxdesk.store import db
 from cxdesk.store.keys import DataKey
 
+CHECKPOINT_PAGES = 1_000
+"""Checkpoint once the WAL holds this many pages not yet copied (SQLite's default)."""
 QUIET_S = 0.5
-"""Checkpoint this long after the last commit (an advisor between two residents)."""
+"""Look this long after the last commit (an advisor between two residents)..."""
 MAX_DELAY_S = 5.0
-"""...or at the latest this long after the first commit not yet copied (a bulk sync)."""
-LINGER_S = 10.0
-"""With nothing to copy for this long, the thread closes its connection and ends."""
+"""...or at the latest this long after the first commit since the last look (a bulk sync)."""
+LINGER_S = 60.0
+"""With no commit for this long, the thread closes its connection and ends."""
+
+
+def wal_backlog(path: Path) -> int:
+    """Pages in the WAL not yet copied into the database, from the WAL index (``-shm``,
+    never encrypted): its header's ``mxFrame`` less the checkpoint's ``nBackfill``
+    (https://www.sqlite.org/walformat.html); 0 if there is none."""
+    try:
+        with open(f"{path}-shm", "rb") as shm:
+            head = shm.read(100)
+    except OSError:
+        return 0
+    if len(head) < 100:
+        return 0
+    frames, copied = struct.unpack_from("=I", head, 16)[0], struct.unpack_from("=I", head, 96)[0]
+    return max(frames - copied, 0)
 
 
 def _open_existing(path: Path, key: DataKey | None) -> sqlite3.Connection:
@@ -62,7 +81,7 @@ class Checkpointer:
     def __init__(self, path: Path, key: DataKey | None) -> None:
         self._path, self._key = path, key
         self._cond = threading.Condition()
-        self._first_pending: float | None = None  # first commit since the last checkpoint
+        self._first_pending: float | None = None  # first commit since the last look
         self._last_commit = 0.0
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -92,8 +111,8 @@ class Checkpointer:
         if thread is not None:
             thread.join()
 
-    def _next_checkpoint(self) -> bool:
-        """Wait until a checkpoint is due (True), or until the thread should end (False)."""
+    def _next_look(self) -> bool:
+        """Wait until it is time to look at the WAL (True), or the thread should end (False)."""
         with self._cond:
             while not self._closed:
                 if self._first_pending is None:
@@ -113,7 +132,9 @@ class Checkpointer:
     def _run(self) -> None:
         conn = None
         try:
-            while self._next_checkpoint():
+            while self._next_look():
+                if wal_backlog(self._path) < CHECKPOINT_PAGES:
+                    continue
                 if conn is None:
                     conn = _open_existing(self._path, self._key)
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
