@@ -139,7 +139,7 @@ def push_rate(url: str, folder: Path, keys: sk.StaffKeys, n: int, *, check: bool
     real, real_start = SignatureCheck.problem, push_module.start_verifying
     if not check:  # nothing verified, up front or per event
         SignatureCheck.problem = lambda self, event: None
-        push_module.start_verifying = lambda conn, events: NONE_STARTED
+        push_module.start_verifying = lambda events, key_rows: NONE_STARTED
     try:
         took = asyncio.run(push())
     finally:

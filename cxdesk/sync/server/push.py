@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, text, update
@@ -42,18 +43,19 @@ from cxdesk.errors import CxDeskError
 from cxdesk.events import DESK_ACTOR, get_kind, may_author
 from cxdesk.events.envelope import Event, canonical_json, chain_hash_of_text
 from cxdesk.sync.protocol import PushResult
-from cxdesk.sync.server.bulk import insert_rows, rows_for_keys
+from cxdesk.sync.server.bulk import Read, insert_rows, read_together, rows_for_keys
 from cxdesk.sync.server.db import is_postgres
 from cxdesk.sync.server.feed_watch import CHANNEL, announce, notice
 from cxdesk.sync.server.migrations import utc_now_text
 from cxdesk.sync.server.models import devices_t, rejected_t
 from cxdesk.sync.server.payloads import payload_problems
 from cxdesk.sync.server.roster import RosterView, project_roster
-from cxdesk.sync.server.scope import record_scope
+from cxdesk.sync.server.scope import ScopeWriter, record_scope
 from cxdesk.sync.server.signatures import (
     NONE_STARTED,
     SignatureCheck,
     Verifications,
+    keys_read,
     start_verifying,
 )
 from cxdesk.sync.server.trust import EventTrust
@@ -137,18 +139,20 @@ _KNOWN = (
 )
 
 
-def _known(conn: Connection, ids: list[str]) -> dict[str, tuple[str, int | None, str | None]]:
-    """id -> (hash, server_seq, rejection reason) for every id already on the server."""
-    return {
-        id_: (hash_, seq, reason) for id_, hash_, seq, reason in rows_for_keys(conn, _KNOWN, ids)
-    }
+def _known(rows: list[tuple]) -> dict[str, tuple[str, int | None, str | None]]:
+    """id -> (hash, server_seq, rejection reason) for every id already on the server,
+    from the answer to ``_KNOWN``."""
+    return {id_: (hash_, seq, reason) for id_, hash_, seq, reason in rows}
 
 
 def _sort_batch(
-    conn: Connection, device: str, events: list[Event], last_seq: int, last_hash: str
+    device: str,
+    events: list[Event],
+    last_seq: int,
+    last_hash: str,
+    known: dict[str, tuple[str, int | None, str | None]],
 ) -> tuple[list[PushResult], list[Event]]:
     """Answers for retries, and the new events (checked to follow the chain)."""
-    known = _known(conn, [e.id for e in events])
     retries: list[PushResult] = []
     fresh: list[Event] = []
     expected_seq, expected_prev = last_seq + 1, last_hash
@@ -201,15 +205,22 @@ def _subject(event: Event) -> str | None:
         return None
 
 
+_HISTORY = (
+    "SELECT subject, id, kind, payload, payload_digest, actor, device, location, device_seq, "
+    "hlc, prev_hash, hash, signature FROM events WHERE subject IN :keys ORDER BY server_seq"
+)
+
+
 class _Histories:
     """Per subject, the accepted events in feed order: read once, then kept up to date.
 
     Only subjects that a per-kind check of this push will ask about are read
-    (one query per 500 subjects); events accepted during the push are appended
-    in memory, so a check sees exactly what the old per-event query returned.
+    (``read``, with the push's other reads under the feed lock); events accepted
+    during the push are appended in memory, so a check sees exactly what the old
+    per-event query returned.
     """
 
-    def __init__(self, conn: Connection, fresh: list[Event], subjects: dict[str, str | None]):
+    def __init__(self, fresh: list[Event], subjects: dict[str, str | None]):
         wanted = {
             subject
             for event in fresh
@@ -217,10 +228,14 @@ class _Histories:
         }
         self.subjects = subjects
         self.by_subject: dict[str, list[Event]] = {subject: [] for subject in wanted}
-        # Each subject falls in one chunk, so its events stay in feed order.
-        sql = "SELECT * FROM events WHERE subject IN :keys ORDER BY server_seq"
-        for row in rows_for_keys(conn, sql, sorted(wanted)):
-            self.by_subject[row._mapping["subject"]].append(row_to_event(row))
+
+    def read(self) -> Read:
+        # On SQLite each subject falls in one chunk, so its events stay in feed order.
+        return Read(_HISTORY, keys=sorted(self.by_subject))
+
+    def take(self, rows: list[tuple]) -> None:
+        for subject, *fields in rows:
+            self.by_subject[subject].append(_event_of(fields))
 
     def of(self, event: Event) -> list[Event]:
         subject = self.subjects[event.id]
@@ -262,18 +277,30 @@ class _Judge:
         fresh: list[Event],
         started: Verifications,
         prepared: _Prepared,
+        place: tuple[str | None, str | None],
     ) -> None:
         self.conn, self.trusted_role, self.prepared = conn, trusted_role, prepared
+        self.fresh = fresh
         trusted = trusted_role is not None
         self.roster = RosterView(conn)
-        if not trusted:
-            named = {e.payload.get("staff_id") for e in fresh}  # failed sign-ins name them
-            self.roster.prefetch(
-                {e.actor for e in fresh} | {s for s in named if isinstance(s, str)}
-            )
-        self.trust = EventTrust(conn, device, trusted=trusted, roster=self.roster)
+        self.trust = EventTrust(conn, device, trusted=trusted, roster=self.roster, place=place)
         self.signatures = SignatureCheck(conn, trusted=trusted, roster=self.roster, started=started)
-        self.histories = _Histories(conn, fresh, prepared.subjects)
+        self.histories = _Histories(fresh, prepared.subjects)
+
+    def reads(self) -> list[Read]:
+        """What judging will read, to be read under the feed lock in one go: ``take``
+        the answers, in this order."""
+        reads = [self.histories.read()]
+        if self.trusted_role is None:
+            named = {e.payload.get("staff_id") for e in self.fresh}  # failed sign-ins name them
+            actors = {e.actor for e in self.fresh} | {s for s in named if isinstance(s, str)}
+            reads.append(self.roster.read(actors))
+        return reads
+
+    def take(self, answers: Iterator[list[tuple]]) -> None:
+        self.histories.take(next(answers))
+        if self.trusted_role is None:
+            self.roster.take(next(answers))
 
     def roster_changed(self) -> None:
         self.roster.forget()
@@ -318,36 +345,47 @@ class _Judge:
         return None
 
 
+_DEVICE = "SELECT last_seq, last_hash, location, moved_from FROM devices WHERE id = :d"
+_COUNTER = "SELECT value FROM feed_counter WHERE id = 1"
+
+
 def apply_push(
     conn: Connection, device: str, events: list[Event], *, trusted_role: str | None = None
 ) -> PushOutcome:
     """Place ``device``'s events in the feed; the caller owns the (write) transaction."""
     texts = check_envelopes(conn, device, events)
-    row = conn.execute(
-        text(f"SELECT last_seq, last_hash FROM devices WHERE id = :d{_lock_clause(conn)}"),
-        {"d": device},
-    ).first()
-    if row is None:
+    lock = _lock_clause(conn)
+    # One round trip: the device locked, the ids already here, the signers' keys.
+    reads = [Read(_DEVICE + lock, {"d": device}), Read(_KNOWN, keys=[e.id for e in events])]
+    if trusted_role is None:
+        reads.append(keys_read(events))
+    device_rows, known_rows, *key_rows = read_together(conn, reads)
+    if not device_rows:
         raise PushRefused(403, "unknown-device", f"device {device} is not enrolled")
-    last_seq, last_hash = int(row[0]), row[1]
-    results, fresh = _sort_batch(conn, device, events, last_seq, last_hash)
+    last_seq, last_hash, location, moved_from = device_rows[0]
+    results, fresh = _sort_batch(device, events, int(last_seq), last_hash, _known(known_rows))
     if not fresh:
-        return PushOutcome(last_seq, results)
+        return PushOutcome(int(last_seq), results)
     # Signatures verify in the pool while we wait for the counter lock and judge.
-    started = start_verifying(conn, fresh) if trusted_role is None else NONE_STARTED
+    started = start_verifying(fresh, key_rows[0]) if key_rows else NONE_STARTED
     prepared = _Prepared.of(fresh, texts)  # the payloads, before the feed is locked
-    counter = conn.execute(
-        text(f"SELECT value FROM feed_counter WHERE id = 1{_lock_clause(conn)}")
-    ).scalar_one()
+    judge = _Judge(conn, trusted_role, device, fresh, started, prepared, (location, moved_from))
+    scope_writer = ScopeWriter(conn)
+    # One round trip: the feed counter locked, then what judging and scoping will read,
+    # read after the lock is granted (so as the feed stands at this push's place).
+    answers = iter(
+        read_together(conn, [Read(_COUNTER + lock), *judge.reads(), *scope_writer.reads(fresh)])
+    )
+    counter = int(next(answers)[0][0])
+    judge.take(answers)
+    scope_writer.take(answers)
     start_memo(conn)
     try:
-        counter, placed = _judge_all(
-            conn, device, fresh, trusted_role, counter, results, started, prepared
-        )
+        counter, placed = _judge_all(conn, device, fresh, judge, counter, results, prepared)
     finally:
         stop_memo(conn)
     # Who may pull each one (DESIGN.md, "Who receives what"), and so whose held pulls to wake.
-    reached = record_scope(conn, placed)
+    reached = record_scope(conn, placed, scope_writer)
     last = fresh[-1]
     _advance(conn, device, counter, last, reached)
     results.sort(key=lambda r: r.device_seq)
@@ -382,14 +420,13 @@ def _judge_all(
     conn: Connection,
     device: str,
     fresh: list[Event],
-    trusted_role: str | None,
+    judge: _Judge,
     counter: int,
     results: list[PushResult],
-    started: Verifications,
     prepared: _Prepared,
 ) -> tuple[int, list[tuple[Event, int]]]:
     """Judge the new events in order; write accepted and rejected rows. Returns the counter."""
-    judge, now = _Judge(conn, trusted_role, device, fresh, started, prepared), utc_now_text()
+    now = utc_now_text()
     texts, subjects = prepared.texts, prepared.subjects
     accepted: list[tuple] = []
     rejected: list[dict] = []
@@ -479,6 +516,25 @@ def _event_row(event: Event, payload: str, server_seq: int, now: str, subject: s
         subject,
         now,
         event.signature,
+    )
+
+
+def _event_of(fields: Sequence) -> Event:
+    """An ``Event`` from a row of ``_HISTORY`` (after its subject)."""
+    id_, kind, payload, digest, actor, device, location, seq, hlc, prev, hash_, sig = fields
+    return Event(
+        id=id_,
+        kind=kind,
+        payload=json.loads(payload),
+        payload_digest=digest,
+        actor=actor,
+        device=device,
+        location=location,
+        device_seq=seq,
+        hlc=hlc,
+        prev_hash=prev,
+        hash=hash_,
+        signature=sig,
     )
 
 

@@ -8,13 +8,13 @@ after the counter lock, so it always matches the feed up to that point.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from sqlalchemy import Connection, text
 
 from cxdesk.events.envelope import Event
-from cxdesk.sync.server.bulk import rows_for_keys
+from cxdesk.sync.server.bulk import Read, rows_for_keys
 
 STAFF_KINDS = frozenset({"StaffEnrolled", "StaffUpdated", "StaffRekeyed", "StaffRemoved"})
 
@@ -41,9 +41,17 @@ class RosterView:
         self._rows: dict[str, RosterRow | None] = {}
 
     def prefetch(self, staff_ids: Iterable[str]) -> None:
+        read = self.read(staff_ids)
+        self.take(rows_for_keys(self.conn, read.query, read.keys or ()))
+
+    def read(self, staff_ids: Iterable[str]) -> Read:
+        """The query for these people's rows, to travel with others; ``take`` its answer."""
         wanted = sorted({s for s in staff_ids if s not in self._rows})
-        self._rows.update(dict.fromkeys(wanted))
-        for staff_id, role, locations, active, key in rows_for_keys(self.conn, _ROWS, wanted):
+        self._rows.update(dict.fromkeys(wanted))  # None until found: never enrolled
+        return Read(_ROWS, keys=wanted)
+
+    def take(self, rows: Iterable[Sequence]) -> None:
+        for staff_id, role, locations, active, key in rows:
             self._rows[staff_id] = RosterRow(role, json.loads(locations), bool(active), key)
 
     def row(self, staff_id: str) -> RosterRow | None:

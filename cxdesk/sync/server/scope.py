@@ -25,27 +25,30 @@ full, so a desk that may see nothing new still moves on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, bindparam, text
 
 from cxdesk.events.envelope import Event
 from cxdesk.sync import scope
 from cxdesk.sync.protocol import CENTRAL_DEVICE
-from cxdesk.sync.server.bulk import insert_rows, rows_for_keys
+from cxdesk.sync.server.bulk import Read, insert_rows, rows_for_keys
 from cxdesk.sync.server.claims import note_claim
 from cxdesk.sync.server.council_tables import note_report
 
 _GRANTS = "SELECT target, location FROM scope_grants WHERE target IN :keys"
 _PRIVATE = "SELECT referral_id, location FROM scope_private WHERE referral_id IN :keys"
+_KINDS = "SELECT location_id, kind FROM scope_locations WHERE location_id IN :keys"
 
 
-class _Writer:
+class ScopeWriter:
     """Scope bookkeeping for one push (caches what it has read or written).
 
-    The grants of every resident the push names and the private referrals it
-    mentions are read in one query each (``prefetch``) and kept up to date in
-    memory; new grants and targets are written together by ``flush``.
+    The grants of every resident the push names, the private referrals it
+    mentions and the kinds of its places are read in one query each (``reads``:
+    the push sends them with its other reads under the feed lock, one round trip)
+    and kept up to date in memory; new grants and targets are written together
+    by ``flush``.
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -63,6 +66,13 @@ class _Writer:
         """Keys the push's events follow: every place holding one gets them."""
 
     def prefetch(self, events: list[Event]) -> None:
+        reads = self.reads(events)
+        self.take(iter([rows_for_keys(self.conn, r.query, r.keys or ()) for r in reads]))
+
+    def reads(self, events: list[Event]) -> list[Read]:
+        """What noting ``events`` will read (grants of the residents they name, the
+        private referrals they mention, the kinds of their places), to travel with
+        other reads: ``take`` their answers, in this order."""
         keys, referrals = set(), set()
         for event in events:
             customer, referral = event.payload.get("customer_id"), event.payload.get("referral_id")
@@ -70,11 +80,22 @@ class _Writer:
                 keys.add(scope.customer_key(customer))
             if isinstance(referral, str):
                 referrals.add(referral)
-        self._load_grants(keys)
-        wanted = sorted(r for r in referrals if r not in self.private)
-        self.private.update(dict.fromkeys(wanted))
-        for referral, place in rows_for_keys(self.conn, _PRIVATE, wanted):
+        grants = sorted(k for k in keys if k not in self.grants)
+        for key in grants:
+            self.grants[key] = set()
+        private = sorted(r for r in referrals if r not in self.private)
+        self.private.update(dict.fromkeys(private))
+        places = sorted({e.location for e in events} - self.kinds.keys())
+        self.kinds.update(dict.fromkeys(places))
+        return [Read(_GRANTS, keys=grants), Read(_PRIVATE, keys=private), Read(_KINDS, keys=places)]
+
+    def take(self, answers: Iterator[Iterable[Sequence]]) -> None:
+        for key, place in next(answers):
+            self.grants[key].add(place)
+        for referral, place in next(answers):
             self.private[referral] = place
+        for location, kind in next(answers):
+            self.kinds[location] = kind
 
     def _load_grants(self, keys: set[str]) -> None:
         wanted = sorted(k for k in keys if k not in self.grants)
@@ -254,13 +275,19 @@ class _Writer:
         self.targets = []
 
 
-def record_scope(conn: Connection, accepted: Iterable[tuple[Event, int]]) -> frozenset[str]:
+def record_scope(
+    conn: Connection, accepted: Iterable[tuple[Event, int]], writer: ScopeWriter | None = None
+) -> frozenset[str]:
     """Note who may receive each newly accepted event, in feed order (push transaction).
 
-    Answers the audiences whose pull pages the events change: the held pulls to wake.
+    ``writer``: one whose ``reads`` for these events were answered already (under
+    the feed lock). Answers the audiences whose pull pages the events change: the
+    held pulls to wake.
     """
-    writer, accepted = _Writer(conn), list(accepted)
-    writer.prefetch([event for event, _ in accepted])
+    accepted = list(accepted)
+    if writer is None:
+        writer = ScopeWriter(conn)
+        writer.prefetch([event for event, _ in accepted])
     for event, seq in accepted:
         writer.note(event, seq)
     reached = writer.audiences()
@@ -286,7 +313,7 @@ def audiences_between(conn: Connection, lo: int, hi: int) -> frozenset[str]:
 
 def location_holds(conn: Connection, customer_id: str, location: str) -> bool | None:
     """Whether ``location`` holds the resident; None when no location does (yet)."""
-    writer = _Writer(conn)
+    writer = ScopeWriter(conn)
     key = scope.customer_key(customer_id)
     if not writer.known(key):
         return None

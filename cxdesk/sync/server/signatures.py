@@ -39,6 +39,7 @@ invented at a desk is rejected.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from sqlalchemy import Connection, text
@@ -48,7 +49,7 @@ from cxdesk.domain.staff_keys import KeyParams, params_problem, verify_event_sig
 from cxdesk.errors import ValidationError
 from cxdesk.events import DESK_ACTOR, SUPERVISORS
 from cxdesk.events.envelope import Event
-from cxdesk.sync.server.bulk import rows_for_keys
+from cxdesk.sync.server.bulk import Read
 from cxdesk.sync.server.roster import RosterView
 from cxdesk.sync.server_checks import server_check
 
@@ -122,13 +123,24 @@ NONE_STARTED = Verifications([])
 _KEYS = "SELECT staff_id, public_key FROM roster WHERE active = TRUE AND staff_id IN :keys"
 
 
-def start_verifying(conn: Connection, events: list[Event]) -> Verifications:
-    """Start verifying every signature of ``events`` with the keys active on the roster now."""
-    signed = [e for e in events if e.actor != DESK_ACTOR and e.signature]
+def _signed(events: list[Event]) -> list[Event]:
+    return [e for e in events if e.actor != DESK_ACTOR and e.signature]
+
+
+def keys_read(events: list[Event]) -> Read:
+    """The query for the keys ``start_verifying`` needs (none for a push too small to
+    pool), to travel with the push's first reads."""
+    signed = _signed(events)
+    return Read(_KEYS, keys=sorted({e.actor for e in signed}) if len(signed) >= _POOL_FROM else [])
+
+
+def start_verifying(events: list[Event], key_rows: Iterable[Sequence]) -> Verifications:
+    """Start verifying every signature of ``events`` with the keys active on the roster
+    when ``keys_read`` was answered (``key_rows``)."""
+    signed = _signed(events)
     if len(signed) < _POOL_FROM:
         return NONE_STARTED
-    actors = sorted({e.actor for e in signed})
-    keys = {staff: key for staff, key in rows_for_keys(conn, _KEYS, actors)}
+    keys = {staff: key for staff, key in key_rows}
     return Verifications(
         [(keys[e.actor], e.hash, e.signature) for e in signed if keys.get(e.actor) and e.signature]
     )

@@ -104,16 +104,25 @@ class EventTrust:
     """Per-push checks of a device's events against the server's own state."""
 
     def __init__(
-        self, conn: Connection, device: str, *, trusted: bool, roster: RosterView | None = None
+        self,
+        conn: Connection,
+        device: str,
+        *,
+        trusted: bool,
+        roster: RosterView | None = None,
+        place: tuple[str | None, str | None] | None = None,
     ) -> None:
+        """``place``: the device's (location, moved_from), if the caller read them already."""
         self.conn, self.device, self.trusted = conn, device, trusted
         self.roster = roster if roster is not None else RosterView(conn)
         self.server_ms = now_ms()
-        row = conn.execute(
-            text("SELECT location, moved_from FROM devices WHERE id = :d"), {"d": device}
-        ).first()
-        self.location = row[0] if row else None
-        self.moved_from: str | None = row[1] if row else None
+        if place is None:
+            row = conn.execute(
+                text("SELECT location, moved_from FROM devices WHERE id = :d"), {"d": device}
+            ).first()
+            place = (row[0], row[1]) if row else (None, None)
+        self.location: str | None = place[0]
+        self.moved_from: str | None = place[1]
         """Its location before an administrator moved it, until it writes at the new one."""
         self._locations: set[str] | None = None
         self._failures: dict[str, list[int]] = {}
