@@ -4,25 +4,24 @@ A push of 500 events reads the rows of hundreds of ids and subjects and writes
 hundreds of rows to several tables. On PostgreSQL a key list travels as one
 array parameter (``= ANY(:keys)``: one cached statement, whatever the count,
 where an expanded ``IN (...)`` is a new statement of hundreds of placeholders
-for the driver to rewrite each time) and rows go in by ``COPY``; on SQLite the
-list is expanded into ``IN (...)`` in chunks under its variable limit and rows
-go in by ``executemany``.
+for the driver to rewrite each time) and rows go in as one JSON parameter
+(``insert_write``); on SQLite the list is expanded into ``IN (...)`` in chunks
+under its variable limit and rows go in by ``executemany``.
 
 Reads that do not depend on each other's answers travel together
-(``read_together``): on PostgreSQL in one pipeline, so one round trip instead
-of one each.
+(``read_together``), and so do a push's closing writes (``write_together``): on
+PostgreSQL in one pipeline, so one round trip instead of one each.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, LiteralString, cast
 
+import orjson
 import psycopg
-from psycopg import sql
 from sqlalchemy import Connection, Row, TextClause, bindparam, text
 from sqlalchemy.exc import IntegrityError
 
@@ -118,71 +117,71 @@ def _rows_of(conn: Connection, read: Read) -> Iterator[Row]:
     return rows_for_keys(conn, read.query, read.keys, **read.params)
 
 
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
-_COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+@dataclass(frozen=True)
+class Write:
+    """One statement of ``write_together``: ``params`` a mapping, or a list of them
+    (one execution each)."""
+
+    query: str
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | Sequence[Sequence] = field(
+        default_factory=dict
+    )
+    positional: bool = False
+    """SQLite's own ``?`` marks and a list of rows, run by ``executemany`` as they are."""
 
 
-def _copy_escaped(value: str) -> str:
-    return _COPY_SPECIAL.sub(lambda m: _COPY_ESCAPES[m.group()], value)
+def insert_write(
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence], tail: str = ""
+) -> Write | None:
+    """The statement inserting ``rows`` (values in ``columns`` order) into ``table``,
+    ``tail`` after it (``ON CONFLICT ...``); None when there are none.
 
-
-def copy_text(rows: Sequence[tuple]) -> str:
-    """``rows`` in COPY's text format (a tab between fields, a line each).
-
-    Built by joins, one line per row, instead of psycopg formatting row by row in
-    Python: text is escaped only where it holds a backslash, tab or line break;
-    None is ``\\N``, booleans ``t``/``f``, numbers as written.
-    """
-    lines = []
-    for row in rows:
-        fields = [value if type(value) is str else _copy_other(value) for value in row]
-        line = "\t".join(fields)
-        # Clean unless some text holds a tab, line break or backslash (each None adds one).
-        if (
-            line.count("\t") != len(fields) - 1
-            or line.count("\\") != row.count(None)
-            or "\n" in line
-            or "\r" in line
-        ):
-            line = "\t".join(
-                _copy_escaped(value) if type(value) is str else fields[n]
-                for n, value in enumerate(row)
-            )
-        lines.append(line)
-    lines.append("")
-    return "\n".join(lines)
-
-
-def _copy_other(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    if isinstance(value, int):
-        return str(value)
-    raise TypeError(f"cannot write {type(value).__name__} by COPY")
-
-
-def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Insert ``rows`` (tuples in ``columns`` order) into ``table``, in the caller's transaction.
-
-    A unique key already taken raises SQLAlchemy's ``IntegrityError`` on both
-    databases, as an ``INSERT`` would (the push route answers it with 409).
+    On PostgreSQL the rows travel as one JSON array (orjson writes it in C) that
+    ``json_populate_recordset`` turns into the table's own types: one statement
+    of one parameter, so it can share a pipeline with others (a ``COPY`` cannot,
+    and costs two round trips and more Python for the same rows).
     """
     if not rows:
-        return
+        return None
     names = ", ".join(columns)
     if not is_postgres(conn):
         marks = ", ".join("?" for _ in columns)
-        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        query = f"INSERT INTO {table} ({names}) VALUES ({marks}) {tail}"
+        return Write(query, list(rows), positional=True)
+    document = orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows]).decode()
+    query = (
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM "
+        f"json_populate_recordset(NULL::{table}, CAST(:rows AS JSON)) {tail}"
+    )
+    return Write(query, {"rows": document})
+
+
+def write_together(conn: Connection, writes: Sequence[Write | None]) -> None:
+    """Run ``writes`` (None: skipped) in order, in the caller's transaction: on
+    PostgreSQL in one pipeline, one round trip.
+
+    A unique key already taken raises SQLAlchemy's ``IntegrityError`` on both
+    databases, as a single ``INSERT`` would (the push route answers it with 409).
+    """
+    found = [w for w in writes if w is not None]
+    if not is_postgres(conn):
+        for write in found:
+            if write.positional:
+                conn.exec_driver_sql(write.query, [tuple(row) for row in write.params])
+            elif isinstance(write.params, Mapping):
+                conn.execute(text(write.query), write.params)
+            else:
+                conn.execute(text(write.query), [dict(p) for p in write.params])
         return
     raw = conn.connection.driver_connection
     assert isinstance(raw, psycopg.Connection)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
     try:
-        with raw.cursor() as cur, cur.copy(statement) as copy:
-            copy.write(copy_text(rows))
+        with raw.cursor() as cur, raw.pipeline():
+            for write in found:
+                statement = _driver_sql(write.query, False, conn.dialect)
+                if isinstance(write.params, Mapping):
+                    cur.execute(statement, write.params)
+                else:
+                    cur.executemany(statement, write.params)
     except psycopg.IntegrityError as exc:
-        raise IntegrityError(f"COPY {table} ({names})", None, exc) from exc
+        raise IntegrityError(found[0].query[:80], None, exc) from exc

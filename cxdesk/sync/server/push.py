@@ -37,17 +37,23 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, text, update
+from sqlalchemy import Connection
 
 from cxdesk.errors import CxDeskError
 from cxdesk.events import DESK_ACTOR, get_kind, may_author
 from cxdesk.events.envelope import Event, canonical_json, chain_hash_of_text
 from cxdesk.sync.protocol import PushResult
-from cxdesk.sync.server.bulk import Read, insert_rows, read_together, rows_for_keys
+from cxdesk.sync.server.bulk import (
+    Read,
+    Write,
+    insert_write,
+    read_together,
+    rows_for_keys,
+    write_together,
+)
 from cxdesk.sync.server.db import is_postgres
-from cxdesk.sync.server.feed_watch import CHANNEL, announce, notice
+from cxdesk.sync.server.feed_watch import CHANNEL, notice
 from cxdesk.sync.server.migrations import utc_now_text
-from cxdesk.sync.server.models import devices_t, rejected_t
 from cxdesk.sync.server.payloads import payload_problems
 from cxdesk.sync.server.roster import RosterView, project_roster
 from cxdesk.sync.server.scope import ScopeWriter, record_scope
@@ -381,39 +387,36 @@ def apply_push(
     scope_writer.take(answers)
     start_memo(conn)
     try:
-        counter, placed = _judge_all(conn, device, fresh, judge, counter, results, prepared)
+        counter, placed, rows = _judge_all(conn, device, fresh, judge, counter, results, prepared)
     finally:
         stop_memo(conn)
     # Who may pull each one (DESIGN.md, "Who receives what"), and so whose held pulls to wake.
-    reached = record_scope(conn, placed, scope_writer)
+    reached, scope_rows = record_scope(conn, placed, scope_writer)
     last = fresh[-1]
-    _advance(conn, device, counter, last, reached)
+    # One round trip: the rows, the feed counter and chain head moved on, the announcement.
+    write_together(conn, [*rows, *scope_rows, *_advance(conn, device, counter, last, reached)])
     results.sort(key=lambda r: r.device_seq)
     return PushOutcome(last.device_seq, results, reached)
 
 
-_ADVANCE = text(
+_ADVANCE = (
     "WITH c AS (UPDATE feed_counter SET value = :v WHERE id = 1), "
     "d AS (UPDATE devices SET last_seq = :s, last_hash = :h WHERE id = :d) "
     "SELECT pg_notify(:channel, :note)"
 )
 
 
-def _advance(conn: Connection, device: str, counter: int, last: Event, reached) -> None:
-    """Move the feed counter and the device's chain head on, and announce the new head
-    (held pulls the events reach, in every API process, wake at commit): on PostgreSQL
-    one statement, so one round trip."""
+def _advance(conn: Connection, device: str, counter: int, last: Event, reached) -> list[Write]:
+    """The writes moving the feed counter and the device's chain head on, and announcing
+    the new head (held pulls the events reach, in every API process, wake at commit):
+    on PostgreSQL one statement."""
+    params = {"v": counter, "s": last.device_seq, "h": last.hash, "d": device}
     if is_postgres(conn):
-        params = {"v": counter, "s": last.device_seq, "h": last.hash, "d": device}
-        conn.execute(_ADVANCE, {**params, "channel": CHANNEL, "note": notice(counter, reached)})
-        return
-    conn.execute(text("UPDATE feed_counter SET value = :v WHERE id = 1"), {"v": counter})
-    announce(conn, counter, reached)
-    conn.execute(
-        update(devices_t)
-        .where(devices_t.c.id == device)
-        .values(last_seq=last.device_seq, last_hash=last.hash)
-    )
+        return [Write(_ADVANCE, {**params, "channel": CHANNEL, "note": notice(counter, reached)})]
+    return [  # SQLite: other processes' pollers read the new head (feed_watch)
+        Write("UPDATE feed_counter SET value = :v WHERE id = 1", params),
+        Write("UPDATE devices SET last_seq = :s, last_hash = :h WHERE id = :d", params),
+    ]
 
 
 def _judge_all(
@@ -424,16 +427,18 @@ def _judge_all(
     counter: int,
     results: list[PushResult],
     prepared: _Prepared,
-) -> tuple[int, list[tuple[Event, int]]]:
-    """Judge the new events in order; write accepted and rejected rows. Returns the counter."""
+) -> tuple[int, list[tuple[Event, int]], list[Write | None]]:
+    """Judge the new events in order. Returns the counter, the accepted events with
+    their places, and the writes of the accepted and rejected rows (for the caller's
+    closing round trip)."""
     now = utc_now_text()
     texts, subjects = prepared.texts, prepared.subjects
     accepted: list[tuple] = []
-    rejected: list[dict] = []
+    rejected: list[tuple] = []
     placed: list[tuple[Event, int]] = []
 
     def flush() -> None:
-        insert_rows(conn, "events", EVENT_ROW_COLUMNS, accepted)
+        write_together(conn, [insert_write(conn, "events", EVENT_ROW_COLUMNS, accepted)])
         accepted.clear()
 
     for event in fresh:
@@ -456,27 +461,29 @@ def _judge_all(
                 )
             )
         else:
-            rejected.append(
-                {
-                    "device": device,
-                    "device_seq": event.device_seq,
-                    "event_id": event.id,
-                    "kind": event.kind,
-                    "actor": event.actor,
-                    "hash": event.hash,
-                    "reason": reason,
-                    "rejected_at": now,
-                }
-            )
+            rejected.append(_rejected_row(event, reason, now))
             results.append(
                 PushResult(
                     id=event.id, device_seq=event.device_seq, status="rejected", reason=reason
                 )
             )
-    flush()
-    if rejected:
-        conn.execute(insert(rejected_t), rejected)
-    return counter, placed
+    rows = [
+        insert_write(conn, "events", EVENT_ROW_COLUMNS, accepted),
+        insert_write(conn, "rejected_events", REJECTED_ROW_COLUMNS, rejected),
+    ]
+    return counter, placed, rows
+
+
+REJECTED_ROW_COLUMNS = (
+    "device",
+    "device_seq",
+    "event_id",
+    "kind",
+    "actor",
+    "hash",
+    "reason",
+    "rejected_at",
+)
 
 
 EVENT_ROW_COLUMNS = (
@@ -535,6 +542,20 @@ def _event_of(fields: Sequence) -> Event:
         prev_hash=prev,
         hash=hash_,
         signature=sig,
+    )
+
+
+def _rejected_row(event: Event, reason: str, now: str) -> tuple:
+    """The ``rejected_events`` row of a rejected event, in ``REJECTED_ROW_COLUMNS`` order."""
+    return (
+        event.device,
+        event.device_seq,
+        event.id,
+        event.kind,
+        event.actor,
+        event.hash,
+        reason,
+        now,
     )
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import Connection, bindparam, text
 from cxdesk.events.envelope import Event
 from cxdesk.sync import scope
 from cxdesk.sync.protocol import CENTRAL_DEVICE
-from cxdesk.sync.server.bulk import Read, insert_rows, rows_for_keys
+from cxdesk.sync.server.bulk import Read, Write, insert_write, rows_for_keys
 from cxdesk.sync.server.claims import note_claim
 from cxdesk.sync.server.council_tables import note_report
 
@@ -260,29 +260,33 @@ class ScopeWriter:
             found |= self._grants_of(key)
         return frozenset(found)
 
-    def flush(self) -> None:
-        # One statement per table for the whole push: one per event was most of its cost.
-        if self.new_grants:
-            self.conn.execute(
-                text(
-                    "INSERT INTO scope_grants (target, location, granted_seq) "
-                    "VALUES (:t, :l, :s) ON CONFLICT (target, location) DO NOTHING"
-                ),
-                self.new_grants,
-            )
-            self.new_grants = []
-        insert_rows(self.conn, "scope_targets", ("server_seq", "target", "via_grant"), self.targets)
-        self.targets = []
+    def writes(self, conn: Connection) -> list[Write | None]:
+        """The new grants and targets, one statement per table for the whole push (one per
+        event was most of its cost), for the push's closing round trip."""
+        grants = [(g["t"], g["l"], g["s"]) for g in self.new_grants]
+        self.new_grants = []
+        targets, self.targets = self.targets, []
+        return [
+            insert_write(
+                conn,
+                "scope_grants",
+                ("target", "location", "granted_seq"),
+                grants,
+                "ON CONFLICT (target, location) DO NOTHING",
+            ),
+            insert_write(conn, "scope_targets", ("server_seq", "target", "via_grant"), targets),
+        ]
 
 
 def record_scope(
     conn: Connection, accepted: Iterable[tuple[Event, int]], writer: ScopeWriter | None = None
-) -> frozenset[str]:
+) -> tuple[frozenset[str], list[Write | None]]:
     """Note who may receive each newly accepted event, in feed order (push transaction).
 
     ``writer``: one whose ``reads`` for these events were answered already (under
-    the feed lock). Answers the audiences whose pull pages the events change: the
-    held pulls to wake.
+    the feed lock). Answers the audiences whose pull pages the events change (the
+    held pulls to wake) and the grant and target rows still to write, which the
+    caller runs (``write_together``) with its own closing writes.
     """
     accepted = list(accepted)
     if writer is None:
@@ -290,9 +294,7 @@ def record_scope(
         writer.prefetch([event for event, _ in accepted])
     for event, seq in accepted:
         writer.note(event, seq)
-    reached = writer.audiences()
-    writer.flush()
-    return reached
+    return writer.audiences(), writer.writes(conn)
 
 
 _REACHED = text(
