@@ -136,14 +136,20 @@ def push_rate(url: str, folder: Path, keys: sk.StaffKeys, n: int, *, check: bool
         assert report.counts.accepted == n, report
         return took
 
-    real, real_start = SignatureCheck.problem, push_module.start_verifying
+    real, real_start, real_more = (
+        SignatureCheck.problem,
+        push_module.start_verifying,
+        push_module.verify_more,
+    )
     if not check:  # nothing verified, up front or per event
         SignatureCheck.problem = lambda self, event: None
-        push_module.start_verifying = lambda events, key_rows: NONE_STARTED
+        push_module.start_verifying = lambda events: NONE_STARTED
+        push_module.verify_more = lambda *args: None
     try:
         took = asyncio.run(push())
     finally:
-        SignatureCheck.problem, push_module.start_verifying = real, real_start
+        SignatureCheck.problem = real
+        push_module.start_verifying, push_module.verify_more = real_start, real_more
         store.close()
         engine.dispose()
     return n / took

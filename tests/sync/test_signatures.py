@@ -121,6 +121,29 @@ async def test_removed_or_rekeyed_person_events_rejected_by_feed_position(centra
     assert first in _customers(desk)
 
 
+async def test_a_push_verified_in_the_pool_uses_the_key_at_each_event_s_place(central):
+    """The pool starts with the keys this process saw last (here the old one), then the
+    roster's: whatever it started with, each event is judged by the key at its place."""
+    from cxdesk.sync.server.signatures import _POOL_FROM
+
+    _roster(central)
+    desk = central.desk("D-A")
+    for _ in range(_POOL_FROM):
+        cc.register_customer(desk.store, ADVISOR, MARIA)
+    assert (await desk.sync()).counts.accepted == _POOL_FROM  # the pool saw the old key
+    new = keys_for(ADVISOR.staff_id, "a brand new passcode here")
+    admin.change_staff(central.engine, ADVISOR.staff_id, **new.roster_fields())
+    old_signed = [_register_as_advisor(desk, keys_for(ADVISOR.staff_id)) for _ in range(40)]
+    new_signed = [_register_as_advisor(desk, new) for _ in range(40)]
+    report = await desk.sync()
+    assert report.counts.accepted == 40 and report.counts.rejected == 40
+    assert all("signature is not AB1001's" in r for r in report.counts.reasons)
+    other = central.desk("D-B")
+    await other.sync()
+    held = _customers(other)
+    assert set(new_signed) <= held and not set(old_signed) & held
+
+
 async def test_rekey_is_signed_with_the_old_key_and_only_for_oneself(central):
     _roster(central)
     desk = central.desk("D-A", signed=False)

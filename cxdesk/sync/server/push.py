@@ -63,6 +63,7 @@ from cxdesk.sync.server.signatures import (
     Verifications,
     keys_read,
     start_verifying,
+    verify_more,
 )
 from cxdesk.sync.server.trust import EventTrust
 from cxdesk.sync.server_checks import checks_for, forget_memo, start_memo, stop_memo
@@ -359,6 +360,8 @@ def apply_push(
     conn: Connection, device: str, events: list[Event], *, trusted_role: str | None = None
 ) -> PushOutcome:
     """Place ``device``'s events in the feed; the caller owns the (write) transaction."""
+    # With the keys last seen: the signatures verify while the push is checked and locked.
+    verifying = start_verifying(events) if trusted_role is None else NONE_STARTED
     texts = check_envelopes(conn, device, events)
     lock = _lock_clause(conn)
     # One round trip: the device locked, the ids already here, the signers' keys.
@@ -372,10 +375,10 @@ def apply_push(
     results, fresh = _sort_batch(device, events, int(last_seq), last_hash, _known(known_rows))
     if not fresh:
         return PushOutcome(int(last_seq), results)
-    # Signatures verify in the pool while we wait for the counter lock and judge.
-    started = start_verifying(fresh, key_rows[0]) if key_rows else NONE_STARTED
+    if key_rows:  # any signature whose key the roster gives otherwise, verified too
+        verify_more(verifying, fresh, key_rows[0])
     prepared = _Prepared.of(fresh, texts)  # the payloads, before the feed is locked
-    judge = _Judge(conn, trusted_role, device, fresh, started, prepared, (location, moved_from))
+    judge = _Judge(conn, trusted_role, device, fresh, verifying, prepared, (location, moved_from))
     scope_writer = ScopeWriter(conn)
     # One round trip: the feed counter locked, then what judging and scoping will read,
     # read after the lock is granted (so as the feed stands at this push's place).

@@ -81,17 +81,22 @@ def _verify_all(jobs: list[Job]) -> list[bool]:
 class Verifications:
     """A push's signatures being verified in the pool while the push goes on.
 
-    Started before the push takes its locks (``start_verifying``) with the keys
-    the roster held then; ``SignatureCheck`` takes an answer only for the very
-    key it would check with at the event's feed place, so a roster change in
-    between is simply verified again.
+    Started (``start``) before the push takes its locks, with the keys last seen
+    on the roster, then again for any new event whose key the push's own read
+    of the roster gives differently; ``SignatureCheck`` takes an answer only for
+    the very key it would check with at the event's feed place, so a roster
+    change in between is simply verified again.
     """
 
-    def __init__(self, jobs: list[Job]) -> None:
-        global _pool
+    def __init__(self) -> None:
         self._where: dict[Job, tuple[int, int]] = {}
         self._futures: list[Future[list[bool]]] = []
         self._answers: list[list[bool] | None] = []
+
+    def start(self, jobs: list[Job]) -> None:
+        """Verify ``jobs`` in the pool (those not started already), if there are enough."""
+        global _pool
+        jobs = [job for job in jobs if job not in self._where]
         if len(jobs) < _POOL_FROM:
             return  # verified one by one as judged
         if _pool is None:
@@ -118,9 +123,13 @@ class Verifications:
         return answers[i]
 
 
-NONE_STARTED = Verifications([])
+NONE_STARTED = Verifications()
 
 _KEYS = "SELECT staff_id, public_key FROM roster WHERE active = TRUE AND staff_id IN :keys"
+_SEEN_KEYS: dict[str, str] = {}
+"""Each signer's active key as this process last read it: a push starts verifying with
+these before it has read the roster itself (a stale one only costs a second try)."""
+_SEEN_MAX = 10_000
 
 
 def _signed(events: list[Event]) -> list[Event]:
@@ -134,16 +143,33 @@ def keys_read(events: list[Event]) -> Read:
     return Read(_KEYS, keys=sorted({e.actor for e in signed}) if len(signed) >= _POOL_FROM else [])
 
 
-def start_verifying(events: list[Event], key_rows: Iterable[Sequence]) -> Verifications:
-    """Start verifying every signature of ``events`` with the keys active on the roster
-    when ``keys_read`` was answered (``key_rows``)."""
-    signed = _signed(events)
-    if len(signed) < _POOL_FROM:
-        return NONE_STARTED
+def _jobs(events: list[Event], keys: dict[str, str]) -> list[Job]:
+    return [
+        (keys[e.actor], e.hash, e.signature)
+        for e in _signed(events)
+        if keys.get(e.actor) and e.signature
+    ]
+
+
+def start_verifying(events: list[Event]) -> Verifications:
+    """Start verifying every signature of ``events`` with the keys this process saw last
+    (before the push has read the roster; ``verify_more`` once it has)."""
+    verifying = Verifications()
+    if len(_signed(events)) >= _POOL_FROM:
+        verifying.start(_jobs(events, _SEEN_KEYS))
+    return verifying
+
+
+def verify_more(
+    verifying: Verifications, events: list[Event], key_rows: Iterable[Sequence]
+) -> None:
+    """Verify, with the keys ``keys_read`` found (``key_rows``), whatever of ``events``
+    was not started with those very keys; remember the keys for later pushes."""
     keys = {staff: key for staff, key in key_rows}
-    return Verifications(
-        [(keys[e.actor], e.hash, e.signature) for e in signed if keys.get(e.actor) and e.signature]
-    )
+    if len(_SEEN_KEYS) + len(keys) > _SEEN_MAX:
+        _SEEN_KEYS.clear()
+    _SEEN_KEYS.update(keys)
+    verifying.start(_jobs(events, keys))
 
 
 class SignatureCheck:
