@@ -19,7 +19,8 @@ what is invalid, never a voucher that was really handed over.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, text
@@ -72,6 +73,51 @@ def push_memo(conn: Connection, key: Any, read: Callable[[], T]) -> T:
     if key not in memo:
         memo[key] = read()
     return memo[key]
+
+
+@dataclass(frozen=True)
+class MemoRead:
+    """A ``push_memo`` read given as one query, so that a push whose events' checks
+    will make it can send it with its other reads under the feed lock (one round
+    trip); ``parse`` turns its rows into the remembered value."""
+
+    key: Any
+    query: str
+    params: Mapping[str, Any]
+    parse: Callable[[list[tuple]], Any]
+
+    def value(self, conn: Connection) -> Any:
+        """The value, read now unless remembered for the push."""
+        return push_memo(conn, self.key, lambda: self.parse(self._rows(conn)))
+
+    def _rows(self, conn: Connection) -> list[tuple]:
+        return [tuple(row) for row in conn.execute(text(self.query), dict(self.params))]
+
+
+MEMO_READS: dict[str, list[MemoRead]] = {}
+
+
+def memo_read(kinds: Iterable[str], read: MemoRead) -> MemoRead:
+    """Declare that checks of ``kinds`` make ``read`` (see ``MemoRead``)."""
+    for kind in kinds:
+        MEMO_READS.setdefault(kind, []).append(read)
+    return read
+
+
+def memo_reads_for(kinds: Iterable[str]) -> list[MemoRead]:
+    """The declared reads the checks of ``kinds`` will make, each once."""
+    found: dict[Any, MemoRead] = {}
+    for kind in kinds:
+        for read in MEMO_READS.get(kind, ()):
+            found.setdefault(read.key, read)
+    return list(found.values())
+
+
+def remember(conn: Connection, read: MemoRead, rows: list[tuple]) -> None:
+    """Remember ``read``'s value for the push now judging on ``conn``, from its rows."""
+    memo = conn.info.get(_MEMO)
+    if memo is not None:
+        memo[read.key] = read.parse(rows)
 
 
 # -- checks -------------------------------------------------------------------

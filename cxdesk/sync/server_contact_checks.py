@@ -14,32 +14,38 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from cxdesk.domain.contacts import DAY_MS, parse_utc_ms
 from cxdesk.events.contacts import REASONS_LIST
 from cxdesk.events.envelope import Event, hlc_millis
 from cxdesk.sync.protocol import CENTRAL_DEVICE
-from cxdesk.sync.server_checks import push_memo, server_check
+from cxdesk.sync.server_checks import MemoRead, memo_read, server_check
 
 SLACK_MS = 60_000
 """A wrap-up's time may run this far past its event's clock (the two are read apart)."""
 
 
-def council_reasons(conn: Connection) -> set[str] | None:
-    """Codes on the latest reasons list in feed order, or None if the server has none."""
-    return push_memo(conn, "council_reasons", lambda: _read_reasons(conn))
+def _reasons_of(rows: list[tuple]) -> set[str] | None:
+    return None if not rows else {r["code"] for r in json.loads(rows[0][0])["reasons"]}
 
 
-def _read_reasons(conn: Connection) -> set[str] | None:
-    row = conn.execute(
-        text(
-            "SELECT payload FROM events WHERE kind = 'ContactReasonsSet' AND subject = :s "
-            "ORDER BY server_seq DESC LIMIT 1"
-        ),
+_REASONS = memo_read(
+    ["ContactWrapped"],
+    MemoRead(
+        "council_reasons",
+        "SELECT payload FROM events WHERE kind = 'ContactReasonsSet' AND subject = :s "
+        "ORDER BY server_seq DESC LIMIT 1",
         {"s": REASONS_LIST},
-    ).first()
-    return None if row is None else {r["code"] for r in json.loads(row[0])["reasons"]}
+        _reasons_of,
+    ),
+)
+
+
+def council_reasons(conn: Connection) -> set[str] | None:
+    """Codes on the latest reasons list in feed order, or None if the server has none
+    (read once per push, with the push's other reads when it has wrap-ups)."""
+    return _REASONS.value(conn)
 
 
 def time_problem(event: Event) -> str | None:

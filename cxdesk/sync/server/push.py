@@ -66,7 +66,14 @@ from cxdesk.sync.server.signatures import (
     verify_more,
 )
 from cxdesk.sync.server.trust import EventTrust
-from cxdesk.sync.server_checks import checks_for, forget_memo, start_memo, stop_memo
+from cxdesk.sync.server_checks import (
+    checks_for,
+    forget_memo,
+    memo_reads_for,
+    remember,
+    start_memo,
+    stop_memo,
+)
 
 FEED_STATE_KINDS = frozenset({"PolicySet", "ContactReasonsSet", "LocationDefined"})
 """Kinds whose accepted rows later checks in the same push read back from the feed."""
@@ -362,18 +369,23 @@ def apply_push(
     """Place ``device``'s events in the feed; the caller owns the (write) transaction."""
     # With the keys last seen: the signatures verify while the push is checked and locked.
     verifying = start_verifying(events) if trusted_role is None else NONE_STARTED
-    texts = check_envelopes(conn, device, events)
     lock = _lock_clause(conn)
-    # One round trip: the device locked, the ids already here, the signers' keys.
-    reads = [Read(_DEVICE + lock, {"d": device}), Read(_KNOWN, keys=[e.id for e in events])]
-    if trusted_role is None:
-        reads.append(keys_read(events))
-    device_rows, known_rows, *key_rows = read_together(conn, reads)
-    if not device_rows:
-        raise PushRefused(403, "unknown-device", f"device {device} is not enrolled")
-    last_seq, last_hash, location, moved_from = device_rows[0]
-    results, fresh = _sort_batch(device, events, int(last_seq), last_hash, _known(known_rows))
+    try:
+        texts = check_envelopes(conn, device, events)
+        # One round trip: the device locked, the ids already here, the signers' keys.
+        reads = [Read(_DEVICE + lock, {"d": device}), Read(_KNOWN, keys=[e.id for e in events])]
+        if trusted_role is None:
+            reads.append(keys_read(events))
+        device_rows, known_rows, *key_rows = read_together(conn, reads)
+        if not device_rows:
+            raise PushRefused(403, "unknown-device", f"device {device} is not enrolled")
+        last_seq, last_hash, location, moved_from = device_rows[0]
+        results, fresh = _sort_batch(device, events, int(last_seq), last_hash, _known(known_rows))
+    except PushRefused:
+        verifying.cancel()  # nothing will be judged
+        raise
     if not fresh:
+        verifying.cancel()  # all retries: answered from what the server holds
         return PushOutcome(int(last_seq), results)
     if key_rows:  # any signature whose key the roster gives otherwise, verified too
         verify_more(verifying, fresh, key_rows[0])
@@ -382,14 +394,16 @@ def apply_push(
     scope_writer = ScopeWriter(conn)
     # One round trip: the feed counter locked, then what judging and scoping will read,
     # read after the lock is granted (so as the feed stands at this push's place).
-    answers = iter(
-        read_together(conn, [Read(_COUNTER + lock), *judge.reads(), *scope_writer.reads(fresh)])
-    )
+    memos = memo_reads_for({e.kind for e in fresh})  # what checks read once a push
+    reads = [Read(_COUNTER + lock), *judge.reads(), *scope_writer.reads(fresh)]
+    answers = iter(read_together(conn, reads + [Read(m.query, m.params) for m in memos]))
     counter = int(next(answers)[0][0])
     judge.take(answers)
     scope_writer.take(answers)
     start_memo(conn)
     try:
+        for memo in memos:
+            remember(conn, memo, next(answers))
         counter, placed, rows = _judge_all(conn, device, fresh, judge, counter, results, prepared)
     finally:
         stop_memo(conn)

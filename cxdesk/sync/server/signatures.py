@@ -111,6 +111,11 @@ class Verifications:
             for i, job in enumerate(chunk):
                 self._where[job] = (n, i)
 
+    def cancel(self) -> None:
+        """Drop the chunks not yet begun: the push needs none of its answers."""
+        for future in self._futures:
+            future.cancel()
+
     def result(self, job: Job) -> bool | None:
         """Whether ``job`` verified, or None if it was not among those started."""
         where = self._where.get(job)
