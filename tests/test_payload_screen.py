@@ -54,6 +54,16 @@ def test_each_refused_character_is_seen(char: str) -> None:
     assert json_may_hide(canonical_json({f"k{char}": 1}))
 
 
+@pytest.mark.parametrize("multiline", [False, True])
+def test_every_refused_ascii_character_is_seen(multiline: bool) -> None:
+    """The search's plain-ASCII shortcut misses nothing either rule refuses."""
+    for code in range(0x80):
+        char = chr(code)
+        if hidden_character(f"a{char}b", multiline=multiline) is not None:
+            assert json_may_hide(canonical_json({"note": f"a{char}b"})), hex(code)
+            assert json_may_hide(canonical_json({f"k{char}": 1})), hex(code)
+
+
 def test_plain_text_with_quotes_and_slashes_passes() -> None:
     assert not json_may_hide(canonical_json({"note": 'She said "hi" at 9/10 é 😀', "n": 3}))
 

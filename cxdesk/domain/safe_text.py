@@ -138,4 +138,8 @@ def json_may_hide(json_text: str) -> bool:
     True is only a maybe (an escaped backslash before a letter, a tab in a note):
     the caller then checks each text.
     """
+    # Plain ASCII (most payloads): the only refused characters there are C0 controls,
+    # which JSON writes as escapes (so a backslash), and DEL; two scans, no regex.
+    if json_text.isascii() and "\\" not in json_text and "\x7f" not in json_text:
+        return False
     return _JSON_MAY_HIDE.search(json_text) is not None
