@@ -4,22 +4,28 @@ SQLite: WAL, ``synchronous=FULL``, a busy timeout, file 0600, and pysqlite's
 own transaction handling switched off so that we emit ``BEGIN`` ourselves —
 ``BEGIN IMMEDIATE`` for a push (the write lock is taken before the device's
 ``last_seq`` is read, the SQLite spelling of ``SELECT ... FOR UPDATE``).
-PostgreSQL: READ COMMITTED with explicit row locks in the push transaction.
+PostgreSQL: READ COMMITTED with explicit row locks in the push transaction; a
+pooled connection is pinged before use only after it sat idle a while
+(``PING_AFTER_IDLE``), not on every checkout (that ping was a round trip per request).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 from cxdesk.store.filesystem import refuse_network_filesystem
 
 SQLITE_BUSY_MS = 30_000
+PING_AFTER_IDLE = 2.0
+"""Seconds a pooled PostgreSQL connection may sit unused and still be handed out unpinged."""
 SERVER_ADVICE = (
     "Give --db a SQLite file on a local disk, or use PostgreSQL (--db postgresql://...)."
 )
@@ -43,7 +49,37 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only if it sat idle past ``PING_AFTER_IDLE``.
+
+    A connection in steady use has just proved itself; one left idle may have been
+    dropped (a database restart, an idle timeout): it is pinged, and replaced if dead
+    (the pool retries the checkout). A connection that dies while in use still fails
+    that one request, and SQLAlchemy then refreshes the whole pool.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _made(_dbapi_conn, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _taken(dbapi_conn, record, _proxy) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # any failure: let the pool try a fresh connection
+            raise DisconnectionError("a pooled connection failed its ping") from exc
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
