@@ -109,13 +109,15 @@ def note_claim(conn: Connection, event: Event, seq: int, location: str) -> None:
     )
 
 
+IN_RANGE = "FROM claims_index WHERE server_seq > :after AND server_seq <= :last"
+"""The index rows of a pull page's range (also read with its drops in one statement:
+``feed.py``)."""
+
+
 def claims_between(conn: Connection, after: int, upto: int) -> list[dict]:
     """The index rows with feed places in ``(after, upto]``, in feed order."""
     rows = conn.execute(
-        text(
-            f"SELECT {', '.join(COLUMNS)} FROM claims_index WHERE server_seq > :a "
-            "AND server_seq <= :b ORDER BY server_seq"
-        ),
-        {"a": after, "b": upto},
+        text(f"SELECT {', '.join(COLUMNS)} {IN_RANGE} ORDER BY server_seq"),
+        {"after": after, "last": upto},
     )
     return [dict(r._mapping) for r in rows]

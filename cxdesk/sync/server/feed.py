@@ -14,9 +14,11 @@ import json
 
 from sqlalchemy import Connection, text
 
+from cxdesk.sync.server.claims import COLUMNS as CLAIM_COLUMNS
+from cxdesk.sync.server.claims import IN_RANGE as CLAIMS_IN_RANGE
 from cxdesk.sync.server.claims import claims_between
 from cxdesk.sync.server.db import is_postgres
-from cxdesk.sync.server.scope import dropped_between, scoped_places
+from cxdesk.sync.server.scope import DROPPED, dropped_between, scoped_places
 
 FEED_COLUMNS = (
     "id",
@@ -95,9 +97,8 @@ def pull_page_json(
     parts = [row[0] for row in rows]
     claims = ""
     if audiences is not None:  # a desk's pull: the claims index rows of this range
-        rows_ = claims_between(conn, after, last) if last > after else []
+        rows_, dropped = _claims_and_drops(conn, audiences, after, last)
         claims = ',"claims":' + json.dumps(rows_, separators=(",", ":"), ensure_ascii=False)
-        dropped = dropped_between(conn, audiences, after, last) if last > after else []
         claims += f',"location":{json.dumps(location or "")},"dropped":{json.dumps(dropped)}'
         if audit is not None:
             audit.location, audit.dropped = location or "", tuple(dropped)
@@ -106,6 +107,30 @@ def pull_page_json(
         f'"events":[{",".join(parts)}]{claims}}}'
     )
     return text_.encode(), len(rows)
+
+
+_CLAIMS_AND_DROPS = text(
+    "SELECT (SELECT CAST(COALESCE(json_agg(json_build_object("
+    + ", ".join(f"'{c}', {c}" for c in CLAIM_COLUMNS)
+    + f") ORDER BY server_seq), '[]') AS TEXT) {CLAIMS_IN_RANGE}), "
+    "(SELECT CAST(COALESCE(json_agg(x.target ORDER BY x.target), '[]') AS TEXT) FROM ("
+    + DROPPED.replace("IN :aud", "= ANY(CAST(:aud AS TEXT[]))")
+    + ") x)"
+)
+
+
+def _claims_and_drops(
+    conn: Connection, audiences: list[str], after: int, last: int
+) -> tuple[list[dict], list[str]]:
+    """The claims index rows of ``(after, last]`` and the residents dropped there:
+    on PostgreSQL in one statement (the rows come as JSON, read back into the same dicts)."""
+    if last <= after:
+        return [], []
+    if not is_postgres(conn):
+        return claims_between(conn, after, last), dropped_between(conn, audiences, after, last)
+    params = {"aud": audiences, "after": after, "last": last}
+    claims, dropped = conn.execute(_CLAIMS_AND_DROPS, params).one()
+    return json.loads(claims), [target.removeprefix("c:") for target in json.loads(dropped)]
 
 
 _STRINGS = {"id", "kind", "payload_digest", "actor", "device", "location", "hlc"}

@@ -328,16 +328,18 @@ def dropped_between(conn: Connection, aud: list[str], after: int, last: int) -> 
     A resident granted again by ``last`` is not dropped: the grant's history
     arrives with the page (or came before), so the desk may keep what it holds.
     """
-    rows = conn.execute(
-        text(
-            "SELECT DISTINCT d.target FROM scope_dropped d WHERE d.location IN :aud "
-            "AND d.dropped_seq > :after AND d.dropped_seq <= :last AND NOT EXISTS "
-            "(SELECT 1 FROM scope_grants g WHERE g.target = d.target AND g.location IN :aud "
-            "AND g.granted_seq <= :last) ORDER BY d.target"
-        ).bindparams(bindparam("aud", expanding=True)),
-        {"aud": aud, "after": after, "last": last},
-    )
+    rows = conn.execute(_DROPPED, {"aud": aud, "after": after, "last": last})
     return [target.removeprefix("c:") for (target,) in rows]
+
+
+DROPPED = (
+    "SELECT DISTINCT d.target FROM scope_dropped d WHERE d.location IN :aud "
+    "AND d.dropped_seq > :after AND d.dropped_seq <= :last AND NOT EXISTS "
+    "(SELECT 1 FROM scope_grants g WHERE g.target = d.target AND g.location IN :aud "
+    "AND g.granted_seq <= :last) ORDER BY d.target"
+)
+"""``dropped_between``'s rule, also read with the claims in one statement (``feed.py``)."""
+_DROPPED = text(DROPPED).bindparams(bindparam("aud", expanding=True))
 
 
 def device_audiences(conn: Connection, location: str) -> list[str]:
