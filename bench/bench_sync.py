@@ -28,7 +28,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -507,8 +506,8 @@ def bench_round_trips(
     line(f"{desks} desks: server CPU per round", cpu * 1000, bare_cpu * 1000, "ms")
     push, pull, empty = round_trips_per_request(db, "CSC")
     print(
-        f"    PostgreSQL round trips per push {push:.0f}, per pull {pull:.0f}, per pull with "
-        f"nothing past its cursor {empty:.0f} (statements, BEGIN, COMMIT, pool ping)"
+        f"    PostgreSQL round trips per push {push:.1f}, per pull {pull:.1f}, per pull with "
+        f"nothing past its cursor {empty:.1f} (libpq's trace: BEGIN, COMMIT, COPY, pings too)"
     )
     if not paced:
         return
@@ -528,7 +527,9 @@ def bench_round_trips(
 
 def round_trips_per_request(db: Database, location: str) -> tuple[float, float, float]:
     """PostgreSQL round trips per push, per pull (wait=0) and per pull finding nothing past
-    its cursor (a held pull's first look), counted over the real app on ``db``."""
+    its cursor (a held pull's first look), counted over the real app on ``db``: every
+    connection the engine opens is traced by libpq (``count_round_trips``), so BEGIN,
+    COMMIT, COPY and a pool ping count whenever they happen."""
     import warnings
 
     warnings.filterwarnings("ignore", message=".*httpx2")  # starlette's note about httpx
@@ -540,40 +541,54 @@ def round_trips_per_request(db: Database, location: str) -> tuple[float, float, 
     from tests.sync.test_feed_concurrency import chained_events
 
     engine = open_database(db.url)
-    trips = Counter()
+    engine.dispose()  # from here on every connection is a traced one
+    with tempfile.TemporaryDirectory(prefix="cxdesk-trace-") as tmp:
+        trace = Path(tmp) / "pq.trace"
+        sink = trace.open("w")
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _statement(*_args) -> None:
-        trips["n"] += 1
+        @event.listens_for(engine, "connect")
+        def _traced(dbapi_conn, _record) -> None:
+            dbapi_conn.pgconn.trace(sink.fileno())
+            dbapi_conn.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
 
-    for name in ("begin", "commit", "rollback"):
-        event.listen(engine, name, lambda *_a: trips.update(n=1))
-    event.listen(engine.pool, "checkout", lambda *_a: trips.update(n=1))  # pool_pre_ping
+        def trips_since(start: int) -> int:
+            sink.flush()
+            with trace.open() as source:
+                source.seek(start)
+                return count_round_trips(source.read())
 
-    name, token = admin.add_device(engine, location, "D-TRIPS")
-    events = chained_events(name, 21, location=location)
-    app = create_app(engine=engine)
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    pushes = pulls = empty = 0
-    with TestClient(app, headers=headers) as http:
-        cursor = 0
-        for i, ev in enumerate(events):
-            body = f'{{"device":"{name}","events":[{ev.model_dump_json()}]}}'
-            trips.clear()
-            http.post("/v1/sync/push", content=body).raise_for_status()
-            if i:  # the first push and pull warm caches (proofs seen, prepared state)
-                pushes += trips["n"]
-            trips.clear()
-            page = http.get("/v1/sync/pull", params={"after": cursor})
-            page.raise_for_status()
-            cursor = page.json()["next"]
-            if i:
-                pulls += trips["n"]
-            trips.clear()
-            http.get("/v1/sync/pull", params={"after": cursor}).raise_for_status()
-            if i:
-                empty += trips["n"]
-    engine.dispose()
+        def end() -> int:
+            sink.flush()
+            return trace.stat().st_size
+
+        name, token = admin.add_device(engine, location, "D-TRIPS")
+        events = chained_events(name, 21, location=location)
+        app = create_app(engine=engine)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        pushes = pulls = empty = 0
+        with TestClient(app, headers=headers) as http:
+            cursor = 0
+            for i, ev in enumerate(events):
+                body = f'{{"device":"{name}","events":[{ev.model_dump_json()}]}}'
+                start = end()
+                http.post("/v1/sync/push", content=body).raise_for_status()
+                trips = trips_since(start)
+                if i:  # the first push and pull warm caches (proofs seen, prepared state)
+                    pushes += trips
+                start = end()
+                page = http.get("/v1/sync/pull", params={"after": cursor})
+                page.raise_for_status()
+                cursor = page.json()["next"]
+                trips = trips_since(start)
+                if i:
+                    pulls += trips
+                start = end()
+                http.get("/v1/sync/pull", params={"after": cursor}).raise_for_status()
+                trips = trips_since(start)
+                if i:
+                    empty += trips
+        engine.dispose()
+        sink.close()
     n = len(events) - 1
     return pushes / n, pulls / n, empty / n
 
