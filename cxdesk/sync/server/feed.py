@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 
 from cxdesk.sync.server.claims import COLUMNS as CLAIM_COLUMNS
 from cxdesk.sync.server.claims import IN_RANGE as CLAIMS_IN_RANGE
 from cxdesk.sync.server.claims import claims_between
-from cxdesk.sync.server.db import is_postgres
+from cxdesk.sync.server.db import fetch, is_postgres
 from cxdesk.sync.server.scope import DROPPED, dropped_between, scoped_places
 
 FEED_COLUMNS = (
@@ -129,7 +129,7 @@ def _claims_and_drops(
     if not is_postgres(conn):
         return claims_between(conn, after, last), dropped_between(conn, audiences, after, last)
     params = {"aud": audiences, "after": after, "last": last}
-    claims, dropped = conn.execute(_CLAIMS_AND_DROPS, params).one()
+    ((claims, dropped),) = fetch(conn, _CLAIMS_AND_DROPS, params)
     return json.loads(claims), [target.removeprefix("c:") for target in json.loads(dropped)]
 
 
@@ -170,6 +170,18 @@ def _query(conn: Connection, which: str) -> str:
     return found
 
 
+_PLACES: dict[bool, TextClause] = {}
+
+
+def _places_statement(conn: Connection) -> TextClause:
+    """The event statement for a page's places, made once (``db.fetch`` keeps its SQL)."""
+    postgres = is_postgres(conn)
+    found = _PLACES.get(postgres)
+    if found is None:
+        found = _PLACES[postgres] = text(_query(conn, "places"))
+    return found
+
+
 def _range_query(conn: Connection):
     return text(_query(conn, "range"))
 
@@ -181,6 +193,6 @@ def _rows_at(conn: Connection, order: list[int]) -> list:
     # One text parameter either way: psycopg would dump a list of ints element by element.
     places = ",".join(map(str, order))
     places = f"{{{places}}}" if is_postgres(conn) else f"[{places}]"
-    rows = conn.execute(text(_query(conn, "places")), {"places": places}).all()
+    rows = fetch(conn, _places_statement(conn), {"places": places})
     by_seq = {row[1]: row for row in rows}
     return [by_seq[seq] for seq in order]
