@@ -156,9 +156,10 @@ def insert_write(
     return Write(query, {"rows": document})
 
 
-def write_together(conn: Connection, writes: Sequence[Write | None]) -> None:
+def write_together(conn: Connection, writes: Sequence[Write | None]) -> list[tuple] | None:
     """Run ``writes`` (None: skipped) in order, in the caller's transaction: on
-    PostgreSQL in one pipeline, one round trip.
+    PostgreSQL in one pipeline, one round trip, answering the rows the last one
+    returns (None elsewhere, or if it returns none).
 
     A unique key already taken raises SQLAlchemy's ``IntegrityError`` on both
     databases, as a single ``INSERT`` would (the push route answers it with 409).
@@ -172,16 +173,18 @@ def write_together(conn: Connection, writes: Sequence[Write | None]) -> None:
                 conn.execute(text(write.query), write.params)
             else:
                 conn.execute(text(write.query), [dict(p) for p in write.params])
-        return
+        return None
     raw = conn.connection.driver_connection
     assert isinstance(raw, psycopg.Connection)
     try:
-        with raw.cursor() as cur, raw.pipeline():
-            for write in found:
-                statement = _driver_sql(write.query, False, conn.dialect)
-                if isinstance(write.params, Mapping):
-                    cur.execute(statement, write.params)
-                else:
-                    cur.executemany(statement, write.params)
+        with raw.cursor() as cur:
+            with raw.pipeline():
+                for write in found:
+                    statement = _driver_sql(write.query, False, conn.dialect)
+                    if isinstance(write.params, Mapping):
+                        cur.execute(statement, write.params)
+                    else:
+                        cur.executemany(statement, write.params)
+            return cur.fetchall() if cur.description is not None else None
     except psycopg.IntegrityError as exc:
         raise IntegrityError(found[0].query[:80], None, exc) from exc

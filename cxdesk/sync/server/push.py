@@ -43,6 +43,7 @@ from cxdesk.errors import CxDeskError
 from cxdesk.events import DESK_ACTOR, get_kind, may_author
 from cxdesk.events.envelope import Event, canonical_json, chain_hash_of_text
 from cxdesk.sync.protocol import PushResult
+from cxdesk.sync.receipts import Receipt
 from cxdesk.sync.server.bulk import (
     Read,
     Write,
@@ -96,6 +97,9 @@ class PushOutcome:
     results: list[PushResult]
     reached: frozenset[str] = frozenset()
     """The audiences the accepted events reach (the held pulls to wake)."""
+    receipt: Receipt | None = None
+    """The chain and feed head as the push left them, read by its closing writes
+    (PostgreSQL); None: the caller reads them (``signing.receipt``)."""
 
 
 def _lock_clause(conn: Connection) -> str:
@@ -411,16 +415,32 @@ def apply_push(
     reached, scope_rows = record_scope(conn, placed, scope_writer)
     last = fresh[-1]
     # One round trip: the rows, the feed counter and chain head moved on, the announcement.
-    write_together(conn, [*rows, *scope_rows, *_advance(conn, device, counter, last, reached)])
+    closing = [*rows, *scope_rows, *_advance(conn, device, counter, last, reached)]
+    answer = write_together(conn, closing)
+    receipt = None
+    if answer:  # PostgreSQL: the receipt's epoch and head event, read by the last write
+        _sent, epoch, top_id = answer[0]
+        receipt = Receipt(
+            epoch=epoch,
+            device=device,
+            last_seq=last.device_seq,
+            last_hash=last.hash,
+            head=counter,
+            head_id=(top_id or "") if counter > 0 else "",
+        )
     results.sort(key=lambda r: r.device_seq)
-    return PushOutcome(last.device_seq, results, reached)
+    return PushOutcome(last.device_seq, results, reached, receipt)
 
 
 _ADVANCE = (
     "WITH c AS (UPDATE feed_counter SET value = :v WHERE id = 1), "
     "d AS (UPDATE devices SET last_seq = :s, last_hash = :h WHERE id = :d) "
-    "SELECT pg_notify(:channel, :note)"
+    "SELECT pg_notify(:channel, :note), "
+    "(SELECT epoch FROM epochs ORDER BY number DESC LIMIT 1), "
+    "(SELECT id FROM events WHERE server_seq = :v)"
 )
+"""Also reads what the push's receipt says, after the rows went in, still under the
+counter's lock (as ``signing.receipt`` would read it): no round trip of its own."""
 
 
 def _advance(conn: Connection, device: str, counter: int, last: Event, reached) -> list[Write]:

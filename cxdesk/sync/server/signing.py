@@ -58,12 +58,15 @@ _RECEIPT = text(
 )
 
 
-def receipt(conn: Connection, key, device: str) -> Signed:
+def receipt(conn: Connection, key, device: str, known: Receipt | None = None) -> Signed:
     """A signed receipt of ``device``'s chain head as the caller's transaction sees it.
 
-    One round trip (epoch, head, the head's event and the chain): a push asks for it
+    ``known``: the statement, read already (``push.PushOutcome.receipt``); else one
+    round trip (epoch, head, the head's event and the chain): a push asks for it
     while it still holds the feed counter's lock.
     """
+    if known is not None:
+        return receipts.sign(key, known)
     epoch, top, top_id, last_seq, last_hash = conn.execute(_RECEIPT, {"d": device}).one()
     top = int(top)
     statement = Receipt(

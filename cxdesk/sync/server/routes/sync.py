@@ -107,8 +107,9 @@ async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response
                 )
             signing.refuse_contradiction(conn, device.id, body.events, proofs, state.signing_key)
             outcome = apply_push(conn, device.id, body.events)
-            # One round trip, still under the feed counter's lock: keep it short.
-            receipt = signing.receipt(conn, state.signing_key, device.id)
+            # Read by the push's closing writes, or one round trip, still under the feed
+            # counter's lock: keep it short.
+            receipt = signing.receipt(conn, state.signing_key, device.id, outcome.receipt)
             epoch, top = receipt.body["epoch"], receipt.body["head"]
         state.marks.note(state.database_id, top)
         moved.append((top, outcome.reached))
