@@ -10,8 +10,11 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+import psycopg
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from cxdesk import __version__
 from cxdesk.events import load_all
@@ -74,6 +77,8 @@ def create_app(
     )
     # Access log, refusal counts and rate limits (``limits``: per_token / per_address).
     app.add_middleware(AccessControl, **(limits or {}))
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(psycopg.OperationalError, _database_unavailable)
     app.include_router(health.router)
     app.include_router(sync.router)
     app.include_router(customers.router)
@@ -82,6 +87,29 @@ def create_app(
     if engine is not None:
         prepare(app, engine, marks_dir, read_engine)
     return app
+
+
+DATABASE_RETRY_SECONDS = 5
+
+
+async def _database_unavailable(_request: Request, _exc: Exception) -> JSONResponse:
+    """503 with a reason when the database fails under a request (restarted, busy, gone).
+
+    Pooled connections are pinged only after sitting idle (``db.PING_AFTER_IDLE``), so a
+    database restart meets the next request on each busy connection here; the desk takes
+    a 5xx as "try again" and its work stays queued. The exception's own text (a host, a
+    path) is not sent.
+    """
+    return JSONResponse(
+        status_code=503,
+        content={
+            "detail": {
+                "code": "database",
+                "message": "The central database did not answer; try again shortly.",
+            }
+        },
+        headers={"Retry-After": str(DATABASE_RETRY_SECONDS)},
+    )
 
 
 def prepare(
