@@ -44,3 +44,25 @@ async def test_f8_lists_refused_feed_events(store):
         await pilot.pause()
         assert shows(app, "Refused from the feed (did not verify): 1")
         assert shows(app, "feed 42") and shows(app, "SignInFailed")
+
+
+async def test_f8_says_when_the_last_sync_was_in_the_desks_own_time(store):
+    """A stored UTC stamp reads as London time (summer time too), never as raw ISO text."""
+    from cxdesk.store.sync_queries import LAST_SUCCESS
+
+    build_desk(store)
+    for stamp, shown in (
+        ("2026-07-01T11:44:05.314000Z", "Last successful sync: 01 Jul 12:44:05"),
+        ("2026-12-01T11:44:05.314000Z", "Last successful sync: 01 Dec 11:44:05"),
+        ("not a time", "Last successful sync: ?"),
+    ):
+        with store.transaction() as conn:
+            store.set_state(conn, LAST_SUCCESS, stamp)
+        app = make_test_app(store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.session = ADVISOR
+            await app.switch_mode("sync")
+            await app.workers.wait_for_complete([w for w in app.workers if w.group == "sync-load"])
+            await pilot.pause()
+            assert shows(app, shown), shown
+            assert not shows(app, "T11:44")

@@ -39,6 +39,20 @@ PROBLEM_CHARS = 300
 """How much of the last sync problem to show: a captive Wi-Fi portal can answer with a page."""
 
 
+def _london_moment(stamp: str | None) -> str:
+    """A stored UTC stamp as the desk's clock reads it ("01 Dec 11:44:05"); "" if none.
+
+    Kept by this desk, but an edited store may hold any text: that is shown as "?".
+    """
+    if not stamp:
+        return ""
+    try:
+        moment = parse_utc(stamp)
+        return moment.astimezone(LONDON).strftime("%d %b %H:%M:%S") if moment else "?"
+    except (ValueError, OverflowError):
+        return "?"
+
+
 def _when(hlc: str) -> str:
     try:  # an edited store may hold any text here: show "?" rather than fail
         moment = datetime.fromtimestamp(parse_hlc(hlc)[0] / 1000, tz=UTC)
@@ -103,7 +117,7 @@ class SyncStatusScreen(DeskScreen):
             f"Server: {safe_text(server) or 'none (this desk works offline only)'}",
             f"Waiting to send: {s.waiting} · rejected: {s.rejected} · "
             f"feed position: {state.cursor}",
-            f"Last successful sync: {safe_text(state.last_success or 'never')}",
+            f"Last successful sync: {_london_moment(state.last_success) or 'never'}",
         ]
         sync = self.desk.sync
         if sync is not None and sync.status.last_error:
@@ -115,12 +129,7 @@ class SyncStatusScreen(DeskScreen):
             lines.append(f"Refused from the feed (did not verify): {len(message.refused)}")
         if news := state.scope_news:
             words, stamp = news
-            try:  # kept by this desk, but an edited store may hold any text
-                moment = parse_utc(stamp)
-                at = moment.astimezone(LONDON).strftime("%d %b %H:%M") if moment else "?"
-            except (ValueError, OverflowError):
-                at = "?"
-            lines.append(f"Records changed ({at}): {safe_text(words)}")
+            lines.append(f"Records changed ({_london_moment(stamp) or '?'}): {safe_text(words)}")
         self.query_one("#sync-state", Static).update(Text("\n".join(lines)))
         rows: list[tuple[None, list]] = []
         for row in message.rejected:
