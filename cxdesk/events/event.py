@@ -8,6 +8,8 @@ The chain, the clock and the canonical JSON it relies on are in
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -35,6 +37,27 @@ class Event(BaseModel):
     Outside the hash, because it signs the hash; None for events the desk
     itself authors (a failed sign-in) and for the central device's own.
     """
+
+    @classmethod
+    def from_columns(cls, values: Sequence) -> Event:
+        """An event from its stored columns, desk's or server's: id, kind, payload (JSON
+        text), payload_digest, actor, device, location, device_seq, hlc, prev_hash, hash,
+        signature."""
+        id_, kind, payload, digest, actor, device, location, seq, hlc, prev, hash_, sig = values
+        return cls(
+            id=id_,
+            kind=kind,
+            payload=json.loads(payload),
+            payload_digest=digest,
+            actor=actor,
+            device=device,
+            location=location,
+            device_seq=seq,
+            hlc=hlc,
+            prev_hash=prev,
+            hash=hash_,
+            signature=sig,
+        )
 
     def chain_fields(self) -> dict[str, str | int]:
         """What the chain hash covers: everything but the payload (its digest stands in),

@@ -9,7 +9,6 @@ and applies each one exactly once.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -60,21 +59,7 @@ def row_to_event(row: sqlite3.Row | tuple) -> Event:
     values = tuple(row)
     if len(values) == 11:  # selected without the signature column (an unsigned view)
         values += (None,)
-    (id_, kind, payload, digest, actor, device, location, seq, hlc, prev, hash_, sig) = values[:12]
-    return envelope.Event(
-        id=id_,
-        kind=kind,
-        payload=json.loads(payload),
-        payload_digest=digest,
-        actor=actor,
-        device=device,
-        location=location,
-        device_seq=seq,
-        hlc=hlc,
-        prev_hash=prev,
-        hash=hash_,
-        signature=sig,
-    )
+    return envelope.Event.from_columns(values[:12])
 
 
 def _row(event: Event, payload_text: str | None = None) -> tuple:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -253,7 +253,7 @@ class _Histories:
 
     def take(self, rows: list[tuple]) -> None:
         for subject, *fields in rows:
-            self.by_subject[subject].append(_event_of(fields))
+            self.by_subject[subject].append(Event.from_columns(fields))
 
     def of(self, event: Event) -> list[Event]:
         subject = self.subjects[event.id]
@@ -560,25 +560,6 @@ def _event_row(event: Event, payload: str, server_seq: int, now: str, subject: s
         subject,
         now,
         event.signature,
-    )
-
-
-def _event_of(fields: Sequence) -> Event:
-    """An ``Event`` from a row of ``_HISTORY`` (after its subject)."""
-    id_, kind, payload, digest, actor, device, location, seq, hlc, prev, hash_, sig = fields
-    return Event(
-        id=id_,
-        kind=kind,
-        payload=json.loads(payload),
-        payload_digest=digest,
-        actor=actor,
-        device=device,
-        location=location,
-        device_seq=seq,
-        hlc=hlc,
-        prev_hash=prev,
-        hash=hash_,
-        signature=sig,
     )
 
 
