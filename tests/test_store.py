@@ -160,9 +160,24 @@ _ACKS = "SELECT event_id, status, server_seq, reason, acked_at FROM event_acks"
 _ATTEMPTS = "SELECT event_id, staff_id, at_ms, outcome FROM signin_attempts"
 
 
+def _table_sql(store, table: str) -> str:
+    return peek.scalar(store, "SELECT sql FROM sqlite_master WHERE name = ?", (table,))
+
+
+def _three_failed_sign_ins(path):
+    """A store at ``path`` with A1 enrolled and three failed sign-ins by A1 (the events)."""
+    s = open_store(path, device_id="D1", location="CSC")
+    enrol(s, "A1")
+    made = [
+        s.record_as_desk("SignInFailed", {"staff_id": "A1", "reason": "wrong passcode"})
+        for _ in range(3)
+    ]
+    return s, made
+
+
 def _btrees(store, table: str) -> int:
     """The b-trees an insert into ``table`` writes: its own (unless clustered) and indexes."""
-    sql = peek.scalar(store, "SELECT sql FROM sqlite_master WHERE name = ?", (table,))
+    sql = _table_sql(store, table)
     return len(peek.query(store, f'PRAGMA index_list("{table}")')) + ("WITHOUT ROWID" not in sql)
 
 
@@ -174,12 +189,7 @@ def test_a_store_from_before_acks_and_attempts_were_clustered_keeps_them(tmp_pat
     from cxdesk.store.signin_commands import signin_state
 
     path = tmp_path / "s.sqlite3"
-    s = open_store(path, device_id="D1", location="CSC")
-    enrol(s, "A1")
-    made = [
-        s.record_as_desk("SignInFailed", {"staff_id": "A1", "reason": "wrong passcode"})
-        for _ in range(3)
-    ]
+    s, made = _three_failed_sign_ins(path)
     with s.transaction() as conn:
         for place, event in enumerate(made[:2], start=7):
             record_ack(conn, event, status="accepted", server_seq=place)
@@ -242,10 +252,6 @@ def test_a_store_from_before_acks_and_attempts_were_clustered_keeps_them(tmp_pat
         again.close()
 
 
-def _table_sql(store, table: str) -> str:
-    return peek.scalar(store, "SELECT sql FROM sqlite_master WHERE name = ?", (table,))
-
-
 def test_checks_without_in_lists_keep_every_row_and_refuse_as_before(tmp_path):
     """Core v4 and staff v7 spell the ``event_acks`` status and ``signin_attempts``
     outcome checks with ``OR`` (SQLite builds a throwaway index for an ``IN`` list
@@ -256,12 +262,7 @@ def test_checks_without_in_lists_keep_every_row_and_refuse_as_before(tmp_path):
     from cxdesk.store.signin_commands import signin_state
 
     path = tmp_path / "s.sqlite3"
-    s = open_store(path, device_id="D1", location="CSC")
-    enrol(s, "A1")
-    made = [
-        s.record_as_desk("SignInFailed", {"staff_id": "A1", "reason": "wrong passcode"})
-        for _ in range(3)
-    ]
+    s, made = _three_failed_sign_ins(path)
     with s.transaction() as conn:
         record_ack(conn, made[0], status="accepted", server_seq=7)
         record_ack(conn, made[1], status="duplicate")
