@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cxdesk.domain.signin_policy import FailureReason
 from cxdesk.session import ROLES_SIGNING_IN_ANYWHERE
 
 if TYPE_CHECKING:
@@ -88,6 +89,18 @@ def staff_key(staff_id: str) -> str:
     return f"s:{staff_id}"
 
 
+def is_unchecked_failure(event: Event) -> bool:
+    """A failed sign-in for a staff ID the desk did not hold, so no passcode was tried.
+
+    It stays at its location as a record of what was typed: sent on to where the
+    person signs in, it would count towards their lock-out though no guess was made.
+    """
+    return (
+        event.kind == "SignInFailed"
+        and event.payload.get("reason") == FailureReason.UNKNOWN_STAFF_ID
+    )
+
+
 def is_private_advice(event: Event) -> bool:
     """A consent-refused "advice given" record: it never leaves its location."""
     return event.kind == "ReferralRaised" and bool(event.payload.get("advice_only"))
@@ -115,6 +128,8 @@ def _targets(event: Event, location: str, private_referral) -> list[Target]:
     if kind in SHARED_KINDS or (kind == "RecordsErased" and not p.get("customer_id")):
         return [Target(EVERYONE, False)]  # a retention sweep reaches every desk
     if kind in STAFF_KINDS or kind in SIGN_IN_KINDS:
+        if is_unchecked_failure(event):
+            return []  # kept where it was typed: it says nothing about the person's passcode
         # Sign-in attempts go where the person may sign in, so a lock-out holds at
         # every desk they could try next.
         return [Target(staff_key(p["staff_id"]), True)]

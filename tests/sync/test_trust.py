@@ -13,8 +13,10 @@ import time
 
 import pytest
 
+from cxdesk.errors import AuthError
 from cxdesk.events.envelope import Event, chain_hash, new_event_id, payload_digest
 from cxdesk.store.eventlog import _INSERT_EVENT, _row, chain_head
+from cxdesk.store.signin_commands import sign_in
 from cxdesk.sync.server.central import CentralItem, record_central
 from cxdesk.sync.server.db import write_transaction
 from cxdesk.sync.server.trust import MAX_FAILURES_PER_HOUR
@@ -296,6 +298,28 @@ async def test_failed_sign_ins_are_bounded_per_person_and_desk(desks):
     # Another desk's own count is its own: the CSC may still record failures for S4001.
     csc.record_failed_signin("S4001")
     assert (await csc.sync()).counts.rejected == 0
+
+
+async def test_a_staff_id_the_desk_does_not_hold_stays_a_local_record(desks):
+    """H2001 works only at the hub; typed at the CSC desk, nobody's passcode was tried.
+
+    The desk records what was typed and the server accepts it, so F8 has nothing
+    to reject; it stays at the CSC, so it counts towards no lock-out at the hub.
+    """
+    csc, hub = desks
+    with pytest.raises(AuthError, match="not recognised"):
+        sign_in(csc.store, "H2001", "any passcode at all")
+    report = await csc.sync()
+    assert (report.counts.accepted, report.counts.rejected) == (1, 0), report.counts.reasons
+    await hub.sync()
+    attempts = "SELECT COUNT(*) FROM signin_attempts WHERE staff_id = 'H2001'"
+    assert peek.scalar(csc.store, attempts) == 1
+    assert peek.scalar(hub.store, attempts) == 0
+    # A guessed passcode is still checked: the same person "wrong passcode" at the CSC is not.
+    csc.record_failed_signin("H2001", reason="wrong passcode")
+    report = await csc.sync()
+    assert report.counts.rejected == 1
+    assert "cannot sign in at CSC" in report.counts.reasons[0]
 
 
 async def test_legitimate_work_is_accepted(desks):

@@ -21,7 +21,8 @@ roster rows it reads) and answers "why reject this?" in two steps:
       latest policy, whatever ``limit_pence`` the desk wrote down;
     * stock and sign-off events name a location the server knows;
     * a failed sign-in recorded by a desk names someone who may sign in at
-      that desk's location (unknown ids are accepted: they lock nobody out)
+      that desk's location (ids nobody holds are accepted: they lock nobody out;
+      so is an id the desk did not hold, which stays at that location)
       and at most ``MAX_FAILURES_PER_HOUR`` per person per desk, so a rogue
       desk cannot keep the council's staff locked out.
 
@@ -39,6 +40,7 @@ from sqlalchemy import Connection, text
 from cxdesk.events import DESK_ACTOR
 from cxdesk.events.envelope import Event, parse_hlc
 from cxdesk.session import may_sign_in_at
+from cxdesk.sync.scope import is_unchecked_failure
 from cxdesk.sync.server.roster import RosterView
 from cxdesk.sync.server_checks import push_memo
 
@@ -250,7 +252,9 @@ class EventTrust:
         found = self.person(staff_id)
         if found is None or not found[2]:
             return None  # an id nobody holds (any more): locking it out harms no one
-        if not may_sign_in_at(found[0], found[1], self.location):
+        if not is_unchecked_failure(event) and not may_sign_in_at(
+            found[0], found[1], self.location
+        ):
             return (
                 f"{staff_id} cannot sign in at {self.location}, so a failed sign-in there "
                 "cannot count against them"
