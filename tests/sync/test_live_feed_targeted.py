@@ -42,6 +42,15 @@ async def _heard(watch, top: int) -> None:
     raise AssertionError(f"the process never heard of {top}")
 
 
+async def _listening(watch) -> None:
+    """Until the process's listener or poller has made its first read.
+
+    That first read wakes every held pull (they may have read below a head nobody
+    heard of), so a write made before it would wake the pulls it does not reach.
+    """
+    await _heard(watch, 0)
+
+
 async def test_a_push_wakes_its_location_and_not_another(central):
     central.define_location("HUB-B")
     a, a2, b = central.desk("D-A"), central.desk("D-A2"), central.desk("D-B", "HUB-B")
@@ -51,6 +60,7 @@ async def test_a_push_wakes_its_location_and_not_another(central):
     at_a = asyncio.create_task(a2.client.wait_for_feed(_cursor(a2), HELD))
     at_b = asyncio.create_task(b.client.wait_for_feed(_cursor(b), HELD))
     await _held_by(central.app, 2)
+    await _listening(watch)
     a.record_failed_signin()  # reaches CSC only (nobody holds Z9001)
     await a.sync()
     news = await asyncio.wait_for(at_a, 10)
@@ -73,6 +83,7 @@ async def test_a_grant_written_with_the_events_wakes_the_granted_location(centra
     at_b = asyncio.create_task(b.client.wait_for_feed(_cursor(b), HELD))
     at_c = asyncio.create_task(c.client.wait_for_feed(_cursor(c), HELD))
     await _held_by(central.app, 2)
+    await _listening(watch)
     await asyncio.to_thread(
         admin.add_staff,
         central.engine,
@@ -110,6 +121,7 @@ async def test_a_referral_wakes_the_back_office_it_grants_and_not_another_hub(ce
         for desk in (twin, back, south)
     }
     await _held_by(central.app, 3)
+    await _listening(watch)
     rc.raise_referral(north.store, ADV, cid, {**REFERRAL_CHOICES, "story": "Eviction notice."})
     await north.sync()
     for device in ("D-N2", "D-BO"):
@@ -140,6 +152,7 @@ async def test_a_push_through_another_process_wakes_only_its_audience(pg_url, tm
         at_a = asyncio.create_task(a2.client.wait_for_feed(_cursor(a2), HELD))
         at_b = asyncio.create_task(b.client.wait_for_feed(_cursor(b), HELD))
         await _held_by(one, 2)
+        await _listening(watch)
         a.record_failed_signin()
         transport = httpx.ASGITransport(app=two)
         async with AsyncSyncClient("http://two", a.token, transport=transport) as through_two:
