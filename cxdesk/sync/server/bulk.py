@@ -156,10 +156,16 @@ def insert_write(
     return Write(query, {"rows": document})
 
 
-def write_together(conn: Connection, writes: Sequence[Write | None]) -> list[tuple] | None:
+def write_together(
+    conn: Connection, writes: Sequence[Write | None], *, commit: bool = False
+) -> list[tuple] | None:
     """Run ``writes`` (None: skipped) in order, in the caller's transaction: on
     PostgreSQL in one pipeline, one round trip, answering the rows the last one
     returns (None elsewhere, or if it returns none).
+
+    ``commit``: on PostgreSQL the transaction's COMMIT travels in the same round trip
+    (the caller's own commit then finds nothing left to do); a failed write skips
+    it, and the caller rolls back as before. Elsewhere the caller commits.
 
     A unique key already taken raises SQLAlchemy's ``IntegrityError`` on both
     databases, as a single ``INSERT`` would (the push route answers it with 409).
@@ -185,6 +191,10 @@ def write_together(conn: Connection, writes: Sequence[Write | None]) -> list[tup
                         cur.execute(statement, write.params)
                     else:
                         cur.executemany(statement, write.params)
+                if commit:
+                    # As a statement of the pipeline (``raw.commit()`` would wait for
+                    # its own Sync): skipped by the server if a write above failed.
+                    raw.execute(b"COMMIT")
             return cur.fetchall() if cur.description is not None else None
     except psycopg.IntegrityError as exc:
         raise IntegrityError(found[0].query[:80], None, exc) from exc

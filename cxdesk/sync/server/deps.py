@@ -101,8 +101,9 @@ class KnownTokens:
             self._seen.pop(token_hash, None)
 
 
-def _checked(token_hash: str, row, known: KnownTokens | None) -> AuthDevice:
-    """``row`` (device id, location, revoked; None if no device has the token) judged."""
+def checked_device(token_hash: str, row, known: KnownTokens | None) -> AuthDevice:
+    """``row`` (device id, location, revoked; None if no device has the token) judged:
+    the device, or 401 (``authenticate``'s rule, for a caller that read the row itself)."""
     if row is None or row[0] is None:
         if known is not None:
             known.drop(token_hash)
@@ -128,7 +129,7 @@ def authenticate(conn: Connection, token_hash: str, known: KnownTokens | None = 
     row = conn.execute(
         text("SELECT id, location, revoked FROM devices WHERE token_hash = :h"), {"h": token_hash}
     ).first()
-    return _checked(token_hash, row, known)
+    return checked_device(token_hash, row, known)
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,6 @@ def open_pull(conn: Connection, token_hash: str, known: KnownTokens | None = Non
     """``authenticate``, the device's location kind (its audiences), the epoch, the head
     and the head's event id, all as this transaction sees them, in one round trip."""
     row = conn.execute(_PULL_START, {"h": token_hash}).one()
-    device = _checked(token_hash, row, known)
+    device = checked_device(token_hash, row, known)
     top = int(row[5])
     return PullStart(device, row[3], row[4], top, (row[6] or "") if top > 0 else "")

@@ -2,11 +2,13 @@
 
 Everything happens in the caller's write transaction, in this order:
 
-1. whole-request checks, before any lock: every event names the authenticated
-   device (403), every hash and payload digest is right (422; an erased event the
-   server holds may come back blanked, see ``check_envelopes``);
-2. lock the device row (``FOR UPDATE``; ``BEGIN IMMEDIATE`` already holds the
-   lock on SQLite) and sort events into retries (at or below ``last_seq``) and
+1. lock the device row (``FOR UPDATE``; ``BEGIN IMMEDIATE`` already holds the
+   lock on SQLite), for a desk's push found by the token it presented and that
+   token judged at once (401, 403: ``TokenCheck``); then whole-request checks:
+   every event names the authenticated device (403), every hash and payload
+   digest is right (422; an erased event the server holds may come back blanked,
+   see ``check_envelopes``), made before the lock when no token is to be judged;
+2. sort events into retries (at or below ``last_seq``) and
    new ones; a retry must be byte-for-byte the event we hold (else 409, nothing
    changed), new ones must start at ``last_seq + 1`` and chain from
    ``last_hash`` (else 409);
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -364,28 +366,68 @@ class _Judge:
 
 
 _DEVICE = "SELECT last_seq, last_hash, location, moved_from FROM devices WHERE id = :d"
+_TOKEN_DEVICE = (
+    "SELECT last_seq, last_hash, location, moved_from, id, location, revoked FROM devices "
+    "WHERE token_hash = :h"
+)
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """A desk's push: its device is the one holding the token it presented.
+
+    That row is read (and locked) in the push's first round trip, and ``admit``
+    judges it (device id, location, revoked; None if no device holds the token)
+    before anything else in the push is: it raises to refuse (401, 403), exactly
+    as a separate look-up first would. One read of the device row, not two.
+    """
+
+    token_hash: str
+    admit: Callable[[tuple | None], None]
+
+
 _COUNTER = "SELECT value FROM feed_counter WHERE id = 1"
 
 
 def apply_push(
-    conn: Connection, device: str, events: list[Event], *, trusted_role: str | None = None
+    conn: Connection,
+    device: str,
+    events: list[Event],
+    *,
+    trusted_role: str | None = None,
+    commit: bool = False,
+    token: TokenCheck | None = None,
 ) -> PushOutcome:
-    """Place ``device``'s events in the feed; the caller owns the (write) transaction."""
+    """Place ``device``'s events in the feed; the caller owns the (write) transaction.
+
+    ``commit``: the caller has nothing more to do in it, so on PostgreSQL the push's
+    closing writes carry the COMMIT (``write_together``): the feed counter's lock is
+    let go one round trip sooner, and pushes wait on each other that much less.
+    ``token``: the device is found by the desk's token and admitted first (the route's
+    check), in the same round trip as the push's first reads.
+    """
     # With the keys last seen: the signatures verify while the push is checked and locked.
     verifying = start_verifying(events) if trusted_role is None else NONE_STARTED
     lock = _lock_clause(conn)
     try:
-        texts = check_envelopes(conn, device, events)
+        if token is None:
+            texts = check_envelopes(conn, device, events)
         # One round trip: the device locked, the ids already here, the signers' keys.
-        reads = [Read(_DEVICE + lock, {"d": device}), Read(_KNOWN, keys=[e.id for e in events])]
+        found = Read(_DEVICE + lock, {"d": device})
+        if token is not None:
+            found = Read(_TOKEN_DEVICE + lock, {"h": token.token_hash})
+        reads = [found, Read(_KNOWN, keys=[e.id for e in events])]
         if trusted_role is None:
             reads.append(keys_read(events))
         device_rows, known_rows, *key_rows = read_together(conn, reads)
+        if token is not None:
+            token.admit(tuple(device_rows[0][4:]) if device_rows else None)  # else raises
+            texts = check_envelopes(conn, device, events)
         if not device_rows:
             raise PushRefused(403, "unknown-device", f"device {device} is not enrolled")
-        last_seq, last_hash, location, moved_from = device_rows[0]
+        last_seq, last_hash, location, moved_from = device_rows[0][:4]
         results, fresh = _sort_batch(device, events, int(last_seq), last_hash, _known(known_rows))
-    except PushRefused:
+    except BaseException:
         verifying.cancel()  # nothing will be judged
         raise
     if not fresh:
@@ -416,7 +458,7 @@ def apply_push(
     last = fresh[-1]
     # One round trip: the rows, the feed counter and chain head moved on, the announcement.
     closing = [*rows, *scope_rows, *_advance(conn, device, counter, last, reached)]
-    answer = write_together(conn, closing)
+    answer = write_together(conn, closing, commit=commit)
     receipt = None
     if answer:  # PostgreSQL: the receipt's epoch and head event, read by the last write
         _sent, epoch, top_id = answer[0]

@@ -39,16 +39,17 @@ from cxdesk.sync.server.council_tables import note_report
 _GRANTS = "SELECT target, location FROM scope_grants WHERE target IN :keys"
 _PRIVATE = "SELECT referral_id, location FROM scope_private WHERE referral_id IN :keys"
 _KINDS = "SELECT location_id, kind FROM scope_locations WHERE location_id IN :keys"
+_STAFF_KEYED = scope.STAFF_KINDS | scope.SIGN_IN_KINDS
 
 
 class ScopeWriter:
     """Scope bookkeeping for one push (caches what it has read or written).
 
-    The grants of every resident the push names, the private referrals it
-    mentions and the kinds of its places are read in one query each (``reads``:
-    the push sends them with its other reads under the feed lock, one round trip)
-    and kept up to date in memory; new grants and targets are written together
-    by ``flush``.
+    The grants of every resident and staff member the push names, the private
+    referrals it mentions and the kinds of its places are read in one query each
+    (``reads``: the push sends them with its other reads under the feed lock, one
+    round trip) and kept up to date in memory; new grants and targets are written
+    together by ``flush``.
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -78,6 +79,11 @@ class ScopeWriter:
             customer, referral = event.payload.get("customer_id"), event.payload.get("referral_id")
             if isinstance(customer, str):
                 keys.add(scope.customer_key(customer))
+            staff = event.payload.get("staff_id")
+            if isinstance(staff, str) and event.kind in _STAFF_KEYED:
+                # Sign-ins and staff changes follow the person's grants: ``audiences``
+                # (the wake set) asks for them, and would otherwise read them alone.
+                keys.add(scope.staff_key(staff))
             if isinstance(referral, str):
                 referrals.add(referral)
         grants = sorted(k for k in keys if k not in self.grants)

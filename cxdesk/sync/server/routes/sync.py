@@ -29,9 +29,16 @@ from cxdesk.sync.protocol import (
 from cxdesk.sync.receipts import MARK_HEADER, PageDigest
 from cxdesk.sync.server import replica, signing
 from cxdesk.sync.server.db import read_transaction, snapshot_transaction, write_transaction
-from cxdesk.sync.server.deps import EngineDep, KnownTokens, TokenDep, authenticate, open_pull
+from cxdesk.sync.server.deps import (
+    EngineDep,
+    KnownTokens,
+    TokenDep,
+    authenticate,
+    checked_device,
+    open_pull,
+)
 from cxdesk.sync.server.feed import current_epoch, pull_page_json
-from cxdesk.sync.server.push import PushRefused, apply_push
+from cxdesk.sync.server.push import PushRefused, TokenCheck, apply_push
 
 router = APIRouter(prefix="/v1", tags=["sync"])
 
@@ -98,18 +105,25 @@ async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response
 
     def work() -> bytes:
         body = _parse(raw)  # in the thread: a 1 MiB body takes a while to check
-        signing.notice_restore(engine, state.signing_key, proofs, state.seen_proofs)
+        key = state.signing_key
+        signing.notice_restore(engine, key, proofs, state.seen_proofs)
         with write_transaction(engine) as conn:
-            device = authenticate(conn, token, state.known_tokens)
-            if body.device != device.id:
-                raise _refuse(
-                    403, "wrong-device", f"this token belongs to {device.id}, not {body.device}"
-                )
-            signing.refuse_contradiction(conn, device.id, body.events, proofs, state.signing_key)
-            outcome = apply_push(conn, device.id, body.events)
-            # Read by the push's closing writes, or one round trip, still under the feed
-            # counter's lock: keep it short.
-            receipt = signing.receipt(conn, state.signing_key, device.id, outcome.receipt)
+
+            def admit(row: tuple | None) -> None:
+                # The token judged in the push's own transaction, on the row it locks.
+                device = checked_device(token, row, state.known_tokens)
+                if body.device != device.id:
+                    raise _refuse(
+                        403, "wrong-device", f"this token belongs to {device.id}, not {body.device}"
+                    )
+                signing.refuse_contradiction(conn, device.id, body.events, proofs, key)
+
+            # Committed by its closing writes when there are any (PostgreSQL).
+            check = TokenCheck(token, admit)
+            outcome = apply_push(conn, body.device, body.events, commit=True, token=check)
+            # Read by the push's closing writes, or one round trip (a push of retries
+            # only, SQLite) in the transaction.
+            receipt = signing.receipt(conn, key, body.device, outcome.receipt)
             epoch, top = receipt.body["epoch"], receipt.body["head"]
         state.marks.note(state.database_id, top)
         moved.append((top, outcome.reached))
