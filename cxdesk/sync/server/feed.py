@@ -14,6 +14,7 @@ import json
 
 from sqlalchemy import Connection, TextClause, text
 
+from cxdesk.sync.server.bulk import Read, read_together, text_array
 from cxdesk.sync.server.claims import COLUMNS as CLAIM_COLUMNS
 from cxdesk.sync.server.claims import IN_RANGE as CLAIMS_IN_RANGE
 from cxdesk.sync.server.claims import claims_between
@@ -84,10 +85,12 @@ def pull_page_json(
         order, last = (
             scoped_places(conn, audiences, after, top, limit) if top > after else ([], after)
         )
-        rows = _rows_at(conn, order)
         last, top = max(last, after), max(top, after)
+        # The page's events and its claims and drops: one round trip on PostgreSQL.
+        rows, (claim_rows, dropped) = _page_rows(conn, order, audiences, after, last)
     else:
         rows = conn.execute(_range_query(conn), {"after": after, "limit": limit}).all()
+        claim_rows, dropped = [], []
         epoch, top = epoch_and_head(conn)
         last = rows[-1][1] if rows else after
         top = max(top, last)
@@ -97,8 +100,7 @@ def pull_page_json(
     parts = [row[0] for row in rows]
     claims = ""
     if audiences is not None:  # a desk's pull: the claims index rows of this range
-        rows_, dropped = _claims_and_drops(conn, audiences, after, last)
-        claims = ',"claims":' + json.dumps(rows_, separators=(",", ":"), ensure_ascii=False)
+        claims = ',"claims":' + json.dumps(claim_rows, separators=(",", ":"), ensure_ascii=False)
         claims += f',"location":{json.dumps(location or "")},"dropped":{json.dumps(dropped)}'
         if audit is not None:
             audit.location, audit.dropped = location or "", tuple(dropped)
@@ -109,7 +111,7 @@ def pull_page_json(
     return text_.encode(), len(rows)
 
 
-_CLAIMS_AND_DROPS = text(
+_CLAIMS_AND_DROPS = (
     "SELECT (SELECT CAST(COALESCE(json_agg(json_build_object("
     + ", ".join(f"'{c}', {c}" for c in CLAIM_COLUMNS)
     + f") ORDER BY server_seq), '[]') AS TEXT) {CLAIMS_IN_RANGE}), "
@@ -117,20 +119,33 @@ _CLAIMS_AND_DROPS = text(
     + DROPPED.replace("IN :aud", "= ANY(CAST(:aud AS TEXT[]))")
     + ") x)"
 )
+"""PostgreSQL: the claims index rows of a range and the residents dropped there, in one
+statement (the rows come as JSON, read back into the same dicts)."""
 
 
-def _claims_and_drops(
-    conn: Connection, audiences: list[str], after: int, last: int
-) -> tuple[list[dict], list[str]]:
-    """The claims index rows of ``(after, last]`` and the residents dropped there:
-    on PostgreSQL in one statement (the rows come as JSON, read back into the same dicts)."""
-    if last <= after:
-        return [], []
+def _page_rows(
+    conn: Connection, order: list[int], audiences: list[str], after: int, last: int
+) -> tuple[list, tuple[list[dict], list[str]]]:
+    """The events at ``order`` (``_rows_at``), and the claims index rows of ``(after,
+    last]`` with the residents dropped there: on PostgreSQL in one round trip."""
     if not is_postgres(conn):
-        return claims_between(conn, after, last), dropped_between(conn, audiences, after, last)
-    params = {"aud": audiences, "after": after, "last": last}
-    ((claims, dropped),) = fetch(conn, _CLAIMS_AND_DROPS, params)
-    return json.loads(claims), [target.removeprefix("c:") for target in json.loads(dropped)]
+        if last <= after:
+            return _rows_at(conn, order), ([], [])
+        claims = claims_between(conn, after, last)
+        return _rows_at(conn, order), (claims, dropped_between(conn, audiences, after, last))
+    reads = []
+    if order:
+        places = "{" + ",".join(map(str, order)) + "}"  # one text parameter, as in _rows_at
+        reads.append(Read(_query(conn, "places"), {"places": places}))
+    if last > after:
+        params = {"aud": text_array(audiences), "after": after, "last": last}
+        reads.append(Read(_CLAIMS_AND_DROPS, params))
+    answers = iter(read_together(conn, reads))
+    rows = _in_order(next(answers), order) if order else []
+    if last <= after:
+        return rows, ([], [])
+    ((claims, dropped),) = next(answers)
+    return rows, (json.loads(claims), [target.removeprefix("c:") for target in json.loads(dropped)])
 
 
 _STRINGS = {"id", "kind", "payload_digest", "actor", "device", "location", "hlc"}
@@ -193,6 +208,9 @@ def _rows_at(conn: Connection, order: list[int]) -> list:
     # One text parameter either way: psycopg would dump a list of ints element by element.
     places = ",".join(map(str, order))
     places = f"{{{places}}}" if is_postgres(conn) else f"[{places}]"
-    rows = fetch(conn, _places_statement(conn), {"places": places})
+    return _in_order(fetch(conn, _places_statement(conn), {"places": places}), order)
+
+
+def _in_order(rows: list, order: list[int]) -> list:
     by_seq = {row[1]: row for row in rows}
     return [by_seq[seq] for seq in order]

@@ -32,7 +32,7 @@ from sqlalchemy import Connection, bindparam, text
 from cxdesk.events.envelope import Event
 from cxdesk.sync import scope
 from cxdesk.sync.protocol import CENTRAL_DEVICE
-from cxdesk.sync.server.bulk import Read, Write, insert_write, rows_for_keys
+from cxdesk.sync.server.bulk import Read, Write, insert_write, read_together, rows_for_keys
 from cxdesk.sync.server.claims import note_claim
 from cxdesk.sync.server.council_tables import note_report
 
@@ -355,62 +355,71 @@ def device_audiences(conn: Connection, location: str) -> list[str]:
     return scope.audiences(location, kind)
 
 
-_DIRECT = text(
+_DIRECT = (
     "SELECT s.server_seq FROM scope_targets s WHERE s.server_seq > :after "
-    "AND s.server_seq <= :head AND ((NOT s.via_grant AND s.target IN :aud) OR (s.via_grant "
+    "AND s.server_seq <= :head AND ((NOT s.via_grant AND s.target IN :keys) OR (s.via_grant "
     "AND EXISTS (SELECT 1 FROM scope_grants g WHERE g.target = s.target "
-    "AND g.location IN :aud AND g.granted_seq <= s.server_seq))) "
+    "AND g.location IN :keys AND g.granted_seq <= s.server_seq))) "
     "GROUP BY s.server_seq ORDER BY s.server_seq LIMIT :limit"
-).bindparams(bindparam("aud", expanding=True))
+)
+"""Its ``keys`` are the desk's audiences (three at most: one query on SQLite too)."""
 
 # Keys first granted to this desk's audiences inside (after, end]: their history
 # from before the grant arrives at the grant's place.
-_BACKFILL = text(
+_BACKFILL = (
     "SELECT s.server_seq, f.first FROM (SELECT target, MIN(granted_seq) AS first "
-    "FROM scope_grants WHERE location IN :aud GROUP BY target "
+    "FROM scope_grants WHERE location IN :keys GROUP BY target "
     "HAVING MIN(granted_seq) > :after AND MIN(granted_seq) <= :end) f "
     "JOIN scope_targets s ON s.target = f.target AND s.via_grant AND s.server_seq < f.first "
     "WHERE NOT EXISTS (SELECT 1 FROM scope_targets o WHERE o.server_seq = s.server_seq "
-    "AND NOT o.via_grant AND o.target IN :aud) "
+    "AND NOT o.via_grant AND o.target IN :keys) "
     "ORDER BY f.first, s.server_seq"
-).bindparams(bindparam("aud", expanding=True))
+)
 
 
 FIRST_WINDOW = 4096
 """Feed places the first look at a page spans; each further look spans twice the last."""
 
 
+def _direct_read(aud: list[str], low: int, high: int, limit: int) -> Read:
+    return Read(_DIRECT, {"after": low, "head": high, "limit": limit}, keys=aud)
+
+
 def _direct_places(
     conn: Connection, aud: list[str], after: int, head: int, limit: int
-) -> list[int]:
-    """The first ``limit`` places in ``(after, head]`` this desk receives directly.
+) -> tuple[list[int], list[tuple]]:
+    """The first ``limit`` places in ``(after, head]`` this desk receives directly, and
+    the backfill rows (``_BACKFILL``) of the whole range, read with the first look.
 
     Looked for in widening windows, as one look over the whole range would find:
     a planner that has no statistics yet (a freshly filled or restored database)
     scans and sorts every place up to the head for each page, which makes a fresh
     desk's pull quadratic; a window bounds each look by the page's own reach.
     """
-    found: list[int] = []
     low, window = after, FIRST_WINDOW
+    high = min(head, low + window)
+    backfill = Read(_BACKFILL, {"after": after, "end": head}, keys=aud)
+    first, backfilled = read_together(conn, [_direct_read(aud, low, high, limit), backfill])
+    found = [seq for (seq,) in first]
+    low, window = high, window * 2
     while len(found) < limit and low < head:
         high = min(head, low + window)
-        params = {"aud": aud, "after": low, "head": high, "limit": limit - len(found)}
-        found += [seq for (seq,) in conn.execute(_DIRECT, params)]
+        (rows,) = read_together(conn, [_direct_read(aud, low, high, limit - len(found))])
+        found += [seq for (seq,) in rows]
         low, window = high, window * 2
-    return found
+    return found, backfilled
 
 
 def scoped_places(
     conn: Connection, aud: list[str], after: int, head: int, limit: int
 ) -> tuple[list[int], int]:
     """The ``server_seq``s of a desk's page in delivery order, and the next cursor."""
-    params = {"aud": aud, "after": after, "head": head, "limit": limit}
-    placed = [(seq, seq) for seq in _direct_places(conn, aud, after, head, limit)]
+    direct, backfilled = _direct_places(conn, aud, after, head, limit)
+    placed = [(seq, seq) for seq in direct]
     direct_end = placed[-1][0] if len(placed) == limit else head
-    # Backfill groups past the direct page's end wait for a later page.
-    placed += [
-        (first, seq) for seq, first in conn.execute(_BACKFILL, {**params, "end": direct_end})
-    ]
+    # Backfill groups past the direct page's end wait for a later page (they were read
+    # up to the head, with the first look: the same rows as a read up to the end).
+    placed += [(first, seq) for seq, first in backfilled if first <= direct_end]
     placed.sort()
     if len(placed) <= limit:
         return [seq for _, seq in placed], direct_end
