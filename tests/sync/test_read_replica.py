@@ -39,11 +39,19 @@ class Replica:
         self.engine = make_engine(self.url)
         self.pages = 0  # pull pages the replica served
 
-        @event.listens_for(self.engine, "before_cursor_execute")
-        def _count(_conn, _cursor, statement, *_args) -> None:
-            # A pull's first statement (deps.open_pull), which the replica is asked
-            # only once it has caught up with the desk (an empty page runs no other).
-            self.pages += "LEFT JOIN devices d ON d.token_hash" in statement
+        replica = self
+
+        class Counting(psycopg.Cursor):
+            def execute(self, query, *args, **kwargs):
+                # A pull's first statement (deps.open_pull), which the replica is asked
+                # only once it has caught up with the desk. Counted on psycopg's cursors:
+                # the pull's reads go through them without SQLAlchemy's execution.
+                replica.pages += "LEFT JOIN devices d ON d.token_hash" in str(query)
+                return super().execute(query, *args, **kwargs)
+
+        @event.listens_for(self.engine, "connect")
+        def _count(dbapi_conn, _record) -> None:
+            dbapi_conn.cursor_factory = Counting
 
     def catch_up(self) -> None:
         """Copy the primary as it is now (a template copy needs its pools closed)."""

@@ -20,7 +20,7 @@ from cxdesk import __version__
 from cxdesk.events import load_all
 from cxdesk.sync.server.access import AccessControl
 from cxdesk.sync.server.db import make_engine, read_transaction
-from cxdesk.sync.server.deps import KnownTokens
+from cxdesk.sync.server.deps import KnownTokens, LastAudiences
 from cxdesk.sync.server.epochs import HeadMarks, check_restored, database_id
 from cxdesk.sync.server.feed_watch import FeedWatch
 from cxdesk.sync.server.migrations import migrate
@@ -130,6 +130,7 @@ def prepare(
     app.state.signing_key = ensure_key(engine)
     app.state.seen_proofs = SeenProofs()
     app.state.known_tokens = KnownTokens()
+    app.state.last_audiences = LastAudiences()
     app.state.feed_watch = FeedWatch(engine)
 
 

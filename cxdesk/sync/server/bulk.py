@@ -85,12 +85,16 @@ def _driver_sql(query: str, keyed: bool, dialect: Any) -> LiteralString:
     return cast(LiteralString, str(clause.compile(dialect=dialect)))
 
 
-def read_together(conn: Connection, reads: Sequence[Read]) -> list[list[tuple]]:
+def read_together(
+    conn: Connection, reads: Sequence[Read], *, commit: bool = False
+) -> list[list[tuple]]:
     """Each read's rows, as tuples: the reads run one after another, in order.
 
     On PostgreSQL they travel in one pipeline (one round trip). Each still runs
     as its own statement, after the one before it has finished: a read placed
     after a ``FOR UPDATE`` sees every commit made before that lock was granted.
+    ``commit``: the caller reads nothing more in its transaction, whose COMMIT
+    travels with these reads on PostgreSQL (as in ``write_together``).
     """
     if not is_postgres(conn):
         return [[tuple(row) for row in _rows_of(conn, read)] for read in reads]
@@ -108,6 +112,8 @@ def read_together(conn: Connection, reads: Sequence[Read]) -> list[list[tuple]]:
             cur = raw.cursor()
             cur.execute(_driver_sql(read.query, read.keys is not None, conn.dialect), params)
             cursors.append(cur)
+        if commit:
+            raw.execute(b"COMMIT", prepare=False)  # a statement of the pipeline, see write_together
     return [[] if cur is None else cur.fetchall() for cur in cursors]
 
 
@@ -194,7 +200,7 @@ def write_together(
                 if commit:
                     # As a statement of the pipeline (``raw.commit()`` would wait for
                     # its own Sync): skipped by the server if a write above failed.
-                    raw.execute(b"COMMIT")
+                    raw.execute(b"COMMIT", prepare=False)
             return cur.fetchall() if cur.description is not None else None
     except psycopg.IntegrityError as exc:
         raise IntegrityError(found[0].query[:80], None, exc) from exc

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -27,6 +28,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine, text
 
 from cxdesk.sync.server.access import note_device
+from cxdesk.sync.server.bulk import Read, read_together
 from cxdesk.sync.server.tokens import hash_token
 
 _bearer = HTTPBearer(
@@ -144,7 +146,7 @@ class PullStart:
     """The id of the event at the head ("" for an empty feed)."""
 
 
-_PULL_START = text(
+_PULL_START = (
     "SELECT d.id, d.location, d.revoked, "
     "(SELECT kind FROM scope_locations WHERE location_id = d.location), "
     "(SELECT epoch FROM epochs ORDER BY number DESC LIMIT 1), c.value, "
@@ -153,10 +155,37 @@ _PULL_START = text(
 )
 
 
-def open_pull(conn: Connection, token_hash: str, known: KnownTokens | None = None) -> PullStart:
+def open_pull(
+    conn: Connection,
+    token_hash: str,
+    known: KnownTokens | None = None,
+    also: Sequence[Read] = (),
+) -> tuple[PullStart, list[list[tuple]]]:
     """``authenticate``, the device's location kind (its audiences), the epoch, the head
-    and the head's event id, all as this transaction sees them, in one round trip."""
-    row = conn.execute(_PULL_START, {"h": token_hash}).one()
+    and the head's event id, all as this transaction sees them, in one round trip; with
+    the answers to ``also``, reads sent in the same round trip (ahead of the token's
+    judgement: the caller uses them only once the token is found good)."""
+    (row,), *answers = read_together(conn, [Read(_PULL_START, {"h": token_hash}), *also])
     device = checked_device(token_hash, row, known)
     top = int(row[5])
-    return PullStart(device, row[3], row[4], top, (row[6] or "") if top > 0 else "")
+    return PullStart(device, row[3], row[4], top, (row[6] or "") if top > 0 else ""), answers
+
+
+class LastAudiences:
+    """The audiences each token's last pull had, per process: a forecast that lets the
+    next pull send its page's first look with its first statement (``open_pull``'s
+    ``also``). Never trusted: the pull uses that look only when the audiences it reads
+    in the same snapshot are the same. Bounded."""
+
+    CAP = 50_000
+
+    def __init__(self) -> None:
+        self._seen: dict[str, list[str]] = {}
+
+    def get(self, token_hash: str) -> list[str] | None:
+        return self._seen.get(token_hash)
+
+    def note(self, token_hash: str, audiences: list[str]) -> None:
+        if len(self._seen) >= self.CAP:
+            self._seen.clear()
+        self._seen[token_hash] = audiences

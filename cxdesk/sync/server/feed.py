@@ -11,6 +11,7 @@ the page (the places go in as one array parameter), so PostgreSQL plans it once.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from sqlalchemy import Connection, TextClause, text
 
@@ -64,6 +65,8 @@ def pull_page_json(
     audiences: list[str] | None = None,
     location: str | None = None,
     at: tuple[str, int] | None = None,
+    looked: Sequence[list[tuple]] | None = None,
+    last_reads: bool = False,
 ) -> tuple[bytes, int]:
     """The pull answer as JSON bytes, and how many events it holds.
 
@@ -74,7 +77,10 @@ def pull_page_json(
     answer then also names the desk's ``location`` (the server's word: a desk
     moved by the administrator learns it here) and the residents a move withdrew
     from it in the page's range (``dropped``), both signed in the mark. ``at``: the
-    epoch and head already read in this snapshot (``deps.open_pull``).
+    epoch and head already read in this snapshot (``deps.open_pull``); ``looked``: the
+    page's first look, read with them (``scope.first_look``). ``last_reads``: the
+    caller reads nothing more in its transaction (a desk's pull: the page's last reads
+    carry its COMMIT, ``bulk.read_together``).
     """
     if audiences is not None:
         # Head first: every event at or below it is committed (the counter moves in
@@ -83,11 +89,14 @@ def pull_page_json(
         # Nothing placed past the cursor (a held pull's first look, mostly): an empty
         # page, and no places, claims or drops to look for in an empty range.
         order, last = (
-            scoped_places(conn, audiences, after, top, limit) if top > after else ([], after)
+            scoped_places(conn, audiences, after, top, limit, looked)
+            if top > after
+            else ([], after)
         )
         last, top = max(last, after), max(top, after)
         # The page's events and its claims and drops: one round trip on PostgreSQL.
-        rows, (claim_rows, dropped) = _page_rows(conn, order, audiences, after, last)
+        page_rows = _page_rows(conn, order, audiences, after, last, commit=last_reads)
+        rows, (claim_rows, dropped) = page_rows
     else:
         rows = conn.execute(_range_query(conn), {"after": after, "limit": limit}).all()
         claim_rows, dropped = [], []
@@ -124,7 +133,13 @@ statement (the rows come as JSON, read back into the same dicts)."""
 
 
 def _page_rows(
-    conn: Connection, order: list[int], audiences: list[str], after: int, last: int
+    conn: Connection,
+    order: list[int],
+    audiences: list[str],
+    after: int,
+    last: int,
+    *,
+    commit: bool = False,
 ) -> tuple[list, tuple[list[dict], list[str]]]:
     """The events at ``order`` (``_rows_at``), and the claims index rows of ``(after,
     last]`` with the residents dropped there: on PostgreSQL in one round trip."""
@@ -140,7 +155,7 @@ def _page_rows(
     if last > after:
         params = {"aud": text_array(audiences), "after": after, "last": last}
         reads.append(Read(_CLAIMS_AND_DROPS, params))
-    answers = iter(read_together(conn, reads))
+    answers = iter(read_together(conn, reads, commit=commit and bool(reads)))
     rows = _in_order(next(answers), order) if order else []
     if last <= after:
         return rows, ([], [])

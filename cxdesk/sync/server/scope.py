@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, bindparam, text
 
-from cxdesk.events.envelope import Event
+from cxdesk.events.envelope import MAX_SEQ, Event
 from cxdesk.sync import scope
 from cxdesk.sync.protocol import CENTRAL_DEVICE
 from cxdesk.sync.server.bulk import Read, Write, insert_write, read_together, rows_for_keys
@@ -385,11 +385,30 @@ def _direct_read(aud: list[str], low: int, high: int, limit: int) -> Read:
     return Read(_DIRECT, {"after": low, "head": high, "limit": limit}, keys=aud)
 
 
+def first_look(aud: list[str], after: int, limit: int) -> list[Read]:
+    """A page's first window of direct places and its backfill rows, read before the head
+    is known (with the pull's first statement, when the desk's audiences are foreseen):
+    ``scoped_places(looked=...)`` takes their answers.
+
+    Bounded by the window alone, not by the head: the answers are cut at the head
+    afterwards, which gives the very rows a look bounded by it finds (the direct
+    places come in feed order, so those past the head are the last ones).
+    """
+    backfill = Read(_BACKFILL, {"after": after, "end": MAX_SEQ}, keys=aud)
+    return [_direct_read(aud, after, after + FIRST_WINDOW, limit), backfill]
+
+
 def _direct_places(
-    conn: Connection, aud: list[str], after: int, head: int, limit: int
+    conn: Connection,
+    aud: list[str],
+    after: int,
+    head: int,
+    limit: int,
+    looked: Sequence[list[tuple]] | None = None,
 ) -> tuple[list[int], list[tuple]]:
     """The first ``limit`` places in ``(after, head]`` this desk receives directly, and
-    the backfill rows (``_BACKFILL``) of the whole range, read with the first look.
+    the backfill rows (``_BACKFILL``) of the whole range, read with the first look
+    (or given: ``looked``, the answers to ``first_look``).
 
     Looked for in widening windows, as one look over the whole range would find:
     a planner that has no statistics yet (a freshly filled or restored database)
@@ -398,9 +417,11 @@ def _direct_places(
     """
     low, window = after, FIRST_WINDOW
     high = min(head, low + window)
-    backfill = Read(_BACKFILL, {"after": after, "end": head}, keys=aud)
-    first, backfilled = read_together(conn, [_direct_read(aud, low, high, limit), backfill])
-    found = [seq for (seq,) in first]
+    if looked is None:
+        backfill = Read(_BACKFILL, {"after": after, "end": head}, keys=aud)
+        looked = read_together(conn, [_direct_read(aud, low, high, limit), backfill])
+    first, backfilled = looked
+    found = [seq for (seq,) in first if seq <= head]
     low, window = high, window * 2
     while len(found) < limit and low < head:
         high = min(head, low + window)
@@ -411,10 +432,18 @@ def _direct_places(
 
 
 def scoped_places(
-    conn: Connection, aud: list[str], after: int, head: int, limit: int
+    conn: Connection,
+    aud: list[str],
+    after: int,
+    head: int,
+    limit: int,
+    looked: Sequence[list[tuple]] | None = None,
 ) -> tuple[list[int], int]:
-    """The ``server_seq``s of a desk's page in delivery order, and the next cursor."""
-    direct, backfilled = _direct_places(conn, aud, after, head, limit)
+    """The ``server_seq``s of a desk's page in delivery order, and the next cursor.
+
+    ``looked``: the answers to ``first_look(aud, after, limit)``, read in this snapshot.
+    """
+    direct, backfilled = _direct_places(conn, aud, after, head, limit, looked)
     placed = [(seq, seq) for seq in direct]
     direct_end = placed[-1][0] if len(placed) == limit else head
     # Backfill groups past the direct page's end wait for a later page (they were read

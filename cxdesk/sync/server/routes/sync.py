@@ -28,7 +28,13 @@ from cxdesk.sync.protocol import (
 )
 from cxdesk.sync.receipts import MARK_HEADER, PageDigest
 from cxdesk.sync.server import replica, signing
-from cxdesk.sync.server.db import read_transaction, snapshot_transaction, write_transaction
+from cxdesk.sync.server import scope as scope_server
+from cxdesk.sync.server.db import (
+    is_postgres,
+    read_transaction,
+    snapshot_transaction,
+    write_transaction,
+)
 from cxdesk.sync.server.deps import (
     EngineDep,
     KnownTokens,
@@ -172,15 +178,21 @@ async def pull(
     state = request.app.state
     key, proofs = state.signing_key, signing.proofs_from(request.headers)
 
-    def page_from(source, floor: replica.Floor | None) -> _Page | None:
+    def page_from(source, floor: replica.Floor | None, woken: bool) -> _Page | None:
         # One snapshot: the mark's head is the head the page was read up to, so a held
         # pull waits past exactly what it looked at (a later commit always wakes it).
         with snapshot_transaction(source) as conn:
             if floor is not None and not replica.caught_up(conn, floor):
                 return None  # the replica is behind what this desk knows
+            # On PostgreSQL the page's first look goes with the first statement when
+            # this desk's audiences can be foreseen (one round trip fewer), unless this
+            # is a held pull's first look (mostly empty: two statements for nothing).
+            ahead = is_postgres(conn) and (woken or not wait)
+            foreseen = state.last_audiences.get(token) if ahead else None
+            also = scope_server.first_look(foreseen, after, limit) if foreseen else []
             try:
                 # The device, its audiences, the epoch and the head in one round trip.
-                start = open_pull(conn, token, state.known_tokens)
+                start, looked = open_pull(conn, token, state.known_tokens, also)
             except HTTPException as exc:
                 code = exc.detail.get("code") if isinstance(exc.detail, dict) else None
                 if floor is not None and code == "unknown_token":
@@ -191,29 +203,34 @@ async def pull(
                 return None  # a move the replica has not seen yet
             # Only what this desk's location may hold (DESIGN.md, "Who receives what").
             audiences = scope.audiences(device.location, start.location_kind)
+            state.last_audiences.note(token, audiences)
             page = PageDigest(device.id)
+            at = (start.epoch, start.head)
+            looked = looked if audiences == foreseen else None  # else looked for again
+            # The page's last reads carry the COMMIT: the mark needs nothing more.
             content, sent = pull_page_json(
-                conn, after, limit, page, audiences, device.location, (start.epoch, start.head)
+                conn, after, limit, page, audiences, device.location, at, looked, last_reads=True
             )
             audited = page if page.seen == sent else None  # else: head and epoch only
             at = (start.epoch, start.head, start.head_id)
             mark = signing.mark(conn, key, device.id, after, audited, at)
             return content, mark.header(), sent, mark.body["head"], audiences, device.id
 
-    def work() -> _Page:
+    def work(woken: bool) -> _Page:
         signing.notice_restore(engine, key, proofs, state.seen_proofs)  # on the primary
         if state.read_engine is not None:
             floor = replica.floor_of(proofs, after, state.feed_watch.head)
-            if (answer := page_from(state.read_engine, floor)) is not None:
+            if (answer := page_from(state.read_engine, floor, woken)) is not None:
                 return answer
-        answer = page_from(engine, None)
+        answer = page_from(engine, None, woken)
         assert answer is not None  # the primary always answers (or raises)
         return answer
 
     watch = request.app.state.feed_watch
     deadline = time.monotonic() + wait
+    woken = False
     while True:
-        content, mark, sent, top, audiences, device = await run_in_threadpool(work)
+        content, mark, sent, top, audiences, device = await run_in_threadpool(work, woken)
         remaining = deadline - time.monotonic()
         # Held without a thread or a connection; woken by a commit that reaches this
         # desk's audiences (feed_watch.py).
@@ -221,6 +238,7 @@ async def pull(
             break
         if not await watch.wait_past(top, remaining, audiences, device):
             break
+        woken = True
     headers = {MARK_HEADER: mark}
     if wait:
         headers[WAIT_HEADER] = str(wait)  # this server holds pulls: the desk may rely on it
