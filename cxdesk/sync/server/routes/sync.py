@@ -99,9 +99,10 @@ PUSH_COMPONENTS = PUSH_SCHEMA.pop("$defs", {})
         }
     },
 )
-async def push(request: Request, token: TokenDep, engine: EngineDep) -> Response:
+async def push(request: Request, token: TokenDep) -> Response:
     """Place the device's events in the feed; answers per event."""
     state = request.app.state
+    engine = state.engine  # not a dependency: each one costs FastAPI work per request
     if state.known_tokens.get(token) is None:  # else checked lately; checked again below
         # 401 before a byte of body is read.
         await run_in_threadpool(_known_token, engine, token, state.known_tokens)
@@ -159,7 +160,6 @@ _Page = tuple[bytes, str, int, int, list[str], str]
 async def pull(
     request: Request,
     token: TokenDep,
-    engine: EngineDep,
     after: int = Query(0, ge=0, le=MAX_SEQ, description="the cursor: last server_seq already held"),
     limit: int = Query(500, ge=1, le=MAX_PULL_LIMIT),
     wait: int = Query(
@@ -176,6 +176,7 @@ async def pull(
     """
 
     state = request.app.state
+    engine = state.engine  # as in push
     key, proofs = state.signing_key, signing.proofs_from(request.headers)
 
     def page_from(source, floor: replica.Floor | None, woken: bool) -> _Page | None:
