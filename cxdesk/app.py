@@ -45,6 +45,7 @@ from cxdesk.screens.signin import SignInScreen
 from cxdesk.session import DeskSession
 from cxdesk.typeahead import TypeAhead
 from cxdesk.widgets.signin_form import SignInForm
+from cxdesk.widgets.stylesheet import DeskStylesheet
 
 if TYPE_CHECKING:
     from cxdesk.store.store import Store
@@ -108,6 +109,9 @@ class CxDeskApp(App[None]):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
+        # Textual's stylesheet, but each piece of CSS parsed once per theme (stylesheet.py),
+        # with the variables Textual has just worked out for it.
+        self.stylesheet = DeskStylesheet(variables=self.theme_variables)
         self.settings = settings
         self.store = store
         # Everything a person records here is signed with their session's keys.

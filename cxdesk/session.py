@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from cxdesk.domain.staff_keys import StaffKeys
+if TYPE_CHECKING:  # the keys arrive with a sign-in, which imports them
+    from cxdesk.domain.staff_keys import StaffKeys
 
 ROLES_SIGNING_IN_ANYWHERE = frozenset({"supervisor", "admin", "welfare"})
 

@@ -53,6 +53,8 @@ AREAS = [
     # itself reads only the desk's place and whether it is a demo store.
     "cxdesk.store.signin_commands",
     "cxdesk.domain.signin_policy",
+    "cxdesk.domain.staff_keys",  # a person's signing keys come with their sign-in
+    "nacl.signing",
     "cxdesk.domain.validation",
     "zoneinfo",
     "httpx",

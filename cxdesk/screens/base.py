@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from cxdesk.desk_app import OnDesk
+from cxdesk.widgets.footer import DeskFooter
 from cxdesk.widgets.header import DeskHeader
 
 PaletteCommand = tuple[str, str, Callable[[], object]]
@@ -28,7 +28,7 @@ class DeskScreen(OnDesk, Screen):
     def compose(self) -> ComposeResult:
         yield DeskHeader()
         yield from self.compose_body()
-        yield Footer(compact=True)
+        yield DeskFooter(compact=True)
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets, between header and footer."""

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cxdesk.domain.staff_keys import StaffKeys
 from cxdesk.errors import AuthError, StoreError
 from cxdesk.events import DESK_ACTOR
 from cxdesk.events.envelope import HybridClock
@@ -24,7 +23,8 @@ from cxdesk.store.eventlog import append_local, utc_now_text
 from cxdesk.store.keys import DataKey
 from cxdesk.store.migrations import migrate
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a person's keys come with a sign-in, which imports them
+    from cxdesk.domain.staff_keys import StaffKeys
     from cxdesk.events.envelope import Event
 
 
