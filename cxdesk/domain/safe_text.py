@@ -22,6 +22,7 @@ a letter) line breaks stay and tabs become spaces.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rich.text import Text
@@ -58,12 +59,14 @@ def _picture(code: int) -> str:
     return _REPLACEMENT
 
 
-# str.translate tables: one pass over the text, whatever its length.
+# str.translate tables: one pass over the text, whatever its length. This module loads
+# before the first frame: the 2,048 lone surrogates go in by one C-speed ``fromkeys``.
 _SURROGATES = range(0xD800, 0xE000)
-_HIDDEN = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *map(ord, BIDI_CONTROLS), *_SURROGATES]
-_ONE_LINE = {code: _picture(code) for code in _HIDDEN}
+_PICTURED = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *map(ord, BIDI_CONTROLS)]
+_ONE_LINE = dict.fromkeys(_SURROGATES, _REPLACEMENT)
+_ONE_LINE.update({code: _picture(code) for code in _PICTURED})
+_MULTI_LINE = _ONE_LINE.copy()
 _ONE_LINE.update({ord(ch): " " for ch in LINE_BREAKS | {"\t"}})
-_MULTI_LINE = {code: _picture(code) for code in _HIDDEN}
 _MULTI_LINE.update({ord(ch): "\n" for ch in LINE_BREAKS})
 _MULTI_LINE[ord("\t")] = _TAB
 
@@ -92,9 +95,9 @@ def safe_cells(*values: object) -> list[Text]:
     return [value if isinstance(value, Text) else safe(value) for value in values]
 
 
-def _refused(allowed: str) -> re.Pattern[str]:
-    """One character class: controls (Cc), lone surrogates (Cs), bidi controls and line
-    breaks and tab, less the characters ``allowed``."""
+def _refused_class(allowed: str) -> str:
+    """One regex character class: controls (Cc), lone surrogates (Cs), bidi controls and
+    line breaks and tab, less the characters ``allowed``."""
     codes = {*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0xD800, 0xE000)}
     codes |= {ord(ch) for ch in BIDI_CONTROLS | LINE_BREAKS | {"\t"}}
     codes -= {ord(ch) for ch in allowed}
@@ -104,12 +107,22 @@ def _refused(allowed: str) -> re.Pattern[str]:
             spans[-1][1] = code
         else:
             spans.append([code, code])
-    return re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in spans) + "]")
+    return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in spans) + "]"
 
 
-# Every server check of every payload runs this: one regex search, not a loop per character.
-_REFUSED_ONE_LINE = _refused("")
-_REFUSED_MULTI_LINE = _refused("\n\t")
+@functools.cache
+def _refusal(multiline: bool) -> re.Pattern[str]:
+    """The rule as one regex (made when first checked: showing text never needs it).
+    Every server check of every payload runs it: one search, not a loop per character."""
+    return re.compile(_refused_class("\n\t" if multiline else ""))
+
+
+@functools.cache
+def _json_may_hide() -> re.Pattern[str]:
+    # JSON escapes every C0 control as a backslash and a letter (\n, \t, \u001b) and
+    # writes every other character as itself, so a text holding a character the rule
+    # refuses shows in the JSON as that character or as an escape other than \" and \\.
+    return re.compile(_refused_class("") + r'|\\[^"\\]')
 
 
 def hidden_character(text: str, *, multiline: bool = False) -> tuple[int, str] | None:
@@ -120,14 +133,8 @@ def hidden_character(text: str, *, multiline: bool = False) -> tuple[int, str] |
     refused unless ``multiline``, and then only ``\\n`` and tab are allowed
     (callers turn ``\\r\\n`` into ``\\n`` first).
     """
-    found = (_REFUSED_MULTI_LINE if multiline else _REFUSED_ONE_LINE).search(text)
+    found = _refusal(multiline).search(text)
     return None if found is None else (found.start() + 1, found.group())
-
-
-# JSON escapes every C0 control as a backslash and a letter (\n, \t, \u001b) and writes
-# every other character as itself, so a text holding a character the rule refuses
-# shows in the JSON as that character or as an escape other than \" and \\.
-_JSON_MAY_HIDE = re.compile(_REFUSED_ONE_LINE.pattern + r'|\\[^"\\]')
 
 
 def json_may_hide(json_text: str) -> bool:
@@ -142,4 +149,4 @@ def json_may_hide(json_text: str) -> bool:
     # which JSON writes as escapes (so a backslash), and DEL; two scans, no regex.
     if json_text.isascii() and "\\" not in json_text and "\x7f" not in json_text:
         return False
-    return _JSON_MAY_HIDE.search(json_text) is not None
+    return _json_may_hide().search(json_text) is not None
