@@ -395,7 +395,8 @@ def first_look(aud: list[str], after: int, limit: int) -> list[Read]:
     places come in feed order, so those past the head are the last ones).
     """
     backfill = Read(_BACKFILL, {"after": after, "end": MAX_SEQ}, keys=aud)
-    return [_direct_read(aud, after, after + FIRST_WINDOW, limit), backfill]
+    high = min(after + FIRST_WINDOW, MAX_SEQ)  # a BIGINT, whatever the cursor
+    return [_direct_read(aud, after, high, limit), backfill]
 
 
 def _direct_places(
