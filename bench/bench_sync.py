@@ -526,8 +526,9 @@ def bench_round_trips(
 
 
 def round_trips_per_request(db: Database, location: str) -> tuple[float, float, float]:
-    """PostgreSQL round trips per push, per pull (wait=0) and per pull finding nothing past
-    its cursor (a held pull's first look), counted over the real app on ``db``: every
+    """PostgreSQL round trips per push, per pull (wait=0) and per pull (wait=0) finding
+    nothing past its cursor (it sends the page's first look with its first statement; a
+    held pull's first look does not), counted over the real app on ``db``: every
     connection the engine opens is traced by libpq (``count_round_trips``), so BEGIN,
     COMMIT, COPY and a pool ping count whenever they happen."""
     import warnings
