@@ -1,5 +1,5 @@
 """Pieces of applying a pull page: the page digest taken in one update, and the cycle
-collector held off while a page is read and applied (and only then)."""
+collector held off while a page is read and applied, or a push judged (and only then)."""
 
 from __future__ import annotations
 
@@ -83,4 +83,23 @@ async def test_a_round_applies_its_pages_with_the_collector_held_off_then_resume
     b = central.desk("D-B")
     await b.sync()
     assert len(collecting) >= 2 and not any(collecting)  # pages of 1,000 then 2,000
+    assert gc.isenabled()
+
+
+async def test_a_push_is_judged_with_the_collector_held_off_then_resumes_it(central, monkeypatch):
+    from cxdesk.sync.server import push as server_push
+    from cxdesk.sync.server.routes import sync as sync_route
+
+    collecting, real = [], server_push.apply_push
+
+    def noting(*args, **kw):
+        collecting.append(gc.isenabled())
+        return real(*args, **kw)
+
+    monkeypatch.setattr(sync_route, "apply_push", noting)
+    a = central.desk("D-A")
+    bulk_failed_signins(a.store, 3)
+    report = await a.sync()
+    assert report.counts.accepted == 3
+    assert collecting == [False]
     assert gc.isenabled()
