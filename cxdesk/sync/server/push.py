@@ -43,7 +43,7 @@ from sqlalchemy import Connection
 
 from cxdesk.errors import CxDeskError
 from cxdesk.events import DESK_ACTOR, get_kind, may_author
-from cxdesk.events.envelope import Event, canonical_json, chain_hash_of_text
+from cxdesk.events.envelope import Event, canonical_bytes, chain_hash_of_text
 from cxdesk.sync.protocol import PushResult
 from cxdesk.sync.receipts import Receipt
 from cxdesk.sync.server.bulk import (
@@ -129,8 +129,9 @@ def check_envelopes(conn: Connection, device: str, events: list[Event]) -> dict[
         # The chain's fields are text and one integer (the model says so): no float scan.
         if chain_hash_of_text(event.chain_fields()) != event.hash:
             raise PushRefused(422, "bad-hash", f"event {event.id}: hash does not match its fields")
-        texts[event.id] = canonical = canonical_json(event.payload)
-        if hashlib.sha256(canonical.encode()).hexdigest() != event.payload_digest:
+        canonical = canonical_bytes(event.payload)  # hashed as bytes, kept as text
+        texts[event.id] = canonical.decode()
+        if hashlib.sha256(canonical).hexdigest() != event.payload_digest:
             blanked.append(event)  # Event.digest_ok, without writing the JSON twice
     if blanked:
         erased = _erased_here(conn, [e.id for e in blanked])
