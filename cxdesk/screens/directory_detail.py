@@ -30,6 +30,21 @@ STAFF_ONLY_TEXT = "STAFF ONLY: do not give to the public"
 class DirectoryDetailScreen(DeskScreen):
     """The full entry; pushed on top of the lookup screen."""
 
+    DEFAULT_CSS = """
+    #detail { padding: 0 1; }
+    #detail > Static {
+        height: auto;
+        margin-bottom: 1;
+    }
+    #detail > .tight { margin-bottom: 0; }
+    #staff-only {
+        background: $error;
+        color: $text;
+        text-style: bold reverse;
+        padding: 0 1;
+        width: auto;
+    }
+    """
     PALETTE_CATEGORY = "directory"
     BINDINGS = [
         Binding("escape", "back", "Back", id="back-to-search"),

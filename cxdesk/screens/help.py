@@ -162,6 +162,20 @@ def key_rows(screen: Screen) -> list[tuple[str, str]]:
 class HelpScreen(ModalScreen[None]):
     """Keys and a few words on how the desk works; Escape or F1 closes it."""
 
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    #help-panel {
+        width: 76;
+        height: 22;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    #help-panel > Static {
+        height: auto;
+        margin-bottom: 1;
+    }
+    """
     BINDINGS = [
         Binding("escape,f1", "dismiss", "Close help", id="close-help"),
     ]

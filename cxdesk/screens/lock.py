@@ -26,6 +26,21 @@ from cxdesk.widgets.signin_form import SignInForm
 class LockScreen(DeskScreen):
     """ "This desk is locked": sign in again to carry on, or sign out."""
 
+    DEFAULT_CSS = """
+    #lock-panel {
+        padding: 1 2;
+        height: 1fr;
+    }
+    #lock-form {
+        width: 76;
+        height: auto;
+    }
+    #lock-form Input { width: 40; }
+    #lock-help {
+        height: auto;
+        margin-top: 1;
+    }
+    """
     PALETTE_CATEGORY = "session"
     BINDINGS = [
         Binding("f12", "someone_else", "Someone else", id="lock-someone-else"),

@@ -44,6 +44,16 @@ COLUMNS = (
 class LookupScreen(DeskScreen):
     """Search box over the directory, results below; the desk's home screen."""
 
+    DEFAULT_CSS = """
+    #search { margin: 0 0; }
+    #results { height: 1fr; }
+    #lookup-status {
+        height: auto;
+        max-height: 2;
+        padding: 0 1;
+        background: $panel;
+    }
+    """
     PALETTE_CATEGORY = "directory"
     BINDINGS = [
         Binding("enter", "open_entry", "Details", id="open-entry", show=True),
