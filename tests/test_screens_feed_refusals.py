@@ -7,7 +7,7 @@ from cxdesk.screens.sync_status import SyncStatusScreen
 from cxdesk.session import DeskSession
 from cxdesk.store.eventlog import utc_now_text
 from cxdesk.store.projections.feed_refusals import record_refusal, refusal_reason
-from tests.deskkit import build_desk, make_test_app, shows
+from tests.deskkit import build_desk, make_test_app, settle, shows
 
 ADVISOR = DeskSession("A1001", "Sam Advisor", "advisor", "CSC", "Customer Service Centre")
 
@@ -40,8 +40,7 @@ async def test_f8_lists_refused_feed_events(store):
         app.session = ADVISOR
         await app.switch_mode("sync")
         assert isinstance(app.screen, SyncStatusScreen)
-        await app.workers.wait_for_complete([w for w in app.workers if w.group == "sync-load"])
-        await pilot.pause()
+        await settle(pilot)  # the screen's load may not have started yet: wait for it
         assert shows(app, "Refused from the feed (did not verify): 1")
         assert shows(app, "feed 42") and shows(app, "SignInFailed")
 
@@ -62,7 +61,6 @@ async def test_f8_says_when_the_last_sync_was_in_the_desks_own_time(store):
         async with app.run_test(size=(80, 24)) as pilot:
             app.session = ADVISOR
             await app.switch_mode("sync")
-            await app.workers.wait_for_complete([w for w in app.workers if w.group == "sync-load"])
-            await pilot.pause()
+            await settle(pilot)
             assert shows(app, shown), shown
             assert not shows(app, "T11:44")
