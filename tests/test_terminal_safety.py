@@ -113,9 +113,12 @@ async def _f8_with_portal(store, status: int) -> None:
         app.session = ADVISOR
         await app.switch_mode("sync")  # F8
         assert isinstance(app.screen, SyncStatusScreen)
-        # Not ``settle``: the sync worker never completes; wait for the screen's own load.
-        await app.workers.wait_for_complete([w for w in app.workers if w.group == "sync-load"])
-        await pilot.pause()
+        # Not ``settle``: the sync worker never completes. The screen's own load may not
+        # have started yet, so wait (bounded) for what it shows.
+        for _ in range(400):
+            if shows(app, "Last problem:"):
+                break
+            await pilot.pause(0.01)
         assert shows(app, "Last problem:")
         hostile.assert_terminal_safe(app)
         worker.stop()
