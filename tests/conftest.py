@@ -76,6 +76,20 @@ def isolated_dirs(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def prompt_sync_start(monkeypatch):
+    """An enrolled desk app starts its sync worker 50 ms after its first frame, not 1 s.
+
+    The second keeps the worker's imports from slowing a person's sign-in screen;
+    every test of an enrolled desk's screens waited it out in full.
+    The start-up order itself is tested in a process of its own
+    (``test_startup_imports``), which this does not reach.
+    """
+    import cxdesk.app
+
+    monkeypatch.setattr(cxdesk.app, "SYNC_START_DELAY", 0.05)
+
+
+@pytest.fixture(autouse=True)
 def steady_cursor(request, monkeypatch):
     """Snapshots never catch a cursor mid-blink: a focused field always shows its cursor.
 
