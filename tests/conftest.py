@@ -13,10 +13,14 @@ import pytest
 
 from cxdesk.domain import staff_keys
 from cxdesk.store import open_store
+from tests import pilot_idle
 
 # Deriving a key at production cost takes ~70 ms; the suite makes thousands.
 # Only the test suite can switch to cheap parameters (a function call, no setting).
 staff_keys.use_test_params()
+
+# Pilot's idle wait in 4 ms steps, not 20 ms: most of a screen test's time was the steps.
+pilot_idle.install()
 
 TEST_PASSCODE = "test passcode for everyone"
 
