@@ -13,14 +13,10 @@ import pytest
 
 from cxdesk.domain import staff_keys
 from cxdesk.store import open_store
-from tests import pilot_idle
 
 # Deriving a key at production cost takes ~70 ms; the suite makes thousands.
 # Only the test suite can switch to cheap parameters (a function call, no setting).
 staff_keys.use_test_params()
-
-# Pilot's idle wait in 4 ms steps, not 20 ms: most of a screen test's time was the steps.
-pilot_idle.install()
 
 TEST_PASSCODE = "test passcode for everyone"
 
@@ -77,20 +73,6 @@ def isolated_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("CXDESK_KEY_STORE", "file")
     for name in ("CXDESK_SERVER_URL", "CXDESK_IDLE_LOCK_MINUTES", "CXDESK_DEMO"):
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(autouse=True)
-def prompt_sync_start(monkeypatch):
-    """An enrolled desk app starts its sync worker 50 ms after its first frame, not 1 s.
-
-    The second keeps the worker's imports from slowing a person's sign-in screen;
-    every test of an enrolled desk's screens waited it out in full.
-    The start-up order itself is tested in a process of its own
-    (``test_startup_imports``), which this does not reach.
-    """
-    import cxdesk.app
-
-    monkeypatch.setattr(cxdesk.app, "SYNC_START_DELAY", 0.05)
 
 
 @pytest.fixture(autouse=True)
