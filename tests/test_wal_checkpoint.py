@@ -4,7 +4,6 @@ to copy, never inside a commit, and it cannot grow without bound."""
 from __future__ import annotations
 
 import struct
-import threading
 import time
 
 from cxdesk.store import checkpointer, db, open_store
@@ -34,8 +33,9 @@ def _until(condition, limit_s: float = 20.0) -> bool:
     return condition()
 
 
-def _checkpoint_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "cxdesk-checkpoint"]
+def _checkpointing(store) -> bool:
+    """Whether this store's own checkpoint thread runs (another test's store may have one)."""
+    return store._checkpointer.running
 
 
 def test_no_commit_checkpoints_the_wal(tmp_path, monkeypatch):
@@ -66,7 +66,7 @@ def test_a_pause_leaves_a_short_wal_as_it_is(tmp_path, monkeypatch):
     store = open_store(tmp_path / "desk.sqlite3", device_id="D-1", location="CSC")
     try:
         record_some(store, 3)
-        assert _until(lambda: not _checkpoint_threads())  # looked, and ended
+        assert _until(lambda: not _checkpointing(store))  # looked, and ended
         frames, copied = wal_state(store)
         assert 0 < frames < checkpointer.CHECKPOINT_PAGES and copied == 0
     finally:
@@ -88,7 +88,7 @@ def test_the_thread_copies_the_wal_back_once_commits_pause(tmp_path, monkeypatch
         assert wal_state(store)[0] < before  # restarted from the beginning
     finally:
         store.close()
-    assert not _checkpoint_threads()
+    assert not _checkpointing(store)
     assert not (tmp_path / "desk.sqlite3-wal").exists()  # closing still checkpoints all
 
 
@@ -99,7 +99,7 @@ def test_the_thread_ends_when_idle_and_a_commit_starts_another(tmp_path, monkeyp
     store = open_store(tmp_path / "desk.sqlite3", device_id="D-1", location="CSC")
     try:
         record_some(store, 1)
-        assert _until(lambda: not _checkpoint_threads())
+        assert _until(lambda: not _checkpointing(store))
         assert wal_state(store)[1] == wal_state(store)[0]
         record_some(store, 1)
         assert _until(lambda: wal_state(store)[1] == wal_state(store)[0])
@@ -117,11 +117,11 @@ def test_the_thread_never_makes_a_store_file(tmp_path, monkeypatch):
     store = open_store(path, device_id="D-1", location="CSC")
     try:
         record_some(store, 1)
-        assert _until(lambda: not _checkpoint_threads())
+        assert _until(lambda: not _checkpointing(store))
         for suffix in ("", "-wal", "-shm"):
             (tmp_path / f"desk.sqlite3{suffix}").rename(tmp_path / f"kept.sqlite3{suffix}")
         record_some(store, 1)  # the open connection writes on to the moved files
-        assert _until(lambda: not _checkpoint_threads())
+        assert _until(lambda: not _checkpointing(store))
         assert not path.exists()
     finally:
         store.close()

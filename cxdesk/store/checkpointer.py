@@ -102,6 +102,12 @@ class Checkpointer:
                 )
                 self._thread.start()
 
+    @property
+    def running(self) -> bool:
+        """Whether this store's checkpoint thread is running now."""
+        with self._cond:
+            return self._thread is not None and self._thread.is_alive()
+
     def close(self) -> None:
         """Stop the thread (after a checkpoint under way) and close its connection."""
         with self._cond:
