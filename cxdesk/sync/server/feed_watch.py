@@ -44,7 +44,7 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine
 
 from cxdesk.sync.server.db import is_postgres, read_transaction
 from cxdesk.sync.server.feed import head
@@ -81,20 +81,6 @@ def parse_notice(payload: str) -> tuple[int, Audiences]:
     if not isinstance(found, list) or not all(isinstance(a, str) for a in found):
         return int(top), None  # not ours to judge: wake everyone
     return int(top), frozenset(found)
-
-
-def announce(conn: Connection, top: int, reached: Audiences = None) -> None:
-    """Inside a pushing transaction: tell every API process the head is now ``top``,
-    and whose pulls the events reach.
-
-    PostgreSQL holds a NOTIFY back until the commit (and drops it on a rollback),
-    so nobody is woken for an event not yet readable.
-    """
-    if is_postgres(conn):
-        conn.execute(
-            text("SELECT pg_notify(:channel, :note)"),
-            {"channel": CHANNEL, "note": notice(top, reached)},
-        )
 
 
 @dataclass(eq=False)
